@@ -1,0 +1,33 @@
+# The README's two commands: `make run` and `make test`. Each does all the set-up a
+# fresh machine with only python3 needs (virtualenv, install, migrations).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+
+.PHONY: run test install migrate demo lint bench clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/alembic upgrade head
+
+run: migrate
+	$(BIN)/gunicorn -c gunicorn.conf.py "webhook_handler:create_app()"
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: install
+	$(BIN)/flask --app webhook_handler demo-webhook
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

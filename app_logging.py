@@ -1,0 +1,73 @@
+"""Structured logging: one JSON object per line on stdout, for the app and the jobs.
+
+Fields passed with `extra=` (event, wamid, contact_id, request_id, …) become keys.
+Secrets never reach a log line: nothing here logs configuration values, and the
+formatter masks any configured secret that slips into a message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+# Attributes every LogRecord has; anything else came in through `extra=`.
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+class JsonFormatter(logging.Formatter):
+    """Formats a record as one JSON line, masking the given secret values."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets = tuple(s for s in secrets if s and len(s) >= 6)
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "event": getattr(record, "event", None) or record.getMessage(),
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD_ATTRIBUTES and key != "event":
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        line = json.dumps(entry, ensure_ascii=False, default=str)
+        for secret in self.secrets:
+            line = line.replace(secret, "[redacted]")
+        return line
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds the current request's id to records logged while serving a request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            from flask import g, has_request_context
+
+            if has_request_context():
+                record.request_id = g.get("request_id")
+        return True
+
+
+def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
+    """Send every log record to stdout as JSON at `level` (idempotent)."""
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if getattr(h, "_whatsapp_platform", False)), None)
+    if handler is None:
+        handler = logging.StreamHandler(sys.stdout)
+        handler._whatsapp_platform = True  # type: ignore[attr-defined]
+        handler.addFilter(RequestIdFilter())
+        root.addHandler(handler)
+    handler.setFormatter(JsonFormatter(secrets))
+    root.setLevel(level)
+    # httpx logs every request URL at INFO; keep that for DEBUG.
+    logging.getLogger("httpx").setLevel(max(logging.getLevelName(level), logging.WARNING))
+    # pywa warns about client settings on every timeout and logs request bodies at DEBUG;
+    # our sender already logs each failure once, without the body.
+    logging.getLogger("pywa").setLevel(logging.ERROR)

@@ -1,0 +1,172 @@
+"""What the bot answers, and when it stays quiet: intents, replies, opt-out/in, handoff, business hours.
+
+For each newly stored inbound message the chatbot decides on at most one reply and puts
+it in the outbound queue inside the webhook's own transaction. The queue row is unique
+per inbound message, so a webhook delivered three times still gets one reply; the row is
+sent right after commit, or later by the processor if that send fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config import Config
+from database_models import STATE_BOT, STATE_HANDOFF, Contact, ConversationState, ReceivedMessageLog, utcnow
+from intent_rules import RuleSet, choose_response, load_rules, render_response
+from scheduler import Scheduler
+
+logger = logging.getLogger(__name__)
+
+TEXT_TYPES = frozenset({"text", "interactive", "button"})
+MEDIA_TYPES = frozenset({"image", "video", "audio", "voice", "document", "sticker"})
+PERSIAN_WEEKDAYS = ("دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه", "شنبه", "یکشنبه")
+AWAY_RESPONSE_KEY = "away"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The chatbot's verdict on one message: an intent and the reply text (None: stay quiet)."""
+
+    intent: str | None
+    confidence: float
+    reply: str | None
+    reason: str
+
+
+class ChatbotService:
+    """Decides and queues replies through one session; never commits."""
+
+    def __init__(self, session: Session, rules: RuleSet, config: Config, rng: random.Random | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.session = session
+        self.rules = rules
+        self.config = config
+        self.rng = rng or random.Random()
+        self.clock = clock
+
+    def process_message(self, contact: Contact, message: ReceivedMessageLog) -> int | None:
+        """Decide on `message` and queue the reply; returns the queue row id or None."""
+        decision = self.decide(contact, message)
+        if decision.intent is not None:
+            message.intent, message.intent_confidence = decision.intent, round(decision.confidence, 4)
+        logger.info("chatbot decision", extra={"event": "chatbot.decision", "wamid": message.wamid,
+                                               "contact_id": contact.id, "intent": decision.intent,
+                                               "reason": decision.reason})
+        if decision.reply is None:
+            return None
+        row = Scheduler(self.session).add(contact.id, body=decision.reply, kind="reply", in_reply_to_id=message.id)
+        return row.id
+
+    def decide(self, contact: Contact, message: ReceivedMessageLog) -> Decision:
+        """The intent and reply for `message`, applying opt-out/in and handoff as side effects."""
+        now = self.clock()
+        if message.message_type not in TEXT_TYPES | MEDIA_TYPES:
+            return Decision(None, 0.0, None, f"{message.message_type} messages get no reply")
+        sent_at = message.wa_timestamp or message.received_at
+        if (now - sent_at).total_seconds() > self.config.chatbot_max_message_age_seconds:
+            return Decision(None, 0.0, None, "too old: part of a replayed backlog")
+        state = self._state(contact, now)
+        if message.message_type in MEDIA_TYPES:
+            if state.state == STATE_HANDOFF:
+                return Decision(None, 0.0, None, "conversation is with a human")
+            return Decision("media", 1.0, self._respond("media", contact), "media message")
+        match = self.rules.recognize_intent(message.text or "")
+        intent = match.intent
+        if intent == "opt_out":
+            return Decision(intent, match.confidence, self._opt_out(contact, now), "opt-out")
+        if intent == "opt_in":
+            contact.opted_out, contact.opted_out_at = False, None
+            return Decision(intent, match.confidence, self._respond(intent, contact), "opt-in")
+        if state.state == STATE_HANDOFF:
+            return Decision(intent, match.confidence, None, "conversation is with a human")
+        state.last_intent = intent
+        if intent == "human_agent":
+            state.state, state.handoff_since = STATE_HANDOFF, now
+            state.expires_at = now + timedelta(hours=self.config.handoff_ttl_hours)
+            key = intent if self.is_open(now) else AWAY_RESPONSE_KEY
+            return Decision(intent, match.confidence, self._respond(key, contact), "handoff to a human")
+        return Decision(intent, match.confidence, self._respond(intent, contact), "answered")
+
+    def is_open(self, now: datetime) -> bool:
+        """Whether `now` falls inside the configured business hours (in TIMEZONE)."""
+        local = now.astimezone(self.config.zone)
+        return self.config.business_hours.is_open(local.weekday(), local.time())
+
+    def _opt_out(self, contact: Contact, now: datetime) -> str | None:
+        if contact.opted_out:
+            return None  # confirmed once already
+        contact.opted_out, contact.opted_out_at = True, now
+        return self._respond("opt_out", contact)
+
+    def _state(self, contact: Contact, now: datetime) -> ConversationState:
+        state = self.session.get(ConversationState, contact.id)
+        if state is None:
+            state = ConversationState(contact_id=contact.id, state=STATE_BOT)
+            self.session.add(state)
+        elif state.state == STATE_HANDOFF and state.expires_at is not None and state.expires_at <= now:
+            state.state, state.handoff_since, state.expires_at = STATE_BOT, None, None
+        return state
+
+    def _respond(self, key: str, contact: Contact) -> str | None:
+        variants = self.rules.responses_for(key)
+        return self._render(choose_response(variants, self.rng), contact) if variants else None
+
+    def _render(self, template: str, contact: Contact) -> str:
+        name = (contact.name or "").strip()
+        return render_response(template, {
+            "name": name,
+            "first_name": name.split()[0] if name else "",
+            "wa_id": contact.wa_id,
+            "business_hours": describe_hours_persian(self.config),
+        })
+
+
+def describe_hours_persian(config: Config) -> str:
+    """Opening hours in Persian, e.g. 'شنبه تا چهارشنبه ۰۹:۰۰ تا ۱۸:۰۰'."""
+    parts = []
+    for day in (5, 6, 0, 1, 2, 3, 4):  # the Iranian week starts on Saturday
+        spans = config.business_hours.intervals.get(day, ())
+        if spans:
+            hours = "، ".join(f"{start:%H:%M} تا {end:%H:%M}" for start, end in spans)
+            parts.append(f"{PERSIAN_WEEKDAYS[day]} {hours}")
+    return "؛ ".join(parts) or "—"
+
+
+class Chatbot:
+    """The per-process chatbot: rules loaded once at start-up, a service per transaction."""
+
+    def __init__(self, config: Config, rules: RuleSet | None = None, rng: random.Random | None = None) -> None:
+        self.config = config
+        self.rules = rules or load_rules(config.chatbot_rules_path)
+        self.rng = rng or random.Random()
+
+    def handle_new_messages(self, session: Session, message_ids: Sequence[int]) -> list[int]:
+        """Run the chatbot on newly stored messages; returns the ids of queued replies."""
+        if not message_ids:
+            return []
+        messages = session.scalars(select(ReceivedMessageLog).where(ReceivedMessageLog.id.in_(list(message_ids)))
+                                   .order_by(ReceivedMessageLog.id)).all()
+        service = ChatbotService(session, self.rules, self.config, self.rng)
+        reply_ids = []
+        for message in messages:
+            reply_id = service.process_message(message.contact, message)
+            if reply_id is not None:
+                reply_ids.append(reply_id)
+        session.flush()
+        return reply_ids
+
+
+def release_handoff(session: Session, contact_id: int) -> bool:
+    """Hand a conversation back to the bot; False when it was not in handoff."""
+    state = session.get(ConversationState, contact_id)
+    if state is None or state.state != STATE_HANDOFF:
+        return False
+    state.state, state.handoff_since, state.expires_at = STATE_BOT, None, None
+    return True

@@ -1,0 +1,114 @@
+"""The `flask --app webhook_handler …` commands operators and developers run."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import httpx
+from flask import Flask
+from sqlalchemy import select
+
+from broadcast_cli import register_broadcast_cli
+from database_models import Contact, ReceivedMessageLog
+from platform_context import platform
+
+
+def register_cli(app: Flask) -> None:
+    """Attach every command group to `app`."""
+    app.cli.add_command(demo_webhook)
+    register_broadcast_cli(app)
+    app.cli.add_command(chatbot_group)
+
+
+def _rules():
+    from intent_rules import load_rules
+
+    return load_rules(platform().config.chatbot_rules_path)
+
+
+def read_tsv(path: str, columns: int = 2) -> list[tuple[str, ...]]:
+    """Rows of a tab-separated file with a header line; ClickException naming the bad line."""
+    rows = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if number == 1 or not line.strip():
+                continue
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) < columns:
+                raise click.ClickException(f"{path}:{number}: expected {columns} tab-separated columns")
+            rows.append(tuple(field.strip() for field in fields[:columns]))
+    return rows
+
+
+@click.group("chatbot")
+def chatbot_group() -> None:
+    """Try and measure the chatbot's intent recognition."""
+
+
+@chatbot_group.command("classify")
+def chatbot_classify() -> None:
+    """Read one message per line on stdin; print one JSON object per line (text, intent, confidence)."""
+    rules = _rules()
+    for line in click.get_text_stream("stdin"):
+        text = line.rstrip("\n")
+        if not text.strip():
+            continue
+        match = rules.recognize_intent(text)
+        click.echo(json.dumps({"text": text, "intent": match.intent, "confidence": round(match.confidence, 4)},
+                              ensure_ascii=False))
+
+
+@chatbot_group.command("evaluate")
+@click.argument("tsv_file", type=click.Path(exists=True, dir_okay=False))
+def chatbot_evaluate(tsv_file: str) -> None:
+    """Per-intent precision, recall and F1, accuracy and confusions on a text<TAB>intent file."""
+    from intent_rules import evaluate, format_report
+
+    report = evaluate(_rules(), read_tsv(tsv_file))
+    click.echo(format_report(report))
+
+
+@chatbot_group.command("release")
+@click.argument("wa_id")
+def chatbot_release(wa_id: str) -> None:
+    """Hand a conversation in handoff back to the bot."""
+    from chatbot_service import release_handoff
+
+    with platform().session_factory() as session:
+        contact = session.scalars(select(Contact).where(Contact.wa_id == wa_id)).first()
+        if contact is None:
+            raise click.ClickException(f"no contact {wa_id}")
+        released = release_handoff(session, contact.id)
+        session.commit()
+    click.echo("released" if released else "not in handoff")
+
+
+@click.command("demo-webhook")
+@click.option("--url", default="http://127.0.0.1:8000/webhook", show_default=True, help="The running app's webhook.")
+@click.option("--text", "message_text", default="سلام، سفارشم کجاست؟", show_default=True)
+@click.option("--from", "sender", default="989120000001", show_default=True, help="The customer's number.")
+@click.option("--name", default="Sara", show_default=True)
+def demo_webhook(url: str, message_text: str, sender: str, name: str) -> None:
+    """Post one correctly signed sample webhook (an inbound text) to a running app."""
+    from sample_payloads import text_message_envelope
+    from webhook_handler import sign_payload
+
+    body = json.dumps(text_message_envelope(sender, message_text, name=name), ensure_ascii=False).encode()
+    secret = platform().config.whatsapp_app_secret
+    try:
+        response = httpx.post(url, content=body, timeout=10,
+                              headers={"Content-Type": "application/json",
+                                       "X-Hub-Signature-256": sign_payload(body, secret)})
+    except httpx.HTTPError as error:
+        raise click.ClickException(f"cannot reach {url}: {error}. Is the app running (make run)?") from None
+    click.echo(f"POST {url} -> {response.status_code} {response.text.strip()}")
+    if response.status_code != 200:
+        raise SystemExit(1)
+    with platform().session_factory() as session:
+        stored = session.scalars(
+            select(ReceivedMessageLog).order_by(ReceivedMessageLog.id.desc()).limit(1)
+        ).first()
+    if stored is not None:
+        click.echo(f"stored: message #{stored.id} from contact #{stored.contact_id}, "
+                   f"{stored.message_type}: {stored.text}")

@@ -1,0 +1,230 @@
+"""Contacts an operator manages: number normalisation, upserts with tags and attributes, CSV import.
+
+WhatsApp identifies a user by `wa_id`, the international number as digits only. Operators
+type numbers every way people write them, so `normalize_wa_id` accepts `+98 912-345 6789`,
+`00989123456789`, `(0912) 345 6789` and Persian or Arabic digits, and turns a national
+number (one leading 0, e.g. Iran's 09xxxxxxxxx) into the international form with
+DEFAULT_COUNTRY_CODE (98). Numbers of another country must be written with their
+country code (+44…, 0044…).
+
+The CSV import reads `wa_id,name,tags` plus any other column as a custom attribute; bad
+rows are reported with their line number while good rows are imported, and importing the
+same file twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from database_models import Contact, ContactTag, utcnow
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_COUNTRY_CODE = "98"
+MAX_NAME_LENGTH = 256
+MAX_TAG_LENGTH = 64
+MAX_ATTRIBUTE_LENGTH = 1000
+RESERVED_COLUMNS = ("wa_id", "name", "tags")
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+_SEPARATORS = re.compile(r"[\s\-().\u200c\u200e\u200f\u202a-\u202e]")
+_TAG_SPLIT = re.compile(r"[;|]")
+_ATTRIBUTE_NAME = re.compile(r"^[^\W\d]\w{0,63}$")
+CHUNK = 1000
+
+
+class ContactError(ValueError):
+    """A contact value (number, name, tag, attribute) that cannot be stored."""
+
+
+@dataclass
+class ImportReport:
+    """What a CSV import did: contacts created, updated, unchanged, and rejected lines."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    wa_ids: list[str] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        """Valid rows, whatever they changed."""
+        return self.created + self.updated + self.unchanged
+
+
+def normalize_wa_id(raw: str, default_country_code: str = DEFAULT_COUNTRY_CODE) -> str:
+    """`raw` as WhatsApp's digits-only international number; ContactError when it cannot be one."""
+    text = _SEPARATORS.sub("", str(raw or "").translate(_DIGITS))
+    if text.startswith("+"):
+        text = text[1:]
+    elif text.startswith("00"):
+        text = text[2:]
+    elif text.startswith("0"):
+        text = default_country_code + text[1:]  # a national number: trunk prefix 0 → country code
+    if not text.isdigit() or not text.isascii():
+        raise ContactError(f"not a phone number: {str(raw)[:40]!r}")
+    if text.startswith("0") or not 8 <= len(text) <= 15:
+        raise ContactError(f"not an international number (8–15 digits): {str(raw)[:40]!r}")
+    return text
+
+
+def parse_tags(raw: str | Iterable[str] | None) -> list[str]:
+    """Tags from 'vip; new|tehran' (or a list): trimmed, lower-cased, unique, in order."""
+    parts = _TAG_SPLIT.split(raw) if isinstance(raw, str) else list(raw or [])
+    tags: list[str] = []
+    for part in parts:
+        tag = part.strip().lower()
+        if not tag:
+            continue
+        if len(tag) > MAX_TAG_LENGTH:
+            raise ContactError(f"tag longer than {MAX_TAG_LENGTH} characters: {tag[:20]!r}…")
+        if tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def upsert_contact(session: Session, wa_id: str, name: str | None = None, tags: Iterable[str] = (),
+                   attributes: dict[str, Any] | None = None) -> tuple[Contact, str]:
+    """Create or update one contact (tags are added, attributes merged); returns it and created/updated/unchanged."""
+    report = _upsert_chunk(session, [(normalize_wa_id(wa_id), _clean_name(name), parse_tags(tags),
+                                      _clean_attributes(attributes or {}))])
+    contact = session.scalars(select(Contact).where(Contact.wa_id == normalize_wa_id(wa_id))
+                              .execution_options(populate_existing=True)).one()
+    outcome = "created" if report.created else "updated" if report.updated else "unchanged"
+    return contact, outcome
+
+
+def import_contacts_csv(session: Session, file_obj: IO[str] | IO[bytes]) -> ImportReport:
+    """Import contacts from CSV (header wa_id,name,tags,…); invalid lines are reported, not fatal."""
+    reader = csv.DictReader(_text_lines(file_obj))
+    header = [(name or "").strip() for name in reader.fieldnames or []]
+    if "wa_id" not in header:
+        raise ContactError("the CSV needs a header line with a wa_id column (and optionally name, tags, …)")
+    reader.fieldnames = header
+    for column in header:
+        if column not in RESERVED_COLUMNS and column and not _ATTRIBUTE_NAME.match(column):
+            raise ContactError(f"column {column!r} cannot be an attribute name (letters, digits and _ only)")
+    report, chunk, seen = ImportReport(), [], {}
+    for row in reader:
+        line = reader.line_num
+        try:
+            parsed = _parse_row(row)
+        except ContactError as error:
+            report.errors.append((line, str(error)))
+            continue
+        if parsed[0] in seen:
+            report.errors.append((line, f"{parsed[0]} already appears on line {seen[parsed[0]]}"))
+            continue
+        seen[parsed[0]] = line
+        chunk.append(parsed)
+        if len(chunk) >= CHUNK:
+            _merge(report, _upsert_chunk(session, chunk))
+            chunk = []
+    if chunk:
+        _merge(report, _upsert_chunk(session, chunk))
+    report.wa_ids = list(seen)
+    logger.info("contacts imported", extra={"event": "contacts.import", "created": report.created,
+                                            "updated": report.updated, "unchanged": report.unchanged,
+                                            "rejected": len(report.errors)})
+    return report
+
+
+def _text_lines(file_obj: IO[str] | IO[bytes]) -> Iterator[str]:
+    data = file_obj.read()
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ContactError("the CSV must be UTF-8 encoded") from None
+    return iter(io.StringIO(data.removeprefix("\ufeff"), newline=""))
+
+
+def _parse_row(row: dict[str | None, Any]) -> tuple[str, str | None, list[str], dict[str, str]]:
+    if None in row:
+        raise ContactError("more fields than header columns")
+    raw_number = (row.get("wa_id") or "").strip()
+    if not raw_number:
+        raise ContactError("wa_id is empty")
+    attributes = {key: value.strip() for key, value in row.items()
+                  if key and key not in RESERVED_COLUMNS and value and value.strip()}
+    return (normalize_wa_id(raw_number), _clean_name(row.get("name")), parse_tags(row.get("tags") or ""),
+            _clean_attributes(attributes))
+
+
+def _clean_name(name: str | None) -> str | None:
+    name = (name or "").strip()
+    if len(name) > MAX_NAME_LENGTH:
+        raise ContactError(f"name longer than {MAX_NAME_LENGTH} characters")
+    return name or None
+
+
+def _clean_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
+    for key, value in attributes.items():
+        if key in RESERVED_COLUMNS or not _ATTRIBUTE_NAME.match(str(key)):
+            raise ContactError(f"invalid attribute name {key!r}")
+        if isinstance(value, str) and len(value) > MAX_ATTRIBUTE_LENGTH:
+            raise ContactError(f"attribute {key!r} longer than {MAX_ATTRIBUTE_LENGTH} characters")
+    return dict(attributes)
+
+
+def _upsert_chunk(session: Session, rows: list[tuple[str, str | None, list[str], dict[str, Any]]]) -> ImportReport:
+    """Upsert up to CHUNK parsed rows with a few set-based statements."""
+    report = ImportReport()
+    wa_ids = [row[0] for row in rows]
+    existing = {c.wa_id: c for c in session.execute(
+        select(Contact.id, Contact.wa_id, Contact.name, Contact.attributes).where(Contact.wa_id.in_(wa_ids)))}
+    tags_of: dict[int, set[str]] = {}
+    if existing:
+        for contact_id, tag in session.execute(select(ContactTag.contact_id, ContactTag.tag).where(
+                ContactTag.contact_id.in_([c.id for c in existing.values()]))):
+            tags_of.setdefault(contact_id, set()).add(tag)
+    now = utcnow()
+    new_rows = [row for row in rows if row[0] not in existing]
+    ids: dict[str, int] = {wa_id: c.id for wa_id, c in existing.items()}
+    if new_rows:
+        session.execute(insert(Contact.__table__), [
+            {"wa_id": wa_id, "name": name, "attributes": attributes, "opted_out": False,
+             "created_at": now, "updated_at": now} for wa_id, name, _, attributes in new_rows])
+        ids |= dict(session.execute(select(Contact.wa_id, Contact.id).where(
+            Contact.wa_id.in_([row[0] for row in new_rows]))).all())
+        report.created = len(new_rows)
+    new_tags: list[dict[str, Any]] = []
+    for wa_id, name, tags, attributes in rows:
+        contact_id = ids[wa_id]
+        missing = [tag for tag in tags if tag not in tags_of.get(contact_id, set())]
+        new_tags.extend({"contact_id": contact_id, "tag": tag} for tag in missing)
+        if wa_id not in existing:
+            continue
+        current = existing[wa_id]
+        merged = dict(current.attributes or {}) | attributes
+        changes: dict[str, Any] = {}
+        if name and name != current.name:
+            changes["name"] = name
+        if merged != (current.attributes or {}):
+            changes["attributes"] = merged
+        if changes:
+            session.execute(update(Contact.__table__).where(Contact.id == contact_id)
+                            .values(updated_at=now, **changes))
+        if changes or missing:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    if new_tags:
+        session.execute(insert(ContactTag.__table__), new_tags)
+    session.flush()
+    return report
+
+
+def _merge(total: ImportReport, part: ImportReport) -> None:
+    total.created += part.created
+    total.updated += part.updated
+    total.unchanged += part.unchanged

@@ -1,0 +1,256 @@
+"""The SQLAlchemy 2.x models, their constraints and indexes — nothing else.
+
+Every datetime is timezone-aware UTC in Python. SQLite has no timezone type, so
+`UTCDateTime` stores naive UTC there (string order then equals time order) and hands
+back aware values; PostgreSQL stores `timestamptz`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A datetime column that only accepts aware datetimes and always returns UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; attach a timezone first")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Stable constraint names, so Alembic migrations name the same thing the same way.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Queue statuses, in lifecycle order where one exists.
+PENDING, SENDING, SENT, DELIVERED, READ = "pending", "sending", "sent", "delivered", "read"
+FAILED, CANCELLED, SKIPPED, UNKNOWN, PAUSED = "failed", "cancelled", "skipped", "unknown", "paused"
+QUEUE_STATUSES = (PENDING, SENDING, SENT, DELIVERED, READ, FAILED, CANCELLED, SKIPPED, UNKNOWN, PAUSED)
+
+# Broadcast (campaign) statuses.
+CAMPAIGN_SCHEDULED, CAMPAIGN_PAUSED, CAMPAIGN_CANCELLED = "scheduled", "paused", "cancelled"
+
+# Conversation states.
+STATE_BOT, STATE_HANDOFF = "bot", "handoff"
+
+
+class Base(DeclarativeBase):
+    """Declarative base whose metadata carries the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class TimestampMixin:
+    """created_at / updated_at maintained by SQLAlchemy."""
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Contact(TimestampMixin, Base):
+    """A WhatsApp user who wrote to us or was imported by an operator."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wa_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str | None] = mapped_column(String(256))
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    opted_out_at: Mapped[datetime | None]
+    last_inbound_at: Mapped[datetime | None]
+    first_inbound_at: Mapped[datetime | None]
+
+    tags: Mapped[list[ContactTag]] = relationship(
+        back_populates="contact", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def tag_names(self) -> list[str]:
+        """The contact's tags, sorted."""
+        return sorted(tag.tag for tag in self.tags)
+
+
+class ContactTag(Base):
+    """One tag on one contact (a table, so audience queries are index-backed)."""
+
+    __tablename__ = "contact_tags"
+    __table_args__ = (UniqueConstraint("contact_id", "tag"), Index("ix_contact_tags_tag", "tag"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(64))
+
+    contact: Mapped[Contact] = relationship(back_populates="tags")
+
+
+class ReceivedMessageLog(Base):
+    """One inbound message, keyed by Meta's wamid (a retried webhook inserts nothing)."""
+
+    __tablename__ = "received_messages"
+    __table_args__ = (
+        Index("ix_received_messages_contact_id_received_at", "contact_id", "received_at"),
+        Index("ix_received_messages_received_at", "received_at"),
+        Index("ix_received_messages_enriched_at", "enriched_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    wamid: Mapped[str] = mapped_column(String(128), unique=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    message_type: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    wa_timestamp: Mapped[datetime | None]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Filled once by the enrichment job (analytics), never recomputed by reports.
+    normalized_text: Mapped[str | None] = mapped_column(Text)
+    keywords: Mapped[list[Any] | None] = mapped_column()
+    sentiment: Mapped[str | None] = mapped_column(String(16))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+    intent: Mapped[str | None] = mapped_column(String(64))
+    intent_confidence: Mapped[float | None] = mapped_column(Float)
+    enriched_at: Mapped[datetime | None]
+
+    contact: Mapped[Contact] = relationship()
+
+
+class Broadcast(TimestampMixin, Base):
+    """A campaign: one text or template, an audience, a send time."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    template_name: Mapped[str | None] = mapped_column(String(512))
+    template_language: Mapped[str | None] = mapped_column(String(16))
+    template_params: Mapped[list[Any] | None] = mapped_column()
+    audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    scheduled_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=CAMPAIGN_SCHEDULED)
+    recipient_count: Mapped[int] = mapped_column(default=0)
+    exclusions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ScheduledMessage(TimestampMixin, Base):
+    """The single outbound queue: every message the platform sends is one row."""
+
+    __tablename__ = "scheduled_messages"
+    __table_args__ = (
+        # `id` last: claims order by (scheduled_at, id), and a broadcast puts thousands of rows
+        # at one scheduled_at; without it PostgreSQL sorts the whole group on every claim.
+        Index("ix_scheduled_messages_status_scheduled_at", "status", "scheduled_at", "id"),
+        Index("ix_scheduled_messages_status_lease_expires_at", "status", "lease_expires_at"),
+        Index("ix_scheduled_messages_broadcast_id_status", "broadcast_id", "status"),
+        Index("ix_scheduled_messages_contact_id_created_at", "contact_id", "created_at"),
+        # One row per recipient per campaign, and one reply per inbound message.
+        UniqueConstraint("broadcast_id", "contact_id"),
+        UniqueConstraint("in_reply_to_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    in_reply_to_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("received_messages.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(16), default="reply")
+    body: Mapped[str | None] = mapped_column(Text)
+    buttons: Mapped[list[Any] | None] = mapped_column()
+    reply_to_wamid: Mapped[str | None] = mapped_column(String(128))
+    template_name: Mapped[str | None] = mapped_column(String(512))
+    template_language: Mapped[str | None] = mapped_column(String(16))
+    template_params: Mapped[list[Any] | None] = mapped_column()
+    scheduled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None]
+    last_error_code: Mapped[int | None]
+    last_error_title: Mapped[str | None] = mapped_column(String(512))
+    wamid: Mapped[str | None] = mapped_column(String(128), unique=True)
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Claims whose lease expired before the send was confirmed (a crashed processor): an
+    # operator decision, or a possible duplicate when RESEND_UNCONFIRMED resent the row.
+    unconfirmed_sends: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+
+    contact: Mapped[Contact] = relationship()
+    broadcast: Mapped[Broadcast | None] = relationship()
+
+
+class MessageStatusEvent(Base):
+    """Status history of our sends, keyed by (wamid, status): a retried webhook adds nothing."""
+
+    __tablename__ = "message_status_events"
+    __table_args__ = (UniqueConstraint("wamid", "status"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    wamid: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    recipient_wa_id: Mapped[str | None] = mapped_column(String(32))
+    error_code: Mapped[int | None]
+    error_title: Mapped[str | None] = mapped_column(String(512))
+    wa_timestamp: Mapped[datetime | None]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConversationState(Base):
+    """Where the conversation with one contact stands (bot or handoff), with an expiry."""
+
+    __tablename__ = "conversation_states"
+    __table_args__ = (Index("ix_conversation_states_state_handoff_since", "state", "handoff_since"),)
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default=STATE_BOT)
+    last_intent: Mapped[str | None] = mapped_column(String(64))
+    handoff_since: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    contact: Mapped[Contact] = relationship()

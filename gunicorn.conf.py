@@ -1,0 +1,35 @@
+"""gunicorn settings for `webhook_handler:create_app()`; every value can be overridden from the environment."""
+
+import multiprocessing
+import os
+import sys
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+# Meta gives up on a webhook after about 20 s; a request must never outlive that.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "20"))
+graceful_timeout = 20
+keepalive = 5
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = 100
+# The app logs JSON itself; gunicorn's access log would only repeat it in another shape.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):
+    """Refuse to start with one clear line when a setting is missing or invalid."""
+    from dotenv import load_dotenv
+
+    from config import ConfigError, load_config
+
+    load_dotenv()
+    try:
+        load_config()
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        sys.exit(1)

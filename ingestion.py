@@ -1,0 +1,312 @@
+"""Turning a verified webhook envelope into rows: contacts, inbound messages, statuses.
+
+The webhook handler parses and verifies; this module reads every entry, change and
+item of Meta's (batched) envelope and writes each with one idempotent statement, so a
+retried delivery inserts nothing new. It never commits: the request does, once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import case, func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from database_models import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    READ,
+    SENDING,
+    SENT,
+    UNKNOWN,
+    Contact,
+    MessageStatusEvent,
+    ReceivedMessageLog,
+    ScheduledMessage,
+    utcnow,
+)
+
+logger = logging.getLogger(__name__)
+
+MARKETING_OPT_OUT_CODE = 131050
+# Which queue statuses each status webhook may move a row from: never backwards.
+STATUS_MOVES_FROM = {
+    SENT: (PENDING, SENDING, UNKNOWN),
+    DELIVERED: (PENDING, SENDING, SENT, UNKNOWN, FAILED),
+    READ: (PENDING, SENDING, SENT, DELIVERED, UNKNOWN, FAILED),
+    FAILED: (PENDING, SENDING, SENT, UNKNOWN),
+}
+STATUS_ALIASES = {"played": READ}  # a played voice message has been read
+STATUS_TIMESTAMP_COLUMN = {SENT: "sent_at", DELIVERED: "delivered_at", READ: "read_at", FAILED: "failed_at"}
+MEDIA_TYPES = frozenset({"image", "video", "audio", "voice", "document", "sticker"})
+
+
+class EnvelopeError(ValueError):
+    """The body is JSON but not a WhatsApp webhook envelope."""
+
+
+@dataclass
+class IngestResult:
+    """What one envelope changed: counts, and the inbound messages that are new."""
+
+    new_message_ids: list[int] = field(default_factory=list)
+    messages: int = 0
+    duplicate_messages: int = 0
+    statuses: int = 0
+    duplicate_statuses: int = 0
+    skipped_items: int = 0
+    other_fields: int = 0
+
+
+def message_text(message: dict[str, Any]) -> str | None:
+    """The human-readable content of a message of any type (None when it has none)."""
+    kind = message.get("type")
+    body = message.get(kind) if isinstance(kind, str) else None
+    if not isinstance(body, dict):
+        body = {}
+    if kind == "text":
+        return _string(body.get("body"))
+    if kind in MEDIA_TYPES:
+        return _string(body.get("caption")) or _string(body.get("filename"))
+    if kind == "location":
+        return _string(body.get("name")) or _string(body.get("address"))
+    if kind == "contacts" and isinstance(message.get("contacts"), list):
+        names = [_string(card["name"].get("formatted_name")) for card in message["contacts"]
+                 if isinstance(card, dict) and isinstance(card.get("name"), dict)]
+        return ", ".join(n for n in names if n) or None
+    if kind == "interactive":
+        for reply_key in ("button_reply", "list_reply"):
+            reply = body.get(reply_key)
+            if isinstance(reply, dict):
+                return _string(reply.get("title"))
+        flow = body.get("nfm_reply")
+        if isinstance(flow, dict):
+            return _string(flow.get("body")) or _string(flow.get("name"))
+        return None
+    if kind == "button":
+        return _string(body.get("text"))
+    if kind == "reaction":
+        return _string(body.get("emoji"))
+    if kind == "order":
+        return _string(body.get("text"))
+    if kind == "system":
+        return _string(body.get("body"))
+    return None
+
+
+def _string(value: Any) -> str | None:
+    # PostgreSQL text refuses NUL and UTF-8 refuses lone surrogates (JSON can carry both).
+    if not isinstance(value, str) or not value:
+        return None
+    if "\x00" in value or not value.isascii():
+        value = value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    return value or None
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """Meta's Unix-seconds timestamp (a string or a number) as aware UTC, or None."""
+    try:
+        seconds = int(value)
+        return datetime.fromtimestamp(seconds, UTC) if 0 < seconds < 32503680000 else None
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def iter_changes(envelope: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(field, value) for every change of every entry; EnvelopeError for a non-envelope."""
+    if not isinstance(envelope, dict) or envelope.get("object") != "whatsapp_business_account":
+        raise EnvelopeError("not a WhatsApp Business Account webhook (object must be whatsapp_business_account)")
+    entries = envelope.get("entry")
+    if not isinstance(entries, list):
+        raise EnvelopeError("entry must be a list")
+    changes = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("changes"), list):
+            continue
+        for change in entry["changes"]:
+            if isinstance(change, dict) and isinstance(change.get("value"), dict):
+                changes.append((str(change.get("field") or ""), change["value"]))
+    return changes
+
+
+class Ingestor:
+    """Writes the items of one envelope through `session` with idempotent statements."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+        self._insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+
+    def ingest(self, envelope: Any) -> IngestResult:
+        """Store every item of `envelope`; raises EnvelopeError before writing anything."""
+        changes = iter_changes(envelope)
+        result = IngestResult()
+        for field_name, value in changes:
+            if field_name == "messages":
+                profiles = self._profiles(value.get("contacts"))
+                for message in _list(value.get("messages")):
+                    self._ingest_message(message, profiles, result)
+                for status in _list(value.get("statuses")):
+                    self._ingest_status(status, result)
+            elif field_name == "user_preferences":
+                self._ingest_preferences(value, result)
+            else:
+                result.other_fields += 1
+                logger.info("webhook field accepted", extra={"event": "webhook.other_field", "field": field_name[:64]})
+        return result
+
+    @staticmethod
+    def _profiles(contacts: Any) -> dict[str, str | None]:
+        profiles: dict[str, str | None] = {}
+        for contact in _list(contacts):
+            wa_id = _string(contact.get("wa_id"))
+            profile = contact.get("profile")
+            name = _string(profile.get("name")) if isinstance(profile, dict) else None
+            if wa_id:
+                profiles[wa_id] = name[:256] if name else None
+        return profiles
+
+    def upsert_contact(self, wa_id: str, name: str | None, seen_at: datetime | None) -> int:
+        """Insert or update the contact `wa_id` and return its id (one statement)."""
+        now = utcnow()
+        statement = self._insert(Contact.__table__).values(
+            wa_id=wa_id, name=name, attributes={}, opted_out=False, last_inbound_at=seen_at,
+            first_inbound_at=seen_at, created_at=now, updated_at=now,
+        )
+        table = Contact.__table__.c
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.wa_id],
+            set_={
+                "name": func.coalesce(statement.excluded.name, table.name),
+                "last_inbound_at": case(
+                    (table.last_inbound_at.is_(None), statement.excluded.last_inbound_at),
+                    (statement.excluded.last_inbound_at > table.last_inbound_at, statement.excluded.last_inbound_at),
+                    else_=table.last_inbound_at,
+                ),
+                "first_inbound_at": func.coalesce(table.first_inbound_at, statement.excluded.first_inbound_at),
+                "updated_at": now,
+            },
+        ).returning(table.id)
+        return self.session.execute(statement).scalar_one()
+
+    def _ingest_message(self, message: Any, profiles: dict[str, str | None], result: IngestResult) -> None:
+        wamid, sender = _string(_get(message, "id")), _string(_get(message, "from"))
+        if not wamid or not sender or len(wamid) > 128 or len(sender) > 32:
+            result.skipped_items += 1
+            logger.warning("message without id or sender skipped", extra={"event": "webhook.item_skipped"})
+            return
+        kind = _string(message.get("type")) or "unknown"
+        sent_at = parse_timestamp(message.get("timestamp"))
+        received_at = utcnow()
+        contact_id = self.upsert_contact(sender, profiles.get(sender), sent_at or received_at)
+        text = message_text(message)
+        statement = (
+            self._insert(ReceivedMessageLog.__table__)
+            .values(
+                wamid=wamid, contact_id=contact_id, message_type=kind[:32], text=text,
+                payload=message, wa_timestamp=sent_at, received_at=received_at,
+            )
+            .on_conflict_do_nothing(index_elements=["wamid"])
+            .returning(ReceivedMessageLog.__table__.c.id)
+        )
+        new_id = self.session.execute(statement).scalar_one_or_none()
+        result.messages += 1
+        if new_id is None:
+            result.duplicate_messages += 1
+            logger.info("duplicate message ignored", extra={"event": "webhook.duplicate", "wamid": wamid})
+            return
+        result.new_message_ids.append(new_id)
+        logger.info(
+            "message stored",
+            extra={"event": "message.stored", "wamid": wamid, "contact_id": contact_id, "message_type": kind[:32]},
+        )
+
+    def _ingest_status(self, status: Any, result: IngestResult) -> None:
+        wamid, name = _string(_get(status, "id")), _string(_get(status, "status"))
+        if not wamid or not name or len(wamid) > 128:
+            result.skipped_items += 1
+            return
+        name = STATUS_ALIASES.get(name, name)[:16]
+        errors = status.get("errors")
+        error = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
+        code = error.get("code") if isinstance(error.get("code"), int) else None
+        title = _string(error.get("title")) or _string(error.get("message"))
+        recipient = _string(status.get("recipient_id"))
+        event_id = self.session.execute(
+            self._insert(MessageStatusEvent.__table__)
+            .values(
+                wamid=wamid, status=name, recipient_wa_id=recipient[:32] if recipient else None,
+                error_code=code, error_title=title[:512] if title else None,
+                wa_timestamp=parse_timestamp(status.get("timestamp")), received_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["wamid", "status"])
+            .returning(MessageStatusEvent.__table__.c.id)
+        ).scalar_one_or_none()
+        result.statuses += 1
+        if event_id is None:
+            result.duplicate_statuses += 1
+            return
+        apply_status(self.session, wamid, name, parse_timestamp(status.get("timestamp")) or utcnow(), code, title)
+        if code == MARKETING_OPT_OUT_CODE and recipient:
+            set_opted_out(self.session, recipient, True)
+        logger.info("status stored", extra={"event": "status.stored", "wamid": wamid, "status": name})
+
+    def _ingest_preferences(self, value: dict[str, Any], result: IngestResult) -> None:
+        for preference in _list(value.get("user_preferences")):
+            wa_id, choice = _string(preference.get("wa_id")), _string(preference.get("value"))
+            category = preference.get("category", "marketing_messages")
+            if wa_id and choice in ("stop", "resume") and category == "marketing_messages":
+                set_opted_out(self.session, wa_id, choice == "stop")
+                logger.info("marketing preference applied", extra={"event": "contact.preference", "preference": choice})
+        result.other_fields += 1
+
+
+def apply_status(session: Session, wamid: str, status: str, at: datetime, code: int | None = None,
+                 title: str | None = None) -> None:
+    """Move the queue row sent as `wamid` forward to `status`; never backwards."""
+    moves_from = STATUS_MOVES_FROM.get(status)
+    if moves_from is None:
+        return
+    table = ScheduledMessage.__table__
+    column = table.c[STATUS_TIMESTAMP_COLUMN[status]]
+    values: dict[str, Any] = {
+        "status": case((table.c.status.in_(moves_from), status), else_=table.c.status),
+        column.name: func.coalesce(column, at),
+        "updated_at": utcnow(),
+    }
+    if status == FAILED:
+        values["last_error_code"] = case((table.c.status.in_(moves_from), code), else_=table.c.last_error_code)
+        values["last_error_title"] = case(
+            (table.c.status.in_(moves_from), title[:512] if title else None), else_=table.c.last_error_title
+        )
+    session.execute(update(table).where(table.c.wamid == wamid).values(**values))
+
+
+def set_opted_out(session: Session, wa_id: str, opted_out: bool) -> None:
+    """Record a contact's marketing choice, creating the contact when it is new."""
+    now = utcnow()
+    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = dialect_insert(Contact.__table__).values(
+        wa_id=wa_id[:32], attributes={}, opted_out=opted_out, opted_out_at=now if opted_out else None,
+        created_at=now, updated_at=now,
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["wa_id"],
+            set_={"opted_out": opted_out, "opted_out_at": statement.excluded.opted_out_at, "updated_at": now},
+        )
+    )
+
+
+def _list(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _get(mapping: Any, key: str) -> Any:
+    return mapping.get(key) if isinstance(mapping, dict) else None
+

@@ -1,0 +1,649 @@
+"""The chatbot's rules file: loading and validating it, recognising intents, replies.
+
+No database code here: `chatbot_service` owns conversation state and sending. The
+matcher follows shared/nlp/NOTES.md: normalise, compare character n-grams (2–4,
+within word boundaries, TF-IDF weighted, plus a lemma and a negation feature) with
+every example phrase, add keyword evidence (lemmas and one-edit typos), require a
+threshold and a margin over the runner-up, let explicit out-of-scope examples win,
+and let whole-message `exact` rules (STOP, لغو, START …) decide without scoring.
+A `social` intent (greeting, thanks) in front of a request yields to the request.
+
+Reply sets: every intent's `responses`, `fallback` (for `none`), `away` (handoff
+outside business hours) and `media` (a photo/voice/file arrived); `responses_for`
+returns any of them. Placeholders: {name}, {first_name}, {wa_id}, {business_hours},
+each optionally with a fallback, `{name|مشتری عزیز}`; others are rejected on load.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+import nlp
+
+NO_INTENT = "none"
+AWAY_KEY = "away"
+MEDIA_KEY = "media"
+ALLOWED_PLACEHOLDERS = frozenset({"name", "first_name", "wa_id", "business_hours"})
+MEDIA_TYPES = frozenset({"image", "document", "video", "audio"})
+DEFAULT_THRESHOLD = 0.5
+DEFAULT_MARGIN = 0.05
+
+# A keyword hit lifts an intent's n-gram score at most this far towards 1.
+_KEYWORD_WEIGHT = 0.6
+_FUZZY_KEYWORD_STRENGTH = 0.8
+_MINIMUM_FUZZY_LENGTH = 4
+_STOPWORD_FEATURE_WEIGHT = 0.5
+_NEGATION_FEATURE = "<not>"
+_NEGATION_WEIGHT = 2.0
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}|]*)(?:\|([^{}]*))?\}|[{}]")
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+_INTENT_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_EMPTY_VALUE = "\x00"
+# Only the start of a very long message is classified: intents are short, and the
+# webhook must stay fast whatever a customer pastes.
+_MAXIMUM_CHARACTERS = 1000
+_MAXIMUM_TOKENS = 100
+# Ignored when comparing a whole message with `exact` rules ("STOP please").
+_POLITENESS_WORDS = frozenset(nlp.normalize(word) for word in
+                              ("لطفا", "لطفاً", "خواهشا", "please", "pls", "plz"))
+
+
+class RulesError(ValueError):
+    """The rules file is unreadable or malformed; the message names file and line."""
+
+
+@dataclass(frozen=True)
+class MediaResponse:
+    """An attachment sent along with an intent's text reply."""
+
+    kind: str
+    url: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One intent of the rules file."""
+
+    name: str
+    examples: tuple[str, ...]
+    responses: tuple[str, ...]
+    keywords: tuple[str, ...] = ()
+    exact: tuple[str, ...] = ()
+    media_response: MediaResponse | None = None
+    threshold: float | None = None  # overrides the rule set's, e.g. stricter opt-out
+    social: bool = False  # greeting/thanks: a request after it decides the intent
+
+
+@dataclass(frozen=True)
+class IntentMatch:
+    """A recognised intent; for `none`, confidence is the best rejected score."""
+
+    intent: str
+    confidence: float
+
+
+def _word_tokens(text: str) -> list[str]:
+    return [token for kind, token in nlp.classified_tokens(text) if kind == "word"]
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:index] + word[index + 1:] for index in range(len(word))}
+
+
+def _ngram_features(tokens: Sequence[str]) -> dict[str, float]:
+    features: dict[str, float] = defaultdict(float)
+    for token in tokens:
+        weight = _STOPWORD_FEATURE_WEIGHT if token in nlp.STOPWORDS else 1.0
+        padded = f" {token} "
+        for size in (2, 3, 4):
+            for start in range(len(padded) - size + 1):
+                features[padded[start:start + size]] += weight
+        features["=" + nlp.lemma(token)] += weight
+        if nlp.is_negated_verb(token):
+            # n-grams barely see the ن/نمی prefix; opt-out vs opt-in hinge on it.
+            features[_NEGATION_FEATURE] += _NEGATION_WEIGHT
+    return features
+
+
+class _Matcher:
+    """Precomputed example vectors and keyword indexes for fast classification."""
+
+    def __init__(self, intents: Sequence[Intent], out_of_scope: Sequence[str]) -> None:
+        documents = [(intent.name, example) for intent in intents
+                     for example in intent.examples]
+        documents += [(NO_INTENT, example) for example in out_of_scope]
+        features = [_ngram_features(_word_tokens(text)) for _, text in documents]
+        document_frequency: dict[str, int] = defaultdict(int)
+        for vector in features:
+            for gram in vector:
+                document_frequency[gram] += 1
+        count = len(documents)
+        self.unseen_idf = math.log(count + 1) + 1
+        self.idf = {gram: math.log((count + 1) / (frequency + 1)) + 1
+                    for gram, frequency in document_frequency.items()}
+        self.labels = [label for label, _ in documents]
+        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, vector in enumerate(features):
+            weighted = {gram: value * self.idf[gram] for gram, value in vector.items()}
+            norm = math.sqrt(sum(value * value for value in weighted.values())) or 1.0
+            for gram, value in weighted.items():
+                self.postings[gram].append((index, value / norm))
+        self.exact: dict[str, str] = {}
+        self.social = {intent.name for intent in intents if intent.social}
+        self.words: dict[str, set[str]] = defaultdict(set)
+        self.fuzzy: dict[str, set[str]] = defaultdict(set)
+        self.phrases: list[tuple[tuple[str, ...], str]] = []
+        for intent in intents:
+            for text in intent.exact:
+                self.exact[" ".join(_word_tokens(text))] = intent.name
+            for keyword in intent.keywords:
+                tokens = tuple(_word_tokens(keyword))
+                if len(tokens) > 1:
+                    self.phrases.append((tokens, intent.name))
+                elif tokens:
+                    self._index_word(tokens[0], intent.name)
+
+    def _index_word(self, word: str, intent: str) -> None:
+        self.words[word].add(intent)
+        self.words[nlp.lemma(word)].add(intent)
+        if len(word) >= _MINIMUM_FUZZY_LENGTH:
+            for variant in _deletions(word) | {word}:
+                self.fuzzy[variant].add(intent)
+
+    def social_prefix_length(self, tokens: Sequence[str]) -> int:
+        """Count leading social-intent keywords and stopwords (0 without a keyword)."""
+        position, keyword_seen = 0, False
+        while position < len(tokens):
+            token = tokens[position]
+            phrase_length = next((len(phrase) for phrase, intent in self.phrases
+                                  if intent in self.social and tuple(
+                                      tokens[position:position + len(phrase)]) == phrase), 0)
+            if phrase_length or (self.words.get(token, set())
+                                 | self.words.get(nlp.lemma(token), set())) & self.social:
+                position += phrase_length or 1
+                keyword_seen = True
+            elif token in nlp.STOPWORDS:
+                position += 1
+            else:
+                break
+        return position if keyword_seen else 0
+
+    def ngram_scores(self, tokens: Sequence[str]) -> list[tuple[float, str]]:
+        """Best cosine per label (intents and `none`), highest first."""
+        query = _ngram_features(tokens)
+        weighted = {gram: value * self.idf.get(gram, self.unseen_idf)
+                    for gram, value in query.items()}
+        norm = math.sqrt(sum(value * value for value in weighted.values())) or 1.0
+        dot_products: dict[int, float] = defaultdict(float)
+        for gram, value in weighted.items():
+            for index, example_value in self.postings.get(gram, ()):
+                dot_products[index] += value * example_value
+        best: dict[str, float] = {}
+        for index, dot_product in dot_products.items():
+            label = self.labels[index]
+            best[label] = max(best.get(label, 0.0), dot_product / norm)
+        return sorted(((score, label) for label, score in best.items()), reverse=True)
+
+    def keyword_scores(self, tokens: Sequence[str]) -> dict[str, float]:
+        """Keyword evidence per intent: hit strength scaled by the share of words covered."""
+        strength: dict[str, float] = defaultdict(float)
+        covered: dict[str, set[int]] = defaultdict(set)
+        for position, token in enumerate(tokens):
+            intents = self.words.get(token, set()) | self.words.get(nlp.lemma(token), set())
+            hit_strength = 1.0
+            if (not intents and len(token) >= _MINIMUM_FUZZY_LENGTH
+                    and token not in nlp.STOPWORDS):  # باشه is not a typo of بازه
+                for variant in _deletions(token) | {token}:
+                    intents = intents | self.fuzzy.get(variant, set())
+                hit_strength = _FUZZY_KEYWORD_STRENGTH
+            for intent in intents:
+                strength[intent] = max(strength[intent], hit_strength)
+                covered[intent].add(position)
+        for phrase, intent in self.phrases:
+            for start in range(len(tokens) - len(phrase) + 1):
+                if tuple(tokens[start:start + len(phrase)]) == phrase:
+                    strength[intent] = 1.0
+                    covered[intent].update(range(start, start + len(phrase)))
+        content = {position for position, token in enumerate(tokens)
+                   if token not in nlp.STOPWORDS}
+        evidence = {}
+        for intent, value in strength.items():
+            words = content | covered[intent]
+            evidence[intent] = value * (0.5 + 0.5 * len(covered[intent]) / len(words))
+        return evidence
+
+
+class RuleSet:
+    """Validated chatbot rules with a precomputed intent matcher."""
+
+    def __init__(
+        self,
+        intents: Sequence[Intent],
+        fallback: Sequence[str],
+        threshold: float = DEFAULT_THRESHOLD,
+        margin: float = DEFAULT_MARGIN,
+        out_of_scope: Sequence[str] = (),
+        media_responses: Sequence[str] = (),
+        away: Sequence[str] = (),
+    ) -> None:
+        self.intents = {intent.name: intent for intent in intents}
+        self.fallback = tuple(fallback)
+        self.threshold = threshold
+        self.margin = margin
+        self.out_of_scope = tuple(out_of_scope)
+        self.media_responses = tuple(media_responses)
+        self.away = tuple(away)
+        self._matcher = _Matcher(list(self.intents.values()), self.out_of_scope)
+
+    def recognize_intent(self, text: str) -> IntentMatch:
+        """Return the intent of a customer message, or `none` when unsure."""
+        tokens = _word_tokens(text[:_MAXIMUM_CHARACTERS])[:_MAXIMUM_TOKENS]
+        if not any(character.isalpha() for token in tokens for character in token):
+            return IntentMatch(NO_INTENT, 0.0)  # emoji, digits or punctuation only
+        exact_intent = self._matcher.exact.get(" ".join(
+            token for token in tokens if token not in _POLITENESS_WORDS))
+        if exact_intent is not None:
+            return IntentMatch(exact_intent, 1.0)
+        match, ambiguous = self._classify(tokens)
+        known = self.intents.get(match.intent)
+        if ambiguous or (known is not None and known.social):
+            # "سلام وقت بخیر، بسته‌ام کی میرسه؟": a greeting or thanks in front of a
+            # request wins or ties on score, but the request is what needs an answer.
+            prefix = self._matcher.social_prefix_length(tokens)
+            rest = tokens[prefix:]
+            if prefix and rest:
+                rest_match, _ = self._classify(rest)
+                content_words = [token for token in rest if token not in nlp.STOPWORDS]
+                # One stray word ("thank you very much") must not turn into a request.
+                if rest_match.intent != NO_INTENT and (
+                        len(content_words) >= 2
+                        or rest_match.intent in self._matcher.keyword_scores(rest)):
+                    return rest_match
+        return match
+
+    def _classify(self, tokens: Sequence[str]) -> tuple[IntentMatch, bool]:
+        """Score word tokens; the flag tells that only the margin rule said `none`."""
+        ngram_scores = self._matcher.ngram_scores(tokens)
+        out_of_scope_score = next(
+            (score for score, label in ngram_scores if label == NO_INTENT), 0.0)
+        combined = {label: score for score, label in ngram_scores if label != NO_INTENT}
+        for intent, evidence in self._matcher.keyword_scores(tokens).items():
+            score = combined.get(intent, 0.0)
+            combined[intent] = score + (1.0 - score) * _KEYWORD_WEIGHT * evidence
+        ranked = sorted(((score, label) for label, score in combined.items()),
+                        reverse=True)
+        if not ranked:
+            return IntentMatch(NO_INTENT, 0.0), False
+        best_score, best_intent = ranked[0]
+        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+        confidence = round(min(best_score, 1.0), 4)
+        threshold = self.intents[best_intent].threshold
+        threshold = self.threshold if threshold is None else threshold
+        if best_score < threshold or out_of_scope_score >= best_score:
+            return IntentMatch(NO_INTENT, confidence), False
+        if best_score - runner_up < self.margin:
+            return IntentMatch(NO_INTENT, confidence), True
+        return IntentMatch(best_intent, confidence), False
+
+    @property
+    def media_response(self) -> str | None:
+        """The first reply to an incoming photo/voice/file (all: `responses_for("media")`)."""
+        return self.media_responses[0] if self.media_responses else None
+
+    def responses_for(self, key: str) -> tuple[str, ...]:
+        """Reply variants of an intent, of `away` or `media`; the fallback for anything else."""
+        if key == AWAY_KEY:
+            return self.away
+        if key == MEDIA_KEY:
+            return self.media_responses
+        known = self.intents.get(key)
+        return known.responses if known is not None else self.fallback
+
+
+def render_response(template: str, values: Mapping[str, object]) -> str:
+    """Fill `{name}` / `{name|fallback}` placeholders; no format(), no attributes."""
+    def replace(match: re.Match[str]) -> str:
+        token = match.group()
+        if token in ("{{", "}}"):
+            return token[0]
+        name, fallback = match.group(1), match.group(2)
+        if name is None or not _IDENTIFIER.fullmatch(name.strip()):
+            return token
+        name = name.strip()
+        raw_value = values.get(name)
+        value = "" if raw_value is None else " ".join(str(raw_value).split())
+        if value:
+            return value
+        if fallback is not None:
+            return fallback.strip() or _EMPTY_VALUE
+        return _EMPTY_VALUE if name in ALLOWED_PLACEHOLDERS or name in values else token
+
+    rendered = _PLACEHOLDER.sub(replace, template)
+    # An empty value takes its neighbouring space with it: "سلام {name}!" → "سلام!",
+    # and at the start of a line also the comma after it: "{name}، خوش آمدید".
+    rendered = re.sub(f"(?m)^{_EMPTY_VALUE}[ ,،]*", "", rendered)
+    return re.sub(f" ?{_EMPTY_VALUE}", "", rendered).strip()
+
+
+def template_problem(template: str) -> str | None:
+    """Return why a reply template is invalid, or None when it is fine."""
+    for match in _PLACEHOLDER.finditer(template):
+        token = match.group()
+        if token in ("{{", "}}"):
+            continue
+        if match.group(1) is None:
+            return f"unbalanced {token!r} in reply (write {token * 2} for a literal brace)"
+        name = match.group(1).strip()
+        if not _IDENTIFIER.fullmatch(name):
+            return f"bad placeholder {token!r}: expected {{name}} or {{name|fallback}}"
+        if name not in ALLOWED_PLACEHOLDERS:
+            allowed = ", ".join(sorted(ALLOWED_PLACEHOLDERS))
+            return f"unknown placeholder {{{name}}} (allowed: {allowed})"
+    return None
+
+
+def choose_response(variants: Sequence[str], rng: random.Random | None = None) -> str:
+    """Pick one reply variant at random; pass a seeded `rng` for repeatable picks."""
+    if not variants:
+        raise ValueError("no reply variants to choose from")
+    return (rng or random).choice(list(variants))
+
+
+# ---- loading -----------------------------------------------------------------
+
+_TOP_LEVEL_KEYS = ("threshold", "margin", "fallback", "away", "media", "out_of_scope", "intents")
+_INTENT_KEYS = ("examples", "keywords", "exact", "responses", "media_response", "threshold", "social")
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
+def load_rules(path: str | Path) -> RuleSet:
+    """Load and validate a rules file; raise RulesError naming the file and line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RulesError(f"{path}: cannot read the rules file: {error}") from error
+    return parse_rules(text, source=str(path))
+
+
+def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
+    """Build a RuleSet from YAML text; `source` names the file in error messages."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        reason = error.problem or error.context or "syntax error"
+        raise RulesError(f"{source}:{line}: invalid YAML: {reason}") from error
+    except yaml.YAMLError as error:
+        raise RulesError(f"{source}: invalid YAML: {error}") from error
+    if root is None:
+        raise RulesError(f"{source}:1: the rules file is empty")
+    return _RulesReader(source).rule_set(root)
+
+
+class _RulesReader:
+    """Walks the composed YAML nodes so every schema error can name its line."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.exact_owners: dict[str, str] = {}
+
+    def error(self, node: yaml.Node, reason: str) -> RulesError:
+        return RulesError(f"{self.source}:{node.start_mark.line + 1}: {reason}")
+
+    def mapping(self, node: yaml.Node, what: str, allowed: Sequence[str] | None,
+                required: Sequence[str] = ()) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.error(node, f"{what} must be a mapping of keys to values")
+        entries: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _NULL_TAG:
+                raise self.error(key_node, f"keys of {what} must be text")
+            key = key_node.value
+            if key in entries:
+                raise self.error(key_node, f"duplicate key {key!r} in {what}")
+            if allowed is not None and key not in allowed:
+                expected = ", ".join(allowed)
+                raise self.error(key_node, f"unknown key {key!r} in {what} "
+                                           f"(expected one of: {expected})")
+            entries[key] = (key_node, value_node)
+        for key in required:
+            if key not in entries:
+                raise self.error(node, f"{what} is missing the required key {key!r}")
+        return entries
+
+    def text(self, node: yaml.Node, what: str, template: bool = False) -> str:
+        if not isinstance(node, yaml.ScalarNode) or node.tag == _NULL_TAG:
+            raise self.error(node, f"{what} must be text (quote it if in doubt)")
+        value = node.value.strip()
+        if not value:
+            raise self.error(node, f"{what} must not be empty")
+        problem = template_problem(value) if template else None
+        if problem:
+            raise self.error(node, f"{what}: {problem}")
+        return value
+
+    def text_list(self, node: yaml.Node, what: str, template: bool = False,
+                  needs_words: bool = False) -> tuple[str, ...]:
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            raise self.error(node, f"{what} must be a non-empty list")
+        values = []
+        for item in node.value:
+            value = self.text(item, f"an item of {what}", template)
+            if needs_words and not _word_tokens(value):
+                raise self.error(item, f"{value!r} in {what} has no words to match")
+            values.append(value)
+        return tuple(values)
+
+    def flag(self, node: yaml.Node, what: str) -> bool:
+        value = self.text(node, what).lower()
+        if value not in ("true", "false"):
+            raise self.error(node, f"{what} must be true or false")
+        return value == "true"
+
+    def number(self, node: yaml.Node, what: str) -> float:
+        try:
+            value = float(self.text(node, what))
+        except ValueError:
+            value = math.nan
+        if not 0.0 <= value <= 1.0:
+            raise self.error(node, f"{what} must be a number between 0 and 1")
+        return value
+
+    def rule_set(self, root: yaml.Node) -> RuleSet:
+        top = self.mapping(root, "the rules file", _TOP_LEVEL_KEYS,
+                           required=("intents", "fallback"))
+        media_responses: tuple[str, ...] = ()
+        if "media" in top:
+            media = self.mapping(top["media"][1], "media", ("responses",), ("responses",))
+            media_responses = self.text_list(media["responses"][1], "media.responses",
+                                             template=True)
+        intents_node = top["intents"][1]
+        named = self.mapping(intents_node, "intents", None)
+        if not named:
+            raise self.error(intents_node, "intents must list at least one intent")
+        intents = [self.intent(name, *nodes) for name, nodes in named.items()]
+        return RuleSet(
+            intents=intents,
+            fallback=self.text_list(top["fallback"][1], "fallback", template=True),
+            threshold=(self.number(top["threshold"][1], "threshold")
+                       if "threshold" in top else DEFAULT_THRESHOLD),
+            margin=(self.number(top["margin"][1], "margin")
+                    if "margin" in top else DEFAULT_MARGIN),
+            out_of_scope=(self.text_list(top["out_of_scope"][1], "out_of_scope",
+                                         needs_words=True)
+                          if "out_of_scope" in top else ()),
+            media_responses=media_responses,
+            away=(self.text_list(top["away"][1], "away", template=True)
+                  if "away" in top else ()),
+        )
+
+    def check_exact_unique(self, name: str, node: yaml.Node) -> None:
+        for item in node.value if isinstance(node, yaml.SequenceNode) else ():
+            if not isinstance(item, yaml.ScalarNode):
+                continue
+            normal = " ".join(_word_tokens(item.value))
+            owner = self.exact_owners.setdefault(normal, name)
+            if owner != name:
+                raise self.error(item, f"exact rule {item.value!r} of {name!r} is "
+                                       f"already an exact rule of {owner!r}")
+
+    def intent(self, name: str, key_node: yaml.Node, node: yaml.Node) -> Intent:
+        if not _INTENT_NAME.fullmatch(name) or name == NO_INTENT:
+            raise self.error(key_node, f"bad intent name {name!r}: use lower-case "
+                                       "letters, digits and _ (and not 'none')")
+        entries = self.mapping(node, f"intent {name!r}", _INTENT_KEYS,
+                               required=("examples", "responses"))
+
+        def optional_list(key: str, template: bool = False) -> tuple[str, ...]:
+            if key not in entries:
+                return ()
+            return self.text_list(entries[key][1], f"{name}.{key}", template,
+                                  needs_words=not template)
+
+        if "exact" in entries:
+            self.check_exact_unique(name, entries["exact"][1])
+        media = entries.get("media_response")
+        return Intent(
+            name=name,
+            examples=optional_list("examples"),
+            responses=optional_list("responses", template=True),
+            keywords=optional_list("keywords"),
+            exact=optional_list("exact"),
+            media_response=self.media_response(media[1], name) if media else None,
+            threshold=(self.number(entries["threshold"][1], f"{name}.threshold")
+                       if "threshold" in entries else None),
+            social=self.flag(entries["social"][1], f"{name}.social") if "social" in entries else False,
+        )
+
+    def media_response(self, node: yaml.Node, name: str) -> MediaResponse:
+        what = f"{name}.media_response"
+        entries = self.mapping(node, what, ("type", "url", "caption"), ("type", "url"))
+        kind = self.text(entries["type"][1], f"{what}.type")
+        if kind not in MEDIA_TYPES:
+            raise self.error(entries["type"][1], f"{what}.type must be one of: "
+                                                 f"{', '.join(sorted(MEDIA_TYPES))}")
+        url = self.text(entries["url"][1], f"{what}.url")
+        if not url.startswith("https://"):
+            raise self.error(entries["url"][1], f"{what}.url must start with https://")
+        caption = ""
+        if "caption" in entries:
+            caption = self.text(entries["caption"][1], f"{what}.caption", template=True)
+        return MediaResponse(kind=kind, url=url, caption=caption)
+
+
+# ---- evaluation -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntentScore:
+    """Precision, recall and F1 of one intent over an evaluation set."""
+
+    intent: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(frozen=True)
+class Confusion:
+    """Messages of intent `expected` recognised as `predicted`."""
+
+    expected: str
+    predicted: str
+    count: int
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    """The result of `evaluate`: per-intent scores, accuracy and confusions."""
+
+    scores: tuple[IntentScore, ...]
+    accuracy: float
+    correct: int
+    total: int
+    confusions: tuple[Confusion, ...]
+
+
+def read_labelled_messages(path: str | Path) -> list[tuple[str, str]]:
+    """Read `text<TAB>intent` lines (an optional `text<TAB>intent` header, # comments)."""
+    rows = []
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        text, separator, intent = line.rpartition("\t")
+        if not separator or not text.strip() or not intent.strip():
+            raise ValueError(f"{path}:{number}: expected text<TAB>intent")
+        if number == 1 and (text.strip().lower(), intent.strip().lower()) == ("text", "intent"):
+            continue
+        rows.append((text.strip(), intent.strip()))
+    return rows
+
+
+def evaluate(ruleset: RuleSet, rows: Sequence[tuple[str, str]]) -> EvaluationReport:
+    """Recognise every labelled message and score the rules against the labels."""
+    results = [(text, expected, ruleset.recognize_intent(text).intent)
+               for text, expected in rows]
+    labels = sorted({expected for _, expected, _ in results}
+                    | {predicted for _, _, predicted in results})
+    scores = []
+    for label in labels:
+        hits = sum(1 for _, expected, predicted in results if expected == predicted == label)
+        predicted_count = sum(1 for _, _, predicted in results if predicted == label)
+        support = sum(1 for _, expected, _ in results if expected == label)
+        precision = hits / predicted_count if predicted_count else 0.0
+        recall = hits / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        scores.append(IntentScore(label, precision, recall, f1, support))
+    mistakes: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for text, expected, predicted in results:
+        if expected != predicted:
+            mistakes[(expected, predicted)].append(text)
+    confusions = sorted(
+        (Confusion(expected, predicted, len(texts), tuple(texts[:3]))
+         for (expected, predicted), texts in mistakes.items()),
+        key=lambda confusion: (-confusion.count, confusion.expected, confusion.predicted))
+    correct = len(results) - sum(confusion.count for confusion in confusions)
+    return EvaluationReport(
+        scores=tuple(scores), accuracy=correct / len(results) if results else 0.0,
+        correct=correct, total=len(results), confusions=tuple(confusions))
+
+
+def format_report(report: EvaluationReport) -> str:
+    """Render a report as a `rasa test nlu`-style table plus the confusion list."""
+    width = max([len(score.intent) for score in report.scores] + [len("weighted avg")])
+    lines = [f"{'':>{width}}  precision    recall  f1-score   support", ""]
+    for score in report.scores:
+        lines.append(f"{score.intent:>{width}}  {score.precision:9.3f} {score.recall:9.3f}"
+                     f" {score.f1:9.3f} {score.support:9d}")
+    total_support = sum(score.support for score in report.scores) or 1
+    count = len(report.scores) or 1
+    lines += ["", f"{'accuracy':>{width}}  {'':9} {'':9} {report.accuracy:9.3f}"
+                  f" {report.total:9d}"]
+    for title, weight in (("macro avg", lambda score: 1 / count),
+                          ("weighted avg", lambda score: score.support / total_support)):
+        averages = [sum(getattr(score, field) * weight(score) for score in report.scores)
+                    for field in ("precision", "recall", "f1")]
+        lines.append(f"{title:>{width}}  " + " ".join(f"{value:9.3f}" for value in averages)
+                     + f" {report.total:9d}")
+    lines += ["", f"{report.correct}/{report.total} correct"]
+    if report.confusions:
+        lines.append("Confusions (expected → predicted):")
+        for confusion in report.confusions:
+            examples = " | ".join(confusion.examples)
+            lines.append(f"  {confusion.expected} → {confusion.predicted} "
+                         f"({confusion.count}): {examples}")
+    return "\n".join(lines)

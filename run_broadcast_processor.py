@@ -1,0 +1,171 @@
+"""The cron entry (`* * * * * cd /app && python run_broadcast_processor.py`): send what is due, log a summary.
+
+It exits at once when nothing is due, otherwise processes until nothing due remains or
+the time budget (PROCESSOR_TIME_BUDGET_SECONDS, 55 s) runs out, logging a progress line
+per batch and a JSON summary at the end. `flask --app webhook_handler broadcast process`
+runs the same `run_processor` function.
+
+A single-instance guard (a PostgreSQL advisory lock, or a lock file next to the SQLite
+database) stops a second run from starting while one is busy; it only saves work —
+claims are atomic, so two processors never send the same row even without it.
+
+Exit codes: 0 done, nothing due, or another run busy; 1 unexpected error or database
+unreachable; 2 configuration error; 3 claims of a crashed processor were found whose
+sends are unconfirmed (`unknown`): look at `broadcast report ID` and decide.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from broadcast_service import process_pending_broadcasts
+from config import Config, ConfigError, load_config
+from database_models import utcnow
+from database_setup import create_engine_for, create_session_factory
+from message_processor import MessageProcessor, ProcessSummary
+from scheduler import Scheduler
+from whatsapp_service import build_sender
+
+logger = logging.getLogger("run_broadcast_processor")
+
+EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_UNCONFIRMED = 0, 1, 2, 3
+ADVISORY_LOCK_KEY = 0x57414250  # "WABP": one broadcast processor per database
+
+
+@contextlib.contextmanager
+def single_instance(session_factory: sessionmaker[Session], database_url: str) -> Iterator[bool]:
+    """Yields True when this is the only processor running against the database."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        with session_factory() as session:
+            connection = session.connection()
+            acquired = connection.execute(select(func.pg_try_advisory_lock(ADVISORY_LOCK_KEY))).scalar()
+            session.commit()  # the lock is held by the connection, not the transaction
+            try:
+                yield bool(acquired)
+            finally:
+                if acquired:
+                    connection.execute(select(func.pg_advisory_unlock(ADVISORY_LOCK_KEY)))
+                    session.commit()
+        return
+    path = f"{url.database}.processor-lock" if url.database and url.database != ":memory:" else None
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no guard, which is safe (claims are atomic)
+        fcntl = None
+    if path is None or fcntl is None:
+        yield True
+        return
+    with open(path, "a") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def run_processor(config: Config, session_factory: sessionmaker[Session],
+                  make_processor: Callable[[], MessageProcessor], *, time_budget: float | None = None,
+                  limit: int | None = None, guard: bool = True) -> tuple[int, ProcessSummary | None]:
+    """Process due rows once (the cron run and the CLI command); returns the exit code and the summary."""
+    try:
+        with session_factory() as session:
+            has_work = Scheduler(session).has_work(utcnow())
+            session.commit()
+        if not has_work:
+            logger.info("nothing due", extra={"event": "processor.idle"})
+            return EXIT_OK, None
+        lock = single_instance(session_factory, config.database_url) if guard else contextlib.nullcontext(True)
+        with lock as only_one:
+            if not only_one:
+                logger.info("another processor is running; leaving the work to it", extra={"event": "processor.busy"})
+                return EXIT_OK, None
+            processor = make_processor()
+            with _stop_on_sigterm(processor):
+                summary = process_pending_broadcasts(processor, None, limit, time_budget=time_budget)
+    except SQLAlchemyError:
+        logger.exception("database error; unrecorded sends become unknown after their lease",
+                         extra={"event": "processor.db_error"})
+        return EXIT_ERROR, None
+    except Exception:  # the job boundary
+        logger.exception("processor failed", extra={"event": "processor.error"})
+        return EXIT_ERROR, None
+    logger.info("processor summary %s", json.dumps(summary.as_dict()),
+                extra={"event": "processor.summary", **summary.as_dict()})
+    if summary.recovered and not config.resend_unconfirmed:
+        logger.error("%d sends of a crashed processor are unconfirmed (status unknown); see the broadcast report",
+                     summary.recovered, extra={"event": "processor.unconfirmed", "count": summary.recovered})
+        return EXIT_UNCONFIRMED, summary
+    return EXIT_OK, summary
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm(processor: MessageProcessor) -> Iterator[None]:
+    """On SIGTERM finish what is in flight, hand back what is not, and exit normally."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: processor.request_stop())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse options, build the processor from the environment, run once."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--time-budget", type=float, help="seconds (default PROCESSOR_TIME_BUDGET_SECONDS)")
+    parser.add_argument("--limit", type=int, help="claim at most this many rows")
+    parser.add_argument("--no-guard", action="store_true", help="skip the single-instance lock")
+    options = parser.parse_args(argv)
+    from dotenv import load_dotenv
+
+    from app_logging import configure_logging
+
+    load_dotenv()
+    try:
+        config = load_config()
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    secrets = (config.whatsapp_api_token, config.whatsapp_app_secret, config.whatsapp_verify_token,
+               config.admin_api_token, config.flask_secret_key)
+    configure_logging(config.log_level, secrets=[value for value in secrets if value])
+    engine = create_engine_for(config.database_url)
+    senders: list[Any] = []
+
+    def make_processor() -> MessageProcessor:
+        senders.append(build_sender(config.whatsapp_api_token, config.whatsapp_phone_number_id,
+                                    config.whatsapp_api_base_url))
+        return MessageProcessor(create_session_factory(engine), senders[0], config)
+
+    try:
+        code, _ = run_processor(config, create_session_factory(engine), make_processor,
+                                time_budget=options.time_budget, limit=options.limit, guard=not options.no_guard)
+        return code
+    finally:
+        for sender in senders:
+            sender.close()
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,338 @@
+"""The outbound queue: add, read, change and cancel scheduled messages; claim due ones atomically.
+
+Every message the platform sends is a `ScheduledMessage` row. A processor claims a batch
+(pending → sending, with a lease) and commits the claim before it sends anything, so two
+processors never hold the same row: PostgreSQL skips rows another claim has locked
+(`FOR UPDATE SKIP LOCKED`); SQLite takes the write lock at `BEGIN IMMEDIATE`, so its
+conditional UPDATE runs alone. Every query here is backed by an index whose leading
+column is the status (claims walk `(status, scheduled_at, id)` in order and stop after
+`limit` rows, so their cost does not grow with the number of future rows).
+
+Outcomes are recorded only by the worker that holds the claim (`worker_id`); a claim
+whose lease expired is recovered as `unknown` (or pending again with RESEND_UNCONFIRMED)
+and still accepts its own worker's late confirmation, so a slow send is not resent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, case, exists, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from database_models import (
+    CAMPAIGN_CANCELLED,
+    CAMPAIGN_PAUSED,
+    CANCELLED,
+    FAILED,
+    PAUSED,
+    PENDING,
+    SENDING,
+    SENT,
+    SKIPPED,
+    UNKNOWN,
+    Broadcast,
+    MessageStatusEvent,
+    ScheduledMessage,
+    utcnow,
+)
+from ingestion import apply_status
+
+EDITABLE_FIELDS = frozenset(
+    {"body", "buttons", "template_name", "template_language", "template_params", "scheduled_at"}
+)
+# Status webhooks that may have arrived before the send was recorded, oldest first.
+_STATUS_ORDER = ("sent", "delivered", "read", "failed")
+LEASE_EXPIRED_TITLE = "lease expired before the send was confirmed"
+SENT_OR_LATER = (SENT, "delivered", "read")
+
+_table = ScheduledMessage.__table__
+
+
+class QueueError(ValueError):
+    """An operation the row's current status does not allow."""
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    """One send the API accepted, to be recorded in bulk."""
+
+    message_id: int
+    wamid: str
+    sent_at: datetime
+    dry_run: bool = False
+
+
+def _requeue_status() -> Any:
+    """`pending`, unless the row's campaign was paused or cancelled meanwhile."""
+    campaign = select(Broadcast.status).where(Broadcast.id == _table.c.broadcast_id).scalar_subquery()
+    return case((campaign == CAMPAIGN_PAUSED, PAUSED), (campaign == CAMPAIGN_CANCELLED, CANCELLED), else_=PENDING)
+
+
+def _held_by(worker_id: str | None) -> Any:
+    """Rows whose outcome `worker_id` may record: its claim, even after the lease was recovered."""
+    if worker_id is None:
+        return _table.c.status == SENDING
+    # Spelled out rather than IN (…): an expanding IN cannot be part of an executemany.
+    status = _table.c.status
+    return (_table.c.claimed_by == worker_id) & ((status == SENDING) | (status == UNKNOWN) | (status == PENDING))
+
+
+class Scheduler:
+    """Queue operations on one session; the caller commits."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- adding and editing -----------------------------------------------------------
+
+    def add(self, contact_id: int, *, body: str | None = None, scheduled_at: datetime | None = None,
+            **fields: Any) -> ScheduledMessage:
+        """Queue one message (text body and/or template) for `contact_id`."""
+        if body is None and not fields.get("template_name"):
+            raise QueueError("a scheduled message needs a body or a template")
+        message = ScheduledMessage(contact_id=contact_id, body=body, scheduled_at=scheduled_at or utcnow(), **fields)
+        self.session.add(message)
+        self.session.flush()
+        return message
+
+    def add_many(self, rows: Iterable[dict[str, Any]], chunk_size: int = 5000) -> int:
+        """Bulk-insert queue rows (dicts of column values) in multi-row INSERTs; returns how many."""
+        now = utcnow()
+        defaults = {"kind": "broadcast", "status": PENDING, "attempts": 0, "dry_run": False, "unconfirmed_sends": 0,
+                    "created_at": now, "updated_at": now, "body": None, "template_name": None,
+                    "template_language": None, "template_params": None, "broadcast_id": None}
+        total, chunk = 0, []
+        for row in rows:
+            chunk.append(defaults | row)
+            if len(chunk) >= chunk_size:
+                self.session.execute(insert(_table), chunk)
+                total, chunk = total + len(chunk), []
+        if chunk:
+            self.session.execute(insert(_table), chunk)
+            total += len(chunk)
+        return total
+
+    def get(self, message_id: int) -> ScheduledMessage | None:
+        """The queue row `message_id`, or None."""
+        return self.session.get(ScheduledMessage, message_id)
+
+    def update(self, message_id: int, **changes: Any) -> ScheduledMessage:
+        """Change a message that has not been claimed yet."""
+        unknown = set(changes) - EDITABLE_FIELDS
+        if unknown:
+            raise QueueError(f"cannot change {', '.join(sorted(unknown))}")
+        message = self._require(message_id)
+        if message.status not in (PENDING, PAUSED):
+            raise QueueError(f"message {message_id} is {message.status}; only pending messages can change")
+        for name, value in changes.items():
+            setattr(message, name, value)
+        self.session.flush()
+        return message
+
+    def cancel(self, message_id: int) -> bool:
+        """Cancel a message not yet claimed; False when it is already on its way."""
+        result = self.session.execute(
+            update(_table)
+            .where(_table.c.id == message_id, _table.c.status.in_((PENDING, PAUSED)))
+            .values(status=CANCELLED, updated_at=utcnow())
+        )
+        self.session.expire_all()
+        return result.rowcount == 1
+
+    def delete(self, message_id: int) -> bool:
+        """Delete a message that was never handed to the API (pending, paused, cancelled, skipped)."""
+        message = self._require(message_id)
+        if message.status not in (PENDING, PAUSED, CANCELLED, SKIPPED):
+            raise QueueError(f"message {message_id} is {message.status}; its history is kept")
+        self.session.delete(message)
+        self.session.flush()
+        return True
+
+    def _require(self, message_id: int) -> ScheduledMessage:
+        message = self.get(message_id)
+        if message is None:
+            raise QueueError(f"no scheduled message {message_id}")
+        return message
+
+    # --- due messages and claims ------------------------------------------------------
+
+    def get_pending_messages(self, now: datetime, limit: int = 100) -> list[ScheduledMessage]:
+        """Due pending messages, oldest first (read only; use claim_due_messages to send)."""
+        return list(self.session.scalars(
+            select(ScheduledMessage)
+            .where(ScheduledMessage.status == PENDING, ScheduledMessage.scheduled_at <= now)
+            .order_by(ScheduledMessage.scheduled_at, ScheduledMessage.id)
+            .limit(limit)
+        ))
+
+    def has_work(self, now: datetime) -> bool:
+        """Whether any row is due or any claim's lease has expired (two index probes)."""
+        due = exists().where(_table.c.status == PENDING, _table.c.scheduled_at <= now)
+        expired = exists().where(_table.c.status == SENDING, _table.c.lease_expires_at < now)
+        return bool(self.session.execute(select(due | expired)).scalar())
+
+    def next_due_at(self) -> datetime | None:
+        """When the earliest pending row falls due (None when nothing is pending)."""
+        return self.session.execute(
+            select(ScheduledMessage.scheduled_at).where(ScheduledMessage.status == PENDING)
+            .order_by(ScheduledMessage.scheduled_at).limit(1)
+        ).scalar()
+
+    def claim_due_messages(self, now: datetime, limit: int, worker_id: str,
+                           lease_seconds: float) -> list[ScheduledMessage]:
+        """Atomically move up to `limit` due pending rows to sending under `worker_id`'s lease, oldest first."""
+        due = (
+            select(_table.c.id)
+            .where(_table.c.status == PENDING, _table.c.scheduled_at <= now)
+            .order_by(_table.c.scheduled_at, _table.c.id)
+            .limit(limit)
+        )
+        return self._claim(due, now, worker_id, lease_seconds)
+
+    def claim_messages(self, message_ids: Sequence[int], now: datetime, worker_id: str,
+                       lease_seconds: float) -> list[ScheduledMessage]:
+        """Claim specific pending rows (the reply sent right after a webhook's commit)."""
+        if not message_ids:
+            return []
+        chosen = select(_table.c.id).where(_table.c.id.in_(list(message_ids)), _table.c.status == PENDING)
+        return self._claim(chosen, now, worker_id, lease_seconds)
+
+    def _claim(self, candidates: Any, now: datetime, worker_id: str, lease_seconds: float) -> list[ScheduledMessage]:
+        if self.session.get_bind().dialect.name == "postgresql":
+            # A materialised CTE runs the locking SELECT exactly once; rows another claim
+            # holds are skipped instead of waited for.
+            candidates = candidates.with_for_update(skip_locked=True).cte("claimable").prefix_with("MATERIALIZED")
+            chosen = select(candidates.c.id)
+        else:
+            chosen = candidates
+        statement = (
+            update(ScheduledMessage)
+            # Re-checking the status makes the UPDATE itself the guard, whatever the dialect.
+            .where(ScheduledMessage.id.in_(chosen), ScheduledMessage.status == PENDING)
+            .values(
+                status=SENDING, claimed_by=worker_id, lease_expires_at=now + timedelta(seconds=lease_seconds),
+                attempts=ScheduledMessage.attempts + 1, updated_at=now,
+            )
+            .returning(ScheduledMessage)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+        claimed = list(self.session.scalars(statement))
+        held = self._rows_of_held_campaigns(claimed)
+        if held:  # paused or cancelled after these rows were queued: hand them back at once
+            self.release(list(held), worker_id=worker_id)
+            claimed = [row for row in claimed if row.id not in held]
+        claimed.sort(key=lambda row: (row.scheduled_at, row.id))
+        return claimed
+
+    def _rows_of_held_campaigns(self, rows: list[ScheduledMessage]) -> set[int]:
+        campaign_ids = {row.broadcast_id for row in rows if row.broadcast_id is not None}
+        if not campaign_ids:
+            return set()
+        held = set(self.session.scalars(select(Broadcast.id).where(
+            Broadcast.id.in_(campaign_ids), Broadcast.status.in_((CAMPAIGN_PAUSED, CAMPAIGN_CANCELLED)))))
+        return {row.id for row in rows if row.broadcast_id in held}
+
+    def recover_expired_leases(self, now: datetime, resend: bool = False) -> int:
+        """Rows stuck in sending past their lease: `unknown` for an operator, or pending again if `resend`.
+
+        The claim's worker id is kept, so that worker's late confirmation still lands.
+        """
+        result = self.session.execute(
+            update(_table)
+            .where(_table.c.status == SENDING, _table.c.lease_expires_at < now)
+            .values(status=_requeue_status() if resend else UNKNOWN, lease_expires_at=None, updated_at=now,
+                    unconfirmed_sends=_table.c.unconfirmed_sends + 1, last_error_code=None,
+                    last_error_title=LEASE_EXPIRED_TITLE + ("; resent" if resend else ""))
+        )
+        return result.rowcount
+
+    # --- outcomes ---------------------------------------------------------------------
+
+    def mark_sent(self, message_id: int, wamid: str, now: datetime, *, dry_run: bool = False,
+                  worker_id: str | None = None) -> None:
+        """Record a send the API accepted, then apply any status webhook that beat us to it."""
+        self.mark_sent_many([SentRecord(message_id, wamid, now, dry_run)], worker_id)
+
+    def mark_sent_many(self, records: Sequence[SentRecord], worker_id: str | None = None) -> None:
+        """Record many accepted sends with one batched UPDATE (the processor's hot path)."""
+        if not records:
+            return
+        statement = (
+            update(_table)
+            .where(_table.c.id == bindparam("row_id"), _held_by(worker_id))
+            .values(status=SENT, wamid=bindparam("new_wamid"), sent_at=bindparam("at"), updated_at=bindparam("at"),
+                    dry_run=bindparam("is_dry_run"), lease_expires_at=None, last_error_code=None,
+                    last_error_title=None)
+        )
+        self.session.execute(statement, [
+            {"row_id": r.message_id, "new_wamid": r.wamid, "at": r.sent_at, "is_dry_run": r.dry_run} for r in records
+        ])
+        sent_at = {r.wamid: r.sent_at for r in records}
+        early = self.session.execute(
+            select(MessageStatusEvent.wamid, MessageStatusEvent.status, MessageStatusEvent.wa_timestamp,
+                   MessageStatusEvent.error_code, MessageStatusEvent.error_title)
+            .where(MessageStatusEvent.wamid.in_(list(sent_at)))
+        ).all()
+        order = {name: index for index, name in enumerate(_STATUS_ORDER)}
+        for wamid, status, at, code, title in sorted(early, key=lambda e: order.get(e[1], 9)):
+            apply_status(self.session, wamid, status, at or sent_at[wamid], code, title)
+
+    def mark_failed(self, message_id: int, now: datetime, code: int | None, title: str | None,
+                    status: str = FAILED, *, worker_id: str | None = None) -> None:
+        """A permanent failure (or a skip, with `status=skipped`): never retried."""
+        self.session.execute(
+            update(_table)
+            .where(_table.c.id == message_id, _held_by(worker_id))
+            .values(status=status, last_error_code=code, last_error_title=(title or "")[:512] or None,
+                    failed_at=now if status == FAILED else None, lease_expires_at=None, updated_at=now)
+        )
+
+    def mark_retry(self, message_id: int, retry_at: datetime, code: int | None, title: str | None, *,
+                   worker_id: str | None = None, count_attempt: bool = True) -> None:
+        """A transient failure: due again at `retry_at` (paused or cancelled if its campaign is)."""
+        self.session.execute(
+            update(_table)
+            .where(_table.c.id == message_id, _held_by(worker_id))
+            .values(status=_requeue_status(), scheduled_at=retry_at, last_error_code=code,
+                    last_error_title=(title or "")[:512] or None, claimed_by=None, lease_expires_at=None,
+                    attempts=_table.c.attempts if count_attempt else _table.c.attempts - 1, updated_at=utcnow())
+        )
+
+    def release(self, message_ids: Sequence[int], *, worker_id: str | None = None,
+                at: datetime | None = None) -> int:
+        """Hand claimed rows back unsent (due again at `at`), without counting an attempt."""
+        if not message_ids:
+            return 0
+        values: dict[str, Any] = {"status": _requeue_status(), "claimed_by": None, "lease_expires_at": None,
+                                  "attempts": _table.c.attempts - 1, "updated_at": utcnow()}
+        if at is not None:
+            values["scheduled_at"] = at
+        result = self.session.execute(
+            update(_table).where(_table.c.id.in_(list(message_ids)), _held_by(worker_id)).values(**values)
+        )
+        return result.rowcount
+
+    def set_status_for_broadcast(self, broadcast_id: int, from_statuses: Sequence[str], to_status: str) -> int:
+        """Bulk move a campaign's rows, e.g. pending → paused; returns how many moved."""
+        result = self.session.execute(
+            update(_table)
+            .where(_table.c.broadcast_id == broadcast_id, _table.c.status.in_(list(from_statuses)))
+            .values(status=to_status, updated_at=utcnow())
+        )
+        return result.rowcount
+
+    def last_sent_at(self, contact_ids: Iterable[int], since: datetime) -> dict[int, datetime]:
+        """The latest send to each of `contact_ids` after `since` (for the per-recipient pacing)."""
+        ids = list(set(contact_ids))
+        if not ids:
+            return {}
+        rows = self.session.execute(
+            select(_table.c.contact_id, func.max(_table.c.sent_at))
+            .where(_table.c.contact_id.in_(ids), _table.c.sent_at >= since)
+            .group_by(_table.c.contact_id)
+        ).all()
+        return {contact_id: at for contact_id, at in rows if at is not None}

@@ -1,0 +1,100 @@
+"""Pacing outbound sends: the messages-per-second token bucket, the per-recipient interval, retry backoff.
+
+Meta limits a business number's throughput (WHATSAPP_MAX_MPS, 80 by default, up to
+1,000), answers 130429 when it is exceeded, and allows about one message every six
+seconds to the same user (131056 otherwise). These pieces are shared by a processor's
+sending threads; they are pure timing, with no database or HTTP.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+
+PAIR_RATE_INTERVAL = 6.0  # seconds between two messages to the same recipient (Meta's pair rate limit)
+RETRY_BASE_SECONDS = 5.0
+RETRY_MAX_SECONDS = 900.0
+MAX_CONCURRENCY = 200  # WhatsAppService's connection pool size
+
+
+class RateLimiter:
+    """A token bucket shared by the sending threads; slows down when Meta says 130429."""
+
+    def __init__(self, rate: float, burst: float | None = None) -> None:
+        self.max_rate = self.rate = float(rate)
+        self.burst = burst if burst is not None else max(1.0, rate / 20)
+        self._next = time.monotonic()
+        self._penalised_at = 0.0
+        self._lock = threading.Lock()
+
+    def acquire(self, deadline: float | None = None) -> bool:
+        """Block until one more message may be sent; False (taking nothing) if that is after `deadline`."""
+        with self._lock:
+            now = time.monotonic()
+            if self.rate < self.max_rate and now - self._penalised_at > 10:
+                self.rate = min(self.max_rate, self.rate * 1.25)  # recover gradually after a 130429
+                self._penalised_at = now - 5
+            start = max(self._next, now - self.burst / self.rate)
+            if deadline is not None and start > deadline:
+                return False
+            self._next = start + 1.0 / self.rate
+            delay = start - now
+        if delay > 0:
+            time.sleep(delay)
+        return True
+
+    def slow_down(self) -> None:
+        """Halve the rate (not below 1/s) and pause briefly: the API said we are too fast."""
+        with self._lock:
+            self.rate = max(1.0, self.rate / 2)
+            self._penalised_at = time.monotonic()
+            self._next = max(self._next, self._penalised_at + 1.0)
+
+
+class RecipientPacer:
+    """Keeps PAIR_RATE_INTERVAL seconds between two accepted messages to one recipient."""
+
+    def __init__(self, interval: float = PAIR_RATE_INTERVAL) -> None:
+        self.interval = interval
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def reserve(self, wa_id: str) -> tuple[float, float | None]:
+        """(0, previous) when `wa_id` may be sent to now (and is booked), else (seconds to wait, None)."""
+        with self._lock:
+            now = time.monotonic()
+            previous = self._last.get(wa_id)
+            if previous is not None and now - previous < self.interval:
+                return self.interval - (now - previous), None
+            self._last[wa_id] = now
+            if len(self._last) > 100_000:
+                self._last = {k: v for k, v in self._last.items() if now - v < self.interval}
+            return 0.0, previous
+
+    def unbook(self, wa_id: str, previous: float | None) -> None:
+        """Undo a booking whose send was not accepted."""
+        with self._lock:
+            if previous is None:
+                self._last.pop(wa_id, None)
+            else:
+                self._last[wa_id] = previous
+
+    def seed(self, wa_id: str, seconds_ago: float) -> None:
+        """Remember a send made `seconds_ago` (by another run or process)."""
+        with self._lock:
+            at = time.monotonic() - max(0.0, seconds_ago)
+            self._last[wa_id] = max(at, self._last.get(wa_id, at))
+
+
+def backoff_delay(attempt: int, rng: random.Random | None = None, base: float = RETRY_BASE_SECONDS,
+                  cap: float = RETRY_MAX_SECONDS) -> float:
+    """Seconds before retry number `attempt` (1-based): exponential, capped, jittered over its upper half."""
+    ceiling = min(cap, base * 2 ** max(0, attempt - 1))
+    return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+def default_concurrency(max_mps: float) -> int:
+    """Sending threads for a rate: enough for ~0.5 s API latency, within the connection pool."""
+    return int(min(MAX_CONCURRENCY, max(8, math.ceil(max_mps * 0.5))))

@@ -1,0 +1,182 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL with TEST_DATABASE_URL), the app,
+a signed-webhook helper, factories, and the fake Graph API."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from config import Config  # noqa: E402
+from database_models import Base, Contact, ContactTag  # noqa: E402
+from database_setup import create_engine_for  # noqa: E402
+from webhook_handler import create_app, sign_payload  # noqa: E402
+
+APP_SECRET = "test-app-secret-value"
+VERIFY_TOKEN = "test-verify-token-value"
+GRAPH_TOKEN = "test-graph-token-value"
+PHONE_NUMBER_ID = "106540352242922"
+SHARED_NLP = ROOT.parent / "shared" / "nlp"
+
+
+def run_migrations(database_url: str) -> None:
+    """`alembic upgrade head` on `database_url`, the way operators build a schema."""
+    alembic_config = AlembicConfig(str(ROOT / "alembic.ini"))
+    alembic_config.attributes["database_url"] = database_url
+    alembic_config.attributes["skip_logging_setup"] = True
+    command.upgrade(alembic_config, "head")
+
+
+def reset_database(engine: Engine) -> None:
+    """Drop every table (ours and Alembic's) so migrations start from nothing."""
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def postgres_url_or_skip() -> str:
+    """TEST_DATABASE_URL; without it skip (visibly), or fail under CI=true."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but TEST_DATABASE_URL is not set")
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (.ci/run sets it)")
+    return url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database of each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        url = postgres_url_or_skip()
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # the database itself is what is missing here
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"cannot reach the test database {engine.url!r}: {error}")
+        pytest.skip(f"test database unreachable: {error}")
+    reset_database(engine)
+    engine.dispose()
+    run_migrations(url)
+    yield url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """One engine per backend for the whole run."""
+    engine = create_engine_for(database_url)
+    yield engine
+    engine.dispose()
+
+
+def clean_tables(engine: Engine) -> None:
+    """Delete every row, children first (tests that commit call this afterwards)."""
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose commits are all rolled back after the test (SQLAlchemy's external-transaction recipe)."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    yield session
+    session.close()
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def test_config(database_url: str) -> Config:
+    """Settings for an app under test: real secrets of its own, the test database."""
+    return Config(
+        database_url=database_url,
+        whatsapp_app_secret=APP_SECRET,
+        whatsapp_verify_token=VERIFY_TOKEN,
+        admin_api_token="test-admin-token-value",
+        flask_secret_key="test-flask-secret-key",
+        log_level="WARNING",
+        send_replies_inline=True,
+    )
+
+
+@pytest.fixture
+def app(test_config: Config, engine: Engine):
+    """The Flask app on the test database, emptied after the test."""
+    app = create_app(test_config)
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["whatsapp_platform"].close()
+    clean_tables(engine)
+
+
+@pytest.fixture
+def client(app):
+    """A test client for `app`."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for `app`."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def post_webhook(client) -> Callable[..., Any]:
+    """Post `payload` (dict or bytes) to /webhook, correctly signed unless told otherwise."""
+
+    def post(payload: Any, *, secret: str = APP_SECRET, signature: str | None = None, headers: dict | None = None):
+        body = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
+        all_headers = {"Content-Type": "application/json",
+                       "X-Hub-Signature-256": signature if signature is not None else sign_payload(body, secret)}
+        all_headers.update(headers or {})
+        return client.post("/webhook", data=body, headers=all_headers)
+
+    return post
+
+
+@pytest.fixture
+def make_contact(session: Session) -> Callable[..., Contact]:
+    """Factory: a contact with optional name, tags and attributes, flushed."""
+    counter = iter(range(1, 10**9))
+
+    def make(wa_id: str | None = None, name: str | None = "Test Customer", *, tags: tuple[str, ...] = (),
+             attributes: dict | None = None, **fields: Any) -> Contact:
+        contact = Contact(wa_id=wa_id or f"98912{next(counter):07d}", name=name, attributes=attributes or {}, **fields)
+        contact.tags = [ContactTag(tag=tag) for tag in tags]
+        session.add(contact)
+        session.flush()
+        return contact
+
+    return make
+
+
+@pytest.fixture
+def fake_graph():
+    """A running fake Graph API on 127.0.0.1 accepting GRAPH_TOKEN."""
+    from fake_graph_api import FakeGraphAPI
+
+    server = FakeGraphAPI(token=GRAPH_TOKEN, port=0)
+    server.start()
+    yield server
+    server.stop()

@@ -1,0 +1,205 @@
+"""The chatbot's decisions: replies, silence, opt-out/in, handoff, business hours, queueing."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import select
+
+from chatbot_service import Chatbot, ChatbotService, describe_hours_persian, release_handoff
+from config import Config, parse_business_hours
+from database_models import ConversationState, ReceivedMessageLog, ScheduledMessage
+from intent_rules import load_rules, render_response
+
+# Wednesday 2026-11-25 10:00 in Tehran (UTC+3:30) is 06:30 UTC: inside the default hours.
+OPEN_TIME = datetime(2026, 11, 25, 6, 30, tzinfo=UTC)
+# Friday 2026-11-27 10:00 Tehran: closed all day by default.
+CLOSED_TIME = datetime(2026, 11, 27, 6, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_rules(Config().chatbot_rules_path)
+
+
+@pytest.fixture
+def config(database_url):
+    return Config(
+        database_url=database_url, business_hours=parse_business_hours("sat-wed 09:00-18:00; thu 09:00-13:00")
+    )
+
+
+@pytest.fixture
+def bot(session, rules, config):
+    def make(now: datetime = OPEN_TIME) -> ChatbotService:
+        return ChatbotService(session, rules, config, random.Random(7), clock=lambda: now)
+
+    return make
+
+
+@pytest.fixture
+def inbound(session):
+    counter = iter(range(10**6))
+
+    def make(contact, text: str | None, kind: str = "text", at: datetime = OPEN_TIME) -> ReceivedMessageLog:
+        message = ReceivedMessageLog(
+            wamid=f"wamid.test{next(counter)}",
+            contact_id=contact.id,
+            message_type=kind,
+            text=text,
+            payload={},
+            wa_timestamp=at - timedelta(seconds=2),
+            received_at=at,
+        )
+        session.add(message)
+        session.flush()
+        return message
+
+    return make
+
+
+def queued(session) -> list[ScheduledMessage]:
+    return list(session.scalars(select(ScheduledMessage).order_by(ScheduledMessage.id)))
+
+
+def test_greeting_gets_a_personalised_reply_in_the_queue(session, bot, inbound, make_contact):
+    contact = make_contact(name="Sara Ahmadi")
+    message = inbound(contact, "سلااام")
+    row_id = bot().process_message(contact, message)
+    [row] = queued(session)
+    assert row.id == row_id
+    assert (row.kind, row.status, row.in_reply_to_id, row.contact_id) == ("reply", "pending", message.id, contact.id)
+    assert row.body and "{" not in row.body
+    assert message.intent == "greeting"
+
+
+def test_name_placeholder_falls_back_without_a_name(session, bot, inbound, make_contact, rules):
+    contact = make_contact(name=None)
+    bot().process_message(contact, inbound(contact, "hello"))
+    [row] = queued(session)
+    assert "None" not in row.body and "{" not in row.body
+
+
+def test_unknown_text_gets_the_fallback(session, bot, inbound, make_contact, rules):
+    contact = make_contact(name="Sara")
+    message = inbound(contact, "رنگ مورد علاقه زرافه‌ها چیست")
+    bot().process_message(contact, message)
+    assert message.intent == "none"
+    values = {"name": "Sara", "first_name": "Sara", "wa_id": contact.wa_id, "business_hours": ""}
+    assert queued(session)[0].body in {render_response(v, values) for v in rules.fallback}
+
+
+@pytest.mark.parametrize("kind", ["reaction", "system", "unsupported", "location", "order", "contacts", "brand_new"])
+def test_never_answers_non_conversational_types(session, bot, inbound, make_contact, kind):
+    contact = make_contact()
+    assert bot().process_message(contact, inbound(contact, "👍", kind=kind)) is None
+    assert queued(session) == []
+
+
+def test_media_gets_the_media_answer(session, bot, inbound, make_contact, rules):
+    contact = make_contact(name="Sara")
+    bot().process_message(contact, inbound(contact, None, kind="image"))
+    [row] = queued(session)
+    values = {"name": "Sara", "first_name": "Sara", "wa_id": contact.wa_id, "business_hours": ""}
+    assert row.body in {render_response(v, values) for v in rules.responses_for("media")}
+
+
+def test_old_messages_get_no_reply(session, bot, inbound, make_contact):
+    contact = make_contact()
+    message = inbound(contact, "سلام", at=OPEN_TIME - timedelta(hours=3))
+    assert bot().process_message(contact, message) is None
+    assert queued(session) == []
+
+
+def test_opt_out_marks_contact_and_confirms_once(session, bot, inbound, make_contact):
+    contact = make_contact()
+    bot().process_message(contact, inbound(contact, "STOP"))
+    assert contact.opted_out is True and contact.opted_out_at is not None
+    bot().process_message(contact, inbound(contact, "لغو"))
+    assert len(queued(session)) == 1
+
+
+def test_opt_in_reverses_opt_out(session, bot, inbound, make_contact):
+    contact = make_contact(opted_out=True)
+    bot().process_message(contact, inbound(contact, "START"))
+    assert contact.opted_out is False
+    assert len(queued(session)) == 1
+
+
+def test_human_agent_hands_off_and_bot_stays_silent(session, bot, inbound, make_contact, config):
+    contact = make_contact()
+    bot().process_message(contact, inbound(contact, "I want to talk to a real person please"))
+    state = session.get(ConversationState, contact.id)
+    assert state.state == "handoff"
+    assert state.expires_at == OPEN_TIME + timedelta(hours=config.handoff_ttl_hours)
+    assert bot().process_message(contact, inbound(contact, "سلام")) is None
+    assert len(queued(session)) == 1
+
+
+def test_handoff_expires_and_bot_answers_again(session, bot, inbound, make_contact, config):
+    contact = make_contact()
+    bot().process_message(contact, inbound(contact, "اپراتور"))
+    later = OPEN_TIME + timedelta(hours=config.handoff_ttl_hours, minutes=1)
+    assert bot(later).process_message(contact, inbound(contact, "سلام", at=later)) is not None
+    assert session.get(ConversationState, contact.id).state == "bot"
+
+
+def test_opt_out_still_works_during_handoff(session, bot, inbound, make_contact):
+    contact = make_contact()
+    bot().process_message(contact, inbound(contact, "اپراتور"))
+    bot().process_message(contact, inbound(contact, "STOP"))
+    assert contact.opted_out is True
+    assert len(queued(session)) == 2
+
+
+def test_release_hands_back_to_the_bot(session, bot, inbound, make_contact):
+    contact = make_contact()
+    bot().process_message(contact, inbound(contact, "اپراتور"))
+    assert release_handoff(session, contact.id) is True
+    assert release_handoff(session, contact.id) is False
+    assert bot().process_message(contact, inbound(contact, "سلام")) is not None
+
+
+def test_outside_business_hours_answers_with_away_message(session, bot, inbound, make_contact, rules):
+    open_contact, closed_contact = make_contact(), make_contact()
+    bot(OPEN_TIME).process_message(open_contact, inbound(open_contact, "اپراتور", at=OPEN_TIME))
+    bot(CLOSED_TIME).process_message(closed_contact, inbound(closed_contact, "اپراتور", at=CLOSED_TIME))
+    open_reply, closed_reply = (row.body for row in queued(session))
+    assert open_reply != closed_reply
+    away_variants = {v.split("{")[0][:10] for v in rules.responses_for("away")}
+    assert any(closed_reply.startswith(prefix) for prefix in away_variants)
+    assert session.get(ConversationState, closed_contact.id).state == "handoff"
+
+
+def test_business_hours_are_read_in_the_configured_timezone(session, rules, config):
+    service = ChatbotService(session, rules, config)
+    # 05:00 UTC is 08:30 in Tehran (closed) but 09:00 in Dubai (UTC+4, open).
+    wednesday_0500 = datetime(2026, 11, 25, 5, 0, tzinfo=UTC)
+    assert service.is_open(wednesday_0500) is False
+    assert ChatbotService(session, rules, config.replace(timezone="Asia/Dubai")).is_open(wednesday_0500) is True
+
+
+def test_business_hours_described_in_persian(config):
+    text = describe_hours_persian(config)
+    assert text.startswith("شنبه") and "۰۹" not in text and "09:00 تا 18:00" in text
+
+
+def test_reply_variants_are_seedable(session, rules, config, inbound, make_contact):
+    contact = make_contact()
+    first = ChatbotService(session, rules, config, random.Random(1), clock=lambda: OPEN_TIME)
+    second = ChatbotService(session, rules, config, random.Random(1), clock=lambda: OPEN_TIME)
+    assert (
+        first.decide(contact, inbound(contact, "hello")).reply == second.decide(contact, inbound(contact, "hi")).reply
+    )
+
+
+def test_chatbot_handles_a_batch_and_returns_queued_ids(session, rules, config, inbound, make_contact):
+    contact = make_contact()
+    messages = [inbound(contact, "سلام"), inbound(contact, "👍", kind="reaction"), inbound(contact, "قیمت چنده")]
+    with freeze_time(OPEN_TIME):
+        ids = Chatbot(config, rules).handle_new_messages(session, [m.id for m in messages])
+    assert len(ids) == 2
+    assert {row.in_reply_to_id for row in queued(session)} == {messages[0].id, messages[2].id}

@@ -1,0 +1,94 @@
+"""Settings come from the environment, with clear errors for what is missing or wrong."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+
+from config import DEFAULT_GRAPH_API_URL, DEFAULT_SQLITE_URL, ConfigError, load_config, parse_business_hours
+
+PRODUCTION = {
+    "APP_ENV": "production",
+    "WHATSAPP_APP_SECRET": "s3cret-app",
+    "WHATSAPP_VERIFY_TOKEN": "verify-me",
+    "FLASK_SECRET_KEY": "flask-key-123",
+}
+
+
+def test_defaults_need_no_credentials():
+    config = load_config({})
+    assert config.database_url == DEFAULT_SQLITE_URL
+    assert "instance" in config.database_url
+    assert config.whatsapp_api_token is None
+    assert config.whatsapp_api_base_url == DEFAULT_GRAPH_API_URL
+    assert config.timezone == "Asia/Tehran"
+    assert config.app_env == "development"
+    assert set(config.used_development_defaults) == {"WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "FLASK_SECRET_KEY"}
+
+
+def test_production_with_everything_loads():
+    config = load_config(PRODUCTION)
+    assert config.is_production
+    assert config.whatsapp_app_secret == "s3cret-app"
+    assert config.used_development_defaults == ()
+
+
+@pytest.mark.parametrize("missing", ["WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "FLASK_SECRET_KEY"])
+def test_production_refuses_a_missing_secret_naming_it(missing):
+    environ = {k: v for k, v in PRODUCTION.items() if k != missing}
+    with pytest.raises(ConfigError) as error:
+        load_config(environ)
+    assert missing in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_secret_from_file(tmp_path):
+    secret_file = tmp_path / "app_secret"
+    secret_file.write_text("from-a-file\n")
+    environ = {k: v for k, v in PRODUCTION.items() if k != "WHATSAPP_APP_SECRET"}
+    config = load_config({**environ, "WHATSAPP_APP_SECRET_FILE": str(secret_file)})
+    assert config.whatsapp_app_secret == "from-a-file"
+
+
+def test_variable_and_file_twin_together_is_an_error(tmp_path):
+    secret_file = tmp_path / "token"
+    secret_file.write_text("x")
+    with pytest.raises(ConfigError, match="WHATSAPP_API_TOKEN and WHATSAPP_API_TOKEN_FILE"):
+        load_config({"WHATSAPP_API_TOKEN": "y", "WHATSAPP_API_TOKEN_FILE": str(secret_file)})
+
+
+def test_unreadable_secret_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="ADMIN_API_TOKEN_FILE"):
+        load_config({"ADMIN_API_TOKEN_FILE": str(tmp_path / "missing")})
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"TIMEZONE": "Mars/Olympus"}, "TIMEZONE"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"WHATSAPP_MAX_MPS": "fast"}, "WHATSAPP_MAX_MPS"),
+        ({"WHATSAPP_MAX_MPS": "5000"}, "WHATSAPP_MAX_MPS"),
+        ({"WHATSAPP_API_BASE_URL": "ftp://x"}, "WHATSAPP_API_BASE_URL"),
+        ({"BUSINESS_HOURS": "someday 9-5"}, "BUSINESS_HOURS"),
+        ({"RESEND_UNCONFIRMED": "maybe"}, "RESEND_UNCONFIRMED"),
+    ],
+)
+def test_invalid_values_are_named(environ, named):
+    with pytest.raises(ConfigError, match=named):
+        load_config(environ)
+
+
+def test_business_hours_parse_ranges_and_wrap_the_week():
+    hours = parse_business_hours("sat-wed 09:00-18:00; thu 09:00-13:00")
+    saturday, wednesday, thursday, friday = 5, 2, 3, 4
+    assert hours.is_open(saturday, time(9, 0))
+    assert hours.is_open(wednesday, time(17, 59))
+    assert not hours.is_open(wednesday, time(18, 0))
+    assert hours.is_open(thursday, time(12, 0)) and not hours.is_open(thursday, time(14, 0))
+    assert not hours.is_open(friday, time(12, 0))
+
+
+def test_base_url_trailing_slash_is_trimmed():
+    assert load_config({"WHATSAPP_API_BASE_URL": "http://127.0.0.1:8089/"}).whatsapp_api_base_url == "http://127.0.0.1:8089"

@@ -1,0 +1,165 @@
+"""`create_app()`: the Flask app, `/webhook` GET+POST, `/healthz` and the CLI commands.
+
+The request layer is thin: it verifies, parses, opens one session, lets the services
+store and decide, commits once and only then answers 200. Replies the chatbot queued
+are handed to the dispatcher after the commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import uuid
+from typing import Any
+
+from dotenv import load_dotenv
+from flask import Blueprint, Flask, Response, current_app, g, request
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from app_logging import configure_logging
+from cli_commands import register_cli
+from config import Config, load_config
+from ingestion import EnvelopeError, Ingestor
+from platform_context import build_platform, platform
+from whatsapp_service import Sender
+
+logger = logging.getLogger(__name__)
+webhook = Blueprint("webhook", __name__)
+SIGNATURE_PREFIX = "sha256="
+
+
+def sign_payload(body: bytes, app_secret: str) -> str:
+    """The X-Hub-Signature-256 header value Meta sends for `body`."""
+    return SIGNATURE_PREFIX + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _plain(body: str, status: int) -> Response:
+    return Response(body, status=status, mimetype="text/plain")
+
+
+def _error(message: str, status: int) -> Response:
+    return Response(json.dumps({"error": message}), status=status, mimetype="application/json")
+
+
+@webhook.get("/webhook")
+def verify_subscription() -> Response:
+    """Meta's subscription handshake: echo hub.challenge when the verify token matches."""
+    expected = platform().config.whatsapp_verify_token
+    given = request.args.get("hub.verify_token", "")
+    if request.args.get("hub.mode") == "subscribe" and hmac.compare_digest(given.encode(), expected.encode()):
+        return _plain(request.args.get("hub.challenge", ""), 200)
+    logger.warning("webhook verification refused", extra={"event": "webhook.verify_refused"})
+    return _plain("verification failed", 403)
+
+
+@webhook.post("/webhook")
+def receive_webhook() -> Response:
+    """Verify, store every item in one transaction, queue replies, then acknowledge."""
+    context = platform()
+    body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    signature = request.headers.get("X-Hub-Signature-256")
+    if not signature:
+        return _error("missing X-Hub-Signature-256", 401)
+    if not hmac.compare_digest(signature.encode(), sign_payload(body, context.config.whatsapp_app_secret).encode()):
+        logger.warning("webhook signature mismatch", extra={"event": "webhook.bad_signature"})
+        return _error("invalid signature", 403)
+    try:
+        envelope = json.loads(body)
+    except (ValueError, RecursionError):
+        return _error("body is not valid JSON", 400)
+    session = context.session_factory()
+    try:
+        result = Ingestor(session).ingest(envelope)
+        reply_ids = context.chatbot.handle_new_messages(session, result.new_message_ids) if context.chatbot else []
+        session.commit()
+    except EnvelopeError as error:
+        session.rollback()
+        return _error(str(error), 400)
+    except SQLAlchemyError:
+        session.rollback()
+        logger.exception("webhook not stored: database error", extra={"event": "webhook.db_error"})
+        return _error("database unavailable, retry later", 503)
+    finally:
+        session.close()
+    if reply_ids:
+        context.dispatcher.dispatch(reply_ids)
+    return _plain("OK", 200)
+
+
+@webhook.get("/healthz")
+def health() -> Response:
+    """200 when the database answers, 503 otherwise."""
+    try:
+        with platform().engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return _error("database unavailable", 503)
+    return Response(json.dumps({"status": "ok"}), mimetype="application/json")
+
+
+def _start_request() -> None:
+    g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+    g.started = time.perf_counter()
+
+
+def _finish_request(response: Response) -> Response:
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    if response.status_code >= 400 or current_app.config.get("LOG_EVERY_REQUEST"):
+        logger.info(
+            "request finished",
+            extra={
+                "event": "http.request", "request_id": g.get("request_id"), "method": request.method,
+                "path": request.path, "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
+            },
+        )
+    return response
+
+
+def _http_error(error: HTTPException) -> Response:
+    return _error(error.description or error.name, error.code or 500)
+
+
+def _unexpected_error(error: Exception) -> Response:
+    logger.exception("unhandled error", extra={"event": "http.unhandled", "request_id": g.get("request_id")})
+    return _error("internal error", 500)
+
+
+def create_app(config: Config | None = None, sender: Sender | None = None, **overrides: Any) -> Flask:
+    """Build the app: settings, logging, database, sender, chatbot, routes and CLI."""
+    if config is None:
+        load_dotenv()
+        config = load_config()
+    if overrides:
+        config = config.replace(**overrides)
+    configure_logging(config.log_level, secrets=_secret_values(config))
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(
+        SECRET_KEY=config.flask_secret_key,
+        MAX_CONTENT_LENGTH=config.max_webhook_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.is_production,
+    )
+    app.extensions["whatsapp_platform"] = build_platform(config, sender)
+    app.register_blueprint(webhook)
+    app.before_request(_start_request)
+    app.after_request(_finish_request)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    register_cli(app)
+    for name in config.used_development_defaults:
+        logger.warning("%s not set: using a development value (never do this in production)", name,
+                       extra={"event": "config.development_default"})
+    return app
+
+
+def _secret_values(config: Config) -> list[str]:
+    values = (config.whatsapp_api_token, config.whatsapp_app_secret, config.admin_api_token,
+              config.flask_secret_key, config.whatsapp_verify_token)
+    return [value for value in values if value]
