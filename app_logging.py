@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TextIO
 
 # Attributes every LogRecord has; anything else came in through `extra=`.
 _STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
@@ -55,12 +56,14 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
-    """Send every log record to stdout as JSON at `level` (idempotent)."""
+def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), stream: TextIO | None = None) -> None:
+    """Send every log record as JSON at `level` to `stream` (default stdout; idempotent)."""
     root = logging.getLogger()
     handler = next((h for h in root.handlers if getattr(h, "_whatsapp_platform", False)), None)
-    if handler is None:
-        handler = logging.StreamHandler(sys.stdout)
+    if handler is not None:
+        handler.setStream(stream or sys.stdout)
+    else:
+        handler = logging.StreamHandler(stream or sys.stdout)
         handler._whatsapp_platform = True  # type: ignore[attr-defined]
         handler.addFilter(RequestIdFilter())
         root.addHandler(handler)

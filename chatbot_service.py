@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from config import Config
 from database_models import STATE_BOT, STATE_HANDOFF, Contact, ConversationState, ReceivedMessageLog, utcnow
-from intent_rules import RuleSet, choose_response, load_rules, render_response
+from intent_rules import RuleSet, choose_response, render_response
+from rules_loader import load_rules
 from scheduler import Scheduler
 
 logger = logging.getLogger(__name__)

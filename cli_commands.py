@@ -7,6 +7,7 @@ import json
 import click
 import httpx
 from flask import Flask
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from broadcast_cli import register_broadcast_cli
@@ -22,7 +23,7 @@ def register_cli(app: Flask) -> None:
 
 
 def _rules():
-    from intent_rules import load_rules
+    from rules_loader import load_rules
 
     return load_rules(platform().config.chatbot_rules_path)
 
@@ -41,7 +42,7 @@ def read_tsv(path: str, columns: int = 2) -> list[tuple[str, ...]]:
     return rows
 
 
-@click.group("chatbot")
+@click.group("chatbot", cls=AppGroup)
 def chatbot_group() -> None:
     """Try and measure the chatbot's intent recognition."""
 
@@ -63,7 +64,7 @@ def chatbot_classify() -> None:
 @click.argument("tsv_file", type=click.Path(exists=True, dir_okay=False))
 def chatbot_evaluate(tsv_file: str) -> None:
     """Per-intent precision, recall and F1, accuracy and confusions on a text<TAB>intent file."""
-    from intent_rules import evaluate, format_report
+    from intent_evaluation import evaluate, format_report
 
     report = evaluate(_rules(), read_tsv(tsv_file))
     click.echo(format_report(report))
@@ -85,6 +86,7 @@ def chatbot_release(wa_id: str) -> None:
 
 
 @click.command("demo-webhook")
+@with_appcontext
 @click.option("--url", default="http://127.0.0.1:8000/webhook", show_default=True, help="The running app's webhook.")
 @click.option("--text", "message_text", default="سلام، سفارشم کجاست؟", show_default=True)
 @click.option("--from", "sender", default="989120000001", show_default=True, help="The customer's number.")

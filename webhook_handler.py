@@ -11,10 +11,12 @@ import hashlib
 import hmac
 import json
 import logging
+import sys
 import time
 import uuid
 from typing import Any
 
+import click
 from dotenv import load_dotenv
 from flask import Blueprint, Flask, Response, current_app, g, request
 from sqlalchemy import text
@@ -137,7 +139,9 @@ def create_app(config: Config | None = None, sender: Sender | None = None, **ove
         config = load_config()
     if overrides:
         config = config.replace(**overrides)
-    configure_logging(config.log_level, secrets=_secret_values(config))
+    # Under the `flask` command, stdout is the command's output (JSON lines, reports): log to stderr.
+    in_cli = click.get_current_context(silent=True) is not None
+    configure_logging(config.log_level, secrets=_secret_values(config), stream=sys.stderr if in_cli else None)
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(
         SECRET_KEY=config.flask_secret_key,

@@ -8,21 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from intent_evaluation import evaluate, format_report, read_labelled_messages
 from intent_rules import (
     ALLOWED_PLACEHOLDERS,
     Intent,
     RulesError,
     RuleSet,
     choose_response,
-    evaluate,
-    format_report,
-    load_rules,
-    parse_rules,
-    read_labelled_messages,
     render_response,
     template_problem,
 )
 from nlp import tokenize
+from rules_loader import load_rules, parse_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES_PATH = ROOT / "rules" / "chatbot_rules.yaml"

@@ -1,0 +1,208 @@
+"""Loading and validating the chatbot's rules file (YAML) into a `RuleSet`.
+
+Errors name the file, the line (from the YAML node marks, so schema errors have one
+too) and the reason; a malformed file stops start-up instead of answering wrongly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from intent_rules import (
+    _INTENT_NAME,
+    DEFAULT_MARGIN,
+    DEFAULT_THRESHOLD,
+    MEDIA_TYPES,
+    NO_INTENT,
+    Intent,
+    MediaResponse,
+    RulesError,
+    RuleSet,
+    _word_tokens,
+    template_problem,
+)
+
+_TOP_LEVEL_KEYS = ("threshold", "margin", "fallback", "away", "media", "out_of_scope", "intents")
+_INTENT_KEYS = ("examples", "keywords", "exact", "responses", "media_response", "threshold", "social")
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
+def load_rules(path: str | Path) -> RuleSet:
+    """Load and validate a rules file; raise RulesError naming the file and line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RulesError(f"{path}: cannot read the rules file: {error}") from error
+    return parse_rules(text, source=str(path))
+
+
+def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
+    """Build a RuleSet from YAML text; `source` names the file in error messages."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        reason = error.problem or error.context or "syntax error"
+        raise RulesError(f"{source}:{line}: invalid YAML: {reason}") from error
+    except yaml.YAMLError as error:
+        raise RulesError(f"{source}: invalid YAML: {error}") from error
+    if root is None:
+        raise RulesError(f"{source}:1: the rules file is empty")
+    return _RulesReader(source).rule_set(root)
+
+
+class _RulesReader:
+    """Walks the composed YAML nodes so every schema error can name its line."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.exact_owners: dict[str, str] = {}
+
+    def error(self, node: yaml.Node, reason: str) -> RulesError:
+        return RulesError(f"{self.source}:{node.start_mark.line + 1}: {reason}")
+
+    def mapping(self, node: yaml.Node, what: str, allowed: Sequence[str] | None,
+                required: Sequence[str] = ()) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.error(node, f"{what} must be a mapping of keys to values")
+        entries: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _NULL_TAG:
+                raise self.error(key_node, f"keys of {what} must be text")
+            key = key_node.value
+            if key in entries:
+                raise self.error(key_node, f"duplicate key {key!r} in {what}")
+            if allowed is not None and key not in allowed:
+                expected = ", ".join(allowed)
+                raise self.error(key_node, f"unknown key {key!r} in {what} "
+                                           f"(expected one of: {expected})")
+            entries[key] = (key_node, value_node)
+        for key in required:
+            if key not in entries:
+                raise self.error(node, f"{what} is missing the required key {key!r}")
+        return entries
+
+    def text(self, node: yaml.Node, what: str, template: bool = False) -> str:
+        if not isinstance(node, yaml.ScalarNode) or node.tag == _NULL_TAG:
+            raise self.error(node, f"{what} must be text (quote it if in doubt)")
+        value = node.value.strip()
+        if not value:
+            raise self.error(node, f"{what} must not be empty")
+        problem = template_problem(value) if template else None
+        if problem:
+            raise self.error(node, f"{what}: {problem}")
+        return value
+
+    def text_list(self, node: yaml.Node, what: str, template: bool = False,
+                  needs_words: bool = False) -> tuple[str, ...]:
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            raise self.error(node, f"{what} must be a non-empty list")
+        values = []
+        for item in node.value:
+            value = self.text(item, f"an item of {what}", template)
+            if needs_words and not _word_tokens(value):
+                raise self.error(item, f"{value!r} in {what} has no words to match")
+            values.append(value)
+        return tuple(values)
+
+    def flag(self, node: yaml.Node, what: str) -> bool:
+        value = self.text(node, what).lower()
+        if value not in ("true", "false"):
+            raise self.error(node, f"{what} must be true or false")
+        return value == "true"
+
+    def number(self, node: yaml.Node, what: str) -> float:
+        try:
+            value = float(self.text(node, what))
+        except ValueError:
+            value = math.nan
+        if not 0.0 <= value <= 1.0:
+            raise self.error(node, f"{what} must be a number between 0 and 1")
+        return value
+
+    def rule_set(self, root: yaml.Node) -> RuleSet:
+        top = self.mapping(root, "the rules file", _TOP_LEVEL_KEYS,
+                           required=("intents", "fallback"))
+        media_responses: tuple[str, ...] = ()
+        if "media" in top:
+            media = self.mapping(top["media"][1], "media", ("responses",), ("responses",))
+            media_responses = self.text_list(media["responses"][1], "media.responses",
+                                             template=True)
+        intents_node = top["intents"][1]
+        named = self.mapping(intents_node, "intents", None)
+        if not named:
+            raise self.error(intents_node, "intents must list at least one intent")
+        intents = [self.intent(name, *nodes) for name, nodes in named.items()]
+        return RuleSet(
+            intents=intents,
+            fallback=self.text_list(top["fallback"][1], "fallback", template=True),
+            threshold=(self.number(top["threshold"][1], "threshold")
+                       if "threshold" in top else DEFAULT_THRESHOLD),
+            margin=(self.number(top["margin"][1], "margin")
+                    if "margin" in top else DEFAULT_MARGIN),
+            out_of_scope=(self.text_list(top["out_of_scope"][1], "out_of_scope",
+                                         needs_words=True)
+                          if "out_of_scope" in top else ()),
+            media_responses=media_responses,
+            away=(self.text_list(top["away"][1], "away", template=True)
+                  if "away" in top else ()),
+        )
+
+    def check_exact_unique(self, name: str, node: yaml.Node) -> None:
+        for item in node.value if isinstance(node, yaml.SequenceNode) else ():
+            if not isinstance(item, yaml.ScalarNode):
+                continue
+            normal = " ".join(_word_tokens(item.value))
+            owner = self.exact_owners.setdefault(normal, name)
+            if owner != name:
+                raise self.error(item, f"exact rule {item.value!r} of {name!r} is "
+                                       f"already an exact rule of {owner!r}")
+
+    def intent(self, name: str, key_node: yaml.Node, node: yaml.Node) -> Intent:
+        if not _INTENT_NAME.fullmatch(name) or name == NO_INTENT:
+            raise self.error(key_node, f"bad intent name {name!r}: use lower-case "
+                                       "letters, digits and _ (and not 'none')")
+        entries = self.mapping(node, f"intent {name!r}", _INTENT_KEYS,
+                               required=("examples", "responses"))
+
+        def optional_list(key: str, template: bool = False) -> tuple[str, ...]:
+            if key not in entries:
+                return ()
+            return self.text_list(entries[key][1], f"{name}.{key}", template,
+                                  needs_words=not template)
+
+        if "exact" in entries:
+            self.check_exact_unique(name, entries["exact"][1])
+        media = entries.get("media_response")
+        return Intent(
+            name=name,
+            examples=optional_list("examples"),
+            responses=optional_list("responses", template=True),
+            keywords=optional_list("keywords"),
+            exact=optional_list("exact"),
+            media_response=self.media_response(media[1], name) if media else None,
+            threshold=(self.number(entries["threshold"][1], f"{name}.threshold")
+                       if "threshold" in entries else None),
+            social=self.flag(entries["social"][1], f"{name}.social") if "social" in entries else False,
+        )
+
+    def media_response(self, node: yaml.Node, name: str) -> MediaResponse:
+        what = f"{name}.media_response"
+        entries = self.mapping(node, what, ("type", "url", "caption"), ("type", "url"))
+        kind = self.text(entries["type"][1], f"{what}.type")
+        if kind not in MEDIA_TYPES:
+            raise self.error(entries["type"][1], f"{what}.type must be one of: "
+                                                 f"{', '.join(sorted(MEDIA_TYPES))}")
+        url = self.text(entries["url"][1], f"{what}.url")
+        if not url.startswith("https://"):
+            raise self.error(entries["url"][1], f"{what}.url must start with https://")
+        caption = ""
+        if "caption" in entries:
+            caption = self.text(entries["caption"][1], f"{what}.caption", template=True)
+        return MediaResponse(kind=kind, url=url, caption=caption)
