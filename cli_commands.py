@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import click
 import httpx
@@ -11,7 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from broadcast_cli import register_broadcast_cli
-from database_models import Contact, ReceivedMessageLog
+from database_models import Contact, ReceivedMessageLog, ScheduledMessage
 from platform_context import platform
 
 
@@ -111,6 +112,26 @@ def demo_webhook(url: str, message_text: str, sender: str, name: str) -> None:
         stored = session.scalars(
             select(ReceivedMessageLog).order_by(ReceivedMessageLog.id.desc()).limit(1)
         ).first()
-    if stored is not None:
-        click.echo(f"stored: message #{stored.id} from contact #{stored.contact_id}, "
-                   f"{stored.message_type}: {stored.text}")
+    if stored is None:
+        return
+    click.echo(f"stored: message #{stored.id} from contact #{stored.contact_id}, "
+               f"{stored.message_type}: {stored.text}")
+    reply = _wait_for_reply(stored.id, seconds=5.0)
+    if reply is None:
+        click.echo("reply: none (the chatbot stays quiet for this message)")
+    else:
+        mode = "dry run, nothing sent" if reply.dry_run else f"wamid {reply.wamid}"
+        click.echo(f"reply ({stored.intent or 'no intent'}, {reply.status}, {mode}): {reply.body}")
+
+
+def _wait_for_reply(message_id: int, seconds: float) -> ScheduledMessage | None:
+    """The chatbot's reply to `message_id` once the app has tried to send it (bounded wait)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with platform().session_factory() as session:
+            reply = session.scalars(
+                select(ScheduledMessage).where(ScheduledMessage.in_reply_to_id == message_id)
+            ).first()
+        if (reply is not None and reply.status not in ("pending", "sending")) or time.monotonic() > deadline:
+            return reply
+        time.sleep(0.1)

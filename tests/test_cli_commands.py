@@ -32,6 +32,7 @@ def test_demo_webhook_posts_a_signed_message_that_is_stored(app, runner, live_se
         stored = session.scalars(select(ReceivedMessageLog)).one()
     assert stored.text == "سلام"
     assert f"stored: message #{stored.id}" in result.output
+    assert "reply (greeting, sent, dry run, nothing sent):" in result.output
 
 
 def test_demo_webhook_explains_when_no_server_runs(runner):
