@@ -1,0 +1,108 @@
+"""The production shape: gunicorn serving create_app() with migrations applied, replies through the fake Graph API."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from conftest import GRAPH_TOKEN, ROOT, run_migrations
+
+from sample_payloads import text_message_envelope
+from webhook_handler import sign_payload
+
+SECRET = "e2e-app-secret-value"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def gunicorn_env(**values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WHATSAPP_", "SQLALCHEMY_", "ADMIN_", "FLASK_"))}
+    env.update(values)
+    return env
+
+
+def test_production_start_refuses_a_missing_secret_with_one_line(tmp_path):
+    env = gunicorn_env(
+        APP_ENV="production", WHATSAPP_VERIFY_TOKEN="v", FLASK_SECRET_KEY="k", GUNICORN_BIND=f"127.0.0.1:{free_port()}"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "webhook_handler:create_app()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if "configuration error" in line]
+    assert errors == [
+        "configuration error: WHATSAPP_APP_SECRET is required when APP_ENV=production "
+        "(set it or WHATSAPP_APP_SECRET_FILE)"
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_gunicorn_stores_a_webhook_and_replies_through_the_fake_graph_api(tmp_path, fake_graph):
+    database_url = f"sqlite:///{tmp_path / 'e2e.db'}"
+    run_migrations(database_url)
+    port = free_port()
+    env = gunicorn_env(
+        APP_ENV="production",
+        WHATSAPP_APP_SECRET=SECRET,
+        WHATSAPP_VERIFY_TOKEN="verify",
+        FLASK_SECRET_KEY="key",
+        SQLALCHEMY_DATABASE_URL=database_url,
+        WHATSAPP_API_TOKEN=GRAPH_TOKEN,
+        WHATSAPP_PHONE_NUMBER_ID="123",
+        WHATSAPP_API_BASE_URL=fake_graph.url,
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="2",
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "webhook_handler:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("gunicorn did not become healthy")
+        body = json.dumps(text_message_envelope("989120000777", "سلام")).encode()
+        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign_payload(body, SECRET)}
+        for _ in range(3):  # Meta's retries of the same delivery
+            assert httpx.post(f"{base}/webhook", content=body, headers=headers, timeout=10).status_code == 200
+        assert (
+            httpx.post(
+                f"{base}/webhook", content=body, headers={**headers, "X-Hub-Signature-256": "sha256=00"}, timeout=10
+            ).status_code
+            == 403
+        )
+        for _ in range(100):
+            if fake_graph.counts():
+                break
+            time.sleep(0.05)
+        time.sleep(0.3)  # room for a wrong second reply to show up
+        assert fake_graph.counts() == {"989120000777": 1}
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0].decode()
+    assert '"event": "message.stored"' in output
+    assert SECRET not in output and GRAPH_TOKEN not in output
