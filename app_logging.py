@@ -69,8 +69,8 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), stream: 
         root.addHandler(handler)
     handler.setFormatter(JsonFormatter(secrets))
     root.setLevel(level)
-    # httpx logs every request URL at INFO; keep that for DEBUG.
-    logging.getLogger("httpx").setLevel(max(logging.getLevelName(level), logging.WARNING))
+    # httpx logs every request URL at INFO: it adds nothing to our own send log lines.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     # pywa warns about client settings on every timeout and logs request bodies at DEBUG;
     # our sender already logs each failure once, without the body.
     logging.getLogger("pywa").setLevel(logging.ERROR)

@@ -17,6 +17,7 @@ from flask.cli import AppGroup
 from broadcast_service import (
     Audience,
     BroadcastError,
+    PlaceholderError,
     TemplateSpec,
     audience_from_csv,
     broadcast_report,
@@ -127,7 +128,7 @@ def create_broadcast(name: str, body: str | None, template_name: str | None, lan
                 audience = Audience.with_tags(tags, all_tags) if tags else Audience.everyone()
             report = schedule_broadcast(session, name=name, audience=audience, body=body, template=template,
                                         send_at=send_at, timezone=context.config.timezone)
-        except (BroadcastError, ContactError) as error:
+        except (BroadcastError, PlaceholderError, ContactError) as error:
             session.rollback()
             raise click.ClickException(str(error)) from None
         session.commit()

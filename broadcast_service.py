@@ -1,25 +1,24 @@
 """Campaigns: audience selection, one personalised queue row per recipient, pause/resume/cancel, reports.
 
-A broadcast is rendered when it is scheduled: each recipient's row stores its own text
-(`{name}`, `{first_name}`, `{wa_id}`, any custom attribute, `{field|fallback}`) and its
-template parameters, resolved from the contact. Placeholders are checked first, so a
-typo refuses the campaign instead of sending "Hello {nmae}" to everyone. Rendering is a
-single regular-expression pass that looks values up in a dict: no expression, attribute
-access or format spec is ever evaluated. At send time the processor only chooses between
-the text (inside the 24-hour window) and the template (outside it).
+A broadcast is rendered when it is scheduled (see `personalisation`): each recipient's
+row stores its own text and its template parameters, resolved from the contact, written
+with multi-row INSERTs. Placeholders are checked first, so a typo refuses the campaign
+instead of sending "Hello {nmae}" to everyone. At send time the processor only chooses
+between the text (inside the 24-hour window) and the template (outside it), so a contact
+renamed after scheduling still gets the name it had then.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import distinct, exists, func, insert, select, text
+from sqlalchemy import distinct, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from broadcast_reports import BroadcastReport, build_report, list_broadcasts
@@ -37,33 +36,28 @@ from database_models import (
     utcnow,
 )
 from message_processor import MessageProcessor, ProcessSummary
+from personalisation import (
+    PlaceholderError,
+    UnknownPlaceholderError,
+    compile_message,
+    contact_fields,
+    validate_placeholders,
+)
 from scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Audience", "BroadcastError", "BroadcastReport", "ScheduleReport", "TemplateSpec", "broadcast_report",
-           "cancel_broadcast", "list_broadcasts", "pause_broadcast", "process_pending_broadcasts",
-           "resume_broadcast", "schedule_broadcast"]
+__all__ = ["Audience", "BroadcastError", "BroadcastReport", "PlaceholderError", "ScheduleReport", "TemplateSpec",
+           "UnknownPlaceholderError", "broadcast_report", "cancel_broadcast", "list_broadcasts", "pause_broadcast",
+           "process_pending_broadcasts", "resume_broadcast", "schedule_broadcast"]
 
-BUILTIN_FIELDS = ("name", "first_name", "wa_id")
 MAX_TEXT_LENGTH = 4096  # the Cloud API's limit for a text body
 PAST_TOLERANCE = timedelta(minutes=5)
-_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
-_PLACEHOLDER = re.compile(r"\s*([^\W\d]\w*)\s*(?:\|(.*))?", re.DOTALL)
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:_[A-Za-z]{2,4})?$")
 
 
 class BroadcastError(ValueError):
     """A campaign that cannot be created or changed; the message says why."""
-
-
-class UnknownPlaceholderError(BroadcastError):
-    """Placeholders that name no contact field; `names` lists them."""
-
-    def __init__(self, names: Sequence[str], known: Sequence[str]) -> None:
-        self.names = list(names)
-        super().__init__(f"unknown placeholder{'s' if len(names) > 1 else ''}: "
-                         f"{', '.join('{' + n + '}' for n in names)} (known fields: {', '.join(known)})")
 
 
 @dataclass(frozen=True)
@@ -164,8 +158,7 @@ def schedule_broadcast(session: Session, *, name: str, audience: Audience, body:
     session.add(broadcast)
     session.flush()
     missing: dict[str, int] = {}
-    Scheduler(session).add_many(
-        _queue_row(broadcast, contact, scheduled_at, missing) for contact in eligible)
+    Scheduler(session).add_many(_queue_rows(broadcast, eligible, scheduled_at, missing))
     logger.info("broadcast scheduled", extra={"event": "broadcast.scheduled", "broadcast_id": broadcast.id,
                                               "recipients": len(eligible), "excluded": excluded})
     return ScheduleReport(broadcast.id, scheduled_at, len(eligible), excluded, contacts_created, missing)
@@ -239,15 +232,20 @@ def _contacts_by_wa_id(session: Session, wa_ids: Sequence[str]) -> list[Any]:
     return rows
 
 
-def _queue_row(broadcast: Broadcast, contact: Any, scheduled_at: datetime, missing: dict[str, int]) -> dict:
-    fields = contact_fields(contact.wa_id, contact.name, contact.attributes)
-    params = broadcast.template_params or []
-    return {
-        "contact_id": contact.id, "broadcast_id": broadcast.id, "kind": "broadcast", "scheduled_at": scheduled_at,
-        "body": _render_message(broadcast.body, fields, missing) if broadcast.body else None,
-        "template_name": broadcast.template_name, "template_language": broadcast.template_language,
-        "template_params": [_resolve(spec, fields, missing) for spec in params] if params else None,
-    }
+def _queue_rows(broadcast: Broadcast, contacts: Sequence[Any], scheduled_at: datetime,
+                missing: dict[str, int]) -> Iterator[dict[str, Any]]:
+    """One personalised queue row per contact; each text is parsed once, rendered per contact."""
+    render_body = compile_message(broadcast.body) if broadcast.body else None
+    render_params = [compile_message("{" + spec + "}") for spec in broadcast.template_params or []]
+    common = {"broadcast_id": broadcast.id, "kind": "broadcast", "scheduled_at": scheduled_at,
+              "template_name": broadcast.template_name, "template_language": broadcast.template_language}
+    for contact in contacts:
+        fields = contact_fields(contact.wa_id, contact.name, contact.attributes)
+        yield common | {
+            "contact_id": contact.id,
+            "body": render_body(fields, missing) if render_body else None,
+            "template_params": [render(fields, missing) for render in render_params] or None,
+        }
 
 
 def _describe(excluded: Mapping[str, int]) -> str:

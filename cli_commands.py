@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 
 import click
@@ -11,8 +12,10 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from analytics_cli import analytics_group
 from broadcast_cli import register_broadcast_cli
 from database_models import Contact, ReceivedMessageLog, ScheduledMessage
+from ops_cli import smoke_command
 from platform_context import platform
 
 
@@ -21,6 +24,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_webhook)
     register_broadcast_cli(app)
     app.cli.add_command(chatbot_group)
+    app.cli.add_command(analytics_group)
+    app.cli.add_command(smoke_command)
 
 
 def _rules():
@@ -52,7 +57,7 @@ def chatbot_group() -> None:
 def chatbot_classify() -> None:
     """Read one message per line on stdin; print one JSON object per line (text, intent, confidence)."""
     rules = _rules()
-    for line in click.get_text_stream("stdin"):
+    for line in sys.stdin:
         text = line.rstrip("\n")
         if not text.strip():
             continue

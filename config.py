@@ -7,6 +7,7 @@ scripts, after python-dotenv has loaded `.env`. Secrets may also come from files
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -90,6 +91,9 @@ class Config:
     send_lease_seconds: int = 120
     send_max_attempts: int = 5
     resend_unconfirmed: bool = False
+    trusted_proxy_hops: int = 0
+    metrics_allowed_ips: str = "127.0.0.1,::1"
+    admin_csv_max_bytes: int = 2 * 1024 * 1024
     used_development_defaults: tuple[str, ...] = ()
 
     @property
@@ -161,6 +165,16 @@ def _number(environ: Mapping[str, str], name: str, default: float, kind: type = 
     return value
 
 
+def _networks(environ: Mapping[str, str], name: str, default: str) -> str:
+    raw = environ.get(name) or default
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(f"{name}: {item!r} is not an IP address or network") from None
+    return raw
+
+
 def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raw = environ.get(name)
     if raw in (None, ""):
@@ -223,5 +237,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         send_lease_seconds=int(_number(environ, "SEND_LEASE_SECONDS", 120, int)) or 120,
         send_max_attempts=int(_number(environ, "SEND_MAX_ATTEMPTS", 5, int)) or 5,
         resend_unconfirmed=_flag(environ, "RESEND_UNCONFIRMED", False),
+        trusted_proxy_hops=int(_number(environ, "TRUSTED_PROXY_HOPS", 0, int)),
+        metrics_allowed_ips=_networks(environ, "METRICS_ALLOWED_IPS", "127.0.0.1,::1"),
+        admin_csv_max_bytes=int(_number(environ, "ADMIN_CSV_MAX_BYTES", 2 * 1024 * 1024, int)),
         used_development_defaults=tuple(used_defaults),
     )

@@ -185,6 +185,9 @@ class ScheduledMessage(TimestampMixin, Base):
         Index("ix_scheduled_messages_status_lease_expires_at", "status", "lease_expires_at"),
         Index("ix_scheduled_messages_broadcast_id_status", "broadcast_id", "status"),
         Index("ix_scheduled_messages_contact_id_created_at", "contact_id", "created_at"),
+        # Analytics: outbound per day ranges over sent_at; first-reply time looks up a contact's next send.
+        Index("ix_scheduled_messages_sent_at", "sent_at"),
+        Index("ix_scheduled_messages_contact_id_sent_at", "contact_id", "sent_at"),
         # One row per recipient per campaign, and one reply per inbound message.
         UniqueConstraint("broadcast_id", "contact_id"),
         UniqueConstraint("in_reply_to_id"),

@@ -16,6 +16,9 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = 100
 # The app logs JSON itself; gunicorn's access log would only repeat it in another shape.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# Path without the query string (%(U)s, not %(r)s): Meta's verification request carries
+# hub.verify_token there, and no referrer either.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s "%(a)s" %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
@@ -33,3 +36,16 @@ def on_starting(server):
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         sys.exit(1)
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:  # metric files of a previous run would be summed into this one's
+        os.makedirs(directory, exist_ok=True)
+        for name in os.listdir(directory):
+            if name.endswith(".db"):
+                os.remove(os.path.join(directory, name))
+
+
+def child_exit(server, worker):
+    """Drop a dead worker's live gauges from the shared Prometheus files."""
+    from metrics import mark_worker_dead
+
+    mark_worker_dead(worker.pid)

@@ -7,6 +7,7 @@ retried delivery inserts nothing new. It never commits: the request does, once.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -66,7 +67,9 @@ class IngestResult:
 def message_text(message: dict[str, Any]) -> str | None:
     """The human-readable content of a message of any type (None when it has none)."""
     kind = message.get("type")
-    body = message.get(kind) if isinstance(kind, str) else None
+    if not isinstance(kind, str):
+        return None  # a list or object as the type: no text, and unhashable below
+    body = message.get(kind)
     if not isinstance(body, dict):
         body = {}
     if kind == "text":
@@ -209,7 +212,7 @@ class Ingestor:
             self._insert(ReceivedMessageLog.__table__)
             .values(
                 wamid=wamid, contact_id=contact_id, message_type=kind[:32], text=text,
-                payload=message, wa_timestamp=sent_at, received_at=received_at,
+                payload=_storable(message), wa_timestamp=sent_at, received_at=received_at,
             )
             .on_conflict_do_nothing(index_elements=["wamid"])
             .returning(ReceivedMessageLog.__table__.c.id)
@@ -234,7 +237,7 @@ class Ingestor:
         name = STATUS_ALIASES.get(name, name)[:16]
         errors = status.get("errors")
         error = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
-        code = error.get("code") if isinstance(error.get("code"), int) else None
+        code = error.get("code") if _is_int32(error.get("code")) else None
         title = _string(error.get("title")) or _string(error.get("message"))
         recipient = _string(status.get("recipient_id"))
         event_id = self.session.execute(
@@ -301,6 +304,21 @@ def set_opted_out(session: Session, wa_id: str, opted_out: bool) -> None:
             set_={"opted_out": opted_out, "opted_out_at": statement.excluded.opted_out_at, "updated_at": now},
         )
     )
+
+
+def _is_int32(value: Any) -> bool:
+    # An error code column holds a 32-bit int: JSON's true is not a code, 2**70 does not fit.
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31
+
+
+def _storable(message: dict[str, Any]) -> dict[str, Any]:
+    # Python's json reads NaN and Infinity, which are not JSON and which PostgreSQL refuses:
+    # they are stored as null. Most messages pass the C-speed check unchanged.
+    try:
+        json.dumps(message, allow_nan=False)
+        return message
+    except ValueError:
+        return json.loads(json.dumps(message), parse_constant=lambda _: None)
 
 
 def _list(value: Any) -> list[dict[str, Any]]:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import random
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
-from database_models import SKIPPED, UNKNOWN, Contact, ScheduledMessage, utcnow
+from database_models import SKIPPED, UNKNOWN, Contact, utcnow
 from scheduler import Scheduler, SentRecord
 from send_pacing import (
     RETRY_BASE_SECONDS,
@@ -141,37 +141,39 @@ class MessageProcessor:
                            extra={"event": "queue.lease_expired", "count": summary.recovered})
         # About one second of sending per claim: a crash strands little, a pause wastes little.
         batch_size = max(1, min(self.config.processor_batch_size, int(self.limiter.max_rate)))
-        in_flight: set[Future[Outcome]] = set()
-        done_outcomes: list[Outcome] = []
-        last_record, exhausted = time.monotonic(), False
+        outstanding, done_outcomes = 0, []
+        last_record, exhausted, next_claim = time.monotonic(), False, 0.0
         aborted = threading.Event()  # set on an error: queued sends hand their rows back
-        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="send")
+        threads = _SendThreads(self.concurrency, lambda row: self._send_safely(row, True, aborted))
         try:
             while True:
                 may_claim = (not exhausted and not self._stop.is_set() and time.monotonic() < deadline
                              and (limit is None or summary.claimed < limit))
-                if may_claim and len(in_flight) <= batch_size // 2:
-                    size = batch_size if limit is None else min(batch_size, limit - summary.claimed)
+                if may_claim and outstanding <= batch_size // 2 and (not outstanding or time.monotonic() >= next_claim):
+                    size = batch_size if limit is None else min(batch_size, limit - summary.claimed)  # refill early
                     rows = self._claim(now, size)
+                    next_claim = 0.0 if rows else time.monotonic() + RECORD_EVERY  # nothing due: ask less often
                     if rows:
                         summary.claimed += len(rows)
                         summary.batches += 1
-                        in_flight |= {pool.submit(self._send_safely, row, True, aborted) for row in rows}
+                        outstanding += len(rows)
+                        threads.submit(rows)
                         logger.info("batch %d: %d claimed, %d sent so far", summary.batches, len(rows), summary.sent,
                                     extra={"event": "processor.batch", "batch": summary.batches,
                                            "claimed": len(rows), "sent_total": summary.sent,
                                            "failed_total": summary.failed, "retried_total": summary.retried})
-                    elif not in_flight and not (now is None and self._wait_for_next_due(deadline)):
+                    elif not outstanding and not (now is None and self._wait_for_next_due(deadline)):
                         exhausted = True
-                elif not in_flight:
+                elif not may_claim and not outstanding:
                     break
-                if not in_flight:
+                if not outstanding:
                     if exhausted:
                         break
                     continue
-                done, in_flight = wait(in_flight, timeout=RECORD_EVERY, return_when=FIRST_COMPLETED)
-                done_outcomes.extend(future.result() for future in done)
-                if done_outcomes and (time.monotonic() - last_record >= RECORD_EVERY or not in_flight):
+                arrived = threads.take(RECORD_EVERY)
+                outstanding -= len(arrived)
+                done_outcomes += arrived
+                if done_outcomes and (time.monotonic() - last_record >= RECORD_EVERY or not outstanding):
                     self._record(done_outcomes)
                     for outcome in done_outcomes:
                         summary.add(outcome)
@@ -180,9 +182,10 @@ class MessageProcessor:
             aborted.set()
             raise
         finally:
-            pool.shutdown(wait=True)
-            if done_outcomes or in_flight:
-                self._record_safely(done_outcomes + [f.result() for f in in_flight if not f.cancelled()])
+            threads.close()
+            leftovers = done_outcomes + threads.take(0)
+            if leftovers:
+                self._record_safely(leftovers)
         summary.seconds = round(time.monotonic() - started, 3)
         return summary
 
@@ -204,13 +207,13 @@ class MessageProcessor:
 
     def _claim(self, now: datetime | None, size: int) -> list[_ClaimedRow]:
         with self.session_factory() as session:
-            claimed = Scheduler(session).claim_due_messages(now or self.clock(), size, self.worker_id,
-                                                            self.config.send_lease_seconds)
+            claimed = Scheduler(session).claim_due_rows(now or self.clock(), size, self.worker_id,
+                                                        self.config.send_lease_seconds)
             rows = self._load(session, claimed)
             session.commit()
         return rows
 
-    def _load(self, session: Session, claimed: list[ScheduledMessage]) -> list[_ClaimedRow]:
+    def _load(self, session: Session, claimed: Sequence[Any]) -> list[_ClaimedRow]:
         if not claimed:
             return []
         contacts = {row.id: row for row in session.execute(
@@ -326,6 +329,44 @@ class MessageProcessor:
             logger.exception("could not record %d outcomes", len(outcomes), extra={"event": "processor.record_error"})
 
 
+class _SendThreads:
+    """A fixed set of sending threads fed through queues: no Future, lock or set per message."""
+
+    def __init__(self, size: int, send: Callable[[_ClaimedRow], Outcome]) -> None:
+        self._tasks: queue.SimpleQueue[_ClaimedRow | None] = queue.SimpleQueue()
+        self._results: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
+        self._threads = [threading.Thread(target=self._run, args=(send,), name=f"send-{n}", daemon=True)
+                         for n in range(size)]
+        for thread in self._threads:
+            thread.start()
+
+    def _run(self, send: Callable[[_ClaimedRow], Outcome]) -> None:
+        while (row := self._tasks.get()) is not None:
+            self._results.put(send(row))
+
+    def submit(self, rows: list[_ClaimedRow]) -> None:
+        """Queue rows for sending, in order."""
+        for row in rows:
+            self._tasks.put(row)
+
+    def take(self, timeout: float) -> list[Outcome]:
+        """The outcomes ready within `timeout` seconds: all of them, once the first one is."""
+        outcomes: list[Outcome] = []
+        try:
+            outcomes.append(self._results.get(timeout=timeout) if timeout > 0 else self._results.get_nowait())
+            while True:
+                outcomes.append(self._results.get_nowait())
+        except queue.Empty:
+            return outcomes
+
+    def close(self) -> None:
+        """Let the threads finish what is queued, then stop them."""
+        for _ in self._threads:
+            self._tasks.put(None)
+        for thread in self._threads:
+            thread.join()
+
+
 @dataclass(frozen=True)
 class _ClaimedRow:
     """The plain values a sending thread needs, detached from any session."""
@@ -346,8 +387,8 @@ class _ClaimedRow:
     send_by: float  # time.monotonic() after which the row must not be sent (its lease is ending)
 
     @classmethod
-    def of(cls, row: ScheduledMessage, contact: Any, send_by: float) -> _ClaimedRow:
-        """Copy what sending needs out of an ORM row and its contact's columns."""
+    def of(cls, row: Any, contact: Any, send_by: float) -> _ClaimedRow:
+        """Copy what sending needs out of a queue row (ORM object or plain row) and its contact."""
         return cls(row.id, row.kind, contact.wa_id, contact.opted_out, contact.last_inbound_at,
                    row.broadcast_id is not None, row.body, row.buttons, row.reply_to_wamid, row.template_name,
                    row.template_language, [str(p) for p in row.template_params or []] or None, row.attempts, send_by)

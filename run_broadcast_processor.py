@@ -50,16 +50,17 @@ def single_instance(session_factory: sessionmaker[Session], database_url: str) -
     """Yields True when this is the only processor running against the database."""
     url = make_url(database_url)
     if url.get_backend_name() == "postgresql":
-        with session_factory() as session:
-            connection = session.connection()
-            acquired = connection.execute(select(func.pg_try_advisory_lock(ADVISORY_LOCK_KEY))).scalar()
-            session.commit()  # the lock is held by the connection, not the transaction
+        # A session-level advisory lock on a connection held for the whole run; it is also
+        # released if this process dies, when PostgreSQL closes the connection.
+        with session_factory.kw["bind"].connect() as connection:
+            acquired = bool(connection.execute(select(func.pg_try_advisory_lock(ADVISORY_LOCK_KEY))).scalar())
+            connection.commit()
             try:
-                yield bool(acquired)
+                yield acquired
             finally:
                 if acquired:
                     connection.execute(select(func.pg_advisory_unlock(ADVISORY_LOCK_KEY)))
-                    session.commit()
+                    connection.commit()
         return
     path = f"{url.database}.processor-lock" if url.database and url.database != ":memory:" else None
     try:

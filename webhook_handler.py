@@ -21,12 +21,16 @@ from dotenv import load_dotenv
 from flask import Blueprint, Flask, Response, current_app, g, request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from admin_api import admin_api
 from app_logging import configure_logging
 from cli_commands import register_cli
 from config import Config, load_config
+from dashboard import dashboard
 from ingestion import EnvelopeError, Ingestor
+from metrics import record_webhook
 from platform_context import build_platform, platform
 from whatsapp_service import Sender
 
@@ -63,16 +67,23 @@ def verify_subscription() -> Response:
 def receive_webhook() -> Response:
     """Verify, store every item in one transaction, queue replies, then acknowledge."""
     context = platform()
-    body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    try:
+        body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    except RequestEntityTooLarge:
+        record_webhook("too_large")
+        raise
     signature = request.headers.get("X-Hub-Signature-256")
     if not signature:
+        record_webhook("unsigned")
         return _error("missing X-Hub-Signature-256", 401)
     if not hmac.compare_digest(signature.encode(), sign_payload(body, context.config.whatsapp_app_secret).encode()):
         logger.warning("webhook signature mismatch", extra={"event": "webhook.bad_signature"})
+        record_webhook("bad_signature")
         return _error("invalid signature", 403)
     try:
         envelope = json.loads(body)
     except (ValueError, RecursionError):
+        record_webhook("bad_json")
         return _error("body is not valid JSON", 400)
     session = context.session_factory()
     try:
@@ -81,13 +92,16 @@ def receive_webhook() -> Response:
         session.commit()
     except EnvelopeError as error:
         session.rollback()
+        record_webhook("bad_envelope")
         return _error(str(error), 400)
     except SQLAlchemyError:
         session.rollback()
         logger.exception("webhook not stored: database error", extra={"event": "webhook.db_error"})
+        record_webhook("db_unavailable")
         return _error("database unavailable, retry later", 503)
     finally:
         session.close()
+    record_webhook("stored")
     if reply_ids:
         context.dispatcher.dispatch(reply_ids)
     return _plain("OK", 200)
@@ -117,6 +131,7 @@ def _finish_request(response: Response) -> Response:
             extra={
                 "event": "http.request", "request_id": g.get("request_id"), "method": request.method,
                 "path": request.path, "status": response.status_code,
+                "remote_addr": request.remote_addr, "scheme": request.scheme,
                 "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
             },
         )
@@ -143,6 +158,11 @@ def create_app(config: Config | None = None, sender: Sender | None = None, **ove
     in_cli = click.get_current_context(silent=True) is not None
     configure_logging(config.log_level, secrets=_secret_values(config), stream=sys.stderr if in_cli else None)
     app = Flask(__name__, instance_relative_config=True)
+    # Behind nginx (deploy/nginx.conf) TRUSTED_PROXY_HOPS=1: the client's address and scheme come from exactly
+    # that many X-Forwarded-For / -Proto entries; 0 (development) trusts none. Host is nginx's $host, not trusted.
+    hops = config.trusted_proxy_hops
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
     app.config.update(
         SECRET_KEY=config.flask_secret_key,
         MAX_CONTENT_LENGTH=config.max_webhook_bytes,
@@ -152,6 +172,8 @@ def create_app(config: Config | None = None, sender: Sender | None = None, **ove
     )
     app.extensions["whatsapp_platform"] = build_platform(config, sender)
     app.register_blueprint(webhook)
+    app.register_blueprint(dashboard)
+    app.register_blueprint(admin_api)
     app.before_request(_start_request)
     app.after_request(_finish_request)
     app.register_error_handler(HTTPException, _http_error)

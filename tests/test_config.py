@@ -92,3 +92,15 @@ def test_business_hours_parse_ranges_and_wrap_the_week():
 
 def test_base_url_trailing_slash_is_trimmed():
     assert load_config({"WHATSAPP_API_BASE_URL": "http://127.0.0.1:8089/"}).whatsapp_api_base_url == "http://127.0.0.1:8089"
+
+
+def test_metrics_allowed_ips_are_validated():
+    assert load_config({"METRICS_ALLOWED_IPS": "10.0.0.0/8, ::1"}).metrics_allowed_ips == "10.0.0.0/8, ::1"
+    with pytest.raises(ConfigError, match="METRICS_ALLOWED_IPS"):
+        load_config({"METRICS_ALLOWED_IPS": "10.0.0.0/8,nonsense"})
+
+
+def test_trusted_proxy_hops_must_be_a_whole_number():
+    assert load_config({"TRUSTED_PROXY_HOPS": "1"}).trusted_proxy_hops == 1
+    with pytest.raises(ConfigError, match="TRUSTED_PROXY_HOPS"):
+        load_config({"TRUSTED_PROXY_HOPS": "one"})

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 09:52:08.904033
+Create Date: 2026-11-26 10:14:23.506036
 """
 
 from __future__ import annotations
@@ -149,6 +149,8 @@ def upgrade() -> None:
     with op.batch_alter_table('scheduled_messages', schema=None) as batch_op:
         batch_op.create_index('ix_scheduled_messages_broadcast_id_status', ['broadcast_id', 'status'], unique=False)
         batch_op.create_index('ix_scheduled_messages_contact_id_created_at', ['contact_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_scheduled_messages_contact_id_sent_at', ['contact_id', 'sent_at'], unique=False)
+        batch_op.create_index('ix_scheduled_messages_sent_at', ['sent_at'], unique=False)
         batch_op.create_index('ix_scheduled_messages_status_lease_expires_at', ['status', 'lease_expires_at'], unique=False)
         batch_op.create_index('ix_scheduled_messages_status_scheduled_at', ['status', 'scheduled_at', 'id'], unique=False)
 
@@ -159,6 +161,8 @@ def downgrade() -> None:
     with op.batch_alter_table('scheduled_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_scheduled_messages_status_scheduled_at')
         batch_op.drop_index('ix_scheduled_messages_status_lease_expires_at')
+        batch_op.drop_index('ix_scheduled_messages_sent_at')
+        batch_op.drop_index('ix_scheduled_messages_contact_id_sent_at')
         batch_op.drop_index('ix_scheduled_messages_contact_id_created_at')
         batch_op.drop_index('ix_scheduled_messages_broadcast_id_status')
 

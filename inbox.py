@@ -1,0 +1,299 @@
+"""The handoff inbox: who is waiting for a human, one contact's thread, the operator's replies.
+
+The first half is queries and actions on one `Session` (they never commit); the second
+half is the inbox's pages, which dashboard.py mounts on its blueprint behind the login
+and CSRF checks: each action commits once, then hands the queued row to the dispatcher.
+An operator's message is an ordinary row of the outbound queue (kind "operator"), so it
+is sent, retried and tracked like any other.
+Free text is only allowed inside WhatsApp's 24-hour customer-service window (Meta
+refuses it outside with error 131047); outside it the operator sends an approved template.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from chatbot_service import release_handoff
+from database_models import STATE_HANDOFF, Contact, ConversationState, ReceivedMessageLog, ScheduledMessage, utcnow
+from platform_context import platform
+from scheduler import Scheduler
+
+logger = logging.getLogger(__name__)
+
+CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
+OPERATOR_KIND = "operator"
+MAX_BODY_CHARS = 4096  # the Cloud API's limit for a text message body
+MAX_TEMPLATE_PARAMS = 20
+THREAD_LIMIT = 200
+
+
+class InboxError(ValueError):
+    """An operator action that cannot be done; the message says why."""
+
+
+class ContactNotFound(InboxError):
+    """No contact with that id."""
+
+
+class OutsideWindow(InboxError):
+    """Free text asked for after the 24-hour customer-service window closed."""
+
+
+@dataclass(frozen=True)
+class WaitingConversation:
+    """One conversation in handoff, as the inbox lists it."""
+
+    contact_id: int
+    name: str | None
+    wa_id: str
+    handoff_since: datetime | None
+    waited: timedelta
+    window_open: bool
+    window_closes_at: datetime | None
+    handoff_expired: bool
+    last_text: str | None
+    last_type: str | None
+    last_operator_reply_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ThreadItem:
+    """One message of a thread, inbound or outbound."""
+
+    direction: str  # "in" or "out"
+    at: datetime
+    text: str | None
+    message_type: str
+    status: str | None = None  # outbound only: the queue status
+    kind: str | None = None  # outbound only: reply, broadcast, operator
+    error: str | None = None
+    template: str | None = None
+
+
+def window_closes_at(last_inbound_at: datetime | None) -> datetime | None:
+    """When the customer-service window opened by the last inbound message closes."""
+    return last_inbound_at + CUSTOMER_SERVICE_WINDOW if last_inbound_at else None
+
+
+def is_window_open(contact: Contact, now: datetime) -> bool:
+    """Whether free text may be sent to `contact` at `now`."""
+    closes = window_closes_at(contact.last_inbound_at)
+    return closes is not None and now < closes
+
+
+def handoff_count(session: Session) -> int:
+    """How many conversations wait for a human."""
+    return session.scalar(select(func.count()).select_from(ConversationState)
+                          .where(ConversationState.state == STATE_HANDOFF)) or 0
+
+
+def waiting_conversations(session: Session, now: datetime) -> list[WaitingConversation]:
+    """Conversations in handoff, the longest-waiting first."""
+    rows = session.execute(
+        select(ConversationState, Contact).join(Contact, Contact.id == ConversationState.contact_id)
+        .where(ConversationState.state == STATE_HANDOFF)
+        .order_by(ConversationState.handoff_since.asc().nulls_first(), ConversationState.contact_id)
+    ).all()
+    ids = [contact.id for _, contact in rows]
+    last_messages = _last_inbound(session, ids)
+    last_replies = dict(session.execute(
+        select(ScheduledMessage.contact_id, func.max(ScheduledMessage.created_at))
+        .where(ScheduledMessage.contact_id.in_(ids), ScheduledMessage.kind == OPERATOR_KIND)
+        .group_by(ScheduledMessage.contact_id)
+    ).all()) if ids else {}
+    waiting = []
+    for state, contact in rows:
+        since = state.handoff_since
+        closes = window_closes_at(contact.last_inbound_at)
+        last = last_messages.get(contact.id)
+        waiting.append(WaitingConversation(
+            contact_id=contact.id, name=contact.name, wa_id=contact.wa_id, handoff_since=since,
+            waited=max(now - since, timedelta(0)) if since else timedelta(0),
+            window_open=closes is not None and now < closes, window_closes_at=closes,
+            handoff_expired=state.expires_at is not None and state.expires_at <= now,
+            last_text=last.text if last else None, last_type=last.message_type if last else None,
+            last_operator_reply_at=last_replies.get(contact.id),
+        ))
+    return waiting
+
+
+def _last_inbound(session: Session, contact_ids: list[int]) -> dict[int, ReceivedMessageLog]:
+    """The newest inbound message of each contact (one query, a window function)."""
+    if not contact_ids:
+        return {}
+    ranked = select(
+        ReceivedMessageLog.id,
+        func.row_number().over(partition_by=ReceivedMessageLog.contact_id,
+                               order_by=(ReceivedMessageLog.received_at.desc(), ReceivedMessageLog.id.desc()))
+        .label("position"),
+    ).where(ReceivedMessageLog.contact_id.in_(contact_ids)).subquery()
+    messages = session.scalars(select(ReceivedMessageLog).join(ranked, ranked.c.id == ReceivedMessageLog.id)
+                               .where(ranked.c.position == 1)).all()
+    return {message.contact_id: message for message in messages}
+
+
+def get_contact(session: Session, contact_id: int) -> Contact:
+    """The contact, or ContactNotFound."""
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise ContactNotFound(f"no contact {contact_id}")
+    return contact
+
+
+def conversation_state(session: Session, contact_id: int) -> str:
+    """'handoff' or 'bot' for this contact."""
+    state = session.get(ConversationState, contact_id)
+    return state.state if state is not None else "bot"
+
+
+def thread(session: Session, contact_id: int, limit: int = THREAD_LIMIT) -> list[ThreadItem]:
+    """The contact's latest inbound and outbound messages, interleaved, oldest first."""
+    inbound = session.scalars(
+        select(ReceivedMessageLog).where(ReceivedMessageLog.contact_id == contact_id)
+        .order_by(ReceivedMessageLog.received_at.desc(), ReceivedMessageLog.id.desc()).limit(limit)
+    ).all()
+    # A row that was sent is placed at its send time; one still waiting at its scheduled time.
+    outbound_at = func.coalesce(ScheduledMessage.sent_at, ScheduledMessage.scheduled_at)
+    outbound = session.scalars(
+        select(ScheduledMessage).where(ScheduledMessage.contact_id == contact_id)
+        .order_by(outbound_at.desc(), ScheduledMessage.id.desc()).limit(limit)
+    ).all()
+    items = [ThreadItem("in", m.wa_timestamp or m.received_at, m.text, m.message_type) for m in inbound]
+    for row in outbound:
+        error = None
+        if row.last_error_code is not None or row.last_error_title:
+            error = " ".join(part for part in (f"({row.last_error_code})" if row.last_error_code else "",
+                                               row.last_error_title or "") if part)
+        items.append(ThreadItem(
+            "out", row.sent_at or row.scheduled_at, row.body, "template" if row.template_name and not row.body
+            else "text", status=row.status, kind=row.kind, error=error,
+            template=_describe_template(row) if row.template_name else None,
+        ))
+    items.sort(key=lambda item: (item.at, 0 if item.direction == "in" else 1))
+    return items[-limit:]
+
+
+def _describe_template(row: ScheduledMessage) -> str:
+    params = ", ".join(str(p) for p in row.template_params or [])
+    language = f" ({row.template_language})" if row.template_language else ""
+    return f"{row.template_name}{language}" + (f": {params}" if params else "")
+
+
+def queue_text_reply(session: Session, contact_id: int, body: str, now: datetime) -> ScheduledMessage:
+    """Queue the operator's free-text reply; OutsideWindow when the window has closed."""
+    contact = get_contact(session, contact_id)
+    text = body.strip()
+    if not text:
+        raise InboxError("write a message first")
+    if len(text) > MAX_BODY_CHARS:
+        raise InboxError(f"a WhatsApp message holds at most {MAX_BODY_CHARS:,} characters")
+    if not is_window_open(contact, now):
+        raise OutsideWindow("the 24-hour window is closed: WhatsApp only accepts an approved template now")
+    return Scheduler(session).add(contact.id, body=text, kind=OPERATOR_KIND, scheduled_at=now)
+
+
+def queue_template_reply(session: Session, contact_id: int, template_name: str, language: str,
+                         params: list[str], now: datetime) -> ScheduledMessage:
+    """Queue an approved template for the contact (allowed inside and outside the window)."""
+    contact = get_contact(session, contact_id)
+    name, language = template_name.strip(), language.strip() or "en_US"
+    if not name:
+        raise InboxError("give the template's name")
+    if len(name) > 512 or len(language) > 16:
+        raise InboxError("the template name or language is too long")
+    cleaned = [param.strip() for param in params if param.strip()]
+    if len(cleaned) > MAX_TEMPLATE_PARAMS:
+        raise InboxError(f"at most {MAX_TEMPLATE_PARAMS} template parameters")
+    return Scheduler(session).add(contact.id, template_name=name, template_language=language,
+                                  template_params=cleaned or None, kind=OPERATOR_KIND, scheduled_at=now)
+
+
+# --- pages (mounted on the dashboard blueprint by dashboard.py) -----------------------------
+
+def inbox_page() -> str:
+    """Conversations waiting for a human, the longest-waiting first."""
+    with platform().session_factory() as db:
+        waiting = waiting_conversations(db, utcnow())
+    return render_template("dashboard/inbox.html", waiting=waiting)
+
+
+def conversation_page(contact_id: int) -> str:
+    """One contact's thread, the reply box (or the template form) and the hand-back button."""
+    now = utcnow()
+    with platform().session_factory() as db:
+        try:
+            contact = get_contact(db, contact_id)
+        except ContactNotFound:
+            abort(404, "There is no such contact.")
+        context = {"contact": contact, "items": thread(db, contact_id), "state": conversation_state(db, contact_id),
+                   "window_open": is_window_open(contact, now),
+                   "window_closes_at": window_closes_at(contact.last_inbound_at)}
+    # Rendered after the session closed: on SQLite a second, nested transaction (the page's
+    # inbox count) would wait for this one's write lock.
+    return render_template("dashboard/thread.html", **context)
+
+
+def _act(contact_id: int, action: Callable[[Session, datetime], ScheduledMessage], done: str) -> Response:
+    """Run one queueing action in its own transaction, send the row, and return to the thread."""
+    back = url_for("dashboard.conversation", contact_id=contact_id)
+    with platform().session_factory() as db:
+        try:
+            row_id = action(db, utcnow()).id
+        except ContactNotFound:
+            abort(404, "There is no such contact.")
+        except InboxError as error:
+            flash(str(error), "error")
+            return redirect(back + "#latest")
+        db.commit()
+    platform().dispatcher.dispatch([row_id])
+    logger.info("operator message queued", extra={"event": "dashboard.operator_message",
+                                                  "contact_id": contact_id, "message_id": row_id})
+    flash(done, "success")
+    return redirect(back + "#latest")
+
+
+def reply(contact_id: int) -> Response:
+    """Queue and send the operator's free-text reply (inside the 24-hour window only)."""
+    body = request.form.get("body", "")
+    return _act(contact_id, lambda db, now: queue_text_reply(db, contact_id, body, now), "Reply sent.")
+
+
+def reply_with_template(contact_id: int) -> Response:
+    """Queue and send an approved template (the only way to write once the window has closed)."""
+    form: Any = request.form
+    return _act(contact_id, lambda db, now: queue_template_reply(
+        db, contact_id, form.get("template_name", ""), form.get("language", ""),
+        form.get("params", "").splitlines(), now), "Template sent.")
+
+
+def release(contact_id: int) -> Response:
+    """Hand the conversation back to the bot."""
+    with platform().session_factory() as db:
+        released = release_handoff(db, contact_id)
+        db.commit()
+    logger.info("handoff released", extra={"event": "dashboard.handoff_released", "contact_id": contact_id,
+                                           "released": released})
+    if not released:
+        flash("This conversation was not waiting for a human.", "info")
+        return redirect(url_for("dashboard.conversation", contact_id=contact_id))
+    flash("Handed back: the bot answers this customer again.", "success")
+    return redirect(url_for("dashboard.inbox_list"))
+
+
+PAGES: tuple[tuple[str, str, Callable[..., Any], str], ...] = (
+    ("/dashboard/inbox", "inbox_list", inbox_page, "GET"),
+    ("/dashboard/inbox/<int:contact_id>", "conversation", conversation_page, "GET"),
+    ("/dashboard/inbox/<int:contact_id>/reply", "reply", reply, "POST"),
+    ("/dashboard/inbox/<int:contact_id>/template", "reply_with_template", reply_with_template, "POST"),
+    ("/dashboard/inbox/<int:contact_id>/release", "release", release, "POST"),
+)
+"""(rule, endpoint, view, method) for each inbox page."""

@@ -1,0 +1,350 @@
+"""The OpenAPI 3.1 document of the admin API (`/api/…`), served at `/api/openapi.json`.
+
+It is also what the API enforces: `admin_api_validation` checks query strings and JSON
+bodies against the parameters and request schemas below, so the document cannot drift
+from the behaviour (tests/test_openapi.py checks routes, responses and runs schemathesis).
+Patterns use Python's regular-expression syntax (`\\w` is any Unicode letter or digit),
+which is what the validator, jsonschema and schemathesis evaluate them with.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+MAX_PAGE_SIZE = 200
+DEFAULT_PAGE_SIZE = 50
+MAX_ID = 2**31 - 1
+WA_ID_PATTERN = r"^\+?[1-9][0-9]{7,14}$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"
+ATTRIBUTE_NAME_PATTERN = r"^[^\W\d]\w{0,63}$"
+RESERVED_ATTRIBUTE_NAMES = ["wa_id", "name", "tags"]
+NO_NUL = r"^[^\x00]*$"
+TAG_PATTERN = r"^[^\x00-\x1f;|]*[^\s\x00-\x1f;|][^\x00-\x1f;|]*$"
+SEND_AT_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+                   r"(Z|[+-][0-9]{2}:[0-9]{2})?$")
+LANGUAGE_PATTERN = r"^[a-z]{2,3}(_[A-Za-z]{2,4})?$"
+ANALYTICS_SECTIONS = ("messages_per_day", "messages_per_hour", "messages_by_type", "contacts", "top_keywords",
+                      "sentiment", "intents", "broadcasts", "first_reply")
+
+
+def ref(name: str) -> dict[str, str]:
+    """A reference to a component schema."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def text(max_length: int, min_length: int = 0) -> dict[str, Any]:
+    """Free text: no NUL character (PostgreSQL cannot store it), bounded length."""
+    schema: dict[str, Any] = {"type": "string", "maxLength": max_length, "pattern": NO_NUL}
+    if min_length:
+        schema["minLength"] = min_length
+    return schema
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` or null (OpenAPI 3.1 style)."""
+    result = dict(schema)
+    result["type"] = [schema["type"], "null"]
+    return result
+
+
+def obj(properties: dict[str, Any], required: tuple[str, ...] = (), closed: bool = True) -> dict[str, Any]:
+    """An object schema; closed objects refuse unknown properties."""
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+INTEGER = {"type": "integer"}
+COUNT = {"type": "integer", "minimum": 0}
+RATE = {"type": "number", "minimum": 0}
+STRING = {"type": "string"}
+DATETIME = {"type": "string", "format": "date-time"}
+DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+TAG = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": TAG_PATTERN}
+TAGS = {"type": "array", "items": TAG, "maxItems": 50}
+COUNTS_BY_NAME = {"type": "object", "additionalProperties": COUNT}
+ATTRIBUTE_VALUE = {"type": ["string", "number", "boolean"], "maxLength": 1000, "pattern": NO_NUL}
+ATTRIBUTE_NAMES = {"pattern": ATTRIBUTE_NAME_PATTERN, "maxLength": 64, "not": {"enum": RESERVED_ATTRIBUTE_NAMES}}
+
+CONTACT_SCHEMAS: dict[str, Any] = {
+    "Contact": obj({
+        "id": INTEGER, "wa_id": STRING, "name": nullable(STRING), "tags": {"type": "array", "items": STRING},
+        "attributes": {"type": "object"}, "opted_out": {"type": "boolean"}, "opted_out_at": nullable(DATETIME),
+        "first_inbound_at": nullable(DATETIME), "last_inbound_at": nullable(DATETIME),
+        "created_at": DATETIME, "updated_at": DATETIME,
+    }, required=("id", "wa_id", "name", "tags", "attributes", "opted_out", "opted_out_at", "first_inbound_at",
+                 "last_inbound_at", "created_at", "updated_at")),
+    "ContactPage": obj({"items": {"type": "array", "items": ref("Contact")}, "next_cursor": nullable(STRING)},
+                       required=("items", "next_cursor")),
+    "ContactCreate": obj({
+        "wa_id": {"type": "string", "pattern": WA_ID_PATTERN, "maxLength": 16,
+                  "description": "International number, digits only (an optional leading + is dropped)."},
+        "name": nullable(text(256)), "tags": TAGS,
+        "attributes": {"type": "object", "maxProperties": 50, "propertyNames": ATTRIBUTE_NAMES,
+                       "additionalProperties": ATTRIBUTE_VALUE},
+    }, required=("wa_id",)),
+    "ContactUpdate": obj({
+        "name": nullable(text(256)),
+        "tags": {**TAGS, "description": "Replaces every tag of the contact."},
+        "add_tags": TAGS, "remove_tags": TAGS,
+        "attributes": {"type": "object", "maxProperties": 50, "propertyNames": ATTRIBUTE_NAMES,
+                       "additionalProperties": {**ATTRIBUTE_VALUE, "type": ["string", "number", "boolean", "null"]},
+                       "description": "Merged into the contact's attributes; null removes one."},
+    }),
+    "ImportReport": obj({
+        "created": COUNT, "updated": COUNT, "unchanged": COUNT, "rejected": COUNT,
+        "errors": {"type": "array", "items": obj({"line": INTEGER, "error": STRING}, required=("line", "error"))},
+        "errors_truncated": {"type": "boolean"},
+    }, required=("created", "updated", "unchanged", "rejected", "errors", "errors_truncated")),
+    "Message": obj({
+        "id": INTEGER, "direction": {"enum": ["inbound", "outbound"]}, "at": DATETIME,
+        "type": STRING, "text": nullable(STRING), "status": nullable(STRING), "wamid": nullable(STRING),
+        "broadcast_id": nullable(INTEGER), "template_name": nullable(STRING),
+        "error_code": nullable(INTEGER), "error_title": nullable(STRING),
+        "sentiment": nullable(STRING), "intent": nullable(STRING),
+    }, required=("id", "direction", "at", "type", "text", "status")),
+    "MessagePage": obj({"items": {"type": "array", "items": ref("Message")}, "next_cursor": nullable(STRING)},
+                       required=("items", "next_cursor")),
+}
+
+AUDIENCE = {
+    "type": "object",
+    "description": "Exactly one of: all (true), tags (with match any|all), numbers.",
+    "properties": {
+        "all": {"const": True},
+        "tags": {**TAGS, "minItems": 1},
+        "match": {"enum": ["any", "all"]},
+        "numbers": {"type": "array", "minItems": 1, "maxItems": 50000,
+                    "items": {"type": "string", "pattern": WA_ID_PATTERN, "maxLength": 16}},
+    },
+    "additionalProperties": False,
+    "oneOf": [
+        {"required": ["all"], "not": {"anyOf": [{"required": ["tags"]}, {"required": ["numbers"]}]}},
+        {"required": ["tags"], "not": {"anyOf": [{"required": ["all"]}, {"required": ["numbers"]}]}},
+        {"required": ["numbers"], "not": {"anyOf": [{"required": ["all"]}, {"required": ["tags"]}]}},
+    ],
+}
+
+BROADCAST_COMMON = {
+    "id": INTEGER, "name": STRING, "status": STRING, "scheduled_at": DATETIME, "recipients": COUNT,
+    "counts": COUNTS_BY_NAME,
+}
+BROADCAST_SCHEMAS: dict[str, Any] = {
+    "BroadcastCreate": obj({
+        "name": text(200, 1), "text": text(4096, 1),
+        "template": obj({"name": text(512, 1), "language": {"type": "string", "pattern": LANGUAGE_PATTERN},
+                         "params": {"type": "array", "maxItems": 20, "items": text(500)}},
+                        required=("name", "language")),
+        "audience": AUDIENCE,
+        "send_at": {"type": "string", "pattern": SEND_AT_PATTERN, "maxLength": 40,
+                    "description": "ISO 8601; without an offset it is in the configured TIMEZONE. Omit to send now."},
+    }, required=("name", "audience")),
+    "BroadcastCreated": obj({
+        "id": INTEGER, "scheduled_at": DATETIME, "recipients": COUNT, "excluded": COUNTS_BY_NAME,
+        "contacts_created": COUNT, "missing_values": COUNTS_BY_NAME,
+    }, required=("id", "scheduled_at", "recipients", "excluded", "contacts_created", "missing_values")),
+    "Broadcast": obj(BROADCAST_COMMON, required=tuple(BROADCAST_COMMON)),
+    "BroadcastPage": obj({"items": {"type": "array", "items": ref("Broadcast")}, "next_cursor": nullable(STRING)},
+                         required=("items", "next_cursor")),
+    "BroadcastDetail": obj({
+        **BROADCAST_COMMON, "text": nullable(STRING), "template": {"type": ["object", "null"]},
+        "audience": {"type": "object"}, "created_at": DATETIME,
+        "report": obj({
+            "broadcast_id": INTEGER, "name": STRING, "status": STRING, "scheduled_at": DATETIME,
+            "recipients": COUNT, "exclusions": COUNTS_BY_NAME, "counts": COUNTS_BY_NAME,
+            "failed_by_code": {"type": "object", "additionalProperties": obj(
+                {"title": nullable(STRING), "count": COUNT}, required=("title", "count"))},
+            "skipped_by_reason": COUNTS_BY_NAME, "replied": COUNT, "unconfirmed": COUNT,
+            "resent_unconfirmed": COUNT, "unknown_recipients": {"type": "array", "items": STRING},
+        }, closed=False, required=("counts", "failed_by_code", "replied")),
+    }, required=(*BROADCAST_COMMON, "report")),
+    "BroadcastAction": obj({"id": INTEGER, "status": STRING, "changed": COUNT}, required=("id", "status", "changed")),
+}
+
+DAY_COUNTS = obj({"date": DATE, "inbound": COUNT, "outbound": COUNT}, required=("date", "inbound", "outbound"))
+SENTIMENTS = {"positive": COUNT, "neutral": COUNT, "negative": COUNT}
+ANALYTICS_SCHEMAS: dict[str, Any] = {
+    "messages_per_day": {"type": "array", "items": DAY_COUNTS},
+    "messages_per_hour": {"type": "array", "items": obj(
+        {"hour": {"type": "integer", "minimum": 0, "maximum": 23}, "inbound": COUNT, "outbound": COUNT},
+        required=("hour", "inbound", "outbound"))},
+    "messages_by_type": {"type": "array", "items": obj({"message_type": STRING, "count": COUNT},
+                                                       required=("message_type", "count"))},
+    "contacts": obj({"new": COUNT, "returning": COUNT, "total_active": COUNT},
+                    required=("new", "returning", "total_active")),
+    "top_keywords": {"type": "array", "maxItems": 20, "items": obj({"keyword": STRING, "count": COUNT},
+                                                                   required=("keyword", "count"))},
+    "sentiment": obj({
+        "counts": obj(SENTIMENTS, required=tuple(SENTIMENTS)),
+        "shares": obj({key: RATE for key in SENTIMENTS}, required=tuple(SENTIMENTS)),
+        "per_day": {"type": "array", "items": obj({"date": DATE, **SENTIMENTS}, required=("date", *SENTIMENTS))},
+        "most_negative": {"type": "array", "items": obj({
+            "message_id": INTEGER, "contact_id": INTEGER, "wa_id": STRING, "name": nullable(STRING),
+            "text": nullable(STRING), "score": {"type": ["number", "null"]}, "received_at": DATETIME},
+            required=("message_id", "contact_id", "wa_id", "text", "score", "received_at"), closed=False)},
+    }, required=("counts", "shares", "per_day", "most_negative")),
+    "intents": obj({
+        "distribution": {"type": "array", "items": obj({"intent": STRING, "count": COUNT, "share": RATE},
+                                                       required=("intent", "count", "share"))},
+        "fallback_rate": RATE,
+        "fallback_examples": {"type": "array", "items": obj({"text": nullable(STRING), "count": COUNT},
+                                                            required=("text", "count"))},
+    }, required=("distribution", "fallback_rate", "fallback_examples")),
+    "broadcasts": {"type": "array", "items": obj({
+        "id": INTEGER, "name": STRING, "status": STRING, "scheduled_at": DATETIME,
+        **{key: COUNT for key in ("recipients", "sent", "delivered", "read", "replied", "failed", "skipped",
+                                  "unknown", "pending")},
+        "failed_by_code": COUNTS_BY_NAME,
+        "rates": obj({key: RATE for key in ("delivered", "read", "replied", "failed")},
+                     required=("delivered", "read", "replied", "failed")),
+    }, required=("id", "name", "status", "recipients", "sent", "failed_by_code", "rates"), closed=False)},
+    "first_reply": obj({"median_seconds": {"type": ["number", "null"]}, "samples": COUNT},
+                       required=("median_seconds", "samples")),
+}
+ANALYTICS_SUMMARY = obj({
+    "range": obj({"from": nullable(DATE), "to": nullable(DATE), "timezone": STRING},
+                 required=("from", "to", "timezone")),
+    **{section: ref(f"analytics_{section}") for section in ANALYTICS_SECTIONS},
+}, required=("range", *ANALYTICS_SECTIONS), closed=False)
+
+
+def _path_id(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+PAGING = [
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
+           f"Items per page (at most {MAX_PAGE_SIZE})."),
+    _query("cursor", {"type": "string", "pattern": CURSOR_PATTERN}, "`next_cursor` of the previous page."),
+]
+DATE_RANGE = [
+    _query("from", DATE, "First day (inclusive, in the configured TIMEZONE); omit for everything stored."),
+    _query("to", DATE, "Last day (inclusive)."),
+]
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _operation(operation_id: str, summary: str, tag: str, ok: dict[str, Any], *, status: str = "200",
+               parameters: list[dict[str, Any]] | None = None, body: dict[str, Any] | None = None,
+               errors: tuple[str, ...] = ()) -> dict[str, Any]:
+    responses = {status: ok, "400": _error("Invalid input; `field` names the offending field."),
+                 "401": _error("Missing or wrong bearer token, or a token in the query string."),
+                 "503": _error("ADMIN_API_TOKEN is not configured, or the database is unavailable.")}
+    for code in errors:
+        responses[code] = _error({"404": "No such resource.", "409": "Not allowed in the resource's current state.",
+                                  "413": "Body too large.", "415": "Wrong content type."}[code])
+    operation: dict[str, Any] = {"operationId": operation_id, "summary": summary, "tags": [tag],
+                                 "parameters": parameters or [], "responses": responses}
+    if body is not None:
+        operation["requestBody"] = body
+    return operation
+
+
+def _json_body(schema_name: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": ref(schema_name)}}}
+
+
+def _paths() -> dict[str, Any]:
+    contact_id, broadcast_id = _path_id("contact_id"), _path_id("broadcast_id")
+    contact = _json("The contact.", ref("Contact"))
+    paths: dict[str, Any] = {
+        "/api/openapi.json": {"get": _operation("getOpenApi", "This document.", "meta",
+                                                _json("The OpenAPI document.", {"type": "object"}))},
+        "/api/contacts": {
+            "get": _operation("listContacts", "Contacts, newest first, filtered and paged.", "contacts",
+                              _json("One page of contacts.", ref("ContactPage")), parameters=[
+                                  _query("q", text(100), "Part of the name (any case) or of the number."),
+                                  _query("tag", TAG, "Only contacts with this tag."),
+                                  _query("opted_out", {"type": "boolean"}, "Only opted-out (true) or not (false)."),
+                                  *PAGING]),
+            "post": _operation("createContact", "Create a contact.", "contacts",
+                               _json("The new contact.", ref("Contact")), status="201",
+                               body=_json_body("ContactCreate"), errors=("409",)),
+        },
+        "/api/contacts/import": {"post": _operation(
+            "importContacts", "Import a CSV (header wa_id,name,tags,… ; other columns become attributes).",
+            "contacts", _json("What the import did; bad lines are listed, good ones imported.", ref("ImportReport")),
+            body={"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
+            errors=("413", "415"))},
+        "/api/contacts/{contact_id}": {
+            "get": _operation("getContact", "One contact.", "contacts", contact, parameters=[contact_id],
+                              errors=("404",)),
+            "patch": _operation("updateContact", "Change name, tags and attributes.", "contacts", contact,
+                                parameters=[contact_id], body=_json_body("ContactUpdate"), errors=("404",)),
+        },
+        "/api/contacts/{contact_id}/opt-out": {"post": _operation(
+            "optOutContact", "Stop broadcasts to this contact.", "contacts", contact, parameters=[contact_id],
+            errors=("404",))},
+        "/api/contacts/{contact_id}/opt-in": {"post": _operation(
+            "optInContact", "Allow broadcasts to this contact again.", "contacts", contact, parameters=[contact_id],
+            errors=("404",))},
+        "/api/contacts/{contact_id}/messages": {"get": _operation(
+            "listContactMessages", "Inbound and outbound messages of a contact, newest first.", "contacts",
+            _json("One page of messages.", ref("MessagePage")), parameters=[contact_id, *PAGING], errors=("404",))},
+        "/api/broadcasts": {
+            "get": _operation("listBroadcasts", "Broadcasts, newest first, with rows counted by status.",
+                              "broadcasts", _json("One page of broadcasts.", ref("BroadcastPage")),
+                              parameters=PAGING),
+            "post": _operation("createBroadcast", "Schedule a broadcast: one queue row per eligible recipient.",
+                               "broadcasts", _json("The scheduled broadcast.", ref("BroadcastCreated")),
+                               status="201", body=_json_body("BroadcastCreate")),
+        },
+        "/api/broadcasts/{broadcast_id}": {"get": _operation(
+            "getBroadcast", "A broadcast with its delivery report.", "broadcasts",
+            _json("The broadcast.", ref("BroadcastDetail")), parameters=[broadcast_id], errors=("404",))},
+    }
+    for action, summary in (("pause", "Hold every unclaimed row."), ("resume", "Release the held rows."),
+                            ("cancel", "Cancel every row not yet claimed.")):
+        paths[f"/api/broadcasts/{{broadcast_id}}/{action}"] = {"post": _operation(
+            f"{action}Broadcast", summary, "broadcasts", _json("The new status.", ref("BroadcastAction")),
+            parameters=[broadcast_id], errors=("404", "409"))}
+    paths["/api/analytics/summary"] = {"get": _operation(
+        "analyticsSummary", "Every report section (the same JSON as `flask analytics report --json`).",
+        "analytics", _json("The summary.", ref("AnalyticsSummary")), parameters=DATE_RANGE)}
+    for section in ANALYTICS_SECTIONS:
+        paths[f"/api/analytics/{section.replace('_', '-')}"] = {"get": _operation(
+            "analytics" + section.title().replace("_", ""), f"The `{section}` section of the summary.",
+            "analytics", _json("The section.", ref(f"analytics_{section}")), parameters=DATE_RANGE)}
+    return paths
+
+
+def build_spec() -> dict[str, Any]:
+    """A fresh copy of the whole document."""
+    schemas: dict[str, Any] = {
+        "Error": obj({"error": STRING, "field": STRING}, required=("error",)),
+        **CONTACT_SCHEMAS, **BROADCAST_SCHEMAS,
+        **{f"analytics_{name}": schema for name, schema in ANALYTICS_SCHEMAS.items()},
+        "AnalyticsSummary": ANALYTICS_SUMMARY,
+    }
+    return copy.deepcopy({
+        "openapi": "3.1.0",
+        "info": {"title": "WhatsApp platform admin API", "version": "1.0.0",
+                 "description": "Contacts, broadcasts, messages and analytics. Every call needs "
+                                "`Authorization: Bearer $ADMIN_API_TOKEN`; unknown query parameters and "
+                                "unknown JSON fields are refused with 400."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearerAuth": []}],
+        "paths": _paths(),
+        "components": {"schemas": schemas,
+                       "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+    })
+
+
+SPEC = build_spec()

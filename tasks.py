@@ -1,0 +1,233 @@
+"""Scale-out on Celery: the broadcast processor and the enrichment job as tasks, and their beat schedule.
+
+Where one machine's cron is not enough, run any number of workers on any number of
+machines (`celery -A tasks worker`) and one beat (`celery -A tasks beat`). The processing
+task calls `run_processor`, the same function as the cron entry; rows are shared through
+the PostgreSQL queue's atomic claims (`FOR UPDATE SKIP LOCKED`), so every message is sent
+once however many workers run. That is why the cron's single-instance lock is off here:
+it would let only one worker send at a time.
+
+Each worker process builds its config, engine, session factory and sender once, on its
+first task (never at import: the CLI imports this module to find the app). Settings are
+read when Celery configures the app:
+
+    CELERY_BROKER_URL        redis://127.0.0.1:6379/0 (no result backend is used)
+    CELERY_QUEUE             whatsapp (give each deployment, or test run, its own)
+    CELERY_PROCESS_INTERVAL  5 seconds between beat's processing tasks
+    CELERY_ENRICH_INTERVAL   60 seconds between beat's enrichment tasks
+
+WHATSAPP_MAX_MPS is enforced per worker process: with N processes sending, set it to the
+number's limit divided by N (see docs/scale.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_process_shutdown, worker_shutdown
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from config import Config, ConfigError
+from message_processor import MessageProcessor
+from whatsapp_service import Sender
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_QUEUE = "whatsapp"
+PROCESS_TASK = "tasks.process_due_messages"
+ENRICH_TASK = "tasks.enrich_messages"
+# Where analytics' `enrich_pending` may live (another module owns it; it may not exist yet).
+ENRICHMENT_MODULES = ("enrichment", "analytics_service")
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def celery_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Celery's settings from `environ` (default: the process environment)."""
+    environ = os.environ if environ is None else environ
+    process_every = _seconds(environ, "CELERY_PROCESS_INTERVAL", 5.0)
+    enrich_every = _seconds(environ, "CELERY_ENRICH_INTERVAL", 60.0)
+    return {
+        "broker_url": environ.get("CELERY_BROKER_URL") or DEFAULT_BROKER_URL,
+        "broker_connection_retry_on_startup": True,
+        "task_default_queue": environ.get("CELERY_QUEUE") or DEFAULT_QUEUE,
+        "task_ignore_result": True,
+        # One task at a time per process, fetched when it can start: a busy worker must
+        # not hold tasks another worker could run.
+        "worker_prefetch_multiplier": 1,
+        # Our JSON logging (app_logging) stays in place in the worker.
+        "worker_hijack_root_logger": False,
+        "timezone": "UTC",
+        "beat_schedule": {
+            # `expires`: a task still queued when the next one is due is dropped, so a
+            # stalled or slow worker pool never finds a pile of processing tasks waiting.
+            "process-due-messages": {"task": PROCESS_TASK, "schedule": process_every,
+                                     "options": {"expires": process_every}},
+            "enrich-messages": {"task": ENRICH_TASK, "schedule": enrich_every,
+                                "options": {"expires": enrich_every}},
+        },
+    }
+
+
+def create_celery_app(**settings: Any) -> Celery:
+    """A Celery app configured from the environment when first used; `settings` override it."""
+    celery_app = Celery("tasks", set_as_current=False)
+    celery_app.add_defaults(lambda: celery_settings() | settings)
+    return celery_app
+
+
+app = create_celery_app()
+
+
+# --- the per-process context ---------------------------------------------------------------
+
+@dataclass
+class WorkerContext:
+    """What a worker process builds once: settings, engine, session factory, sender."""
+
+    config: Config
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    sender: Sender
+    pid: int = field(default_factory=os.getpid)
+
+    def close(self) -> None:
+        """Release the sender's connections and the engine's pool."""
+        self.sender.close()
+        self.engine.dispose()
+
+
+_context: WorkerContext | None = None
+_context_lock = threading.Lock()
+
+
+def build_worker_context(config: Config | None = None) -> WorkerContext:
+    """Settings (from the environment unless given), logging, engine, sessions and sender."""
+    from dotenv import load_dotenv
+
+    from app_logging import configure_logging
+    from config import load_config
+    from database_setup import create_engine_for, create_session_factory
+    from platform_context import build_sender_for
+
+    if config is None:
+        load_dotenv()
+        config = load_config()
+    secrets = (config.whatsapp_api_token, config.whatsapp_app_secret, config.whatsapp_verify_token,
+               config.admin_api_token, config.flask_secret_key)
+    configure_logging(config.log_level, secrets=[value for value in secrets if value])
+    engine = create_engine_for(config.database_url)
+    return WorkerContext(config, engine, create_session_factory(engine), build_sender_for(config))
+
+
+def worker_context() -> WorkerContext:
+    """This process's context, built on first use (and again in a forked child)."""
+    global _context
+    with _context_lock:
+        if _context is None or _context.pid != os.getpid():
+            _context = build_worker_context()
+        return _context
+
+
+@worker_process_shutdown.connect
+@worker_shutdown.connect
+def close_worker_context(**_: Any) -> None:
+    """Close this process's context when its worker stops."""
+    global _context
+    with _context_lock:
+        if _context is not None and _context.pid == os.getpid():
+            _context.close()
+        _context = None
+
+
+# --- tasks ------------------------------------------------------------------------------------
+
+class _WorkerProcessor(MessageProcessor):
+    """A MessageProcessor that remembers a SIGTERM, so the worker can be told afterwards."""
+
+    stop_requested = False
+
+    def request_stop(self) -> None:
+        """Stop sending, and remember why."""
+        self.stop_requested = True
+        super().request_stop()
+
+
+@app.task(name=PROCESS_TASK, ignore_result=True)
+def process_due_messages(time_budget: float | None = None, limit: int | None = None) -> dict[str, Any]:
+    """Send due queue rows, like one cron run; returns the exit code and the summary."""
+    from run_broadcast_processor import run_processor
+
+    context = worker_context()
+    made: list[_WorkerProcessor] = []
+
+    def make_processor() -> MessageProcessor:
+        made.append(_WorkerProcessor(context.session_factory, context.sender, context.config))
+        return made[-1]
+
+    code, summary = run_processor(context.config, context.session_factory, make_processor,
+                                  time_budget=time_budget, limit=limit, guard=False)
+    if any(processor.stop_requested for processor in made):
+        # run_processor took SIGTERM over while it sent (finish in-flight sends, hand the
+        # rest back) and has put Celery's handler back: pass the signal on to it, so the
+        # worker still shuts down.
+        signal.raise_signal(signal.SIGTERM)
+    return {"exit_code": code, **(summary.as_dict() if summary is not None else {})}
+
+
+def find_enrich_pending() -> Callable[..., Any] | None:
+    """Analytics' `enrich_pending` function, or None while no module provides it."""
+    for module_name in ENRICHMENT_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise  # the module exists but something it imports does not
+            continue
+        function = getattr(module, "enrich_pending", None)
+        if callable(function):
+            return function
+    return None
+
+
+@app.task(name=ENRICH_TASK, ignore_result=True)
+def enrich_messages(limit: int | None = None) -> Any:
+    """Run analytics' enrichment of stored messages once, when that job exists."""
+    enrich_pending = find_enrich_pending()
+    if enrich_pending is None:
+        logger.info("no enrich_pending function yet; nothing to do", extra={"event": "enrichment.missing"})
+        return None
+    context = worker_context()
+    options = {"limit": limit} if limit is not None and "limit" in inspect.signature(enrich_pending).parameters else {}
+    with context.session_factory() as session:
+        try:
+            result = enrich_pending(session, **options)
+            session.commit()
+        except Exception:  # the job boundary
+            session.rollback()
+            logger.exception("enrichment failed", extra={"event": "enrichment.error"})
+            raise
+    logger.info("enrichment ran", extra={"event": "enrichment.done", "result": str(result)[:200]})
+    return result if isinstance(result, int | float | str | type(None)) else str(result)

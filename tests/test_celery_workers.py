@@ -1,0 +1,145 @@
+"""Scale-out on Celery: two real worker processes on a real Redis broker share one PostgreSQL queue.
+
+A broadcast is scheduled through the broadcast service, processing tasks are sent to a
+queue of this run's own (so parallel runs never take each other's tasks), and the fake
+Graph API counts what arrived: every recipient exactly once, both workers sending.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, clean_tables
+from sqlalchemy import func, select
+
+from broadcast_service import Audience, TemplateSpec, schedule_broadcast
+from database_models import PENDING, SENDING, ScheduledMessage
+from database_setup import create_session_factory
+from tasks import PROCESS_TASK, create_celery_app
+
+# The queue is shared through PostgreSQL's row locks; SQLite is one machine's database.
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+WORKERS = 2
+PER_WORKER_MPS = 1000  # the Cloud API maximum: the test measures correctness, the workers go flat out
+
+
+def redis_or_skip() -> None:
+    """Skip (visibly) when Redis does not answer; under CI=true fail instead."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but Redis at {REDIS_URL} does not answer: {error}")
+        pytest.skip(f"Redis at {REDIS_URL} does not answer ({error}); .ci/run starts one")
+
+
+@pytest.fixture
+def queue_name() -> Iterator[str]:
+    """A Celery queue (and exchange) of this test alone, deleted afterwards."""
+    redis_or_skip()
+    import redis
+
+    name = f"whatsapp-test-{uuid.uuid4().hex[:12]}"
+    yield name
+    client = redis.Redis.from_url(REDIS_URL)
+    client.delete(name, f"_kombu.binding.{name}")
+    client.close()
+
+
+@pytest.fixture
+def workers(database_url: str, fake_graph, queue_name: str, engine) -> Iterator[list[str]]:
+    """Two `celery -A tasks worker --pool=solo` processes on this run's queue; yields their names."""
+    env = os.environ | {
+        "APP_ENV": "development", "SQLALCHEMY_DATABASE_URL": database_url, "LOG_LEVEL": "WARNING",
+        "WHATSAPP_API_TOKEN": GRAPH_TOKEN, "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+        "WHATSAPP_API_BASE_URL": fake_graph.url, "WHATSAPP_MAX_MPS": str(PER_WORKER_MPS),
+        "CELERY_BROKER_URL": REDIS_URL, "CELERY_QUEUE": queue_name,
+    }
+    names = [f"worker{i}-{queue_name}@localhost" for i in range(WORKERS)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--pool=solo", "-n", name,
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        for name in names
+    ]
+    try:
+        yield names
+    finally:
+        for process in processes:
+            process.terminate()  # warm shutdown: the current task finishes first
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        clean_tables(engine)
+
+
+def wait_until_ready(celery_app, names: list[str], timeout: float = 60.0) -> None:
+    """Block until every named worker answers a remote-control ping."""
+    deadline = time.monotonic() + timeout
+    answered: set[str] = set()
+    while time.monotonic() < deadline:
+        for reply in celery_app.control.ping(destination=names, timeout=1.0):
+            answered.update(reply)
+        if answered >= set(names):
+            return
+    pytest.fail(f"Celery workers not ready after {timeout:.0f} s: only {sorted(answered)} answered")
+
+
+def wait_until_drained(factory, timeout: float) -> None:
+    """Block until no queue row is pending or sending."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with factory() as session:
+            left = session.scalar(select(func.count()).select_from(ScheduledMessage)
+                                  .where(ScheduledMessage.status.in_((PENDING, SENDING))))
+        if left == 0:
+            return
+        time.sleep(0.5)
+    pytest.fail(f"{left} rows still pending or sending after {timeout:.0f} s")
+
+
+@pytest.mark.parametrize("recipients", [2000, pytest.param(20000, marks=pytest.mark.slow)])
+def test_two_workers_send_a_broadcast_once_to_everyone(engine, fake_graph, queue_name, workers, recipients):
+    factory = create_session_factory(engine)
+    numbers = [f"98915{i:07d}" for i in range(recipients)]
+    with factory() as session:
+        # New contacts have never written, so the template goes; its parameter makes every body unique.
+        report = schedule_broadcast(session, name="scale-out", audience=Audience.of_numbers(numbers),
+                                    template=TemplateSpec("scale_out_test", "en_US", ("wa_id",)))
+        session.commit()
+    assert report.recipients == recipients
+    fake_graph.set_latency(5)
+
+    celery_app = create_celery_app(broker_url=REDIS_URL, task_default_queue=queue_name)
+    wait_until_ready(celery_app, workers)
+    for _ in range(2 * WORKERS):  # more tasks than workers, as beat would send: extra ones find nothing due
+        celery_app.send_task(PROCESS_TASK, kwargs={"time_budget": 120}, queue=queue_name)
+    wait_until_drained(factory, timeout=60 + recipients / 100)
+
+    counts = fake_graph.counts()
+    assert set(counts) == set(numbers)
+    assert set(counts.values()) == {1}
+    assert fake_graph.duplicates() == []
+    with factory() as session:
+        rows = session.execute(select(ScheduledMessage.status, ScheduledMessage.wamid,
+                                      ScheduledMessage.claimed_by)).all()
+    assert Counter(row.status for row in rows) == {"sent": recipients}
+    assert {row.wamid for row in rows} == {message["wamid"] for message in fake_graph.messages()}
+    # claimed_by is "host:pid:run": both worker processes claimed and sent part of the campaign.
+    assert len({row.claimed_by.split(":")[1] for row in rows}) == WORKERS

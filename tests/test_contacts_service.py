@@ -1,0 +1,120 @@
+"""Contacts: number normalisation, upserts, and the CSV import (bad lines reported, re-import idempotent)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from contacts_service import ContactError, import_contacts_csv, normalize_wa_id, parse_tags, upsert_contact
+from database_models import Contact, ContactTag
+
+SAMPLE = Path(__file__).parent / "data" / "contacts_sample.csv"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("989121234567", "989121234567"),
+    ("+98 912 123 4567", "989121234567"),
+    ("0098-912-123-4567", "989121234567"),
+    ("(0912) 123 4567", "989121234567"),  # a national number: 0 → country code 98
+    ("09121234567", "989121234567"),
+    ("۰۹۱۲۱۲۳۴۵۶۷", "989121234567"),  # Persian digits
+    ("٠٩١٢١٢٣٤٥٦٧", "989121234567"),  # Arabic-Indic digits
+    ("+1 (415) 555-0100", "14155550100"),
+    ("\u202a+44 20 7946 0958\u202c", "442079460958"),  # bidi marks copied from a right-to-left page
+])
+def test_numbers_are_normalised_to_whatsapps_digits_only_form(raw, expected):
+    assert normalize_wa_id(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "abc", "+98 912 12x 4567", "12345", "+1234567890123456", "++98912", "0"])
+def test_what_cannot_be_an_international_number_is_refused(raw):
+    with pytest.raises(ContactError):
+        normalize_wa_id(raw)
+
+
+def test_a_different_default_country_code_applies_to_national_numbers():
+    assert normalize_wa_id("07911 123456", default_country_code="44") == "447911123456"
+
+
+def test_tags_split_on_semicolons_and_bars_trimmed_lowercased_unique():
+    assert parse_tags(" VIP; new | vip ||Tehran ") == ["vip", "new", "tehran"]
+
+
+def test_the_csv_import_reports_bad_lines_and_imports_the_rest(session):
+    with SAMPLE.open("rb") as csv_file:
+        report = import_contacts_csv(session, csv_file)
+
+    assert (report.created, report.updated, report.unchanged) == (5, 0, 0)
+    assert report.errors == [
+        (6, "not a phone number: 'not-a-number'"),
+        (7, "wa_id is empty"),
+        (8, "989120000001 already appears on line 2"),
+        (10, "not an international number (8–15 digits): '12345'"),
+    ]
+    contacts = {c.wa_id: c for c in session.scalars(select(Contact))}
+    assert set(contacts) == {"989120000001", "989120000002", "989120000003", "989120000004", "442079460958"}
+    sara = contacts["989120000001"]
+    assert sara.name == "Sara Ahmadi" and sara.tag_names == ["tehran", "vip"]
+    assert sara.attributes == {"city": "Tehran", "plan": "gold"}
+    assert contacts["989120000002"].name == "علی رضایی" and contacts["989120000002"].tag_names == ["new", "vip"]
+    assert contacts["989120000003"].attributes == {"city": "Shiraz"}
+    assert contacts["989120000004"].name is None and contacts["989120000004"].attributes == {}
+
+
+def test_importing_the_same_file_again_changes_nothing(session):
+    with SAMPLE.open("rb") as csv_file:
+        import_contacts_csv(session, csv_file)
+    before = _snapshot(session)
+    with SAMPLE.open("rb") as csv_file:
+        again = import_contacts_csv(session, csv_file)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
+    assert _snapshot(session) == before
+
+
+def _snapshot(session):
+    contacts = session.execute(select(Contact.wa_id, Contact.name, Contact.attributes, Contact.updated_at)
+                               .order_by(Contact.wa_id)).all()
+    tags = session.execute(select(ContactTag.contact_id, ContactTag.tag).order_by(ContactTag.id)).all()
+    return [tuple(row) for row in contacts], [tuple(row) for row in tags]
+
+
+def test_a_changed_file_updates_names_adds_tags_and_merges_attributes(session, make_contact):
+    make_contact("989120000001", "Old Name", tags=("legacy",), attributes={"city": "Karaj", "since": "2019"},
+                 opted_out=True)
+    report = import_contacts_csv(session, io.StringIO("wa_id,name,tags,city\n09120000001,New Name,vip,Tehran\n"))
+    assert (report.created, report.updated) == (0, 1)
+    contact = session.scalars(select(Contact).execution_options(populate_existing=True)).one()
+    session.refresh(contact)
+    assert contact.name == "New Name" and contact.tag_names == ["legacy", "vip"]
+    assert contact.attributes == {"city": "Tehran", "since": "2019"}
+    assert contact.opted_out  # an import never opts anyone back in
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("name,tags\nSara,vip\n", "wa_id column"),
+    ("wa_id,first name\n0912,Sara\n", "cannot be an attribute name"),
+    (b"wa_id,name\n0912\xff,Sara\n", "UTF-8"),
+])
+def test_an_unusable_file_is_refused_with_a_clear_message(session, content, message):
+    stream = io.BytesIO(content) if isinstance(content, bytes) else io.StringIO(content)
+    with pytest.raises(ContactError, match=message):
+        import_contacts_csv(session, stream)
+    assert session.scalar(select(func.count()).select_from(Contact)) == 0
+
+
+def test_a_line_with_too_many_fields_is_reported(session):
+    report = import_contacts_csv(session, io.StringIO("wa_id,name\n09120000001,Sara,extra\n09120000002,Ali\n"))
+    assert report.errors == [(2, "more fields than header columns")] and report.created == 1
+
+
+def test_upsert_contact_creates_then_updates(session):
+    contact, outcome = upsert_contact(session, "+98 912 000 0009", "Mina", ["vip"], {"city": "Rasht"})
+    assert outcome == "created" and contact.wa_id == "989120000009" and contact.tag_names == ["vip"]
+    _, outcome = upsert_contact(session, "09120000009", "Mina", ["vip"], {"city": "Rasht"})
+    assert outcome == "unchanged"
+    contact, outcome = upsert_contact(session, "09120000009", None, ["new"], {"plan": "gold"})
+    assert outcome == "updated" and contact.name == "Mina"
+    assert contact.attributes == {"city": "Rasht", "plan": "gold"} and contact.tag_names == ["new", "vip"]

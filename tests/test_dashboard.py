@@ -1,0 +1,434 @@
+"""The dashboard and handoff inbox through Flask's test client: login, CSRF, pages, operator actions."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, clean_tables
+from freezegun import freeze_time
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import inbox
+from database_models import (
+    STATE_BOT,
+    STATE_HANDOFF,
+    Contact,
+    ConversationState,
+    ReceivedMessageLog,
+    ScheduledMessage,
+    utcnow,
+)
+from webhook_handler import create_app
+from whatsapp_service import WhatsAppService
+
+ADMIN_TOKEN = "test-admin-token-value"  # conftest's test_config
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def csrf_from(client, path: str = "/dashboard/login") -> str:
+    """The CSRF token of the form on `path`."""
+    match = CSRF.search(client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def log_in(client, token: str = ADMIN_TOKEN):
+    return client.post("/dashboard/login", data={"csrf_token": csrf_from(client), "token": token})
+
+
+def post_form(client, path: str, data: dict | None = None, page: str = "/dashboard/inbox"):
+    """POST a dashboard form the way a browser does: with the CSRF token of a page."""
+    return client.post(path, data={"csrf_token": csrf_from(client, page), **(data or {})})
+
+
+@pytest.fixture
+def logged_in(client):
+    assert log_in(client).status_code == 302
+    return client
+
+
+@pytest.fixture
+def db(engine):
+    """A committing session on the app's database (the app fixture empties the tables afterwards).
+
+    Tests commit after reading, before each request: on SQLite every transaction holds
+    the write lock, which the app would wait for (a rollback would expire the objects, and
+    the next attribute access would open a transaction again).
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def add_contact(db: Session, wa_id: str, name: str | None, *, last_inbound_ago: timedelta | None = None,
+                handoff_ago: timedelta | None = None) -> Contact:
+    now = utcnow()
+    contact = Contact(wa_id=wa_id, name=name, attributes={})
+    if last_inbound_ago is not None:
+        contact.last_inbound_at = contact.first_inbound_at = now - last_inbound_ago
+    db.add(contact)
+    db.flush()
+    if handoff_ago is not None:
+        db.add(ConversationState(contact_id=contact.id, state=STATE_HANDOFF, last_intent="human_agent",
+                                 handoff_since=now - handoff_ago, expires_at=now - handoff_ago + timedelta(hours=24)))
+    db.commit()
+    return contact
+
+
+def add_inbound(db: Session, contact: Contact, text: str, ago: timedelta, **enrichment) -> ReceivedMessageLog:
+    at = utcnow() - ago
+    message = ReceivedMessageLog(wamid=f"wamid.{contact.id}.{at.timestamp()}.{len(text)}", contact_id=contact.id,
+                                 message_type="text", text=text, payload={}, wa_timestamp=at, received_at=at,
+                                 **enrichment)
+    db.add(message)
+    db.commit()
+    return message
+
+
+# --- login, session, CSRF -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/dashboard", "/dashboard/inbox", "/dashboard/inbox/1", "/dashboard?range=7"])
+def test_every_page_needs_a_login(client, path):
+    answer = client.get(path)
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("/dashboard/login?next=")
+    assert "/dashboard" in answer.headers["Location"]
+
+
+def test_the_right_token_opens_a_session_in_an_httponly_samesite_cookie(client):
+    answer = log_in(client)
+    assert answer.status_code == 302 and answer.headers["Location"] == "/dashboard"
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.get("/dashboard").status_code == 200
+
+
+def test_a_wrong_token_is_refused(client):
+    answer = log_in(client, "not-the-token")
+    assert answer.status_code == 401
+    assert "That token is not right." in answer.get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_login_returns_to_the_page_asked_for_but_never_to_another_site(client):
+    csrf = csrf_from(client)
+    answer = client.post("/dashboard/login", data={"csrf_token": csrf, "token": ADMIN_TOKEN,
+                                                   "next": "/dashboard/inbox"})
+    assert answer.headers["Location"] == "/dashboard/inbox"
+    for target in ("https://evil.example/dashboard", "//evil.example/dashboard", "/webhook"):
+        client.post("/dashboard/logout", data={"csrf_token": csrf_from(client, "/dashboard")})
+        answer = client.post("/dashboard/login", data={"csrf_token": csrf_from(client), "token": ADMIN_TOKEN,
+                                                       "next": target})
+        assert answer.headers["Location"] == "/dashboard", target
+
+
+def test_without_admin_token_the_dashboard_refuses_logins_and_says_why(test_config, engine):
+    app = create_app(test_config.replace(admin_api_token=None))
+    try:
+        client = app.test_client()
+        page = client.get("/dashboard/login")
+        assert page.status_code == 503
+        assert "ADMIN_API_TOKEN" in page.get_data(as_text=True)
+        csrf = CSRF.search(client.get("/dashboard/login").get_data(as_text=True))
+        answer = client.post("/dashboard/login", data={"csrf_token": csrf.group(1) if csrf else "", "token": ""})
+        assert answer.status_code in (400, 503)
+        assert client.get("/dashboard").status_code == 302
+    finally:
+        app.extensions["whatsapp_platform"].close()
+        clean_tables(engine)
+
+
+def test_failed_logins_are_throttled_per_client_address(client, app):
+    for _ in range(5):
+        assert log_in(client, "guess").status_code == 401
+    throttled = log_in(client, ADMIN_TOKEN)
+    assert throttled.status_code == 429
+    assert "Too many failed attempts" in throttled.get_data(as_text=True)
+    fresh_cookies = app.test_client()  # dropping the cookie does not help from the same address
+    assert log_in(fresh_cookies, ADMIN_TOKEN).status_code == 429
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    assert log_in(elsewhere, ADMIN_TOKEN).status_code == 302
+
+
+def test_failed_logins_counted_in_the_session_follow_the_browser_to_any_worker(client, app):
+    """A second app process (another gunicorn worker) sees the failures through the signed cookie."""
+    for _ in range(5):
+        log_in(client, "guess")
+    other_worker = create_app(app.extensions["whatsapp_platform"].config)
+    try:
+        worker_client = other_worker.test_client()
+        worker_client.set_cookie("session", client.get_cookie("session").value)
+        answer = worker_client.post("/dashboard/login", data={"csrf_token": csrf_from(worker_client),
+                                                              "token": ADMIN_TOKEN})
+        assert answer.status_code == 429
+    finally:
+        other_worker.extensions["whatsapp_platform"].close()
+
+
+def test_a_session_ends_after_twelve_hours(client):
+    with freeze_time(utcnow()) as clock:
+        log_in(client)
+        assert client.get("/dashboard").status_code == 200
+        clock.tick(timedelta(hours=12, minutes=1))
+        assert client.get("/dashboard").status_code == 302
+
+
+def test_rotating_the_admin_token_logs_everyone_out(logged_in, test_config, engine):
+    rotated = create_app(test_config.replace(admin_api_token="a-new-admin-token"))
+    try:
+        client = rotated.test_client()
+        client.set_cookie("session", logged_in.get_cookie("session").value)
+        assert client.get("/dashboard").status_code == 302
+    finally:
+        rotated.extensions["whatsapp_platform"].close()
+
+
+def test_logout_is_a_post_with_csrf_and_ends_the_session(logged_in):
+    assert logged_in.get("/dashboard/logout").status_code == 405
+    answer = post_form(logged_in, "/dashboard/logout", page="/dashboard")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/dashboard/login"
+    assert logged_in.get("/dashboard").status_code == 302
+
+
+@pytest.mark.parametrize("path", ["/dashboard/login", "/dashboard/logout", "/dashboard/inbox/1/reply",
+                                  "/dashboard/inbox/1/template", "/dashboard/inbox/1/release"])
+@pytest.mark.parametrize("token", [None, "", "forged-token"])
+def test_every_post_needs_the_sessions_csrf_token(logged_in, db, path, token):
+    contact = add_contact(db, "989121110000", "Sara", last_inbound_ago=timedelta(hours=1),
+                          handoff_ago=timedelta(hours=1))
+    path = path.replace("/1/", f"/{contact.id}/")
+    csrf_from(logged_in, "/dashboard/inbox")  # the session has a token; the form just does not carry it
+    data = {"token": ADMIN_TOKEN, "body": "hi", "template_name": "hello", "language": "en"}
+    if token is not None:
+        data["csrf_token"] = token
+    answer = logged_in.post(path, data=data)
+    assert answer.status_code == 400
+    assert "Reload the page" in answer.get_data(as_text=True)
+    db.expire_all()
+    assert db.scalars(select(ScheduledMessage)).all() == []
+    assert db.get(ConversationState, contact.id).state == STATE_HANDOFF
+    db.commit()  # ends the read transaction (see `db`)
+    assert logged_in.get("/dashboard").status_code == 200  # still logged in: logout did not happen
+
+
+def test_pages_forbid_scripts_framing_and_caching(logged_in):
+    headers = logged_in.get("/dashboard").headers
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["Cache-Control"] == "no-store"
+
+
+# --- the handoff inbox --------------------------------------------------------------------------
+
+def test_inbox_lists_handoffs_oldest_first_with_wait_and_window(logged_in, db):
+    recent = add_contact(db, "989120000001", "Recent", last_inbound_ago=timedelta(minutes=5),
+                         handoff_ago=timedelta(minutes=10))
+    stale = add_contact(db, "989120000002", "Stale", last_inbound_ago=timedelta(hours=30),
+                        handoff_ago=timedelta(hours=30))
+    middle = add_contact(db, "989120000003", "مریم", last_inbound_ago=timedelta(hours=2),
+                         handoff_ago=timedelta(hours=3))
+    add_contact(db, "989120000004", "With the bot", last_inbound_ago=timedelta(minutes=1))
+    add_inbound(db, middle, "می‌خوام با یک آدم صحبت کنم", timedelta(hours=2))
+
+    waiting = inbox.waiting_conversations(db, utcnow())
+    assert [w.contact_id for w in waiting] == [stale.id, middle.id, recent.id]
+    assert [w.window_open for w in waiting] == [False, True, True]
+    assert waiting[0].handoff_expired and not waiting[1].handoff_expired
+    assert timedelta(hours=2, minutes=59) < waiting[1].waited < timedelta(hours=3, minutes=1)
+    assert waiting[1].last_text == "می‌خوام با یک آدم صحبت کنم"
+    db.commit()  # ends the read transaction (see `db`)
+
+    html = logged_in.get("/dashboard/inbox").get_data(as_text=True)
+    order = [int(found) for found in re.findall(r'data-contact="(\d+)"', html)]
+    assert order == [stale.id, middle.id, recent.id]
+    assert html.count('data-window="closed"') == 1 and html.count('data-window="open"') == 2
+    assert "With the bot" not in html
+    assert "waiting <strong>3 h 00 min</strong>" in html or "waiting <strong>2 h 59 min</strong>" in html
+    assert '<span class="badge" title="3 waiting for a human">3</span>' in html
+
+
+def test_empty_inbox_says_nobody_is_waiting(logged_in):
+    assert "Nobody is waiting" in logged_in.get("/dashboard/inbox").get_data(as_text=True)
+
+
+def test_thread_interleaves_inbound_and_outbound_with_delivery_ticks(logged_in, db):
+    contact = add_contact(db, "989120000010", "Reza", last_inbound_ago=timedelta(minutes=50),
+                          handoff_ago=timedelta(minutes=50))
+    now = utcnow()
+    add_inbound(db, contact, "first question", timedelta(minutes=90))
+    add_inbound(db, contact, "second question", timedelta(minutes=50))
+
+    def out(body, minutes_ago, status, **fields):
+        at = now - timedelta(minutes=minutes_ago)
+        db.add(ScheduledMessage(contact_id=contact.id, body=body, kind=fields.pop("kind", "reply"), status=status,
+                                scheduled_at=at, sent_at=at if status not in ("pending", "failed") else None,
+                                **fields))
+
+    out("answer read", 89, "read")
+    out("answer delivered", 70, "delivered")
+    out("answer sent", 49, "sent")
+    out("answer failed", 40, "failed", last_error_code=131026, last_error_title="Message Undeliverable")
+    out("answer waiting", 1, "pending", kind="operator")
+    db.commit()
+
+    items = inbox.thread(db, contact.id)
+    assert [(item.direction, item.text) for item in items] == [
+        ("in", "first question"), ("out", "answer read"), ("out", "answer delivered"), ("in", "second question"),
+        ("out", "answer sent"), ("out", "answer failed"), ("out", "answer waiting")]
+    db.commit()  # ends the read transaction (see `db`)
+    html = logged_in.get(f"/dashboard/inbox/{contact.id}").get_data(as_text=True)
+    positions = [html.index(text) for text in ("first question", "answer read", "answer delivered",
+                                               "second question", "answer sent", "answer failed", "answer waiting")]
+    assert positions == sorted(positions)
+    assert 'class="ticks read" title="Read"' in html
+    assert 'title="Delivered" aria-label="delivered">✓✓' in html
+    assert 'title="Sent" aria-label="sent">✓<' in html
+    assert 'aria-label="failed">✗' in html and "(131026) Message Undeliverable" in html
+    assert 'aria-label="pending"' in html and "Operator" in html
+
+
+def test_unknown_contact_is_a_404_page(logged_in):
+    answer = logged_in.get("/dashboard/inbox/999999")
+    assert answer.status_code == 404 and "no such contact" in answer.get_data(as_text=True)
+
+
+@pytest.fixture
+def graph_app(test_config, fake_graph, engine):
+    """The app sending through pywa to the fake Graph API, logged in."""
+    sender = WhatsAppService(GRAPH_TOKEN, PHONE_NUMBER_ID, base_url=fake_graph.url, read_timeout=2.0)
+    app = create_app(test_config, sender=sender)
+    client = app.test_client()
+    assert log_in(client).status_code == 302
+    yield client
+    app.extensions["whatsapp_platform"].close()
+    clean_tables(engine)
+
+
+def test_a_reply_inside_the_window_is_queued_and_sent(graph_app, fake_graph, db):
+    contact = add_contact(db, "989120000020", "Sara", last_inbound_ago=timedelta(hours=23),
+                          handoff_ago=timedelta(hours=23))
+    answer = post_form(graph_app, f"/dashboard/inbox/{contact.id}/reply", {"body": "  سلام، بررسی می‌کنم  "})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/dashboard/inbox/{contact.id}#latest")
+    [row] = db.scalars(select(ScheduledMessage)).all()
+    assert (row.kind, row.body, row.status) == ("operator", "سلام، بررسی می‌کنم", "sent")
+    assert fake_graph.counts() == {contact.wa_id: 1}
+    assert fake_graph.messages()[0]["text"] == "سلام، بررسی می‌کنم"
+    db.commit()  # ends the read transaction (see `db`)
+    page = graph_app.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Reply sent." in page and "سلام، بررسی می‌کنم" in page
+    assert db.get(ConversationState, contact.id).state == STATE_HANDOFF  # still with a person
+
+
+def test_free_text_outside_the_window_is_refused_and_nothing_is_queued(graph_app, fake_graph, db):
+    contact = add_contact(db, "989120000021", "Reza", last_inbound_ago=timedelta(hours=25),
+                          handoff_ago=timedelta(hours=25))
+    answer = post_form(graph_app, f"/dashboard/inbox/{contact.id}/reply", {"body": "hello?"})
+    page = graph_app.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "24-hour window is closed" in page
+    assert 'name="template_name"' in page and 'name="body"' not in page
+    assert db.scalars(select(ScheduledMessage)).all() == []
+    assert fake_graph.counts() == {}
+
+
+def test_an_empty_reply_is_refused(graph_app, db):
+    contact = add_contact(db, "989120000022", "Ali", last_inbound_ago=timedelta(hours=1),
+                          handoff_ago=timedelta(hours=1))
+    answer = post_form(graph_app, f"/dashboard/inbox/{contact.id}/reply", {"body": "   "})
+    assert "write a message first" in graph_app.get(answer.headers["Location"]).get_data(as_text=True)
+    assert db.scalars(select(ScheduledMessage)).all() == []
+
+
+def test_a_template_reply_goes_out_after_the_window_closed(graph_app, fake_graph, db):
+    contact = add_contact(db, "989120000023", "Neda", last_inbound_ago=timedelta(hours=30),
+                          handoff_ago=timedelta(hours=30))
+    answer = post_form(graph_app, f"/dashboard/inbox/{contact.id}/template",
+                       {"template_name": "order_update", "language": "fa", "params": "نِدا\r\n4521\r\n\r\n"})
+    assert answer.status_code == 302
+    [row] = db.scalars(select(ScheduledMessage)).all()
+    assert (row.kind, row.template_name, row.template_language, row.template_params, row.body) == \
+        ("operator", "order_update", "fa", ["نِدا", "4521"], None)
+    [sent] = fake_graph.messages()
+    assert sent["to"] == contact.wa_id and sent["type"] == "template"
+    db.commit()  # ends the read transaction (see `db`)
+    page = graph_app.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Template sent." in page and "order_update (fa): نِدا, 4521" in page
+
+
+def test_release_hands_the_conversation_back_to_the_bot(logged_in, db):
+    contact = add_contact(db, "989120000030", "Omid", last_inbound_ago=timedelta(hours=1),
+                          handoff_ago=timedelta(hours=1))
+    answer = post_form(logged_in, f"/dashboard/inbox/{contact.id}/release")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/dashboard/inbox"
+    db.expire_all()
+    assert db.get(ConversationState, contact.id).state == STATE_BOT
+    db.commit()  # ends the read transaction (see `db`)
+    page = logged_in.get("/dashboard/inbox").get_data(as_text=True)
+    assert "the bot answers this customer again" in page and f'data-contact="{contact.id}"' not in page
+    again = post_form(logged_in, f"/dashboard/inbox/{contact.id}/release")
+    assert "was not waiting for a human" in logged_in.get(again.headers["Location"]).get_data(as_text=True)
+
+
+def test_customer_text_is_escaped_everywhere_and_persian_survives(logged_in, db):
+    contact = add_contact(db, "989120000040", '<img src=x onerror="alert(1)">', last_inbound_ago=timedelta(hours=1),
+                          handoff_ago=timedelta(hours=1))
+    add_inbound(db, contact, "<script>alert('x')</script> سفارشم کجاست؟", timedelta(hours=1), sentiment="negative",
+                sentiment_score=-0.9, intent="none", normalized_text="<script>", keywords=["<b>bold</b>"],
+                enriched_at=utcnow())
+    for path in ("/dashboard/inbox", f"/dashboard/inbox/{contact.id}", "/dashboard"):
+        html = logged_in.get(path).get_data(as_text=True)
+        assert "<script>" not in html and "<img src=x" not in html and "<b>bold" not in html, path
+        assert "&lt;script&gt;" in html or "&lt;img src=x" in html, path
+    thread = logged_in.get(f"/dashboard/inbox/{contact.id}").get_data(as_text=True)
+    assert 'dir="auto">&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; سفارشم کجاست؟</p>' in thread
+
+
+# --- the analytics page -------------------------------------------------------------------------
+
+def kpi(html: str, label: str) -> str:
+    match = re.search(rf'kpi-label">{label}</h2>\s*<div class="kpi-main">\s*<p class="kpi-value">([^<]+)</p>', html)
+    assert match, f"no KPI {label}"
+    return match.group(1)
+
+
+def test_overview_shows_the_figures_of_the_chosen_range(logged_in, db):
+    sara = add_contact(db, "989120000050", "سارا", last_inbound_ago=timedelta(days=1))
+    for days_ago, text, mood, score in ((1, "عالی بود ممنون", "positive", 0.8), (1, "قیمت چنده؟", "neutral", 0.0),
+                                        (2, "خیلی دیر رسید", "negative", -0.7), (20, "old news", "neutral", 0.0)):
+        add_inbound(db, sara, text, timedelta(days=days_ago), sentiment=mood, sentiment_score=score,
+                    intent="none" if mood == "negative" else "pricing", keywords=["سفارش"],
+                    normalized_text=text, enriched_at=utcnow())
+    default = logged_in.get("/dashboard").get_data(as_text=True)
+    assert kpi(default, "Received") == "4"
+    assert 'data-sentiment="negative">1<' in default and "خیلی دیر رسید" in default
+    assert "سفارش" in default and "No broadcasts in this period." in default
+
+    today = utcnow().astimezone(logged_in.application.extensions["whatsapp_platform"].config.zone).date()
+    start = (today - timedelta(days=7)).isoformat()
+    week = logged_in.get(f"/dashboard?from={start}&to={today.isoformat()}").get_data(as_text=True)
+    assert kpi(week, "Received") == "3"
+    assert f'name="from" value="{start}"' in week
+    last_week = logged_in.get("/dashboard?range=7").get_data(as_text=True)
+    assert kpi(last_week, "Received") == "3" and 'class="chip active" href="/dashboard?range=7"' in last_week
+    everything = logged_in.get("/dashboard?range=all").get_data(as_text=True)
+    assert kpi(everything, "Received") == "4" and "Everything stored" in everything
+
+
+def test_a_bad_range_is_explained_not_a_500(logged_in):
+    answer = logged_in.get("/dashboard?from=yesterday&to=0001-01-01")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert "is not a date" in html and "must be between" in html
+    swapped = logged_in.get("/dashboard?from=2026-02-10&to=2026-02-01").get_data(as_text=True)
+    assert "swapped" in swapped and 'name="from" value="2026-02-01"' in swapped
+
+
+def test_an_empty_database_shows_empty_states(logged_in):
+    html = logged_in.get("/dashboard").get_data(as_text=True)
+    assert "No messages in this period." in html and "No scored messages yet." in html
+    assert "No keywords in this period." in html and "No negative messages in this period." in html
+    assert kpi(html, "Received") == "0" and kpi(html, "First reply") == "–"

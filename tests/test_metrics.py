@@ -1,0 +1,262 @@
+"""/metrics: webhook counters per outcome, send and batch metrics, queue depth, access control, gunicorn workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import APP_SECRET, ROOT, clean_tables, run_migrations
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
+
+from database_models import Contact, ScheduledMessage
+from metrics import WEBHOOK_RESULTS, record_batch, record_send, record_webhook
+from sample_payloads import text_message_envelope
+from webhook_handler import create_app, sign_payload
+
+TOKEN = "test-admin-token-value"
+OUTSIDE = {"REMOTE_ADDR": "203.0.113.7"}
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """{(sample name, sorted labels): value} of a Prometheus text exposition."""
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples}
+
+
+def scrape(client, **kwargs) -> dict:
+    response = client.get("/metrics", **kwargs)
+    assert response.status_code == 200, response.data
+    assert response.content_type.startswith("text/plain; version=")
+    return samples(response.get_data(as_text=True))
+
+
+def webhooks(values: dict, result: str) -> float:
+    return values.get(("whatsapp_webhooks_received_total", (("result", result),)), 0.0)
+
+
+# --- counters move -------------------------------------------------------------------------------
+
+def test_every_webhook_outcome_moves_its_own_counter(app, client, post_webhook):
+    before = scrape(client)
+    assert {result for result in WEBHOOK_RESULTS if ("whatsapp_webhooks_received_total",
+                                                     (("result", result),)) in before} == set(WEBHOOK_RESULTS)
+    assert post_webhook(text_message_envelope("989121110001", "hi")).status_code == 200
+    assert post_webhook(text_message_envelope("989121110002", "hi")).status_code == 200
+    assert post_webhook(text_message_envelope("989121110003", "hi"), signature="").status_code == 401
+    assert post_webhook(text_message_envelope("989121110003", "hi"), secret="wrong-secret").status_code == 403
+    assert post_webhook(b"{not json").status_code == 400
+    assert post_webhook({"object": "page", "entry": []}).status_code == 400
+    assert post_webhook(text_message_envelope("989121110004", "x" * (1024 * 1024 + 10))).status_code == 413
+    after = scrape(client)
+    moved = {result: webhooks(after, result) - webhooks(before, result) for result in WEBHOOK_RESULTS}
+    assert moved == {"stored": 2, "unsigned": 1, "bad_signature": 1, "bad_json": 1, "bad_envelope": 1,
+                     "too_large": 1, "db_unavailable": 0}
+
+
+def test_a_database_failure_counts_as_db_unavailable(test_config, tmp_path):
+    # A real SQLite file without the schema: every insert fails the way a lost database does.
+    app = create_app(test_config.replace(database_url=f"sqlite:///{tmp_path / 'empty.db'}"))
+    try:
+        client = app.test_client()
+        before = webhooks(scrape(client), "db_unavailable")
+        body = json.dumps(text_message_envelope("989121110001", "hi")).encode()
+        response = client.post("/webhook", data=body, headers={"X-Hub-Signature-256": sign_payload(body, APP_SECRET),
+                                                               "Content-Type": "application/json"})
+        assert response.status_code == 503
+        values = scrape(client)
+        assert webhooks(values, "db_unavailable") - before == 1
+        assert values[("whatsapp_queue_scrape_ok", ())] == 0
+    finally:
+        app.extensions["whatsapp_platform"].close()
+
+
+def test_send_and_batch_helpers_move_their_metrics(app, client):
+    before = scrape(client)
+    record_send("sent", None, 0.2)
+    record_send("failed", 131026, 0.4)
+    record_send("failed", "not-a-code", None)
+    record_send("skipped", None, None)
+    record_batch(1.5, 40)
+    after = scrape(client)
+
+    def moved(name, **labels):
+        key = (name, tuple(sorted(labels.items())))
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    assert moved("whatsapp_messages_sent_total", status="sent", error_code="none") == 1
+    assert moved("whatsapp_messages_sent_total", status="failed", error_code="131026") == 1
+    assert moved("whatsapp_messages_sent_total", status="failed", error_code="other") == 1
+    assert moved("whatsapp_messages_sent_total", status="skipped", error_code="none") == 1
+    assert moved("whatsapp_send_latency_seconds_count") == 2
+    assert moved("whatsapp_send_latency_seconds_sum") == pytest.approx(0.6)
+    assert moved("whatsapp_send_latency_seconds_bucket", le="0.25") == 1
+    assert moved("whatsapp_processor_batch_seconds_count") == 1
+    assert moved("whatsapp_processor_batch_seconds_bucket", le="1.0") == 0
+    assert moved("whatsapp_processor_batch_seconds_bucket", le="2.0") == 1
+    assert moved("whatsapp_processor_claimed_messages_total") == 40
+
+
+def test_unknown_webhook_result_is_refused():
+    with pytest.raises(ValueError):
+        record_webhook("weird")
+
+
+# --- queue depth -------------------------------------------------------------------------------------
+
+def test_queue_depth_is_read_from_the_queue_at_scrape_time(app, client, post_webhook):
+    post_webhook(text_message_envelope("989121110001", "hi"))  # a contact to attach rows to
+    now = datetime.now(UTC)
+    with app.extensions["whatsapp_platform"].session_factory() as session:
+        contact_id = session.scalar(select(Contact.id))
+        session.execute(ScheduledMessage.__table__.delete())
+        rows = [("pending", now - timedelta(minutes=10)), ("pending", now - timedelta(minutes=1)),
+                ("pending", now + timedelta(hours=1)), ("paused", now), ("paused", now), ("unknown", now),
+                ("sent", now), ("failed", now)]
+        session.add_all(ScheduledMessage(contact_id=contact_id, body="x", status=status, scheduled_at=at)
+                        for status, at in rows)
+        session.commit()
+    values = scrape(client)
+    depth = {labels[0][1]: value for (name, labels), value in values.items() if name == "whatsapp_queue_messages"}
+    assert depth == {"pending": 3, "sending": 0, "paused": 2, "unknown": 1}
+    assert 590 <= values[("whatsapp_queue_oldest_due_seconds", ())] <= 900
+    assert values[("whatsapp_queue_scrape_ok", ())] == 1
+    with app.extensions["whatsapp_platform"].session_factory() as session:
+        session.execute(ScheduledMessage.__table__.update().values(status="sent"))
+        session.commit()
+    values = scrape(client)
+    assert values[("whatsapp_queue_messages", (("status", "pending"),))] == 0
+    assert values[("whatsapp_queue_oldest_due_seconds", ())] == 0
+
+
+def test_queue_depth_query_uses_the_status_index(app):
+    engine = app.extensions["whatsapp_platform"].engine
+    query = ("SELECT status, count(*) FROM scheduled_messages "
+             "WHERE status IN ('pending', 'sending', 'paused', 'unknown') GROUP BY status")
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + query).all()
+        else:  # an empty test table is cheapest to scan; ask whether an index can serve the query at all
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = connection.exec_driver_sql("EXPLAIN " + query).all()
+    assert "ix_scheduled_messages_status_" in " ".join(str(row[-1]) for row in plan)
+
+
+# --- access control ----------------------------------------------------------------------------------
+
+def test_metrics_are_served_to_local_addresses_and_refused_elsewhere(client):
+    assert client.get("/metrics").status_code == 200
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "::ffff:127.0.0.1"}).status_code == 200
+    refused = client.get("/metrics", environ_base=OUTSIDE)
+    assert refused.status_code == 403
+    assert b"whatsapp_" not in refused.data
+    assert client.get("/metrics", environ_base=OUTSIDE,
+                      headers={"Authorization": "Bearer wrong"}).status_code == 403
+    assert client.get(f"/metrics?access_token={TOKEN}", environ_base=OUTSIDE).status_code == 403
+
+
+def test_the_admin_token_opens_metrics_from_anywhere(client):
+    response = client.get("/metrics", environ_base=OUTSIDE, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200
+    assert b"whatsapp_webhooks_received_total" in response.data
+
+
+def test_allowed_addresses_are_configurable_with_networks(app, client):
+    context = app.extensions["whatsapp_platform"]
+    context.config = context.config.replace(metrics_allowed_ips="10.0.0.0/8, 192.0.2.1")
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.20.30.40"}).status_code == 200
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "192.0.2.1"}).status_code == 200
+    assert client.get("/metrics").status_code == 403  # 127.0.0.1 is no longer listed
+    assert client.get("/metrics", environ_base=OUTSIDE).status_code == 403
+
+
+def test_behind_a_proxy_the_forwarded_client_address_decides(test_config, engine):
+    app = create_app(test_config.replace(trusted_proxy_hops=1))
+    try:
+        client = app.test_client()
+        assert client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 403
+        assert client.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 200
+    finally:
+        app.extensions["whatsapp_platform"].close()
+        clean_tables(engine)
+
+
+# --- several gunicorn workers --------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"gunicorn exited with {process.returncode}: {process.stderr.read().decode()[-2000:]}")
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError("gunicorn did not start")
+
+
+def test_under_gunicorn_any_worker_reports_every_workers_counts(tmp_path: Path):
+    """One worker is held busy by an unfinished request while the other stores five webhooks."""
+    database = tmp_path / "gunicorn.db"
+    run_migrations(f"sqlite:///{database}")
+    multiproc = tmp_path / "prometheus"
+    multiproc.mkdir()
+    port = _free_port()
+    config_file = tmp_path / "gunicorn_test.conf.py"
+    config_file.write_text(
+        f"bind = '127.0.0.1:{port}'\nworkers = 2\nworker_class = 'sync'\ntimeout = 30\n\n"
+        "def child_exit(server, worker):\n    from metrics import mark_worker_dead\n"
+        "    mark_worker_dead(worker.pid)\n")
+    environment = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(multiproc),
+                   "SQLALCHEMY_DATABASE_URL": f"sqlite:///{database}", "WHATSAPP_APP_SECRET": APP_SECRET,
+                   "WHATSAPP_VERIFY_TOKEN": "verify", "FLASK_SECRET_KEY": "secret", "LOG_LEVEL": "WARNING",
+                   "ADMIN_API_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
+    for name in ("WHATSAPP_API_TOKEN", "TRUSTED_PROXY_HOPS", "METRICS_ALLOWED_IPS"):
+        environment.pop(name, None)
+    command = [sys.executable, "-m", "gunicorn", "-c", str(config_file), "webhook_handler:create_app()"]
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(url, process)
+
+        def signed(number: str) -> tuple[bytes, dict]:
+            body = json.dumps(text_message_envelope(number, "hi")).encode()
+            return body, {"X-Hub-Signature-256": sign_payload(body, APP_SECRET), "Content-Type": "application/json"}
+
+        held_body, held_headers = signed("989121119999")
+        held = socket.create_connection(("127.0.0.1", port))
+        head = (f"POST /webhook HTTP/1.1\r\nHost: localhost\r\nContent-Length: {len(held_body)}\r\n"
+                + "".join(f"{k}: {v}\r\n" for k, v in held_headers.items()) + "Connection: close\r\n\r\n")
+        held.sendall(head.encode() + held_body[:10])  # a sync worker now waits for the rest of this body
+        time.sleep(0.5)
+        for index in range(5):
+            body, headers = signed(f"98912111000{index}")
+            assert httpx.post(url + "/webhook", content=body, headers=headers, timeout=10).status_code == 200
+        held.sendall(held_body[10:])
+        assert b" 200 " in held.recv(1024)
+        held.close()
+        counts = set()
+        for _ in range(4):  # whichever worker answers, it reports all six
+            text = httpx.get(url + "/metrics", timeout=10).text
+            counts.add(webhooks(samples(text), "stored"))
+        assert counts == {6.0}
+        assert len({path.name.rsplit("_", 1)[-1] for path in multiproc.glob("counter_*.db")}) >= 2
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

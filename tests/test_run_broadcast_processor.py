@@ -1,0 +1,159 @@
+"""The cron entry as operators run it: `python run_broadcast_processor.py` in its own process, against the
+test database and the fake Graph API — idle runs, the single-instance guard, SIGTERM, and SIGKILL mid-batch."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from broadcast_testing import fake_sender, processor_config, rows_by_status, seed_broadcast
+from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, clean_tables
+from sqlalchemy import select
+
+from broadcast_service import broadcast_report
+from database_models import Contact, ScheduledMessage
+from database_setup import create_session_factory
+from message_processor import MessageProcessor
+from run_broadcast_processor import EXIT_OK, EXIT_UNCONFIRMED, run_processor, single_instance
+
+LEASE_SECONDS = 2
+
+
+@pytest.fixture
+def factory(engine):
+    yield create_session_factory(engine)
+    clean_tables(engine)
+
+
+def processor_env(database_url: str, fake, **settings: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("WHATSAPP_", "SQLALCHEMY_"))}
+    env.update(SQLALCHEMY_DATABASE_URL=database_url, WHATSAPP_API_TOKEN=GRAPH_TOKEN,
+               WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID, WHATSAPP_API_BASE_URL=fake.url, APP_ENV="development",
+               LOG_LEVEL="WARNING", WHATSAPP_MAX_MPS="150", SEND_LEASE_SECONDS=str(LEASE_SECONDS),
+               PROCESSOR_TIME_BUDGET_SECONDS="30")
+    env.update(settings)
+    return env
+
+
+def start_processor(database_url: str, fake, **settings: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "run_broadcast_processor.py"], cwd=ROOT,
+                            env=processor_env(database_url, fake, **settings),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_sends(fake, process: subprocess.Popen, count: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while len(fake.messages()) < count:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the processor sent too little"
+        time.sleep(0.005)
+
+
+def recipients_by_status(factory) -> dict[str, tuple[str, str | None, int]]:
+    with factory() as session:
+        rows = session.execute(select(Contact.wa_id, ScheduledMessage.status, ScheduledMessage.wamid,
+                                      ScheduledMessage.unconfirmed_sends).join(Contact)).all()
+    return {wa_id: (status, wamid, unconfirmed) for wa_id, status, wamid, unconfirmed in rows}
+
+
+def test_nothing_due_exits_0_at_once(factory, fake_graph, database_url):
+    seed_broadcast(factory, 3, scheduled_at=None)
+    with factory() as session:
+        session.execute(ScheduledMessage.__table__.update().values(status="sent"))
+        session.commit()
+    started = time.monotonic()
+    finished = subprocess.run([sys.executable, "run_broadcast_processor.py"], cwd=ROOT, capture_output=True,
+                              text=True, env=processor_env(database_url, fake_graph), timeout=30)
+    assert finished.returncode == 0, finished.stderr
+    assert time.monotonic() - started < 10 and fake_graph.stats()["total"] == 0
+
+
+def test_a_second_processor_steps_aside_while_one_runs(factory, fake_graph, database_url):
+    seed_broadcast(factory, 5)
+    config = processor_config(database_url)
+    sender = fake_sender(fake_graph)
+    try:
+        with single_instance(factory, database_url) as first:
+            assert first
+            code, summary = run_processor(config, factory, lambda: MessageProcessor(factory, sender, config))
+            assert (code, summary) == (EXIT_OK, None) and fake_graph.stats()["total"] == 0
+        code, summary = run_processor(config, factory, lambda: MessageProcessor(factory, sender, config),
+                                      time_budget=10)
+    finally:
+        sender.close()
+    assert code == EXIT_OK and summary.sent == 5
+
+
+def test_sigterm_finishes_what_is_in_flight_and_hands_back_the_rest(factory, fake_graph, database_url):
+    seed_broadcast(factory, 300)
+    fake_graph.set_latency(20)
+    process = start_processor(database_url, fake_graph, WHATSAPP_MAX_MPS="100")
+    wait_for_sends(fake_graph, process, 40)
+
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=20)
+
+    assert process.returncode == 0, stderr
+    statuses = rows_by_status(factory)
+    assert set(statuses) == {"sent", "pending"} and statuses["sent"] == len(fake_graph.messages())
+    assert set(fake_graph.counts().values()) == {1}
+
+
+@pytest.mark.parametrize("resend", [False, True], ids=["unknown", "resend"])
+def test_a_processor_killed_mid_batch_loses_nothing_and_sends_nothing_twice(factory, fake_graph, database_url,
+                                                                             resend):
+    broadcast_id = seed_broadcast(factory, 300)
+    fake_graph.set_latency(20)
+    process = start_processor(database_url, fake_graph)
+    wait_for_sends(fake_graph, process, 60)
+
+    os.kill(process.pid, signal.SIGKILL)
+    process.communicate(timeout=10)
+    held_at_kill = rows_by_status(factory).get("sending", 0)
+    assert held_at_kill > 0  # it died holding claims: the case under test
+    time.sleep(LEASE_SECONDS + 0.2)
+    # Requests already read by the API may still be accepted after the client died, as with Meta.
+    sent_before_recovery = dict(fake_graph.counts())
+
+    config = processor_config(database_url, resend_unconfirmed=resend, whatsapp_max_mps=500)
+    sender = fake_sender(fake_graph)
+    try:
+        code, summary = run_processor(config, factory, lambda: MessageProcessor(factory, sender, config),
+                                      time_budget=20)
+    finally:
+        sender.close()
+
+    assert summary.recovered == held_at_kill
+    counts = fake_graph.counts()
+    rows = recipients_by_status(factory)
+    accepted = {m["wamid"] for m in fake_graph.messages()}
+    with factory() as session:
+        report = broadcast_report(session, broadcast_id)
+    unconfirmed = {wa_id for wa_id, (_, _, times) in rows.items() if times}
+    assert len(unconfirmed) == held_at_kill == report.unconfirmed
+    if not resend:
+        # Nothing is sent twice; every recipient either got exactly one message recorded as
+        # sent, or is `unknown` (it may or may not have got one) and listed for the operator.
+        assert code == EXIT_UNCONFIRMED
+        assert max(counts.values()) == 1
+        assert {status for status, _, _ in rows.values()} <= {"sent", "unknown"}
+        for wa_id, (status, wamid, _) in rows.items():
+            if status == "sent":
+                assert counts[wa_id] == 1 and wamid in accepted
+            else:
+                assert wa_id in unconfirmed and counts.get(wa_id, 0) <= 1
+        assert {w for w in rows if w not in counts} <= unconfirmed  # the unsent are all visible
+        assert report.counts["unknown"] == held_at_kill and len(report.unknown_recipients) == min(held_at_kill, 50)
+    else:
+        # Everyone gets the message; only the unconfirmed rows may have got it twice.
+        assert code == EXIT_OK
+        assert {status for status, _, _ in rows.values()} == {"sent"}
+        assert set(counts) == set(rows) and max(counts.values()) <= 2
+        twice = {wa_id for wa_id, count in counts.items() if count == 2}
+        assert twice <= unconfirmed
+        assert twice == {w for w in unconfirmed if sent_before_recovery.get(w)}
+        assert report.resent_unconfirmed == held_at_kill and report.counts["unknown"] == 0
