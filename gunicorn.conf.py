@@ -25,16 +25,21 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def on_starting(server):
-    """Refuse to start with one clear line when a setting is missing or invalid."""
+    """Refuse to start with one clear line when a setting or the rules file is wrong."""
     from dotenv import load_dotenv
 
     from config import ConfigError, load_config
+    from intent_rules import RulesError
+    from rules_loader import load_rules
 
     load_dotenv()
     try:
-        load_config()
+        load_rules(load_config().chatbot_rules_path)
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
+        sys.exit(1)
+    except RulesError as error:
+        print(f"chatbot rules error: {error}", file=sys.stderr)
         sys.exit(1)
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:  # metric files of a previous run would be summed into this one's

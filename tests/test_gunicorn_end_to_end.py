@@ -52,6 +52,30 @@ def test_production_start_refuses_a_missing_secret_with_one_line(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_production_start_refuses_a_malformed_rules_file_with_one_line(tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("intents:\n  greeting:\n    examples: [hi]\n    responses: nope\n", encoding="utf-8")
+    env = gunicorn_env(
+        APP_ENV="production",
+        WHATSAPP_APP_SECRET="s",
+        WHATSAPP_VERIFY_TOKEN="v",
+        FLASK_SECRET_KEY="k",
+        CHATBOT_RULES_PATH=str(rules),
+        GUNICORN_BIND=f"127.0.0.1:{free_port()}",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "webhook_handler:create_app()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    [error] = [line for line in result.stderr.splitlines() if "rules error" in line]
+    assert error.startswith(f"chatbot rules error: {rules}:") and "Traceback" not in result.stderr
+
+
 def test_gunicorn_stores_a_webhook_and_replies_through_the_fake_graph_api(tmp_path, fake_graph):
     database_url = f"sqlite:///{tmp_path / 'e2e.db'}"
     run_migrations(database_url)
