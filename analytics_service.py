@@ -264,13 +264,14 @@ class AnalyticsService:
     def _contacts(self, window: Window) -> dict[str, int]:
         new = self.session.execute(select(func.count()).select_from(Contact.__table__).where(
             CONTACTS.first_inbound_at.is_not(None), *window.where(CONTACTS.first_inbound_at))).scalar_one()
-        # GROUP BY (hashed) rather than COUNT(DISTINCT) (always sorted by PostgreSQL).
+        # GROUP BY (hashed) rather than COUNT(DISTINCT) (always sorted by PostgreSQL), and one primary-key
+        # probe per active contact rather than a join that may hash every contact.
         active_ids = (select(MESSAGES.contact_id).where(*window.where(MESSAGES.received_at))
                       .group_by(MESSAGES.contact_id).subquery())
-        seen_before = CONTACTS.first_inbound_at < window.start_utc if window.start_utc else false()
+        first_seen = select(CONTACTS.first_inbound_at).where(CONTACTS.id == active_ids.c.contact_id).scalar_subquery()
+        seen_before = first_seen < window.start_utc if window.start_utc else false()
         active, returning = self.session.execute(
-            select(func.count(), func.count(case((seen_before, 1))))
-            .select_from(active_ids.join(Contact.__table__, CONTACTS.id == active_ids.c.contact_id))).one()
+            select(func.count(), func.count(case((seen_before, 1)))).select_from(active_ids)).one()
         return {"new": new, "returning": returning, "total_active": active}
 
     def _top_keywords(self, window: Window, limit: int = TOP_KEYWORDS) -> list[dict[str, Any]]:

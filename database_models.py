@@ -101,7 +101,7 @@ class Contact(TimestampMixin, Base):
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     opted_out_at: Mapped[datetime | None]
     last_inbound_at: Mapped[datetime | None]
-    first_inbound_at: Mapped[datetime | None]
+    first_inbound_at: Mapped[datetime | None] = mapped_column(index=True)  # analytics: new contacts in a range
 
     tags: Mapped[list[ContactTag]] = relationship(
         back_populates="contact", cascade="all, delete-orphan", lazy="selectin"

@@ -83,7 +83,9 @@ def enrich_batch(session: Session, rules: RuleSet | None, batch_size: int = DEFA
     table = ReceivedMessageLog.__table__
     rows = session.execute(
         select(table.c.id, table.c.message_type, table.c.text, table.c.intent)
-        .where(table.c.enriched_at.is_(None)).order_by(table.c.id).limit(batch_size)
+        # Ordering by the whole index (enriched_at is NULL throughout) makes PostgreSQL read the
+        # (enriched_at, id) index; ordered by id alone it walks the primary key past every enriched row.
+        .where(table.c.enriched_at.is_(None)).order_by(table.c.enriched_at, table.c.id).limit(batch_size)
         .with_for_update(skip_locked=True)  # PostgreSQL only; SQLite serialises writers anyway
     ).all()
     if not rows:

@@ -184,6 +184,8 @@ _IRREGULAR_LEMMAS = {
         ("خدمات", "خدمت"), ("ساعات", "ساعت"), ("اوقات", "وقت"), ("کلمات", "کلمه"),
         ("صفحات", "صفحه"), ("مقالات", "مقاله"), ("لحظات", "لحظه"),
         ("مسابقات", "مسابقه"), ("اطلاعات", "اطلاعات"), ("سوالات", "سوال"),
+        # British doubled l, which the -ed/-ing rule keeps for call/fill/spell.
+        ("cancelled", "cancel"), ("cancelling", "cancel"), ("travelled", "travel"), ("labelled", "label"),
     )
 }
 

@@ -232,3 +232,7 @@ def test_import_is_cheap_and_stdlib_only():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_british_doubled_l_keeps_its_stem():
+    assert keywords("orders cancelled, called twice") == ["order", "cancel", "call", "twice"]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 10:14:23.506036
+Create Date: 2026-11-26 10:41:30.545481
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contacts')),
     sa.UniqueConstraint('wa_id', name=op.f('uq_contacts_wa_id'))
     )
+    with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contacts_first_inbound_at'), ['first_inbound_at'], unique=False)
+
     op.create_table('message_status_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('wamid', sa.String(length=128), nullable=False),
@@ -182,6 +185,9 @@ def downgrade() -> None:
 
     op.drop_table('contact_tags')
     op.drop_table('message_status_events')
+    with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contacts_first_inbound_at'))
+
     op.drop_table('contacts')
     op.drop_table('broadcasts')
     # ### end Alembic commands ###
