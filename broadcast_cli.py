@@ -6,13 +6,16 @@ happened; domain errors become a one-line message and a non-zero exit.
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import IO
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy.orm import Session
 
 from broadcast_service import (
     Audience,
@@ -24,6 +27,7 @@ from broadcast_service import (
     cancel_broadcast,
     list_broadcasts,
     pause_broadcast,
+    resend_unknown,
     resume_broadcast,
     schedule_broadcast,
 )
@@ -77,14 +81,12 @@ def _parse_time(_ctx: click.Context, _param: click.Parameter, value: str | None)
             from None
 
 
-def _numbers_audience(session: object, numbers_file: IO[bytes]) -> tuple[Audience, list[tuple[int, str]]]:
+def _numbers_audience(session: Session, numbers_file: IO[bytes]) -> tuple[Audience, list[tuple[int, str]]]:
     """A plain list (one number per line) or a contacts CSV with a wa_id header, imported first."""
     data = numbers_file.read()
     text = data.decode("utf-8-sig", errors="replace")
     first = next((line for line in text.splitlines() if line.strip()), "")
     if "wa_id" in first.lower():
-        import io
-
         audience, report = audience_from_csv(session, io.BytesIO(data))
         return audience, report.errors
     numbers = [line.split(",")[0].strip() for line in text.splitlines()
@@ -186,9 +188,10 @@ def report_command(broadcast_id: int, as_json: bool) -> None:
                    f"{report.resent_unconfirmed} (possible duplicates); still unknown: {report.counts['unknown']}")
     if report.unknown_recipients:
         click.echo("unknown: " + " ".join(report.unknown_recipients))
+        click.echo(f"to send them again (accepting duplicates): broadcast resend-unknown {report.broadcast_id}")
 
 
-def _control(action: str, function: object, broadcast_id: int) -> None:
+def _control(action: str, function: Callable[[Session, int], int], broadcast_id: int) -> None:
     with platform().session_factory() as session:
         try:
             moved = function(session, broadcast_id)
@@ -217,6 +220,14 @@ def resume_command(broadcast_id: int) -> None:
 def cancel_command(broadcast_id: int) -> None:
     """Stop every message of a broadcast not yet on its way."""
     _control("cancelled", cancel_broadcast, broadcast_id)
+
+
+@broadcast_group.command("resend-unknown")
+@click.argument("broadcast_id", type=int)
+@click.confirmation_option(prompt="Messages in `unknown` may already have arrived; resend them anyway?")
+def resend_unknown_command(broadcast_id: int) -> None:
+    """Queue a broadcast's `unknown` messages again (a crashed processor may have sent some already)."""
+    _control("requeued unknown", resend_unknown, broadcast_id)
 
 
 @broadcast_group.command("process")

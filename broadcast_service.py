@@ -30,6 +30,7 @@ from database_models import (
     CANCELLED,
     PAUSED,
     PENDING,
+    UNKNOWN,
     Broadcast,
     Contact,
     ContactTag,
@@ -49,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["Audience", "BroadcastError", "BroadcastReport", "PlaceholderError", "ScheduleReport", "TemplateSpec",
            "UnknownPlaceholderError", "broadcast_report", "cancel_broadcast", "list_broadcasts", "pause_broadcast",
-           "process_pending_broadcasts", "resume_broadcast", "schedule_broadcast"]
+           "process_pending_broadcasts", "resend_unknown", "resume_broadcast", "schedule_broadcast"]
 
 MAX_TEXT_LENGTH = 4096  # the Cloud API's limit for a text body
 PAST_TOLERANCE = timedelta(minutes=5)
@@ -165,9 +166,9 @@ def schedule_broadcast(session: Session, *, name: str, audience: Audience, body:
 
 
 def audience_from_csv(session: Session, file_obj: IO[str] | IO[bytes]) -> tuple[Audience, ImportReport]:
-    """Import a contacts CSV and target exactly its valid rows."""
+    """Import a contacts CSV and target exactly its valid rows (repeated lines count as duplicates)."""
     report = import_contacts_csv(session, file_obj)
-    return Audience.of_numbers(report.wa_ids), report
+    return Audience.of_numbers(report.wa_ids + report.duplicates), report
 
 
 def _check_content(name: str, body: str | None, template: TemplateSpec | None) -> None:
@@ -290,6 +291,15 @@ def cancel_broadcast(session: Session, broadcast_id: int) -> int:
     broadcast.status = CAMPAIGN_CANCELLED
     session.flush()
     return Scheduler(session).set_status_for_broadcast(broadcast_id, (PENDING, PAUSED), CANCELLED)
+
+
+def resend_unknown(session: Session, broadcast_id: int) -> int:
+    """The operator's decision to send `unknown` rows again (some may arrive twice); returns how many."""
+    broadcast = _campaign(session, broadcast_id)
+    if broadcast.status == CAMPAIGN_CANCELLED:
+        raise BroadcastError(f"broadcast {broadcast_id} is cancelled")
+    target = PAUSED if broadcast.status == CAMPAIGN_PAUSED else PENDING
+    return Scheduler(session).set_status_for_broadcast(broadcast_id, (UNKNOWN,), target)
 
 
 def broadcast_report(session: Session, broadcast_id: int) -> BroadcastReport:

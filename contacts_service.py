@@ -53,7 +53,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
-    wa_ids: list[str] = field(default_factory=list)
+    wa_ids: list[str] = field(default_factory=list)  # the valid rows' numbers, each once
+    duplicates: list[str] = field(default_factory=list)  # numbers of lines repeating an earlier line
 
     @property
     def imported(self) -> int:
@@ -123,6 +124,7 @@ def import_contacts_csv(session: Session, file_obj: IO[str] | IO[bytes]) -> Impo
             continue
         if parsed[0] in seen:
             report.errors.append((line, f"{parsed[0]} already appears on line {seen[parsed[0]]}"))
+            report.duplicates.append(parsed[0])
             continue
         seen[parsed[0]] = line
         chunk.append(parsed)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import random
 import socket
 import threading
@@ -28,12 +27,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
 from database_models import SKIPPED, UNKNOWN, Contact, utcnow
+from metrics import record_batch, record_send
 from scheduler import Scheduler, SentRecord
 from send_pacing import (
     RETRY_BASE_SECONDS,
     RETRY_MAX_SECONDS,
     RateLimiter,
     RecipientPacer,
+    SendThreads,
     backoff_delay,
     default_concurrency,
 )
@@ -57,6 +58,7 @@ class Outcome:
     reason: str | None = None
     recipient: str | None = None
     at: datetime | None = None
+    seconds: float | None = None  # how long the Graph API call(s) took
 
 
 @dataclass
@@ -144,7 +146,7 @@ class MessageProcessor:
         outstanding, done_outcomes = 0, []
         last_record, exhausted, next_claim = time.monotonic(), False, 0.0
         aborted = threading.Event()  # set on an error: queued sends hand their rows back
-        threads = _SendThreads(self.concurrency, lambda row: self._send_safely(row, True, aborted))
+        threads = SendThreads(self.concurrency, lambda row: self._send_safely(row, True, aborted))
         try:
             while True:
                 may_claim = (not exhausted and not self._stop.is_set() and time.monotonic() < deadline
@@ -187,6 +189,8 @@ class MessageProcessor:
             if leftovers:
                 self._record_safely(leftovers)
         summary.seconds = round(time.monotonic() - started, 3)
+        if summary.claimed:
+            record_batch(summary.seconds, summary.claimed)
         return summary
 
     def send_now(self, message_ids: Sequence[int]) -> ProcessSummary:
@@ -265,6 +269,7 @@ class MessageProcessor:
                 or time.monotonic() > row.send_by:
             self.pacer.unbook(row.wa_id, previous)
             return Outcome(row.id, "released")
+        started = time.monotonic()
         result = self._deliver(row, use_text=use_text)
         if not result.ok and result.error_code == OUTSIDE_WINDOW and use_text and row.template_name:
             if limited:  # the window closed under us: the template still may go
@@ -272,7 +277,9 @@ class MessageProcessor:
             result = self._deliver(row, use_text=False)
         if not result.ok:
             self.pacer.unbook(row.wa_id, previous)
-        return self._outcome(row, result)
+        outcome = self._outcome(row, result)
+        outcome.seconds = time.monotonic() - started
+        return outcome
 
     def _deliver(self, row: _ClaimedRow, *, use_text: bool) -> SendResult:
         if use_text:
@@ -321,50 +328,15 @@ class MessageProcessor:
                         session.execute(update(Contact).where(Contact.wa_id == outcome.recipient)
                                         .values(opted_out=True, opted_out_at=now))
             session.commit()
+        for outcome in outcomes:
+            if outcome.action != "released":
+                record_send(outcome.action, outcome.result.error_code if outcome.result else None, outcome.seconds)
 
     def _record_safely(self, outcomes: list[Outcome]) -> None:
         try:
             self._record(outcomes)
         except Exception:  # already failing: these rows stay in sending and their lease decides
             logger.exception("could not record %d outcomes", len(outcomes), extra={"event": "processor.record_error"})
-
-
-class _SendThreads:
-    """A fixed set of sending threads fed through queues: no Future, lock or set per message."""
-
-    def __init__(self, size: int, send: Callable[[_ClaimedRow], Outcome]) -> None:
-        self._tasks: queue.SimpleQueue[_ClaimedRow | None] = queue.SimpleQueue()
-        self._results: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
-        self._threads = [threading.Thread(target=self._run, args=(send,), name=f"send-{n}", daemon=True)
-                         for n in range(size)]
-        for thread in self._threads:
-            thread.start()
-
-    def _run(self, send: Callable[[_ClaimedRow], Outcome]) -> None:
-        while (row := self._tasks.get()) is not None:
-            self._results.put(send(row))
-
-    def submit(self, rows: list[_ClaimedRow]) -> None:
-        """Queue rows for sending, in order."""
-        for row in rows:
-            self._tasks.put(row)
-
-    def take(self, timeout: float) -> list[Outcome]:
-        """The outcomes ready within `timeout` seconds: all of them, once the first one is."""
-        outcomes: list[Outcome] = []
-        try:
-            outcomes.append(self._results.get(timeout=timeout) if timeout > 0 else self._results.get_nowait())
-            while True:
-                outcomes.append(self._results.get_nowait())
-        except queue.Empty:
-            return outcomes
-
-    def close(self) -> None:
-        """Let the threads finish what is queued, then stop them."""
-        for _ in self._threads:
-            self._tasks.put(None)
-        for thread in self._threads:
-            thread.join()
 
 
 @dataclass(frozen=True)

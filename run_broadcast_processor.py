@@ -2,7 +2,8 @@
 
 It exits at once when nothing is due, otherwise processes until nothing due remains or
 the time budget (PROCESSOR_TIME_BUDGET_SECONDS, 55 s) runs out, logging a progress line
-per batch and a JSON summary at the end. `flask --app webhook_handler broadcast process`
+per batch and a JSON summary at the end; then it enriches newly stored messages for
+analytics with what is left of the budget (`--no-enrich` skips that). `flask --app webhook_handler broadcast process`
 runs the same `run_processor` function.
 
 A single-instance guard (a PostgreSQL advisory lock, or a lock file next to the SQLite
@@ -23,6 +24,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -117,6 +119,20 @@ def run_processor(config: Config, session_factory: sessionmaker[Session],
     return EXIT_OK, summary
 
 
+def run_enrichment(config: Config, session_factory: sessionmaker[Session], time_budget: float) -> int:
+    """Analyse the messages stored since the last run (keywords, sentiment, intent); returns an exit code."""
+    from enrichment import enrich_pending
+
+    try:
+        count = enrich_pending(session_factory, time_budget=time_budget, rules=config.chatbot_rules_path)
+    except Exception:  # the job boundary: the rows stay unenriched for the next run
+        logger.exception("enrichment failed", extra={"event": "enrichment.error"})
+        return EXIT_ERROR
+    if count:
+        logger.info("enriched %d messages", count, extra={"event": "enrichment.done", "count": count})
+    return EXIT_OK
+
+
 @contextlib.contextmanager
 def _stop_on_sigterm(processor: MessageProcessor) -> Iterator[None]:
     """On SIGTERM finish what is in flight, hand back what is not, and exit normally."""
@@ -136,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-budget", type=float, help="seconds (default PROCESSOR_TIME_BUDGET_SECONDS)")
     parser.add_argument("--limit", type=int, help="claim at most this many rows")
     parser.add_argument("--no-guard", action="store_true", help="skip the single-instance lock")
+    parser.add_argument("--no-enrich", action="store_true", help="do not enrich new messages for analytics")
     options = parser.parse_args(argv)
     from dotenv import load_dotenv
 
@@ -158,9 +175,15 @@ def main(argv: list[str] | None = None) -> int:
                                     config.whatsapp_api_base_url))
         return MessageProcessor(create_session_factory(engine), senders[0], config)
 
+    started = time.monotonic()
+    budget = config.processor_time_budget_seconds if options.time_budget is None else options.time_budget
     try:
         code, _ = run_processor(config, create_session_factory(engine), make_processor,
                                 time_budget=options.time_budget, limit=options.limit, guard=not options.no_guard)
+        if not options.no_enrich and code != EXIT_ERROR:
+            # Enrichment shares the run: whatever budget sending left (at least a few seconds).
+            code = max(code, run_enrichment(config, create_session_factory(engine),
+                                            max(5.0, budget - (time.monotonic() - started))))
         return code
     finally:
         for sender in senders:

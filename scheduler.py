@@ -48,7 +48,6 @@ EDITABLE_FIELDS = frozenset(
 # Status webhooks that may have arrived before the send was recorded, oldest first.
 _STATUS_ORDER = ("sent", "delivered", "read", "failed")
 LEASE_EXPIRED_TITLE = "lease expired before the send was confirmed"
-SENT_OR_LATER = (SENT, "delivered", "read")
 
 _table = ScheduledMessage.__table__
 

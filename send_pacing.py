@@ -1,17 +1,21 @@
-"""Pacing outbound sends: the messages-per-second token bucket, the per-recipient interval, retry backoff.
+"""Spreading outbound sends over time and threads: the messages-per-second token bucket, the
+per-recipient interval, retry backoff, and the sending threads themselves.
 
 Meta limits a business number's throughput (WHATSAPP_MAX_MPS, 80 by default, up to
 1,000), answers 130429 when it is exceeded, and allows about one message every six
 seconds to the same user (131056 otherwise). These pieces are shared by a processor's
-sending threads; they are pure timing, with no database or HTTP.
+sending threads; they know nothing of the database or of HTTP.
 """
 
 from __future__ import annotations
 
 import math
+import queue
 import random
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 PAIR_RATE_INTERVAL = 6.0  # seconds between two messages to the same recipient (Meta's pair rate limit)
 RETRY_BASE_SECONDS = 5.0
@@ -98,3 +102,41 @@ def backoff_delay(attempt: int, rng: random.Random | None = None, base: float = 
 def default_concurrency(max_mps: float) -> int:
     """Sending threads for a rate: enough for ~0.5 s API latency, within the connection pool."""
     return int(min(MAX_CONCURRENCY, max(8, math.ceil(max_mps * 0.5))))
+
+
+class SendThreads:
+    """A fixed set of sending threads fed through queues: no Future, lock or set per message."""
+
+    def __init__(self, size: int, send: Callable[[Any], Any]) -> None:
+        self._tasks: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._results: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._threads = [threading.Thread(target=self._run, args=(send,), name=f"send-{n}", daemon=True)
+                         for n in range(size)]
+        for thread in self._threads:
+            thread.start()
+
+    def _run(self, send: Callable[[Any], Any]) -> None:
+        while (row := self._tasks.get()) is not None:
+            self._results.put(send(row))
+
+    def submit(self, rows: list[Any]) -> None:
+        """Queue rows for sending, in order (None is reserved: it stops a thread)."""
+        for row in rows:
+            self._tasks.put(row)
+
+    def take(self, timeout: float) -> list[Any]:
+        """The outcomes ready within `timeout` seconds: all of them, once the first one is."""
+        outcomes: list[Any] = []
+        try:
+            outcomes.append(self._results.get(timeout=timeout) if timeout > 0 else self._results.get_nowait())
+            while True:
+                outcomes.append(self._results.get_nowait())
+        except queue.Empty:
+            return outcomes
+
+    def close(self) -> None:
+        """Let the threads finish what is queued, then stop them."""
+        for _ in self._threads:
+            self._tasks.put(None)
+        for thread in self._threads:
+            thread.join()

@@ -8,9 +8,10 @@ API (tests/fake_graph_api.py) in a separate process so the server does not share
 process's GIL, and measures in one run:
 
 1. scheduling: `schedule_broadcast` for --schedule-recipients personalised recipients;
-2. the ceiling: a plain concurrent httpx client posting the same number of messages;
-3. the processor with the rate limit lifted, against that ceiling;
-4. the processor with WHATSAPP_MAX_MPS=80 (--limited-messages), against 80/s;
+2. the processor with the rate limit lifted on a --messages campaign, against the ceiling:
+   a plain concurrent httpx client posting as many messages (the two alternate in
+   --rounds slices, so a shared machine's drifting load hits both alike);
+3. the processor with WHATSAPP_MAX_MPS=80 (--limited-messages), against 80/s;
 
 and checks every recipient's count on the fake server: zero duplicates, zero losses.
 """
@@ -123,8 +124,8 @@ def schedule(factory, wa_ids: list[str] | None, name: str) -> tuple[int, float]:
     return report.recipients, time.perf_counter() - started
 
 
-def ceiling(fake: FakeServer, count: int, concurrency: int) -> float:
-    """A plain concurrent httpx client sending `count` texts: what the fake server can take.
+def ceiling(fake: FakeServer, first: int, count: int, concurrency: int) -> float:
+    """Seconds a plain concurrent httpx client takes to send `count` texts: what the fake server can take.
 
     One httpx.Client per thread: a single client shared by many threads collapses in
     httpcore 1.0.9's pool (see whatsapp_service._PerThreadTransport), which would make
@@ -147,36 +148,73 @@ def ceiling(fake: FakeServer, count: int, concurrency: int) -> float:
 
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
-        statuses = list(pool.map(send, range(count)))
+        statuses = list(pool.map(send, range(first, first + count)))
     elapsed = time.perf_counter() - started
     for client in clients:
         client.close()
     assert statuses.count(200) == count, "the ceiling run had errors"
-    return count / elapsed
+    return elapsed
 
 
-def run_processor(factory, fake: FakeServer, url: str, max_mps: float, wa_ids: list[str], concurrency: int) -> dict:
+def make_processor(factory, fake: FakeServer, url: str, max_mps: float, concurrency: int | None):
     # "Lifted" means no token bucket at all: Config's validation (≤ 1,000) is for operators.
     config = Config(database_url=url, whatsapp_max_mps=max_mps, processor_batch_size=500, send_lease_seconds=120)
-    sender = WhatsAppService(TOKEN, PHONE_ID, base_url=fake.url, read_timeout=30, max_connections=concurrency)
-    # The same concurrency as the ceiling's client when unlimited; the default sizing otherwise.
-    processor = MessageProcessor(factory, sender, config, concurrency=concurrency if max_mps > 1000 else None)
-    try:
-        summary = processor.process_due(time_budget=600)
-    finally:
-        sender.close()
+    sender = WhatsAppService(TOKEN, PHONE_ID, base_url=fake.url, read_timeout=30, max_connections=concurrency or 200)
+    return MessageProcessor(factory, sender, config, concurrency=concurrency), sender
+
+
+def delivery_check(factory, fake: FakeServer, wa_ids: list[str]) -> dict:
+    """Per-recipient counts on the fake server and row statuses in the database."""
     counts = fake.counts()
     with factory() as session:
         statuses = dict(session.execute(text("SELECT status, count(*) FROM scheduled_messages "
                                              "WHERE broadcast_id = (SELECT max(id) FROM broadcasts) "
                                              "GROUP BY status")).all())
-    return {
-        "sent": summary.sent, "seconds": summary.seconds, "rate": summary.sent / summary.seconds,
-        "sustained_rate": fake.sustained_rate(),
-        "duplicates": sum(1 for wa_id in wa_ids if counts.get(wa_id, 0) > 1),
-        "losses": sum(1 for wa_id in wa_ids if counts.get(wa_id, 0) == 0),
-        "row_statuses": statuses,
-    }
+    return {"duplicates": sum(1 for wa_id in wa_ids if counts.get(wa_id, 0) > 1),
+            "losses": sum(1 for wa_id in wa_ids if counts.get(wa_id, 0) == 0), "row_statuses": statuses}
+
+
+def lifted_run(factory, fake: FakeServer, url: str, messages: int, rounds: int, concurrency: int) -> dict:
+    """One campaign of `messages`, sent in `rounds` slices that alternate with equal slices of the ceiling.
+
+    The machine is shared, so its load drifts; alternating puts the processor and the
+    ceiling under the same conditions, and each total is messages / summed seconds.
+    """
+    wa_ids = seed_contacts(factory, "98920", messages)
+    schedule(factory, wa_ids, "lifted")
+    processor, sender = make_processor(factory, fake, url, 1_000_000.0, concurrency)
+    per_round = messages // rounds
+    ceiling_seconds = processor_seconds = 0.0
+    sent, ratios = 0, []
+    try:
+        for round_number in range(rounds):
+            size = per_round if round_number < rounds - 1 else messages - per_round * (rounds - 1)
+            plain = ceiling(fake, round_number * per_round, size, concurrency)
+            summary = processor.process_due(limit=size, time_budget=600)
+            ceiling_seconds += plain
+            processor_seconds += summary.seconds
+            sent += summary.sent
+            ratios.append(round((summary.sent / summary.seconds) / (size / plain), 3))
+            print(f"  round {round_number + 1}: ceiling {size / plain:.0f} msg/s, "
+                  f"processor {summary.sent / summary.seconds:.0f} msg/s", flush=True)
+    finally:
+        sender.close()
+    return {"sent": sent, "seconds": round(processor_seconds, 3), "rate": sent / processor_seconds,
+            "ceiling_rate": messages / ceiling_seconds, "round_ratios": ratios,
+            **delivery_check(factory, fake, wa_ids)}
+
+
+def limited_run(factory, fake: FakeServer, url: str, messages: int) -> dict:
+    """A campaign of `messages` at WHATSAPP_MAX_MPS=80 with the default sizing."""
+    wa_ids = seed_contacts(factory, "98940", messages)
+    schedule(factory, wa_ids, "limited")
+    processor, sender = make_processor(factory, fake, url, 80.0, None)
+    try:
+        summary = processor.process_due(time_budget=600)
+    finally:
+        sender.close()
+    return {"sent": summary.sent, "seconds": summary.seconds, "rate": summary.sent / summary.seconds,
+            "sustained_rate": fake.sustained_rate(), **delivery_check(factory, fake, wa_ids)}
 
 
 def main() -> int:
@@ -186,6 +224,7 @@ def main() -> int:
     parser.add_argument("--schedule-recipients", type=int, default=100_000)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
+    parser.add_argument("--rounds", type=int, default=4, help="alternating slices of ceiling and processor")
     parser.add_argument("--keep-database", action="store_true")
     options = parser.parse_args()
     concurrency = options.concurrency
@@ -210,20 +249,14 @@ def main() -> int:
                 session.commit()
             print(f"scheduling: {recipients} personalised recipients in {seconds:.2f} s", flush=True)
 
-        results["ceiling_rate"] = ceiling(fake, options.messages, concurrency)
-        print(f"ceiling (plain httpx, {concurrency} concurrent): {results['ceiling_rate']:.0f} msg/s", flush=True)
-
-        fake.reset(options.latency_ms)
-        wa_ids = seed_contacts(factory, "98920", options.messages)
-        schedule(factory, wa_ids, "lifted")
-        lifted = run_processor(factory, fake, url, 1_000_000.0, wa_ids, concurrency)
+        lifted = lifted_run(factory, fake, url, options.messages, options.rounds, concurrency)
+        results["ceiling_rate"] = lifted.pop("ceiling_rate")
         results["processor_lifted"] = lifted
-        print(f"processor, limit lifted: {lifted['rate']:.0f} msg/s", flush=True)
+        print(f"ceiling (plain httpx, {concurrency} threads): {results['ceiling_rate']:.0f} msg/s; "
+              f"processor, limit lifted: {lifted['rate']:.0f} msg/s", flush=True)
 
         fake.reset(options.latency_ms)
-        wa_ids = seed_contacts(factory, "98940", options.limited_messages)
-        schedule(factory, wa_ids, "limited")
-        limited = run_processor(factory, fake, url, 80.0, wa_ids, concurrency)
+        limited = limited_run(factory, fake, url, options.limited_messages)
         results["processor_80"] = limited
         print(f"processor, WHATSAPP_MAX_MPS=80: {limited['rate']:.1f} msg/s", flush=True)
     finally:

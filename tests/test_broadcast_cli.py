@@ -32,8 +32,8 @@ def graph_app(test_config, engine, fake_graph):
 def cli(graph_app):
     runner = graph_app.test_cli_runner()
 
-    def invoke(*args: str):
-        return runner.invoke(args=list(args))
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(args=list(args), input=input)
 
     return invoke
 
@@ -164,3 +164,19 @@ def test_process_sends_and_status_webhooks_update_the_report(cli, graph_app, fak
     assert report["failed_by_code"]["131049"]["count"] == 1
     assert report["replied"] == 1
     assert cli("broadcast", "process").stdout.strip().endswith('{"claimed": 0}')
+
+
+def test_unknown_messages_are_listed_and_can_be_resent_on_the_operators_word(cli, graph_app):
+    cli("contacts", "import", str(SAMPLE))
+    number = created_id(cli("broadcast", "create", "--name", "Crash", "--text", "hi", "--all"))
+    with session_of(graph_app) as session:  # what a processor killed mid-send leaves behind
+        session.execute(ScheduledMessage.__table__.update().values(status="unknown", unconfirmed_sends=1))
+        session.commit()
+    report = cli("broadcast", "report", number).stdout
+    assert "still unknown: 5" in report and "989120000001" in report
+    assert f"broadcast resend-unknown {number}" in report
+
+    assert cli("broadcast", "resend-unknown", number, input="n\n").exit_code == 1
+    assert f"broadcast {number} requeued unknown: 5 messages" in cli("broadcast", "resend-unknown", number,
+                                                                      "--yes").stdout
+    assert "pending    5" in cli("broadcast", "report", number).stdout

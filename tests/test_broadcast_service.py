@@ -158,12 +158,14 @@ def test_a_list_of_numbers_is_normalised_deduplicated_and_new_numbers_become_con
 
 def test_a_csv_import_is_an_audience_of_exactly_its_valid_rows(session, make_contact):
     make_contact("989120000005", "Not in the file")
-    csv_file = io.BytesIO(b"wa_id,name,tags,city\n09120000001,Ali,new,Tabriz\nbad,X,,\n09120000002,Sara,,\n")
+    csv_file = io.BytesIO(b"wa_id,name,tags,city\n09120000001,Ali,new,Tabriz\nbad,X,,\n09120000002,Sara,,\n"
+                          b"+989120000001,Ali,,\n")
     audience, imported = audience_from_csv(session, csv_file)
 
     report = schedule_broadcast(session, name="csv", audience=audience, body="{name} in {city|Iran}")
 
-    assert imported.errors == [(3, "not a phone number: 'bad'")]
+    assert imported.errors == [(3, "not a phone number: 'bad'"), (5, "989120000001 already appears on line 2")]
+    assert report.recipients == 2 and report.excluded["duplicate"] == 1
     assert {w: r.body for w, r in rows_of(session, report.broadcast_id).items()} == {
         "989120000001": "Ali in Tabriz", "989120000002": "Sara in Iran"}
 

@@ -279,13 +279,15 @@ def test_send_now_sends_only_the_given_rows(factory, sender, fake_graph, databas
 def test_two_processors_in_parallel_send_every_message_exactly_once(engine, factory, fake_graph, database_url):
     seed_broadcast(factory, 400)
     summaries, errors = [], []
+    start = threading.Barrier(2)
 
     def run() -> None:
         own_engine = create_engine_for(database_url)  # separate connections, as two hosts would have
         sender = fake_sender(fake_graph)
         try:
             processor = MessageProcessor(create_session_factory(own_engine), sender,
-                                         processor_config(database_url, processor_batch_size=40))
+                                         processor_config(database_url, processor_batch_size=20), concurrency=20)
+            start.wait()
             summaries.append(processor.process_due(time_budget=30))
         except Exception as error:  # reported below, with the thread's traceback lost otherwise
             errors.append(error)
@@ -293,7 +295,7 @@ def test_two_processors_in_parallel_send_every_message_exactly_once(engine, fact
             sender.close()
             own_engine.dispose()
 
-    fake_graph.set_latency(5)
+    fake_graph.set_latency(20)
     threads = [threading.Thread(target=run) for _ in range(2)]
     for thread in threads:
         thread.start()

@@ -105,6 +105,39 @@ def test_send_and_batch_helpers_move_their_metrics(app, client):
     assert moved("whatsapp_processor_claimed_messages_total") == 40
 
 
+def test_the_processor_counts_what_it_sends(app, client):
+    from datetime import timedelta
+
+    from database_models import utcnow
+    from scheduler import Scheduler
+
+    platform = app.extensions["whatsapp_platform"]
+    with platform.session_factory() as writer:
+        for number in range(3):  # three recipients: the 6 s pair limit would defer a second message to one
+            contact_id = make_contact_row(writer, f"98912000123{number}")
+            Scheduler(writer).add(contact_id, body="hello", kind="reply", scheduled_at=utcnow() - timedelta(seconds=1))
+        writer.commit()
+    before = scrape(client)
+    summary = platform.processor.process_due(time_budget=5)
+    after = scrape(client)
+    key = ("whatsapp_messages_sent_total", (("error_code", "none"), ("status", "sent")))
+    assert summary.sent == 3
+    assert after[key] - before.get(key, 0.0) == 3
+    count = ("whatsapp_send_latency_seconds_count", ())
+    assert after[count] - before.get(count, 0.0) == 3
+    batches = ("whatsapp_processor_batch_seconds_count", ())
+    assert after[batches] - before.get(batches, 0.0) == 1
+
+
+def make_contact_row(session, wa_id: str) -> int:
+    from database_models import Contact
+
+    contact = Contact(wa_id=wa_id, attributes={})
+    session.add(contact)
+    session.flush()
+    return contact.id
+
+
 def test_unknown_webhook_result_is_refused():
     with pytest.raises(ValueError):
         record_webhook("weird")

@@ -157,3 +157,24 @@ def test_a_processor_killed_mid_batch_loses_nothing_and_sends_nothing_twice(fact
         assert twice <= unconfirmed
         assert twice == {w for w in unconfirmed if sent_before_recovery.get(w)}
         assert report.resent_unconfirmed == held_at_kill and report.counts["unknown"] == 0
+
+
+def test_the_cron_run_enriches_new_messages_for_analytics(factory, fake_graph, database_url):
+    from database_models import ReceivedMessageLog, utcnow
+
+    with factory() as session:
+        contact = Contact(wa_id="989121230000", attributes={})
+        session.add(contact)
+        session.flush()
+        session.add(ReceivedMessageLog(wamid="wamid.enrich1", contact_id=contact.id, message_type="text",
+                                       text="سفارشم خراب رسید، خیلی بد بود", payload={}, received_at=utcnow()))
+        session.commit()
+    finished = subprocess.run([sys.executable, "run_broadcast_processor.py"], cwd=ROOT, capture_output=True,
+                              text=True, env=processor_env(database_url, fake_graph), timeout=60)
+    assert finished.returncode == EXIT_OK, finished.stderr
+    with factory() as session:
+        message = session.scalars(select(ReceivedMessageLog)).one()
+    assert message.enriched_at is not None
+    assert message.sentiment == "negative"
+    assert "سفارش" in message.keywords
+    assert fake_graph.stats()["total"] == 0
