@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,6 +31,17 @@ VERIFY_TOKEN = "test-verify-token-value"
 GRAPH_TOKEN = "test-graph-token-value"
 PHONE_NUMBER_ID = "106540352242922"
 SHARED_NLP = ROOT.parent / "shared" / "nlp"
+
+
+# How every test that needs the production server starts it.
+GUNICORN_COMMAND = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "webhook_handler:create_app()"]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def run_migrations(database_url: str) -> None:

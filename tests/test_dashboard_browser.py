@@ -14,7 +14,6 @@ import base64
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, run_migrations
+from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations
 from sqlalchemy.orm import Session
 
 from charts import format_number
@@ -230,11 +229,6 @@ def _tools_or_skip() -> None:
         pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 @pytest.fixture
 def served(tmp_path, fake_graph):
@@ -247,7 +241,7 @@ def served(tmp_path, fake_graph):
         figures = seed_shop(session, utcnow())
         session.commit()
     engine.dispose()
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SQLALCHEMY_DATABASE_URL": database_url, "ADMIN_API_TOKEN": ADMIN_TOKEN,
            "FLASK_SECRET_KEY": "browser-test-secret-key", "WHATSAPP_APP_SECRET": "browser-app-secret",
            "WHATSAPP_VERIFY_TOKEN": "browser-verify-token", "WHATSAPP_API_TOKEN": GRAPH_TOKEN,

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
 
 import httpx
 import pytest
-from conftest import GRAPH_TOKEN, ROOT, run_migrations
+from conftest import GRAPH_TOKEN, GUNICORN_COMMAND, ROOT, free_port, run_migrations
 
 from sample_payloads import text_message_envelope
 from webhook_handler import sign_payload
 
 SECRET = "e2e-app-secret-value"
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def gunicorn_env(**values: str) -> dict[str, str]:
@@ -36,7 +29,7 @@ def test_production_start_refuses_a_missing_secret_with_one_line(tmp_path):
         APP_ENV="production", WHATSAPP_VERIFY_TOKEN="v", FLASK_SECRET_KEY="k", GUNICORN_BIND=f"127.0.0.1:{free_port()}"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "webhook_handler:create_app()"],
+        GUNICORN_COMMAND,
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -64,7 +57,7 @@ def test_production_start_refuses_a_malformed_rules_file_with_one_line(tmp_path)
         GUNICORN_BIND=f"127.0.0.1:{free_port()}",
     )
     result = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "webhook_handler:create_app()"],
+        GUNICORN_COMMAND,
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -93,7 +86,7 @@ def test_gunicorn_stores_a_webhook_and_replies_through_the_fake_graph_api(tmp_pa
         WEB_CONCURRENCY="2",
     )
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "webhook_handler:create_app()"],
+        GUNICORN_COMMAND,
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import APP_SECRET, ROOT, clean_tables, run_migrations
+from conftest import APP_SECRET, ROOT, clean_tables, free_port, run_migrations
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
@@ -225,11 +225,6 @@ def test_behind_a_proxy_the_forwarded_client_address_decides(test_config, engine
 
 # --- several gunicorn workers --------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 def _wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
@@ -250,7 +245,7 @@ def test_under_gunicorn_any_worker_reports_every_workers_counts(tmp_path: Path):
     run_migrations(f"sqlite:///{database}")
     multiproc = tmp_path / "prometheus"
     multiproc.mkdir()
-    port = _free_port()
+    port = free_port()
     config_file = tmp_path / "gunicorn_test.conf.py"
     config_file.write_text(
         f"bind = '127.0.0.1:{port}'\nworkers = 2\nworker_class = 'sync'\ntimeout = 30\n\n"

@@ -16,7 +16,6 @@ import shutil
 import socket
 import ssl
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import APP_SECRET, ROOT, VERIFY_TOKEN, clean_tables
+from conftest import APP_SECRET, GUNICORN_COMMAND, ROOT, VERIFY_TOKEN, clean_tables, free_port
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
@@ -82,11 +81,6 @@ def required_tool(name: str) -> str:
         pytest.skip(message)
     return path
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until(condition: Callable[[], Any], what: str, seconds: float = 30.0) -> Any:
@@ -241,7 +235,7 @@ def start_stack(directory: Path, database_url: str) -> Stack:
     with open(stack.app_log, "wb") as app_output:
         stack.processes.append(
             subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "webhook_handler:create_app()"],
+                GUNICORN_COMMAND,
                 cwd=ROOT,
                 env=environment,
                 stdout=app_output,

@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import PHONE_NUMBER_ID, ROOT, clean_tables
+from conftest import GUNICORN_COMMAND, PHONE_NUMBER_ID, ROOT, clean_tables, free_port
 from fake_graph_api import FakeGraphAPI
 from sqlalchemy.engine import make_url
 
@@ -254,17 +253,12 @@ def process_environment(directory: Path, database_url: str, graph: FakeGraphAPI,
     return environment
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 def start_gunicorn(environment: dict[str, str], directory: Path) -> subprocess.Popen:
     """gunicorn serving create_app(), its stdout and stderr in files (a full pipe would block the workers)."""
     with open(directory / "stdout.log", "wb") as stdout, open(directory / "stderr.log", "wb") as stderr:
         return subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "webhook_handler:create_app()"],
+            GUNICORN_COMMAND,
             cwd=ROOT,
             env=environment,
             stdout=stdout,
