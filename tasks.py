@@ -17,13 +17,14 @@ read when Celery configures the app:
     CELERY_ENRICH_INTERVAL   60 seconds between beat's enrichment tasks
 
 WHATSAPP_MAX_MPS is enforced per worker process: with N processes sending, set it to the
-number's limit divided by N (see docs/scale.md).
+number's limit divided by N (see docs/scale.md). A processor sends from its own threads,
+so one process per worker (`--pool=solo`) is enough; add workers, not concurrency. On
+SIGTERM a worker finishes the sends in flight, hands unsent claims back, then stops.
 """
 
 from __future__ import annotations
 
 import importlib
-import inspect
 import logging
 import os
 import signal
@@ -47,8 +48,6 @@ DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_QUEUE = "whatsapp"
 PROCESS_TASK = "tasks.process_due_messages"
 ENRICH_TASK = "tasks.enrich_messages"
-# Where analytics' `enrich_pending` may live (another module owns it; it may not exist yet).
-ENRICHMENT_MODULES = ("enrichment", "analytics_service")
 
 
 def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
@@ -112,6 +111,15 @@ class WorkerContext:
     session_factory: sessionmaker[Session]
     sender: Sender
     pid: int = field(default_factory=os.getpid)
+    _rules: Any = None
+
+    def chatbot_rules(self) -> Any:
+        """The chatbot's rules (enrichment classifies with them), loaded once."""
+        if self._rules is None:
+            from rules_loader import load_rules
+
+            self._rules = load_rules(self.config.chatbot_rules_path)
+        return self._rules
 
     def close(self) -> None:
         """Release the sender's connections and the engine's pool."""
@@ -197,37 +205,29 @@ def process_due_messages(time_budget: float | None = None, limit: int | None = N
     return {"exit_code": code, **(summary.as_dict() if summary is not None else {})}
 
 
-def find_enrich_pending() -> Callable[..., Any] | None:
-    """Analytics' `enrich_pending` function, or None while no module provides it."""
-    for module_name in ENRICHMENT_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise  # the module exists but something it imports does not
-            continue
-        function = getattr(module, "enrich_pending", None)
-        if callable(function):
-            return function
-    return None
-
-
 @app.task(name=ENRICH_TASK, ignore_result=True)
-def enrich_messages(limit: int | None = None) -> Any:
-    """Run analytics' enrichment of stored messages once, when that job exists."""
+def enrich_messages(time_budget: float | None = None) -> int:
+    """Enrich stored messages not enriched yet (analytics' job), one committed batch at a time."""
     enrich_pending = find_enrich_pending()
     if enrich_pending is None:
-        logger.info("no enrich_pending function yet; nothing to do", extra={"event": "enrichment.missing"})
-        return None
+        logger.info("no enrich_pending function installed; nothing to do", extra={"event": "enrichment.missing"})
+        return 0
     context = worker_context()
-    options = {"limit": limit} if limit is not None and "limit" in inspect.signature(enrich_pending).parameters else {}
-    with context.session_factory() as session:
-        try:
-            result = enrich_pending(session, **options)
-            session.commit()
-        except Exception:  # the job boundary
-            session.rollback()
-            logger.exception("enrichment failed", extra={"event": "enrichment.error"})
-            raise
-    logger.info("enrichment ran", extra={"event": "enrichment.done", "result": str(result)[:200]})
-    return result if isinstance(result, int | float | str | type(None)) else str(result)
+    budget = context.config.processor_time_budget_seconds if time_budget is None else time_budget
+    try:
+        return enrich_pending(context.session_factory, time_budget=budget, rules=context.chatbot_rules())
+    except Exception:  # the job boundary: committed batches stay, the next run continues
+        logger.exception("enrichment failed", extra={"event": "enrichment.error"})
+        return 0
+
+
+def find_enrich_pending() -> Callable[..., int] | None:
+    """Analytics' `enrichment.enrich_pending`, or None in a deployment without it."""
+    try:
+        module = importlib.import_module("enrichment")
+    except ModuleNotFoundError as error:
+        if error.name != "enrichment":
+            raise  # the module exists but something it imports does not
+        return None
+    function = getattr(module, "enrich_pending", None)
+    return function if callable(function) else None

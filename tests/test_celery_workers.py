@@ -14,15 +14,17 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, clean_tables
 from sqlalchemy import func, select
 
 from broadcast_service import Audience, TemplateSpec, schedule_broadcast
-from database_models import PENDING, SENDING, ScheduledMessage
+from database_models import PENDING, SENDING, Contact, ReceivedMessageLog, ScheduledMessage, utcnow
 from database_setup import create_session_factory
-from tasks import PROCESS_TASK, create_celery_app
+from tasks import ENRICH_TASK, PROCESS_TASK, create_celery_app
 
 # The queue is shared through PostgreSQL's row locks; SQLite is one machine's database.
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -57,36 +59,57 @@ def queue_name() -> Iterator[str]:
     client.close()
 
 
+@dataclass
+class Workers:
+    """Started `celery -A tasks worker --pool=solo` processes: their names and processes."""
+
+    names: list[str]
+    processes: list[subprocess.Popen]
+    log: Path
+
+
 @pytest.fixture
-def workers(database_url: str, fake_graph, queue_name: str, engine) -> Iterator[list[str]]:
-    """Two `celery -A tasks worker --pool=solo` processes on this run's queue; yields their names."""
-    env = os.environ | {
-        "APP_ENV": "development", "SQLALCHEMY_DATABASE_URL": database_url, "LOG_LEVEL": "WARNING",
-        "WHATSAPP_API_TOKEN": GRAPH_TOKEN, "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
-        "WHATSAPP_API_BASE_URL": fake_graph.url, "WHATSAPP_MAX_MPS": str(PER_WORKER_MPS),
-        "CELERY_BROKER_URL": REDIS_URL, "CELERY_QUEUE": queue_name,
-    }
-    names = [f"worker{i}-{queue_name}@localhost" for i in range(WORKERS)]
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--pool=solo", "-n", name,
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )
-        for name in names
-    ]
-    try:
-        yield names
-    finally:
-        for process in processes:
-            process.terminate()  # warm shutdown: the current task finishes first
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        clean_tables(engine)
+def start_workers(database_url: str, fake_graph, queue_name: str, engine, tmp_path: Path):
+    """Factory: start `count` worker processes on this run's queue (stopped and tables emptied afterwards)."""
+    started: list[subprocess.Popen] = []
+    log = tmp_path / "celery.log"
+
+    def start(count: int = WORKERS, mps: float = PER_WORKER_MPS) -> Workers:
+        env = os.environ | {
+            "APP_ENV": "development", "SQLALCHEMY_DATABASE_URL": database_url, "LOG_LEVEL": "WARNING",
+            "WHATSAPP_API_TOKEN": GRAPH_TOKEN, "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+            "WHATSAPP_API_BASE_URL": fake_graph.url, "WHATSAPP_MAX_MPS": str(mps),
+            "CELERY_BROKER_URL": REDIS_URL, "CELERY_QUEUE": queue_name,
+        }
+        names = [f"worker{len(started) + i}-{queue_name}@localhost" for i in range(count)]
+        with open(log, "ab") as output:
+            processes = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--pool=solo", "-n", name,
+                     "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
+                    cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+                )
+                for name in names
+            ]
+        started.extend(processes)
+        return Workers(names, processes, log)
+
+    yield start
+    for process in started:
+        process.terminate()  # warm shutdown: the current task finishes first
+    for process in started:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    clean_tables(engine)
+
+
+@pytest.fixture
+def workers(start_workers) -> list[str]:
+    """Two worker processes; their names."""
+    return start_workers().names
 
 
 def wait_until_ready(celery_app, names: list[str], timeout: float = 60.0) -> None:
@@ -99,6 +122,13 @@ def wait_until_ready(celery_app, names: list[str], timeout: float = 60.0) -> Non
         if answered >= set(names):
             return
     pytest.fail(f"Celery workers not ready after {timeout:.0f} s: only {sorted(answered)} answered")
+
+
+def rows_by_status(factory) -> dict[str, int]:
+    """How many queue rows are in each status."""
+    with factory() as session:
+        return dict(session.execute(select(ScheduledMessage.status, func.count())
+                                    .group_by(ScheduledMessage.status)).tuples().all())
 
 
 def wait_until_drained(factory, timeout: float) -> None:
@@ -143,3 +173,60 @@ def test_two_workers_send_a_broadcast_once_to_everyone(engine, fake_graph, queue
     assert {row.wamid for row in rows} == {message["wamid"] for message in fake_graph.messages()}
     # claimed_by is "host:pid:run": both worker processes claimed and sent part of the campaign.
     assert len({row.claimed_by.split(":")[1] for row in rows}) == WORKERS
+
+
+def test_the_enrichment_task_enriches_stored_messages_once(engine, queue_name, workers):
+    factory = create_session_factory(engine)
+    with factory() as session:
+        contact = Contact(wa_id="989150000001", attributes={})
+        session.add(contact)
+        session.flush()
+        texts = ["قیمت این محصول چنده؟", "the delivery was late and I am angry", "hello there"]
+        session.add_all([ReceivedMessageLog(wamid=f"wamid.CELERY{i}", contact_id=contact.id, message_type="text",
+                                            text=text, payload={}, received_at=utcnow())
+                         for i, text in enumerate(texts)])
+        session.commit()
+
+    celery_app = create_celery_app(broker_url=REDIS_URL, task_default_queue=queue_name)
+    wait_until_ready(celery_app, workers)
+    for _ in range(WORKERS):  # both workers may run it at once: batches are claimed with SKIP LOCKED
+        celery_app.send_task(ENRICH_TASK, queue=queue_name)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with factory() as session:
+            rows = session.execute(select(ReceivedMessageLog.enriched_at, ReceivedMessageLog.sentiment,
+                                          ReceivedMessageLog.keywords)).all()
+        if all(row.enriched_at is not None for row in rows):
+            break
+        time.sleep(0.3)
+    assert all(row.enriched_at is not None and row.sentiment and row.keywords is not None for row in rows)
+
+
+def test_sigterm_stops_a_worker_mid_broadcast_and_hands_back_what_it_had_not_sent(engine, fake_graph, queue_name,
+                                                                                   start_workers):
+    factory = create_session_factory(engine)
+    numbers = [f"98915{i:07d}" for i in range(3000)]
+    with factory() as session:
+        schedule_broadcast(session, name="sigterm", audience=Audience.of_numbers(numbers),
+                           template=TemplateSpec("sigterm_test", "en_US", ("wa_id",)))
+        session.commit()
+    worker = start_workers(count=1, mps=100)  # 30 s of sending: it is stopped long before the end
+    celery_app = create_celery_app(broker_url=REDIS_URL, task_default_queue=queue_name)
+    wait_until_ready(celery_app, worker.names)
+    celery_app.send_task(PROCESS_TASK, kwargs={"time_budget": 120}, queue=queue_name)
+    deadline = time.monotonic() + 60
+    while len(fake_graph.counts()) < 200 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(fake_graph.counts()) >= 200, "the worker never started sending"
+
+    worker.processes[0].terminate()
+    try:
+        worker.processes[0].wait(timeout=60)  # the processor finishes in-flight sends, then Celery shuts down
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the worker ignored SIGTERM:\n{worker.log.read_text()[-3000:]}")
+
+    statuses = rows_by_status(factory)
+    assert set(statuses) == {"sent", "pending"}, statuses  # nothing left mid-send, nothing unknown
+    counts = fake_graph.counts()
+    assert statuses["sent"] == len(counts) and set(counts.values()) == {1}
+    assert statuses["pending"] > 0  # handed back for the next run, not dropped

@@ -1,0 +1,425 @@
+"""Webhook throughput and latency under gunicorn's production config, against a bare Flask ceiling.
+
+    python bench/webhook_load.py [--duration 8] [--connections 24] [--clients 2] [--rate 200]
+
+In one run it creates (and drops) its own PostgreSQL database (BENCH_ADMIN_URL's server,
+default postgresql+psycopg2://postgres@127.0.0.1:5432/postgres), migrates it, seeds sent
+broadcast rows for status webhooks to update, starts the fake Graph API
+(tests/fake_graph_api.py) as a process, the app under gunicorn (APP_ENV=production, real
+secrets, SEND_REPLIES_INLINE=false) and bench/bare_app.py under the same gunicorn config,
+and drives both from separate client processes (raw asyncio HTTP/1.1, signed bodies) with:
+
+  a  status webhooks (one status of a sent broadcast message each)
+  b  inbound texts the chatbot answers through the fake Graph API
+  c  like b with 30% of the requests repeating an earlier delivery
+  d  batches of 10 status items per request
+
+For each mix: requests/s, p50/p99 latency and the ratio to the bare endpoint (closed loop,
+--connections in flight per client process), then open-loop runs at --rate req/s of mixes
+a and b (latency counted from each request's scheduled start, so a server that falls
+behind shows it). Afterwards it checks that every
+request answered 200 is in the database. Client and server CPU are printed so a saturated
+client shows up; with two cores everything (clients, gunicorn, PostgreSQL, fake API)
+shares them, so treat the numbers as ratios, not as a server's capacity.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import multiprocessing
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-app-secret"
+TOKEN = "bench-graph-token"
+PHONE_ID = "106540352242922"
+SEEDED_SENDS = 60_000  # x 3 statuses: few repeats even in the batch mix
+MIXES = {"a": "status webhooks", "b": "inbound texts answered by the chatbot", "c": "b with 30% duplicates",
+         "d": "batches of 10 statuses"}
+TARGETS = {"a": 0.5, "b": 0.3}
+
+
+# --- bodies (deterministic, so the parent can tell what an acknowledged request carried) ----------
+
+def make_body(mix: str, client: int, index: int, now: int) -> tuple[bytes, list[tuple[str, ...]]]:
+    """The signed body number `index` of a client, and the rows it must leave: ('m', wamid) / ('s', wamid, status)."""
+    rng = random.Random(f"{mix}:{client}:{index}")  # str seeds are stable across processes; hash() is not
+    if mix == "c" and index > 10 and rng.random() < 0.3:
+        return make_body("b", client, rng.randrange(index), now)  # a repeat of an earlier delivery
+    if mix in ("b", "c"):
+        # `now` tells runs apart: a later run must not find its messages stored already.
+        sender, wamid = f"98917{now % 1000:03d}{client}{index:06d}", f"wamid.BENCHIN{now}x{client}x{index}"
+        payload = envelope({"contacts": [{"profile": {"name": "Load Test"}, "wa_id": sender}], "messages": [
+            {"from": sender, "id": wamid, "timestamp": str(now), "type": "text", "text": {"body": "hello there"}}]})
+        return json.dumps(payload).encode(), [("m", wamid)]
+    items = []
+    for _ in range(10 if mix == "d" else 1):
+        number = rng.randrange(SEEDED_SENDS)
+        items.append({"id": f"wamid.BENCHOUT{number}", "status": rng.choice(["sent", "delivered", "read"]),
+                      "timestamp": str(now), "recipient_id": f"98918{number:07d}"})
+    keys = [("s", item["id"], item["status"]) for item in items]
+    return json.dumps(envelope({"statuses": items})).encode(), keys
+
+
+def envelope(value: dict[str, Any]) -> dict[str, Any]:
+    """A webhook envelope with one messages change carrying `value`."""
+    value = {"messaging_product": "whatsapp", "metadata": {"phone_number_id": PHONE_ID}} | value
+    return {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [
+        {"field": "messages", "value": value}]}]}
+
+
+def http_request(port: int, body: bytes) -> bytes:
+    """The raw HTTP/1.1 POST /webhook carrying `body` with Meta's signature."""
+    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return (f"POST /webhook HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+            f"X-Hub-Signature-256: {signature}\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+# --- the client (runs in its own processes) -----------------------------------------------------
+
+class Connection:
+    """One kept-alive (or, with gunicorn's sync workers, per-request) HTTP/1.1 connection."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, raw: bytes) -> int:
+        """Send one request and read the whole answer; its status code (0 on a broken connection)."""
+        try:
+            if self.writer is None:
+                self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            self.writer.write(raw)
+            head = await self.reader.readuntil(b"\r\n\r\n")
+            status, length, close = int(head[9:12]), 0, False
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"connection" and value.strip().lower() == b"close":
+                    close = True
+            await self.reader.readexactly(length)
+            if close:
+                self.close()
+            return status
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            self.close()
+            return 0
+
+    def close(self) -> None:
+        """Drop the connection; the next post opens a new one."""
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+def run_client(options: dict[str, Any]) -> dict[str, Any]:
+    """One client process: closed loop (`connections` in flight) or open loop (`rate` req/s)."""
+    return asyncio.run(_client(**options))
+
+
+async def _client(port: int, mix: str, client: int, seconds: float, warmup: float, connections: int = 0,
+                  rate: float = 0.0, now: int = 0) -> dict[str, Any]:
+    counter = iter(range(10**9))
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    acknowledged: list[int] = []
+    started = time.monotonic()
+    measure_from, stop_at = started + warmup, started + warmup + seconds
+    cpu_started = time.process_time()
+
+    async def one(connection: Connection, scheduled: float | None = None) -> None:
+        index = next(counter)
+        raw = http_request(port, make_body(mix, client, index, now)[0])
+        begin = time.monotonic() if scheduled is None else scheduled
+        status = await connection.post(raw)
+        statuses[status] += 1
+        if status == 200:
+            acknowledged.append(index)
+        if begin >= measure_from:
+            latencies.append((time.monotonic() - begin) * 1000)
+
+    if rate <= 0:
+        async def loop() -> None:
+            connection = Connection(port)
+            while time.monotonic() < stop_at:
+                await one(connection)
+            connection.close()
+
+        await asyncio.gather(*(loop() for _ in range(connections)))
+    else:
+        idle: list[Connection] = []
+
+        async def scheduled(at: float) -> None:
+            connection = idle.pop() if idle else Connection(port)
+            await one(connection, at)
+            idle.append(connection)
+
+        tasks, number = [], 0
+        while (at := started + number / rate) < stop_at:
+            await asyncio.sleep(max(0.0, at - time.monotonic()))
+            tasks.append(asyncio.create_task(scheduled(at)))
+            number += 1
+        await asyncio.gather(*tasks)
+    wall = time.monotonic() - measure_from
+    return {"latencies": latencies, "statuses": dict(statuses), "acknowledged": acknowledged, "wall": wall,
+            "cpu": time.process_time() - cpu_started}
+
+
+# --- servers -------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
+    """Block until something accepts connections on `port`."""
+    for _ in range(300):
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{what} did not start")
+
+
+def start_gunicorn(app_spec: str, env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    """gunicorn -c gunicorn.conf.py APP on `port`, with `env`, its output appended to `log`."""
+    with open(log, "ab") as output:
+        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", app_spec], cwd=ROOT,
+                                   env=env | {"GUNICORN_BIND": f"127.0.0.1:{port}"}, stdout=output,
+                                   stderr=subprocess.STDOUT)
+    wait_for_port(port, process, app_spec)
+    return process
+
+
+def postmaster_pids() -> list[int]:
+    """PostgreSQL's postmaster: its children are the backends (shared with anyone else using it)."""
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            parent = Path(f"/proc/{stat.rsplit(')', 1)[1].split()[1]}/comm").read_text().strip()
+        except (OSError, IndexError):
+            continue
+        if "(postgres)" in stat and parent != "postgres":
+            found.append(int(entry))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User+system CPU seconds of these processes and their children (Linux /proc)."""
+    total, ticks = 0.0, os.sysconf("SC_CLK_TCK")
+    wanted = set(pids)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) in wanted or int(fields[1]) in wanted:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+# --- measuring ---------------------------------------------------------------------------------------
+
+def drive(port: int, mix: str, options: argparse.Namespace, server_pids: list[int], rate: float = 0.0) -> dict:
+    """Run the clients against `port`; throughput, percentiles, status codes and CPU use."""
+    clients = 1 if rate else options.clients
+    now = int(time.time())
+    jobs = [{"port": port, "mix": mix, "client": n, "seconds": options.fixed_seconds if rate else options.duration,
+             "warmup": options.warmup, "connections": options.connections, "rate": rate / clients, "now": now}
+            for n in range(clients)]
+    postmaster = postmaster_pids()
+    server_cpu, database_cpu = cpu_seconds(server_pids), cpu_seconds(postmaster)
+    with multiprocessing.get_context("spawn").Pool(clients) as pool:
+        results = pool.map(run_client, jobs)
+    server_cpu, database_cpu = cpu_seconds(server_pids) - server_cpu, cpu_seconds(postmaster) - database_cpu
+    latencies = sorted(value for result in results for value in result["latencies"])
+    wall = max(result["wall"] for result in results)
+    statuses = sum((Counter(result["statuses"]) for result in results), Counter())
+    requests = sum(statuses.values())  # warm-up included, like the CPU counters
+    return {
+        "rps": len(latencies) / wall, "p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
+        "statuses": dict(statuses), "client_cpu": sum(r["cpu"] for r in results) / wall,
+        "server_ms": server_cpu * 1000 / requests, "database_ms": database_cpu * 1000 / requests,
+        "acknowledged": [(job["client"], index) for job, r in zip(jobs, results, strict=True)
+                         for index in r["acknowledged"]], "now": now,
+    }
+
+
+def percentile(sorted_values: list[float], pct: float) -> float:
+    """The pct-th percentile of already sorted values (nearest rank)."""
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * pct / 100))]
+
+
+def verify(engine: Any, mix: str, run: dict) -> int:
+    """Every row an acknowledged request carried is in the database; returns how many were checked."""
+    from sqlalchemy import text
+
+    keys = {key for client, index in run["acknowledged"] for key in make_body(mix, client, index, run["now"])[1]}
+    with engine.connect() as connection:
+        messages = set(connection.scalars(text("SELECT wamid FROM received_messages")))
+        statuses = {tuple(row) for row in connection.execute(text("SELECT wamid, status FROM message_status_events"))}
+    missing = [key for key in keys if (key[1] not in messages if key[0] == "m" else key[1:] not in statuses)]
+    if missing:
+        raise SystemExit(f"GUARANTEE BROKEN: {len(missing)} acknowledged rows missing, e.g. {missing[:3]}")
+    return len(keys)
+
+
+def seed_sent_broadcast(engine: Any) -> None:
+    """SEEDED_SENDS contacts each with one sent broadcast row, wamid.BENCHOUT<n>, for status webhooks."""
+    from sqlalchemy import insert, select
+
+    from database_models import Broadcast, Contact, ScheduledMessage, utcnow
+
+    now = utcnow()
+    with engine.begin() as connection:
+        connection.execute(insert(Contact.__table__), [
+            {"wa_id": f"98918{n:07d}", "attributes": {}, "opted_out": False, "created_at": now, "updated_at": now}
+            for n in range(SEEDED_SENDS)])
+        broadcast_id = connection.execute(insert(Broadcast.__table__).values(
+            name="load", body="hi", audience={}, scheduled_at=now, status="scheduled", recipient_count=SEEDED_SENDS,
+            exclusions={}, created_at=now, updated_at=now).returning(Broadcast.__table__.c.id)).scalar_one()
+        ids = dict(connection.execute(select(Contact.wa_id, Contact.id)).all())
+        connection.execute(insert(ScheduledMessage.__table__), [
+            {"contact_id": ids[f"98918{n:07d}"], "broadcast_id": broadcast_id, "kind": "broadcast", "body": "hi",
+             "scheduled_at": now, "status": "sent", "wamid": f"wamid.BENCHOUT{n}", "sent_at": now, "attempts": 1,
+             "dry_run": False, "unconfirmed_sends": 0, "created_at": now, "updated_at": now}
+            for n in range(SEEDED_SENDS)])
+
+
+def main() -> None:
+    """Set everything up, measure every mix against the bare app, print, verify, tear down."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=8.0, help="measured seconds per closed-loop run")
+    parser.add_argument("--warmup", type=float, default=1.5)
+    parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument("--connections", type=int, default=24, help="requests in flight per client process")
+    parser.add_argument("--workers", type=int, default=0, help="WEB_CONCURRENCY (default: gunicorn.conf.py's)")
+    parser.add_argument("--rate", type=float, default=200.0, help="the open-loop run's requests per second")
+    parser.add_argument("--fixed-seconds", type=float, default=10.0)
+    parser.add_argument("--mixes", default="abcd", help="closed-loop mixes to run")
+    parser.add_argument("--fixed-mixes", default="ab", help="mixes for the open-loop run at --rate")
+    options = parser.parse_args()
+
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin_url = make_url(os.environ.get("BENCH_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"))
+    database = f"wa_bench_webhook_{os.getpid()}"
+    url = admin_url.set(database=database).render_as_string(hide_password=False)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{database}"'))
+    processes: list[subprocess.Popen] = []
+    try:
+        alembic_config = AlembicConfig(str(ROOT / "alembic.ini"))
+        alembic_config.attributes.update(database_url=url, skip_logging_setup=True)
+        command.upgrade(alembic_config, "head")
+        engine = create_engine(url)
+        seed_sent_broadcast(engine)
+
+        fake_port, app_port, bare_port = free_port(), free_port(), free_port()
+        fake = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fake_graph_api.py"), "--port", str(fake_port),
+                                 "--token", TOKEN], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        processes.append(fake)
+        wait_for_port(fake_port, fake, "the fake Graph API")
+        env = os.environ | {
+            "APP_ENV": "production", "WHATSAPP_APP_SECRET": SECRET, "WHATSAPP_VERIFY_TOKEN": "bench-verify-token",
+            "FLASK_SECRET_KEY": "bench-flask-secret", "SQLALCHEMY_DATABASE_URL": url, "WHATSAPP_API_TOKEN": TOKEN,
+            "WHATSAPP_PHONE_NUMBER_ID": PHONE_ID, "WHATSAPP_API_BASE_URL": f"http://127.0.0.1:{fake_port}",
+            "SEND_REPLIES_INLINE": "false", "LOG_LEVEL": "INFO",  # production's default: logging is part of the cost
+        } | ({"WEB_CONCURRENCY": str(options.workers)} if options.workers else {})
+        log = Path(tempfile.gettempdir()) / f"{database}.log"
+        print(f"server logs: {log}")
+        app = start_gunicorn("webhook_handler:create_app()", env, app_port, log)
+        processes.append(app)
+        bare = start_gunicorn("bench.bare_app:create_app()", env, bare_port, log)
+        processes.append(bare)
+        workers = options.workers or int(os.environ.get("WEB_CONCURRENCY", min(2 * os.cpu_count() + 1, 8)))
+        print(f"{os.cpu_count()} CPUs; gunicorn: {workers} sync workers each for the app and the bare endpoint; "
+              f"{options.clients} client processes x {options.connections} connections; "
+              f"{options.duration:.0f} s per run after {options.warmup:.1f} s warm-up\n")
+        print("CPU ms/req: gunicorn workers' CPU per request (app and bare), PostgreSQL backends' CPU per request"
+              " (the whole server: other users add noise); client CPU: cores the client processes used\n")
+        header = (f"{'mix':<44}{'bare req/s':>11}{'app req/s':>10}{'ratio':>7}{'p50 ms':>8}{'p99 ms':>8}"
+                  f"{'bare p99':>9}{'CPU ms/req app':>15}{'bare':>6}{'PG':>6}{'client CPU':>11}  non-200")
+        print(header)
+        results = {}
+        for mix in options.mixes:
+            ceiling = drive(bare_port, mix, options, [bare.pid])
+            measured = drive(app_port, mix, options, [app.pid])
+            checked = verify(engine, mix, measured)
+            results[mix] = (measured, ceiling)
+            others = {code: n for code, n in measured["statuses"].items() if code != 200}
+            print(f"{mix} {MIXES[mix]:<42}{ceiling['rps']:>11.0f}{measured['rps']:>10.0f}"
+                  f"{measured['rps'] / ceiling['rps']:>7.2f}{measured['p50']:>8.1f}{measured['p99']:>8.1f}"
+                  f"{ceiling['p99']:>9.1f}{measured['server_ms']:>15.2f}{ceiling['server_ms']:>6.2f}"
+                  f"{measured['database_ms']:>6.2f}{measured['client_cpu']:>11.2f}  "
+                  f"{others or '-'}  ({checked} acknowledged rows verified)")
+        print()
+        for mix in options.fixed_mixes:
+            fixed = drive(app_port, mix, options, [app.pid], rate=options.rate)
+            verify(engine, mix, fixed)
+            print(f"open loop, mix {mix} at {options.rate:.0f} req/s for {options.fixed_seconds:.0f} s: achieved "
+                  f"{fixed['rps']:.0f} req/s, p50 {fixed['p50']:.1f} ms, p99 {fixed['p99']:.1f} ms (target p99 < 250 "
+                  f"ms: {'MET' if fixed['p99'] < 250 else 'MISSED'}); non-200: "
+                  f"{ {c: n for c, n in fixed['statuses'].items() if c != 200} or '-'}")
+        for mix, target in TARGETS.items():
+            if mix in results:
+                ratio = results[mix][0]["rps"] / results[mix][1]["rps"]
+                print(f"target {mix}: ratio {ratio:.2f} >= {target} {'MET' if ratio >= target else 'MISSED'}")
+        for mix, items in (("a", 1), ("d", 10)):
+            if mix in results:
+                measured = results[mix][0]
+                app_cores = 3000 / items * measured["server_ms"] / 1000 / 0.7  # at 70% busy
+                database_cores = 3000 / items * measured["database_ms"] / 1000 / 0.7
+                print(f"3,000 statuses/s as mix {mix} ({items} per request): {app_cores:.1f} cores of gunicorn workers"
+                      f" (about {2 * app_cores:.0f} sync workers at 2 per core) + {database_cores:.1f} cores of "
+                      f"PostgreSQL, at 70% CPU, from this run's CPU per request")
+        engine.dispose()
+    finally:
+        for process in reversed(processes):
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
