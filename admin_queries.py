@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from contacts_service import MAX_NAME_LENGTH, ContactError, normalize_wa_id, parse_tags, upsert_contact
 from database_models import QUEUE_STATUSES, Broadcast, Contact, ContactTag, ReceivedMessageLog, ScheduledMessage, utcnow
@@ -89,7 +89,7 @@ def get_contact(session: Session, contact_id: int) -> Contact:
 def list_contacts(session: Session, *, search: str | None = None, tag: str | None = None,
                   opted_out: bool | None = None, limit: int = 50, cursor: str | None = None) -> Page:
     """Contacts newest first, matching part of the name or number, a tag and the opt-out state."""
-    query = select(Contact).order_by(Contact.id.desc()).limit(limit + 1)
+    query = select(Contact).options(selectinload(Contact.tags)).order_by(Contact.id.desc()).limit(limit + 1)
     before = _id_from_cursor(cursor)
     if before is not None:
         query = query.where(Contact.id < before)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from config import Config
 from database_models import STATE_BOT, STATE_HANDOFF, Contact, ConversationState, ReceivedMessageLog, utcnow
@@ -152,7 +152,8 @@ class Chatbot:
         """Run the chatbot on newly stored messages; returns the ids of queued replies."""
         if not message_ids:
             return []
-        messages = session.scalars(select(ReceivedMessageLog).where(ReceivedMessageLog.id.in_(list(message_ids)))
+        messages = session.scalars(select(ReceivedMessageLog).options(joinedload(ReceivedMessageLog.contact))
+                                   .where(ReceivedMessageLog.id.in_(list(message_ids)))
                                    .order_by(ReceivedMessageLog.id)).all()
         service = ChatbotService(session, self.rules, self.config, self.rng)
         reply_ids = []

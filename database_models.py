@@ -103,9 +103,8 @@ class Contact(TimestampMixin, Base):
     last_inbound_at: Mapped[datetime | None]
     first_inbound_at: Mapped[datetime | None] = mapped_column(index=True)  # analytics: new contacts in a range
 
-    tags: Mapped[list[ContactTag]] = relationship(
-        back_populates="contact", cascade="all, delete-orphan", lazy="selectin"
-    )
+    # Loaded only when read: the webhook path never needs tags, lists ask for them with selectinload.
+    tags: Mapped[list[ContactTag]] = relationship(back_populates="contact", cascade="all, delete-orphan")
 
     @property
     def tag_names(self) -> list[str]:
