@@ -128,7 +128,7 @@ def rows_by_status(factory) -> dict[str, int]:
     """How many queue rows are in each status."""
     with factory() as session:
         return dict(session.execute(select(ScheduledMessage.status, func.count())
-                                    .group_by(ScheduledMessage.status)).tuples().all())
+                                    .group_by(ScheduledMessage.status)).all())
 
 
 def wait_until_drained(factory, timeout: float) -> None:
