@@ -24,18 +24,16 @@ def gunicorn_env(**values: str) -> dict[str, str]:
     return env
 
 
+def start_and_fail(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run gunicorn with `env` until it exits (it should refuse to start)."""
+    return subprocess.run(GUNICORN_COMMAND, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
 def test_production_start_refuses_a_missing_secret_with_one_line(tmp_path):
     env = gunicorn_env(
         APP_ENV="production", WHATSAPP_VERIFY_TOKEN="v", FLASK_SECRET_KEY="k", GUNICORN_BIND=f"127.0.0.1:{free_port()}"
     )
-    result = subprocess.run(
-        GUNICORN_COMMAND,
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = start_and_fail(env)
     assert result.returncode != 0
     errors = [line for line in result.stderr.splitlines() if "configuration error" in line]
     assert errors == [
@@ -56,14 +54,7 @@ def test_production_start_refuses_a_malformed_rules_file_with_one_line(tmp_path)
         CHATBOT_RULES_PATH=str(rules),
         GUNICORN_BIND=f"127.0.0.1:{free_port()}",
     )
-    result = subprocess.run(
-        GUNICORN_COMMAND,
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = start_and_fail(env)
     assert result.returncode != 0
     [error] = [line for line in result.stderr.splitlines() if "rules error" in line]
     assert error.startswith(f"chatbot rules error: {rules}:") and "Traceback" not in result.stderr
