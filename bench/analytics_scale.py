@@ -36,11 +36,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench_support import migrate, recreate_database  # noqa: E402
 
 from analytics_service import AnalyticsService  # noqa: E402
 from config import Config  # noqa: E402
@@ -73,28 +74,6 @@ SUFFIXES = ["", "", "", " لطفا", " please", "!", "؟", " مرسی"]
 TYPES = [("text", 85), ("image", 5), ("audio", 2), ("sticker", 2), ("reaction", 3), ("location", 1),
          ("interactive", 1), ("button", 1)]
 REACTIONS = ["👍", "❤️", "😡", "🙏", "😂"]
-
-
-def recreate_database(url: str, drop_only: bool = False) -> None:
-    """Drop the benchmark database and, unless `drop_only`, create it empty."""
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        if not drop_only:
-            connection.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-
-
-def migrate(url: str) -> None:
-    """`alembic upgrade head`, the way operators build the schema."""
-    from alembic import command
-    from alembic.config import Config as AlembicConfig
-
-    alembic_config = AlembicConfig(str(ROOT / "alembic.ini"))
-    alembic_config.attributes["database_url"] = url
-    alembic_config.attributes["skip_logging_setup"] = True
-    command.upgrade(alembic_config, "head")
 
 
 class Generator:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -30,15 +29,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_support import free_port, migrate, recreate_database  # noqa: E402
+
 from broadcast_service import Audience, schedule_broadcast  # noqa: E402
 from config import Config  # noqa: E402
-from database_models import Base, Contact, ScheduledMessage, utcnow  # noqa: E402
+from database_models import Contact, ScheduledMessage, utcnow  # noqa: E402
 from database_setup import create_engine_for, create_session_factory  # noqa: E402
 from message_processor import MessageProcessor  # noqa: E402
 from whatsapp_service import DEFAULT_API_VERSION, WhatsAppService  # noqa: E402
@@ -47,22 +48,6 @@ DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/wa_bench_throughput
 TOKEN = "bench-token"
 PHONE_ID = "106540352242922"
 CONCURRENCY = 100  # --concurrency: the ceiling's threads and the unlimited processor's senders
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def recreate_database(url: str, drop_only: bool = False) -> None:
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        if not drop_only:
-            connection.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
 
 
 class FakeServer:
@@ -231,7 +216,7 @@ def main() -> int:
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     recreate_database(url)
     engine = create_engine_for(url, pool_size=20)
-    Base.metadata.create_all(engine)
+    migrate(url)
     factory = create_session_factory(engine)
     fake = FakeServer(options.latency_ms)
     results: dict = {"database": make_url(url).render_as_string(hide_password=True), "cpus": os.cpu_count(),

@@ -46,6 +46,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_support import free_port, migrate, recreate_database  # noqa: E402
+
 SECRET = "bench-app-secret"
 TOKEN = "bench-graph-token"
 PHONE_ID = "106540352242922"
@@ -186,13 +188,6 @@ async def _client(port: int, mix: str, client: int, seconds: float, warmup: floa
 
 # --- servers -------------------------------------------------------------------------------------
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
     """Block until something accepts connections on `port`."""
     for _ in range(300):
@@ -330,22 +325,16 @@ def main() -> None:
     parser.add_argument("--fixed-mixes", default="ab", help="mixes for the open-loop run at --rate")
     options = parser.parse_args()
 
-    from alembic import command
-    from alembic.config import Config as AlembicConfig
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
     admin_url = make_url(os.environ.get("BENCH_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"))
     database = f"wa_bench_webhook_{os.getpid()}"
     url = admin_url.set(database=database).render_as_string(hide_password=False)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{database}"'))
+    recreate_database(url)
     processes: list[subprocess.Popen] = []
     try:
-        alembic_config = AlembicConfig(str(ROOT / "alembic.ini"))
-        alembic_config.attributes.update(database_url=url, skip_logging_setup=True)
-        command.upgrade(alembic_config, "head")
+        migrate(url)
         engine = create_engine(url)
         seed_sent_broadcast(engine)
 
@@ -416,9 +405,7 @@ def main() -> None:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        admin.dispose()
+        recreate_database(url, drop_only=True)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ unformatted, plus every byte the processes write to stdout and stderr.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -277,23 +278,26 @@ def stop_gunicorn(server: subprocess.Popen, directory: Path) -> tuple[str, str]:
     return tuple((directory / name).read_text(errors="replace") for name in ("stdout.log", "stderr.log"))
 
 
-def test_gunicorn_and_the_commands_at_debug_write_no_secret(secret_database_url, graph, engine, tmp_path):
+@contextlib.contextmanager
+def served(tmp_path: Path, database_url: str, graph, **settings: str) -> Iterator[tuple[httpx.Client, dict, list]]:
+    """gunicorn with these settings, once healthy: (a client, its environment, [stdout, stderr] after stopping)."""
     port = free_port()
-    environment = process_environment(
-        tmp_path,
-        secret_database_url,
-        graph,
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-        WEB_CONCURRENCY="2",
-        TRUSTED_PROXY_HOPS="1",
-    )
+    environment = process_environment(tmp_path, database_url, graph, GUNICORN_BIND=f"127.0.0.1:{port}", **settings)
     server = start_gunicorn(environment, tmp_path)
+    logs: list[str] = []
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=15) as client:
             wait_for(lambda: _healthy(client))
-            exercise(client, graph)
+            yield client, environment, logs
     finally:
-        server_out, server_err = stop_gunicorn(server, tmp_path)
+        logs.extend(stop_gunicorn(server, tmp_path))
+
+
+def test_gunicorn_and_the_commands_at_debug_write_no_secret(secret_database_url, graph, engine, tmp_path):
+    with served(tmp_path, secret_database_url, graph, WEB_CONCURRENCY="2", TRUSTED_PROXY_HOPS="1") as (
+            client, environment, logs):
+        exercise(client, graph)
+    server_out, server_err = logs
     commands = {
         "flask smoke": [
             sys.executable,
@@ -335,23 +339,11 @@ def _healthy(client: httpx.Client) -> bool:
 
 def test_gunicorn_access_log_when_enabled_holds_no_query_string(secret_database_url, graph, tmp_path):
     """GUNICORN_ACCESS_LOG=- must log paths, not query strings: Meta's handshake carries the verify token there."""
-    port = free_port()
-    environment = process_environment(
-        tmp_path,
-        secret_database_url,
-        graph,
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-        WEB_CONCURRENCY="1",
-        GUNICORN_ACCESS_LOG="-",
-    )
-    server = start_gunicorn(environment, tmp_path)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=15) as client:
-            wait_for(lambda: _healthy(client))
-            handshake = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "42"}
-            assert client.get("/webhook", params=handshake).status_code == 200
-            assert client.get("/api/contacts", params={"token": ADMIN_TOKEN}).status_code == 401
-    finally:
-        output = "".join(stop_gunicorn(server, tmp_path))
+    with served(tmp_path, secret_database_url, graph, WEB_CONCURRENCY="1", GUNICORN_ACCESS_LOG="-") as (
+            client, _, logs):
+        handshake = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "42"}
+        assert client.get("/webhook", params=handshake).status_code == 200
+        assert client.get("/api/contacts", params={"token": ADMIN_TOKEN}).status_code == 401
+    output = "".join(logs)
     assert '"GET /webhook' in output  # the access log is on
     assert_no_secret(output, secret_database_url, "gunicorn's access log")
