@@ -34,20 +34,6 @@ def _rules():
     return load_rules(platform().config.chatbot_rules_path)
 
 
-def read_tsv(path: str, columns: int = 2) -> list[tuple[str, ...]]:
-    """Rows of a tab-separated file with a header line; ClickException naming the bad line."""
-    rows = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if number == 1 or not line.strip():
-                continue
-            fields = line.rstrip("\n").split("\t")
-            if len(fields) < columns:
-                raise click.ClickException(f"{path}:{number}: expected {columns} tab-separated columns")
-            rows.append(tuple(field.strip() for field in fields[:columns]))
-    return rows
-
-
 @click.group("chatbot", cls=AppGroup)
 def chatbot_group() -> None:
     """Try and measure the chatbot's intent recognition."""
@@ -70,9 +56,13 @@ def chatbot_classify() -> None:
 @click.argument("tsv_file", type=click.Path(exists=True, dir_okay=False))
 def chatbot_evaluate(tsv_file: str) -> None:
     """Per-intent precision, recall and F1, accuracy and confusions on a text<TAB>intent file."""
-    from intent_evaluation import evaluate, format_report
+    from intent_evaluation import evaluate, format_report, read_labelled_messages
 
-    report = evaluate(_rules(), read_tsv(tsv_file))
+    try:
+        rows = read_labelled_messages(tsv_file)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    report = evaluate(_rules(), rows)
     click.echo(format_report(report))
 
 

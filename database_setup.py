@@ -62,8 +62,3 @@ def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory whose objects stay readable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
 
-
-def is_sqlite(engine_or_session: Engine | Session) -> bool:
-    """Whether the engine (or the session's engine) is SQLite."""
-    bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
-    return bind.dialect.name == "sqlite"
