@@ -86,6 +86,7 @@ class Config:
     handoff_ttl_hours: float = 24.0
     business_hours: OpeningHours = field(default_factory=OpeningHours)
     send_replies_inline: bool = False
+    fast_status_webhooks: bool = True
     processor_time_budget_seconds: float = 55.0
     processor_batch_size: int = 500
     send_lease_seconds: int = 120
@@ -232,6 +233,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         handoff_ttl_hours=_number(environ, "HANDOFF_TTL_HOURS", 24.0),
         business_hours=parse_business_hours(environ.get("BUSINESS_HOURS") or "sat-wed 09:00-18:00; thu 09:00-13:00"),
         send_replies_inline=_flag(environ, "SEND_REPLIES_INLINE", False),
+        fast_status_webhooks=_flag(environ, "FAST_STATUS_WEBHOOKS", True),
         processor_time_budget_seconds=_number(environ, "PROCESSOR_TIME_BUDGET_SECONDS", 55.0),
         processor_batch_size=int(_number(environ, "PROCESSOR_BATCH_SIZE", 500, int)) or 500,
         send_lease_seconds=int(_number(environ, "SEND_LEASE_SECONDS", 120, int)) or 120,

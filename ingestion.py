@@ -209,30 +209,24 @@ class Ingestor:
         )
 
     def _ingest_status(self, status: Any, result: IngestResult) -> None:
-        wamid, name = _string(_get(status, "id")), _string(_get(status, "status"))
-        if not wamid or not name or len(wamid) > 128:
+        item = parse_status(status)
+        if item is None:
             result.skipped_items += 1
             return
-        name = STATUS_ALIASES.get(name, name)[:16]
-        errors = status.get("errors")
-        error = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
-        code = error.get("code") if _is_int32(error.get("code")) else None
-        title = _string(error.get("title")) or _string(error.get("message"))
-        recipient = _string(status.get("recipient_id"))
-        at = parse_timestamp(status.get("timestamp"))
         event_id = self.session.execute(_statements(self.dialect).status_insert, {
-            "wamid": wamid, "status": name, "recipient_wa_id": recipient[:32] if recipient else None,
-            "error_code": code, "error_title": title[:512] if title else None, "wa_timestamp": at,
+            "wamid": item.wamid, "status": item.status, "recipient_wa_id": item.recipient_wa_id,
+            "error_code": item.error_code, "error_title": item.error_title, "wa_timestamp": item.wa_timestamp,
             "received_at": utcnow(),
         }).scalar_one_or_none()
         result.statuses += 1
         if event_id is None:
             result.duplicate_statuses += 1
             return
-        apply_status(self.session, wamid, name, at or utcnow(), code, title)
-        if code == MARKETING_OPT_OUT_CODE and recipient:
-            set_opted_out(self.session, recipient, True)
-        logger.info("status stored", extra={"event": "status.stored", "wamid": wamid, "status": name})
+        apply_status(self.session, item.wamid, item.status, item.wa_timestamp or utcnow(), item.error_code,
+                     item.error_title)
+        if item.error_code == MARKETING_OPT_OUT_CODE and item.recipient_wa_id:
+            set_opted_out(self.session, item.recipient_wa_id, True)
+        logger.debug("status stored", extra={"event": "status.stored", "wamid": item.wamid, "status": item.status})
 
     def _ingest_preferences(self, value: dict[str, Any], result: IngestResult) -> None:
         for preference in _list(value.get("user_preferences")):
@@ -242,6 +236,53 @@ class Ingestor:
                 set_opted_out(self.session, wa_id, choice == "stop")
                 logger.info("marketing preference applied", extra={"event": "contact.preference", "preference": choice})
         result.other_fields += 1
+
+
+class StatusItem(NamedTuple):
+    """One status of one of our sends, cleaned and bounded to its columns."""
+
+    wamid: str
+    status: str
+    recipient_wa_id: str | None
+    error_code: int | None
+    error_title: str | None
+    wa_timestamp: datetime | None
+
+
+def parse_status(status: Any) -> StatusItem | None:
+    """A status item of an envelope as a StatusItem, or None when it has no clean id and status."""
+    wamid, name = _string(_get(status, "id")), _string(_get(status, "status"))
+    if not wamid or not name or len(wamid) > 128:
+        return None
+    errors = status.get("errors")
+    error = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
+    title = _string(error.get("title")) or _string(error.get("message"))
+    recipient = _string(status.get("recipient_id"))
+    return StatusItem(
+        wamid=wamid, status=STATUS_ALIASES.get(name, name)[:16], recipient_wa_id=recipient[:32] if recipient else None,
+        error_code=error.get("code") if _is_int32(error.get("code")) else None,
+        error_title=title[:512] if title else None, wa_timestamp=parse_timestamp(status.get("timestamp")),
+    )
+
+
+def status_only_items(envelope: Any) -> list[StatusItem] | None:
+    """The statuses when `envelope` carries nothing but statuses of distinct sends, else None.
+
+    That is the shape of nearly every webhook during a broadcast; `status_writer` stores it
+    in one statement. Anything else (a message, a contact, another field, two statuses of
+    one send, which must be applied in order) goes through `Ingestor`. EnvelopeError as there.
+    """
+    items: list[StatusItem] = []
+    for field_name, value in iter_changes(envelope):
+        if field_name != "messages" or value.get("messages") or value.get("contacts"):
+            return None
+        for status in _list(value.get("statuses")):
+            item = parse_status(status)
+            if item is not None:  # skipped, as Ingestor skips it
+                items.append(item)
+    if not items or len({item.wamid for item in items}) < len(items):
+        return None
+    return items
 
 
 def apply_status(session: Session, wamid: str, status: str, at: datetime, code: int | None = None,

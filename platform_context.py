@@ -19,6 +19,7 @@ from chatbot_service import Chatbot
 from config import Config
 from database_setup import create_engine_for, create_session_factory
 from message_processor import MessageProcessor
+from status_writer import StatusWriter
 from whatsapp_service import Sender, build_sender
 
 logger = logging.getLogger(__name__)
@@ -73,12 +74,15 @@ class Platform:
     processor: MessageProcessor
     chatbot: Chatbot | None
     dispatcher: ReplyDispatcher
+    status_writer: StatusWriter | None = None  # PostgreSQL only: status-only webhooks in one statement
 
     def close(self) -> None:
-        """Release the sender's connections and the engine's pool."""
+        """Release the sender's connections and the engines' pools."""
         self.dispatcher.close()
         self.sender.close()
         self.engine.dispose()
+        if self.status_writer is not None:
+            self.status_writer.engine.dispose()
 
 
 def build_sender_for(config: Config) -> Sender:
@@ -92,6 +96,11 @@ def build_platform(config: Config, sender: Sender | None = None, *, with_chatbot
     session_factory = create_session_factory(engine)
     sender = sender or build_sender_for(config)
     processor = MessageProcessor(session_factory, sender, config)
+    status_writer = None
+    if engine.dialect.name == "postgresql" and config.fast_status_webhooks:
+        # Its own small pool of autocommit connections: a status-only webhook is one statement.
+        status_writer = StatusWriter(create_engine_for(config.database_url, isolation_level="AUTOCOMMIT",
+                                                       pool_size=2, max_overflow=8))
     return Platform(
         config=config,
         engine=engine,
@@ -100,6 +109,7 @@ def build_platform(config: Config, sender: Sender | None = None, *, with_chatbot
         processor=processor,
         chatbot=Chatbot(config) if with_chatbot else None,
         dispatcher=ReplyDispatcher(processor, inline=config.send_replies_inline),
+        status_writer=status_writer,
     )
 
 
