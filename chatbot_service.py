@@ -51,6 +51,8 @@ class ChatbotService:
         self.config = config
         self.rng = rng or random.Random()
         self.clock = clock
+        # contact id -> its conversation state, or None for "no row yet", when the caller loaded them
+        self.known_states: dict[int, ConversationState | None] = {}
 
     def process_message(self, contact: Contact, message: ReceivedMessageLog) -> int | None:
         """Decide on `message` and queue the reply; returns the queue row id or None."""
@@ -107,7 +109,10 @@ class ChatbotService:
         return self._respond("opt_out", contact)
 
     def _state(self, contact: Contact, now: datetime) -> ConversationState:
-        state = self.session.get(ConversationState, contact.id)
+        if contact.id in self.known_states:
+            state = self.known_states.pop(contact.id)  # once: a second message must see the row added below
+        else:
+            state = self.session.get(ConversationState, contact.id)
         if state is None:
             state = ConversationState(contact_id=contact.id, state=STATE_BOT)
             self.session.add(state)
@@ -152,12 +157,18 @@ class Chatbot:
         """Run the chatbot on newly stored messages; returns the ids of queued replies."""
         if not message_ids:
             return []
-        messages = session.scalars(select(ReceivedMessageLog).options(joinedload(ReceivedMessageLog.contact))
-                                   .where(ReceivedMessageLog.id.in_(list(message_ids)))
-                                   .order_by(ReceivedMessageLog.id)).all()
+        # Messages, their contacts and their conversation states in one query (a webhook's
+        # texts are usually from contacts with no state row yet: that is known here too).
+        loaded = session.execute(
+            select(ReceivedMessageLog, ConversationState)
+            .options(joinedload(ReceivedMessageLog.contact))
+            .outerjoin(ConversationState, ConversationState.contact_id == ReceivedMessageLog.contact_id)
+            .where(ReceivedMessageLog.id.in_(list(message_ids)))
+            .order_by(ReceivedMessageLog.id)).all()
         service = ChatbotService(session, self.rules, self.config, self.rng)
+        service.known_states = {message.contact_id: state for message, state in loaded}
         reply_ids = []
-        for message in messages:
+        for message, _ in loaded:
             reply_id = service.process_message(message.contact, message)
             if reply_id is not None:
                 reply_ids.append(reply_id)

@@ -86,6 +86,7 @@ class Config:
     handoff_ttl_hours: float = 24.0
     business_hours: OpeningHours = field(default_factory=OpeningHours)
     send_replies_inline: bool = False
+    reply_sender: str = "web"
     fast_status_webhooks: bool = True
     processor_time_budget_seconds: float = 55.0
     processor_batch_size: int = 500
@@ -176,6 +177,13 @@ def _networks(environ: Mapping[str, str], name: str, default: str) -> str:
     return raw
 
 
+def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    raw = (environ.get(name) or choices[0]).strip().lower()
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
 def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raw = environ.get(name)
     if raw in (None, ""):
@@ -233,6 +241,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         handoff_ttl_hours=_number(environ, "HANDOFF_TTL_HOURS", 24.0),
         business_hours=parse_business_hours(environ.get("BUSINESS_HOURS") or "sat-wed 09:00-18:00; thu 09:00-13:00"),
         send_replies_inline=_flag(environ, "SEND_REPLIES_INLINE", False),
+        reply_sender=_choice(environ, "REPLY_SENDER", ("web", "processor")),
         fast_status_webhooks=_flag(environ, "FAST_STATUS_WEBHOOKS", True),
         processor_time_budget_seconds=_number(environ, "PROCESSOR_TIME_BUDGET_SECONDS", 55.0),
         processor_batch_size=int(_number(environ, "PROCESSOR_BATCH_SIZE", 500, int)) or 500,

@@ -30,16 +30,21 @@ class ReplyDispatcher:
 
     In the background by default, so Meta gets its 200 without waiting for the Graph
     API; inline when configured (tests). Either way a reply whose send fails or never
-    starts is still pending in the queue, and the processor sends it.
+    starts is still pending in the queue, and the processor sends it. Switched off
+    (REPLY_SENDER=processor) the web tier only stores: the processor (Celery beat every
+    few seconds) sends every reply, and web workers spend no CPU on the Graph API.
     """
 
-    def __init__(self, processor: MessageProcessor, inline: bool = False) -> None:
+    def __init__(self, processor: MessageProcessor, inline: bool = False, enabled: bool = True) -> None:
         self.processor = processor
-        self._pool = None if inline else ThreadPoolExecutor(4, thread_name_prefix="reply")
+        self.enabled = enabled
+        self._pool = None if inline or not enabled else ThreadPoolExecutor(4, thread_name_prefix="reply")
         self._futures: set[Future] = set()
 
     def dispatch(self, message_ids: Sequence[int]) -> None:
-        """Send these queue rows now (inline) or soon (background)."""
+        """Send these queue rows now (inline) or soon (background); leave them to the processor when off."""
+        if not self.enabled:
+            return
         if self._pool is None:
             self._send(list(message_ids))
             return
@@ -108,7 +113,8 @@ def build_platform(config: Config, sender: Sender | None = None, *, with_chatbot
         sender=sender,
         processor=processor,
         chatbot=Chatbot(config) if with_chatbot else None,
-        dispatcher=ReplyDispatcher(processor, inline=config.send_replies_inline),
+        dispatcher=ReplyDispatcher(processor, inline=config.send_replies_inline,
+                                   enabled=config.reply_sender == "web"),
         status_writer=status_writer,
     )
 

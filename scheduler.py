@@ -198,12 +198,12 @@ class Scheduler:
         return self._claim(due, now, worker_id, lease_seconds)
 
     def claim_messages(self, message_ids: Sequence[int], now: datetime, worker_id: str,
-                       lease_seconds: float) -> list[ScheduledMessage]:
-        """Claim specific pending rows (the reply sent right after a webhook's commit)."""
+                       lease_seconds: float) -> list[Row]:
+        """Claim specific pending rows (the reply sent right after a webhook's commit), as plain rows."""
         if not message_ids:
             return []
         chosen = select(_table.c.id).where(_table.c.id.in_(list(message_ids)), _table.c.status == PENDING)
-        return self._as_messages(self._claim(chosen, now, worker_id, lease_seconds))
+        return self._claim(chosen, now, worker_id, lease_seconds)
 
     def _as_messages(self, rows: list[Row]) -> list[ScheduledMessage]:
         if not rows:

@@ -15,7 +15,10 @@ and drives both from separate client processes (raw asyncio HTTP/1.1, signed bod
   d  batches of 10 status items per request
 
 For each mix: requests/s, p50/p99 latency and the ratio to the bare endpoint (closed loop,
---connections in flight per client process), then open-loop runs at --rate req/s of mixes
+--connections in flight per client process; with --rounds N, N alternating bare/app pairs and
+the median ratio). With mix b it also runs b against a second app with REPLY_SENDER=processor
+(web workers only store) and then one processor process that sends the queued replies. Then
+open-loop runs at --rate req/s of mixes
 a and b (latency counted from each request's scheduled start, so a server that falls
 behind shows it). Afterwards it checks that every
 request answered 200 is in the database. Client and server CPU are printed so a saturated
@@ -243,18 +246,20 @@ def cpu_seconds(pids: list[int]) -> float:
 
 # --- measuring ---------------------------------------------------------------------------------------
 
-def drive(port: int, mix: str, options: argparse.Namespace, server_pids: list[int], rate: float = 0.0) -> dict:
+def drive(port: int, mix: str, options: argparse.Namespace, server_pids: list[int], rate: float = 0.0,
+          fake_pid: int | None = None) -> dict:
     """Run the clients against `port`; throughput, percentiles, status codes and CPU use."""
     clients = 1 if rate else options.clients
     now = int(time.time())
     jobs = [{"port": port, "mix": mix, "client": n, "seconds": options.fixed_seconds if rate else options.duration,
              "warmup": options.warmup, "connections": options.connections, "rate": rate / clients, "now": now}
             for n in range(clients)]
-    postmaster = postmaster_pids()
-    server_cpu, database_cpu = cpu_seconds(server_pids), cpu_seconds(postmaster)
+    postmaster, fake = postmaster_pids(), [fake_pid] if fake_pid else []
+    server_cpu, database_cpu, fake_cpu = cpu_seconds(server_pids), cpu_seconds(postmaster), cpu_seconds(fake)
     with multiprocessing.get_context("spawn").Pool(clients) as pool:
         results = pool.map(run_client, jobs)
     server_cpu, database_cpu = cpu_seconds(server_pids) - server_cpu, cpu_seconds(postmaster) - database_cpu
+    fake_cpu = cpu_seconds(fake) - fake_cpu
     latencies = sorted(value for result in results for value in result["latencies"])
     wall = max(result["wall"] for result in results)
     statuses = sum((Counter(result["statuses"]) for result in results), Counter())
@@ -263,6 +268,7 @@ def drive(port: int, mix: str, options: argparse.Namespace, server_pids: list[in
         "rps": len(latencies) / wall, "p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
         "statuses": dict(statuses), "client_cpu": sum(r["cpu"] for r in results) / wall,
         "server_ms": server_cpu * 1000 / requests, "database_ms": database_cpu * 1000 / requests,
+        "fake_ms": fake_cpu * 1000 / requests, "client_ms": sum(r["cpu"] for r in results) * 1000 / requests,
         "acknowledged": [(job["client"], index) for job, r in zip(jobs, results, strict=True)
                          for index in r["acknowledged"]], "now": now,
     }
@@ -311,6 +317,35 @@ def seed_sent_broadcast(engine: Any) -> None:
             for n in range(SEEDED_SENDS)])
 
 
+def queued_replies(options: argparse.Namespace, env: dict[str, str], log: Path, bare: subprocess.Popen,
+                   engine: Any, fake_pid: int, processes: list[subprocess.Popen]) -> None:
+    """Mix b against an app with REPLY_SENDER=processor, then one processor run sending the queued replies."""
+    from sqlalchemy import text
+
+    port = free_port()
+    queued = start_gunicorn("webhook_handler:create_app()", env | {"REPLY_SENDER": "processor"}, port, log)
+    processes.append(queued)
+    ceiling = drive(options.bare_port, "b", options, [bare.pid])
+    web = drive(port, "b", options, [queued.pid], fake_pid=fake_pid)
+    verify(engine, "b", web)
+    count = text("SELECT count(*) FROM scheduled_messages s JOIN received_messages m ON m.id = s.in_reply_to_id "
+                 "WHERE m.wamid LIKE :run AND s.status = :status")
+    run = {"run": f"wamid.BENCHIN{web['now']}x%"}
+    with engine.connect() as connection:
+        pending = connection.execute(count, run | {"status": "pending"}).scalar_one()
+    started = time.monotonic()
+    processor = [sys.executable, "run_broadcast_processor.py", "--no-guard", "--no-enrich", "--time-budget", "300"]
+    subprocess.run(processor, cwd=ROOT, env=env | {"WHATSAPP_MAX_MPS": "1000"}, stdout=subprocess.DEVNULL, check=False)
+    seconds = time.monotonic() - started
+    with engine.connect() as connection:
+        sent = connection.execute(count, run | {"status": "sent"}).scalar_one()
+    print(f"b, REPLY_SENDER=processor (web workers only store): {web['rps']:.0f} req/s = "
+          f"{web['rps'] / ceiling['rps']:.2f} of bare ({ceiling['rps']:.0f}), p99 {web['p99']:.1f} ms, app CPU "
+          f"{web['server_ms']:.2f} ms/req, PostgreSQL {web['database_ms']:.2f}; then one processor process sent "
+          f"{sent} of the {pending} queued replies in {seconds:.1f} s, start-up included "
+          f"({sent / seconds:.0f} msg/s, WHATSAPP_MAX_MPS=1000)")
+
+
 def main() -> None:
     """Set everything up, measure every mix against the bare app, print, verify, tear down."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -322,6 +357,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="the open-loop run's requests per second")
     parser.add_argument("--fixed-seconds", type=float, default=10.0)
     parser.add_argument("--mixes", default="abcd", help="closed-loop mixes to run")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="bare/app pairs per mix, alternating; the round with the median ratio is printed")
     parser.add_argument("--fixed-mixes", default="ab", help="mixes for the open-loop run at --rate")
     options = parser.parse_args()
 
@@ -337,6 +374,10 @@ def main() -> None:
         migrate(url)
         engine = create_engine(url)
         seed_sent_broadcast(engine)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            # Otherwise autovacuum and the first checkpoint after 60,000 fresh rows land in the first run.
+            connection.exec_driver_sql("VACUUM ANALYZE")
+            connection.exec_driver_sql("CHECKPOINT")
 
         fake_port, app_port, bare_port = free_port(), free_port(), free_port()
         fake = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fake_graph_api.py"), "--port", str(fake_port),
@@ -354,28 +395,41 @@ def main() -> None:
         app = start_gunicorn("webhook_handler:create_app()", env, app_port, log)
         processes.append(app)
         bare = start_gunicorn("bench.bare_app:create_app()", env, bare_port, log)
+        options.bare_port = bare_port
         processes.append(bare)
         workers = options.workers or int(os.environ.get("WEB_CONCURRENCY", min(2 * os.cpu_count() + 1, 8)))
         print(f"{os.cpu_count()} CPUs; gunicorn: {workers} sync workers each for the app and the bare endpoint; "
               f"{options.clients} client processes x {options.connections} connections; "
               f"{options.duration:.0f} s per run after {options.warmup:.1f} s warm-up\n")
         print("CPU ms/req: gunicorn workers' CPU per request (app and bare), PostgreSQL backends' CPU per request"
-              " (the whole server: other users add noise); client CPU: cores the client processes used\n")
+              " (the whole server: other users add noise), the fake Graph API's and the clients' (app run);"
+              " client CPU: cores the client processes used\n")
         header = (f"{'mix':<44}{'bare req/s':>11}{'app req/s':>10}{'ratio':>7}{'p50 ms':>8}{'p99 ms':>8}"
-                  f"{'bare p99':>9}{'CPU ms/req app':>15}{'bare':>6}{'PG':>6}{'client CPU':>11}  non-200")
+                  f"{'bare p99':>9}{'CPU ms/req app':>15}{'bare':>6}{'PG':>6}{'fake':>6}{'client':>7}"
+                  f"{'client CPU':>11}  non-200")
         print(header)
         results = {}
         for mix in options.mixes:
-            ceiling = drive(bare_port, mix, options, [bare.pid])
-            measured = drive(app_port, mix, options, [app.pid])
-            checked = verify(engine, mix, measured)
+            rounds = []
+            for _ in range(max(1, options.rounds)):
+                ceiling = drive(bare_port, mix, options, [bare.pid])
+                measured = drive(app_port, mix, options, [app.pid], fake_pid=fake.pid)
+                checked = verify(engine, mix, measured)
+                rounds.append((measured["rps"] / ceiling["rps"], measured, ceiling))
+            rounds.sort(key=lambda entry: entry[0])
+            if len(rounds) > 1:
+                print(f"{mix}: ratios of the {len(rounds)} rounds: {', '.join(f'{r[0]:.2f}' for r in rounds)}")
+            _, measured, ceiling = rounds[len(rounds) // 2]
             results[mix] = (measured, ceiling)
             others = {code: n for code, n in measured["statuses"].items() if code != 200}
             print(f"{mix} {MIXES[mix]:<42}{ceiling['rps']:>11.0f}{measured['rps']:>10.0f}"
                   f"{measured['rps'] / ceiling['rps']:>7.2f}{measured['p50']:>8.1f}{measured['p99']:>8.1f}"
                   f"{ceiling['p99']:>9.1f}{measured['server_ms']:>15.2f}{ceiling['server_ms']:>6.2f}"
-                  f"{measured['database_ms']:>6.2f}{measured['client_cpu']:>11.2f}  "
+                  f"{measured['database_ms']:>6.2f}{measured['fake_ms']:>6.2f}{measured['client_ms']:>7.2f}"
+                  f"{measured['client_cpu']:>11.2f}  "
                   f"{others or '-'}  ({checked} acknowledged rows verified)")
+        if "b" in options.mixes:
+            queued_replies(options, env, log, bare, engine, fake.pid, processes)
         print()
         for mix in options.fixed_mixes:
             fixed = drive(app_port, mix, options, [app.pid], rate=options.rate)
@@ -394,7 +448,7 @@ def main() -> None:
                 app_cores = 3000 / items * measured["server_ms"] / 1000 / 0.7  # at 70% busy
                 database_cores = 3000 / items * measured["database_ms"] / 1000 / 0.7
                 print(f"3,000 statuses/s as mix {mix} ({items} per request): {app_cores:.1f} cores of gunicorn workers"
-                      f" (about {2 * app_cores:.0f} sync workers at 2 per core) + {database_cores:.1f} cores of "
+                      f" (about {max(1, round(2 * app_cores))} sync workers at 2 per core) + {database_cores:.1f} cores of "
                       f"PostgreSQL, at 70% CPU, from this run's CPU per request")
         engine.dispose()
     finally:

@@ -73,6 +73,8 @@ def test_unreadable_secret_file_is_named(tmp_path):
         ({"WHATSAPP_API_BASE_URL": "ftp://x"}, "WHATSAPP_API_BASE_URL"),
         ({"BUSINESS_HOURS": "someday 9-5"}, "BUSINESS_HOURS"),
         ({"RESEND_UNCONFIRMED": "maybe"}, "RESEND_UNCONFIRMED"),
+        ({"REPLY_SENDER": "celery"}, "REPLY_SENDER"),
+        ({"FAST_STATUS_WEBHOOKS": "sometimes"}, "FAST_STATUS_WEBHOOKS"),
     ],
 )
 def test_invalid_values_are_named(environ, named):

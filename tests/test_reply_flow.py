@@ -124,3 +124,20 @@ def test_background_dispatch_sends_after_the_response(test_config, fake_graph, e
     finally:
         app.extensions["whatsapp_platform"].close()
         clean_tables(engine)
+
+
+def test_with_reply_sender_processor_the_web_tier_only_stores_and_the_processor_sends(test_config, fake_graph,
+                                                                                       engine):
+    sender = WhatsAppService(GRAPH_TOKEN, PHONE_NUMBER_ID, base_url=fake_graph.url)
+    app = create_app(test_config.replace(reply_sender="processor"), sender=sender)
+    try:
+        assert post(app, text_message_envelope(CUSTOMER, "سلام")) == 200
+        platform = app.extensions["whatsapp_platform"]
+        platform.dispatcher.drain()
+        assert fake_graph.counts() == {} and replies(app)[0].status == "pending"
+        assert platform.processor.process_due().sent == 1
+        assert fake_graph.counts() == {CUSTOMER: 1} and replies(app)[0].status == "sent"
+    finally:
+        app.extensions["whatsapp_platform"].close()
+        clean_tables(engine)
+
