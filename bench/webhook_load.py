@@ -447,9 +447,10 @@ def main() -> None:
                 measured = results[mix][0]
                 app_cores = 3000 / items * measured["server_ms"] / 1000 / 0.7  # at 70% busy
                 database_cores = 3000 / items * measured["database_ms"] / 1000 / 0.7
+                workers = max(1, round(2 * app_cores))
                 print(f"3,000 statuses/s as mix {mix} ({items} per request): {app_cores:.1f} cores of gunicorn workers"
-                      f" (about {max(1, round(2 * app_cores))} sync workers at 2 per core) + {database_cores:.1f} cores of "
-                      f"PostgreSQL, at 70% CPU, from this run's CPU per request")
+                      f" (about {workers} sync workers at 2 per core) + {database_cores:.1f} cores of PostgreSQL,"
+                      f" at 70% CPU, from this run's CPU per request")
         engine.dispose()
     finally:
         for process in reversed(processes):
