@@ -11,9 +11,9 @@ import hashlib
 import hmac
 import json
 import logging
+import secrets
 import sys
 import time
-import uuid
 from typing import Any
 
 import click
@@ -140,7 +140,7 @@ class _CookieSessions(SecureCookieSessionInterface):
 
 
 def _start_request() -> None:
-    g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+    g.request_id = request.headers.get("X-Request-ID", "")[:64] or secrets.token_hex(16)
     g.started = time.perf_counter()
 
 
