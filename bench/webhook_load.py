@@ -328,9 +328,11 @@ def queued_replies(options: argparse.Namespace, env: dict[str, str], log: Path, 
     ceiling = drive(options.bare_port, "b", options, [bare.pid])
     web = drive(port, "b", options, [queued.pid], fake_pid=fake_pid)
     verify(engine, "b", web)
+    fixed = drive(port, "b", options, [queued.pid], rate=options.rate)
+    verify(engine, "b", fixed)
     count = text("SELECT count(*) FROM scheduled_messages s JOIN received_messages m ON m.id = s.in_reply_to_id "
-                 "WHERE m.wamid LIKE :run AND s.status = :status")
-    run = {"run": f"wamid.BENCHIN{web['now']}x%"}
+                 "WHERE (m.wamid LIKE :closed OR m.wamid LIKE :open) AND s.status = :status")
+    run = {"closed": f"wamid.BENCHIN{web['now']}x%", "open": f"wamid.BENCHIN{fixed['now']}x%"}
     with engine.connect() as connection:
         pending = connection.execute(count, run | {"status": "pending"}).scalar_one()
     started = time.monotonic()
@@ -343,7 +345,8 @@ def queued_replies(options: argparse.Namespace, env: dict[str, str], log: Path, 
           f"{web['rps'] / ceiling['rps']:.2f} of bare ({ceiling['rps']:.0f}), p99 {web['p99']:.1f} ms, app CPU "
           f"{web['server_ms']:.2f} ms/req, PostgreSQL {web['database_ms']:.2f}; then one processor process sent "
           f"{sent} of the {pending} queued replies in {seconds:.1f} s, start-up included "
-          f"({sent / seconds:.0f} msg/s, WHATSAPP_MAX_MPS=1000)")
+          f"({sent / seconds:.0f} msg/s, WHATSAPP_MAX_MPS=1000)\n  open loop at {options.rate:.0f} req/s against it: "
+          f"achieved {fixed['rps']:.0f} req/s, p50 {fixed['p50']:.1f} ms, p99 {fixed['p99']:.1f} ms")
 
 
 def main() -> None:
