@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import Config
 from database_models import SKIPPED, UNKNOWN, Contact, utcnow
 from metrics import record_batch, record_send
-from scheduler import Scheduler, SentRecord
+from scheduler import Scheduler, SentRecord, stored_statuses
 from send_pacing import (
     RETRY_BASE_SECONDS,
     RETRY_MAX_SECONDS,
@@ -328,9 +328,24 @@ class MessageProcessor:
                         session.execute(update(Contact).where(Contact.wa_id == outcome.recipient)
                                         .values(opted_out=True, opted_out_at=now))
             session.commit()
+        sent_at = {o.result.wamid: o.at or now for o in outcomes if o.action == "sent"}
+        if sent_at:
+            self._apply_early_statuses(sent_at)
         for outcome in outcomes:
             if outcome.action != "released":
                 record_send(outcome.action, outcome.result.error_code if outcome.result else None, outcome.seconds)
+
+    def _apply_early_statuses(self, sent_at: dict[str, datetime]) -> None:
+        # After the recording's commit, so a status that raced it is seen (Scheduler.apply_early_statuses).
+        # The look-up is one autocommitted SELECT; a transaction only when a status beat the record.
+        with self.session_factory() as session:  # no I/O: only to learn the engine
+            engine = session.get_bind()
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            early = stored_statuses(connection, sent_at)
+        if early:
+            with self.session_factory() as session:
+                Scheduler(session).apply_stored_statuses(early, sent_at)
+                session.commit()
 
     def _record_safely(self, outcomes: list[Outcome]) -> None:
         try:

@@ -15,13 +15,13 @@ and still accepts its own worker's late confirmation, so a slow send is not rese
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, case, exists, func, insert, select, text, update
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
 from database_models import (
@@ -79,6 +79,17 @@ def _held_by(worker_id: str | None) -> Any:
     # Spelled out rather than IN (…): an expanding IN cannot be part of an executemany.
     status = _table.c.status
     return (_table.c.claimed_by == worker_id) & ((status == SENDING) | (status == UNKNOWN) | (status == PENDING))
+
+
+def stored_statuses(executor: Session | Connection, wamids: Iterable[str]) -> list[Row]:
+    """(wamid, status, wa_timestamp, error_code, error_title) of every status event stored for `wamids`."""
+    wamids = list(wamids)
+    if not wamids:
+        return []
+    return list(executor.execute(
+        select(MessageStatusEvent.wamid, MessageStatusEvent.status, MessageStatusEvent.wa_timestamp,
+               MessageStatusEvent.error_code, MessageStatusEvent.error_title)
+        .where(MessageStatusEvent.wamid.in_(wamids))))
 
 
 class Scheduler:
@@ -265,11 +276,15 @@ class Scheduler:
 
     def mark_sent(self, message_id: int, wamid: str, now: datetime, *, dry_run: bool = False,
                   worker_id: str | None = None) -> None:
-        """Record a send the API accepted, then apply any status webhook that beat us to it."""
+        """Record a send the API accepted, then apply any status webhook that beat us to it (one transaction)."""
         self.mark_sent_many([SentRecord(message_id, wamid, now, dry_run)], worker_id)
+        self.apply_early_statuses({wamid: now})
 
     def mark_sent_many(self, records: Sequence[SentRecord], worker_id: str | None = None) -> None:
-        """Record many accepted sends with one batched UPDATE (the processor's hot path)."""
+        """Record many accepted sends with one batched UPDATE (the processor's hot path).
+
+        Statuses that arrived first are not applied here: commit, then `apply_early_statuses`.
+        """
         if not records:
             return
         if self.session.get_bind().dialect.name == "postgresql":
@@ -293,14 +308,23 @@ class Scheduler:
                         last_error_title=None),
                 [{"row_id": r.message_id, "new_wamid": r.wamid, "at": r.sent_at, "is_dry_run": r.dry_run}
                  for r in records])
-        sent_at = {r.wamid: r.sent_at for r in records}
-        early = self.session.execute(
-            select(MessageStatusEvent.wamid, MessageStatusEvent.status, MessageStatusEvent.wa_timestamp,
-                   MessageStatusEvent.error_code, MessageStatusEvent.error_title)
-            .where(MessageStatusEvent.wamid.in_(list(sent_at)))
-        ).all()
+
+    def apply_early_statuses(self, sent_at: Mapping[str, datetime]) -> int:
+        """Apply status events already stored for these just-recorded wamids (wamid -> send time); how many.
+
+        Meta's status webhook can beat the recording of the send: its event is stored but
+        matched no row. Run this after the recording has committed, not inside it: a status
+        committed while the recording was open could see neither the row's wamid nor be seen
+        by a check made in that same transaction (the race is tests/test_scheduler.py's).
+        """
+        early = stored_statuses(self.session, sent_at)
+        self.apply_stored_statuses(early, sent_at)
+        return len(early)
+
+    def apply_stored_statuses(self, events: Sequence[Row], sent_at: Mapping[str, datetime]) -> None:
+        """Apply `stored_statuses` rows in lifecycle order (sent, delivered, read, failed)."""
         order = {name: index for index, name in enumerate(_STATUS_ORDER)}
-        for wamid, status, at, code, title in sorted(early, key=lambda e: order.get(e[1], 9)):
+        for wamid, status, at, code, title in sorted(events, key=lambda e: order.get(e[1], 9)):
             apply_status(self.session, wamid, status, at or sent_at[wamid], code, title)
 
     def mark_failed(self, message_id: int, now: datetime, code: int | None, title: str | None,

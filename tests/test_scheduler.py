@@ -175,9 +175,42 @@ def test_a_status_webhook_that_beat_the_send_record_is_applied(queue, make_conta
                            MessageStatusEvent(wamid="wamid.FAST", status="read")])
     queue.session.flush()
     queue.mark_sent_many([SentRecord(message.id, "wamid.FAST", utcnow())], "w")
+    assert queue.apply_early_statuses({"wamid.FAST": utcnow()}) == 2
     queue.session.expire_all()
     row = queue.get(message.id)
     assert row.status == "read" and row.delivered_at is not None and row.wamid == "wamid.FAST"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite serialises the two writers
+def test_a_status_committed_while_its_send_is_being_recorded_is_applied_after_the_commit(engine):
+    from database_models import Contact
+    from ingestion import Ingestor
+    from sample_payloads import status_envelope, status_item
+
+    sessions = create_session_factory(engine)
+    try:
+        with sessions() as setup:
+            contact = Contact(wa_id="989127000001", attributes={})
+            setup.add(contact)
+            setup.flush()
+            message_id = Scheduler(setup).add(contact.id, body="x").id
+            Scheduler(setup).claim_due_rows(utcnow(), 1, "w", 60)
+            setup.commit()
+        now = utcnow()
+        with sessions() as recording, sessions() as webhook:
+            Scheduler(recording).mark_sent_many([SentRecord(message_id, "wamid.RACE", now)], "w")
+            # Meta's status lands while the recording is open: its UPDATE cannot see the uncommitted wamid.
+            Ingestor(webhook).ingest(status_envelope(status_item("wamid.RACE", "delivered", "989127000001")))
+            webhook.commit()
+            recording.commit()
+        with sessions() as check:
+            assert check.get(ScheduledMessage, message_id).status == "sent"  # the event is stored, the row missed it
+            assert Scheduler(check).apply_early_statuses({"wamid.RACE": now}) == 1  # what the processor runs next
+            check.commit()
+        with sessions() as check:
+            assert check.get(ScheduledMessage, message_id).status == "delivered"
+    finally:
+        clean_tables(engine)
 
 
 def test_a_failure_is_recorded_with_its_code_and_title(queue, make_contact):
