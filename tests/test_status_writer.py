@@ -188,3 +188,44 @@ def test_switched_off_status_webhooks_take_the_general_path(pg_engine, test_conf
             assert session.scalar(select(ScheduledMessage.status).where(ScheduledMessage.wamid == wamid)) == "delivered"
     finally:
         app.extensions["whatsapp_platform"].close()
+
+
+@on_postgresql
+def test_status_only_webhooks_skip_flask_and_everything_else_reaches_the_view(pg_engine, app, client, post_webhook):
+    views = []
+    app.before_request(lambda: views.append(1))
+    sessions = create_session_factory(pg_engine)
+    with sessions() as session:
+        wamid = _queue_row(session, "989126100001", "sent")
+        session.commit()
+    statuses = status_envelope(status_item(wamid, "delivered", "989126100001"))
+
+    response = post_webhook(statuses, headers={"X-Request-ID": "meta-trace-1"})
+    assert (response.status_code, response.data, views) == (200, b"OK", [])  # answered by the shortcut
+    assert response.headers["X-Request-ID"] == "meta-trace-1"
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    with sessions() as session:
+        assert session.scalar(select(ScheduledMessage.status).where(ScheduledMessage.wamid == wamid)) == "delivered"
+
+    text = envelope(messages_change([inbound_message("989126100002", "text", {"body": "hi"})]))
+    assert post_webhook(text).status_code == 200 and views == [1]  # messages: the view, as always
+    # Everything the shortcut does not answer itself gets the view's usual answer.
+    assert post_webhook(statuses, secret="not-the-app-secret").status_code == 403
+    assert post_webhook(b'{"object": "whatsapp_business_account", "entry": [').status_code == 400
+    assert post_webhook({"object": "page", "entry": []}).status_code == 400
+    assert client.post("/webhook", data=json.dumps(statuses)).status_code == 401  # unsigned
+    too_big = json.dumps(statuses).encode() + b" " * app.config["MAX_CONTENT_LENGTH"]
+    assert post_webhook(too_big).status_code == 413
+    assert len(views) == 6
+    with sessions() as session:
+        events = session.scalars(select(MessageStatusEvent.status).where(MessageStatusEvent.wamid == wamid)).all()
+    assert events == ["delivered"]
+
+
+@on_postgresql
+def test_every_request_logged_means_every_request_goes_through_flask(pg_engine, app, post_webhook):
+    app.config["LOG_EVERY_REQUEST"] = True
+    views = []
+    app.before_request(lambda: views.append(1))
+    assert post_webhook(status_envelope(status_item(new_wamid(), "read", "989126200001"))).status_code == 200
+    assert views == [1]
