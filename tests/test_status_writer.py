@@ -229,3 +229,24 @@ def test_every_request_logged_means_every_request_goes_through_flask(pg_engine, 
     app.before_request(lambda: views.append(1))
     assert post_webhook(status_envelope(status_item(new_wamid(), "read", "989126200001"))).status_code == 200
     assert views == [1]
+
+
+@on_postgresql
+def test_a_database_error_on_the_shortcut_is_a_503_that_stores_nothing(pg_engine, app, post_webhook):
+    views = []
+    app.before_request(lambda: views.append(1))
+    context = app.extensions["whatsapp_platform"]
+    working = context.status_writer
+    context.status_writer = StatusWriter(create_engine_for("postgresql+psycopg2://postgres@127.0.0.1:9/none",
+                                                           isolation_level="AUTOCOMMIT"))
+    wamid = new_wamid()
+    try:
+        response = post_webhook(status_envelope(status_item(wamid, "read", "989126300001")),
+                                headers={"X-Request-ID": "retry-me"})
+    finally:
+        context.status_writer.engine.dispose()
+        context.status_writer = working
+    assert (response.status_code, response.json, views) == (503, {"error": "database unavailable, retry later"}, [])
+    assert response.headers["X-Request-ID"] == "retry-me"
+    with create_session_factory(pg_engine)() as session:
+        assert session.scalar(select(MessageStatusEvent.id).where(MessageStatusEvent.wamid == wamid)) is None
