@@ -338,6 +338,11 @@ def test_operator_reads_the_dashboard_and_answers_a_waiting_customer(served, bro
     browser.find_element(By.ID, "token").send_keys(ADMIN_TOKEN)
     browser.find_element(By.CSS_SELECTOR, "form.stack button").click()
     _wait_until(lambda: browser.current_url.endswith("/dashboard"), message="the overview after login")
+    # The URL changes when the navigation commits, before the page has been parsed: on a
+    # loaded machine the KPI cards were read while still empty once (CI, 2026-11-26).
+    _wait_until(lambda: browser.execute_script("return document.readyState") == "complete"
+                and "received" in browser.find_element(By.TAG_NAME, "body").text.lower(),
+                message="the overview's KPI cards")
 
     kpis = {card.find_element(By.CLASS_NAME, "kpi-label").text.lower(): card.find_element(By.CLASS_NAME,
                                                                                           "kpi-value").text
