@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
@@ -328,24 +329,29 @@ class MessageProcessor:
                         session.execute(update(Contact).where(Contact.wa_id == outcome.recipient)
                                         .values(opted_out=True, opted_out_at=now))
             session.commit()
-        sent_at = {o.result.wamid: o.at or now for o in outcomes if o.action == "sent"}
-        if sent_at:
-            self._apply_early_statuses(sent_at)
         for outcome in outcomes:
             if outcome.action != "released":
                 record_send(outcome.action, outcome.result.error_code if outcome.result else None, outcome.seconds)
+        sent_at = {o.result.wamid: o.at or now for o in outcomes if o.action == "sent"}
+        if sent_at:
+            self._apply_early_statuses(sent_at)
 
     def _apply_early_statuses(self, sent_at: dict[str, datetime]) -> None:
         # After the recording's commit, so a status that raced it is seen (Scheduler.apply_early_statuses).
         # The look-up is one autocommitted SELECT; a transaction only when a status beat the record.
-        with self.session_factory() as session:  # no I/O: only to learn the engine
-            engine = session.get_bind()
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            early = stored_statuses(connection, sent_at)
-        if early:
-            with self.session_factory() as session:
-                Scheduler(session).apply_stored_statuses(early, sent_at)
-                session.commit()
+        # The sends are recorded already: a failure here must not stop the run, only be seen.
+        try:
+            with self.session_factory() as session:  # no I/O: only to learn the engine
+                engine = session.get_bind()
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                early = stored_statuses(connection, sent_at)
+            if early:
+                with self.session_factory() as session:
+                    Scheduler(session).apply_stored_statuses(early, sent_at)
+                    session.commit()
+        except SQLAlchemyError:
+            logger.exception("statuses that arrived before %d recorded sends were not applied", len(sent_at),
+                             extra={"event": "processor.early_status_error"})
 
     def _record_safely(self, outcomes: list[Outcome]) -> None:
         try:
