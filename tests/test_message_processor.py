@@ -308,3 +308,33 @@ def test_two_processors_in_parallel_send_every_message_exactly_once(engine, fact
     assert len(counts) == 400 and set(counts.values()) == {1}
     assert rows_by_status(factory) == {"sent": 400}
     assert len({row.claimed_by for row in all_rows(factory)}) == 2
+
+
+class StatusBeatsTheRecord:
+    """The real sender; as soon as Meta accepts a message, its `delivered` webhook is stored
+    through ingestion — before the processor has recorded the send (it records in batches)."""
+
+    def __init__(self, sender, factory) -> None:
+        self.sender, self.factory = sender, factory
+
+    def send_text(self, to: str, *args, **kwargs):
+        from ingestion import Ingestor
+        from sample_payloads import status_envelope, status_item
+
+        result = self.sender.send_text(to, *args, **kwargs)
+        if result.ok:
+            with self.factory() as session:
+                Ingestor(session).ingest(status_envelope(status_item(result.wamid, "delivered", to)))
+                session.commit()
+        return result
+
+    def __getattr__(self, name: str):
+        return getattr(self.sender, name)
+
+
+def test_statuses_stored_before_the_send_was_recorded_still_move_the_rows(factory, sender, fake_graph, database_url):
+    seed_broadcast(factory, 30)
+    summary = make_processor(factory, StatusBeatsTheRecord(sender, factory), database_url).process_due(time_budget=20)
+    assert summary.sent == 30
+    rows = all_rows(factory)
+    assert {row.status for row in rows} == {"delivered"} and all(row.delivered_at for row in rows)
