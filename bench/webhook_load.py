@@ -18,10 +18,9 @@ For each mix: requests/s, p50/p99 latency and the ratio to the bare endpoint (cl
 --connections in flight per client process; with --rounds N, N alternating bare/app pairs and
 the median ratio). With mix b it also runs b against a second app with REPLY_SENDER=processor
 (web workers only store) and then one processor process that sends the queued replies. Then
-open-loop runs at --rate req/s of mixes
-a and b (latency counted from each request's scheduled start, so a server that falls
-behind shows it). Afterwards it checks that every
-request answered 200 is in the database. Client and server CPU are printed so a saturated
+open-loop runs at --rate req/s of mixes a and b (latency counted from each request's
+scheduled start, so a server that falls behind shows it). After every run it checks that
+every request answered 200 is in the database. Client and server CPU are printed so a saturated
 client shows up; with two cores everything (clients, gunicorn, PostgreSQL, fake API)
 shares them, so treat the numbers as ratios, not as a server's capacity.
 """
@@ -413,11 +412,11 @@ def main() -> None:
         print(header)
         results = {}
         for mix in options.mixes:
-            rounds = []
+            rounds, checked = [], 0
             for _ in range(max(1, options.rounds)):
                 ceiling = drive(bare_port, mix, options, [bare.pid])
                 measured = drive(app_port, mix, options, [app.pid], fake_pid=fake.pid)
-                checked = verify(engine, mix, measured)
+                checked += verify(engine, mix, measured)
                 rounds.append((measured["rps"] / ceiling["rps"], measured, ceiling))
             rounds.sort(key=lambda entry: entry[0])
             if len(rounds) > 1:
@@ -430,7 +429,7 @@ def main() -> None:
                   f"{ceiling['p99']:>9.1f}{measured['server_ms']:>15.2f}{ceiling['server_ms']:>6.2f}"
                   f"{measured['database_ms']:>6.2f}{measured['fake_ms']:>6.2f}{measured['client_ms']:>7.2f}"
                   f"{measured['client_cpu']:>11.2f}  "
-                  f"{others or '-'}  ({checked} acknowledged rows verified)")
+                  f"{others or '-'}  ({checked} acknowledged rows verified, all rounds)")
         if "b" in options.mixes:
             queued_replies(options, env, log, bare, engine, fake.pid, processes)
         print()
