@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations
+from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations, wait_until
 from sqlalchemy.orm import Session
 
 from charts import format_number
@@ -316,15 +316,6 @@ def _screenshot(driver, path: Path, width: int, full_height: bool = True, height
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
-def _wait_until(condition, timeout: float = 20.0, message: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {message}")
-
-
 def test_operator_reads_the_dashboard_and_answers_a_waiting_customer(served, browser, fake_graph, tmp_path):
     from selenium.webdriver.common.by import By
 
@@ -337,12 +328,12 @@ def test_operator_reads_the_dashboard_and_answers_a_waiting_customer(served, bro
     assert "/dashboard/login" in browser.current_url
     browser.find_element(By.ID, "token").send_keys(ADMIN_TOKEN)
     browser.find_element(By.CSS_SELECTOR, "form.stack button").click()
-    _wait_until(lambda: browser.current_url.endswith("/dashboard"), message="the overview after login")
+    wait_until(lambda: browser.current_url.endswith("/dashboard"), "the overview after login")
     # The URL changes when the navigation commits, before the page has been parsed: on a
     # loaded machine the KPI cards were read while still empty once (CI, 2026-11-26).
-    _wait_until(lambda: browser.execute_script("return document.readyState") == "complete"
-                and "received" in browser.find_element(By.TAG_NAME, "body").text.lower(),
-                message="the overview's KPI cards")
+    wait_until(lambda: browser.execute_script("return document.readyState") == "complete"
+               and "received" in browser.find_element(By.TAG_NAME, "body").text.lower(),
+               "the overview's KPI cards")
 
     kpis = {card.find_element(By.CLASS_NAME, "kpi-label").text.lower(): card.find_element(By.CLASS_NAME,
                                                                                           "kpi-value").text
@@ -378,7 +369,7 @@ def test_operator_reads_the_dashboard_and_answers_a_waiting_customer(served, bro
     next(row for row in rows if name in row.text).find_element(By.TAG_NAME, "a").click()
     browser.find_element(By.ID, "body").send_keys("سلام، من مریم از پشتیبانی هستم. سفارش شما امروز ارسال می‌شود.")
     browser.find_element(By.CSS_SELECTOR, ".reply-form button").click()
-    _wait_until(lambda: fake_graph.counts().get(wa_id) == 1, message="the operator's reply at the Graph API")
+    wait_until(lambda: fake_graph.counts().get(wa_id) == 1, "the operator's reply at the Graph API")
     [sent] = [message for message in fake_graph.messages() if message["to"] == wa_id]
     assert sent["type"] == "text" and "از پشتیبانی هستم" in sent["text"]
     browser.refresh()  # the page was drawn before the send finished; now the row is sent
@@ -388,7 +379,7 @@ def test_operator_reads_the_dashboard_and_answers_a_waiting_customer(served, bro
     _screenshot(browser, output / "dashboard-thread.png", 1366, full_height=False)
 
     browser.find_element(By.CSS_SELECTOR, 'form[action$="/release"] button').click()
-    _wait_until(lambda: browser.current_url.endswith("/dashboard/inbox"), message="back in the inbox")
+    wait_until(lambda: browser.current_url.endswith("/dashboard/inbox"), "back in the inbox")
     assert "the bot answers this customer again" in browser.find_element(By.CLASS_NAME, "flashes").text
     assert all(name not in row.text for row in browser.find_elements(By.CLASS_NAME, "inbox-row"))
     assert len(browser.find_elements(By.CLASS_NAME, "inbox-row")) == len(figures.waiting) - 1

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import run_migrations
+from conftest import run_migrations, wait_until
 from sqlalchemy import select
 from test_webhook_replay import GunicornApp, free_port, production_env, signed_post
 
@@ -157,16 +157,6 @@ class Load:
             return sum(1 for d in self.deliveries if d.status == status and d.started > after)
 
 
-def wait_for(condition, what: str, timeout: float = 30.0) -> None:
-    """Poll `condition` until it is true."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")
-
-
 def stored_wamids(engine) -> set[str]:
     """The wamids of every stored message and status event."""
     with engine.connect() as connection:
@@ -186,15 +176,15 @@ def test_database_outage_answers_503_loses_nothing_and_recovers(cluster, fake_gr
     try:
         assert health(server.url) == 200
         with Load(server.url) as load:
-            wait_for(lambda: load.count(200) >= 50, "webhooks stored before the outage")
+            wait_until(lambda: load.count(200) >= 50, "webhooks stored before the outage")
             cluster.stop("immediate")
             down_since = time.monotonic()
-            wait_for(lambda: load.count(503, after=down_since) >= 30, "503 answers while the database is down")
+            wait_until(lambda: load.count(503, after=down_since) >= 30, "503 answers while the database is down")
             assert health(server.url) == 503
             restart_at = time.monotonic()
             cluster.start()
             up_since = time.monotonic()
-            wait_for(lambda: load.count(200, after=up_since) >= 50, "the app storing webhooks again by itself")
+            wait_until(lambda: load.count(200, after=up_since) >= 50, "the app storing webhooks again by itself")
             assert health(server.url) == 200
 
         deliveries = load.deliveries

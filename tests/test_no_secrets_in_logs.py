@@ -21,13 +21,12 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import GUNICORN_COMMAND, PHONE_NUMBER_ID, ROOT, clean_tables, free_port
+from conftest import GUNICORN_COMMAND, PHONE_NUMBER_ID, ROOT, clean_tables, free_port, wait_until
 from fake_graph_api import FakeGraphAPI
 from sqlalchemy.engine import make_url
 
@@ -123,12 +122,12 @@ def exercise(client, graph: FakeGraphAPI) -> None:
     assert client.get("/webhook", params=handshake).status_code == 200
     assert client.get("/webhook", params=handshake | {"hub.verify_token": "wrong"}).status_code == 403
     assert signed_post(client, text_message_envelope(CUSTOMERS[0], "سلام")) == 200
-    reply = wait_for(lambda: graph.messages())[0]
+    reply = wait_until(lambda: graph.messages(), "the reply at the fake Graph API")[0]
     assert signed_post(client, status_envelope(status_item(reply["wamid"], "delivered", CUSTOMERS[0]))) == 200
     assert signed_post(client, status_envelope(status_item(reply["wamid"], "read", CUSTOMERS[0]))) == 200
     graph.fail_next(1, status=401, code=190)  # the token was revoked: Meta's answer
     assert signed_post(client, text_message_envelope(CUSTOMERS[1], "hello")) == 200
-    wait_for(lambda: graph.stats()["by_outcome"].get("failed_next"))
+    wait_until(lambda: graph.stats()["by_outcome"].get("failed_next"), "the failed send at the fake Graph API")
     body = json.dumps(text_message_envelope(CUSTOMERS[1], "forged")).encode()
     assert (
         client.post("/webhook", content=body, headers={"X-Hub-Signature-256": "sha256=" + "0" * 64}).status_code == 403
@@ -146,16 +145,6 @@ def exercise(client, graph: FakeGraphAPI) -> None:
     for token, status in (("wrong", 401), (ADMIN_TOKEN, 302)):
         answer = client.post("/dashboard/login", data={"csrf_token": csrf, "token": token}, headers=cookie)
         assert answer.status_code == status
-
-
-def wait_for(condition, seconds: float = 30.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.05)
-    pytest.fail("timed out waiting for the fake Graph API")
 
 
 class FlaskClient:
@@ -287,7 +276,7 @@ def served(tmp_path: Path, database_url: str, graph, **settings: str) -> Iterato
     logs: list[str] = []
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=15) as client:
-            wait_for(lambda: _healthy(client))
+            wait_until(lambda: _healthy(client), "gunicorn's /healthz")
             yield client, environment, logs
     finally:
         logs.extend(stop_gunicorn(server, tmp_path))
