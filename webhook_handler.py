@@ -160,12 +160,11 @@ class StatusWebhookShortcut:
 
 
 def _store(context: Platform, envelope: Any) -> list[int]:
-    """Commit everything `envelope` carries; the queue ids of the replies the chatbot wrote."""
-    if context.status_writer is not None:
-        statuses = status_only_items(envelope)
-        if statuses is not None:  # the broadcast case: one autocommitted statement
-            context.status_writer.write(statuses)
-            return []
+    """Commit everything `envelope` carries; the queue ids of the replies the chatbot wrote.
+
+    Status-only envelopes on PostgreSQL were answered by StatusWebhookShortcut already; what
+    reaches this point (LOG_EVERY_REQUEST, SQLite) takes the general path, which gives the same rows.
+    """
     with context.session_factory() as session:  # closing rolls back whatever was not committed
         result = Ingestor(session).ingest(envelope)
         reply_ids = context.chatbot.handle_new_messages(session, result.new_message_ids) if context.chatbot else []
