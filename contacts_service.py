@@ -134,9 +134,11 @@ def import_contacts_csv(session: Session, file_obj: IO[str] | IO[bytes]) -> Impo
     if chunk:
         _merge(report, _upsert_chunk(session, chunk))
     report.wa_ids = list(seen)
-    logger.info("contacts imported", extra={"event": "contacts.import", "created": report.created,
-                                            "updated": report.updated, "unchanged": report.unchanged,
-                                            "rejected": len(report.errors)})
+    # Prefixed: "created" is a LogRecord attribute, and logging refuses to overwrite it (KeyError).
+    logger.info("contacts imported", extra={"event": "contacts.import", "contacts_created": report.created,
+                                            "contacts_updated": report.updated,
+                                            "contacts_unchanged": report.unchanged,
+                                            "contacts_rejected": len(report.errors)})
     return report
 
 
