@@ -25,7 +25,7 @@ from whatsapp_service import WhatsAppService
 def processor_config(database_url: str, **changes: Any) -> Config:
     """Settings for a processor under test: fast limits, short leases."""
     values: dict[str, Any] = {"database_url": database_url, "whatsapp_max_mps": 1000.0, "send_lease_seconds": 60,
-                              "send_max_attempts": 5, "processor_batch_size": 500, "log_level": "WARNING"}
+                              "send_max_attempts": 5, "processor_batch_size": 500}
     values.update(changes)
     return Config(**values)
 

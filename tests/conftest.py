@@ -138,7 +138,7 @@ def test_config(database_url: str) -> Config:
         whatsapp_verify_token=VERIFY_TOKEN,
         admin_api_token="test-admin-token-value",
         flask_secret_key="test-flask-secret-key",
-        log_level="WARNING",
+        log_level="INFO",  # the default: a log call that breaks at INFO must fail a test here
         send_replies_inline=True,
     )
 

@@ -55,7 +55,7 @@ def schedule(factory, count: int = RECIPIENTS) -> list[str]:
 def process(factory, fake_graph, database_url: str) -> None:
     """Run the broadcast processor until nothing is due; retries come back within milliseconds."""
     config = Config(database_url=database_url, whatsapp_max_mps=400.0, send_max_attempts=MAX_ATTEMPTS,
-                    send_lease_seconds=60, log_level="WARNING")
+                    send_lease_seconds=60)
     sender = WhatsAppService(GRAPH_TOKEN, PHONE_NUMBER_ID, base_url=fake_graph.url, read_timeout=READ_TIMEOUT)
     try:
         processor = MessageProcessor(factory, sender, config, retry_base_seconds=0.05, retry_max_seconds=0.4)

@@ -76,7 +76,7 @@ def start_workers(database_url: str, fake_graph, queue_name: str, engine, tmp_pa
 
     def start(count: int = WORKERS, mps: float = PER_WORKER_MPS) -> Workers:
         env = os.environ | {
-            "APP_ENV": "development", "SQLALCHEMY_DATABASE_URL": database_url, "LOG_LEVEL": "WARNING",
+            "APP_ENV": "development", "SQLALCHEMY_DATABASE_URL": database_url,
             "WHATSAPP_API_TOKEN": GRAPH_TOKEN, "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
             "WHATSAPP_API_BASE_URL": fake_graph.url, "WHATSAPP_MAX_MPS": str(mps),
             "CELERY_BROKER_URL": REDIS_URL, "CELERY_QUEUE": queue_name,

@@ -246,7 +246,7 @@ def served(tmp_path, fake_graph):
            "FLASK_SECRET_KEY": "browser-test-secret-key", "WHATSAPP_APP_SECRET": "browser-app-secret",
            "WHATSAPP_VERIFY_TOKEN": "browser-verify-token", "WHATSAPP_API_TOKEN": GRAPH_TOKEN,
            "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "WHATSAPP_API_BASE_URL": fake_graph.url,
-           "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "LOG_LEVEL": "WARNING",
+           "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
            "TIMEZONE": "Asia/Tehran", "APP_ENV": "development"}
     log = (tmp_path / "gunicorn.log").open("w")
     process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",

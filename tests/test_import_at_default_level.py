@@ -3,7 +3,7 @@
 `contacts import`, `broadcast create --numbers FILE.csv` and `POST /api/contacts/import` all
 crashed with `KeyError: "Attempt to overwrite 'created' in LogRecord"` at INFO while the suite
 ran at WARNING. Here the commands run through the virtualenv's `flask` script in a subprocess
-with no LOG_LEVEL at all, and each test also checks that the import's INFO line was written,
+with LOG_LEVEL empty (the default), and each test also checks that the import's INFO line was written,
 so it cannot pass by running at a quieter level.
 """
 
@@ -36,9 +36,10 @@ def factory(engine):
 def run_flask(database_url: str, *args: str) -> subprocess.CompletedProcess:
     """`.venv/bin/flask --app webhook_handler ARGS` in the repository, with the default log level."""
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("WHATSAPP_", "SQLALCHEMY_", "FLASK_", "ADMIN_")) and key != "LOG_LEVEL"}
-    # FLASK_SKIP_DOTENV: a developer's own .env must not choose the level this test is about.
-    env.update(SQLALCHEMY_DATABASE_URL=database_url, APP_ENV="development", FLASK_SKIP_DOTENV="1")
+           if not key.startswith(("WHATSAPP_", "SQLALCHEMY_", "FLASK_", "ADMIN_"))}
+    # LOG_LEVEL="" is the default level for load_config, and a variable that is set keeps a
+    # developer's own .env (read by flask and by create_app, never overriding) from choosing it.
+    env.update(SQLALCHEMY_DATABASE_URL=database_url, APP_ENV="development", LOG_LEVEL="", FLASK_SKIP_DOTENV="1")
     return subprocess.run([str(FLASK), "--app", "webhook_handler", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 

@@ -253,7 +253,7 @@ def test_under_gunicorn_any_worker_reports_every_workers_counts(tmp_path: Path):
         "    mark_worker_dead(worker.pid)\n")
     environment = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(multiproc),
                    "SQLALCHEMY_DATABASE_URL": f"sqlite:///{database}", "WHATSAPP_APP_SECRET": APP_SECRET,
-                   "WHATSAPP_VERIFY_TOKEN": "verify", "FLASK_SECRET_KEY": "secret", "LOG_LEVEL": "WARNING",
+                   "WHATSAPP_VERIFY_TOKEN": "verify", "FLASK_SECRET_KEY": "secret",
                    "ADMIN_API_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
     for name in ("WHATSAPP_API_TOKEN", "TRUSTED_PROXY_HOPS", "METRICS_ALLOWED_IPS"):
         environment.pop(name, None)

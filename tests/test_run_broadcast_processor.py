@@ -33,7 +33,7 @@ def processor_env(database_url: str, fake, **settings: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("WHATSAPP_", "SQLALCHEMY_"))}
     env.update(SQLALCHEMY_DATABASE_URL=database_url, WHATSAPP_API_TOKEN=GRAPH_TOKEN,
                WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID, WHATSAPP_API_BASE_URL=fake.url, APP_ENV="development",
-               LOG_LEVEL="WARNING", WHATSAPP_MAX_MPS="150", SEND_LEASE_SECONDS=str(LEASE_SECONDS),
+               WHATSAPP_MAX_MPS="150", SEND_LEASE_SECONDS=str(LEASE_SECONDS),
                PROCESSOR_TIME_BUDGET_SECONDS="30")
     env.update(settings)
     return env

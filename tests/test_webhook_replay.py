@@ -59,7 +59,7 @@ def production_env(database_url: str, graph_url: str, port: int, workers: int = 
         "FLASK_SECRET_KEY": "scale-test-flask-secret", "ADMIN_API_TOKEN": "scale-test-admin-token",
         "SQLALCHEMY_DATABASE_URL": database_url, "WHATSAPP_API_TOKEN": GRAPH_TOKEN,
         "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "WHATSAPP_API_BASE_URL": graph_url,
-        "SEND_REPLIES_INLINE": "false", "LOG_LEVEL": "WARNING", "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "SEND_REPLIES_INLINE": "false", "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),
     } | extra
 
@@ -204,7 +204,7 @@ def test_three_concurrent_replays_store_once_and_reply_once(served_app, fake_gra
     wait_for_dispatch(factory)
     # Two replies to one customer in one batch are six seconds apart (Meta's pair rate):
     # the second waits in the queue for the processor, as the cron run would send it.
-    config = Config(database_url=database_url, whatsapp_max_mps=200.0, log_level="WARNING")
+    config = Config(database_url=database_url, whatsapp_max_mps=200.0)
     sender = WhatsAppService(GRAPH_TOKEN, PHONE_NUMBER_ID, base_url=fake_graph.url)
     try:
         MessageProcessor(factory, sender, config).process_due(time_budget=30)
