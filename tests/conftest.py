@@ -31,7 +31,8 @@ APP_SECRET = "test-app-secret-value"
 VERIFY_TOKEN = "test-verify-token-value"
 GRAPH_TOKEN = "test-graph-token-value"
 PHONE_NUMBER_ID = "106540352242922"
-SHARED_NLP = ROOT.parent / "shared" / "nlp"
+# Labelled evaluation sets written for this repository (tests/data/README.md says how).
+EVAL_DATA = ROOT / "tests" / "data"
 
 
 # How every test that needs the production server starts it.

@@ -23,10 +23,11 @@ from rules_loader import load_rules, parse_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES_PATH = ROOT / "rules" / "chatbot_rules.yaml"
-DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "nlp" / "intents_dev.tsv"
+# Written and committed before the rules were first scored on it (tests/data/README.md).
+EVAL_SET = ROOT / "tests" / "data" / "intents_heldout.tsv"
 
-# New phrasings written without looking at the dev set (none equals a dev sentence after
-# normalisation, see test_held_out_cases_are_not_dev_sentences). Measured first-try accuracy
+# New phrasings written without looking at the evaluation set (none equals one of its sentences after
+# normalisation, see test_held_out_cases_are_not_evaluation_sentences). Measured first-try accuracy
 # on later batches, before any rule change they prompted: 92%, 96%, 98%.
 HELD_OUT: dict[str, list[str]] = {
     "greeting": [
@@ -286,23 +287,23 @@ def normal_words(text: str) -> str:
     return " ".join(token for token in tokenize(text) if any(character.isalpha() for character in token))
 
 
-def test_dev_set_accuracy(rules):
-    report = evaluate(rules, read_labelled_messages(DEV_SET))
-    assert report.total >= 60
-    assert report.accuracy >= 0.95, format_report(report)
+def test_evaluation_set_accuracy(rules):
+    report = evaluate(rules, read_labelled_messages(EVAL_SET))
+    assert report.total >= 100
+    assert report.accuracy >= 0.94, format_report(report)  # measured 0.944 (102/108) on first scoring
 
 
-def test_no_example_copies_a_dev_sentence(rules):
-    dev_sentences = {normal_words(text) for text, _ in read_labelled_messages(DEV_SET)}
+def test_no_example_copies_an_evaluation_sentence(rules):
+    evaluation_sentences = {normal_words(text) for text, _ in read_labelled_messages(EVAL_SET)}
     examples = [example for intent in rules.intents.values() for example in intent.examples]
     examples += list(rules.out_of_scope)
-    copied = [example for example in examples if normal_words(example) in dev_sentences]
+    copied = [example for example in examples if normal_words(example) in evaluation_sentences]
     assert copied == []
 
 
-def test_held_out_cases_are_not_dev_sentences():
-    dev_sentences = {normal_words(text) for text, _ in read_labelled_messages(DEV_SET)}
-    assert [text for texts in HELD_OUT.values() for text in texts if normal_words(text) in dev_sentences] == []
+def test_held_out_cases_are_not_evaluation_sentences():
+    evaluation_sentences = {normal_words(text) for text, _ in read_labelled_messages(EVAL_SET)}
+    assert [text for texts in HELD_OUT.values() for text in texts if normal_words(text) in evaluation_sentences] == []
 
 
 def test_held_out_accuracy(rules):
@@ -384,7 +385,7 @@ def test_confidence_is_between_zero_and_one(rules):
 
 
 def test_classification_is_fast(rules):
-    texts = [text for text, _ in read_labelled_messages(DEV_SET)]
+    texts = [text for text, _ in read_labelled_messages(EVAL_SET)]
     rules.recognize_intent("warm up")
     started = time.perf_counter()
     for _ in range(5):

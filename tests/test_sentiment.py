@@ -1,6 +1,6 @@
 """Tests for sentiment.py: each linguistic rule on its own cases, then labelled sets.
 
-The cases below are written for these tests, not copied from the dev set. The
+The cases below are written for these tests, not copied from the evaluation sets. The
 held-out file has three parts written in order: 78 rows before the lexicon existed
 (but read while it was designed), then two blind rounds of 66 and 45 rows, each
 scored once (macro-F1 0.805 both times) before the general fixes they suggested.
@@ -25,7 +25,8 @@ from sentiment import (
     read_labelled_tsv,
 )
 
-DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "nlp" / "sentiment_dev.tsv"
+# Written and committed before sentiment.py was first scored on it (tests/data/README.md).
+EVAL_SET = Path(__file__).resolve().parent / "data" / "sentiment_eval.tsv"
 HELD_OUT_SET = Path(__file__).resolve().parent / "data" / "sentiment_heldout.tsv"
 
 
@@ -278,10 +279,10 @@ def test_arabic_letters_and_zwnj_spellings_match() -> None:
     assert label("کار نمی‌کنه") == "negative"
 
 
-def test_dev_set_macro_f1() -> None:
-    result = evaluate(read_labelled_tsv(DEV_SET))
-    assert result["count"] == 20
-    assert result["macro_f1"] >= 0.85, format_evaluation(result)
+def test_evaluation_set_macro_f1() -> None:
+    result = evaluate(read_labelled_tsv(EVAL_SET))
+    assert result["count"] == 60
+    assert result["macro_f1"] >= 0.96, format_evaluation(result)  # measured 0.967 on first scoring
 
 
 def test_held_out_macro_f1() -> None:
@@ -292,7 +293,7 @@ def test_held_out_macro_f1() -> None:
     assert result["macro_f1"] >= 0.85, format_evaluation(result)
 
 
-@pytest.mark.parametrize("path", [DEV_SET, HELD_OUT_SET], ids=["dev", "held-out"])
+@pytest.mark.parametrize("path", [EVAL_SET, HELD_OUT_SET], ids=["evaluation", "held-out"])
 def test_no_lexicon_entry_is_a_whole_labelled_sentence(path: Path) -> None:
     entries = lexicon_entries()
     leaked = [text for text, _ in read_labelled_tsv(path) if tuple(tokenize(text)) in entries]
