@@ -2,7 +2,7 @@
 
 Loading and validating the rules file is `rules_loader`; measuring the rules on a
 labelled set is `intent_evaluation`. No database code here: `chatbot_service` owns conversation state and sending. The
-matcher follows shared/nlp/NOTES.md: normalise, compare character n-grams (2–4,
+matcher does what we measured to work on customer text: normalise, compare character n-grams (2–4,
 within word boundaries, TF-IDF weighted, plus a lemma and a negation feature) with
 every example phrase, add keyword evidence (lemmas and one-edit typos), require a
 threshold and a margin over the runner-up, let explicit out-of-scope examples win,
