@@ -323,7 +323,8 @@ class AnalyticsService:
         }
 
     def _intents(self, window: Window) -> dict[str, Any]:
-        in_range = [*LIVE_INBOUND, *window.where(MESSAGES.received_at)]
+        # Flow submissions, orders and other events are not questions: no intent, no fallback.
+        in_range = [*LIVE_INBOUND, MESSAGES.event_data.is_(None), *window.where(MESSAGES.received_at)]
         counts = self.session.execute(select(MESSAGES.intent, func.count()).where(
             MESSAGES.intent.is_not(None), *in_range).group_by(MESSAGES.intent)).all()
         total = sum(number for _intent, number in counts)

@@ -169,7 +169,8 @@ class ReceivedMessageLog(Base):
     group_id: Mapped[str | None] = mapped_column(String(128))
     edited_at: Mapped[datetime | None]  # `text` is the newest version; earlier ones are message_revisions
     deleted_at: Mapped[datetime | None]  # revoked by its sender: kept, shown as deleted
-    event_data: Mapped[dict[str, Any] | None] = mapped_column()  # a flow's answers, a permission decision, …
+    # A flow's answers, a permission decision, an order's total…; SQL NULL for ordinary messages.
+    event_data: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class MessageRevision(Base):

@@ -31,6 +31,7 @@ from database_models import (
     ReceivedMessageLog,
     ScheduledMessage,
 )
+from enrichment import enrich_pending
 from intent_rules import RulesError
 from rules_loader import parse_rules
 from webhook_handler import create_app, sign_payload
@@ -408,3 +409,13 @@ def test_a_newer_delivery_updates_the_profile_name(app, post_webhook):
     with db(app) as session:
         assert session.scalars(select(Contact.name).where(Contact.wa_id == "989121110014")).one() == "Mahsa Karimi"
 
+
+
+def test_events_are_not_counted_as_questions_the_bot_did_not_understand(app, post_webhook):
+    post_ok(post_webhook, "flow_reply.json", "payment_method.json", "unsupported.json", "order.json")
+    assert enrich_pending(app.extensions["whatsapp_platform"].session_factory) == 5
+    with db(app) as session:
+        assert session.scalar(select(func.count()).where(ReceivedMessageLog.event_data.is_(None))) == 0
+        assert session.scalar(select(func.count()).where(ReceivedMessageLog.intent == "none")) > 0
+        intents = AnalyticsService(session, "UTC").intents()
+    assert intents["fallback_rate"] == 0.0 and intents["fallback_examples"] == []
