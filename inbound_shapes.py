@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -57,6 +58,7 @@ STOP, RESUME, SIGNUP = "stop", "resume", "signup"
 PREFERENCE_VALUES = frozenset({STOP, RESUME, SIGNUP})
 MAX_EVENT_STRING = 2000  # a value kept in event_data; the raw item stays whole in `payload`
 MAX_ORDER_LINES = 500
+_PHONE = re.compile(r"\+?[0-9][0-9 ()-]{5,}")
 PERSIAN_DIGITS = str.maketrans("0123456789,.", "۰۱۲۳۴۵۶۷۸۹٬٫")
 
 
@@ -80,20 +82,28 @@ LIVE = Origin()
 def echo_items(value: dict[str, Any]) -> Iterator[tuple[dict[str, Any], Origin]]:
     """The messages of an `smb_message_echoes` change, each addressed to its customer (`to`)."""
     for echo in _list(value.get("message_echoes")):
-        yield echo, Origin(DIRECTION_OUT, False, _short(echo.get("to"), 32))
+        yield echo, Origin(DIRECTION_OUT, False, customer_id(echo.get("to")))
 
 
 def history_items(value: dict[str, Any]) -> Iterator[tuple[dict[str, Any], Origin]]:
     """The messages of a `history` change: a thread's id is its customer; `from` anyone else is the business."""
     for chunk in _list(value.get("history")):
         for thread in _list(chunk.get("threads")):
-            customer = _short(thread.get("id"), 32)
+            customer = customer_id(thread.get("id"))
             for message in _list(thread.get("messages")):
-                sender = _short(message.get("from"), 32)
+                sender = customer_id(message.get("from"))
                 context = message.get("history_context")
                 from_me = isinstance(context, dict) and context.get("from_me") is True
                 outbound = from_me or (sender is not None and customer is not None and sender != customer)
                 yield message, Origin(DIRECTION_OUT if outbound else DIRECTION_IN, True, customer)
+
+
+def customer_id(value: Any) -> str | None:
+    """A customer as the webhook's contacts name them: "+98 912-111 0002" (as a business typed it) is 989121110002."""
+    text = _short(value, 64)
+    if text and _PHONE.fullmatch(text):
+        text = re.sub(r"\D", "", text)
+    return text[:33] if text else None
 
 
 def history_errors(value: dict[str, Any]) -> int:
