@@ -23,7 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Date, Float, Integer, Interval
 
 import database_models as models
-from database_models import Broadcast, Contact, ReceivedMessageLog, ScheduledMessage
+from database_models import DIRECTION_IN, Broadcast, Contact, ReceivedMessageLog, ScheduledMessage
 
 TOP_KEYWORDS = 20
 MOST_NEGATIVE = 10
@@ -49,6 +49,9 @@ MESSAGES = ReceivedMessageLog.__table__.c
 QUEUE = ScheduledMessage.__table__.c
 CONTACTS = Contact.__table__.c
 CAMPAIGNS = Broadcast.__table__.c
+# Live traffic only: the business's own WhatsApp Business app messages (echoes) and imported history
+# are kept for the thread (inbound_shapes.py) but are not what customers sent while the platform ran.
+LIVE_INBOUND = (MESSAGES.direction == DIRECTION_IN, MESSAGES.imported == false())
 
 
 class AnalyticsError(ValueError):
@@ -215,14 +218,15 @@ class AnalyticsService:
             first = last = datetime.now(UTC)
         return offset_periods(self.zone, first, last + timedelta(seconds=1))
 
-    def _buckets(self, column: Any, window: Window) -> dict[tuple[str, int], int]:
+    def _buckets(self, column: Any, window: Window, *conditions: Any) -> dict[tuple[str, int], int]:
         day, hour = self._local_day_hour(column, window)
-        rows = select(day.label("day"), hour.label("hour")).where(column.is_not(None), *window.where(column)).subquery()
+        rows = select(day.label("day"), hour.label("hour")).where(
+            column.is_not(None), *conditions, *window.where(column)).subquery()
         result = self.session.execute(select(rows.c.day, rows.c.hour, func.count()).group_by(rows.c.day, rows.c.hour))
         return {(_day_text(day_value), int(hour_value)): count for day_value, hour_value, count in result}
 
     def _volume(self, window: Window) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], int]]:
-        return self._buckets(MESSAGES.received_at, window), self._buckets(QUEUE.sent_at, window)
+        return self._buckets(MESSAGES.received_at, window, *LIVE_INBOUND), self._buckets(QUEUE.sent_at, window)
 
     def _days(self, window: Window, seen: set[str]) -> list[str]:
         first = _day_text(window.start) if window.start else min(seen, default=None)
@@ -257,7 +261,7 @@ class AnalyticsService:
     def _by_type(self, window: Window) -> list[dict[str, Any]]:
         count = func.count().label("count")
         rows = self.session.execute(
-            select(MESSAGES.message_type, count).where(*window.where(MESSAGES.received_at))
+            select(MESSAGES.message_type, count).where(*LIVE_INBOUND, *window.where(MESSAGES.received_at))
             .group_by(MESSAGES.message_type).order_by(count.desc(), MESSAGES.message_type))
         return [{"message_type": message_type, "count": number} for message_type, number in rows]
 
@@ -266,7 +270,7 @@ class AnalyticsService:
             CONTACTS.first_inbound_at.is_not(None), *window.where(CONTACTS.first_inbound_at))).scalar_one()
         # GROUP BY (hashed) rather than COUNT(DISTINCT) (always sorted by PostgreSQL), and one primary-key
         # probe per active contact rather than a join that may hash every contact.
-        active_ids = (select(MESSAGES.contact_id).where(*window.where(MESSAGES.received_at))
+        active_ids = (select(MESSAGES.contact_id).where(*LIVE_INBOUND, *window.where(MESSAGES.received_at))
                       .group_by(MESSAGES.contact_id).subquery())
         first_seen = select(CONTACTS.first_inbound_at).where(CONTACTS.id == active_ids.c.contact_id).scalar_subquery()
         seen_before = first_seen < window.start_utc if window.start_utc else false()
@@ -284,12 +288,12 @@ class AnalyticsService:
         count = func.count().label("count")
         rows = self.session.execute(
             select(elements.c.value, count).select_from(ReceivedMessageLog.__table__).join(elements, true())
-            .where(MESSAGES.enriched_at.is_not(None), is_list, *window.where(MESSAGES.received_at))
+            .where(MESSAGES.enriched_at.is_not(None), is_list, *LIVE_INBOUND, *window.where(MESSAGES.received_at))
             .group_by(elements.c.value).order_by(count.desc(), elements.c.value).limit(limit))
         return [{"keyword": keyword, "count": number} for keyword, number in rows]
 
     def _sentiment(self, window: Window) -> dict[str, Any]:
-        in_range = [MESSAGES.sentiment.is_not(None), *window.where(MESSAGES.received_at)]
+        in_range = [MESSAGES.sentiment.is_not(None), *LIVE_INBOUND, *window.where(MESSAGES.received_at)]
         counts = dict.fromkeys(SENTIMENT_LABELS, 0)
         counts.update(self.session.execute(
             select(MESSAGES.sentiment, func.count()).where(*in_range).group_by(MESSAGES.sentiment)).all())
@@ -304,7 +308,7 @@ class AnalyticsService:
             select(MESSAGES.id, MESSAGES.contact_id, CONTACTS.wa_id, CONTACTS.name, MESSAGES.text,
                    MESSAGES.sentiment_score, MESSAGES.received_at)
             .join_from(ReceivedMessageLog.__table__, Contact.__table__, CONTACTS.id == MESSAGES.contact_id)
-            .where(MESSAGES.sentiment == "negative", *window.where(MESSAGES.received_at))
+            .where(MESSAGES.sentiment == "negative", *LIVE_INBOUND, *window.where(MESSAGES.received_at))
             .order_by(MESSAGES.sentiment_score, MESSAGES.received_at.desc(), MESSAGES.id.desc())
             .limit(MOST_NEGATIVE))
         return {
@@ -319,7 +323,8 @@ class AnalyticsService:
         }
 
     def _intents(self, window: Window) -> dict[str, Any]:
-        in_range = window.where(MESSAGES.received_at)
+        # Flow submissions, orders and other events are not questions: no intent, no fallback.
+        in_range = [*LIVE_INBOUND, MESSAGES.event_data.is_(None), *window.where(MESSAGES.received_at)]
         counts = self.session.execute(select(MESSAGES.intent, func.count()).where(
             MESSAGES.intent.is_not(None), *in_range).group_by(MESSAGES.intent)).all()
         total = sum(number for _intent, number in counts)
@@ -357,7 +362,8 @@ class AnalyticsService:
                 .where(of_campaigns, QUEUE.status == models.FAILED)
                 .group_by(QUEUE.broadcast_id, QUEUE.last_error_code).order_by(QUEUE.broadcast_id, func.count().desc())):
             failed_by_code[broadcast_id][str(code) if code is not None else "unknown"] = number
-        wrote_back = exists().where(MESSAGES.contact_id == QUEUE.contact_id, MESSAGES.received_at > QUEUE.sent_at)
+        wrote_back = exists().where(MESSAGES.contact_id == QUEUE.contact_id, MESSAGES.received_at > QUEUE.sent_at,
+                                    *LIVE_INBOUND)
         replied = dict(self.session.execute(
             select(QUEUE.broadcast_id, func.count()).where(of_campaigns, QUEUE.sent_at.is_not(None), wrote_back)
             .group_by(QUEUE.broadcast_id)).all())
@@ -379,7 +385,7 @@ class AnalyticsService:
         # Bounded work: the most recent messages of the range (index on received_at), one probe
         # of (contact_id, sent_at) each for the next non-broadcast send within the reply window.
         asked = (select(MESSAGES.contact_id, MESSAGES.received_at)
-                 .where(MESSAGES.message_type.in_(REPLYABLE_TYPES), *window.where(MESSAGES.received_at))
+                 .where(MESSAGES.message_type.in_(REPLYABLE_TYPES), *LIVE_INBOUND, *window.where(MESSAGES.received_at))
                  .order_by(MESSAGES.received_at.desc()).limit(FIRST_REPLY_SAMPLE).subquery())
         if self.is_postgresql:
             deadline = asked.c.received_at + literal(REPLY_WINDOW, Interval())

@@ -18,7 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from config import Config
-from database_models import STATE_BOT, STATE_HANDOFF, Contact, ConversationState, ReceivedMessageLog, utcnow
+from database_models import (
+    DIRECTION_IN,
+    STATE_BOT,
+    STATE_HANDOFF,
+    Contact,
+    ConversationState,
+    ReceivedMessageLog,
+    utcnow,
+)
+from inbound_shapes import DEFAULT_ORDER_ACK, ORDER, event_reply_key, order_reply_values
 from intent_rules import RuleSet, choose_response, render_response
 from rules_loader import load_rules
 from scheduler import Scheduler
@@ -70,11 +79,21 @@ class ChatbotService:
     def decide(self, contact: Contact, message: ReceivedMessageLog) -> Decision:
         """The intent and reply for `message`, applying opt-out/in and handoff as side effects."""
         now = self.clock()
-        if message.message_type not in TEXT_TYPES | MEDIA_TYPES:
+        if message.direction not in (DIRECTION_IN, None) or message.imported:
+            return Decision(None, 0.0, None, "not a live customer message (echo or history)")
+        if message.group_id:
+            return Decision(None, 0.0, None, "group message: never answered automatically")
+        event_key = event_reply_key(message.event_data)
+        if event_key is None and message.message_type not in TEXT_TYPES | MEDIA_TYPES:
             return Decision(None, 0.0, None, f"{message.message_type} messages get no reply")
         sent_at = message.wa_timestamp or message.received_at
         if (now - sent_at).total_seconds() > self.config.chatbot_max_message_age_seconds:
             return Decision(None, 0.0, None, "too old: part of a replayed backlog")
+        if event_key is not None:
+            # Flows, call permissions, payments, orders: never the "did not understand" fallback. They
+            # are answered (also during a handoff: an acknowledgement, not a conversation) only where
+            # the rules file's `events:` says so; an order always, by default in Persian.
+            return Decision(None, 0.0, self._event_reply(event_key, contact, message), f"{event_key} event")
         state = self._state(contact, now)
         if message.message_type in MEDIA_TYPES:
             if state.state == STATE_HANDOFF:
@@ -120,18 +139,27 @@ class ChatbotService:
             state.state, state.handoff_since, state.expires_at = STATE_BOT, None, None
         return state
 
+    def _event_reply(self, key: str, contact: Contact, message: ReceivedMessageLog) -> str | None:
+        variants = getattr(self.rules, "event_responses", {}).get(key, ())
+        if not variants and key == ORDER:
+            variants = (DEFAULT_ORDER_ACK,)
+        if not variants:
+            return None
+        extra = order_reply_values(message.event_data or {}) if key == ORDER else {}
+        return self._render(choose_response(variants, self.rng), contact, extra)
+
     def _respond(self, key: str, contact: Contact) -> str | None:
         variants = self.rules.responses_for(key)
         return self._render(choose_response(variants, self.rng), contact) if variants else None
 
-    def _render(self, template: str, contact: Contact) -> str:
+    def _render(self, template: str, contact: Contact, extra: dict[str, str] | None = None) -> str:
         name = (contact.name or "").strip()
         return render_response(template, {
             "name": name,
             "first_name": name.split()[0] if name else "",
             "wa_id": contact.wa_id,
             "business_hours": describe_hours_persian(self.config),
-        })
+        } | (extra or {}))
 
 
 def describe_hours_persian(config: Config) -> str:

@@ -8,6 +8,7 @@ back aware values; PostgreSQL stores `timestamptz`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     TypeDecorator,
@@ -74,6 +76,10 @@ CAMPAIGN_SCHEDULED, CAMPAIGN_PAUSED, CAMPAIGN_CANCELLED = "scheduled", "paused",
 # Conversation states.
 STATE_BOT, STATE_HANDOFF = "bot", "handoff"
 
+# Which way a stored message went: from the customer, or from the business's WhatsApp Business app.
+DIRECTION_IN, DIRECTION_OUT = "in", "out"
+_SQL_FALSE = text("false")  # for classes with a column named `text`, which hides the function
+
 
 class Base(DeclarativeBase):
     """Declarative base whose metadata carries the naming convention."""
@@ -97,6 +103,8 @@ class Contact(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     wa_id: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str | None] = mapped_column(String(256))
+    # When the message that set `name` was sent: an older delivery never overwrites a newer name.
+    name_updated_at: Mapped[datetime | None]
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     opted_out_at: Mapped[datetime | None]
@@ -153,6 +161,74 @@ class ReceivedMessageLog(Base):
     enriched_at: Mapped[datetime | None]
 
     contact: Mapped[Contact] = relationship()
+
+    # Shapes beyond a customer's live one-to-one message (inbound_shapes.py).
+    # "out": sent by the business from the WhatsApp Business app (a coexistence echo, or history).
+    direction: Mapped[str] = mapped_column(String(8), default=DIRECTION_IN, server_default=DIRECTION_IN)
+    imported: Mapped[bool] = mapped_column(Boolean, default=False, server_default=_SQL_FALSE)  # history sync
+    group_id: Mapped[str | None] = mapped_column(String(128))
+    edited_at: Mapped[datetime | None]  # `text` is the newest version; earlier ones are message_revisions
+    deleted_at: Mapped[datetime | None]  # revoked by its sender: kept, shown as deleted
+    # A flow's answers, a permission decision, an order's total…; SQL NULL for ordinary messages.
+    event_data: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+
+class MessageRevision(Base):
+    """One edit or revoke of a message, keyed by the wamid of the edit/revoke item itself.
+
+    `message_id` is empty until the original message is stored (an edit can arrive first).
+    """
+
+    __tablename__ = "message_revisions"
+    __table_args__ = (Index("ix_message_revisions_original_wamid", "original_wamid"),
+                      Index("ix_message_revisions_message_id", "message_id"))
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    wamid: Mapped[str] = mapped_column(String(128), unique=True)
+    original_wamid: Mapped[str] = mapped_column(String(128))
+    message_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("received_messages.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(8))  # edit or revoke
+    new_text: Mapped[str | None] = mapped_column(Text)
+    previous_text: Mapped[str | None] = mapped_column(Text)  # the text this edit replaced, once applied
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    wa_timestamp: Mapped[datetime | None]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    applied_at: Mapped[datetime | None]
+
+
+class OrderItem(Base):
+    """One product line of an inbound `order` message."""
+
+    __tablename__ = "order_items"
+    __table_args__ = (Index("ix_order_items_message_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("received_messages.id", ondelete="CASCADE")
+    )
+    product_retailer_id: Mapped[str | None] = mapped_column(String(128))
+    quantity: Mapped[int] = mapped_column(default=0)
+    item_price: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    currency: Mapped[str | None] = mapped_column(String(8))
+
+
+class MarketingPreference(Base):
+    """A user_preferences webhook item (stop, resume, signup), kept so the newest by timestamp wins."""
+
+    __tablename__ = "marketing_preferences"
+    __table_args__ = (UniqueConstraint("wa_id", "category", "value", "wa_timestamp"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    wa_id: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(String(256))
+    signup_id: Mapped[str | None] = mapped_column(String(128))
+    wa_timestamp: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    applied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class Broadcast(TimestampMixin, Base):

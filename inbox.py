@@ -23,7 +23,15 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from chatbot_service import release_handoff
-from database_models import STATE_HANDOFF, Contact, ConversationState, ReceivedMessageLog, ScheduledMessage, utcnow
+from database_models import (
+    DIRECTION_OUT,
+    STATE_HANDOFF,
+    Contact,
+    ConversationState,
+    ReceivedMessageLog,
+    ScheduledMessage,
+    utcnow,
+)
 from platform_context import platform
 from scheduler import Scheduler
 
@@ -77,6 +85,10 @@ class ThreadItem:
     kind: str | None = None  # outbound only: reply, broadcast, operator
     error: str | None = None
     template: str | None = None
+    edited: bool = False  # stored messages: the text is its sender's newest edit
+    deleted: bool = False  # revoked by its sender: kept, shown as deleted
+    group_id: str | None = None
+    imported: bool = False  # from the WhatsApp Business app's history
 
 
 def window_closes_at(last_inbound_at: datetime | None) -> datetime | None:
@@ -167,7 +179,11 @@ def thread(session: Session, contact_id: int, limit: int = THREAD_LIMIT) -> list
         select(ScheduledMessage).where(ScheduledMessage.contact_id == contact_id)
         .order_by(outbound_at.desc(), ScheduledMessage.id.desc()).limit(limit)
     ).all()
-    items = [ThreadItem("in", m.wa_timestamp or m.received_at, m.text, m.message_type) for m in inbound]
+    # Echoes and history of the WhatsApp Business app: what the business sent there is outbound ("app").
+    items = [ThreadItem("out" if m.direction == DIRECTION_OUT else "in", m.wa_timestamp or m.received_at, m.text,
+                        m.message_type, kind="app" if m.direction == DIRECTION_OUT else None,
+                        edited=m.edited_at is not None, deleted=m.deleted_at is not None, group_id=m.group_id,
+                        imported=m.imported) for m in inbound]
     for row in outbound:
         error = None
         if row.last_error_code is not None or row.last_error_title:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, Table, bindparam, case, func, update
+from sqlalchemy import BindParameter, Table, and_, bindparam, case, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert, Update
@@ -32,6 +32,20 @@ from database_models import (
     ReceivedMessageLog,
     ScheduledMessage,
     utcnow,
+)
+from inbound_shapes import (
+    EDIT,
+    LIVE,
+    ORDER,
+    REVISION_TYPES,
+    Origin,
+    ShapeWriter,
+    echo_items,
+    edited_content,
+    event_data,
+    history_errors,
+    history_items,
+    order_lines,
 )
 
 logger = logging.getLogger(__name__)
@@ -145,6 +159,8 @@ class Ingestor:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.dialect = session.get_bind().dialect.name
+        self.shapes = ShapeWriter(session)
+        self.stored_wamids: list[str] = []  # new messages an earlier edit or revoke may be waiting for
 
     def ingest(self, envelope: Any) -> IngestResult:
         """Store every item of `envelope`; raises EnvelopeError before writing anything."""
@@ -157,11 +173,22 @@ class Ingestor:
                     self._ingest_message(message, profiles, result)
                 for status in _list(value.get("statuses")):
                     self._ingest_status(status, result)
+            elif field_name == "smb_message_echoes":  # sent by the business from the WhatsApp Business app
+                for message, origin in echo_items(value):
+                    self._ingest_message(message, {}, result, origin)
+            elif field_name == "history":
+                for message, origin in history_items(value):
+                    self._ingest_message(message, {}, result, origin)
+                if history_errors(value):
+                    logger.warning("history sync reported errors", extra={"event": "webhook.history_errors",
+                                                                           "count": history_errors(value)})
             elif field_name == "user_preferences":
                 self._ingest_preferences(value, result)
             else:
                 result.other_fields += 1
                 logger.info("webhook field accepted", extra={"event": "webhook.other_field", "field": field_name[:64]})
+        self.shapes.apply_pending(self.stored_wamids)
+        self.stored_wamids = []
         return result
 
     @staticmethod
@@ -180,33 +207,66 @@ class Ingestor:
         now = utcnow()
         return self.session.execute(_statements(self.dialect).contact_upsert, {
             "wa_id": wa_id, "name": name, "attributes": {}, "last_inbound_at": seen_at, "created_at": now,
-            "updated_at": now,
+            "updated_at": now, "name_updated_at": seen_at if name else None,
         }).scalar_one()
 
-    def _ingest_message(self, message: Any, profiles: dict[str, str | None], result: IngestResult) -> None:
-        wamid, sender = _string(_get(message, "id")), _string(_get(message, "from"))
+    def ensure_contact(self, wa_id: str, name: str | None = None) -> int:
+        """The id of contact `wa_id`, created if new; its inbound times and name stay as they are."""
+        now = utcnow()
+        return self.session.execute(_statements(self.dialect).contact_ensure, {
+            "wa_id": wa_id, "name": name, "attributes": {}, "created_at": now, "updated_at": now,
+        }).scalar_one()
+
+    def _ingest_message(self, message: Any, profiles: dict[str, str | None], result: IngestResult,
+                        origin: Origin = LIVE) -> None:
+        wamid = _string(_get(message, "id"))
+        sender = _string(_get(message, "from")) if origin is LIVE else origin.party
         if not wamid or not sender or len(wamid) > 128 or len(sender) > 32:
             result.skipped_items += 1
             logger.warning("message without id or sender skipped", extra={"event": "webhook.item_skipped"})
             return
         kind = _string(message.get("type")) or "unknown"
         sent_at = parse_timestamp(message.get("timestamp"))
+        if kind in REVISION_TYPES:
+            self._ingest_revision(message, wamid, kind, sent_at, result)
+            return
         received_at = utcnow()
-        contact_id = self.upsert_contact(sender, profiles.get(sender), sent_at or received_at)
+        group_id = _string(message.get("group_id"))
+        if origin.live and not group_id:
+            contact_id = self.upsert_contact(sender, profiles.get(sender), sent_at or received_at)
+        else:  # not the customer writing to us one-to-one now: opens no window, makes no one "new"
+            contact_id = self.ensure_contact(sender, profiles.get(sender))
         new_id = self.session.execute(_statements(self.dialect).message_insert, {
             "wamid": wamid, "contact_id": contact_id, "message_type": kind[:32], "text": message_text(message),
             "payload": _storable(message), "wa_timestamp": sent_at, "received_at": received_at,
+            "direction": origin.direction, "imported": origin.imported, "event_data": event_data(message),
+            "group_id": group_id[:128] if group_id else None,
         }).scalar_one_or_none()
         result.messages += 1
         if new_id is None:
             result.duplicate_messages += 1
             logger.info("duplicate message ignored", extra={"event": "webhook.duplicate", "wamid": wamid})
             return
-        result.new_message_ids.append(new_id)
+        self.stored_wamids.append(wamid)
+        if kind == ORDER:
+            self.shapes.store_order_items(new_id, order_lines(message))
+        if origin.live:  # echoes and history are never answered
+            result.new_message_ids.append(new_id)
         logger.info(
             "message stored",
             extra={"event": "message.stored", "wamid": wamid, "contact_id": contact_id, "message_type": kind[:32]},
         )
+
+    def _ingest_revision(self, message: dict[str, Any], wamid: str, kind: str, sent_at: datetime | None,
+                         result: IngestResult) -> None:
+        body = message.get(kind)
+        original = _string(_get(body, "original_message_id")) or ""
+        content = edited_content(body) if kind == EDIT else None
+        stored = self.shapes.store_revision(wamid, kind, original[:128], message_text(content) if content else None,
+                                            _storable(message), sent_at)
+        result.messages += 1
+        if not stored:
+            result.duplicate_messages += 1
 
     def _ingest_status(self, status: Any, result: IngestResult) -> None:
         item = parse_status(status)
@@ -230,11 +290,12 @@ class Ingestor:
 
     def _ingest_preferences(self, value: dict[str, Any], result: IngestResult) -> None:
         for preference in _list(value.get("user_preferences")):
-            wa_id, choice = _string(preference.get("wa_id")), _string(preference.get("value"))
-            category = preference.get("category", "marketing_messages")
-            if wa_id and choice in ("stop", "resume") and category == "marketing_messages":
-                set_opted_out(self.session, wa_id, choice == "stop")
-                logger.info("marketing preference applied", extra={"event": "contact.preference", "preference": choice})
+            applied = self.shapes.record_preference(preference)  # None: a replay, or older than one we know
+            if applied is not None:
+                wa_id, opted_out, at = applied
+                set_opted_out(self.session, wa_id, opted_out, at)
+                logger.info("marketing preference applied",
+                            extra={"event": "contact.preference", "preference": "stop" if opted_out else "resume"})
         result.other_fields += 1
 
 
@@ -297,12 +358,12 @@ def apply_status(session: Session, wamid: str, status: str, at: datetime, code: 
     session.execute(statement, parameters)
 
 
-def set_opted_out(session: Session, wa_id: str, opted_out: bool) -> None:
-    """Record a contact's marketing choice, creating the contact when it is new."""
+def set_opted_out(session: Session, wa_id: str, opted_out: bool, at: datetime | None = None) -> None:
+    """Record a contact's marketing choice (made at `at`, default now), creating the contact when it is new."""
     now = utcnow()
     dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = dialect_insert(Contact.__table__).values(
-        wa_id=wa_id[:32], attributes={}, opted_out=opted_out, opted_out_at=now if opted_out else None,
+        wa_id=wa_id[:32], attributes={}, opted_out=opted_out, opted_out_at=(at or now) if opted_out else None,
         created_at=now, updated_at=now,
     )
     session.execute(
@@ -315,6 +376,7 @@ def set_opted_out(session: Session, wa_id: str, opted_out: bool) -> None:
 
 class _Statements(NamedTuple):
     contact_upsert: Insert
+    contact_ensure: Insert
     message_insert: Insert
     status_insert: Insert
     status_moves: dict[str, Update]
@@ -330,13 +392,18 @@ def _statements(dialect: str) -> _Statements:
     new_contact = insert(contacts).values(
         {name: _param(contacts, name) for name in ("wa_id", "name", "attributes", "created_at", "updated_at")}
         | {"opted_out": False, "last_inbound_at": _param(contacts, "last_inbound_at"),
-           "first_inbound_at": _param(contacts, "last_inbound_at")}
+           "first_inbound_at": _param(contacts, "last_inbound_at"),
+           "name_updated_at": _param(contacts, "name_updated_at")}
     )
     known = contacts.c
+    # A profile name replaces the stored one only if its message is not older than the one that set it.
+    newer_name = and_(new_contact.excluded.name.is_not(None), or_(
+        known.name_updated_at.is_(None), new_contact.excluded.name_updated_at >= known.name_updated_at))
     contact_upsert = new_contact.on_conflict_do_update(
         index_elements=[known.wa_id],
         set_={
-            "name": func.coalesce(new_contact.excluded.name, known.name),
+            "name": case((newer_name, new_contact.excluded.name), else_=known.name),
+            "name_updated_at": case((newer_name, new_contact.excluded.name_updated_at), else_=known.name_updated_at),
             "last_inbound_at": case(
                 (known.last_inbound_at.is_(None), new_contact.excluded.last_inbound_at),
                 (new_contact.excluded.last_inbound_at > known.last_inbound_at, new_contact.excluded.last_inbound_at),
@@ -346,11 +413,18 @@ def _statements(dialect: str) -> _Statements:
             "updated_at": new_contact.excluded.updated_at,
         },
     ).returning(known.id)
+    passive_contact = insert(contacts).values(
+        {name: _param(contacts, name) for name in ("wa_id", "name", "attributes", "created_at", "updated_at")}
+        | {"opted_out": False})
+    contact_ensure = passive_contact.on_conflict_do_update(  # an update (not "do nothing") so it returns the id
+        index_elements=[known.wa_id], set_={"name": func.coalesce(known.name, passive_contact.excluded.name)},
+    ).returning(known.id)
     messages = ReceivedMessageLog.__table__
     message_insert = (
         insert(messages)
         .values({name: _param(messages, name) for name in
-                 ("wamid", "contact_id", "message_type", "text", "payload", "wa_timestamp", "received_at")})
+                 ("wamid", "contact_id", "message_type", "text", "payload", "wa_timestamp", "received_at",
+                  "direction", "imported", "group_id", "event_data")})
         .on_conflict_do_nothing(index_elements=["wamid"])
         .returning(messages.c.id)
     )
@@ -378,7 +452,7 @@ def _statements(dialect: str) -> _Statements:
             values["last_error_title"] = case((movable, _param(queue, "last_error_title", "title")),
                                               else_=queue.c.last_error_title)
         status_moves[status] = update(queue).where(queue.c.wamid == bindparam("sent_wamid")).values(**values)
-    return _Statements(contact_upsert, message_insert, status_insert, status_moves)
+    return _Statements(contact_upsert, contact_ensure, message_insert, status_insert, status_moves)
 
 
 def _param(table: Table, column: str, name: str | None = None) -> BindParameter:

@@ -1,4 +1,4 @@
-"""Loading and validating the chatbot's rules file (YAML) into a `RuleSet`.
+"""Loading and validating the chatbot's rules file (YAML) into a `RuleSet` (a `ChatbotRules`).
 
 Errors name the file, the line (from the YAML node marks, so schema errors have one
 too) and the reason; a malformed file stops start-up instead of answering wrongly.
@@ -7,13 +7,18 @@ too) and the reason; a malformed file stops start-up instead of answering wrongl
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from inbound_shapes import EVENT_PLACEHOLDERS, EVENT_REPLY_KEYS
 from intent_rules import (
+    _IDENTIFIER,
     _INTENT_NAME,
+    _PLACEHOLDER,
+    ALLOWED_PLACEHOLDERS,
     DEFAULT_MARGIN,
     DEFAULT_THRESHOLD,
     MEDIA_TYPES,
@@ -26,9 +31,33 @@ from intent_rules import (
     template_problem,
 )
 
-_TOP_LEVEL_KEYS = ("threshold", "margin", "fallback", "away", "media", "out_of_scope", "intents")
+_TOP_LEVEL_KEYS = ("threshold", "margin", "fallback", "away", "media", "out_of_scope", "events", "intents")
 _INTENT_KEYS = ("examples", "keywords", "exact", "responses", "media_response", "threshold", "social")
 _NULL_TAG = "tag:yaml.org,2002:null"
+
+
+class ChatbotRules(RuleSet):
+    """The intents and replies, plus the replies to non-text events (the `events:` section)."""
+
+    def __init__(self, *args: Any, event_responses: Mapping[str, tuple[str, ...]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event_responses = dict(event_responses or {})
+
+
+def event_template_problem(template: str, key: str) -> str | None:
+    """Why a reply to event `key` is invalid (its placeholders: the usual ones plus the event's), or None."""
+    allowed = ALLOWED_PLACEHOLDERS | EVENT_PLACEHOLDERS.get(key, frozenset())
+    for match in _PLACEHOLDER.finditer(template):
+        token = match.group()
+        if token in ("{{", "}}"):
+            continue
+        name = (match.group(1) or "").strip()
+        if match.group(1) is None or not _IDENTIFIER.fullmatch(name):
+            return f"bad placeholder {token!r}: expected {{name}} or {{name|fallback}} (write {{{{ for a brace)"
+        if name not in allowed:
+            return f"unknown placeholder {{{name}}} (allowed: {', '.join(sorted(allowed))})"
+    return None
 
 
 def load_rules(path: str | Path) -> RuleSet:
@@ -139,7 +168,8 @@ class _RulesReader:
         if not named:
             raise self.error(intents_node, "intents must list at least one intent")
         intents = [self.intent(name, *nodes) for name, nodes in named.items()]
-        return RuleSet(
+        return ChatbotRules(
+            event_responses=self.events(top["events"][1]) if "events" in top else None,
             intents=intents,
             fallback=self.text_list(top["fallback"][1], "fallback", template=True),
             threshold=(self.number(top["threshold"][1], "threshold")
@@ -153,6 +183,22 @@ class _RulesReader:
             away=(self.text_list(top["away"][1], "away", template=True)
                   if "away" in top else ()),
         )
+
+    def events(self, node: yaml.Node) -> dict[str, tuple[str, ...]]:
+        responses = {}
+        for key, (_key_node, value_node) in self.mapping(node, "events", EVENT_REPLY_KEYS).items():
+            what = f"events.{key}"
+            if not isinstance(value_node, yaml.SequenceNode) or not value_node.value:
+                raise self.error(value_node, f"{what} must be a non-empty list")
+            variants = []
+            for item in value_node.value:
+                value = self.text(item, f"an item of {what}")
+                problem = event_template_problem(value, key)
+                if problem:
+                    raise self.error(item, f"{what}: {problem}")
+                variants.append(value)
+            responses[key] = tuple(variants)
+        return responses
 
     def check_exact_unique(self, name: str, node: yaml.Node) -> None:
         for item in node.value if isinstance(node, yaml.SequenceNode) else ():

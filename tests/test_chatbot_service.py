@@ -204,3 +204,34 @@ def test_chatbot_handles_a_batch_and_returns_queued_ids(session, rules, config, 
         ids = Chatbot(config, rules).handle_new_messages(session, [m.id for m in messages])
     assert len(ids) == 2
     assert {row.in_reply_to_id for row in queued(session)} == {messages[0].id, messages[2].id}
+
+
+@pytest.mark.parametrize("shape, reason", [
+    ({"group_id": "Y2FwaV9ncm91cDpzaGFwZXM"}, "group message: never answered automatically"),
+    ({"direction": "out"}, "not a live customer message (echo or history)"),
+    ({"imported": True}, "not a live customer message (echo or history)"),
+])
+def test_group_echo_and_history_messages_are_never_answered(session, bot, inbound, make_contact, shape, reason):
+    contact = make_contact()
+    message = inbound(contact, "سلام، قیمت این کیف چنده؟")
+    for column, value in shape.items():
+        setattr(message, column, value)
+    decision = bot().decide(contact, message)
+    assert (decision.reply, decision.reason) == (None, reason)
+
+
+@pytest.mark.parametrize("event, answered", [
+    ({"kind": "flow_reply", "name": "flow", "response": {"size": "38"}}, True),  # the rules file's events.flow_reply
+    ({"kind": "call_permission_reply", "decision": "reject"}, False),
+    ({"kind": "payment_method", "status": "submitted"}, False),
+    ({"kind": "unsupported", "errors": [{"code": 131051, "title": "Message type unknown"}]}, False),
+])
+def test_events_get_their_rules_file_reply_or_none_never_the_fallback(session, bot, inbound, make_contact, rules,
+                                                                       event, answered):
+    contact = make_contact(name="Sara")
+    message = inbound(contact, "Sent", kind="interactive")
+    message.event_data = event
+    decision = bot().decide(contact, message)
+    assert decision.reply not in {render_response(text, {"name": "Sara"}) for text in rules.fallback}
+    assert (decision.reply is not None) == answered
+    assert decision.intent is None  # an event is not a question: no intent, no fallback in the analytics
