@@ -11,22 +11,31 @@ column is the status (claims walk `(status, scheduled_at, id)` in order and stop
 Outcomes are recorded only by the worker that holds the claim (`worker_id`); a claim
 whose lease expired is recovered as `unknown` (or pending again with RESEND_UNCONFIRMED)
 and still accepts its own worker's late confirmation, so a slow send is not resent.
+
+Campaigns follow their rows: the claim that takes a campaign's first row moves it to
+`sending`, and `complete_finished_campaigns` — run by the processor after its outcomes
+are committed — moves a `sending` campaign with no unfinished row to `completed`. Both
+are conditional UPDATEs, so two processors racing on one campaign change it once.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, exists, func, insert, select, text, update
+from sqlalchemy import bindparam, case, exists, func, insert, literal, select, text, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
 from database_models import (
     CAMPAIGN_CANCELLED,
+    CAMPAIGN_COMPLETED,
     CAMPAIGN_PAUSED,
+    CAMPAIGN_SCHEDULED,
+    CAMPAIGN_SENDING,
     CANCELLED,
     FAILED,
     PAUSED,
@@ -34,6 +43,7 @@ from database_models import (
     SENDING,
     SENT,
     SKIPPED,
+    UNFINISHED_STATUSES,
     UNKNOWN,
     Broadcast,
     MessageStatusEvent,
@@ -50,6 +60,8 @@ _STATUS_ORDER = ("sent", "delivered", "read", "failed")
 LEASE_EXPIRED_TITLE = "lease expired before the send was confirmed"
 
 _table = ScheduledMessage.__table__
+_campaigns = Broadcast.__table__
+_OPEN_CAMPAIGN = (CAMPAIGN_SCHEDULED, CAMPAIGN_SENDING)  # what the processor may complete
 
 
 class QueueError(ValueError):
@@ -70,6 +82,17 @@ def _requeue_status() -> Any:
     """`pending`, unless the row's campaign was paused or cancelled meanwhile."""
     campaign = select(Broadcast.status).where(Broadcast.id == _table.c.broadcast_id).scalar_subquery()
     return case((campaign == CAMPAIGN_PAUSED, PAUSED), (campaign == CAMPAIGN_CANCELLED, CANCELLED), else_=PENDING)
+
+
+def _unfinished_rows() -> Any:
+    """EXISTS a row of the (correlated) campaign that still has a send ahead of it."""
+    return exists().where(_table.c.broadcast_id == _campaigns.c.id, _table.c.status.in_(UNFINISHED_STATUSES))
+
+
+def _last_settled_at() -> Any:
+    """When the (correlated) campaign's last row was settled: sent, failed, skipped, cancelled or unknown."""
+    settled = func.coalesce(_table.c.sent_at, _table.c.failed_at, _table.c.updated_at)
+    return select(func.max(settled)).where(_table.c.broadcast_id == _campaigns.c.id).scalar_subquery()
 
 
 def _held_by(worker_id: str | None) -> Any:
@@ -181,10 +204,15 @@ class Scheduler:
         ))
 
     def has_work(self, now: datetime) -> bool:
-        """Whether any row is due or any claim's lease has expired (two index probes)."""
+        """Whether any row is due, any claim's lease has expired or a sending campaign has finished.
+
+        The last probe is for a run that died between recording its final outcomes and
+        completing their campaign: the next cron run then has work, and completes it.
+        """
         due = exists().where(_table.c.status == PENDING, _table.c.scheduled_at <= now)
         expired = exists().where(_table.c.status == SENDING, _table.c.lease_expires_at < now)
-        return bool(self.session.execute(select(due | expired)).scalar())
+        finished = exists().where(_campaigns.c.status.in_(_OPEN_CAMPAIGN), ~_unfinished_rows())
+        return bool(self.session.execute(select(due | expired | finished)).scalar())
 
     def next_due_at(self) -> datetime | None:
         """When the earliest pending row falls due (None when nothing is pending)."""
@@ -243,20 +271,84 @@ class Scheduler:
             .returning(*_table.c)
         )
         claimed = list(self.session.execute(statement))
-        held = self._rows_of_held_campaigns(claimed)
+        campaigns = self._campaign_statuses(claimed)
+        held = {row.id for row in claimed if campaigns.get(row.broadcast_id) in (CAMPAIGN_PAUSED, CAMPAIGN_CANCELLED)}
         if held:  # paused or cancelled after these rows were queued: hand them back at once
             self.release(list(held), worker_id=worker_id)
             claimed = [row for row in claimed if row.id not in held]
+        starting = {row.broadcast_id for row in claimed
+                    if campaigns.get(row.broadcast_id) in (CAMPAIGN_SCHEDULED, CAMPAIGN_COMPLETED)}
+        if starting:
+            self._start_campaigns(starting, now)
         claimed.sort(key=lambda row: (row.scheduled_at, row.id))
         return claimed
 
-    def _rows_of_held_campaigns(self, rows: list[Row]) -> set[int]:
+    def _campaign_statuses(self, rows: list[Row]) -> dict[int, str]:
         campaign_ids = {row.broadcast_id for row in rows if row.broadcast_id is not None}
         if not campaign_ids:
-            return set()
-        held = set(self.session.scalars(select(Broadcast.id).where(
-            Broadcast.id.in_(campaign_ids), Broadcast.status.in_((CAMPAIGN_PAUSED, CAMPAIGN_CANCELLED)))))
-        return {row.id for row in rows if row.broadcast_id in held}
+            return {}
+        return dict(self.session.execute(
+            select(_campaigns.c.id, _campaigns.c.status).where(_campaigns.c.id.in_(campaign_ids))).all())
+
+    def _start_campaigns(self, campaign_ids: set[int], now: datetime) -> None:
+        # `completed` too: a campaign whose unknown rows an operator requeued is sending again.
+        # SKIP LOCKED on PostgreSQL: this claim already holds queue rows, and pause/cancel lock
+        # the campaign before its rows, so waiting here could deadlock. Whoever holds the lock
+        # decides the status; a campaign left `scheduled` still completes (see below).
+        starting = select(_campaigns.c.id).where(_campaigns.c.id.in_(campaign_ids),
+                                                 _campaigns.c.status.in_((CAMPAIGN_SCHEDULED, CAMPAIGN_COMPLETED)))
+        if self.session.get_bind().dialect.name == "postgresql":
+            starting = starting.with_for_update(skip_locked=True)
+        self.session.execute(
+            update(_campaigns)
+            .where(_campaigns.c.id.in_(starting), _campaigns.c.status.in_((CAMPAIGN_SCHEDULED, CAMPAIGN_COMPLETED)))
+            .values(status=CAMPAIGN_SENDING, completed_at=None, updated_at=now)
+        )
+
+    def complete_finished_campaigns(self, now: datetime, campaign_ids: Iterable[int] | None = None) -> list[int]:
+        """Move campaigns with no unfinished row to `completed`; returns their ids.
+
+        Only `sending` (or still `scheduled`) campaigns: paused and cancelled ones keep the
+        operator's status. One UPDATE for all of them (three index probes of
+        `(broadcast_id, status)` per campaign); None checks every such campaign. Run it after
+        the outcomes it follows are committed: inside their transaction it cannot see
+        another processor's, and both would leave the campaign open.
+        """
+        settled_at = func.coalesce(_last_settled_at(), literal(now, _campaigns.c.completed_at.type))
+        statement = (
+            update(_campaigns)
+            .where(_campaigns.c.status.in_(_OPEN_CAMPAIGN), ~_unfinished_rows())
+            .values(status=CAMPAIGN_COMPLETED, completed_at=settled_at, updated_at=now)
+            .returning(_campaigns.c.id)
+        )
+        if campaign_ids is not None:
+            ids = sorted(set(campaign_ids))
+            if not ids:
+                return []
+            statement = statement.where(_campaigns.c.id.in_(ids))
+        return sorted(self.session.scalars(statement))
+
+    def record_rendered(self, contents: Sequence[tuple[int, str | None, list[Any] | None]]) -> None:
+        """Store what was really sent, (row id, body, template params), where send-time rendering changed it."""
+        if not contents:
+            return
+        if self.session.get_bind().dialect.name == "postgresql":
+            # One statement over unnest()ed arrays, not a round trip per row (see mark_sent_many).
+            self.session.execute(text(
+                "UPDATE scheduled_messages AS t SET body = s.new_body, "
+                "template_params = CASE WHEN s.new_params IS NULL THEN t.template_params "
+                "ELSE CAST(s.new_params AS json) END "
+                "FROM unnest(CAST(:ids AS bigint[]), CAST(:bodies AS text[]), CAST(:params AS text[])) "
+                "AS s(row_id, new_body, new_params) WHERE t.id = s.row_id"
+            ), {"ids": [row_id for row_id, _, _ in contents], "bodies": [body for _, body, _ in contents],
+                "params": [json.dumps(params, ensure_ascii=False) if params is not None else None
+                           for _, _, params in contents]})
+            return
+        for row_id, body, params in contents:
+            values: dict[str, Any] = {"body": body}
+            if params is not None:
+                values["template_params"] = params
+            self.session.execute(update(_table).where(_table.c.id == row_id).values(**values))
 
     def recover_expired_leases(self, now: datetime, resend: bool = False) -> int:
         """Rows stuck in sending past their lease: `unknown` for an operator, or pending again if `resend`.
