@@ -5,8 +5,9 @@ that gives existing campaigns their status."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import jsonschema_rs
 import pytest
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -14,6 +15,7 @@ from broadcast_testing import fake_sender, processor_config, seed_broadcast
 from conftest import ROOT, clean_tables
 from sqlalchemy import event, select, text, update
 from sqlalchemy.engine import make_url
+from test_dashboard import log_in
 
 from broadcast_service import (
     BroadcastError,
@@ -23,9 +25,10 @@ from broadcast_service import (
     resend_unknown,
     resume_broadcast,
 )
-from database_models import Broadcast, Contact, ScheduledMessage, utcnow
+from database_models import CAMPAIGN_STATUSES, Broadcast, Contact, ScheduledMessage, utcnow
 from database_setup import create_engine_for, create_session_factory
 from message_processor import MessageProcessor
+from openapi_spec import SPEC
 from scheduler import Scheduler
 
 
@@ -208,6 +211,51 @@ def test_the_completion_check_costs_one_statement_per_run_not_one_per_row(engine
     assert len(completions) == 2  # the sweep when the run starts, the campaigns it touched when it ends
     starts = [s for s in statements if s.startswith("update broadcasts") and s not in completions]
     assert len(starts) <= 3  # scheduled → sending once per campaign, not once per batch
+
+
+# --- where operators see it ----------------------------------------------------------------
+
+API_AUTH = {"Authorization": "Bearer test-admin-token-value"}  # conftest's test_config
+
+
+def _matches_schema(path: str, method: str, body: dict) -> None:
+    schema = SPEC["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+    jsonschema_rs.Draft202012Validator({**schema, "components": SPEC["components"]},
+                                       validate_formats=True).validate(body)
+
+
+def test_the_api_and_the_dashboard_show_the_status_and_the_completion_time(app, client):
+    created = client.post("/api/contacts", headers=API_AUTH, json={"wa_id": "989121234567", "name": "Sara"})
+    assert created.status_code == 201
+    response = client.post("/api/broadcasts", headers=API_AUTH, json={
+        "name": "Yalda night", "text": "Hi {name}", "audience": {"all": True}})
+    number = response.get_json()["id"]
+    url = f"/api/broadcasts/{number}"
+    assert client.get(url, headers=API_AUTH).get_json()["status"] == "scheduled"
+
+    summary = app.extensions["whatsapp_platform"].processor.process_due(time_budget=5)
+
+    assert summary.campaigns_completed == [number]
+    listing = client.get("/api/broadcasts", headers=API_AUTH).get_json()
+    detail = client.get(url, headers=API_AUTH).get_json()
+    _matches_schema("/api/broadcasts", "get", listing)
+    _matches_schema("/api/broadcasts/{broadcast_id}", "get", detail)
+    [item] = listing["items"]
+    assert item["status"] == detail["status"] == detail["report"]["status"] == "completed"
+    completed_at = datetime.fromisoformat(item["completed_at"])
+    assert detail["completed_at"] == detail["report"]["completed_at"] == item["completed_at"]
+    refused = client.post(url + "/pause", headers=API_AUTH)
+    assert refused.status_code == 409 and "completed" in refused.get_json()["error"]
+
+    assert log_in(client).status_code == 302
+    page = client.get("/dashboard").get_data(as_text=True)
+    funnel = page[page.index(f'data-broadcast="{number}"'):]
+    shown = completed_at.astimezone(app.extensions["whatsapp_platform"].config.zone).strftime("%d %b, %H:%M")
+    assert f'<span class="status status-completed">completed {shown}</span>' in funnel[:600]
+
+
+def test_the_documented_statuses_are_the_models():
+    assert SPEC["components"]["schemas"]["Broadcast"]["properties"]["status"]["enum"] == list(CAMPAIGN_STATUSES)
 
 
 # --- the migration ----------------------------------------------------------------------
