@@ -164,6 +164,26 @@ def test_resuming_a_campaign_whose_rows_all_went_completes_it(factory, sender, f
     assert campaign(factory, broadcast_id).status == "completed"
 
 
+def test_the_cron_run_has_work_when_a_finished_campaign_was_left_open(factory):
+    """A run that died between recording its last outcomes and completing their campaign."""
+    broadcast_id = seed_broadcast(factory, 2)
+    with factory() as session:
+        scheduler = Scheduler(session)
+        first, second = scheduler.claim_due_rows(utcnow(), 10, "worker-a", 60)
+        scheduler.mark_sent(first.id, "wamid.A", utcnow(), worker_id="worker-a")
+        scheduler.release([second.id], worker_id="worker-a", at=utcnow() + timedelta(hours=1))
+        session.commit()
+        assert not scheduler.has_work(utcnow())  # one row waits for its time: nothing to do yet
+        session.execute(update(ScheduledMessage).where(ScheduledMessage.id == second.id)  # the last row went out
+                        .values(status="sent", wamid="wamid.B", sent_at=utcnow()))
+        session.commit()
+        assert campaign(factory, broadcast_id).status == "sending"
+        assert scheduler.has_work(utcnow())
+        assert scheduler.complete_finished_campaigns(utcnow()) == [broadcast_id]
+        session.commit()
+        assert not scheduler.has_work(utcnow())
+
+
 def test_two_processors_on_one_campaign_complete_it_exactly_once(engine, factory, fake_graph, database_url):
     broadcast_id = seed_broadcast(factory, 300)
     results, errors = [], []
