@@ -27,6 +27,7 @@ from sqlalchemy import distinct, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from broadcast_reports import BroadcastReport, build_report, list_broadcasts
+from campaign_lifecycle import complete_finished_campaigns
 from contacts_service import ContactError, ImportReport, import_contacts_csv, normalize_wa_id, parse_tags
 from database_models import (
     CAMPAIGN_CANCELLED,
@@ -299,7 +300,7 @@ def resume_broadcast(session: Session, broadcast_id: int) -> int:
         rows.broadcast_id == broadcast_id, rows.status.not_in((PENDING, PAUSED, CANCELLED))))).scalar()
     broadcast.status = CAMPAIGN_SENDING if started else CAMPAIGN_SCHEDULED
     session.flush()
-    scheduler.complete_finished_campaigns(utcnow(), [broadcast_id])
+    complete_finished_campaigns(session, utcnow(), [broadcast_id])
     session.refresh(broadcast)
     return moved
 

@@ -12,7 +12,7 @@ contact's current name and attributes and its campaign's text and template param
 (one query per batch), renders them (`personalisation`), and where the result differs
 from the row's preview, records what was sent. Other rows (chatbot replies, single
 messages) go out as stored. After a run, the campaigns it touched are completed if
-nothing is left to send (`Scheduler.complete_finished_campaigns`).
+nothing is left to send (`campaign_lifecycle`).
 """
 
 from __future__ import annotations
@@ -33,10 +33,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaign_lifecycle import complete_finished_campaigns
 from config import Config
 from database_models import SKIPPED, UNKNOWN, Broadcast, Contact, ScheduledMessage, utcnow
 from metrics import record_batch, record_send
-from personalisation import PlaceholderError, compiled_message, contact_fields
+from personalisation import PlaceholderError, contact_fields, personalise
 from scheduler import Scheduler, SentRecord, stored_statuses
 from send_pacing import (
     RETRY_BASE_SECONDS,
@@ -162,7 +163,7 @@ class MessageProcessor:
             scheduler = Scheduler(session)
             summary.recovered = scheduler.recover_expired_leases(now or self.clock(), self.config.resend_unconfirmed)
             # Campaigns a crashed run left open, or whose last claims were just recovered as unknown.
-            summary.campaigns_completed += scheduler.complete_finished_campaigns(self.clock())
+            summary.campaigns_completed += complete_finished_campaigns(session, self.clock())
             session.commit()
         if summary.recovered:
             logger.warning("claims with expired leases recovered as %s",
@@ -216,9 +217,9 @@ class MessageProcessor:
             leftovers = done_outcomes + threads.take(0)
             if leftovers:
                 self._record_safely(leftovers)
-        if touched:  # after the outcomes' commit (see Scheduler.complete_finished_campaigns)
+        if touched:  # after the outcomes' commit (see campaign_lifecycle)
             with self.session_factory() as session:
-                summary.campaigns_completed += Scheduler(session).complete_finished_campaigns(self.clock(), touched)
+                summary.campaigns_completed += complete_finished_campaigns(session, self.clock(), touched)
                 session.commit()
         if summary.campaigns_completed:
             logger.info("%d campaigns completed", len(summary.campaigns_completed),
@@ -450,13 +451,12 @@ def _render(row_id: int, body: str | None, params: list | None, recipient: Any) 
     The campaign's placeholders were validated when it was scheduled; should one not parse
     now, the row's preview goes out rather than nothing.
     """
-    fields = contact_fields(recipient.wa_id, recipient.name, recipient.attributes)
     try:
-        if recipient.campaign_body:
-            body = compiled_message(recipient.campaign_body)(fields, None)
-        if recipient.campaign_params:
-            params = [compiled_message("{" + str(spec) + "}")(fields, None) for spec in recipient.campaign_params]
+        rendered_body, rendered_params = personalise(
+            recipient.campaign_body, recipient.campaign_params,
+            contact_fields(recipient.wa_id, recipient.name, recipient.attributes))
     except PlaceholderError:
         logger.warning("row %s: campaign placeholders do not parse; sending the stored text", row_id,
                        extra={"event": "processor.render_error", "row_id": row_id})
-    return body, params
+        return body, params
+    return (body if rendered_body is None else rendered_body), (params if rendered_params is None else rendered_params)

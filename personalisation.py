@@ -108,6 +108,14 @@ def compiled_message(template: str) -> Callable[[Mapping[str, str], dict[str, in
     return compile_message(template)
 
 
+def personalise(body: str | None, param_specs: Sequence[str] | None,
+                fields: Mapping[str, str]) -> tuple[str | None, list[str] | None]:
+    """A campaign's text and template parameters for one contact's fields (None where the campaign has none)."""
+    text_for_contact = compiled_message(body)(fields, None) if body else None
+    params = [compiled_message("{" + str(spec) + "}")(fields, None) for spec in param_specs] if param_specs else None
+    return text_for_contact, params
+
+
 def render_message(template: str, fields: Mapping[str, str], missing: dict[str, int] | None = None) -> str:
     """`template` with each placeholder replaced by its field's value (or fallback); nothing is evaluated."""
     return compile_message(template)(fields, missing)

@@ -13,9 +13,7 @@ whose lease expired is recovered as `unknown` (or pending again with RESEND_UNCO
 and still accepts its own worker's late confirmation, so a slow send is not resent.
 
 Campaigns follow their rows: the claim that takes a campaign's first row moves it to
-`sending`, and `complete_finished_campaigns` — run by the processor after its outcomes
-are committed — moves a `sending` campaign with no unfinished row to `completed`. Both
-are conditional UPDATEs, so two processors racing on one campaign change it once.
+`sending` (`campaign_lifecycle`, which also completes campaigns after a processor run).
 """
 
 from __future__ import annotations
@@ -26,16 +24,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, exists, func, insert, literal, select, text, update
+from sqlalchemy import bindparam, case, exists, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
+import campaign_lifecycle
 from database_models import (
     CAMPAIGN_CANCELLED,
     CAMPAIGN_COMPLETED,
     CAMPAIGN_PAUSED,
     CAMPAIGN_SCHEDULED,
-    CAMPAIGN_SENDING,
     CANCELLED,
     FAILED,
     PAUSED,
@@ -43,7 +41,6 @@ from database_models import (
     SENDING,
     SENT,
     SKIPPED,
-    UNFINISHED_STATUSES,
     UNKNOWN,
     Broadcast,
     MessageStatusEvent,
@@ -61,7 +58,6 @@ LEASE_EXPIRED_TITLE = "lease expired before the send was confirmed"
 
 _table = ScheduledMessage.__table__
 _campaigns = Broadcast.__table__
-_OPEN_CAMPAIGN = (CAMPAIGN_SCHEDULED, CAMPAIGN_SENDING)  # what the processor may complete
 
 
 class QueueError(ValueError):
@@ -82,17 +78,6 @@ def _requeue_status() -> Any:
     """`pending`, unless the row's campaign was paused or cancelled meanwhile."""
     campaign = select(Broadcast.status).where(Broadcast.id == _table.c.broadcast_id).scalar_subquery()
     return case((campaign == CAMPAIGN_PAUSED, PAUSED), (campaign == CAMPAIGN_CANCELLED, CANCELLED), else_=PENDING)
-
-
-def _unfinished_rows() -> Any:
-    """EXISTS a row of the (correlated) campaign that still has a send ahead of it."""
-    return exists().where(_table.c.broadcast_id == _campaigns.c.id, _table.c.status.in_(UNFINISHED_STATUSES))
-
-
-def _last_settled_at() -> Any:
-    """When the (correlated) campaign's last row was settled: sent, failed, skipped, cancelled or unknown."""
-    settled = func.coalesce(_table.c.sent_at, _table.c.failed_at, _table.c.updated_at)
-    return select(func.max(settled)).where(_table.c.broadcast_id == _campaigns.c.id).scalar_subquery()
 
 
 def _held_by(worker_id: str | None) -> Any:
@@ -211,7 +196,7 @@ class Scheduler:
         """
         due = exists().where(_table.c.status == PENDING, _table.c.scheduled_at <= now)
         expired = exists().where(_table.c.status == SENDING, _table.c.lease_expires_at < now)
-        finished = exists().where(_campaigns.c.status.in_(_OPEN_CAMPAIGN), ~_unfinished_rows())
+        finished = campaign_lifecycle.finished_campaign_left_open()
         return bool(self.session.execute(select(due | expired | finished)).scalar())
 
     def next_due_at(self) -> datetime | None:
@@ -279,7 +264,7 @@ class Scheduler:
         starting = {row.broadcast_id for row in claimed
                     if campaigns.get(row.broadcast_id) in (CAMPAIGN_SCHEDULED, CAMPAIGN_COMPLETED)}
         if starting:
-            self._start_campaigns(starting, now)
+            campaign_lifecycle.start_campaigns(self.session, starting, now)
         claimed.sort(key=lambda row: (row.scheduled_at, row.id))
         return claimed
 
@@ -289,44 +274,6 @@ class Scheduler:
             return {}
         return dict(self.session.execute(
             select(_campaigns.c.id, _campaigns.c.status).where(_campaigns.c.id.in_(campaign_ids))).all())
-
-    def _start_campaigns(self, campaign_ids: set[int], now: datetime) -> None:
-        # `completed` too: a campaign whose unknown rows an operator requeued is sending again.
-        # SKIP LOCKED on PostgreSQL: this claim already holds queue rows, and pause/cancel lock
-        # the campaign before its rows, so waiting here could deadlock. Whoever holds the lock
-        # decides the status; a campaign left `scheduled` still completes (see below).
-        starting = select(_campaigns.c.id).where(_campaigns.c.id.in_(campaign_ids),
-                                                 _campaigns.c.status.in_((CAMPAIGN_SCHEDULED, CAMPAIGN_COMPLETED)))
-        if self.session.get_bind().dialect.name == "postgresql":
-            starting = starting.with_for_update(skip_locked=True)
-        self.session.execute(
-            update(_campaigns)
-            .where(_campaigns.c.id.in_(starting), _campaigns.c.status.in_((CAMPAIGN_SCHEDULED, CAMPAIGN_COMPLETED)))
-            .values(status=CAMPAIGN_SENDING, completed_at=None, updated_at=now)
-        )
-
-    def complete_finished_campaigns(self, now: datetime, campaign_ids: Iterable[int] | None = None) -> list[int]:
-        """Move campaigns with no unfinished row to `completed`; returns their ids.
-
-        Only `sending` (or still `scheduled`) campaigns: paused and cancelled ones keep the
-        operator's status. One UPDATE for all of them (three index probes of
-        `(broadcast_id, status)` per campaign); None checks every such campaign. Run it after
-        the outcomes it follows are committed: inside their transaction it cannot see
-        another processor's, and both would leave the campaign open.
-        """
-        settled_at = func.coalesce(_last_settled_at(), literal(now, _campaigns.c.completed_at.type))
-        statement = (
-            update(_campaigns)
-            .where(_campaigns.c.status.in_(_OPEN_CAMPAIGN), ~_unfinished_rows())
-            .values(status=CAMPAIGN_COMPLETED, completed_at=settled_at, updated_at=now)
-            .returning(_campaigns.c.id)
-        )
-        if campaign_ids is not None:
-            ids = sorted(set(campaign_ids))
-            if not ids:
-                return []
-            statement = statement.where(_campaigns.c.id.in_(ids))
-        return sorted(self.session.scalars(statement))
 
     def record_rendered(self, contents: Sequence[tuple[int, str | None, list[Any] | None]]) -> None:
         """Store what was really sent, (row id, body, template params), where send-time rendering changed it."""

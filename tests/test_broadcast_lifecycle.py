@@ -25,6 +25,7 @@ from broadcast_service import (
     resend_unknown,
     resume_broadcast,
 )
+from campaign_lifecycle import complete_finished_campaigns
 from database_models import CAMPAIGN_STATUSES, Broadcast, Contact, ScheduledMessage, utcnow
 from database_setup import create_engine_for, create_session_factory
 from message_processor import MessageProcessor
@@ -179,7 +180,7 @@ def test_the_cron_run_has_work_when_a_finished_campaign_was_left_open(factory):
         session.commit()
         assert campaign(factory, broadcast_id).status == "sending"
         assert scheduler.has_work(utcnow())
-        assert scheduler.complete_finished_campaigns(utcnow()) == [broadcast_id]
+        assert complete_finished_campaigns(session, utcnow()) == [broadcast_id]
         session.commit()
         assert not scheduler.has_work(utcnow())
 

@@ -151,3 +151,16 @@ def test_rendering_needs_one_query_per_batch_not_one_per_row(engine, factory, fa
     assert summary.sent == 120 and summary.batches >= 4
     assert len(queries) == summary.batches
     assert "Hi Renamed (gold)" in {message["text"] for message in fake_graph.messages()}
+
+
+def test_a_campaign_text_that_no_longer_parses_sends_the_stored_preview(factory, processor, fake_graph, caplog):
+    add_contacts(factory, {"wa_id": "989120000001", "name": "Sara"})
+    broadcast_id = schedule(factory, body="Hi {name}")
+    with factory() as session:  # written by something that skipped the validation
+        session.execute(update(Broadcast).where(Broadcast.id == broadcast_id).values(body="Hi {name"))
+        session.commit()
+
+    summary = process_pending_broadcasts(processor, time_budget=10)
+
+    assert summary.sent == 1 and [m["text"] for m in fake_graph.messages()] == ["Hi Sara"]
+    assert "campaign placeholders do not parse" in caplog.text
