@@ -8,8 +8,8 @@ the contact's current name and attributes (`message_processor`), so a name corre
 a profile that arrived in between is used, and the row keeps what was really sent.
 
 Lifecycle: scheduled → sending (the processor claimed a first row) → completed (no row
-left pending, sending or paused; `completed_at`), driven by the processor through
-`Scheduler`; paused and cancelled by an operator. `unknown` rows (a crashed send) do not
+left pending, sending or paused; `completed_at`), driven by the processor
+(`campaign_lifecycle`); paused and cancelled by an operator. `unknown` rows (a crashed send) do not
 hold a campaign open: they wait for an operator, and `resend_unknown` reopens it.
 """
 

@@ -31,9 +31,7 @@ from sqlalchemy.orm import Session
 import campaign_lifecycle
 from database_models import (
     CAMPAIGN_CANCELLED,
-    CAMPAIGN_COMPLETED,
     CAMPAIGN_PAUSED,
-    CAMPAIGN_SCHEDULED,
     CANCELLED,
     FAILED,
     PAUSED,
@@ -189,7 +187,7 @@ class Scheduler:
         ))
 
     def has_work(self, now: datetime) -> bool:
-        """Whether any row is due, any claim's lease has expired or a sending campaign has finished.
+        """Whether any row is due, any claim's lease has expired or an open campaign has nothing left to send.
 
         The last probe is for a run that died between recording its final outcomes and
         completing their campaign: the next cron run then has work, and completes it.
@@ -262,7 +260,7 @@ class Scheduler:
             self.release(list(held), worker_id=worker_id)
             claimed = [row for row in claimed if row.id not in held]
         starting = {row.broadcast_id for row in claimed
-                    if campaigns.get(row.broadcast_id) in (CAMPAIGN_SCHEDULED, CAMPAIGN_COMPLETED)}
+                    if campaigns.get(row.broadcast_id) in campaign_lifecycle.STARTABLE_STATUSES}
         if starting:
             campaign_lifecycle.start_campaigns(self.session, starting, now)
         claimed.sort(key=lambda row: (row.scheduled_at, row.id))
