@@ -272,4 +272,5 @@ def broadcast_as_dict(broadcast: Broadcast, counts: dict[str, int]) -> dict[str,
     """A broadcast's summary as the API shows it."""
     return {"id": broadcast.id, "name": broadcast.name, "status": broadcast.status,
             "scheduled_at": broadcast.scheduled_at.isoformat(), "recipients": broadcast.recipient_count,
+            "completed_at": broadcast.completed_at.isoformat() if broadcast.completed_at else None,
             "counts": counts}

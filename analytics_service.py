@@ -344,7 +344,8 @@ class AnalyticsService:
 
     def _broadcasts(self, window: Window) -> list[dict[str, Any]]:
         campaigns = self.session.execute(
-            select(CAMPAIGNS.id, CAMPAIGNS.name, CAMPAIGNS.status, CAMPAIGNS.scheduled_at, CAMPAIGNS.recipient_count)
+            select(CAMPAIGNS.id, CAMPAIGNS.name, CAMPAIGNS.status, CAMPAIGNS.scheduled_at, CAMPAIGNS.completed_at,
+                   CAMPAIGNS.recipient_count)
             .where(*window.where(CAMPAIGNS.scheduled_at))
             .order_by(CAMPAIGNS.scheduled_at.desc(), CAMPAIGNS.id.desc()).limit(BROADCASTS_LISTED)).all()
         ids = [row.id for row in campaigns]
@@ -375,7 +376,9 @@ class AnalyticsService:
             funnel["replied"] = replied.get(campaign.id, 0)
             funnels.append({
                 "id": campaign.id, "name": campaign.name, "status": campaign.status,
-                "scheduled_at": _instant(campaign.scheduled_at), "recipients": campaign.recipient_count,
+                "scheduled_at": _instant(campaign.scheduled_at),
+                "completed_at": _instant(campaign.completed_at),
+                "recipients": campaign.recipient_count,
                 **funnel, "failed_by_code": failed_by_code[campaign.id],
                 "rates": {key: _ratio(funnel[key], funnel["sent"]) for key in RATES},
             })

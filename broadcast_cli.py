@@ -71,14 +71,16 @@ def import_contacts(csv_file: IO[bytes]) -> None:
                f"{len(report.errors)} rejected")
 
 
-def _parse_time(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+def _parse_time(value: str | None) -> datetime | None:
+    """`--at`, parsed in the command (the app, and so TIMEZONE, is loaded only once parsing is done)."""
     if value is None:
         return None
     try:
         return datetime.fromisoformat(value.strip())
     except ValueError:
-        raise click.BadParameter(f"{value!r}: use e.g. '2026-12-01 09:30' (TIMEZONE) or '2026-12-01T09:30+03:30'") \
-            from None
+        zone = platform().config.timezone
+        raise click.BadParameter(f"{value!r}: use e.g. '2026-12-01 09:30' ({zone} time) or "
+                                 "'2026-12-01T09:30+03:30'", param_hint="'--at'") from None
 
 
 def _numbers_audience(session: Session, numbers_file: IO[bytes]) -> tuple[Audience, list[tuple[int, str]]]:
@@ -104,10 +106,11 @@ def _numbers_audience(session: Session, numbers_file: IO[bytes]) -> tuple[Audien
 @click.option("--tag", "tags", multiple=True, help="Contacts with this tag (repeatable: any of them).")
 @click.option("--all-tags", is_flag=True, help="With several --tag: contacts having all of them.")
 @click.option("--numbers", "numbers_file", type=click.File("rb"), help="A file of numbers, or a contacts CSV.")
-@click.option("--at", "send_at", callback=_parse_time, help="Send time; without a UTC offset it is in TIMEZONE.")
+@click.option("--at", "send_at",
+              help="Send time; without a UTC offset it is in the TIMEZONE setting (default Asia/Tehran).")
 def create_broadcast(name: str, body: str | None, template_name: str | None, language: str | None,
                      params: tuple[str, ...], everyone: bool, tags: tuple[str, ...], all_tags: bool,
-                     numbers_file: IO[bytes] | None, send_at: datetime | None) -> None:
+                     numbers_file: IO[bytes] | None, send_at: str | None) -> None:
     """Schedule a broadcast: one personalised message per eligible recipient (due now without --at)."""
     if sum((everyone, bool(tags), numbers_file is not None)) != 1:
         raise click.UsageError("choose one audience: --all, --tag TAG [--tag TAG]... [--all-tags], or --numbers FILE")
@@ -120,6 +123,7 @@ def create_broadcast(name: str, body: str | None, template_name: str | None, lan
     if params and not template_name:
         raise click.UsageError("--param belongs to --template")
     context = platform()
+    send_time = _parse_time(send_at)
     template = TemplateSpec(template_name, language or "", tuple(params)) if template_name else None
     csv_errors: list[tuple[int, str]] = []
     with context.session_factory() as session:
@@ -129,7 +133,7 @@ def create_broadcast(name: str, body: str | None, template_name: str | None, lan
             else:
                 audience = Audience.with_tags(tags, all_tags) if tags else Audience.everyone()
             report = schedule_broadcast(session, name=name, audience=audience, body=body, template=template,
-                                        send_at=send_at, timezone=context.config.timezone)
+                                        send_at=send_time, timezone=context.config.timezone)
         except (BroadcastError, PlaceholderError, ContactError) as error:
             session.rollback()
             raise click.ClickException(str(error)) from None
@@ -145,18 +149,23 @@ def create_broadcast(name: str, body: str | None, template_name: str | None, lan
         click.echo(f"warning: {count} recipients have no value for {{{field_name}}} and no fallback", err=True)
 
 
+def _lifecycle(status: str, completed_at: datetime | None) -> str:
+    return f"completed {_local(completed_at)}" if status == "completed" and completed_at else status
+
+
 @broadcast_group.command("list")
 @click.option("--limit", default=50, show_default=True)
 def list_command(limit: int) -> None:
-    """The latest broadcasts with their messages counted by status."""
+    """The latest broadcasts: status (completed with its time), send time, recipients, messages by status."""
     with platform().session_factory() as session:
         rows = list_broadcasts(session, limit)
     if not rows:
         click.echo("no broadcasts")
     for broadcast, counts in rows:
         shown = ", ".join(f"{status} {count}" for status, count in counts.items() if count)
-        click.echo(f"{broadcast.id:>5}  {broadcast.status:<10} {_local(broadcast.scheduled_at)}  "
-                   f"{broadcast.recipient_count:>7} recipients  {broadcast.name}  [{shown}]")
+        click.echo(f"{broadcast.id:>5}  {_lifecycle(broadcast.status, broadcast.completed_at):<10} "
+                   f"{_local(broadcast.scheduled_at)}  {broadcast.recipient_count:>7} recipients  {broadcast.name}  "
+                   f"[{shown}]")
 
 
 @broadcast_group.command("report")
@@ -172,8 +181,8 @@ def report_command(broadcast_id: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"broadcast {report.broadcast_id} {report.name!r} ({report.status}), {_local(report.scheduled_at)}, "
-               f"{report.recipients} recipients")
+    click.echo(f"broadcast {report.broadcast_id} {report.name!r} ({_lifecycle(report.status, report.completed_at)}), "
+               f"scheduled {_local(report.scheduled_at)}, {report.recipients} recipients")
     exclusions = ", ".join(f"{kind.replace('_', ' ')} {count}" for kind, count in report.exclusions.items())
     click.echo(f"excluded at scheduling: {exclusions}")
     for status, count in report.counts.items():
@@ -233,11 +242,18 @@ def resend_unknown_command(broadcast_id: int) -> None:
 @broadcast_group.command("process")
 @click.option("--time-budget", type=float, help="Seconds (default PROCESSOR_TIME_BUDGET_SECONDS).")
 @click.option("--limit", type=int, help="Claim at most this many messages.")
-def process_command(time_budget: float | None, limit: int | None) -> None:
-    """Send what is due now (what the cron entry run_broadcast_processor.py does)."""
+@click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON.")
+def process_command(time_budget: float | None, limit: int | None, as_json: bool) -> None:
+    """Send what is due now (what the cron entry run_broadcast_processor.py does) and say what happened."""
     context = platform()
     code, summary = run_processor(context.config, context.session_factory, lambda: context.processor,
                                   time_budget=time_budget, limit=limit)
-    click.echo(json.dumps(summary.as_dict() if summary else {"claimed": 0}))
+    if as_json:
+        click.echo(json.dumps(summary.as_dict() if summary else {"claimed": 0}))
+    elif summary is None:
+        click.echo("nothing sent: " + ("the processor failed (see the log above)" if code else
+                                       "nothing is due, or another processor is sending it"))
+    else:
+        click.echo(summary.describe())
     if code:
         raise SystemExit(code)

@@ -40,6 +40,7 @@ class BroadcastReport:
     recipients: int
     exclusions: dict[str, int]
     counts: dict[str, int]
+    completed_at: datetime | None = None
     failed_by_code: dict[str, dict[str, Any]] = field(default_factory=dict)
     skipped_by_reason: dict[str, int] = field(default_factory=dict)
     replied: int = 0
@@ -51,6 +52,7 @@ class BroadcastReport:
         """The report as a JSON-ready dict."""
         data = dict(vars(self))
         data["scheduled_at"] = self.scheduled_at.isoformat()
+        data["completed_at"] = self.completed_at.isoformat() if self.completed_at else None
         return data
 
 
@@ -99,7 +101,8 @@ def build_report(session: Session, broadcast_id: int) -> BroadcastReport | None:
     ))
     return BroadcastReport(
         broadcast_id=broadcast.id, name=broadcast.name, status=broadcast.status, scheduled_at=broadcast.scheduled_at,
-        recipients=broadcast.recipient_count, exclusions=dict(broadcast.exclusions or {}),
+        completed_at=broadcast.completed_at, recipients=broadcast.recipient_count,
+        exclusions=dict(broadcast.exclusions or {}),
         counts=_status_counts(session, [broadcast_id])[broadcast_id], failed_by_code=failed,
         skipped_by_reason={str(reason): count for reason, count in skipped.items()}, replied=replied,
         unconfirmed=sum(unconfirmed.values()), resent_unconfirmed=unconfirmed.get(False, 0),

@@ -1,11 +1,16 @@
-"""Campaigns: audience selection, one personalised queue row per recipient, pause/resume/cancel, reports.
+"""Campaigns: audience selection, one personalised queue row per recipient, lifecycle, reports.
 
-A broadcast is rendered when it is scheduled (see `personalisation`): each recipient's
-row stores its own text and its template parameters, resolved from the contact, written
-with multi-row INSERTs. Placeholders are checked first, so a typo refuses the campaign
-instead of sending "Hello {nmae}" to everyone. At send time the processor only chooses
-between the text (inside the 24-hour window) and the template (outside it), so a contact
-renamed after scheduling still gets the name it had then.
+Placeholders are checked when a campaign is scheduled, so a typo refuses it (nothing is
+written) instead of sending "Hello {nmae}" to everyone. Each recipient's row is written
+(multi-row INSERTs) with a preview rendered from the contact as it is then; the
+processor renders the campaign's text and template parameters again when it sends, from
+the contact's current name and attributes (`message_processor`), so a name corrected or
+a profile that arrived in between is used, and the row keeps what was really sent.
+
+Lifecycle: scheduled → sending (the processor claimed a first row) → completed (no row
+left pending, sending or paused; `completed_at`), driven by the processor
+(`campaign_lifecycle`); paused and cancelled by an operator. `unknown` rows (a crashed send) do not
+hold a campaign open: they wait for an operator, and `resend_unknown` reopens it.
 """
 
 from __future__ import annotations
@@ -22,11 +27,14 @@ from sqlalchemy import distinct, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from broadcast_reports import BroadcastReport, build_report, list_broadcasts
+from campaign_lifecycle import complete_finished_campaigns
 from contacts_service import ContactError, ImportReport, import_contacts_csv, normalize_wa_id, parse_tags
 from database_models import (
     CAMPAIGN_CANCELLED,
+    CAMPAIGN_COMPLETED,
     CAMPAIGN_PAUSED,
     CAMPAIGN_SCHEDULED,
+    CAMPAIGN_SENDING,
     CANCELLED,
     PAUSED,
     PENDING,
@@ -34,6 +42,7 @@ from database_models import (
     Broadcast,
     Contact,
     ContactTag,
+    ScheduledMessage,
     utcnow,
 )
 from message_processor import MessageProcessor, ProcessSummary
@@ -235,7 +244,7 @@ def _contacts_by_wa_id(session: Session, wa_ids: Sequence[str]) -> list[Any]:
 
 def _queue_rows(broadcast: Broadcast, contacts: Sequence[Any], scheduled_at: datetime,
                 missing: dict[str, int]) -> Iterator[dict[str, Any]]:
-    """One personalised queue row per contact; each text is parsed once, rendered per contact."""
+    """One queue row per contact with its preview (rendered again at send time); each text is parsed once."""
     render_body = compile_message(broadcast.body) if broadcast.body else None
     render_params = [compile_message("{" + spec + "}") for spec in broadcast.template_params or []]
     common = {"broadcast_id": broadcast.id, "kind": "broadcast", "scheduled_at": scheduled_at,
@@ -268,38 +277,58 @@ def _campaign(session: Session, broadcast_id: int) -> Broadcast:
 def pause_broadcast(session: Session, broadcast_id: int) -> int:
     """Hold every unclaimed row of a campaign; returns how many were paused."""
     broadcast = _campaign(session, broadcast_id)
-    if broadcast.status == CAMPAIGN_CANCELLED:
-        raise BroadcastError(f"broadcast {broadcast_id} is cancelled")
+    if broadcast.status in (CAMPAIGN_CANCELLED, CAMPAIGN_COMPLETED):
+        raise BroadcastError(f"broadcast {broadcast_id} is {broadcast.status}")
     broadcast.status = CAMPAIGN_PAUSED
     session.flush()
     return Scheduler(session).set_status_for_broadcast(broadcast_id, (PENDING,), PAUSED)
 
 
 def resume_broadcast(session: Session, broadcast_id: int) -> int:
-    """Release a paused campaign's rows; returns how many are pending again."""
+    """Release a paused campaign's rows; returns how many are pending again.
+
+    The campaign is `sending` again if some row already left the queue, else `scheduled`;
+    with nothing left to send it is completed at once.
+    """
     broadcast = _campaign(session, broadcast_id)
-    if broadcast.status == CAMPAIGN_CANCELLED:
-        raise BroadcastError(f"broadcast {broadcast_id} is cancelled")
-    broadcast.status = CAMPAIGN_SCHEDULED
+    if broadcast.status in (CAMPAIGN_CANCELLED, CAMPAIGN_COMPLETED):
+        raise BroadcastError(f"broadcast {broadcast_id} is {broadcast.status}")
+    scheduler = Scheduler(session)
+    moved = scheduler.set_status_for_broadcast(broadcast_id, (PAUSED,), PENDING)
+    rows = ScheduledMessage.__table__.c
+    started = session.execute(select(exists().where(
+        rows.broadcast_id == broadcast_id, rows.status.not_in((PENDING, PAUSED, CANCELLED))))).scalar()
+    broadcast.status = CAMPAIGN_SENDING if started else CAMPAIGN_SCHEDULED
     session.flush()
-    return Scheduler(session).set_status_for_broadcast(broadcast_id, (PAUSED,), PENDING)
+    complete_finished_campaigns(session, utcnow(), [broadcast_id])
+    session.refresh(broadcast)
+    return moved
 
 
 def cancel_broadcast(session: Session, broadcast_id: int) -> int:
     """Stop every row not yet claimed (pending or paused); returns how many were cancelled."""
     broadcast = _campaign(session, broadcast_id)
+    if broadcast.status == CAMPAIGN_COMPLETED:
+        raise BroadcastError(f"broadcast {broadcast_id} is completed; nothing is left to cancel")
     broadcast.status = CAMPAIGN_CANCELLED
     session.flush()
     return Scheduler(session).set_status_for_broadcast(broadcast_id, (PENDING, PAUSED), CANCELLED)
 
 
 def resend_unknown(session: Session, broadcast_id: int) -> int:
-    """The operator's decision to send `unknown` rows again (some may arrive twice); returns how many."""
+    """The operator's decision to send `unknown` rows again (some may arrive twice); returns how many.
+
+    A completed campaign with unknown rows is `sending` again until they are settled.
+    """
     broadcast = _campaign(session, broadcast_id)
     if broadcast.status == CAMPAIGN_CANCELLED:
         raise BroadcastError(f"broadcast {broadcast_id} is cancelled")
     target = PAUSED if broadcast.status == CAMPAIGN_PAUSED else PENDING
-    return Scheduler(session).set_status_for_broadcast(broadcast_id, (UNKNOWN,), target)
+    moved = Scheduler(session).set_status_for_broadcast(broadcast_id, (UNKNOWN,), target)
+    if moved and broadcast.status == CAMPAIGN_COMPLETED:
+        broadcast.status, broadcast.completed_at = CAMPAIGN_SENDING, None
+        session.flush()
+    return moved
 
 
 def broadcast_report(session: Session, broadcast_id: int) -> BroadcastReport:
@@ -312,5 +341,10 @@ def broadcast_report(session: Session, broadcast_id: int) -> BroadcastReport:
 
 def process_pending_broadcasts(processor: MessageProcessor, now: datetime | None = None, limit: int | None = None,
                                *, time_budget: float | None = None) -> ProcessSummary:
-    """Claim due rows in batches, send them at the configured rate and record every outcome."""
+    """The cron job's work: claim due rows in batches, render campaign rows for their contacts as they
+    are now, send at the configured rate, record every outcome and complete the campaigns that finished.
+
+    Rendering and completion live in `MessageProcessor.process_due`, which every sending
+    path shares (cron, `broadcast process`, Celery); this is the campaigns' name for it.
+    """
     return processor.process_due(now, limit, time_budget)

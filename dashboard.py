@@ -358,8 +358,9 @@ def _funnel(row: dict) -> dict[str, Any]:
     shown = [format_number(value) if base is None else f"{format_number(value)} · "
              f"{format_percent(value / base if base else None, 0)}"
              for (_, value), base in zip(steps, bases, strict=True)]
-    scheduled = row.get("scheduled_at")
+    scheduled, completed = row.get("scheduled_at"), row.get("completed_at")
     return {**row, "scheduled": datetime.fromisoformat(scheduled) if scheduled else None,
+            "completed": datetime.fromisoformat(completed) if completed else None,
             "chart": charts.hbar_chart(steps, tones=["recipients", "outbound", "delivered", "read", "replied"],
                                 value_labels=shown, maximum=max(recipients, 1), label=f"Funnel of {row['name']}")}
 

@@ -70,8 +70,14 @@ PENDING, SENDING, SENT, DELIVERED, READ = "pending", "sending", "sent", "deliver
 FAILED, CANCELLED, SKIPPED, UNKNOWN, PAUSED = "failed", "cancelled", "skipped", "unknown", "paused"
 QUEUE_STATUSES = (PENDING, SENDING, SENT, DELIVERED, READ, FAILED, CANCELLED, SKIPPED, UNKNOWN, PAUSED)
 
-# Broadcast (campaign) statuses.
-CAMPAIGN_SCHEDULED, CAMPAIGN_PAUSED, CAMPAIGN_CANCELLED = "scheduled", "paused", "cancelled"
+# Broadcast (campaign) statuses: scheduled -> sending (first row claimed) -> completed (no row left to
+# send), or paused / cancelled by an operator.
+CAMPAIGN_SCHEDULED, CAMPAIGN_SENDING, CAMPAIGN_COMPLETED = "scheduled", "sending", "completed"
+CAMPAIGN_PAUSED, CAMPAIGN_CANCELLED = "paused", "cancelled"
+CAMPAIGN_STATUSES = (CAMPAIGN_SCHEDULED, CAMPAIGN_SENDING, CAMPAIGN_COMPLETED, CAMPAIGN_PAUSED, CAMPAIGN_CANCELLED)
+# Queue statuses that still have a send ahead of them (a retry waits in pending): while a campaign
+# has a row in one of these it is not finished. `unknown` is finished: only an operator moves it.
+UNFINISHED_STATUSES = (PENDING, SENDING, PAUSED)
 
 # Conversation states.
 STATE_BOT, STATE_HANDOFF = "bot", "handoff"
@@ -232,7 +238,7 @@ class MarketingPreference(Base):
 
 
 class Broadcast(TimestampMixin, Base):
-    """A campaign: one text or template, an audience, a send time."""
+    """A campaign: one text or template, an audience, a send time, and where it stands (CAMPAIGN_STATUSES)."""
 
     __tablename__ = "broadcasts"
 
@@ -245,6 +251,7 @@ class Broadcast(TimestampMixin, Base):
     audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
     scheduled_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default=CAMPAIGN_SCHEDULED)
+    completed_at: Mapped[datetime | None]  # when the processor found no row left to send
     recipient_count: Mapped[int] = mapped_column(default=0)
     exclusions: Mapped[dict[str, Any]] = mapped_column(default=dict)
 

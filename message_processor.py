@@ -6,6 +6,13 @@ request leaves; outcomes are committed in small groups moments after their respo
 so a processor killed at any instant leaves only the rows it was sending in `sending`,
 and those become `unknown` (or pending again with RESEND_UNCONFIRMED) once their lease
 expires. A row whose lease is about to run out is handed back instead of being sent.
+
+Campaign rows are personalised here, at send time: the claim loads each row with its
+contact's current name and attributes and its campaign's text and template parameters
+(one query per batch), renders them (`personalisation`), and where the result differs
+from the row's preview, records what was sent. Other rows (chatbot replies, single
+messages) go out as stored. After a run, the campaigns it touched are completed if
+nothing is left to send (`campaign_lifecycle`).
 """
 
 from __future__ import annotations
@@ -26,9 +33,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaign_lifecycle import complete_finished_campaigns
 from config import Config
-from database_models import SKIPPED, UNKNOWN, Contact, utcnow
+from database_models import SKIPPED, UNKNOWN, Broadcast, Contact, ScheduledMessage, utcnow
 from metrics import record_batch, record_send
+from personalisation import PlaceholderError, contact_fields, personalise
 from scheduler import Scheduler, SentRecord, stored_statuses
 from send_pacing import (
     RETRY_BASE_SECONDS,
@@ -60,6 +69,7 @@ class Outcome:
     recipient: str | None = None
     at: datetime | None = None
     seconds: float | None = None  # how long the Graph API call(s) took
+    rendered: tuple[str | None, list | None] | None = None  # body and params, when they differ from the preview
 
 
 @dataclass
@@ -78,6 +88,7 @@ class ProcessSummary:
     batches: int = 0
     seconds: float = 0.0
     failed_by_code: dict[str, int] = field(default_factory=dict)
+    campaigns_completed: list[int] = field(default_factory=list)
 
     _FIELDS = {"sent": "sent", "failed": "failed", "retry": "retried", "skipped": "skipped",
                "deferred": "deferred", "released": "released", "unknown": "unknown"}
@@ -95,6 +106,20 @@ class ProcessSummary:
         data = asdict(self)
         data["messages_per_second"] = round(self.sent / self.seconds, 1) if self.seconds else 0.0
         return data
+
+    def describe(self) -> str:
+        """A short human summary, e.g. for `broadcast process`."""
+        line = (f"claimed {self.claimed}: sent {self.sent}, failed {self.failed}, skipped {self.skipped}, "
+                f"unknown {self.unknown}")
+        later = [f"{count} {name}" for name, count in (("to retry", self.retried), ("deferred", self.deferred),
+                                                       ("handed back", self.released)) if count]
+        if later:
+            line += f" ({', '.join(later)})"
+        line += f" in {self.seconds:.1f} s"
+        if self.recovered:
+            line += f"\n{self.recovered} claims of a crashed processor recovered (see broadcast report)"
+        done = ", ".join(f"#{number}" for number in self.campaigns_completed)
+        return line + f"\ncampaigns completed: {len(self.campaigns_completed)}" + (f" ({done})" if done else "")
 
 
 class MessageProcessor:
@@ -135,8 +160,10 @@ class MessageProcessor:
         deadline = started + (self.config.processor_time_budget_seconds if time_budget is None else time_budget)
         summary = ProcessSummary()
         with self.session_factory() as session:
-            summary.recovered = Scheduler(session).recover_expired_leases(now or self.clock(),
-                                                                          self.config.resend_unconfirmed)
+            scheduler = Scheduler(session)
+            summary.recovered = scheduler.recover_expired_leases(now or self.clock(), self.config.resend_unconfirmed)
+            # Campaigns a crashed run left open, or whose last claims were just recovered as unknown.
+            summary.campaigns_completed += complete_finished_campaigns(session, self.clock())
             session.commit()
         if summary.recovered:
             logger.warning("claims with expired leases recovered as %s",
@@ -144,7 +171,7 @@ class MessageProcessor:
                            extra={"event": "queue.lease_expired", "count": summary.recovered})
         # About one second of sending per claim: a crash strands little, a pause wastes little.
         batch_size = max(1, min(self.config.processor_batch_size, int(self.limiter.max_rate)))
-        outstanding, done_outcomes = 0, []
+        outstanding, done_outcomes, touched = 0, [], set()
         last_record, exhausted, next_claim = time.monotonic(), False, 0.0
         aborted = threading.Event()  # set on an error: queued sends hand their rows back
         threads = SendThreads(self.concurrency, lambda row: self._send_safely(row, True, aborted))
@@ -157,6 +184,7 @@ class MessageProcessor:
                     rows = self._claim(now, size)
                     next_claim = 0.0 if rows else time.monotonic() + RECORD_EVERY  # nothing due: ask less often
                     if rows:
+                        touched.update(row.broadcast_id for row in rows if row.broadcast_id is not None)
                         summary.claimed += len(rows)
                         summary.batches += 1
                         outstanding += len(rows)
@@ -189,6 +217,13 @@ class MessageProcessor:
             leftovers = done_outcomes + threads.take(0)
             if leftovers:
                 self._record_safely(leftovers)
+        if touched:  # after the outcomes' commit (see campaign_lifecycle)
+            with self.session_factory() as session:
+                summary.campaigns_completed += complete_finished_campaigns(session, self.clock(), touched)
+                session.commit()
+        if summary.campaigns_completed:
+            logger.info("%d campaigns completed", len(summary.campaigns_completed),
+                        extra={"event": "processor.campaigns_completed", "broadcast_ids": summary.campaigns_completed})
         summary.seconds = round(time.monotonic() - started, 3)
         if summary.claimed:
             record_batch(summary.seconds, summary.claimed)
@@ -221,15 +256,22 @@ class MessageProcessor:
     def _load(self, session: Session, claimed: Sequence[Any]) -> list[_ClaimedRow]:
         if not claimed:
             return []
-        contacts = {row.id: row for row in session.execute(
-            select(Contact.id, Contact.wa_id, Contact.opted_out, Contact.last_inbound_at)
-            .where(Contact.id.in_({row.contact_id for row in claimed})))}
+        # One query for the batch: each row's contact as it is now and its campaign's content.
+        queue, contact, campaign = ScheduledMessage.__table__.c, Contact.__table__.c, Broadcast.__table__.c
+        recipients = {row.id: row for row in session.execute(
+            select(queue.id, contact.wa_id, contact.opted_out, contact.last_inbound_at, contact.name,
+                   contact.attributes, campaign.body.label("campaign_body"),
+                   campaign.template_params.label("campaign_params"))
+            .join(Contact.__table__, contact.id == queue.contact_id)
+            .outerjoin(Broadcast.__table__, campaign.id == queue.broadcast_id)
+            .where(queue.id.in_([row.id for row in claimed])))}
         now = self.clock()
+        by_contact = {row.contact_id: recipients[row.id].wa_id for row in claimed}
         for contact_id, at in Scheduler(session).last_sent_at(
-                contacts, now - timedelta(seconds=self.pacer.interval)).items():
-            self.pacer.seed(contacts[contact_id].wa_id, (now - at).total_seconds())
+                by_contact, now - timedelta(seconds=self.pacer.interval)).items():
+            self.pacer.seed(by_contact[contact_id], (now - at).total_seconds())
         send_by = time.monotonic() + self.config.send_lease_seconds - self.send_margin
-        return [_ClaimedRow.of(row, contacts[row.contact_id], send_by) for row in claimed]
+        return [_ClaimedRow.of(row, recipients[row.id], send_by) for row in claimed]
 
     def _wait_for_next_due(self, deadline: float) -> bool:
         """Sleep until the next pending row falls due, if that is within the budget."""
@@ -249,10 +291,12 @@ class MessageProcessor:
         try:
             if aborted.is_set() or self._stop.is_set():
                 return Outcome(row.id, "released")
-            return self._send_one(row, limited, aborted)
+            outcome = self._send_one(row, limited, aborted)
         except Exception as error:  # a thread boundary: the row's fate is unknown, never guessed
             logger.exception("unexpected error sending row %s", row.id, extra={"event": "processor.send_error"})
-            return Outcome(row.id, "unknown", reason=f"unexpected error: {type(error).__name__}")
+            outcome = Outcome(row.id, "unknown", reason=f"unexpected error: {type(error).__name__}")
+        outcome.rendered = row.rendered
+        return outcome
 
     def _send_one(self, row: _ClaimedRow, limited: bool, aborted: threading.Event) -> Outcome:
         now = self.clock()
@@ -307,6 +351,8 @@ class MessageProcessor:
         now, worker = self.clock(), self.worker_id
         with self.session_factory() as session:
             scheduler = Scheduler(session)
+            scheduler.record_rendered([(o.row_id, *o.rendered) for o in outcomes
+                                       if o.rendered is not None and o.action not in ("released", "deferred")])
             scheduler.mark_sent_many([SentRecord(o.row_id, o.result.wamid, o.at or now, o.result.dry_run)
                                       for o in outcomes if o.action == "sent"], worker)
             handed_back = [o.row_id for o in outcomes if o.action == "released"]
@@ -369,7 +415,7 @@ class _ClaimedRow:
     wa_id: str
     opted_out: bool
     last_inbound_at: datetime | None
-    is_broadcast: bool
+    broadcast_id: int | None
     body: str | None
     buttons: list | None
     reply_to_wamid: str | None
@@ -378,10 +424,39 @@ class _ClaimedRow:
     template_params: list | None
     attempts: int
     send_by: float  # time.monotonic() after which the row must not be sent (its lease is ending)
+    rendered: tuple[str | None, list | None] | None = None  # (body, params) when they differ from the stored ones
+
+    @property
+    def is_broadcast(self) -> bool:
+        """Whether the row belongs to a campaign (opted-out contacts are skipped)."""
+        return self.broadcast_id is not None
 
     @classmethod
-    def of(cls, row: Any, contact: Any, send_by: float) -> _ClaimedRow:
-        """Copy what sending needs out of a queue row (ORM object or plain row) and its contact."""
-        return cls(row.id, row.kind, contact.wa_id, contact.opted_out, contact.last_inbound_at,
-                   row.broadcast_id is not None, row.body, row.buttons, row.reply_to_wamid, row.template_name,
-                   row.template_language, [str(p) for p in row.template_params or []] or None, row.attempts, send_by)
+    def of(cls, row: Any, recipient: Any, send_by: float) -> _ClaimedRow:
+        """Copy what sending needs out of a queue row and its recipient (`_load`), rendering a campaign row."""
+        body, params = row.body, [str(p) for p in row.template_params or []] or None
+        rendered = None
+        if row.broadcast_id is not None:
+            body, params = _render(row.id, body, params, recipient)
+            if (body, params) != (row.body, row.template_params or None):
+                rendered = (body, params)
+        return cls(row.id, row.kind, recipient.wa_id, recipient.opted_out, recipient.last_inbound_at,
+                   row.broadcast_id, body, row.buttons, row.reply_to_wamid, row.template_name,
+                   row.template_language, params, row.attempts, send_by, rendered)
+
+
+def _render(row_id: int, body: str | None, params: list | None, recipient: Any) -> tuple[str | None, list | None]:
+    """A campaign row's body and template parameters for its contact's current fields.
+
+    The campaign's placeholders were validated when it was scheduled; should one not parse
+    now, the row's preview goes out rather than nothing.
+    """
+    try:
+        rendered_body, rendered_params = personalise(
+            recipient.campaign_body, recipient.campaign_params,
+            contact_fields(recipient.wa_id, recipient.name, recipient.attributes))
+    except PlaceholderError:
+        logger.warning("row %s: campaign placeholders do not parse; sending the stored text", row_id,
+                       extra={"event": "processor.render_error", "row_id": row_id})
+        return body, params
+    return (body if rendered_body is None else rendered_body), (params if rendered_params is None else rendered_params)

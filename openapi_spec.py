@@ -130,9 +130,14 @@ AUDIENCE = {
     ],
 }
 
+# database_models.CAMPAIGN_STATUSES (kept literal: this module imports nothing of the app).
+CAMPAIGN_STATUS = {"type": "string", "enum": ["scheduled", "sending", "completed", "paused", "cancelled"],
+                   "description": "scheduled → sending (first message claimed) → completed (nothing left to send); "
+                                  "paused and cancelled by an operator"}
+COMPLETED_AT = {**nullable(DATETIME), "description": "when the last message was settled; null until completed"}
 BROADCAST_COMMON = {
-    "id": INTEGER, "name": STRING, "status": STRING, "scheduled_at": DATETIME, "recipients": COUNT,
-    "counts": COUNTS_BY_NAME,
+    "id": INTEGER, "name": STRING, "status": CAMPAIGN_STATUS, "scheduled_at": DATETIME,
+    "completed_at": COMPLETED_AT, "recipients": COUNT, "counts": COUNTS_BY_NAME,
 }
 BROADCAST_SCHEMAS: dict[str, Any] = {
     "BroadcastCreate": obj({
@@ -155,15 +160,16 @@ BROADCAST_SCHEMAS: dict[str, Any] = {
         **BROADCAST_COMMON, "text": nullable(STRING), "template": {"type": ["object", "null"]},
         "audience": {"type": "object"}, "created_at": DATETIME,
         "report": obj({
-            "broadcast_id": INTEGER, "name": STRING, "status": STRING, "scheduled_at": DATETIME,
-            "recipients": COUNT, "exclusions": COUNTS_BY_NAME, "counts": COUNTS_BY_NAME,
+            "broadcast_id": INTEGER, "name": STRING, "status": CAMPAIGN_STATUS, "scheduled_at": DATETIME,
+            "completed_at": COMPLETED_AT, "recipients": COUNT, "exclusions": COUNTS_BY_NAME, "counts": COUNTS_BY_NAME,
             "failed_by_code": {"type": "object", "additionalProperties": obj(
                 {"title": nullable(STRING), "count": COUNT}, required=("title", "count"))},
             "skipped_by_reason": COUNTS_BY_NAME, "replied": COUNT, "unconfirmed": COUNT,
             "resent_unconfirmed": COUNT, "unknown_recipients": {"type": "array", "items": STRING},
         }, closed=False, required=("counts", "failed_by_code", "replied")),
     }, required=(*BROADCAST_COMMON, "report")),
-    "BroadcastAction": obj({"id": INTEGER, "status": STRING, "changed": COUNT}, required=("id", "status", "changed")),
+    "BroadcastAction": obj({"id": INTEGER, "status": CAMPAIGN_STATUS, "changed": COUNT},
+                           required=("id", "status", "changed")),
 }
 
 DAY_COUNTS = obj({"date": DATE, "inbound": COUNT, "outbound": COUNT}, required=("date", "inbound", "outbound"))
@@ -196,7 +202,8 @@ ANALYTICS_SCHEMAS: dict[str, Any] = {
                                                             required=("text", "count"))},
     }, required=("distribution", "fallback_rate", "fallback_examples")),
     "broadcasts": {"type": "array", "items": obj({
-        "id": INTEGER, "name": STRING, "status": STRING, "scheduled_at": DATETIME,
+        "id": INTEGER, "name": STRING, "status": CAMPAIGN_STATUS, "scheduled_at": DATETIME,
+        "completed_at": COMPLETED_AT,
         **{key: COUNT for key in ("recipients", "sent", "delivered", "read", "replied", "failed", "skipped",
                                   "unknown", "pending")},
         "failed_by_code": COUNTS_BY_NAME,
@@ -310,8 +317,9 @@ def _paths() -> dict[str, Any]:
             "getBroadcast", "A broadcast with its delivery report.", "broadcasts",
             _json("The broadcast.", ref("BroadcastDetail")), parameters=[broadcast_id], errors=("404",))},
     }
-    for action, summary in (("pause", "Hold every unclaimed row."), ("resume", "Release the held rows."),
-                            ("cancel", "Cancel every row not yet claimed.")):
+    for action, summary in (("pause", "Hold every unclaimed row (409 once cancelled or completed)."),
+                            ("resume", "Release the held rows (409 once cancelled or completed)."),
+                            ("cancel", "Cancel every row not yet claimed (409 once completed).")):
         paths[f"/api/broadcasts/{{broadcast_id}}/{action}"] = {"post": _operation(
             f"{action}Broadcast", summary, "broadcasts", _json("The new status.", ref("BroadcastAction")),
             parameters=[broadcast_id], errors=("404", "409"))}

@@ -11,10 +11,14 @@ column is the status (claims walk `(status, scheduled_at, id)` in order and stop
 Outcomes are recorded only by the worker that holds the claim (`worker_id`); a claim
 whose lease expired is recovered as `unknown` (or pending again with RESEND_UNCONFIRMED)
 and still accepts its own worker's late confirmation, so a slow send is not resent.
+
+Campaigns follow their rows: the claim that takes a campaign's first row moves it to
+`sending` (`campaign_lifecycle`, which also completes campaigns after a processor run).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +28,7 @@ from sqlalchemy import bindparam, case, exists, func, insert, select, text, upda
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
+import campaign_lifecycle
 from database_models import (
     CAMPAIGN_CANCELLED,
     CAMPAIGN_PAUSED,
@@ -50,6 +55,7 @@ _STATUS_ORDER = ("sent", "delivered", "read", "failed")
 LEASE_EXPIRED_TITLE = "lease expired before the send was confirmed"
 
 _table = ScheduledMessage.__table__
+_campaigns = Broadcast.__table__
 
 
 class QueueError(ValueError):
@@ -181,10 +187,15 @@ class Scheduler:
         ))
 
     def has_work(self, now: datetime) -> bool:
-        """Whether any row is due or any claim's lease has expired (two index probes)."""
+        """Whether any row is due, any claim's lease has expired or an open campaign has nothing left to send.
+
+        The last probe is for a run that died between recording its final outcomes and
+        completing their campaign: the next cron run then has work, and completes it.
+        """
         due = exists().where(_table.c.status == PENDING, _table.c.scheduled_at <= now)
         expired = exists().where(_table.c.status == SENDING, _table.c.lease_expires_at < now)
-        return bool(self.session.execute(select(due | expired)).scalar())
+        finished = campaign_lifecycle.finished_campaign_left_open()
+        return bool(self.session.execute(select(due | expired | finished)).scalar())
 
     def next_due_at(self) -> datetime | None:
         """When the earliest pending row falls due (None when nothing is pending)."""
@@ -243,20 +254,46 @@ class Scheduler:
             .returning(*_table.c)
         )
         claimed = list(self.session.execute(statement))
-        held = self._rows_of_held_campaigns(claimed)
+        campaigns = self._campaign_statuses(claimed)
+        held = {row.id for row in claimed if campaigns.get(row.broadcast_id) in (CAMPAIGN_PAUSED, CAMPAIGN_CANCELLED)}
         if held:  # paused or cancelled after these rows were queued: hand them back at once
             self.release(list(held), worker_id=worker_id)
             claimed = [row for row in claimed if row.id not in held]
+        starting = {row.broadcast_id for row in claimed
+                    if campaigns.get(row.broadcast_id) in campaign_lifecycle.STARTABLE_STATUSES}
+        if starting:
+            campaign_lifecycle.start_campaigns(self.session, starting, now)
         claimed.sort(key=lambda row: (row.scheduled_at, row.id))
         return claimed
 
-    def _rows_of_held_campaigns(self, rows: list[Row]) -> set[int]:
+    def _campaign_statuses(self, rows: list[Row]) -> dict[int, str]:
         campaign_ids = {row.broadcast_id for row in rows if row.broadcast_id is not None}
         if not campaign_ids:
-            return set()
-        held = set(self.session.scalars(select(Broadcast.id).where(
-            Broadcast.id.in_(campaign_ids), Broadcast.status.in_((CAMPAIGN_PAUSED, CAMPAIGN_CANCELLED)))))
-        return {row.id for row in rows if row.broadcast_id in held}
+            return {}
+        return dict(self.session.execute(
+            select(_campaigns.c.id, _campaigns.c.status).where(_campaigns.c.id.in_(campaign_ids))).all())
+
+    def record_rendered(self, contents: Sequence[tuple[int, str | None, list[Any] | None]]) -> None:
+        """Store what was really sent, (row id, body, template params), where send-time rendering changed it."""
+        if not contents:
+            return
+        if self.session.get_bind().dialect.name == "postgresql":
+            # One statement over unnest()ed arrays, not a round trip per row (see mark_sent_many).
+            self.session.execute(text(
+                "UPDATE scheduled_messages AS t SET body = s.new_body, "
+                "template_params = CASE WHEN s.new_params IS NULL THEN t.template_params "
+                "ELSE CAST(s.new_params AS json) END "
+                "FROM unnest(CAST(:ids AS bigint[]), CAST(:bodies AS text[]), CAST(:params AS text[])) "
+                "AS s(row_id, new_body, new_params) WHERE t.id = s.row_id"
+            ), {"ids": [row_id for row_id, _, _ in contents], "bodies": [body for _, body, _ in contents],
+                "params": [json.dumps(params, ensure_ascii=False) if params is not None else None
+                           for _, _, params in contents]})
+            return
+        for row_id, body, params in contents:
+            values: dict[str, Any] = {"body": body}
+            if params is not None:
+                values["template_params"] = params
+            self.session.execute(update(_table).where(_table.c.id == row_id).values(**values))
 
     def recover_expired_leases(self, now: datetime, resend: bool = False) -> int:
         """Rows stuck in sending past their lease: `unknown` for an operator, or pending again if `resend`.

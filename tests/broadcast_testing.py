@@ -50,7 +50,10 @@ def seed_broadcast(factory: sessionmaker[Session], count: int, *, prefix: str = 
              **extra[i]} for i in range(count)])
         contacts = session.execute(select(Contact.id, Contact.wa_id).where(Contact.wa_id.like(f"{prefix}%"))
                                    .order_by(Contact.id)).all()[-count:]
-        broadcast = Broadcast(name=name, body="hello", template_name=template, template_language="en_US",
+        # The rows hold what scheduling would have rendered from the campaign, so the
+        # processor's send-time rendering gives the same text.
+        broadcast = Broadcast(name=name, body="hello {wa_id} ✨ سلام", template_name=template,
+                              template_language="en_US", template_params=["wa_id"] if template else None,
                               audience={"kind": "test"}, scheduled_at=scheduled_at or now,
                               recipient_count=count, exclusions={})
         session.add(broadcast)

@@ -193,6 +193,7 @@ def test_broadcast_funnel_with_replies_and_failures_by_code(seeded, analytics):
     [funnel] = analytics.broadcasts(*RANGE)
     assert funnel == {
         "id": seeded["yalda"].id, "name": "Yalda", "status": "scheduled", "scheduled_at": "2026-11-21T06:00:00+00:00",
+        "completed_at": None,
         "recipients": 9, "sent": 4, "delivered": 2, "read": 1, "replied": 3, "failed": 3, "skipped": 1,
         "unknown": 0, "pending": 1, "failed_by_code": {"131026": 2, "131049": 1},
         "rates": {"delivered": 0.5, "read": 0.25, "replied": 0.75, "failed": 0.75},

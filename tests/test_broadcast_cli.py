@@ -145,11 +145,18 @@ def test_process_sends_and_status_webhooks_update_the_report(cli, graph_app, fak
         session.commit()
     number = created_id(cli("broadcast", "create", "--name", "Now", "--text", "Hello {name|friend}", "--all"))
 
+    assert f"{number}  scheduled " in cli("broadcast", "list").stdout
+
     processed = cli("broadcast", "process")
 
     assert processed.exit_code == 0, processed.output
-    assert json.loads(processed.stdout.strip().splitlines()[-1])["sent"] == 5
+    assert processed.stdout.startswith("claimed 5: sent 5, failed 0, skipped 0, unknown 0 in ")
+    assert processed.stdout.strip().endswith(f"campaigns completed: 1 (#{number})")
     assert set(fake_graph.counts().values()) == {1} and len(fake_graph.counts()) == 5
+    zone = graph_app.extensions["whatsapp_platform"].config.timezone
+    listed = next(line for line in cli("broadcast", "list").stdout.splitlines() if line.lstrip().startswith(number))
+    assert f"{number}  completed 20" in listed and zone in listed
+    assert f"broadcast {number} 'Now' (completed 20" in cli("broadcast", "report", number).stdout
     wamids = {m["to"]: m["wamid"] for m in fake_graph.messages()}
     statuses = [status_item(wamids["989120000001"], "delivered", "989120000001"),
                 status_item(wamids["989120000001"], "read", "989120000001"),
@@ -163,7 +170,28 @@ def test_process_sends_and_status_webhooks_update_the_report(cli, graph_app, fak
     assert {k: v for k, v in report["counts"].items() if v} == {"read": 1, "delivered": 1, "failed": 1, "sent": 2}
     assert report["failed_by_code"]["131049"]["count"] == 1
     assert report["replied"] == 1
-    assert cli("broadcast", "process").stdout.strip().endswith('{"claimed": 0}')
+    assert report["status"] == "completed" and report["completed_at"].startswith("20")
+    assert cli("broadcast", "process", "--json").stdout.strip().endswith('{"claimed": 0}')
+    assert cli("broadcast", "process").stdout.startswith("nothing sent: nothing is due")
+
+
+def test_process_prints_its_json_summary_with_the_json_flag(cli, graph_app):
+    cli("contacts", "import", str(SAMPLE))
+    number = int(created_id(cli("broadcast", "create", "--name", "J", "--text", "Hello", "--all")))
+
+    summary = json.loads(cli("broadcast", "process", "--json").stdout)
+
+    assert summary["claimed"] == 5 and summary["skipped"] == 5  # no recent message and no template
+    assert summary["campaigns_completed"] == [number]
+
+
+def test_a_date_it_cannot_read_names_the_businesss_timezone(cli, graph_app):
+    zone = graph_app.extensions["whatsapp_platform"].config.timezone
+
+    result = cli("broadcast", "create", "--name", "n", "--all", "--text", "x", "--at", "1403/09/16 10:00")
+
+    assert result.exit_code == 2 and f"'2026-12-01 09:30' ({zone} time)" in result.output
+    assert "TIMEZONE" not in result.output
 
 
 def test_unknown_messages_are_listed_and_can_be_resent_on_the_operators_word(cli, graph_app):
