@@ -1,7 +1,7 @@
 """Operator analytics: volumes, contacts, keywords, sentiment, intents, broadcast funnels, first-reply time.
 
 Every figure is an SQL aggregation over columns stored at ingestion and by the enrichment
-job (`enrichment.py`); nothing here runs NLP or walks rows in Python. Date ranges are
+job (`language/enrichment.py`); nothing here runs NLP or walks rows in Python. Date ranges are
 inclusive local dates in the business's timezone, turned into a UTC interval that the
 `received_at` / `sent_at` indexes can range-scan. Days and hours are local too:
 PostgreSQL converts with `AT TIME ZONE`; SQLite has no timezones, so the UTC offsets in
@@ -50,7 +50,7 @@ QUEUE = ScheduledMessage.__table__.c
 CONTACTS = Contact.__table__.c
 CAMPAIGNS = Broadcast.__table__.c
 # Live traffic only: the business's own WhatsApp Business app messages (echoes) and imported history
-# are kept for the thread (inbound_shapes.py) but are not what customers sent while the platform ran.
+# are kept for the thread (inbound/shapes.py) but are not what customers sent while the platform ran.
 LIVE_INBOUND = (MESSAGES.direction == DIRECTION_IN, MESSAGES.imported == false())
 
 

@@ -26,9 +26,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import distinct, exists, func, insert, select
 from sqlalchemy.orm import Session
 
-from broadcast_reports import BroadcastReport, build_report, list_broadcasts
-from campaign_lifecycle import complete_finished_campaigns
-from contacts_service import ContactError, ImportReport, import_contacts_csv, normalize_wa_id, parse_tags
+from campaigns.contacts import ContactError, ImportReport, import_contacts_csv, normalize_wa_id, parse_tags
+from campaigns.lifecycle import complete_finished_campaigns
+from campaigns.personalisation import (
+    PlaceholderError,
+    UnknownPlaceholderError,
+    compile_message,
+    contact_fields,
+    validate_placeholders,
+)
+from campaigns.reports import BroadcastReport, build_report, list_broadcasts
 from database_models import (
     CAMPAIGN_CANCELLED,
     CAMPAIGN_COMPLETED,
@@ -45,14 +52,7 @@ from database_models import (
     ScheduledMessage,
     utcnow,
 )
-from message_processor import MessageProcessor, ProcessSummary
-from personalisation import (
-    PlaceholderError,
-    UnknownPlaceholderError,
-    compile_message,
-    contact_fields,
-    validate_placeholders,
-)
+from outbound.processor import MessageProcessor, ProcessSummary
 from scheduler import Scheduler
 
 logger = logging.getLogger(__name__)

@@ -27,9 +27,9 @@ from database_models import (
     ReceivedMessageLog,
     utcnow,
 )
-from inbound_shapes import DEFAULT_ORDER_ACK, ORDER, event_reply_key, order_reply_values
-from intent_rules import RuleSet, choose_response, render_response
-from rules_loader import load_rules
+from inbound.shapes import DEFAULT_ORDER_ACK, ORDER, event_reply_key, order_reply_values
+from language.intent_rules import RuleSet, choose_response, render_response
+from language.rules_loader import load_rules
 from scheduler import Scheduler
 
 logger = logging.getLogger(__name__)

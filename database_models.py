@@ -168,7 +168,7 @@ class ReceivedMessageLog(Base):
 
     contact: Mapped[Contact] = relationship()
 
-    # Shapes beyond a customer's live one-to-one message (inbound_shapes.py).
+    # Shapes beyond a customer's live one-to-one message (inbound/shapes.py).
     # "out": sent by the business from the WhatsApp Business app (a coexistence echo, or history).
     direction: Mapped[str] = mapped_column(String(8), default=DIRECTION_IN, server_default=DIRECTION_IN)
     imported: Mapped[bool] = mapped_column(Boolean, default=False, server_default=_SQL_FALSE)  # history sync

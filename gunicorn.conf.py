@@ -29,8 +29,8 @@ def on_starting(server):
     from dotenv import load_dotenv
 
     from config import ConfigError, load_config
-    from intent_rules import RulesError
-    from rules_loader import load_rules
+    from language.intent_rules import RulesError
+    from language.rules_loader import load_rules
 
     load_dotenv()
     try:
@@ -51,6 +51,6 @@ def on_starting(server):
 
 def child_exit(server, worker):
     """Drop a dead worker's live gauges from the shared Prometheus files."""
-    from metrics import mark_worker_dead
+    from runtime.metrics import mark_worker_dead
 
     mark_worker_dead(worker.pid)

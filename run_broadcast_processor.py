@@ -37,7 +37,7 @@ from broadcast_service import process_pending_broadcasts
 from config import Config, ConfigError, load_config
 from database_models import utcnow
 from database_setup import create_engine_for, create_session_factory
-from message_processor import MessageProcessor, ProcessSummary
+from outbound.processor import MessageProcessor, ProcessSummary
 from scheduler import Scheduler
 from whatsapp_service import build_sender
 
@@ -121,7 +121,7 @@ def run_processor(config: Config, session_factory: sessionmaker[Session],
 
 def run_enrichment(config: Config, session_factory: sessionmaker[Session], time_budget: float) -> int:
     """Analyse the messages stored since the last run (keywords, sentiment, intent); returns an exit code."""
-    from enrichment import enrich_pending
+    from language.enrichment import enrich_pending
 
     try:
         count = enrich_pending(session_factory, time_budget=time_budget, rules=config.chatbot_rules_path)
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     from dotenv import load_dotenv
 
-    from app_logging import configure_logging
+    from runtime.app_logging import configure_logging
 
     load_dotenv()
     try:

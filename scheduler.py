@@ -28,7 +28,7 @@ from sqlalchemy import bindparam, case, exists, func, insert, select, text, upda
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
-import campaign_lifecycle
+from campaigns import lifecycle
 from database_models import (
     CAMPAIGN_CANCELLED,
     CAMPAIGN_PAUSED,
@@ -45,7 +45,7 @@ from database_models import (
     ScheduledMessage,
     utcnow,
 )
-from ingestion import apply_status
+from inbound.ingestion import apply_status
 
 EDITABLE_FIELDS = frozenset(
     {"body", "buttons", "template_name", "template_language", "template_params", "scheduled_at"}
@@ -194,7 +194,7 @@ class Scheduler:
         """
         due = exists().where(_table.c.status == PENDING, _table.c.scheduled_at <= now)
         expired = exists().where(_table.c.status == SENDING, _table.c.lease_expires_at < now)
-        finished = campaign_lifecycle.finished_campaign_left_open()
+        finished = lifecycle.finished_campaign_left_open()
         return bool(self.session.execute(select(due | expired | finished)).scalar())
 
     def next_due_at(self) -> datetime | None:
@@ -260,9 +260,9 @@ class Scheduler:
             self.release(list(held), worker_id=worker_id)
             claimed = [row for row in claimed if row.id not in held]
         starting = {row.broadcast_id for row in claimed
-                    if campaigns.get(row.broadcast_id) in campaign_lifecycle.STARTABLE_STATUSES}
+                    if campaigns.get(row.broadcast_id) in lifecycle.STARTABLE_STATUSES}
         if starting:
-            campaign_lifecycle.start_campaigns(self.session, starting, now)
+            lifecycle.start_campaigns(self.session, starting, now)
         claimed.sort(key=lambda row: (row.scheduled_at, row.id))
         return claimed
 

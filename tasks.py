@@ -39,7 +39,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config, ConfigError
-from message_processor import MessageProcessor
+from outbound.processor import MessageProcessor
 from whatsapp_service import Sender
 
 logger = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ class WorkerContext:
     def chatbot_rules(self) -> Any:
         """The chatbot's rules (enrichment classifies with them), loaded once."""
         if self._rules is None:
-            from rules_loader import load_rules
+            from language.rules_loader import load_rules
 
             self._rules = load_rules(self.config.chatbot_rules_path)
         return self._rules
@@ -135,10 +135,10 @@ def build_worker_context(config: Config | None = None) -> WorkerContext:
     """Settings (from the environment unless given), logging, engine, sessions and sender."""
     from dotenv import load_dotenv
 
-    from app_logging import configure_logging
     from config import load_config
     from database_setup import create_engine_for, create_session_factory
-    from platform_context import build_sender_for
+    from runtime.app_logging import configure_logging
+    from runtime.context import build_sender_for
 
     if config is None:
         load_dotenv()

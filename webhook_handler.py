@@ -28,14 +28,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from admin_api import admin_api
-from app_logging import configure_logging
-from cli_commands import register_cli
+from cli.commands import register_cli
 from config import Config, load_config
-from dashboard import dashboard
-from ingestion import EnvelopeError, Ingestor, status_only_items
-from metrics import record_webhook
-from platform_context import Platform, build_platform, platform
+from inbound.ingestion import EnvelopeError, Ingestor, status_only_items
+from runtime.app_logging import configure_logging
+from runtime.context import Platform, build_platform, platform
+from runtime.metrics import record_webhook
+from web.api import admin_api
+from web.dashboard import dashboard
 from whatsapp_service import Sender
 
 logger = logging.getLogger(__name__)

@@ -47,7 +47,7 @@ from analytics_service import AnalyticsService  # noqa: E402
 from config import Config  # noqa: E402
 from database_models import Broadcast  # noqa: E402
 from database_setup import create_engine_for, create_session_factory  # noqa: E402
-from enrichment import enrich_pending, enrich_text, resolve_rules  # noqa: E402
+from language.enrichment import enrich_pending, enrich_text, resolve_rules  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/wa_bench_analytics"
 TIMEZONE = "Asia/Tehran"
@@ -236,7 +236,7 @@ def time_dashboard(client_or_base_url: Any, admin_token: str | None = None, repe
 
     With `admin_token` it logs in first through the login form (CSRF token included).
     """
-    if importlib.util.find_spec("dashboard") is None:
+    if importlib.util.find_spec("web.dashboard") is None:
         print("dashboard: skipped (no `dashboard` module yet)")
         return None
     if isinstance(client_or_base_url, str):

@@ -41,7 +41,7 @@ from broadcast_service import Audience, schedule_broadcast  # noqa: E402
 from config import Config  # noqa: E402
 from database_models import Contact, ScheduledMessage, utcnow  # noqa: E402
 from database_setup import create_engine_for, create_session_factory  # noqa: E402
-from message_processor import MessageProcessor  # noqa: E402
+from outbound.processor import MessageProcessor  # noqa: E402
 from whatsapp_service import DEFAULT_API_VERSION, WhatsAppService  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/wa_bench_throughput"

@@ -513,7 +513,7 @@ def test_unknown_broadcast_is_404(client, suffix):
 @pytest.fixture
 def some_traffic(client, post_webhook):
     """A few inbound messages through the real webhook (the chatbot queues its replies)."""
-    from sample_payloads import text_message_envelope
+    from inbound.sample_payloads import text_message_envelope
 
     for number, text in (("989121110001", "سلام، سفارشم کجاست؟"), ("989121110002", "hello, price please"),
                          ("989121110001", "thanks a lot")):

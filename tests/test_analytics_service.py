@@ -27,7 +27,7 @@ import pytest
 
 from analytics_service import AnalyticsError, AnalyticsService, offset_periods
 from database_models import Broadcast, ReceivedMessageLog, ScheduledMessage
-from enrichment import enrich_batch
+from language.enrichment import enrich_batch
 
 RANGE = (date(2026, 11, 20), date(2026, 11, 21))
 

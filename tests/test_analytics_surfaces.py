@@ -7,8 +7,8 @@ import re
 
 from test_dashboard import log_in
 
-from enrichment import enrich_pending
-from sample_payloads import text_message_envelope
+from inbound.sample_payloads import text_message_envelope
+from language.enrichment import enrich_pending
 
 AUTH = {"Authorization": "Bearer test-admin-token-value"}
 TRAFFIC = [

@@ -11,7 +11,7 @@ from conftest import APP_SECRET, GRAPH_TOKEN, PHONE_NUMBER_ID, clean_tables
 from sqlalchemy import func, select
 
 from database_models import Broadcast, Contact, ScheduledMessage
-from sample_payloads import status_envelope, status_item, text_message_envelope
+from inbound.sample_payloads import status_envelope, status_item, text_message_envelope
 from webhook_handler import create_app, sign_payload
 
 SAMPLE = Path(__file__).parent / "data" / "contacts_sample.csv"

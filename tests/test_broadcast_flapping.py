@@ -23,7 +23,7 @@ from broadcast_service import Audience, TemplateSpec, process_pending_broadcasts
 from config import Config
 from database_models import Contact, ScheduledMessage
 from database_setup import create_session_factory
-from message_processor import MessageProcessor
+from outbound.processor import MessageProcessor
 from whatsapp_service import WhatsAppService
 
 RECIPIENTS = 240

@@ -25,12 +25,12 @@ from broadcast_service import (
     resend_unknown,
     resume_broadcast,
 )
-from campaign_lifecycle import complete_finished_campaigns
+from campaigns.lifecycle import complete_finished_campaigns
 from database_models import CAMPAIGN_STATUSES, Broadcast, Contact, ScheduledMessage, utcnow
 from database_setup import create_engine_for, create_session_factory
-from message_processor import MessageProcessor
-from openapi_spec import SPEC
+from outbound.processor import MessageProcessor
 from scheduler import Scheduler
+from web.api.openapi_spec import SPEC
 
 
 @pytest.fixture

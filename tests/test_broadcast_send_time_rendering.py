@@ -17,7 +17,7 @@ from broadcast_service import (
 )
 from database_models import Broadcast, Contact, ScheduledMessage, utcnow
 from database_setup import create_session_factory
-from message_processor import MessageProcessor
+from outbound.processor import MessageProcessor
 from scheduler import Scheduler
 
 

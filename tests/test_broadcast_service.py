@@ -22,8 +22,8 @@ from broadcast_service import (
     resume_broadcast,
     schedule_broadcast,
 )
+from campaigns.personalisation import PlaceholderError, UnknownPlaceholderError, contact_fields, render_message
 from database_models import Broadcast, Contact, ReceivedMessageLog, ScheduledMessage, utcnow
-from personalisation import PlaceholderError, UnknownPlaceholderError, contact_fields, render_message
 from scheduler import Scheduler
 
 SARA = contact_fields("989121111111", "Sara Ahmadi", {"city": "تهران", "order_id": 1042})

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from charts import (
+from web.dashboard.charts import (
     Series,
     bar_chart,
     day_buckets,

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from chatbot_service import Chatbot, ChatbotService, describe_hours_persian, release_handoff
 from config import Config, parse_business_hours
 from database_models import ConversationState, ReceivedMessageLog, ScheduledMessage
-from intent_rules import render_response
-from rules_loader import load_rules
+from language.intent_rules import render_response
+from language.rules_loader import load_rules
 
 # Wednesday 2026-11-25 10:00 in Tehran (UTC+3:30) is 06:30 UTC: inside the default hours.
 OPEN_TIME = datetime(2026, 11, 25, 6, 30, tzinfo=UTC)

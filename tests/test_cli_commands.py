@@ -1,4 +1,4 @@
-"""The developer and operator commands in cli_commands.py: demo webhook, chatbot classify/evaluate/release."""
+"""The developer and operator commands in cli/commands.py: demo webhook, chatbot classify/evaluate/release."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def test_evaluate_names_a_malformed_line(runner, tmp_path):
 
 
 def test_release_hands_a_conversation_back(app, runner, post_webhook):
-    from sample_payloads import text_message_envelope
+    from inbound.sample_payloads import text_message_envelope
 
     post_webhook(text_message_envelope("989121112222", "میخوام با اپراتور صحبت کنم"))
     assert runner.invoke(args=["chatbot", "release", "989121112222"]).output.strip() == "released"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from contacts_service import ContactError, import_contacts_csv, normalize_wa_id, parse_tags, upsert_contact
+from campaigns.contacts import ContactError, import_contacts_csv, normalize_wa_id, parse_tags, upsert_contact
 from database_models import Contact, ContactTag
 
 SAMPLE = Path(__file__).parent / "data" / "contacts_sample.csv"

@@ -11,7 +11,6 @@ from freezegun import freeze_time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import inbox
 from database_models import (
     STATE_BOT,
     STATE_HANDOFF,
@@ -21,6 +20,7 @@ from database_models import (
     ScheduledMessage,
     utcnow,
 )
+from web.dashboard import inbox
 from webhook_handler import create_app
 from whatsapp_service import WhatsAppService
 

@@ -26,7 +26,6 @@ import pytest
 from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations, wait_until
 from sqlalchemy.orm import Session
 
-from charts import format_number
 from database_models import (
     STATE_HANDOFF,
     Broadcast,
@@ -37,6 +36,7 @@ from database_models import (
     utcnow,
 )
 from database_setup import create_engine_for
+from web.dashboard.charts import format_number
 
 ADMIN_TOKEN = "browser-admin-token-0123456789abcdef"
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"

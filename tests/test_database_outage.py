@@ -32,7 +32,7 @@ from test_webhook_replay import GunicornApp, free_port, production_env, signed_p
 
 from database_models import MessageStatusEvent, ReceivedMessageLog
 from database_setup import create_engine_for
-from sample_payloads import status_envelope, status_item, text_message_envelope
+from inbound.sample_payloads import status_envelope, status_item, text_message_envelope
 
 pytestmark = pytest.mark.slow
 

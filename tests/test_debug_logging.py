@@ -30,7 +30,7 @@ from test_dashboard import csrf_from, log_in, post_form
 
 from database_models import STATE_BOT, STATE_HANDOFF, Contact, ConversationState, ScheduledMessage, utcnow
 from database_setup import create_session_factory
-from sample_payloads import status_envelope, status_item, text_message_envelope
+from inbound.sample_payloads import status_envelope, status_item, text_message_envelope
 from webhook_handler import create_app, sign_payload
 
 SAMPLE = Path(__file__).parent / "data" / "contacts_sample.csv"

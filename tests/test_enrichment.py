@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from database_models import Contact, ReceivedMessageLog
 from database_setup import create_session_factory
-from enrichment import EMPTY, enrich_batch, enrich_pending, enrich_text, resolve_rules
+from language.enrichment import EMPTY, enrich_batch, enrich_pending, enrich_text, resolve_rules
 
 
 @pytest.fixture(scope="module")

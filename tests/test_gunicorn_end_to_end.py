@@ -11,7 +11,7 @@ import httpx
 import pytest
 from conftest import GRAPH_TOKEN, GUNICORN_COMMAND, ROOT, free_port, run_migrations
 
-from sample_payloads import text_message_envelope
+from inbound.sample_payloads import text_message_envelope
 from webhook_handler import sign_payload
 
 SECRET = "e2e-app-secret-value"

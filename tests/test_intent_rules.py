@@ -1,4 +1,4 @@
-"""Rules file loading, intent recognition, reply rendering and evaluation (intent_rules.py)."""
+"""Rules file loading, intent recognition, reply rendering and evaluation (language/intent_rules.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from intent_evaluation import evaluate, format_report, read_labelled_messages
-from intent_rules import (
+from language.intent_evaluation import evaluate, format_report, read_labelled_messages
+from language.intent_rules import (
     ALLOWED_PLACEHOLDERS,
     Intent,
     RulesError,
@@ -18,8 +18,8 @@ from intent_rules import (
     render_response,
     template_problem,
 )
-from nlp import tokenize
-from rules_loader import load_rules, parse_rules
+from language.nlp import tokenize
+from language.rules_loader import load_rules, parse_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES_PATH = ROOT / "rules" / "chatbot_rules.yaml"

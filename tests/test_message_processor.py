@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from database_models import Contact, ScheduledMessage, utcnow
 from database_setup import create_engine_for, create_session_factory
-from message_processor import MessageProcessor, RateLimiter, backoff_delay
+from outbound.processor import MessageProcessor, RateLimiter, backoff_delay
 from scheduler import Scheduler
 from whatsapp_service import DryRunSender
 
@@ -318,8 +318,8 @@ class StatusBeatsTheRecord:
         self.sender, self.factory = sender, factory
 
     def send_text(self, to: str, *args, **kwargs):
-        from ingestion import Ingestor
-        from sample_payloads import status_envelope, status_item
+        from inbound.ingestion import Ingestor
+        from inbound.sample_payloads import status_envelope, status_item
 
         result = self.sender.send_text(to, *args, **kwargs)
         if result.ok:

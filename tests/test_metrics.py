@@ -18,8 +18,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from database_models import Contact, ScheduledMessage
-from metrics import WEBHOOK_RESULTS, record_batch, record_send, record_webhook
-from sample_payloads import text_message_envelope
+from inbound.sample_payloads import text_message_envelope
+from runtime.metrics import WEBHOOK_RESULTS, record_batch, record_send, record_webhook
 from webhook_handler import create_app, sign_payload
 
 TOKEN = "test-admin-token-value"

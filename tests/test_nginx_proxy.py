@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from database_models import MessageStatusEvent, ReceivedMessageLog
-from sample_payloads import new_wamid, status_envelope, status_item, text_message_envelope
+from inbound.sample_payloads import new_wamid, status_envelope, status_item, text_message_envelope
 from webhook_handler import create_app, sign_payload
 
 SITE_FILE = ROOT / "deploy" / "nginx.conf"

@@ -1,4 +1,4 @@
-"""Persian/English normalisation, tokens, lemmas and keywords (nlp.py)."""
+"""Persian/English normalisation, tokens, lemmas and keywords (language/nlp.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp import (
+from language.nlp import (
     STOPWORDS,
     classified_tokens,
     extract_emoji,

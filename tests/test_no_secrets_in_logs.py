@@ -30,7 +30,7 @@ from conftest import GUNICORN_COMMAND, PHONE_NUMBER_ID, ROOT, clean_tables, free
 from fake_graph_api import FakeGraphAPI
 from sqlalchemy.engine import make_url
 
-from sample_payloads import status_envelope, status_item, text_message_envelope
+from inbound.sample_payloads import status_envelope, status_item, text_message_envelope
 from webhook_handler import create_app, sign_payload
 
 APP_SECRET = "leakcheck-app-secret-5d1e"

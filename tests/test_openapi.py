@@ -15,7 +15,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from openapi_spec import SPEC, build_spec
+from web.api.openapi_spec import SPEC, build_spec
 
 TOKEN = "test-admin-token-value"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -38,7 +38,7 @@ def spec_operations() -> set[tuple[str, str]]:
 
 def test_every_api_route_is_documented_and_every_documented_operation_exists(app):
     routes, documented = api_routes(app), spec_operations()
-    assert routes - documented == set(), "routes missing from openapi_spec.py"
+    assert routes - documented == set(), "routes missing from web/api/openapi_spec.py"
     assert documented - routes == set(), "documented operations with no route"
 
 
@@ -127,7 +127,7 @@ def test_schemathesis_finds_no_server_error_and_answers_match_the_document(case,
 
 
 def test_analytics_answers_on_enriched_traffic_match_the_document(app, client, runner, post_webhook):
-    from sample_payloads import text_message_envelope
+    from inbound.sample_payloads import text_message_envelope
 
     for number, text in (("989121110001", "سلام، سفارشم خیلی دیر شده، افتضاحه"),
                          ("989121110002", "thanks, great service"), ("989121110001", "price of the blue shirt?"),

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from config import parse_business_hours
 from database_models import ScheduledMessage, utcnow
-from sample_payloads import text_message_envelope
+from inbound.sample_payloads import text_message_envelope
 from webhook_handler import create_app, sign_payload
 from whatsapp_service import WhatsAppService
 
@@ -104,7 +104,7 @@ def test_process_stopped_between_commit_and_send_still_replies_once(graph_app, f
 
 
 def test_status_webhooks_move_the_reply_forward(graph_app, fake_graph):
-    from sample_payloads import status_envelope, status_item
+    from inbound.sample_payloads import status_envelope, status_item
 
     post(graph_app, text_message_envelope(CUSTOMER, "hi"))
     wamid = replies(graph_app)[0].wamid

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from broadcast_service import broadcast_report
 from database_models import Contact, ScheduledMessage
 from database_setup import create_session_factory
-from message_processor import MessageProcessor
+from outbound.processor import MessageProcessor
 from run_broadcast_processor import EXIT_OK, EXIT_UNCONFIRMED, run_processor, single_instance
 
 LEASE_SECONDS = 2

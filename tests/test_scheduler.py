@@ -184,8 +184,8 @@ def test_a_status_webhook_that_beat_the_send_record_is_applied(queue, make_conta
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite serialises the two writers
 def test_a_status_committed_while_its_send_is_being_recorded_is_applied_after_the_commit(engine):
     from database_models import Contact
-    from ingestion import Ingestor
-    from sample_payloads import status_envelope, status_item
+    from inbound.ingestion import Ingestor
+    from inbound.sample_payloads import status_envelope, status_item
 
     sessions = create_session_factory(engine)
     try:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from database_models import Contact, ScheduledMessage
 from database_setup import create_session_factory
-from sample_payloads import status_envelope, status_item, text_message_envelope
+from inbound.sample_payloads import status_envelope, status_item, text_message_envelope
 from webhook_handler import create_app, sign_payload
 from whatsapp_service import WhatsAppService
 

@@ -1,4 +1,4 @@
-"""Tests for sentiment.py: each linguistic rule on its own cases, then labelled sets.
+"""Tests for language/sentiment.py: each linguistic rule on its own cases, then labelled sets.
 
 The cases below are written for these tests, not copied from the evaluation sets. The
 held-out file has three parts written in order: 78 rows before the lexicon existed
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from nlp import tokenize
-from sentiment import (
+from language.nlp import tokenize
+from language.sentiment import (
     LABELS,
     SentimentResult,
     analyze_sentiment,
@@ -25,7 +25,7 @@ from sentiment import (
     read_labelled_tsv,
 )
 
-# Written and committed before sentiment.py was first scored on it (tests/data/README.md).
+# Written and committed before language/sentiment.py was first scored on it (tests/data/README.md).
 EVAL_SET = Path(__file__).resolve().parent / "data" / "sentiment_eval.tsv"
 HELD_OUT_SET = Path(__file__).resolve().parent / "data" / "sentiment_heldout.tsv"
 

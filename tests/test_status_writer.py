@@ -17,9 +17,9 @@ from sqlalchemy import Engine, select
 
 from database_models import QUEUE_STATUSES, Contact, MessageStatusEvent, ScheduledMessage
 from database_setup import create_engine_for, create_session_factory
-from ingestion import Ingestor, status_only_items
-from sample_payloads import envelope, inbound_message, messages_change, new_wamid, status_envelope, status_item
-from status_writer import StatusWriter
+from inbound.ingestion import Ingestor, status_only_items
+from inbound.sample_payloads import envelope, inbound_message, messages_change, new_wamid, status_envelope, status_item
+from inbound.status_writer import StatusWriter
 from webhook_handler import create_app, sign_payload
 
 # What Meta reports: the four that move rows, an alias (played = read), and one that only logs.

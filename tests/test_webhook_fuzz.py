@@ -2,7 +2,7 @@
 
 Whatever arrives, the answer is 200, 400 or 413 — never a 5xx — and the write is all or
 nothing: a 400/413 stores nothing, a 200 stores exactly the valid items. "Valid" is
-ingestion.py's rule, restated independently here (`expected_rows`):
+inbound/ingestion.py's rule, restated independently here (`expected_rows`):
 
 - the body is JSON (in UTF-8/16/32, lone surrogates allowed as Python's json allows them)
   and an object with "object": "whatsapp_business_account" and a list "entry"; otherwise 400;

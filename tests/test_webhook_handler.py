@@ -11,7 +11,7 @@ from conftest import APP_SECRET, VERIFY_TOKEN
 from sqlalchemy import func, select
 
 from database_models import Contact, MessageStatusEvent, ReceivedMessageLog, ScheduledMessage
-from sample_payloads import (
+from inbound.sample_payloads import (
     envelope,
     inbound_message,
     messages_change,

@@ -31,8 +31,8 @@ from sqlalchemy import func, select
 from config import Config
 from database_models import MessageStatusEvent, ReceivedMessageLog, ScheduledMessage
 from database_setup import create_session_factory
-from message_processor import MessageProcessor
-from sample_payloads import envelope, inbound_message, messages_change, status_envelope, status_item
+from inbound.sample_payloads import envelope, inbound_message, messages_change, status_envelope, status_item
+from outbound.processor import MessageProcessor
 from webhook_handler import sign_payload
 from whatsapp_service import WhatsAppService
 

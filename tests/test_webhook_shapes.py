@@ -19,7 +19,6 @@ import pytest
 from conftest import ROOT, clean_tables
 from sqlalchemy import func, select
 
-import inbox
 from analytics_service import AnalyticsService
 from database_models import (
     DIRECTION_OUT,
@@ -31,9 +30,10 @@ from database_models import (
     ReceivedMessageLog,
     ScheduledMessage,
 )
-from enrichment import enrich_pending
-from intent_rules import RulesError
-from rules_loader import parse_rules
+from language.enrichment import enrich_pending
+from language.intent_rules import RulesError
+from language.rules_loader import parse_rules
+from web.dashboard import inbox
 from webhook_handler import create_app, sign_payload
 
 SHAPES = ROOT / "tests" / "data" / "webhooks" / "shapes"
@@ -378,7 +378,7 @@ def test_a_late_resume_does_not_resubscribe_someone_who_stopped_later(app, post_
 
 
 def test_a_resume_older_than_a_stop_sent_in_the_chat_is_not_applied(app, post_webhook):
-    from sample_payloads import text_message_envelope
+    from inbound.sample_payloads import text_message_envelope
 
     assert post_webhook(text_message_envelope("989121110012", "STOP")).status_code == 200
     assert opted_out(app, "989121110012") is True

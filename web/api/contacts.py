@@ -12,8 +12,8 @@ import logging
 
 from flask import Blueprint, Response, g, request
 
-from admin_api_support import ApiInputError, db, error_response, json_body, json_response, setting
-from admin_queries import (
+from campaigns.contacts import import_contacts_csv
+from web.api.queries import (
     contact_as_dict,
     contact_messages,
     create_contact,
@@ -22,7 +22,7 @@ from admin_queries import (
     set_opted_out,
     update_contact,
 )
-from contacts_service import import_contacts_csv
+from web.api.support import ApiInputError, db, error_response, json_body, json_response, setting
 
 logger = logging.getLogger(__name__)
 contacts = Blueprint("contacts", __name__, url_prefix="/contacts")

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError
 
 from database_models import FAILED, utcnow
-from ingestion import MARKETING_OPT_OUT_CODE, STATUS_MOVES_FROM, STATUS_TIMESTAMP_COLUMN, StatusItem
+from inbound.ingestion import MARKETING_OPT_OUT_CODE, STATUS_MOVES_FROM, STATUS_TIMESTAMP_COLUMN, StatusItem
 
 logger = logging.getLogger(__name__)
 

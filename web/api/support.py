@@ -20,8 +20,8 @@ from typing import Any
 from flask import Response, g, request
 from sqlalchemy.orm import Session
 
-from openapi_spec import SPEC
-from platform_context import platform
+from runtime.context import platform
+from web.api.openapi_spec import SPEC
 
 _TYPES = {
     "string": lambda v: isinstance(v, str),

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from chatbot_service import Chatbot
 from config import Config
 from database_setup import create_engine_for, create_session_factory
-from message_processor import MessageProcessor
-from status_writer import StatusWriter
+from inbound.status_writer import StatusWriter
+from outbound.processor import MessageProcessor
 from whatsapp_service import Sender, build_sender
 
 logger = logging.getLogger(__name__)

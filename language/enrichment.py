@@ -21,12 +21,12 @@ from pathlib import Path
 from sqlalchemy import JSON, bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-import nlp
 from config import Config
 from database_models import ReceivedMessageLog, utcnow
-from intent_rules import RuleSet
-from rules_loader import load_rules
-from sentiment import analyze_sentiment
+from language import nlp
+from language.intent_rules import RuleSet
+from language.rules_loader import load_rules
+from language.sentiment import analyze_sentiment
 
 logger = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from database_models import (
     ScheduledMessage,
     utcnow,
 )
-from inbound_shapes import (
+from inbound.shapes import (
     EDIT,
     LIVE,
     ORDER,

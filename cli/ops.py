@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from database_models import DELIVERED, FAILED, READ, MessageStatusEvent
-from platform_context import platform
+from runtime.context import platform
 
 POLL_SECONDS = 0.5
 DELIVERY_STATUSES = frozenset({DELIVERED, READ})

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from intent_rules import RuleSet
+from language.intent_rules import RuleSet
 
 
 @dataclass(frozen=True)

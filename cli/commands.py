@@ -12,11 +12,11 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from analytics_cli import analytics_group
-from broadcast_cli import register_broadcast_cli
+from cli.analytics import analytics_group
+from cli.broadcast import register_broadcast_cli
+from cli.ops import smoke_command
 from database_models import Contact, ReceivedMessageLog, ScheduledMessage
-from ops_cli import smoke_command
-from platform_context import platform
+from runtime.context import platform
 
 
 def register_cli(app: Flask) -> None:
@@ -29,7 +29,7 @@ def register_cli(app: Flask) -> None:
 
 
 def _rules():
-    from rules_loader import load_rules
+    from language.rules_loader import load_rules
 
     return load_rules(platform().config.chatbot_rules_path)
 
@@ -56,7 +56,7 @@ def chatbot_classify() -> None:
 @click.argument("tsv_file", type=click.Path(exists=True, dir_okay=False))
 def chatbot_evaluate(tsv_file: str) -> None:
     """Per-intent precision, recall and F1, accuracy and confusions on a text<TAB>intent file."""
-    from intent_evaluation import evaluate, format_report, read_labelled_messages
+    from language.intent_evaluation import evaluate, format_report, read_labelled_messages
 
     try:
         rows = read_labelled_messages(tsv_file)
@@ -89,7 +89,7 @@ def chatbot_release(wa_id: str) -> None:
 @click.option("--name", default="Sara", show_default=True)
 def demo_webhook(url: str, message_text: str, sender: str, name: str) -> None:
     """Post one correctly signed sample webhook (an inbound text) to a running app."""
-    from sample_payloads import text_message_envelope
+    from inbound.sample_payloads import text_message_envelope
     from webhook_handler import sign_payload
 
     body = json.dumps(text_message_envelope(sender, message_text, name=name), ensure_ascii=False).encode()

@@ -31,9 +31,9 @@ from broadcast_service import (
     resume_broadcast,
     schedule_broadcast,
 )
-from contacts_service import ContactError, import_contacts_csv
-from platform_context import platform
+from campaigns.contacts import ContactError, import_contacts_csv
 from run_broadcast_processor import run_processor
+from runtime.context import platform
 
 contacts_group = AppGroup("contacts", help="Manage contacts.")
 broadcast_group = AppGroup("broadcast", help="Create, watch and control broadcasts.")

@@ -1,7 +1,7 @@
 """The handoff inbox: who is waiting for a human, one contact's thread, the operator's replies.
 
 The first half is queries and actions on one `Session` (they never commit); the second
-half is the inbox's pages, which dashboard.py mounts on its blueprint behind the login
+half is the inbox's pages, which web/dashboard/ mounts on its blueprint behind the login
 and CSRF checks: each action commits once, then hands the queued row to the dispatcher.
 An operator's message is an ordinary row of the outbound queue (kind "operator"), so it
 is sent, retried and tracked like any other.
@@ -32,7 +32,7 @@ from database_models import (
     ScheduledMessage,
     utcnow,
 )
-from platform_context import platform
+from runtime.context import platform
 from scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
@@ -233,7 +233,7 @@ def queue_template_reply(session: Session, contact_id: int, template_name: str, 
                                   template_params=cleaned or None, kind=OPERATOR_KIND, scheduled_at=now)
 
 
-# --- pages (mounted on the dashboard blueprint by dashboard.py) -----------------------------
+# --- pages (mounted on the dashboard blueprint by web/dashboard/) -----------------------------
 
 def inbox_page() -> str:
     """Conversations waiting for a human, the longest-waiting first."""

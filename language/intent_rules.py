@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import nlp
+from language import nlp
 
 NO_INTENT = "none"
 AWAY_KEY = "away"

@@ -1,11 +1,11 @@
 """The operator dashboard blueprint (`/dashboard`): login, session, CSRF, and the analytics page.
 
-Server-rendered Jinja pages (templates/dashboard/) with inline SVG charts (charts.py);
+Server-rendered Jinja pages (templates/dashboard/) with inline SVG charts (web/dashboard/charts.py);
 no JavaScript. Access needs a login with ADMIN_API_TOKEN, kept in Flask's signed,
 HttpOnly, SameSite session cookie. Every POST carries a per-session CSRF token checked
 here. Failed logins are throttled per client address (in this process) and per browser
 session (in the signed cookie, which every worker can read): see docs/dashboard.md.
-The handoff inbox's pages live in inbox.py and are mounted on this blueprint at the end.
+The handoff inbox's pages live in web/dashboard/inbox.py and are mounted on this blueprint at the end.
 """
 
 from __future__ import annotations
@@ -28,12 +28,11 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-import charts
-import inbox
 from analytics_service import AnalyticsService
-from charts import Series, format_duration, format_number, format_percent
 from database_models import utcnow
-from platform_context import platform
+from runtime.context import platform
+from web.dashboard import charts, inbox
+from web.dashboard.charts import Series, format_duration, format_number, format_percent
 
 logger = logging.getLogger(__name__)
 dashboard = Blueprint("dashboard", __name__)

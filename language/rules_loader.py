@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from inbound_shapes import EVENT_PLACEHOLDERS, EVENT_REPLY_KEYS
-from intent_rules import (
+from inbound.shapes import EVENT_PLACEHOLDERS, EVENT_REPLY_KEYS
+from language.intent_rules import (
     _IDENTIFIER,
     _INTENT_NAME,
     _PLACEHOLDER,

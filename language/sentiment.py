@@ -19,10 +19,10 @@ from pathlib import Path
 
 import yaml
 
-from nlp import is_negated_verb, lemma, normalize, tokenize
+from language.nlp import is_negated_verb, lemma, normalize, tokenize
 
 LABELS: tuple[str, ...] = ("positive", "neutral", "negative")
-LEXICON_PATH = Path(__file__).resolve().with_name("rules") / "sentiment_lexicon.yaml"
+LEXICON_PATH = Path(__file__).resolve().parents[1] / "rules" / "sentiment_lexicon.yaml"
 
 # Tuning constants, chosen on the dev set and the unit tests.
 LABEL_THRESHOLD = 0.2  # |score| below this is neutral

@@ -33,13 +33,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from campaign_lifecycle import complete_finished_campaigns
+from campaigns.lifecycle import complete_finished_campaigns
+from campaigns.personalisation import PlaceholderError, contact_fields, personalise
 from config import Config
 from database_models import SKIPPED, UNKNOWN, Broadcast, Contact, ScheduledMessage, utcnow
-from metrics import record_batch, record_send
-from personalisation import PlaceholderError, contact_fields, personalise
-from scheduler import Scheduler, SentRecord, stored_statuses
-from send_pacing import (
+from outbound.pacing import (
     RETRY_BASE_SECONDS,
     RETRY_MAX_SECONDS,
     RateLimiter,
@@ -48,6 +46,8 @@ from send_pacing import (
     backoff_delay,
     default_concurrency,
 )
+from runtime.metrics import record_batch, record_send
+from scheduler import Scheduler, SentRecord, stored_statuses
 from whatsapp_service import MARKETING_OPT_OUT, OUTSIDE_WINDOW, RATE_LIMITED, Sender, SendResult
 
 logger = logging.getLogger(__name__)

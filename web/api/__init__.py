@@ -22,25 +22,6 @@ from functools import lru_cache
 from flask import Blueprint, Response, g, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from admin_api_contacts import contacts
-from admin_api_support import (
-    ApiInputError,
-    close_session,
-    db,
-    error_response,
-    json_body,
-    json_response,
-    query_args,
-    setting,
-)
-from admin_queries import (
-    ContactExistsError,
-    CursorError,
-    NotFoundError,
-    broadcast_as_dict,
-    get_broadcast,
-    list_broadcast_page,
-)
 from analytics_service import AnalyticsError, AnalyticsService
 from broadcast_service import (
     Audience,
@@ -52,11 +33,30 @@ from broadcast_service import (
     resume_broadcast,
     schedule_broadcast,
 )
-from contacts_service import ContactError
-from metrics import CONTENT_TYPE_LATEST, render_metrics
-from openapi_spec import ANALYTICS_SECTIONS, SPEC
-from personalisation import PlaceholderError
-from platform_context import platform
+from campaigns.contacts import ContactError
+from campaigns.personalisation import PlaceholderError
+from runtime.context import platform
+from runtime.metrics import CONTENT_TYPE_LATEST, render_metrics
+from web.api.contacts import contacts
+from web.api.openapi_spec import ANALYTICS_SECTIONS, SPEC
+from web.api.queries import (
+    ContactExistsError,
+    CursorError,
+    NotFoundError,
+    broadcast_as_dict,
+    get_broadcast,
+    list_broadcast_page,
+)
+from web.api.support import (
+    ApiInputError,
+    close_session,
+    db,
+    error_response,
+    json_body,
+    json_response,
+    query_args,
+    setting,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ import click
 from flask.cli import AppGroup
 
 from analytics_service import AnalyticsError, AnalyticsService
-from enrichment import DEFAULT_BATCH_SIZE, enrich_pending
-from platform_context import platform
+from language.enrichment import DEFAULT_BATCH_SIZE, enrich_pending
+from runtime.context import platform
 
 analytics_group = AppGroup("analytics", help="Reports over stored messages, sentiment tools, enrichment.")
 
@@ -46,7 +46,7 @@ def report(start: datetime | None, end: datetime | None, as_json: bool) -> None:
 @click.argument("messages", type=click.File("r", encoding="utf-8"), default="-")
 def sentiment_command(messages: IO[str]) -> None:
     """Read one message per line (stdin by default); print one JSON object per line (text, sentiment, score)."""
-    from sentiment import analyze_sentiment
+    from language.sentiment import analyze_sentiment
 
     for line in messages:
         text = line.rstrip("\n")
@@ -62,7 +62,7 @@ def sentiment_command(messages: IO[str]) -> None:
 @click.option("--errors", "max_errors", default=10, show_default=True, help="Misclassified rows to list.")
 def evaluate_sentiment(tsv_file: str, max_errors: int) -> None:
     """Per-class precision, recall and F1, macro-F1 and the confusion matrix on a text<TAB>label file."""
-    from sentiment import evaluate, format_evaluation, read_labelled_tsv
+    from language.sentiment import evaluate, format_evaluation, read_labelled_tsv
 
     try:
         rows = read_labelled_tsv(tsv_file)

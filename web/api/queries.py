@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from contacts_service import MAX_NAME_LENGTH, ContactError, normalize_wa_id, parse_tags, upsert_contact
+from campaigns.contacts import MAX_NAME_LENGTH, ContactError, normalize_wa_id, parse_tags, upsert_contact
 from database_models import QUEUE_STATUSES, Broadcast, Contact, ContactTag, ReceivedMessageLog, ScheduledMessage, utcnow
 
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")

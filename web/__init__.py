@@ -1,0 +1,9 @@
+"""Web: what operators see over HTTP, mounted by `webhook_handler.create_app()`.
+
+`web.api` is the admin JSON API under `/api/` (with its OpenAPI document and `/metrics`);
+`web.dashboard` is the Persian dashboard with the handoff inbox.
+
+May import every service (`broadcast_service`, `chatbot_service`, `analytics_service`,
+`scheduler`), `campaigns`, `language`, `database_models` and `runtime`. Nothing below the
+web imports it.
+"""
