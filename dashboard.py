@@ -1,8 +1,11 @@
 """The operator dashboard blueprint (`/dashboard`): login, session, CSRF, and the analytics page.
 
 Server-rendered Jinja pages (templates/dashboard/) with inline SVG charts (charts.py);
-no JavaScript. Access needs a login with ADMIN_API_TOKEN, kept in Flask's signed,
-HttpOnly, SameSite session cookie. Every POST carries a per-session CSRF token checked
+no JavaScript. Access needs a login with ADMIN_API_TOKEN (in development, the printed
+development token), kept in Flask's signed, HttpOnly, SameSite session cookie. The cookie
+names a row of `dashboard_sessions` (by a random id, stored hashed): every request checks
+that row, so logging out ends the session for every copy of the cookie at once, and an
+expired row ends it whatever the browser keeps. Every POST carries a per-session CSRF token checked
 here. Failed logins are throttled per client address (in this process) and per browser
 session (in the signed cookie, which every worker can read): see docs/dashboard.md.
 The handoff inbox's pages live in inbox.py and are mounted on this blueprint at the end.
@@ -25,6 +28,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from markupsafe import Markup
+from sqlalchemy import delete, update
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -32,7 +36,7 @@ import charts
 import inbox
 from analytics_service import AnalyticsService
 from charts import Series, format_duration, format_number, format_percent
-from database_models import utcnow
+from database_models import DashboardSession, utcnow
 from platform_context import platform
 
 logger = logging.getLogger(__name__)
@@ -89,13 +93,44 @@ def _token_fingerprint(token: str) -> str:
     return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def _session_key(session_id: str) -> str:
+    """How a session id is stored: hashed, so a copy of the table opens no session."""
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
 def _logged_in() -> bool:
     token = platform().config.admin_api_token
-    if not token or not session.get("dashboard_login_at"):
+    session_id = session.get("dashboard_session")
+    if not token or not session.get("dashboard_login_at") or not isinstance(session_id, str):
         return False
     if time.time() - float(session["dashboard_login_at"]) > SESSION_MAX_AGE:
         return False
-    return hmac.compare_digest(str(session.get("dashboard_token", "")), _token_fingerprint(token))
+    if not hmac.compare_digest(str(session.get("dashboard_token", "")), _token_fingerprint(token)):
+        return False
+    with platform().session_factory() as db:
+        record = db.get(DashboardSession, _session_key(session_id))
+        return record is not None and record.revoked_at is None and record.expires_at > utcnow()
+
+
+def _open_server_session() -> str:
+    """A new row in dashboard_sessions (and old expired rows removed); the id for the cookie."""
+    session_id, now = secrets.token_urlsafe(32), utcnow()
+    with platform().session_factory() as db:
+        db.execute(delete(DashboardSession).where(DashboardSession.expires_at < now - timedelta(days=1)))
+        db.add(DashboardSession(id=_session_key(session_id), created_at=now,
+                                expires_at=now + timedelta(seconds=SESSION_MAX_AGE)))
+        db.commit()
+    return session_id
+
+
+def _end_server_session(session_id: object) -> None:
+    """Mark the cookie's session revoked: every copy of the cookie stops working now."""
+    if not isinstance(session_id, str):
+        return
+    with platform().session_factory() as db:
+        db.execute(update(DashboardSession).where(DashboardSession.id == _session_key(session_id),
+                                                  DashboardSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+        db.commit()
 
 
 def csrf_token() -> str:
@@ -125,6 +160,17 @@ def _client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def _next_parameter(values: Any) -> str | None:
+    """The page to return to after logging in; 400 when it holds a control character.
+
+    A CR or LF would end up in the Location header, which Werkzeug refuses with a 500.
+    """
+    target = values.get("next")
+    if target and any(ord(character) < 32 or ord(character) == 127 for character in target):
+        abort(400, "The address to return to after logging in is not valid.")
+    return target
+
+
 def _safe_next(target: str | None) -> str:
     parts = urlsplit(target or "")
     if parts.scheme or parts.netloc or not parts.path.startswith("/dashboard") or "\\" in (target or ""):
@@ -135,8 +181,9 @@ def _safe_next(target: str | None) -> str:
 @dashboard.get("/dashboard/login")
 def login_form() -> str | Response:
     """The login page (or straight on when already logged in)."""
+    target = _next_parameter(request.args)
     if g.dashboard_logged_in:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(_safe_next(target))
     return _login_page()
 
 
@@ -149,6 +196,7 @@ def _login_page(error: str | None = None, status: int = 200) -> Any:
 @dashboard.post("/dashboard/login")
 def login() -> Any:
     """Check the admin token (constant time, throttled) and open a session."""
+    target = _next_parameter(request.form)
     token = platform().config.admin_api_token
     if not token:
         return _login_page()
@@ -167,14 +215,16 @@ def login() -> Any:
         return _login_page("That token is not right.", 401)
     throttle.record(client, now, failed=False)
     session.clear()  # a fresh session (and CSRF token) on login: no fixation
-    session.update(dashboard_login_at=now, dashboard_token=_token_fingerprint(token))
+    session.update(dashboard_login_at=now, dashboard_token=_token_fingerprint(token),
+                   dashboard_session=_open_server_session())
     logger.info("dashboard login", extra={"event": "dashboard.login", "client": client})
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(_safe_next(target))
 
 
 @dashboard.post("/dashboard/logout")
 def logout() -> Response:
-    """End the session."""
+    """End the session, here and for every copy of its cookie."""
+    _end_server_session(session.get("dashboard_session"))
     session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("dashboard.login_form"))
