@@ -214,8 +214,8 @@ def _refuse_weak_secrets(secrets: Mapping[str, str | None]) -> None:
         if value and len(value) < minimum:
             hint = ("copy it from Meta's app dashboard, App settings > Basic" if name == "WHATSAPP_APP_SECRET"
                     else "generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
-            raise ConfigError(f"{name} is too short for APP_ENV=production ({len(value)} characters, "
-                              f"at least {minimum}); {hint}")
+            length = f"{len(value)} character{'s' * (len(value) != 1)}"
+            raise ConfigError(f"{name} is too short for APP_ENV=production ({length}, at least {minimum}); {hint}")
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> Config:

@@ -188,9 +188,11 @@ def login_form() -> str | Response:
 
 
 def _login_page(error: str | None = None, status: int = 200) -> Any:
-    disabled = not platform().config.admin_api_token
-    return render_template("dashboard/login.html", error=error, disabled=disabled,
-                           next=request.values.get("next", "")), (503 if disabled and status == 200 else status)
+    config = platform().config
+    disabled = not config.admin_api_token
+    return render_template("dashboard/login.html", error=error, disabled=disabled, next=request.values.get("next", ""),
+                           development_token="ADMIN_API_TOKEN" in config.used_development_defaults
+                           ), (503 if disabled and status == 200 else status)
 
 
 @dashboard.post("/dashboard/login")

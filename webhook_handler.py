@@ -270,8 +270,9 @@ def create_app(config: Config | None = None, sender: Sender | None = None, **ove
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     register_cli(app)
-    for name in config.used_development_defaults:
-        logger.warning("%s not set: using a development value (never do this in production)", name,
+    if config.used_development_defaults:  # one line per process: make run starts several workers
+        names = ", ".join(config.used_development_defaults)
+        logger.warning("development values in use for %s (never do this in production)", names,
                        extra={"event": "config.development_default"})
     return app
 

@@ -259,7 +259,10 @@ def test_development_without_an_admin_token_logs_in_with_the_development_token(e
     app = create_app(load_config({"SQLALCHEMY_DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}))
     try:
         client = app.test_client()
-        assert client.get("/dashboard/login").status_code == 200  # not "switched off"
+        page = client.get("/dashboard/login")
+        assert page.status_code == 200  # not "switched off"
+        assert "use the login token printed when the app started" in page.get_data(as_text=True)
+        assert DEVELOPMENT_DEFAULTS["ADMIN_API_TOKEN"] not in page.get_data(as_text=True)
         assert log_in(client, "wrong").status_code == 401
         assert log_in(client, DEVELOPMENT_DEFAULTS["ADMIN_API_TOKEN"]).status_code == 302
         assert client.get("/dashboard").status_code == 200

@@ -155,3 +155,18 @@ def test_the_lazy_app_is_built_once_on_first_access(monkeypatch, tmp_path):
             _ = webhook_handler.application
     finally:
         built.extensions["whatsapp_platform"].close()
+
+
+def test_development_values_are_named_in_one_warning_per_process(tmp_path, caplog):
+    from config import load_config
+    from webhook_handler import create_app
+
+    caplog.set_level("WARNING", logger="webhook_handler")
+    app = create_app(load_config({"SQLALCHEMY_DATABASE_URL": f"sqlite:///{tmp_path / 'dev.db'}"}))
+    try:
+        warnings = [record.getMessage() for record in caplog.records
+                    if getattr(record, "event", None) == "config.development_default"]
+    finally:
+        app.extensions["whatsapp_platform"].close()
+    assert warnings == ["development values in use for WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN, "
+                        "FLASK_SECRET_KEY, ADMIN_API_TOKEN (never do this in production)"]
