@@ -2,11 +2,10 @@
 
 Server-rendered Jinja pages (templates/dashboard/) with inline SVG charts (charts.py);
 no JavaScript. Access needs a login with ADMIN_API_TOKEN (in development, the printed
-development token), kept in Flask's signed, HttpOnly, SameSite session cookie. The cookie
-names a row of `dashboard_sessions` (by a random id, stored hashed): every request checks
-that row, so logging out ends the session for every copy of the cookie at once, and an
-expired row ends it whatever the browser keeps. Every POST carries a per-session CSRF token checked
-here. Failed logins are throttled per client address (in this process) and per browser
+development token), kept in Flask's signed, HttpOnly, SameSite session cookie and recorded
+server-side (dashboard_sessions.py), checked on every request, so logging out ends the
+session for every copy of the cookie at once. Every POST carries a per-session CSRF token
+checked here. Failed logins are throttled per client address (in this process) and per browser
 session (in the signed cookie, which every worker can read): see docs/dashboard.md.
 The handoff inbox's pages live in inbox.py and are mounted on this blueprint at the end.
 """
@@ -28,15 +27,15 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from markupsafe import Markup
-from sqlalchemy import delete, update
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 import charts
+import dashboard_sessions
 import inbox
 from analytics_service import AnalyticsService
 from charts import Series, format_duration, format_number, format_percent
-from database_models import DashboardSession, utcnow
+from database_models import utcnow
 from platform_context import platform
 
 logger = logging.getLogger(__name__)
@@ -93,11 +92,6 @@ def _token_fingerprint(token: str) -> str:
     return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _session_key(session_id: str) -> str:
-    """How a session id is stored: hashed, so a copy of the table opens no session."""
-    return hashlib.sha256(session_id.encode()).hexdigest()
-
-
 def _logged_in() -> bool:
     token = platform().config.admin_api_token
     session_id = session.get("dashboard_session")
@@ -108,29 +102,7 @@ def _logged_in() -> bool:
     if not hmac.compare_digest(str(session.get("dashboard_token", "")), _token_fingerprint(token)):
         return False
     with platform().session_factory() as db:
-        record = db.get(DashboardSession, _session_key(session_id))
-        return record is not None and record.revoked_at is None and record.expires_at > utcnow()
-
-
-def _open_server_session() -> str:
-    """A new row in dashboard_sessions (and old expired rows removed); the id for the cookie."""
-    session_id, now = secrets.token_urlsafe(32), utcnow()
-    with platform().session_factory() as db:
-        db.execute(delete(DashboardSession).where(DashboardSession.expires_at < now - timedelta(days=1)))
-        db.add(DashboardSession(id=_session_key(session_id), created_at=now,
-                                expires_at=now + timedelta(seconds=SESSION_MAX_AGE)))
-        db.commit()
-    return session_id
-
-
-def _end_server_session(session_id: object) -> None:
-    """Mark the cookie's session revoked: every copy of the cookie stops working now."""
-    if not isinstance(session_id, str):
-        return
-    with platform().session_factory() as db:
-        db.execute(update(DashboardSession).where(DashboardSession.id == _session_key(session_id),
-                                                  DashboardSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
-        db.commit()
+        return dashboard_sessions.login_is_open(db, session_id, utcnow())
 
 
 def csrf_token() -> str:
@@ -217,8 +189,10 @@ def login() -> Any:
         return _login_page("That token is not right.", 401)
     throttle.record(client, now, failed=False)
     session.clear()  # a fresh session (and CSRF token) on login: no fixation
-    session.update(dashboard_login_at=now, dashboard_token=_token_fingerprint(token),
-                   dashboard_session=_open_server_session())
+    with platform().session_factory() as db:
+        session_id = dashboard_sessions.open_login(db, utcnow(), timedelta(seconds=SESSION_MAX_AGE))
+        db.commit()
+    session.update(dashboard_login_at=now, dashboard_token=_token_fingerprint(token), dashboard_session=session_id)
     logger.info("dashboard login", extra={"event": "dashboard.login", "client": client})
     return redirect(_safe_next(target))
 
@@ -226,7 +200,11 @@ def login() -> Any:
 @dashboard.post("/dashboard/logout")
 def logout() -> Response:
     """End the session, here and for every copy of its cookie."""
-    _end_server_session(session.get("dashboard_session"))
+    session_id = session.get("dashboard_session")
+    if isinstance(session_id, str):
+        with platform().session_factory() as db:
+            dashboard_sessions.end_login(db, session_id, utcnow())
+            db.commit()
     session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("dashboard.login_form"))
