@@ -39,7 +39,7 @@ def seed_server(tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
     database_url = f"sqlite:///{tmp_path / 'first-run.db'}"
     run_migrations(database_url)
     port, log = free_port(), tmp_path / "gunicorn.log"
-    env = development_env(database_url, GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1")
+    env = development_env(database_url, GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="2")
     with open(log, "wb") as output:
         server = subprocess.Popen([str(GUNICORN), "webhook_handler:app"], cwd=ROOT, env=env,
                                   stdout=output, stderr=subprocess.STDOUT)
@@ -77,7 +77,7 @@ def test_start_up_says_where_the_app_is_and_how_to_log_in(seed_server):
     assert output.count("WhatsApp platform ready") == 1  # the master says it once, not every worker
 
 
-def test_a_new_user_follows_the_printed_lines_into_the_dashboard(seed_server):
+def test_a_new_user_follows_the_printed_lines_into_the_dashboard_and_out_again(seed_server):
     base, _, _ = seed_server
     with httpx.Client(base_url=base, timeout=5) as browser:
         root = browser.get("/")
@@ -88,7 +88,14 @@ def test_a_new_user_follows_the_printed_lines_into_the_dashboard(seed_server):
         answer = browser.post("/dashboard/login", data={"csrf_token": csrf,
                                                         "token": DEVELOPMENT_DEFAULTS["ADMIN_API_TOKEN"]})
         assert answer.status_code == 302
-        assert browser.get("/dashboard").status_code == 200
+        overview = browser.get("/dashboard")
+        assert overview.status_code == 200
+        copied = browser.cookies["session"]
+        csrf = overview.text.split('name="csrf_token" value="')[1].split('"')[0]
+        assert browser.post("/dashboard/logout", data={"csrf_token": csrf}).status_code == 302
+    with httpx.Client(base_url=base, timeout=5, cookies={"session": copied}) as thief:
+        for _ in range(4):  # whichever of the two workers answers
+            assert thief.get("/dashboard").headers["Location"].startswith("/dashboard/login")
 
 
 def test_make_demo_posts_to_the_url_it_is_given(seed_server):
