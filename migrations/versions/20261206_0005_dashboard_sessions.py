@@ -1,7 +1,7 @@
 """dashboard sessions: a server-side record of each login, so logout ends it
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 Create Date: 2026-12-06 09:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import database_models
 
 revision = '0005'
-down_revision = '0001'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
