@@ -24,8 +24,9 @@ run: migrate
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# `make demo URL=http://host:port` posts to an app elsewhere (default http://127.0.0.1:8000).
 demo: install
-	$(BIN)/flask --app webhook_handler demo-webhook
+	$(BIN)/flask --app webhook_handler demo-webhook $(if $(URL),--url "$(URL)")
 
 lint: install
 	$(BIN)/ruff check .

@@ -31,11 +31,23 @@ SECRET_NAMES = (
 )
 # Without these a production process must not start.
 REQUIRED_IN_PRODUCTION = ("WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "FLASK_SECRET_KEY")
-# Development stand-ins, so `make run` and `make demo` work with no credentials at all.
+# Development stand-ins, so `make run`, `make demo` and the dashboard login work with no credentials
+# at all. ADMIN_API_TOKEN is not required in production (without it the admin API and the dashboard
+# stay switched off there), so production never gets its stand-in; development always does.
 DEVELOPMENT_DEFAULTS = {
     "WHATSAPP_APP_SECRET": "development-app-secret",
     "WHATSAPP_VERIFY_TOKEN": "development-verify-token",
     "FLASK_SECRET_KEY": "development-secret-key",
+    "ADMIN_API_TOKEN": "development-admin-token",
+}
+# The shortest secret production accepts, per setting. The two the operator generates (the session
+# key and the admin token) get what `secrets.token_urlsafe(32)` gives with room to spare; Meta's app
+# secret is 32 hex characters; the verify token is only compared once, at subscription, so 16 suffices.
+MINIMUM_SECRET_LENGTHS = {
+    "WHATSAPP_APP_SECRET": 32,
+    "WHATSAPP_VERIFY_TOKEN": 16,
+    "FLASK_SECRET_KEY": 32,
+    "ADMIN_API_TOKEN": 32,
 }
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -195,6 +207,17 @@ def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+def _refuse_weak_secrets(secrets: Mapping[str, str | None]) -> None:
+    """ConfigError naming the first secret shorter than production's minimum (unset ones are checked elsewhere)."""
+    for name, minimum in MINIMUM_SECRET_LENGTHS.items():
+        value = secrets.get(name)
+        if value and len(value) < minimum:
+            hint = ("copy it from Meta's app dashboard, App settings > Basic" if name == "WHATSAPP_APP_SECRET"
+                    else "generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
+            length = f"{len(value)} character{'s' * (len(value) != 1)}"
+            raise ConfigError(f"{name} is too short for APP_ENV=production ({length}, at least {minimum}); {hint}")
+
+
 def load_config(environ: Mapping[str, str] | None = None) -> Config:
     """Build and validate the settings from `environ` (default: the process environment)."""
     environ = os.environ if environ is None else environ
@@ -208,6 +231,11 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
             raise ConfigError(f"{name} is required when APP_ENV=production (set it or {name}_FILE)")
         secrets[name] = DEVELOPMENT_DEFAULTS[name]
         used_defaults.append(name)
+    if app_env == "production":
+        _refuse_weak_secrets(secrets)
+    elif not secrets["ADMIN_API_TOKEN"]:
+        secrets["ADMIN_API_TOKEN"] = DEVELOPMENT_DEFAULTS["ADMIN_API_TOKEN"]
+        used_defaults.append("ADMIN_API_TOKEN")
     timezone_name = environ.get("TIMEZONE") or "Asia/Tehran"
     try:
         ZoneInfo(timezone_name)

@@ -101,6 +101,17 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class DashboardSession(Base):
+    """One dashboard login: the cookie carries only its random id, so logging out ends it for every copy."""
+
+    __tablename__ = "dashboard_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    revoked_at: Mapped[datetime | None]
+
+
 class Contact(TimestampMixin, Base):
     """A WhatsApp user who wrote to us or was imported by an operator."""
 

@@ -54,3 +54,15 @@ def child_exit(server, worker):
     from runtime.metrics import mark_worker_dead
 
     mark_worker_dead(worker.pid)
+
+
+def when_ready(server):
+    """Say once, when the server accepts requests, where the app is and how to open the dashboard."""
+    from config import ConfigError, load_config
+    from runtime.startup_banner import startup_lines
+
+    try:
+        config = load_config()
+    except ConfigError:  # on_starting has refused to start already
+        return
+    print("\n".join(startup_lines(server.LISTENERS, config)), file=sys.stderr, flush=True)

@@ -16,12 +16,13 @@ import json
 import logging
 import secrets
 import sys
+import threading
 import time
 from typing import Any
 
 import click
 from dotenv import load_dotenv
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, g, redirect, request, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -62,7 +63,10 @@ def verify_subscription() -> Response:
     expected = platform().config.whatsapp_verify_token
     given = request.args.get("hub.verify_token", "")
     if request.args.get("hub.mode") == "subscribe" and hmac.compare_digest(given.encode(), expected.encode()):
-        return _plain(request.args.get("hub.challenge", ""), 200)
+        # The challenge is the caller's text echoed back: plain text that no browser may sniff into HTML.
+        answer = _plain(request.args.get("hub.challenge", ""), 200)
+        answer.headers["X-Content-Type-Options"] = "nosniff"
+        return answer
     logger.warning("webhook verification refused", extra={"event": "webhook.verify_refused"})
     return _plain("verification failed", 403)
 
@@ -172,6 +176,12 @@ def _store(context: Platform, envelope: Any) -> list[int]:
     return reply_ids
 
 
+@webhook.get("/")
+def home() -> Response:
+    """Nothing lives at the root: send people to the dashboard."""
+    return redirect(url_for("dashboard.overview"))
+
+
 @webhook.get("/healthz")
 def health() -> Response:
     """200 when the database answers, 503 otherwise."""
@@ -260,8 +270,9 @@ def create_app(config: Config | None = None, sender: Sender | None = None, **ove
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     register_cli(app)
-    for name in config.used_development_defaults:
-        logger.warning("%s not set: using a development value (never do this in production)", name,
+    if config.used_development_defaults:  # one line per process: make run starts several workers
+        names = ", ".join(config.used_development_defaults)
+        logger.warning("development values in use for %s (never do this in production)", names,
                        extra={"event": "config.development_default"})
     return app
 
@@ -270,3 +281,25 @@ def _secret_values(config: Config) -> list[str]:
     values = (config.whatsapp_api_token, config.whatsapp_app_secret, config.admin_api_token,
               config.flask_secret_key, config.whatsapp_verify_token)
     return [value for value in values if value]
+
+
+_lazy_app: Flask | None = None
+_lazy_app_lock = threading.Lock()
+
+
+def __getattr__(name: str) -> Any:
+    """`webhook_handler:app` for servers given an object (`gunicorn webhook_handler:app`): built on first use.
+
+    Importing this module still builds nothing and reads no setting; the first access of `app`
+    calls create_app() once and keeps the result. create_app() stays the documented form.
+    """
+    global _lazy_app
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    with _lazy_app_lock:
+        if _lazy_app is None:
+            try:
+                _lazy_app = create_app()
+            except AttributeError as error:  # getattr() would report it as "no attribute 'app'" and hide it
+                raise RuntimeError(f"building the app failed: {error!r}") from error
+    return _lazy_app

@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench_support import free_port, migrate, recreate_database  # noqa: E402
 
-SECRET = "bench-app-secret"
+SECRET = "bench-app-secret-0123456789abcdef"  # production refuses secrets under 32 characters
 TOKEN = "bench-graph-token"
 PHONE_ID = "106540352242922"
 SEEDED_SENDS = 60_000  # x 3 statuses: few repeats even in the batch mix
@@ -388,7 +388,8 @@ def main() -> None:
         wait_for_port(fake_port, fake, "the fake Graph API")
         env = os.environ | {
             "APP_ENV": "production", "WHATSAPP_APP_SECRET": SECRET, "WHATSAPP_VERIFY_TOKEN": "bench-verify-token",
-            "FLASK_SECRET_KEY": "bench-flask-secret", "SQLALCHEMY_DATABASE_URL": url, "WHATSAPP_API_TOKEN": TOKEN,
+            "FLASK_SECRET_KEY": "bench-flask-secret-0123456789abcdef",
+            "SQLALCHEMY_DATABASE_URL": url, "WHATSAPP_API_TOKEN": TOKEN,
             "WHATSAPP_PHONE_NUMBER_ID": PHONE_ID, "WHATSAPP_API_BASE_URL": f"http://127.0.0.1:{fake_port}",
             "SEND_REPLIES_INLINE": "false", "LOG_LEVEL": "INFO",  # production's default: logging is part of the cost
         } | ({"WEB_CONCURRENCY": str(options.workers)} if options.workers else {})

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 import httpx
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from cli.analytics import analytics_group
 from cli.broadcast import register_broadcast_cli
@@ -81,18 +83,30 @@ def chatbot_release(wa_id: str) -> None:
     click.echo("released" if released else "not in handoff")
 
 
+def webhook_url(target: str) -> str:
+    """The webhook URL for `target`: an app's address (its /webhook is added) or a full webhook URL."""
+    parts = urlsplit(target if "://" in target else f"http://{target}")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{target!r} is not an http(s) address, e.g. http://127.0.0.1:8000",
+                                 param_hint="--url")
+    path = parts.path if parts.path not in ("", "/") else "/webhook"
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+
 @click.command("demo-webhook")
 @with_appcontext
-@click.option("--url", default="http://127.0.0.1:8000/webhook", show_default=True, help="The running app's webhook.")
+@click.option("--url", "target", default="http://127.0.0.1:8000", show_default=True,
+              help="The running app (its /webhook is added), or a full webhook URL.")
 @click.option("--text", "message_text", default="سلام، سفارشم کجاست؟", show_default=True)
 @click.option("--from", "sender", default="989120000001", show_default=True, help="The customer's number.")
 @click.option("--name", default="Sara", show_default=True)
-def demo_webhook(url: str, message_text: str, sender: str, name: str) -> None:
+def demo_webhook(target: str, message_text: str, sender: str, name: str) -> None:
     """Post one correctly signed sample webhook (an inbound text) to a running app."""
-    from inbound.sample_payloads import text_message_envelope
+    from inbound.sample_payloads import new_wamid, text_message_envelope
     from webhook_handler import sign_payload
 
-    body = json.dumps(text_message_envelope(sender, message_text, name=name), ensure_ascii=False).encode()
+    url, wamid = webhook_url(target), new_wamid()
+    body = json.dumps(text_message_envelope(sender, message_text, name=name, wamid=wamid), ensure_ascii=False).encode()
     secret = platform().config.whatsapp_app_secret
     try:
         response = httpx.post(url, content=body, timeout=10,
@@ -103,11 +117,14 @@ def demo_webhook(url: str, message_text: str, sender: str, name: str) -> None:
     click.echo(f"POST {url} -> {response.status_code} {response.text.strip()}")
     if response.status_code != 200:
         raise SystemExit(1)
-    with platform().session_factory() as session:
-        stored = session.scalars(
-            select(ReceivedMessageLog).order_by(ReceivedMessageLog.id.desc()).limit(1)
-        ).first()
-    if stored is None:
+    try:
+        with platform().session_factory() as session:
+            stored = session.scalars(select(ReceivedMessageLog).where(ReceivedMessageLog.wamid == wamid)).first()
+    except SQLAlchemyError:
+        click.echo("stored: cannot read this checkout's database (make migrate creates it); the app answered 200")
+        return
+    if stored is None:  # the app at `url` keeps another database than this checkout's settings name
+        click.echo("stored: not in this checkout's database; the app at that address uses its own")
         return
     click.echo(f"stored: message #{stored.id} from contact #{stored.contact_id}, "
                f"{stored.message_type}: {stored.text}")

@@ -41,6 +41,51 @@ def test_demo_webhook_explains_when_no_server_runs(runner):
     assert "make run" in result.output
 
 
+def test_demo_webhook_takes_the_apps_address_as_make_demo_url_gives_it(app, runner, live_server):
+    result = runner.invoke(args=["demo-webhook", "--url", live_server])
+    assert result.exit_code == 0, result.output
+    assert f"POST {live_server}/webhook -> 200 OK" in result.output
+
+
+@pytest.mark.parametrize(("database", "said"), [("migrated", "the app at that address uses its own"),
+                                               ("missing", "cannot read this checkout's database")])
+def test_demo_webhook_says_so_when_the_app_keeps_another_database(app, live_server, test_config, tmp_path,
+                                                                  database, said):
+    from conftest import run_migrations
+
+    from webhook_handler import create_app
+
+    other_url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    if database == "migrated":
+        run_migrations(other_url)
+    elsewhere = create_app(test_config.replace(database_url=other_url))
+    try:
+        result = elsewhere.test_cli_runner().invoke(args=["demo-webhook", "--url", live_server])
+    finally:
+        elsewhere.extensions["whatsapp_platform"].close()
+    assert result.exit_code == 0, result.output
+    assert "-> 200 OK" in result.output and said in result.output
+
+
+@pytest.mark.parametrize(("given", "posted"), [
+    ("http://127.0.0.1:8000", "http://127.0.0.1:8000/webhook"),
+    ("http://127.0.0.1:8000/", "http://127.0.0.1:8000/webhook"),
+    ("127.0.0.1:8123", "http://127.0.0.1:8123/webhook"),
+    ("https://shop.example/webhook", "https://shop.example/webhook"),
+    ("http://[::1]:8000/hooks/wa?x=1", "http://[::1]:8000/hooks/wa?x=1"),
+])
+def test_demo_url_is_an_address_or_a_webhook_url(given, posted):
+    from cli.commands import webhook_url
+
+    assert webhook_url(given) == posted
+
+
+@pytest.mark.parametrize("given", ["ftp://127.0.0.1:8000", "http://", "http:///webhook"])
+def test_demo_refuses_what_is_not_an_http_address(runner, given):
+    result = runner.invoke(args=["demo-webhook", "--url", given])
+    assert result.exit_code == 2 and "--url" in result.output
+
+
 def test_classify_prints_one_json_object_per_line(runner):
     result = runner.invoke(args=["chatbot", "classify"], input="سلاااام\n\nwhere is my order??\nSTOP\n")
     assert result.exit_code == 0

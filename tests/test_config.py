@@ -6,13 +6,20 @@ from datetime import time
 
 import pytest
 
-from config import DEFAULT_GRAPH_API_URL, DEFAULT_SQLITE_URL, ConfigError, load_config, parse_business_hours
+from config import (
+    DEFAULT_GRAPH_API_URL,
+    DEFAULT_SQLITE_URL,
+    DEVELOPMENT_DEFAULTS,
+    ConfigError,
+    load_config,
+    parse_business_hours,
+)
 
 PRODUCTION = {
     "APP_ENV": "production",
-    "WHATSAPP_APP_SECRET": "s3cret-app",
-    "WHATSAPP_VERIFY_TOKEN": "verify-me",
-    "FLASK_SECRET_KEY": "flask-key-123",
+    "WHATSAPP_APP_SECRET": "0f3c9a7be21d4c58a6e0b7d19f2c4e81",  # Meta's shape: 32 hex characters
+    "WHATSAPP_VERIFY_TOKEN": "verify-me-0c1d2e3f",
+    "FLASK_SECRET_KEY": "flask-key-6Jm2x9QvTq3LrP8sWc1nYb5uKd7hZf0a",
 }
 
 
@@ -24,14 +31,62 @@ def test_defaults_need_no_credentials():
     assert config.whatsapp_api_base_url == DEFAULT_GRAPH_API_URL
     assert config.timezone == "Asia/Tehran"
     assert config.app_env == "development"
-    assert set(config.used_development_defaults) == {"WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "FLASK_SECRET_KEY"}
+    assert set(config.used_development_defaults) == {"WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "FLASK_SECRET_KEY",
+                                                     "ADMIN_API_TOKEN"}
+
+
+def test_development_without_an_admin_token_gets_the_development_login_token():
+    config = load_config({})
+    assert config.admin_api_token == DEVELOPMENT_DEFAULTS["ADMIN_API_TOKEN"]
+    chosen = load_config({"ADMIN_API_TOKEN": "my-own-token"})
+    assert chosen.admin_api_token == "my-own-token"
+    assert "ADMIN_API_TOKEN" not in chosen.used_development_defaults
+
+
+def test_production_without_an_admin_token_keeps_the_api_and_dashboard_switched_off():
+    config = load_config(PRODUCTION)
+    assert config.admin_api_token is None
+    assert "ADMIN_API_TOKEN" not in config.used_development_defaults
 
 
 def test_production_with_everything_loads():
     config = load_config(PRODUCTION)
     assert config.is_production
-    assert config.whatsapp_app_secret == "s3cret-app"
+    assert config.whatsapp_app_secret == PRODUCTION["WHATSAPP_APP_SECRET"]
     assert config.used_development_defaults == ()
+
+
+@pytest.mark.parametrize(("name", "weak", "minimum"), [
+    ("ADMIN_API_TOKEN", "a", 32),
+    ("ADMIN_API_TOKEN", "x" * 31, 32),
+    ("FLASK_SECRET_KEY", "secret", 32),
+    ("WHATSAPP_VERIFY_TOKEN", "verify", 16),
+    ("WHATSAPP_APP_SECRET", "0f3c9a7be21d4c58", 32),
+])
+def test_production_refuses_a_weak_secret_in_one_line_naming_it(name, weak, minimum):
+    with pytest.raises(ConfigError) as error:
+        load_config({**PRODUCTION, name: weak})
+    message = str(error.value)
+    assert message.startswith(f"{name} is too short") and f"at least {minimum}" in message
+    assert "\n" not in message and repr(weak) not in message  # one line, and the secret is not echoed
+
+
+def test_a_weak_secret_from_a_file_is_refused_too(tmp_path):
+    token_file = tmp_path / "admin_token"
+    token_file.write_text("short\n")
+    with pytest.raises(ConfigError, match="ADMIN_API_TOKEN is too short"):
+        load_config({**PRODUCTION, "ADMIN_API_TOKEN_FILE": str(token_file)})
+
+
+def test_secrets_at_the_minimum_length_are_accepted_in_production():
+    config = load_config({**PRODUCTION, "ADMIN_API_TOKEN": "t" * 32, "FLASK_SECRET_KEY": "k" * 32,
+                          "WHATSAPP_VERIFY_TOKEN": "v" * 16, "WHATSAPP_APP_SECRET": "a" * 32})
+    assert config.admin_api_token == "t" * 32
+
+
+def test_development_keeps_short_secrets_and_its_defaults():
+    config = load_config({"ADMIN_API_TOKEN": "a", "FLASK_SECRET_KEY": "k"})
+    assert config.admin_api_token == "a" and config.flask_secret_key == "k"
 
 
 @pytest.mark.parametrize("missing", ["WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "FLASK_SECRET_KEY"])
@@ -45,10 +100,10 @@ def test_production_refuses_a_missing_secret_naming_it(missing):
 
 def test_secret_from_file(tmp_path):
     secret_file = tmp_path / "app_secret"
-    secret_file.write_text("from-a-file\n")
+    secret_file.write_text("0123456789abcdef0123456789abcdef\n")
     environ = {k: v for k, v in PRODUCTION.items() if k != "WHATSAPP_APP_SECRET"}
     config = load_config({**environ, "WHATSAPP_APP_SECRET_FILE": str(secret_file)})
-    assert config.whatsapp_app_secret == "from-a-file"
+    assert config.whatsapp_app_secret == "0123456789abcdef0123456789abcdef"
 
 
 def test_variable_and_file_twin_together_is_an_error(tmp_path):

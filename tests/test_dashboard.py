@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from database_models import (
     STATE_HANDOFF,
     Contact,
     ConversationState,
+    DashboardSession,
     ReceivedMessageLog,
     ScheduledMessage,
     utcnow,
@@ -193,6 +195,80 @@ def test_logout_is_a_post_with_csrf_and_ends_the_session(logged_in):
     answer = post_form(logged_in, "/dashboard/logout", page="/dashboard")
     assert answer.status_code == 302 and answer.headers["Location"] == "/dashboard/login"
     assert logged_in.get("/dashboard").status_code == 302
+
+
+def test_logout_ends_the_session_for_every_copy_of_its_cookie(logged_in, app):
+    copied = logged_in.get_cookie("session").value  # e.g. taken from a shared computer or a proxy log
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/dashboard").status_code == 200  # the copy works while the session is open
+    assert post_form(logged_in, "/dashboard/logout", page="/dashboard").status_code == 302
+    answer = thief.get("/dashboard")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/dashboard/login")
+    assert thief.get("/dashboard/inbox").status_code == 302
+
+
+def test_logging_in_again_after_logout_opens_a_new_session(logged_in, app):
+    post_form(logged_in, "/dashboard/logout", page="/dashboard")
+    assert log_in(logged_in).status_code == 302
+    assert logged_in.get("/dashboard").status_code == 200
+
+
+def test_sessions_are_kept_server_side_hashed_and_expired_ones_are_cleared(logged_in, app, db):
+    with freeze_time(utcnow() - timedelta(days=3)):
+        assert log_in(app.test_client()).status_code == 302  # a login long expired
+    log_in(app.test_client())  # the next login clears it
+    records = db.scalars(select(DashboardSession)).all()
+    db.commit()
+    assert len(records) == 2 and all(record.revoked_at is None and record.expires_at > utcnow() for record in records)
+    cookie = app.session_interface.get_signing_serializer(app).loads(logged_in.get_cookie("session").value)
+    session_id = cookie["dashboard_session"]
+    assert hashlib.sha256(session_id.encode()).hexdigest() in {record.id for record in records}
+    assert session_id not in {record.id for record in records}
+
+
+@pytest.mark.parametrize("target", ["/dashboard\r\nSet-Cookie: stolen=1", "/dashboard\nX: y", "/dashboard\x00"])
+def test_a_control_character_in_next_is_a_400_not_a_500(client, app, target):
+    assert client.get("/dashboard/login", query_string={"next": target}).status_code == 400
+    answer = client.post("/dashboard/login", data={"csrf_token": csrf_from(client), "token": ADMIN_TOKEN,
+                                                   "next": target})
+    assert answer.status_code == 400
+    assert "not valid" in answer.get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 302  # nothing was opened
+    assert log_in(client).status_code == 302
+    assert client.get("/dashboard/login", query_string={"next": target}).status_code == 400  # logged in, too
+
+
+@pytest.mark.parametrize("contact_id", ["9" * 30, str(2**31), "0"])
+def test_a_contact_id_past_the_column_is_a_404_not_a_500(logged_in, contact_id):
+    assert logged_in.get(f"/dashboard/inbox/{contact_id}").status_code == 404
+    for action in ("reply", "template", "release"):
+        answer = post_form(logged_in, f"/dashboard/inbox/{contact_id}/{action}", {"body": "hi"})
+        assert answer.status_code == 404, action
+
+
+def test_the_site_root_leads_to_the_dashboard(client):
+    answer = client.get("/")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/dashboard"
+    assert client.head("/").status_code == 302
+
+
+def test_development_without_an_admin_token_logs_in_with_the_development_token(engine, database_url):
+    from config import DEVELOPMENT_DEFAULTS, load_config
+
+    app = create_app(load_config({"SQLALCHEMY_DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}))
+    try:
+        client = app.test_client()
+        page = client.get("/dashboard/login")
+        assert page.status_code == 200  # not "switched off"
+        assert "use the login token printed when the app started" in page.get_data(as_text=True)
+        assert DEVELOPMENT_DEFAULTS["ADMIN_API_TOKEN"] not in page.get_data(as_text=True)
+        assert log_in(client, "wrong").status_code == 401
+        assert log_in(client, DEVELOPMENT_DEFAULTS["ADMIN_API_TOKEN"]).status_code == 302
+        assert client.get("/dashboard").status_code == 200
+    finally:
+        app.extensions["whatsapp_platform"].close()
+        clean_tables(engine)
 
 
 @pytest.mark.parametrize("path", ["/dashboard/login", "/dashboard/logout", "/dashboard/inbox/1/reply",

@@ -14,7 +14,7 @@ from conftest import GRAPH_TOKEN, GUNICORN_COMMAND, ROOT, free_port, run_migrati
 from inbound.sample_payloads import text_message_envelope
 from webhook_handler import sign_payload
 
-SECRET = "e2e-app-secret-value"
+SECRET = "e2e-app-secret-value-0123456789abcdef"  # production refuses secrets under 32 characters
 
 
 
@@ -48,9 +48,9 @@ def test_production_start_refuses_a_malformed_rules_file_with_one_line(tmp_path)
     rules.write_text("intents:\n  greeting:\n    examples: [hi]\n    responses: nope\n", encoding="utf-8")
     env = gunicorn_env(
         APP_ENV="production",
-        WHATSAPP_APP_SECRET="s",
-        WHATSAPP_VERIFY_TOKEN="v",
-        FLASK_SECRET_KEY="k",
+        WHATSAPP_APP_SECRET=SECRET,
+        WHATSAPP_VERIFY_TOKEN="verify-token-0123456789",
+        FLASK_SECRET_KEY="flask-secret-key-0123456789abcdef",
         CHATBOT_RULES_PATH=str(rules),
         GUNICORN_BIND=f"127.0.0.1:{free_port()}",
     )
@@ -67,8 +67,8 @@ def test_gunicorn_stores_a_webhook_and_replies_through_the_fake_graph_api(tmp_pa
     env = gunicorn_env(
         APP_ENV="production",
         WHATSAPP_APP_SECRET=SECRET,
-        WHATSAPP_VERIFY_TOKEN="verify",
-        FLASK_SECRET_KEY="key",
+        WHATSAPP_VERIFY_TOKEN="verify-token-0123456789",
+        FLASK_SECRET_KEY="flask-secret-key-0123456789abcdef",
         SQLALCHEMY_DATABASE_URL=database_url,
         WHATSAPP_API_TOKEN=GRAPH_TOKEN,
         WHATSAPP_PHONE_NUMBER_ID="123",

@@ -224,7 +224,7 @@ def start_stack(directory: Path, database_url: str) -> Stack:
         APP_ENV="production",
         WHATSAPP_APP_SECRET=APP_SECRET,
         WHATSAPP_VERIFY_TOKEN=VERIFY_TOKEN,
-        FLASK_SECRET_KEY="nginx-test-secret-key",
+        FLASK_SECRET_KEY="nginx-test-secret-key-0123456789abcdef",
         SQLALCHEMY_DATABASE_URL=database_url,
         TRUSTED_PROXY_HOPS="1",
         GUNICORN_BIND=f"127.0.0.1:{stack.app_port}",

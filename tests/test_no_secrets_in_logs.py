@@ -33,11 +33,11 @@ from sqlalchemy.engine import make_url
 from inbound.sample_payloads import status_envelope, status_item, text_message_envelope
 from webhook_handler import create_app, sign_payload
 
-APP_SECRET = "leakcheck-app-secret-5d1e"
+APP_SECRET = "leakcheck-app-secret-5d1e0c9b8a7f6e5d"
 API_TOKEN = "EAAleakcheckGraphToken9c1d"
 VERIFY_TOKEN = "leakcheck-verify-token-a2c9"
-ADMIN_TOKEN = "leakcheck-admin-token-51be"
-SECRET_KEY = "leakcheck-flask-key-0e44"
+ADMIN_TOKEN = "leakcheck-admin-token-51be3a9c7d2e1f40"
+SECRET_KEY = "leakcheck-flask-key-0e44b6a1c3d5e7f9"
 DB_PASSWORD = "leakcheckDbPass83x"
 LIBRARY_LOGGERS = (
     "pywa",

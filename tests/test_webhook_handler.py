@@ -45,6 +45,15 @@ def test_verification_echoes_challenge_with_right_token(client):
     assert response.mimetype == "text/plain"
 
 
+def test_echoed_challenge_is_plain_text_no_browser_may_sniff(client):
+    challenge = "<script>alert(1)</script>"  # the caller chooses what is echoed
+    response = client.get("/webhook", query_string={"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN,
+                                                    "hub.challenge": challenge})
+    assert response.status_code == 200 and response.get_data(as_text=True) == challenge
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -56,7 +56,8 @@ def production_env(database_url: str, graph_url: str, port: int, workers: int = 
     """The environment of a production gunicorn: APP_ENV=production, real secrets, replies after the 200."""
     return os.environ | {
         "APP_ENV": "production", "WHATSAPP_APP_SECRET": APP_SECRET, "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
-        "FLASK_SECRET_KEY": "scale-test-flask-secret", "ADMIN_API_TOKEN": "scale-test-admin-token",
+        "FLASK_SECRET_KEY": "scale-test-flask-secret-0123456789",
+        "ADMIN_API_TOKEN": "scale-test-admin-token-0123456789",
         "SQLALCHEMY_DATABASE_URL": database_url, "WHATSAPP_API_TOKEN": GRAPH_TOKEN,
         "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "WHATSAPP_API_BASE_URL": graph_url,
         "SEND_REPLIES_INLINE": "false", "GUNICORN_BIND": f"127.0.0.1:{port}",

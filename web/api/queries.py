@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -67,13 +68,25 @@ def decode_cursor(cursor: str, count: int) -> list[str]:
     return parts
 
 
+INTEGER_IDS, BIG_INTEGER_IDS = 2**31, 2**63  # one past the largest id of an Integer / a BigInteger column
+
+
+def _row_id(raw: str, limit: int = INTEGER_IDS) -> int:
+    """A row id from a cursor: ASCII digits below `limit` (the id column's range), or CursorError.
+
+    Unbounded, a forged id overflowed SQLite's 64-bit integers (a 500); `int()` alone also
+    takes signs, spaces, underscores and non-ASCII digits the API never writes.
+    """
+    if not re.fullmatch(r"[1-9][0-9]{0,18}", raw) or int(raw) >= limit:
+        raise CursorError("not a cursor this API issued")
+    return int(raw)
+
+
 def _id_from_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
     [raw] = decode_cursor(cursor, 1)
-    if not raw.isdigit() or not 0 < int(raw) < 2**31:
-        raise CursorError("not a cursor this API issued")
-    return int(raw)
+    return _row_id(raw)
 
 
 # --- contacts --------------------------------------------------------------------------
@@ -195,9 +208,10 @@ def contact_messages(session: Session, contact_id: int, limit: int = 50, cursor:
     if cursor is not None:
         raw_at, kind, raw_id = decode_cursor(cursor, 3)
         try:
-            at, row_id = datetime.fromisoformat(raw_at), int(raw_id)
+            at = datetime.fromisoformat(raw_at)
         except ValueError:
             raise CursorError("not a cursor this API issued") from None
+        row_id = _row_id(raw_id, BIG_INTEGER_IDS)  # both message tables have BigInteger ids
         if kind not in ("in", "out") or at.tzinfo is None:
             raise CursorError("not a cursor this API issued")
         # Order is (time, kind, id) descending with "out" > "in": rows after the cursor sort below it.

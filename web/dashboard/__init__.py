@@ -1,9 +1,11 @@
 """The operator dashboard blueprint (`/dashboard`): login, session, CSRF, and the analytics page.
 
 Server-rendered Jinja pages (templates/dashboard/) with inline SVG charts (web/dashboard/charts.py);
-no JavaScript. Access needs a login with ADMIN_API_TOKEN, kept in Flask's signed,
-HttpOnly, SameSite session cookie. Every POST carries a per-session CSRF token checked
-here. Failed logins are throttled per client address (in this process) and per browser
+no JavaScript. Access needs a login with ADMIN_API_TOKEN (in development, the printed
+development token), kept in Flask's signed, HttpOnly, SameSite session cookie and recorded
+server-side (web/dashboard/sessions.py), checked on every request, so logging out ends the
+session for every copy of the cookie at once. Every POST carries a per-session CSRF token
+checked here. Failed logins are throttled per client address (in this process) and per browser
 session (in the signed cookie, which every worker can read): see docs/dashboard.md.
 The handoff inbox's pages live in web/dashboard/inbox.py and are mounted on this blueprint at the end.
 """
@@ -32,6 +34,7 @@ from analytics_service import AnalyticsService
 from database_models import utcnow
 from runtime.context import platform
 from web.dashboard import charts, inbox
+from web.dashboard import sessions as login_sessions
 from web.dashboard.charts import Series, format_duration, format_number, format_percent
 
 logger = logging.getLogger(__name__)
@@ -90,11 +93,15 @@ def _token_fingerprint(token: str) -> str:
 
 def _logged_in() -> bool:
     token = platform().config.admin_api_token
-    if not token or not session.get("dashboard_login_at"):
+    session_id = session.get("dashboard_session")
+    if not token or not session.get("dashboard_login_at") or not isinstance(session_id, str):
         return False
     if time.time() - float(session["dashboard_login_at"]) > SESSION_MAX_AGE:
         return False
-    return hmac.compare_digest(str(session.get("dashboard_token", "")), _token_fingerprint(token))
+    if not hmac.compare_digest(str(session.get("dashboard_token", "")), _token_fingerprint(token)):
+        return False
+    with platform().session_factory() as db:
+        return login_sessions.login_is_open(db, session_id, utcnow())
 
 
 def csrf_token() -> str:
@@ -124,6 +131,17 @@ def _client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def _next_parameter(values: Any) -> str | None:
+    """The page to return to after logging in; 400 when it holds a control character.
+
+    A CR or LF would end up in the Location header, which Werkzeug refuses with a 500.
+    """
+    target = values.get("next")
+    if target and any(ord(character) < 32 or ord(character) == 127 for character in target):
+        abort(400, "The address to return to after logging in is not valid.")
+    return target
+
+
 def _safe_next(target: str | None) -> str:
     parts = urlsplit(target or "")
     if parts.scheme or parts.netloc or not parts.path.startswith("/dashboard") or "\\" in (target or ""):
@@ -134,20 +152,24 @@ def _safe_next(target: str | None) -> str:
 @dashboard.get("/dashboard/login")
 def login_form() -> str | Response:
     """The login page (or straight on when already logged in)."""
+    target = _next_parameter(request.args)
     if g.dashboard_logged_in:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(_safe_next(target))
     return _login_page()
 
 
 def _login_page(error: str | None = None, status: int = 200) -> Any:
-    disabled = not platform().config.admin_api_token
-    return render_template("dashboard/login.html", error=error, disabled=disabled,
-                           next=request.values.get("next", "")), (503 if disabled and status == 200 else status)
+    config = platform().config
+    disabled = not config.admin_api_token
+    return render_template("dashboard/login.html", error=error, disabled=disabled, next=request.values.get("next", ""),
+                           development_token="ADMIN_API_TOKEN" in config.used_development_defaults
+                           ), (503 if disabled and status == 200 else status)
 
 
 @dashboard.post("/dashboard/login")
 def login() -> Any:
     """Check the admin token (constant time, throttled) and open a session."""
+    target = _next_parameter(request.form)
     token = platform().config.admin_api_token
     if not token:
         return _login_page()
@@ -166,14 +188,22 @@ def login() -> Any:
         return _login_page("That token is not right.", 401)
     throttle.record(client, now, failed=False)
     session.clear()  # a fresh session (and CSRF token) on login: no fixation
-    session.update(dashboard_login_at=now, dashboard_token=_token_fingerprint(token))
+    with platform().session_factory() as db:
+        session_id = login_sessions.open_login(db, utcnow(), timedelta(seconds=SESSION_MAX_AGE))
+        db.commit()
+    session.update(dashboard_login_at=now, dashboard_token=_token_fingerprint(token), dashboard_session=session_id)
     logger.info("dashboard login", extra={"event": "dashboard.login", "client": client})
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(_safe_next(target))
 
 
 @dashboard.post("/dashboard/logout")
 def logout() -> Response:
-    """End the session."""
+    """End the session, here and for every copy of its cookie."""
+    session_id = session.get("dashboard_session")
+    if isinstance(session_id, str):
+        with platform().session_factory() as db:
+            login_sessions.end_login(db, session_id, utcnow())
+            db.commit()
     session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("dashboard.login_form"))

@@ -305,11 +305,13 @@ def release(contact_id: int) -> Response:
     return redirect(url_for("dashboard.inbox_list"))
 
 
+# Contact ids are Integer columns: a larger number in the URL is a 404 here, not an overflow (a 500) in SQLite.
+_CONTACT = "<int(min=1, max=2147483647):contact_id>"
 PAGES: tuple[tuple[str, str, Callable[..., Any], str], ...] = (
     ("/dashboard/inbox", "inbox_list", inbox_page, "GET"),
-    ("/dashboard/inbox/<int:contact_id>", "conversation", conversation_page, "GET"),
-    ("/dashboard/inbox/<int:contact_id>/reply", "reply", reply, "POST"),
-    ("/dashboard/inbox/<int:contact_id>/template", "reply_with_template", reply_with_template, "POST"),
-    ("/dashboard/inbox/<int:contact_id>/release", "release", release, "POST"),
+    (f"/dashboard/inbox/{_CONTACT}", "conversation", conversation_page, "GET"),
+    (f"/dashboard/inbox/{_CONTACT}/reply", "reply", reply, "POST"),
+    (f"/dashboard/inbox/{_CONTACT}/template", "reply_with_template", reply_with_template, "POST"),
+    (f"/dashboard/inbox/{_CONTACT}/release", "release", release, "POST"),
 )
 """(rule, endpoint, view, method) for each inbox page."""

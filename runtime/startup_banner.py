@@ -1,0 +1,47 @@
+"""The lines gunicorn's `when_ready` hook prints once: where the app listens and how to open the dashboard.
+
+A fresh `make run` must tell a new user the webhook and dashboard URLs, and in development
+the token that logs in. Built from the listeners gunicorn actually bound (so a port 0 or a
+`GUNICORN_BIND` from `.env` shows the real address) and the loaded settings. The token is
+printed only when it is the development stand-in; a token the operator chose is never shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from config import DEVELOPMENT_DEFAULTS, Config
+
+# A wildcard bind accepts connections on every address, but a browser cannot open it: show loopback.
+_WILDCARDS = {"0.0.0.0": "127.0.0.1", "[::]": "[::1]"}
+
+
+def browsable(listener: str) -> str:
+    """A URL a browser on this machine can open for one gunicorn listener ('http://0.0.0.0:8000' -> 127.0.0.1)."""
+    match = re.fullmatch(r"(https?)://(\[[^\]]*\]|[^:/]+):(\d+)", listener)
+    if not match:
+        return listener  # e.g. unix:/run/app.sock, reached through a proxy
+    scheme, host, port = match.groups()
+    return f"{scheme}://{_WILDCARDS.get(host, host)}:{port}"
+
+
+def startup_lines(listeners: Iterable[str], config: Config) -> list[str]:
+    """What to print when the server is ready to accept requests."""
+    bases = [browsable(str(listener)) for listener in listeners]
+    lines = ["WhatsApp platform ready:"]
+    for base in bases:
+        if base.startswith("unix:"):
+            lines.append(f"  listening on {base} (reach it through your proxy)")
+            continue
+        lines.append(f"  webhook:   {base}/webhook")
+        lines.append(f"  dashboard: {base}/dashboard")
+    token = config.admin_api_token
+    if not token:
+        lines.append("  the dashboard and the admin API are switched off: set ADMIN_API_TOKEN to open them")
+    elif "ADMIN_API_TOKEN" in config.used_development_defaults and token == DEVELOPMENT_DEFAULTS["ADMIN_API_TOKEN"]:
+        lines.append(f"  log in with the development token: {token}")
+        lines.append("  (set ADMIN_API_TOKEN to choose your own; production requires one)")
+    else:
+        lines.append("  log in with your ADMIN_API_TOKEN")
+    return lines

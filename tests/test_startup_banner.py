@@ -1,0 +1,45 @@
+"""The start-up lines gunicorn's when_ready hook prints: the real addresses, and the login token only in development."""
+
+from __future__ import annotations
+
+import pytest
+
+from config import DEVELOPMENT_DEFAULTS, load_config
+from runtime.startup_banner import browsable, startup_lines
+
+DEVELOPMENT_TOKEN = DEVELOPMENT_DEFAULTS["ADMIN_API_TOKEN"]
+PRODUCTION = {"APP_ENV": "production", "WHATSAPP_APP_SECRET": "a" * 32, "WHATSAPP_VERIFY_TOKEN": "v" * 16,
+              "FLASK_SECRET_KEY": "k" * 32}
+
+
+@pytest.mark.parametrize(("listener", "url"), [
+    ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),
+    ("http://0.0.0.0:8123", "http://127.0.0.1:8123"),
+    ("http://[::]:8000", "http://[::1]:8000"),
+    ("https://10.1.2.3:443", "https://10.1.2.3:443"),
+    ("unix:/run/whatsapp/app.sock", "unix:/run/whatsapp/app.sock"),
+])
+def test_a_listener_becomes_an_address_a_browser_opens(listener, url):
+    assert browsable(listener) == url
+
+
+def test_development_prints_both_urls_and_the_development_token():
+    lines = startup_lines(["http://0.0.0.0:8000"], load_config({}))
+    assert "  webhook:   http://127.0.0.1:8000/webhook" in lines
+    assert "  dashboard: http://127.0.0.1:8000/dashboard" in lines
+    assert f"  log in with the development token: {DEVELOPMENT_TOKEN}" in lines
+
+
+def test_a_token_the_operator_chose_is_never_printed():
+    chosen = "operator-chosen-token-" + "x" * 20
+    for config in (load_config({"ADMIN_API_TOKEN": chosen}), load_config({**PRODUCTION, "ADMIN_API_TOKEN": chosen}),
+                   load_config({"ADMIN_API_TOKEN": DEVELOPMENT_TOKEN})):
+        text = "\n".join(startup_lines(["http://127.0.0.1:8000"], config))
+        assert chosen not in text and DEVELOPMENT_TOKEN not in text
+        assert "log in with your ADMIN_API_TOKEN" in text
+
+
+def test_production_without_a_token_says_the_dashboard_is_switched_off():
+    text = "\n".join(startup_lines(["unix:/run/app.sock"], load_config(PRODUCTION)))
+    assert "switched off: set ADMIN_API_TOKEN" in text
+    assert "listening on unix:/run/app.sock" in text and DEVELOPMENT_TOKEN not in text
