@@ -18,6 +18,7 @@ Campaigns follow their rows: the claim that takes a campaign's first row moves i
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,15 +28,18 @@ from typing import Any
 from sqlalchemy import bindparam, case, exists, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Update
 
 from campaigns import lifecycle
 from database_models import (
     CAMPAIGN_CANCELLED,
     CAMPAIGN_PAUSED,
     CANCELLED,
+    DELIVERED,
     FAILED,
     PAUSED,
     PENDING,
+    READ,
     SENDING,
     SENT,
     SKIPPED,
@@ -45,7 +49,6 @@ from database_models import (
     ScheduledMessage,
     utcnow,
 )
-from inbound.ingestion import apply_status
 
 EDITABLE_FIELDS = frozenset(
     {"body", "buttons", "template_name", "template_language", "template_params", "scheduled_at"}
@@ -53,6 +56,15 @@ EDITABLE_FIELDS = frozenset(
 # Status webhooks that may have arrived before the send was recorded, oldest first.
 _STATUS_ORDER = ("sent", "delivered", "read", "failed")
 LEASE_EXPIRED_TITLE = "lease expired before the send was confirmed"
+# Which queue statuses each status webhook may move a row from: never backwards. Ingestion
+# applies it row by row (`apply_status`); inbound.status_writer generates its SQL from it.
+STATUS_MOVES_FROM = {
+    SENT: (PENDING, SENDING, UNKNOWN),
+    DELIVERED: (PENDING, SENDING, SENT, UNKNOWN, FAILED),
+    READ: (PENDING, SENDING, SENT, DELIVERED, UNKNOWN, FAILED),
+    FAILED: (PENDING, SENDING, SENT, UNKNOWN),
+}
+STATUS_TIMESTAMP_COLUMN = {SENT: "sent_at", DELIVERED: "delivered_at", READ: "read_at", FAILED: "failed_at"}
 
 _table = ScheduledMessage.__table__
 _campaigns = Broadcast.__table__
@@ -419,3 +431,37 @@ class Scheduler:
             .group_by(_table.c.contact_id)
         ).all()
         return {contact_id: at for contact_id, at in rows if at is not None}
+
+
+def apply_status(session: Session, wamid: str, status: str, at: datetime, code: int | None = None,
+                 title: str | None = None) -> None:
+    """Move the queue row sent as `wamid` forward to `status`; never backwards."""
+    statement = _status_moves().get(status)
+    if statement is None:
+        return
+    parameters: dict[str, Any] = {"sent_wamid": wamid, "at": at, "now": utcnow()}
+    if status == FAILED:
+        parameters.update(code=code, title=title[:512] if title else None)
+    session.execute(statement, parameters)
+
+
+@functools.cache
+def _status_moves() -> dict[str, Update]:
+    # Built once with bind parameters, so SQLAlchemy reuses each statement's cache key: every
+    # status webhook runs one of these (docs/scale.md).
+    status_moves = {}
+    for status, moves_from in STATUS_MOVES_FROM.items():
+        movable = _table.c.status.in_(moves_from)
+        column = _table.c[STATUS_TIMESTAMP_COLUMN[status]]
+        values: dict[str, Any] = {
+            "status": case((movable, status), else_=_table.c.status),
+            column.name: func.coalesce(column, bindparam("at", type_=column.type)),
+            "updated_at": bindparam("now", type_=_table.c.updated_at.type),
+        }
+        if status == FAILED:
+            values["last_error_code"] = case(
+                (movable, bindparam("code", type_=_table.c.last_error_code.type)), else_=_table.c.last_error_code)
+            values["last_error_title"] = case(
+                (movable, bindparam("title", type_=_table.c.last_error_title.type)), else_=_table.c.last_error_title)
+        status_moves[status] = update(_table).where(_table.c.wamid == bindparam("sent_wamid")).values(**values)
+    return status_moves

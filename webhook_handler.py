@@ -4,14 +4,12 @@ The request layer is thin: it verifies, parses, opens one session, lets the serv
 store and decide, commits once and only then answers 200. Replies the chatbot queued
 are handed to the dispatcher after the commit. On PostgreSQL, status-only webhooks (the
 bulk of the traffic during a broadcast) are stored by `status_writer` in one statement,
-and `StatusWebhookShortcut` answers the well-formed ones before Flask's request machinery.
+and `inbound.status_shortcut` answers the well-formed ones before Flask's request machinery.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import io
 import json
 import logging
 import secrets
@@ -31,7 +29,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cli.commands import register_cli
 from config import Config, load_config
-from inbound.ingestion import EnvelopeError, Ingestor, status_only_items
+from inbound.ingestion import EnvelopeError, Ingestor
+from inbound.signatures import signature_matches
+from inbound.status_shortcut import StatusWebhookShortcut, json_error
 from runtime.app_logging import configure_logging
 from runtime.context import Platform, build_platform, platform
 from runtime.metrics import record_webhook
@@ -41,20 +41,9 @@ from whatsapp_service import Sender
 
 logger = logging.getLogger(__name__)
 webhook = Blueprint("webhook", __name__)
-SIGNATURE_PREFIX = "sha256="
-
-
-def sign_payload(body: bytes, app_secret: str) -> str:
-    """The X-Hub-Signature-256 header value Meta sends for `body`."""
-    return SIGNATURE_PREFIX + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-
 
 def _plain(body: str, status: int) -> Response:
     return Response(body, status=status, mimetype="text/plain")
-
-
-def _error(message: str, status: int) -> Response:
-    return Response(json.dumps({"error": message}), status=status, mimetype="application/json")
 
 
 @webhook.get("/webhook")
@@ -83,84 +72,29 @@ def receive_webhook() -> Response:
     signature = request.headers.get("X-Hub-Signature-256")
     if not signature:
         record_webhook("unsigned")
-        return _error("missing X-Hub-Signature-256", 401)
-    if not hmac.compare_digest(signature.encode(), sign_payload(body, context.config.whatsapp_app_secret).encode()):
+        return json_error("missing X-Hub-Signature-256", 401)
+    if not signature_matches(signature, body, context.config.whatsapp_app_secret):
         logger.warning("webhook signature mismatch", extra={"event": "webhook.bad_signature"})
         record_webhook("bad_signature")
-        return _error("invalid signature", 403)
+        return json_error("invalid signature", 403)
     try:
         envelope = json.loads(body)
     except (ValueError, RecursionError):
         record_webhook("bad_json")
-        return _error("body is not valid JSON", 400)
+        return json_error("body is not valid JSON", 400)
     try:
         reply_ids = _store(context, envelope)
     except EnvelopeError as error:
         record_webhook("bad_envelope")
-        return _error(str(error), 400)
+        return json_error(str(error), 400)
     except SQLAlchemyError:
         logger.exception("webhook not stored: database error", extra={"event": "webhook.db_error"})
         record_webhook("db_unavailable")
-        return _error("database unavailable, retry later", 503)
+        return json_error("database unavailable, retry later", 503)
     record_webhook("stored")
     if reply_ids:
         context.dispatcher.dispatch(reply_ids)
     return _plain("OK", 200)
-
-
-class StatusWebhookShortcut:
-    """WSGI middleware: a correctly signed status-only webhook, stored without Flask's request machinery.
-
-    Under a broadcast almost every webhook is one of these (about three per message sent), and
-    once its write is a single statement (status_writer), Flask's request context, hooks and
-    response object are a third of what is left of its CPU cost. This answers exactly that
-    case: POST /webhook with a length within MAX_WEBHOOK_BYTES, a valid signature, JSON that
-    `status_only_items` accepts; a database error gets the view's 503 from here. Anything
-    else goes to the Flask view with the body put back, which checks, logs and answers it.
-    """
-
-    def __init__(self, app: Flask, wsgi_app: Any, context: Platform) -> None:
-        self.app, self.wsgi_app, self.context = app, wsgi_app, context
-        self.secret = context.config.whatsapp_app_secret.encode()
-        self.max_bytes = context.config.max_webhook_bytes
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if (environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != "/webhook"
-                or self.app.config.get("LOG_EVERY_REQUEST")):
-            return self.wsgi_app(environ, start_response)
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if not 0 < length <= self.max_bytes:
-            return self.wsgi_app(environ, start_response)
-        body = environ["wsgi.input"].read(length)
-        environ["wsgi.input"] = io.BytesIO(body)  # for Flask, if it gets the request after all
-        signature = environ.get("HTTP_X_HUB_SIGNATURE_256", "")
-        expected = SIGNATURE_PREFIX + hmac.new(self.secret, body, hashlib.sha256).hexdigest()
-        if len(body) != length or not hmac.compare_digest(signature.encode(), expected.encode()):
-            return self.wsgi_app(environ, start_response)
-        try:
-            statuses = status_only_items(json.loads(body))
-        except (ValueError, RecursionError):  # not JSON, not an envelope: the view answers 400
-            return self.wsgi_app(environ, start_response)
-        if statuses is None:
-            return self.wsgi_app(environ, start_response)
-        request_id = environ.get("HTTP_X_REQUEST_ID", "")[:64] or secrets.token_hex(16)
-        try:
-            self.context.status_writer.write(statuses)
-        except SQLAlchemyError:  # answered here: the view would only try the unreachable database again
-            logger.exception("webhook not stored: database error",
-                             extra={"event": "webhook.db_error", "request_id": request_id})
-            record_webhook("db_unavailable")
-            response = _error("database unavailable, retry later", 503)
-            response.headers["X-Request-ID"] = request_id
-            return response(environ, start_response)
-        record_webhook("stored")
-        # What _plain("OK", 200) would send, without building a Response (a third of this path's CPU).
-        start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "2"),
-                                  ("X-Request-ID", request_id)])
-        return [b"OK"]
 
 
 def _store(context: Platform, envelope: Any) -> list[int]:
@@ -189,7 +123,7 @@ def health() -> Response:
         with platform().engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError:
-        return _error("database unavailable", 503)
+        return json_error("database unavailable", 503)
     return Response(json.dumps({"status": "ok"}), mimetype="application/json")
 
 
@@ -227,12 +161,12 @@ def _finish_request(response: Response) -> Response:
 
 
 def _http_error(error: HTTPException) -> Response:
-    return _error(error.description or error.name, error.code or 500)
+    return json_error(error.description or error.name, error.code or 500)
 
 
 def _unexpected_error(error: Exception) -> Response:
     logger.exception("unhandled error", extra={"event": "http.unhandled", "request_id": g.get("request_id")})
-    return _error("internal error", 500)
+    return json_error("internal error", 500)
 
 
 def create_app(config: Config | None = None, sender: Sender | None = None, **overrides: Any) -> Flask:

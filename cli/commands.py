@@ -103,7 +103,7 @@ def webhook_url(target: str) -> str:
 def demo_webhook(target: str, message_text: str, sender: str, name: str) -> None:
     """Post one correctly signed sample webhook (an inbound text) to a running app."""
     from inbound.sample_payloads import new_wamid, text_message_envelope
-    from webhook_handler import sign_payload
+    from inbound.signatures import sign_payload
 
     url, wamid = webhook_url(target), new_wamid()
     body = json.dumps(text_message_envelope(sender, message_text, name=name, wamid=wamid), ensure_ascii=False).encode()

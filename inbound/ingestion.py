@@ -14,23 +14,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, Table, and_, bindparam, case, func, or_, update
+from sqlalchemy import BindParameter, Table, and_, bindparam, case, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Insert, Update
+from sqlalchemy.sql.dml import Insert
 
 from database_models import (
-    DELIVERED,
-    FAILED,
-    PENDING,
     READ,
-    SENDING,
-    SENT,
-    UNKNOWN,
     Contact,
     MessageStatusEvent,
     ReceivedMessageLog,
-    ScheduledMessage,
     utcnow,
 )
 from inbound.shapes import (
@@ -47,19 +40,12 @@ from inbound.shapes import (
     history_items,
     order_lines,
 )
+from scheduler import apply_status
 
 logger = logging.getLogger(__name__)
 
 MARKETING_OPT_OUT_CODE = 131050
-# Which queue statuses each status webhook may move a row from: never backwards.
-STATUS_MOVES_FROM = {
-    SENT: (PENDING, SENDING, UNKNOWN),
-    DELIVERED: (PENDING, SENDING, SENT, UNKNOWN, FAILED),
-    READ: (PENDING, SENDING, SENT, DELIVERED, UNKNOWN, FAILED),
-    FAILED: (PENDING, SENDING, SENT, UNKNOWN),
-}
 STATUS_ALIASES = {"played": READ}  # a played voice message has been read
-STATUS_TIMESTAMP_COLUMN = {SENT: "sent_at", DELIVERED: "delivered_at", READ: "read_at", FAILED: "failed_at"}
 MEDIA_TYPES = frozenset({"image", "video", "audio", "voice", "document", "sticker"})
 
 
@@ -346,18 +332,6 @@ def status_only_items(envelope: Any) -> list[StatusItem] | None:
     return items
 
 
-def apply_status(session: Session, wamid: str, status: str, at: datetime, code: int | None = None,
-                 title: str | None = None) -> None:
-    """Move the queue row sent as `wamid` forward to `status`; never backwards."""
-    statement = _statements(session.get_bind().dialect.name).status_moves.get(status)
-    if statement is None:
-        return
-    parameters: dict[str, Any] = {"sent_wamid": wamid, "at": at, "now": utcnow()}
-    if status == FAILED:
-        parameters.update(code=code, title=title[:512] if title else None)
-    session.execute(statement, parameters)
-
-
 def set_opted_out(session: Session, wa_id: str, opted_out: bool, at: datetime | None = None) -> None:
     """Record a contact's marketing choice (made at `at`, default now), creating the contact when it is new."""
     now = utcnow()
@@ -379,7 +353,6 @@ class _Statements(NamedTuple):
     contact_ensure: Insert
     message_insert: Insert
     status_insert: Insert
-    status_moves: dict[str, Update]
 
 
 @functools.cache
@@ -436,23 +409,7 @@ def _statements(dialect: str) -> _Statements:
         .on_conflict_do_nothing(index_elements=["wamid", "status"])
         .returning(events.c.id)
     )
-    queue = ScheduledMessage.__table__
-    status_moves = {}
-    for status, moves_from in STATUS_MOVES_FROM.items():
-        movable = queue.c.status.in_(moves_from)
-        column = queue.c[STATUS_TIMESTAMP_COLUMN[status]]
-        values: dict[str, Any] = {
-            "status": case((movable, status), else_=queue.c.status),
-            column.name: func.coalesce(column, bindparam("at", type_=column.type)),
-            "updated_at": bindparam("now", type_=queue.c.updated_at.type),
-        }
-        if status == FAILED:
-            values["last_error_code"] = case((movable, _param(queue, "last_error_code", "code")),
-                                             else_=queue.c.last_error_code)
-            values["last_error_title"] = case((movable, _param(queue, "last_error_title", "title")),
-                                              else_=queue.c.last_error_title)
-        status_moves[status] = update(queue).where(queue.c.wamid == bindparam("sent_wamid")).values(**values)
-    return _Statements(contact_upsert, contact_ensure, message_insert, status_insert, status_moves)
+    return _Statements(contact_upsert, contact_ensure, message_insert, status_insert)
 
 
 def _param(table: Table, column: str, name: str | None = None) -> BindParameter:

@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from config import Config  # noqa: E402
 from database_models import Base, Contact, ContactTag  # noqa: E402
 from database_setup import create_engine_for  # noqa: E402
-from webhook_handler import create_app, sign_payload  # noqa: E402
+from inbound.signatures import sign_payload  # noqa: E402
+from webhook_handler import create_app  # noqa: E402
 
 APP_SECRET = "test-app-secret-value-0123456789abcdef"  # production wants 32+ characters
 VERIFY_TOKEN = "test-verify-token-value"

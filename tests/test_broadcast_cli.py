@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from database_models import Broadcast, Contact, ScheduledMessage
 from inbound.sample_payloads import status_envelope, status_item, text_message_envelope
-from webhook_handler import create_app, sign_payload
+from inbound.signatures import sign_payload
+from webhook_handler import create_app
 
 SAMPLE = Path(__file__).parent / "data" / "contacts_sample.csv"
 

@@ -31,7 +31,8 @@ from test_dashboard import csrf_from, log_in, post_form
 from database_models import STATE_BOT, STATE_HANDOFF, Contact, ConversationState, ScheduledMessage, utcnow
 from database_setup import create_session_factory
 from inbound.sample_payloads import status_envelope, status_item, text_message_envelope
-from webhook_handler import create_app, sign_payload
+from inbound.signatures import sign_payload
+from webhook_handler import create_app
 
 SAMPLE = Path(__file__).parent / "data" / "contacts_sample.csv"
 FIELDS = {"time", "level", "logger", "event", "message"}

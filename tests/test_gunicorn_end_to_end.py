@@ -12,7 +12,7 @@ import pytest
 from conftest import GRAPH_TOKEN, GUNICORN_COMMAND, ROOT, free_port, run_migrations
 
 from inbound.sample_payloads import text_message_envelope
-from webhook_handler import sign_payload
+from inbound.signatures import sign_payload
 
 SECRET = "e2e-app-secret-value-0123456789abcdef"  # production refuses secrets under 32 characters
 

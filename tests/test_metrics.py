@@ -19,8 +19,9 @@ from sqlalchemy import select
 
 from database_models import Contact, ScheduledMessage
 from inbound.sample_payloads import text_message_envelope
+from inbound.signatures import sign_payload
 from runtime.metrics import WEBHOOK_RESULTS, record_batch, record_send, record_webhook
-from webhook_handler import create_app, sign_payload
+from webhook_handler import create_app
 
 TOKEN = "test-admin-token-value"
 OUTSIDE = {"REMOTE_ADDR": "203.0.113.7"}

@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 
 from database_models import MessageStatusEvent, ReceivedMessageLog
 from inbound.sample_payloads import new_wamid, status_envelope, status_item, text_message_envelope
-from webhook_handler import create_app, sign_payload
+from inbound.signatures import sign_payload
+from webhook_handler import create_app
 
 SITE_FILE = ROOT / "deploy" / "nginx.conf"
 CLIENT_ADDRESS = "127.0.0.2"  # any 127/8 address reaches loopback; nginx and gunicorn see different peers

@@ -31,7 +31,8 @@ from fake_graph_api import FakeGraphAPI
 from sqlalchemy.engine import make_url
 
 from inbound.sample_payloads import status_envelope, status_item, text_message_envelope
-from webhook_handler import create_app, sign_payload
+from inbound.signatures import sign_payload
+from webhook_handler import create_app
 
 APP_SECRET = "leakcheck-app-secret-5d1e0c9b8a7f6e5d"
 API_TOKEN = "EAAleakcheckGraphToken9c1d"

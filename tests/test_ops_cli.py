@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from database_models import Contact, ScheduledMessage
 from inbound.sample_payloads import status_envelope, status_item
-from webhook_handler import create_app, sign_payload
+from inbound.signatures import sign_payload
+from webhook_handler import create_app
 
 PHONE = "989121234567"
 

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from config import parse_business_hours
 from database_models import ScheduledMessage, utcnow
 from inbound.sample_payloads import text_message_envelope
-from webhook_handler import create_app, sign_payload
+from inbound.signatures import sign_payload
+from webhook_handler import create_app
 from whatsapp_service import WhatsAppService
 
 CUSTOMER = "989121234567"

@@ -22,7 +22,8 @@ from sqlalchemy import select
 from database_models import Contact, ScheduledMessage
 from database_setup import create_session_factory
 from inbound.sample_payloads import status_envelope, status_item, text_message_envelope
-from webhook_handler import create_app, sign_payload
+from inbound.signatures import sign_payload
+from webhook_handler import create_app
 from whatsapp_service import WhatsAppService
 
 CUSTOMER = "989121239001"

@@ -19,8 +19,9 @@ from database_models import QUEUE_STATUSES, Contact, MessageStatusEvent, Schedul
 from database_setup import create_engine_for, create_session_factory
 from inbound.ingestion import Ingestor, status_only_items
 from inbound.sample_payloads import envelope, inbound_message, messages_change, new_wamid, status_envelope, status_item
+from inbound.signatures import sign_payload
 from inbound.status_writer import StatusWriter
-from webhook_handler import create_app, sign_payload
+from webhook_handler import create_app
 
 # What Meta reports: the four that move rows, an alias (played = read), and one that only logs.
 INCOMING = (("sent", None), ("delivered", None), ("read", None), ("failed", 131026), ("failed", 131050),

@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from database_models import Base, Contact, MessageStatusEvent, ReceivedMessageLog
-from webhook_handler import sign_payload
+from inbound.signatures import sign_payload
 
 MAX_BODY = 1024 * 1024  # Config.max_webhook_bytes' default, which the test app uses
 

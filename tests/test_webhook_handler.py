@@ -20,7 +20,7 @@ from inbound.sample_payloads import (
     status_item,
     text_message_envelope,
 )
-from webhook_handler import sign_payload
+from inbound.signatures import sign_payload
 
 
 def count(app, model) -> int:

@@ -32,8 +32,8 @@ from config import Config
 from database_models import MessageStatusEvent, ReceivedMessageLog, ScheduledMessage
 from database_setup import create_session_factory
 from inbound.sample_payloads import envelope, inbound_message, messages_change, status_envelope, status_item
+from inbound.signatures import sign_payload
 from outbound.processor import MessageProcessor
-from webhook_handler import sign_payload
 from whatsapp_service import WhatsAppService
 
 # gunicorn in production runs on PostgreSQL; SQLite's single writer is not what this is about.

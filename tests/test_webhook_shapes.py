@@ -30,11 +30,12 @@ from database_models import (
     ReceivedMessageLog,
     ScheduledMessage,
 )
+from inbound.signatures import sign_payload
 from language.enrichment import enrich_pending
 from language.intent_rules import RulesError
 from language.rules_loader import parse_rules
 from web.dashboard import inbox
-from webhook_handler import create_app, sign_payload
+from webhook_handler import create_app
 
 SHAPES = ROOT / "tests" / "data" / "webhooks" / "shapes"
 RELATIVE_TIME = re.compile(r"^NOW([+-]\d+)?(:int)?$")

@@ -1,0 +1,57 @@
+"""Domain exceptions → HTTP for the admin API, in this one place.
+
+Services raise small exceptions (`BroadcastError`, `ContactError`, …); the views let them
+pass and the handlers registered here answer 400 / 404 / 409 / 503 with `{"error", "field"}`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Blueprint, Response
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from analytics_service import AnalyticsError
+from broadcast_service import BroadcastError
+from campaigns.contacts import ContactError
+from campaigns.personalisation import PlaceholderError
+from web.api.queries import ContactExistsError, CursorError, NotFoundError
+from web.api.support import ApiInputError, error_response
+
+logger = logging.getLogger("web.api")
+
+
+def _handler(status: int, field: str | None = None) -> Callable[[Exception], Response]:
+    def handle(error: Exception) -> Response:
+        return error_response(status, str(error), field)
+    return handle
+
+
+def _invalid_input(error: ApiInputError) -> Response:
+    return error_response(400, str(error), error.field)
+
+
+
+
+def _conflict(_error: IntegrityError) -> Response:
+    return error_response(409, "the change conflicts with existing data (e.g. a contact created meanwhile); retry")
+
+
+def _database_unavailable(_error: OperationalError) -> Response:
+    logger.exception("admin API: database error", extra={"event": "api.db_error"})
+    return error_response(503, "database unavailable, retry later")
+
+
+def register_error_handlers(blueprint: Blueprint) -> None:
+    """Map every domain exception the API's views may raise to its status, on `blueprint` and its children."""
+    blueprint.register_error_handler(ApiInputError, _invalid_input)
+    blueprint.register_error_handler(CursorError, _handler(400, "cursor"))
+    blueprint.register_error_handler(ContactExistsError, _handler(409))
+    blueprint.register_error_handler(ContactError, _handler(400))
+    blueprint.register_error_handler(PlaceholderError, _handler(400))
+    blueprint.register_error_handler(BroadcastError, _handler(400))
+    blueprint.register_error_handler(AnalyticsError, _handler(400))
+    blueprint.register_error_handler(NotFoundError, _handler(404))
+    blueprint.register_error_handler(IntegrityError, _conflict)
+    blueprint.register_error_handler(OperationalError, _database_unavailable)
