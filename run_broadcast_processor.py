@@ -26,7 +26,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -34,12 +33,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from broadcast_service import process_pending_broadcasts
-from config import Config, ConfigError, load_config
+from config import Config, ConfigError
 from database_models import utcnow
-from database_setup import create_engine_for, create_session_factory
 from outbound.processor import MessageProcessor, ProcessSummary
 from scheduler import Scheduler
-from whatsapp_service import build_sender
 
 logger = logging.getLogger("run_broadcast_processor")
 
@@ -154,41 +151,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-guard", action="store_true", help="skip the single-instance lock")
     parser.add_argument("--no-enrich", action="store_true", help="do not enrich new messages for analytics")
     options = parser.parse_args(argv)
-    from dotenv import load_dotenv
+    from runtime.context import build_platform, configure_process_logging, load_process_config
 
-    from runtime.app_logging import configure_logging
-
-    load_dotenv()
     try:
-        config = load_config()
+        config = load_process_config()
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    secrets = (config.whatsapp_api_token, config.whatsapp_app_secret, config.whatsapp_verify_token,
-               config.admin_api_token, config.flask_secret_key)
-    configure_logging(config.log_level, secrets=[value for value in secrets if value])
-    engine = create_engine_for(config.database_url)
-    senders: list[Any] = []
-
-    def make_processor() -> MessageProcessor:
-        senders.append(build_sender(config.whatsapp_api_token, config.whatsapp_phone_number_id,
-                                    config.whatsapp_api_base_url))
-        return MessageProcessor(create_session_factory(engine), senders[0], config)
-
+    configure_process_logging(config)
+    context = build_platform(config, with_chatbot=False, serves_webhooks=False)
     started = time.monotonic()
     budget = config.processor_time_budget_seconds if options.time_budget is None else options.time_budget
     try:
-        code, _ = run_processor(config, create_session_factory(engine), make_processor,
+        code, _ = run_processor(config, context.session_factory, context.new_processor,
                                 time_budget=options.time_budget, limit=options.limit, guard=not options.no_guard)
         if not options.no_enrich and code != EXIT_ERROR:
             # Enrichment shares the run: whatever budget sending left (at least a few seconds).
-            code = max(code, run_enrichment(config, create_session_factory(engine),
+            code = max(code, run_enrichment(config, context.session_factory,
                                             max(5.0, budget - (time.monotonic() - started))))
         return code
     finally:
-        for sender in senders:
-            sender.close()
-        engine.dispose()
+        context.close()
 
 
 if __name__ == "__main__":

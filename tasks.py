@@ -7,8 +7,9 @@ the PostgreSQL queue's atomic claims (`FOR UPDATE SKIP LOCKED`), so every messag
 once however many workers run. That is why the cron's single-instance lock is off here:
 it would let only one worker send at a time.
 
-Each worker process builds its config, engine, session factory and sender once, on its
-first task (never at import: the CLI imports this module to find the app). Settings are
+Each worker process builds its objects once, on its first task, with the same assembler as
+the web app and the cron job (`runtime.context`; never at import: the CLI imports this module
+to find the app). Settings are
 read when Celery configures the app:
 
     CELERY_BROKER_URL        redis://127.0.0.1:6379/0 (no result backend is used)
@@ -30,17 +31,14 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from celery import Celery
 from celery.signals import worker_process_shutdown, worker_shutdown
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config, ConfigError
 from outbound.processor import MessageProcessor
-from whatsapp_service import Sender
+from runtime.context import Platform, build_platform, configure_process_logging, load_process_config
 
 logger = logging.getLogger(__name__)
 
@@ -102,60 +100,24 @@ app = create_celery_app()
 
 # --- the per-process context ---------------------------------------------------------------
 
-@dataclass
-class WorkerContext:
-    """What a worker process builds once: settings, engine, session factory, sender."""
-
-    config: Config
-    engine: Engine
-    session_factory: sessionmaker[Session]
-    sender: Sender
-    pid: int = field(default_factory=os.getpid)
-    _rules: Any = None
-
-    def chatbot_rules(self) -> Any:
-        """The chatbot's rules (enrichment classifies with them), loaded once."""
-        if self._rules is None:
-            from language.rules_loader import load_rules
-
-            self._rules = load_rules(self.config.chatbot_rules_path)
-        return self._rules
-
-    def close(self) -> None:
-        """Release the sender's connections and the engine's pool."""
-        self.sender.close()
-        self.engine.dispose()
-
-
-_context: WorkerContext | None = None
+_context: Platform | None = None
+_context_pid: int | None = None
 _context_lock = threading.Lock()
 
 
-def build_worker_context(config: Config | None = None) -> WorkerContext:
-    """Settings (from the environment unless given), logging, engine, sessions and sender."""
-    from dotenv import load_dotenv
-
-    from config import load_config
-    from database_setup import create_engine_for, create_session_factory
-    from runtime.app_logging import configure_logging
-    from runtime.context import build_sender_for
-
-    if config is None:
-        load_dotenv()
-        config = load_config()
-    secrets = (config.whatsapp_api_token, config.whatsapp_app_secret, config.whatsapp_verify_token,
-               config.admin_api_token, config.flask_secret_key)
-    configure_logging(config.log_level, secrets=[value for value in secrets if value])
-    engine = create_engine_for(config.database_url)
-    return WorkerContext(config, engine, create_session_factory(engine), build_sender_for(config))
+def build_worker_context(config: Config | None = None) -> Platform:
+    """This worker's objects, from `runtime.context` like every other process (no chatbot, no webhooks)."""
+    config = config or load_process_config()
+    configure_process_logging(config)
+    return build_platform(config, with_chatbot=False, serves_webhooks=False)
 
 
-def worker_context() -> WorkerContext:
+def worker_context() -> Platform:
     """This process's context, built on first use (and again in a forked child)."""
-    global _context
+    global _context, _context_pid
     with _context_lock:
-        if _context is None or _context.pid != os.getpid():
-            _context = build_worker_context()
+        if _context is None or _context_pid != os.getpid():
+            _context, _context_pid = build_worker_context(), os.getpid()
         return _context
 
 
@@ -165,7 +127,7 @@ def close_worker_context(**_: Any) -> None:
     """Close this process's context when its worker stops."""
     global _context
     with _context_lock:
-        if _context is not None and _context.pid == os.getpid():
+        if _context is not None and _context_pid == os.getpid():
             _context.close()
         _context = None
 
@@ -189,15 +151,15 @@ def process_due_messages(time_budget: float | None = None, limit: int | None = N
     from run_broadcast_processor import run_processor
 
     context = worker_context()
-    made: list[_WorkerProcessor] = []
+    made: list[MessageProcessor] = []
 
     def make_processor() -> MessageProcessor:
-        made.append(_WorkerProcessor(context.session_factory, context.sender, context.config))
+        made.append(context.new_processor(_WorkerProcessor))
         return made[-1]
 
     code, summary = run_processor(context.config, context.session_factory, make_processor,
                                   time_budget=time_budget, limit=limit, guard=False)
-    if any(processor.stop_requested for processor in made):
+    if any(getattr(processor, "stop_requested", False) for processor in made):
         # run_processor took SIGTERM over while it sent (finish in-flight sends, hand the
         # rest back) and has put Celery's handler back: pass the signal on to it, so the
         # worker still shuts down.
@@ -224,9 +186,9 @@ def enrich_messages(time_budget: float | None = None) -> int:
 def find_enrich_pending() -> Callable[..., int] | None:
     """Analytics' `enrichment.enrich_pending`, or None in a deployment without it."""
     try:
-        module = importlib.import_module("enrichment")
+        module = importlib.import_module("language.enrichment")
     except ModuleNotFoundError as error:
-        if error.name != "enrichment":
+        if error.name not in ("language", "language.enrichment"):
             raise  # the module exists but something it imports does not
         return None
     function = getattr(module, "enrich_pending", None)

@@ -19,7 +19,6 @@ import time
 from typing import Any
 
 import click
-from dotenv import load_dotenv
 from flask import Blueprint, Flask, Response, current_app, g, redirect, request, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from sqlalchemy import text
@@ -28,12 +27,11 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cli.commands import register_cli
-from config import Config, load_config
+from config import Config
 from inbound.ingestion import EnvelopeError, Ingestor
 from inbound.signatures import signature_matches
 from inbound.status_shortcut import StatusWebhookShortcut, json_error
-from runtime.app_logging import configure_logging
-from runtime.context import Platform, build_platform, platform
+from runtime.context import Platform, build_platform, configure_process_logging, load_process_config, platform
 from runtime.metrics import record_webhook
 from web.api import admin_api
 from web.dashboard import dashboard
@@ -172,13 +170,12 @@ def _unexpected_error(error: Exception) -> Response:
 def create_app(config: Config | None = None, sender: Sender | None = None, **overrides: Any) -> Flask:
     """Build the app: settings, logging, database, sender, chatbot, routes and CLI."""
     if config is None:
-        load_dotenv()
-        config = load_config()
+        config = load_process_config()
     if overrides:
         config = config.replace(**overrides)
     # Under the `flask` command, stdout is the command's output (JSON lines, reports): log to stderr.
     in_cli = click.get_current_context(silent=True) is not None
-    configure_logging(config.log_level, secrets=_secret_values(config), stream=sys.stderr if in_cli else None)
+    configure_process_logging(config, stream=sys.stderr if in_cli else None)
     app = Flask(__name__, instance_relative_config=True)
     # Behind nginx (deploy/nginx.conf) TRUSTED_PROXY_HOPS=1: the client's address and scheme come from exactly
     # that many X-Forwarded-For / -Proto entries; 0 (development) trusts none. Host is nginx's $host, not trusted.
@@ -209,12 +206,6 @@ def create_app(config: Config | None = None, sender: Sender | None = None, **ove
         logger.warning("development values in use for %s (never do this in production)", names,
                        extra={"event": "config.development_default"})
     return app
-
-
-def _secret_values(config: Config) -> list[str]:
-    values = (config.whatsapp_api_token, config.whatsapp_app_secret, config.admin_api_token,
-              config.flask_secret_key, config.whatsapp_verify_token)
-    return [value for value in values if value]
 
 
 _lazy_app: Flask | None = None

@@ -1,71 +1,35 @@
-"""The objects one running process shares: settings, engine, session factory, sender, chatbot.
+"""The one per-process assembler: settings, logging, engine, sessions, sender, processor, chatbot.
 
-`build_platform()` is called once per process by `create_app()` or a job script; nothing
-is built at import. Web requests reach it through `platform()`.
+Every process starts the same way, whatever it is: `load_process_config()` (the `.env` file
+and the environment), `configure_process_logging()` (JSON logs that redact every secret of
+`secret_values`), then `build_platform()`. The web app (`webhook_handler.create_app`), the
+cron processor (`run_broadcast_processor.main`) and the Celery workers (`tasks`) all call
+these three; nothing is built at import. Web requests reach the result through `platform()`.
+
+It sits above everything it builds, so nothing it builds imports it except the web and CLI
+layers (through `platform()`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import IO, Any
 
 from flask import current_app
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from chatbot_service import Chatbot
-from config import Config
+from config import Config, load_config
 from database_setup import create_engine_for, create_session_factory
 from inbound.status_writer import StatusWriter
 from outbound.processor import MessageProcessor
+from outbound.reply_dispatch import ReplyDispatcher
+from runtime.app_logging import configure_logging
 from whatsapp_service import Sender, build_sender
 
 logger = logging.getLogger(__name__)
-
-
-class ReplyDispatcher:
-    """Sends the chatbot's queued replies right after the webhook's commit.
-
-    In the background by default, so Meta gets its 200 without waiting for the Graph
-    API; inline when configured (tests). Either way a reply whose send fails or never
-    starts is still pending in the queue, and the processor sends it. Switched off
-    (REPLY_SENDER=processor) the web tier only stores: the processor (Celery beat every
-    few seconds) sends every reply, and web workers spend no CPU on the Graph API.
-    """
-
-    def __init__(self, processor: MessageProcessor, inline: bool = False, enabled: bool = True) -> None:
-        self.processor = processor
-        self.enabled = enabled
-        self._pool = None if inline or not enabled else ThreadPoolExecutor(4, thread_name_prefix="reply")
-        self._futures: set[Future] = set()
-
-    def dispatch(self, message_ids: Sequence[int]) -> None:
-        """Send these queue rows now (inline) or soon (background); leave them to the processor when off."""
-        if not self.enabled:
-            return
-        if self._pool is None:
-            self._send(list(message_ids))
-            return
-        future = self._pool.submit(self._send, list(message_ids))
-        self._futures.add(future)
-        future.add_done_callback(self._futures.discard)
-
-    def _send(self, message_ids: list[int]) -> None:
-        try:
-            self.processor.send_now(message_ids)
-        except Exception:  # a job boundary: the rows stay in the queue for the processor
-            logger.exception("reply send failed; left for the processor", extra={"event": "reply.send_error"})
-
-    def drain(self, timeout: float = 30.0) -> None:
-        """Wait until every dispatched send has finished."""
-        wait(list(self._futures), timeout=timeout)
-
-    def close(self) -> None:
-        """Finish what was dispatched, then stop the threads."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
 
 
 @dataclass
@@ -80,6 +44,21 @@ class Platform:
     chatbot: Chatbot | None
     dispatcher: ReplyDispatcher
     status_writer: StatusWriter | None = None  # PostgreSQL only: status-only webhooks in one statement
+    _rules: Any = field(default=None, repr=False)
+
+    def new_processor(self, processor_class: type[MessageProcessor] = MessageProcessor) -> MessageProcessor:
+        """A fresh processor over this process's sessions, sender and settings (one per run)."""
+        return processor_class(self.session_factory, self.sender, self.config)
+
+    def chatbot_rules(self) -> Any:
+        """The chatbot's rules (the chatbot's own, or loaded once for enrichment when there is no chatbot)."""
+        if self.chatbot is not None:
+            return self.chatbot.rules
+        if self._rules is None:
+            from language.rules_loader import load_rules
+
+            self._rules = load_rules(self.config.chatbot_rules_path)
+        return self._rules
 
     def close(self) -> None:
         """Release the sender's connections and the engines' pools."""
@@ -95,14 +74,39 @@ def build_sender_for(config: Config) -> Sender:
     return build_sender(config.whatsapp_api_token, config.whatsapp_phone_number_id, config.whatsapp_api_base_url)
 
 
-def build_platform(config: Config, sender: Sender | None = None, *, with_chatbot: bool = True) -> Platform:
-    """Engine, sessions, sender, processor and chatbot for `config` (pass `sender` to override it)."""
+def secret_values(config: Config) -> list[str]:
+    """Every secret the settings hold (set ones only): what the logs must never show."""
+    values = (config.whatsapp_api_token, config.whatsapp_app_secret, config.whatsapp_verify_token,
+              config.admin_api_token, config.flask_secret_key)
+    return [value for value in values if value]
+
+
+def load_process_config() -> Config:
+    """The settings of a starting process: `.env` in the working directory, then the environment."""
+    from dotenv import load_dotenv
+
+    load_dotenv()
+    return load_config()
+
+
+def configure_process_logging(config: Config, stream: IO[str] | None = None) -> None:
+    """JSON logs at the configured level, every secret value redacted."""
+    configure_logging(config.log_level, secrets=secret_values(config), stream=stream)
+
+
+def build_platform(config: Config, sender: Sender | None = None, *, with_chatbot: bool = True,
+                   serves_webhooks: bool = True) -> Platform:
+    """Engine, sessions, sender, processor and chatbot for `config` (pass `sender` to override it).
+
+    A job (cron, Celery) passes `with_chatbot=False, serves_webhooks=False`: no rules loaded
+    at start, no second engine for the status writer.
+    """
     engine = create_engine_for(config.database_url)
     session_factory = create_session_factory(engine)
     sender = sender or build_sender_for(config)
     processor = MessageProcessor(session_factory, sender, config)
     status_writer = None
-    if engine.dialect.name == "postgresql" and config.fast_status_webhooks:
+    if serves_webhooks and engine.dialect.name == "postgresql" and config.fast_status_webhooks:
         # Its own small pool of autocommit connections: a status-only webhook is one statement.
         status_writer = StatusWriter(create_engine_for(config.database_url, isolation_level="AUTOCOMMIT",
                                                        pool_size=2, max_overflow=8))
