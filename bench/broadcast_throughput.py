@@ -4,7 +4,7 @@
 
 It creates (and afterwards drops) its own database, BENCH_DATABASE_URL (default
 postgresql+psycopg2://postgres@127.0.0.1:5432/wa_bench_throughput), starts the fake Graph
-API (tests/fake_graph_api.py) in a separate process so the server does not share this
+API (tests/support/fake_graph_api.py) in a separate process so the server does not share this
 process's GIL, and measures in one run:
 
 1. scheduling: `schedule_broadcast` for --schedule-recipients personalised recipients;
@@ -51,13 +51,14 @@ CONCURRENCY = 100  # --concurrency: the ceiling's threads and the unlimited proc
 
 
 class FakeServer:
-    """tests/fake_graph_api.py in its own process, driven through its control API."""
+    """tests/support/fake_graph_api.py in its own process, driven through its control API."""
 
     def __init__(self, latency_ms: float) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "fake_graph_api.py"), "--port", str(self.port), "--token", TOKEN,
+            [sys.executable, str(ROOT / "tests" / "support" / "fake_graph_api.py"), "--port", str(self.port),
+             "--token", TOKEN,
              "--latency-ms", str(latency_ms)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.control = httpx.Client(base_url=f"{self.url}/_control", timeout=60)
         for _ in range(200):

@@ -5,7 +5,7 @@
 In one run it creates (and drops) its own PostgreSQL database (BENCH_ADMIN_URL's server,
 default postgresql+psycopg2://postgres@127.0.0.1:5432/postgres), migrates it, seeds sent
 broadcast rows for status webhooks to update, starts the fake Graph API
-(tests/fake_graph_api.py) as a process, the app under gunicorn (APP_ENV=production, real
+(tests/support/fake_graph_api.py) as a process, the app under gunicorn (APP_ENV=production, real
 secrets, SEND_REPLIES_INLINE=false) and bench/bare_app.py under the same gunicorn config,
 and drives both from separate client processes (raw asyncio HTTP/1.1, signed bodies) with:
 
@@ -382,8 +382,9 @@ def main() -> None:
             connection.exec_driver_sql("CHECKPOINT")
 
         fake_port, app_port, bare_port = free_port(), free_port(), free_port()
-        fake = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fake_graph_api.py"), "--port", str(fake_port),
-                                 "--token", TOKEN], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        fake_server = ROOT / "tests" / "support" / "fake_graph_api.py"
+        fake = subprocess.Popen([sys.executable, str(fake_server), "--port", str(fake_port), "--token", TOKEN],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         processes.append(fake)
         wait_for_port(fake_port, fake, "the fake Graph API")
         env = os.environ | {

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))  # the fake Graph API and shared helpers
 
 from config import Config  # noqa: E402
 from database_models import Base, Contact, ContactTag  # noqa: E402

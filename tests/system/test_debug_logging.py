@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 from broadcast_testing import seed_broadcast
 from conftest import APP_SECRET, GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, clean_tables
+from dashboard_testing import csrf_from, log_in, post_form
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from test_dashboard import csrf_from, log_in, post_form
 
 from database_models import STATE_BOT, STATE_HANDOFF, Contact, ConversationState, ScheduledMessage, utcnow
 from database_setup import create_session_factory
@@ -34,7 +34,7 @@ from inbound.sample_payloads import status_envelope, status_item, text_message_e
 from inbound.signatures import sign_payload
 from webhook_handler import create_app
 
-SAMPLE = Path(__file__).parent / "data" / "contacts_sample.csv"
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "contacts_sample.csv"
 FIELDS = {"time", "level", "logger", "event", "message"}
 
 

@@ -13,7 +13,7 @@ processes (benchmarks, gunicorn apps under test), JSON endpoints under `/_contro
     POST /_control/fail_recipients  {"recipients": ["98912..."], "code": 131047, "attempts": null, "status": null}
     POST /_control/timeout_next     {"count": 1, "seconds": 12.0, "accept": false}
 
-By hand: `python tests/fake_graph_api.py --port 8089 --token TOKEN [--latency-ms 50]`.
+By hand: `python tests/support/fake_graph_api.py --port 8089 --token TOKEN [--latency-ms 50]`.
 The control API has no authentication: the server only listens on a local address.
 """
 

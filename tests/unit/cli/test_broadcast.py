@@ -15,7 +15,7 @@ from inbound.sample_payloads import status_envelope, status_item, text_message_e
 from inbound.signatures import sign_payload
 from webhook_handler import create_app
 
-SAMPLE = Path(__file__).parent / "data" / "contacts_sample.csv"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "contacts_sample.csv"
 
 
 @pytest.fixture

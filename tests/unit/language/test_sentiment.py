@@ -26,8 +26,8 @@ from language.sentiment import (
 )
 
 # Written and committed before language/sentiment.py was first scored on it (tests/data/README.md).
-EVAL_SET = Path(__file__).resolve().parent / "data" / "sentiment_eval.tsv"
-HELD_OUT_SET = Path(__file__).resolve().parent / "data" / "sentiment_heldout.tsv"
+EVAL_SET = Path(__file__).resolve().parents[2] / "data" / "sentiment_eval.tsv"
+HELD_OUT_SET = Path(__file__).resolve().parents[2] / "data" / "sentiment_heldout.tsv"
 
 
 def label(text: str) -> str:
@@ -340,7 +340,7 @@ def test_read_labelled_tsv(tmp_path: Path) -> None:
 
 
 def test_lexicon_rejects_yaml_booleans(tmp_path: Path) -> None:
-    source = Path(__file__).resolve().parents[1] / "rules" / "sentiment_lexicon.yaml"
+    source = Path(__file__).resolve().parents[3] / "rules" / "sentiment_lexicon.yaml"
     broken = tmp_path / "lexicon.yaml"
     broken.write_text(source.read_text(encoding="utf-8").replace('  "no thanks": 0', "  no: 0"), encoding="utf-8")
     with pytest.raises(ValueError, match="phrases"):

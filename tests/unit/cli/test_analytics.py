@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from database_models import Contact, ReceivedMessageLog
 
-SENTIMENT_EVAL = Path(__file__).resolve().parent / "data" / "sentiment_eval.tsv"
+SENTIMENT_EVAL = Path(__file__).resolve().parents[2] / "data" / "sentiment_eval.tsv"
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ import pytest
 
 from outbound.processor import ProcessSummary
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Every attribute a LogRecord has on this Python, plus the names makeRecord refuses outright
 # and the ones newer Pythons add (taskName, 3.12), so the check does not depend on the version.

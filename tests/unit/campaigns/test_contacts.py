@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from campaigns.contacts import ContactError, import_contacts_csv, normalize_wa_id, parse_tags, upsert_contact
 from database_models import Contact, ContactTag
 
-SAMPLE = Path(__file__).parent / "data" / "contacts_sample.csv"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "contacts_sample.csv"
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

@@ -11,7 +11,7 @@ import re
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 OUTSIDE = re.compile(r"\.\./shared\b|\bshared/(nlp|DESIGN\.md|STYLE\.md)|/work/|parents\[2\]|ROOT\.parent\b")
 

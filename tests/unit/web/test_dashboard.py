@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, clean_tables
+from dashboard_testing import ADMIN_TOKEN, CSRF, csrf_from, log_in, post_form
 from freezegun import freeze_time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,27 +27,7 @@ from web.dashboard import inbox
 from webhook_handler import create_app
 from whatsapp_service import WhatsAppService
 
-ADMIN_TOKEN = "test-admin-token-value"  # conftest's test_config
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
 # --- helpers ------------------------------------------------------------------------------------
-
-def csrf_from(client, path: str = "/dashboard/login") -> str:
-    """The CSRF token of the form on `path`."""
-    match = CSRF.search(client.get(path).get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def log_in(client, token: str = ADMIN_TOKEN):
-    return client.post("/dashboard/login", data={"csrf_token": csrf_from(client), "token": token})
-
-
-def post_form(client, path: str, data: dict | None = None, page: str = "/dashboard/inbox"):
-    """POST a dashboard form the way a browser does: with the CSRF token of a page."""
-    return client.post(path, data={"csrf_token": csrf_from(client, page), **(data or {})})
-
 
 @pytest.fixture
 def logged_in(client):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from test_dashboard import log_in
+from dashboard_testing import log_in
 
 from inbound.sample_payloads import text_message_envelope
 from language.enrichment import enrich_pending

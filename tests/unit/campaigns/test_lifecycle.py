@@ -13,9 +13,9 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from broadcast_testing import fake_sender, processor_config, seed_broadcast
 from conftest import ROOT, clean_tables
+from dashboard_testing import log_in
 from sqlalchemy import event, select, text, update
 from sqlalchemy.engine import make_url
-from test_dashboard import log_in
 
 from broadcast_service import (
     BroadcastError,
