@@ -36,7 +36,8 @@ def _leaf_module(file_name):
     return module
 
 
-_leaf_module("process_environment.py").load_environment()
+_environment = _leaf_module("process_environment.py")
+_environment.load_environment()
 _app_logging = _leaf_module("app_logging.py")
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -102,6 +103,7 @@ def preflight_problem():
 
 def on_starting(server):
     """Refuse to start with one clear line when the app cannot start; from then on, refuse reloads the same way."""
+    _environment.ensure_metrics_directory()  # every worker writes its metric files there from its first import
     problem = preflight_problem()
     if problem:
         server.log.error(problem, extra={"event": "server.refused"})

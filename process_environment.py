@@ -49,3 +49,11 @@ def load_environment(path: Path | str = DOTENV_PATH, environ: MutableMapping[str
     else:
         environ.pop(DOTENV_KEYS_VARIABLE, None)
     return sorted(taken)
+
+
+def ensure_metrics_directory(environ: MutableMapping[str, str] | None = None) -> None:
+    """Create PROMETHEUS_MULTIPROC_DIR when it is set but missing: prometheus-client cannot start without it."""
+    environ = os.environ if environ is None else environ
+    directory = environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        os.makedirs(directory, exist_ok=True)

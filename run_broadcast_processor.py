@@ -34,11 +34,12 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from process_environment import load_environment
+from process_environment import ensure_metrics_directory, load_environment
 
 if __name__ == "__main__":
     # Before the imports below: prometheus-client picks its mode from PROMETHEUS_MULTIPROC_DIR when first imported.
     load_environment()
+    ensure_metrics_directory()
 
 from sqlalchemy import func, inspect, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402

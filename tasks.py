@@ -145,9 +145,10 @@ def create_celery_app(*, read_dotenv: bool = False, **settings: Any) -> Celery:
 
     def defaults() -> dict[str, Any]:
         if read_dotenv:
-            from process_environment import load_environment
+            from process_environment import ensure_metrics_directory, load_environment
 
             load_environment()
+            ensure_metrics_directory()
         return celery_settings() | settings
 
     celery_app = PlatformCelery("tasks", set_as_current=False)
