@@ -194,6 +194,12 @@ def test_cron_runs_and_live_processes_are_counted_in_metrics_and_a_restart_delet
     assert values[("whatsapp_processor_runs_total", (("result", "done"),))] == 1
     assert values[("whatsapp_processor_runs_total", (("result", "idle"),))] == 1
     assert values[("whatsapp_messages_sent_total", (("error_code", "none"), ("status", "sent")))] == 3
+    # The flask CLI (README: from .venv/bin, in the code directory) loads the same .env first: its run counts too.
+    finished = subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", f"HOME={install.root}", "/bin/sh", "-c",
+                               f"cd {install.code} && .venv/bin/flask --app webhook_handler broadcast process"],
+                              capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    assert install.metrics()[("whatsapp_processor_runs_total", (("result", "idle"),))] == 2
 
     # A restart of gunicorn (systemctl restart) keeps every count.
     install.process.terminate()
