@@ -28,6 +28,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import struct
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -228,6 +229,27 @@ def _process_is_running(pid: int) -> bool:
     return True
 
 
+def _fold(directory: Path, prefix: str, paths: list[Path]) -> None:
+    """Add the values of `paths` to `<prefix>_archive.db`, then delete them (under the exclusive lock)."""
+    archive = directory / f"{prefix}_archive.db"
+    totals: dict[str, float] = defaultdict(float)
+    for path in ([archive] if archive.exists() else []) + paths:
+        for key, value, _timestamp, _position in MmapedDict.read_all_values_from_file(str(path)):
+            totals[key] += value
+    # Written aside and renamed over the archive: a crash never leaves half an archive.
+    staging = directory / f"{prefix}_archive.staging"
+    staging.unlink(missing_ok=True)
+    merged = MmapedDict(str(staging))
+    try:
+        for key, value in totals.items():
+            merged.write_value(key, value, 0.0)
+    finally:
+        merged.close()
+    os.replace(staging, archive)
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
 def compact_dead_process_files(directory: str | Path) -> int:
     """Fold the metric files of exited processes into one archive per type; returns how many files were folded."""
     directory = Path(directory)
@@ -245,23 +267,11 @@ def compact_dead_process_files(directory: str | Path) -> int:
             elif prefix.startswith("gauge_live"):
                 path.unlink(missing_ok=True)
         for prefix, paths in dead.items():
-            archive = directory / f"{prefix}_archive.db"
-            totals: dict[str, float] = defaultdict(float)
-            for path in ([archive] if archive.exists() else []) + paths:
-                for key, value, _timestamp, _position in MmapedDict.read_all_values_from_file(str(path)):
-                    totals[key] += value
-            # Written aside and renamed over the archive: a crash never leaves half an archive.
-            staging = directory / f"{prefix}_archive.staging"
-            staging.unlink(missing_ok=True)
-            merged = MmapedDict(str(staging))
             try:
-                for key, value in totals.items():
-                    merged.write_value(key, value, 0.0)
-            finally:
-                merged.close()
-            os.replace(staging, archive)
-            for path in paths:
-                path.unlink(missing_ok=True)
+                _fold(directory, prefix, paths)
+            except (OSError, ValueError, struct.error):  # housekeeping: the files stay, summed as before
+                logger.exception("metric files of exited processes not folded", extra={"event": "metrics.fold_error"})
+                continue
             folded += len(paths)
     if folded:
         logger.info("metric files of %d exited processes folded", folded,
