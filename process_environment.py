@@ -1,9 +1,11 @@
 """The `.env` file next to the code, loaded into the process environment by every entry point.
 
-Every entry (gunicorn.conf.py, the cron script, `celery -A tasks`, alembic, `create_app()`)
-calls `load_environment()` before it imports anything that reads the environment at import
-time: prometheus-client chooses single- or multi-process mode when it is first imported, by
-looking for PROMETHEUS_MULTIPROC_DIR, so a `.env` read later is too late for it.
+Every entry calls `load_environment()` before it imports anything that reads the environment
+at import time — gunicorn.conf.py (before its own settings), the cron script, `celery -A tasks`
+(when Celery first reads its settings), alembic's env.py and gunicorn's preflight; the `flask`
+command loads `.env` itself before it imports the app. That order matters: prometheus-client
+chooses single- or multi-process mode when it is first imported, by looking for
+PROMETHEUS_MULTIPROC_DIR, so a `.env` read later is too late for it.
 
 Precedence: a variable set in the real environment (systemd's EnvironmentFile=, compose's
 `environment:`, the shell) wins over `.env`. A variable that came from `.env` is refreshed
