@@ -26,9 +26,8 @@ reaches the workers with the next task, without a restart. A task that cannot do
 (settings invalid, database unreachable, processor or enrichment failed) raises: Celery logs
 it as failed and `whatsapp_tasks_total{outcome="failed"}` counts it; it never reports success.
 
-Logs: every line the worker and beat write is one JSON object (app_logging), set up through
-Celery's `setup_logging` signal; stdout is not redirected into the log (it would wrap each
-JSON line in a second `WARNING/MainProcess` line) and the start-up banners are off.
+Logs: every line the worker and beat write is one JSON object; celery_process.py sets that
+up through Celery's signals, and counts each task's outcome.
 
 WHATSAPP_MAX_MPS is enforced per worker process: with N processes sending, set it to the
 number's limit divided by N (see docs/scale.md). A processor sends from its own threads,
@@ -50,19 +49,11 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery
-from celery.apps.beat import Beat
-from celery.signals import (
-    celeryd_init,
-    setup_logging,
-    task_failure,
-    task_success,
-    worker_process_shutdown,
-    worker_ready,
-    worker_shutdown,
-)
+from celery.signals import worker_process_shutdown, worker_shutdown
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from celery_process import QuietBeat  # also connects the worker's and beat's logging and metrics signals
 from config import Config, ConfigError
 
 # The celery console script puts the working directory on sys.path while it imports this module
@@ -124,20 +115,12 @@ def celery_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     }
 
 
-class _QuietBeat(Beat):
-    """`celery beat` without its plain-text banner: its JSON log line 'beat: Starting...' says it started."""
-
-    def run(self) -> None:
-        self.quiet = True
-        super().run()
-
-
 class PlatformCelery(Celery):
     """Celery whose beat writes JSON lines only."""
 
     @functools.cached_property
     def Beat(self) -> type:  # Celery's own attribute name
-        return self.subclass_with_self(_QuietBeat)
+        return self.subclass_with_self(QuietBeat)
 
 
 def create_celery_app(*, read_dotenv: bool = False, **settings: Any) -> Celery:
@@ -158,70 +141,6 @@ def create_celery_app(*, read_dotenv: bool = False, **settings: Any) -> Celery:
 
 # What `celery -A tasks` runs: it reads `.env` when Celery first reads its settings.
 app = create_celery_app(read_dotenv=True)
-
-
-# --- logging and metrics of the worker and beat processes ----------------------------------------
-
-@setup_logging.connect
-def configure_celery_logging(loglevel: int | str | None = None, **_: Any) -> None:
-    """JSON lines on stdout for Celery's own records and ours (connecting here stops Celery's own set-up)."""
-    from app_logging import configure_logging
-
-    level = logging.getLevelName(loglevel) if isinstance(loglevel, int) else (loglevel or "INFO")
-    configure_logging(str(level).upper())
-
-
-@celeryd_init.connect
-def make_the_worker_write_json(instance: Any = None, options: Mapping[str, Any] | None = None, **_: Any) -> None:
-    """Before the worker says anything: JSON logging, warnings as log records, no banner, JSON shutdown lines.
-
-    The start-up banner is plain text (the 'ready' log line says the same in JSON), and the
-    worker prints its shutdown notices ('worker: Warm shutdown (MainProcess)') with its own
-    `safe_say`, outside logging: they are printed as JSON lines here instead.
-    """
-    import celery.apps.worker
-
-    configure_celery_logging((options or {}).get("loglevel"))
-    logging.captureWarnings(True)  # e.g. Celery's warning about running as root, checked right after this signal
-    if instance is not None:
-        instance.quiet = True
-    celery.apps.worker.safe_say = _say_as_json
-
-
-def _say_as_json(message: str, f: Any = None) -> None:
-    from app_logging import json_line
-
-    try:
-        print(json_line("WARNING", "celery.worker_notice", str(message), "celery.apps.worker"),
-              file=f or sys.__stdout__, flush=True)
-    except (OSError, ValueError):  # a closed stream at exit: nothing to tell it
-        pass
-
-
-@worker_ready.connect
-def compact_metric_files(**_: Any) -> None:
-    """Fold the metric files of exited processes (metrics.py), as gunicorn and each cron run do."""
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if directory:
-        from metrics import compact_dead_process_files
-
-        compact_dead_process_files(directory)
-
-
-@task_success.connect
-def count_succeeded_task(sender: Any = None, **_: Any) -> None:
-    """whatsapp_tasks_total{outcome="succeeded"}."""
-    from metrics import record_task
-
-    record_task(getattr(sender, "name", "unknown"), "succeeded")
-
-
-@task_failure.connect
-def count_failed_task(sender: Any = None, **_: Any) -> None:
-    """whatsapp_tasks_total{outcome="failed"}: alert on it (docs/operations.md, metrics)."""
-    from metrics import record_task
-
-    record_task(getattr(sender, "name", "unknown"), "failed")
 
 
 # --- the per-process context ---------------------------------------------------------------
