@@ -11,8 +11,13 @@ database) stops a second run from starting while one is busy; it only saves work
 claims are atomic, so two processors never send the same row even without it.
 
 Exit codes: 0 done, nothing due, or another run busy; 1 unexpected error or database
-unreachable; 2 configuration error; 3 claims of a crashed processor were found whose
-sends are unconfirmed (`unknown`): look at `broadcast report ID` and decide.
+unreachable; 2 configuration error, or a database without the schema (`alembic upgrade
+head` creates it); 3 claims of a crashed processor were found whose sends are unconfirmed
+(`unknown`): look at `broadcast report ID` and decide. A configuration error or a missing
+schema is one JSON line on stderr, like every other line the run writes.
+
+Run by cron, the script loads `.env` (beside it) before anything imports prometheus-client,
+so PROMETHEUS_MULTIPROC_DIR written there puts the run's counters into `/metrics`.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -28,18 +34,26 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from process_environment import ensure_metrics_directory, load_environment
 
-from broadcast_service import process_pending_broadcasts
-from config import Config, ConfigError, load_config
-from database_models import utcnow
-from database_setup import create_engine_for, create_session_factory
-from message_processor import MessageProcessor, ProcessSummary
-from scheduler import Scheduler
-from whatsapp_service import build_sender
+if __name__ == "__main__":
+    # Before the imports below: prometheus-client picks its mode from PROMETHEUS_MULTIPROC_DIR when first imported.
+    load_environment()
+    ensure_metrics_directory()
+
+from sqlalchemy import func, inspect, select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
+from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
+
+from broadcast_service import process_pending_broadcasts  # noqa: E402
+from config import Config, ConfigError, load_config  # noqa: E402
+from database_models import ScheduledMessage, utcnow  # noqa: E402
+from database_setup import create_engine_for, create_session_factory  # noqa: E402
+from message_processor import MessageProcessor, ProcessSummary  # noqa: E402
+from metrics import compact_dead_process_files, record_processor_run  # noqa: E402
+from scheduler import Scheduler  # noqa: E402
+from whatsapp_service import build_sender  # noqa: E402
 
 logger = logging.getLogger("run_broadcast_processor")
 
@@ -94,11 +108,13 @@ def run_processor(config: Config, session_factory: sessionmaker[Session],
             session.commit()
         if not has_work:
             logger.info("nothing due", extra={"event": "processor.idle"})
+            record_processor_run("idle")
             return EXIT_OK, None
         lock = single_instance(session_factory, config.database_url) if guard else contextlib.nullcontext(True)
         with lock as only_one:
             if not only_one:
                 logger.info("another processor is running; leaving the work to it", extra={"event": "processor.busy"})
+                record_processor_run("busy")
                 return EXIT_OK, None
             processor = make_processor()
             with _stop_on_sigterm(processor):
@@ -106,17 +122,30 @@ def run_processor(config: Config, session_factory: sessionmaker[Session],
     except SQLAlchemyError:
         logger.exception("database error; unrecorded sends become unknown after their lease",
                          extra={"event": "processor.db_error"})
+        record_processor_run("error")
         return EXIT_ERROR, None
     except Exception:  # the job boundary
         logger.exception("processor failed", extra={"event": "processor.error"})
+        record_processor_run("error")
         return EXIT_ERROR, None
     logger.info("processor summary %s", json.dumps(summary.as_dict()),
                 extra={"event": "processor.summary", **summary.as_dict()})
     if summary.recovered and not config.resend_unconfirmed:
         logger.error("%d sends of a crashed processor are unconfirmed (status unknown); see the broadcast report",
                      summary.recovered, extra={"event": "processor.unconfirmed", "count": summary.recovered})
+        record_processor_run("unconfirmed")
         return EXIT_UNCONFIRMED, summary
+    record_processor_run("done")
     return EXIT_OK, summary
+
+
+def missing_schema(engine: Any) -> str | None:
+    """A one-line explanation when the database has no schema yet, else None (an unreachable database raises)."""
+    table = ScheduledMessage.__tablename__
+    if inspect(engine).has_table(table):
+        return None
+    return (f"the database has no schema (table {table} is missing): `alembic upgrade head` "
+            "(or `make migrate`) creates it")
 
 
 def run_enrichment(config: Config, session_factory: sessionmaker[Session], time_budget: float) -> int:
@@ -154,20 +183,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-guard", action="store_true", help="skip the single-instance lock")
     parser.add_argument("--no-enrich", action="store_true", help="do not enrich new messages for analytics")
     options = parser.parse_args(argv)
-    from dotenv import load_dotenv
+    from app_logging import configure_logging, json_line
 
-    from app_logging import configure_logging
-
-    load_dotenv()
+    load_environment()
     try:
         config = load_config()
     except ConfigError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
+        print(json_line("ERROR", "processor.config_error", f"configuration error: {error}"), file=sys.stderr)
         return EXIT_CONFIG
     secrets = (config.whatsapp_api_token, config.whatsapp_app_secret, config.whatsapp_verify_token,
                config.admin_api_token, config.flask_secret_key)
     configure_logging(config.log_level, secrets=[value for value in secrets if value])
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        compact_dead_process_files(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     engine = create_engine_for(config.database_url)
+    try:
+        problem = missing_schema(engine)
+    except SQLAlchemyError:
+        logger.exception("database unreachable", extra={"event": "processor.db_error"})
+        engine.dispose()
+        return EXIT_ERROR
+    if problem:
+        print(json_line("ERROR", "processor.no_schema", problem), file=sys.stderr)
+        engine.dispose()
+        return EXIT_CONFIG
     senders: list[Any] = []
 
     def make_processor() -> MessageProcessor:
