@@ -364,7 +364,7 @@ class Scheduler:
         Meta's status webhook can beat the recording of the send: its event is stored but
         matched no row. Run this after the recording has committed, not inside it: a status
         committed while the recording was open could see neither the row's wamid nor be seen
-        by a check made in that same transaction (the race is tests/test_scheduler.py's).
+        by a check made in that same transaction (the race is tests/unit/test_scheduler.py's).
         """
         early = stored_statuses(self.session, sent_at)
         self.apply_stored_statuses(early, sent_at)

@@ -8,8 +8,12 @@ SQLALCHEMY_DATABASE_URL). It writes no contact and no queue row, so the test pho
 joins a broadcast audience. Without WHATSAPP_API_TOKEN or WHATSAPP_PHONE_NUMBER_ID it
 sends nothing and exits non-zero.
 
-Exit codes: 0 delivered or read (or sent, with --wait 0); 1 nothing sent, refused, or a
-`failed` status; 3 sent but no delivery status within --wait seconds.
+It reads the database before it sends: with the database unreachable or without its schema
+it says so in one line and sends nothing (the status it waits for could never be seen).
+
+Exit codes: 0 delivered or read (or sent, with --wait 0); 1 nothing sent (no credentials,
+database unreadable, the API refused), or a `failed` status; 3 sent but no delivery status
+within --wait seconds.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from datetime import UTC, datetime
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from database_models import DELIVERED, FAILED, READ, MessageStatusEvent
@@ -80,6 +85,21 @@ def _print_status(event: MessageStatusEvent) -> None:
     click.echo(line)
 
 
+def check_database(session_factory: sessionmaker[Session]) -> None:
+    """Read the table the smoke test waits on; a one-line ClickException (nothing sent yet) when that fails."""
+    try:
+        with session_factory() as session:
+            session.execute(select(MessageStatusEvent.id).limit(1)).all()
+    except SQLAlchemyError as error:
+        url = session_factory.kw["bind"].url.render_as_string(hide_password=True)
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        raise click.ClickException(
+            f"cannot read the database {url} ({reason}): nothing was sent. The smoke test waits for the status "
+            "webhooks in the database the app writes to: check SQLALCHEMY_DATABASE_URL, that the database runs, and "
+            "that `alembic upgrade head` has created the schema."
+        ) from None
+
+
 @click.command("smoke")
 @with_appcontext
 @click.option("--to", "recipient", required=True, help="The test phone, in international form, e.g. 989121234567.")
@@ -116,6 +136,7 @@ def smoke_command(
     to = re.sub(r"[\s+()-]", "", recipient)
     if not PHONE_NUMBER.fullmatch(to):
         raise click.BadParameter(f"{recipient!r} is not a phone number in international form", param_hint="--to")
+    check_database(context.session_factory)
     if template:
         kind = f"template {template} ({language})"
         result = context.sender.send_template(to, template, language)

@@ -8,7 +8,7 @@ inserts nothing), the queue rows those new events belong to move forward, and er
 opts the recipient out. A single statement is atomic, so the 200 still means committed.
 
 The SQL is generated from `scheduler.STATUS_MOVES_FROM`, the same table the general path
-builds its statements from; tests/test_status_writer.py checks both give the same rows.
+builds its statements from; tests/unit/inbound/test_status_writer.py checks both give the same rows.
 SQLite keeps the general path (no round trips to save).
 """
 

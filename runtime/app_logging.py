@@ -3,6 +3,12 @@
 Fields passed with `extra=` (event, wamid, contact_id, request_id, …) become keys.
 Secrets never reach a log line: nothing here logs configuration values, and the
 formatter masks any configured secret that slips into a message.
+
+The same format everywhere, so `jq` reads every line of every process: the app and the
+jobs (`configure_logging`), gunicorn's own error and access logs (its logger class in
+gunicorn.conf.py uses `JsonFormatter`), Celery's workers and beat (tasks.py configures
+logging through Celery's `setup_logging` signal), and the one-line errors a process prints
+before logging is set up (`json_line`).
 """
 
 from __future__ import annotations
@@ -74,3 +80,10 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), stream: 
     # pywa warns about client settings on every timeout and logs request bodies at DEBUG;
     # our sender already logs each failure once, without the body.
     logging.getLogger("pywa").setLevel(logging.ERROR)
+
+
+def json_line(level: str, event: str, message: str, logger_name: str = "whatsapp_platform") -> str:
+    """One line in the JSON log format, for the errors a process prints before (or instead of) configuring logging."""
+    record = logging.makeLogRecord({"name": logger_name, "levelname": level, "levelno": logging.getLevelName(level),
+                                    "msg": message, "event": event})
+    return JsonFormatter().format(record)

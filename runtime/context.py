@@ -27,6 +27,7 @@ from inbound.status_writer import StatusWriter
 from outbound.processor import MessageProcessor
 from outbound.reply_dispatch import ReplyDispatcher
 from runtime.app_logging import configure_logging
+from runtime.process_environment import load_environment
 from whatsapp_service import Sender, build_sender
 
 logger = logging.getLogger(__name__)
@@ -82,10 +83,8 @@ def secret_values(config: Config) -> list[str]:
 
 
 def load_process_config() -> Config:
-    """The settings of a starting process: `.env` in the working directory, then the environment."""
-    from dotenv import load_dotenv
-
-    load_dotenv()
+    """The settings as they are now: `.env` beside the code (runtime.process_environment), the environment."""
+    load_environment()
     return load_config()
 
 

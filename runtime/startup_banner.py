@@ -45,3 +45,24 @@ def startup_lines(listeners: Iterable[str], config: Config) -> list[str]:
     else:
         lines.append("  log in with your ADMIN_API_TOKEN")
     return lines
+
+
+def main(listeners: list[str]) -> int:
+    """Print the start-up lines for `listeners`; gunicorn's when_ready hook runs this in a child process."""
+    from runtime.process_environment import load_environment
+
+    load_environment()
+    from config import ConfigError, load_config
+
+    try:
+        config = load_config()
+    except ConfigError:  # the preflight check has refused to start already, with the reason
+        return 0
+    print("\n".join(startup_lines(listeners, config)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

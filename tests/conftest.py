@@ -38,7 +38,7 @@ EVAL_DATA = ROOT / "tests" / "data"
 
 
 # How every test that needs the production server starts it.
-GUNICORN_COMMAND = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "webhook_handler:create_app()"]
+GUNICORN_COMMAND = [f"{Path(sys.executable).parent}/gunicorn", "-c", "gunicorn.conf.py", "webhook_handler:create_app()"]
 
 
 def free_port() -> int:

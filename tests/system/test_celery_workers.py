@@ -1,15 +1,21 @@
-"""Scale-out on Celery: two real worker processes on a real Redis broker share one PostgreSQL queue.
+"""Scale-out on Celery: real worker and beat processes on a real Redis broker share one PostgreSQL queue.
+
+Workers and beat are started exactly as docs/operations.md gives them: the `celery` console
+script of the virtualenv (`celery -A tasks worker --pool=solo --loglevel INFO`, plus `-n` for
+a second worker on one machine), never `python -m celery`, which keeps the working directory
+on sys.path and so hid that every task failed with ModuleNotFoundError (issue 11, item 9).
 
 A broadcast is scheduled through the broadcast service, processing tasks are sent to a
 queue of this run's own (so parallel runs never take each other's tasks), and the fake
-Graph API counts what arrived: every recipient exactly once, both workers sending.
+Graph API counts what arrived: every recipient exactly once, both workers sending. Further
+tests run a worker and beat from an installed copy with nothing but `.env` for settings,
+and check the logs (JSON only), the metrics, failing tasks and a rotated token.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -19,6 +25,17 @@ from pathlib import Path
 
 import pytest
 from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, clean_tables
+from conftest import wait_until as conftest_wait_until
+from deployment import (
+    CELERY_BEAT_ARGS,
+    CELERY_WORKER_ARGS,
+    clean_environment,
+    console_script,
+    install_copy,
+    json_lines,
+    multiprocess_samples,
+    write_env_file,
+)
 from sqlalchemy import func, select
 
 from broadcast_service import Audience, TemplateSpec, schedule_broadcast
@@ -61,7 +78,7 @@ def queue_name() -> Iterator[str]:
 
 @dataclass
 class Workers:
-    """Started `celery -A tasks worker --pool=solo` processes: their names and processes."""
+    """Started `celery -A tasks worker --pool=solo --loglevel INFO -n NAME` processes: their names and processes."""
 
     names: list[str]
     processes: list[subprocess.Popen]
@@ -84,11 +101,8 @@ def start_workers(database_url: str, fake_graph, queue_name: str, engine, tmp_pa
         names = [f"worker{len(started) + i}-{queue_name}@localhost" for i in range(count)]
         with open(log, "ab") as output:
             processes = [
-                subprocess.Popen(
-                    [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--pool=solo", "-n", name,
-                     "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
-                    cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-                )
+                subprocess.Popen([console_script("celery"), *CELERY_WORKER_ARGS, "-n", name],
+                                 cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
                 for name in names
             ]
         started.extend(processes)
@@ -230,3 +244,148 @@ def test_sigterm_stops_a_worker_mid_broadcast_and_hands_back_what_it_had_not_sen
     counts = fake_graph.counts()
     assert statuses["sent"] == len(counts) and set(counts.values()) == {1}
     assert statuses["pending"] > 0  # handed back for the next run, not dropped
+
+
+# --- a worker and beat from an installation, with nothing but .env -----------------------------------
+
+@dataclass
+class Installation:
+    """An installed copy of the code whose `.env` holds every setting, and the processes started in it."""
+
+    directory: Path
+    metrics: Path
+    queue: str
+    processes: list[subprocess.Popen]
+    logs: dict[str, Path]
+
+    def start(self, name: str, args: list[str]) -> subprocess.Popen:
+        """Run `celery ARGS` in the installation with a clean environment (systemd's: no settings but the file)."""
+        self.logs[name] = self.directory.parent / f"{name}.log"
+        with open(self.logs[name], "wb") as output:
+            process = subprocess.Popen([console_script("celery"), *args], cwd=self.directory,
+                                       env=clean_environment(), stdout=output, stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        return process
+
+    def log(self, name: str) -> str:
+        return self.logs[name].read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def installation(database_url, fake_graph, queue_name, engine, tmp_path):
+    """A copy of the code with a `.env` for this test's database, fake Graph API, queue and metrics directory."""
+    directory = install_copy(tmp_path / "whatsapp-platform")
+    metrics = tmp_path / "metrics"
+    metrics.mkdir()
+    write_env_file(directory / ".env", {
+        "APP_ENV": "development", "SQLALCHEMY_DATABASE_URL": database_url, "LOG_LEVEL": "INFO",
+        "WHATSAPP_API_TOKEN": GRAPH_TOKEN, "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+        "WHATSAPP_API_BASE_URL": fake_graph.url, "WHATSAPP_MAX_MPS": "500",
+        "CELERY_BROKER_URL": REDIS_URL, "CELERY_QUEUE": queue_name, "CELERY_PROCESS_INTERVAL": "1",
+        "CELERY_ENRICH_INTERVAL": "1", "PROMETHEUS_MULTIPROC_DIR": str(metrics),
+    })
+    installed = Installation(directory, metrics, queue_name, [], {})
+    yield installed
+    for process in installed.processes:
+        process.terminate()
+    for process in installed.processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    clean_tables(engine)
+
+
+def test_the_documented_worker_and_beat_send_and_enrich_with_settings_from_env(engine, fake_graph, installation):
+    factory = create_session_factory(engine)
+    numbers = [f"98916{i:07d}" for i in range(20)]
+    with factory() as session:
+        schedule_broadcast(session, name="from-env", audience=Audience.of_numbers(numbers),
+                           template=TemplateSpec("env_test", "en_US", ("wa_id",)))
+        contact = session.scalars(select(Contact)).first()
+        session.add(ReceivedMessageLog(wamid="wamid.ENV1", contact_id=contact.id, message_type="text",
+                                       text="the delivery was late and I am angry", payload={}, received_at=utcnow()))
+        session.commit()
+
+    installation.start("worker", CELERY_WORKER_ARGS)
+    installation.start("beat", [*CELERY_BEAT_ARGS, str(installation.directory.parent / "celerybeat-schedule")])
+    wait_until_drained(factory, timeout=90)
+
+    def enriched() -> bool:
+        with factory() as session:
+            return session.scalar(select(ReceivedMessageLog.enriched_at)) is not None
+
+    conftest_wait_until(enriched, "the enrichment task to run", timeout=60)
+    assert fake_graph.counts() == dict.fromkeys(numbers, 1)
+    # The worker's counters are in the metrics directory the .env names, where /metrics reads them.
+    values = multiprocess_samples(installation.metrics)
+    assert values[("whatsapp_messages_sent_total", (("error_code", "none"), ("status", "sent")))] == len(numbers)
+    assert values[("whatsapp_processor_claimed_messages_total", ())] == len(numbers)
+    assert values[("whatsapp_tasks_total", (("outcome", "succeeded"), ("task", PROCESS_TASK)))] >= 1
+    assert values[("whatsapp_tasks_total", (("outcome", "succeeded"), ("task", ENRICH_TASK)))] >= 1
+    for name in ("worker", "beat"):  # one JSON object per line, nothing printed twice
+        lines = json_lines(installation.log(name))
+        assert lines, f"the {name} wrote nothing"
+        assert not any("MainProcess" in line.get("message", "") for line in lines)
+    worker_events = {line["message"] for line in json_lines(installation.log("worker"))}
+    assert any(message.endswith(" ready.") for message in worker_events)
+    assert "ModuleNotFoundError" not in installation.log("worker")
+
+
+def test_a_task_that_cannot_do_its_work_fails_loudly_and_is_counted(installation, tmp_path):
+    env_file = installation.directory / ".env"
+    empty = tmp_path / "never-migrated.db"
+    env_file.write_text(env_file.read_text().replace(
+        next(line for line in env_file.read_text().splitlines() if line.startswith("SQLALCHEMY_DATABASE_URL=")),
+        f"SQLALCHEMY_DATABASE_URL=sqlite:///{empty}"))
+    installation.start("worker", CELERY_WORKER_ARGS)
+    celery_app = create_celery_app(broker_url=REDIS_URL, task_default_queue=installation.queue)
+    celery_app.send_task(PROCESS_TASK, queue=installation.queue)
+    celery_app.send_task(ENRICH_TASK, queue=installation.queue)
+
+    def failures() -> float:
+        values = multiprocess_samples(installation.metrics)
+        return sum(values.get(("whatsapp_tasks_total", (("outcome", "failed"), ("task", task))), 0.0)
+                   for task in (PROCESS_TASK, ENRICH_TASK))
+
+    conftest_wait_until(lambda: failures() == 2, "both tasks to be counted as failed", timeout=60)
+    values = multiprocess_samples(installation.metrics)
+    assert values.get(("whatsapp_tasks_total", (("outcome", "succeeded"), ("task", ENRICH_TASK))), 0.0) == 0
+    errors = [line for line in json_lines(installation.log("worker")) if line["level"] == "ERROR"]
+    failed = [line for line in errors if "raised" in line["message"]]
+    assert {PROCESS_TASK, ENRICH_TASK} <= {task for line in failed for task in (PROCESS_TASK, ENRICH_TASK)
+                                           if task in line["message"]}
+    assert "no enrich_pending function installed" not in installation.log("worker")
+
+
+def test_a_rotated_token_reaches_a_running_worker_and_a_190_is_counted(engine, fake_graph, installation, tmp_path):
+    factory = create_session_factory(engine)
+    token_file = tmp_path / "whatsapp_api_token"
+    token_file.write_text("revoked-token-value")
+    env_file = installation.directory / ".env"
+    env_file.write_text(env_file.read_text().replace(f"WHATSAPP_API_TOKEN={GRAPH_TOKEN}",
+                                                     f"WHATSAPP_API_TOKEN_FILE={token_file}"))
+    installation.start("worker", CELERY_WORKER_ARGS)
+    celery_app = create_celery_app(broker_url=REDIS_URL, task_default_queue=installation.queue)
+
+    def broadcast(name: str, numbers: list[str]) -> None:
+        with factory() as session:
+            schedule_broadcast(session, name=name, audience=Audience.of_numbers(numbers),
+                               template=TemplateSpec("rotation_test", "en_US", ()))
+            session.commit()
+        celery_app.send_task(PROCESS_TASK, kwargs={"time_budget": 30}, queue=installation.queue)
+        wait_until_drained(factory, timeout=60)
+
+    broadcast("before", ["989170000001", "989170000002"])
+    failed_190 = ("whatsapp_messages_sent_total", (("error_code", "190"), ("status", "failed")))
+    assert multiprocess_samples(installation.metrics)[failed_190] == 2  # what the "any 190" alert watches
+    assert fake_graph.counts() == {}
+
+    # write_secret: the new value replaces the file atomically; the worker keeps running.
+    staging = tmp_path / "whatsapp_api_token.new"
+    staging.write_text(GRAPH_TOKEN)
+    staging.replace(token_file)
+    broadcast("after", ["989170000003"])
+    assert fake_graph.counts() == {"989170000003": 1}
+    assert "revoked-token-value" not in installation.log("worker")

@@ -27,6 +27,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import GUNICORN_COMMAND, PHONE_NUMBER_ID, ROOT, clean_tables, free_port, wait_until
+from deployment import console_script
 from fake_graph_api import FakeGraphAPI
 from sqlalchemy.engine import make_url
 
@@ -290,9 +291,7 @@ def test_gunicorn_and_the_commands_at_debug_write_no_secret(secret_database_url,
     server_out, server_err = logs
     commands = {
         "flask smoke": [
-            sys.executable,
-            "-m",
-            "flask",
+            console_script("flask"),
             "--app",
             "webhook_handler",
             "smoke",
@@ -302,7 +301,7 @@ def test_gunicorn_and_the_commands_at_debug_write_no_secret(secret_database_url,
             "0",
         ],
         "the cron processor": [sys.executable, "run_broadcast_processor.py"],
-        "alembic upgrade": [sys.executable, "-m", "alembic", "upgrade", "head"],
+        "alembic upgrade": [console_script("alembic"), "upgrade", "head"],
     }
     try:
         outputs = {}
@@ -312,7 +311,7 @@ def test_gunicorn_and_the_commands_at_debug_write_no_secret(secret_database_url,
             outputs[name] = result.stdout + result.stderr
     finally:
         clean_tables(engine)
-    assert "[DEBUG]" in server_err  # gunicorn itself logged at debug
+    assert '"level": "DEBUG", "logger": "gunicorn.error"' in server_err  # gunicorn itself logged at debug (JSON)
     assert '"event": "message.stored"' in server_out
     assert_no_secret(server_out, secret_database_url, "gunicorn's stdout (the app's log)")
     assert_no_secret(server_err, secret_database_url, "gunicorn's stderr")

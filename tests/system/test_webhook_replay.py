@@ -16,7 +16,6 @@ import random
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import APP_SECRET, GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, VERIFY_TOKEN, clean_tables
+from conftest import APP_SECRET, GRAPH_TOKEN, GUNICORN_COMMAND, PHONE_NUMBER_ID, ROOT, VERIFY_TOKEN, clean_tables
 from sqlalchemy import func, select
 
 from config import Config
@@ -78,8 +77,7 @@ class GunicornApp:
         """Start it and wait until /healthz answers at all (200, or 503 with no database)."""
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "webhook_handler:create_app()"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+                GUNICORN_COMMAND, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

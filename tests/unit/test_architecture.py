@@ -37,7 +37,12 @@ FORBIDDEN = [
     ("campaigns", "outbound"),
 ]
 # Leaves: they import no project module at all, so everything may import them.
-LEAVES = ("runtime.app_logging", "runtime.metrics", "config", "whatsapp_service", "database_models")
+LEAVES = ("runtime.app_logging", "runtime.metrics", "runtime.process_environment", "config", "whatsapp_service",
+          "database_models")
+# Arrows a rule above would refuse that are the point of their module.
+ALLOWED = {
+    ("runtime.preflight", "webhook_handler"),  # gunicorn's check, in a child process, that the app builds
+}
 
 
 def module_name(path: Path) -> str:
@@ -133,7 +138,8 @@ def forbidden_edges(graph: Mapping[str, Iterable[str]]) -> list[str]:
     for importer, targets in sorted(graph.items()):
         for target in sorted(targets):
             for low, high in FORBIDDEN:
-                if under(importer, low) and under(target, high) and not under(importer, high):
+                if (under(importer, low) and under(target, high) and not under(importer, high)
+                        and (importer, target) not in ALLOWED):
                     problems.append(f"{importer} imports {target} ({low} must not import {high})")
             if importer in LEAVES:
                 problems.append(f"{importer} imports {target} (a leaf imports no project module)")

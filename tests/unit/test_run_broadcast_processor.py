@@ -12,13 +12,14 @@ import time
 import pytest
 from broadcast_testing import fake_sender, processor_config, rows_by_status, seed_broadcast
 from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, clean_tables
+from deployment import json_lines
 from sqlalchemy import select
 
 from broadcast_service import broadcast_report
 from database_models import Contact, ScheduledMessage
 from database_setup import create_session_factory
 from outbound.processor import MessageProcessor
-from run_broadcast_processor import EXIT_OK, EXIT_UNCONFIRMED, run_processor, single_instance
+from run_broadcast_processor import EXIT_CONFIG, EXIT_OK, EXIT_UNCONFIRMED, run_processor, single_instance
 
 LEASE_SECONDS = 2
 
@@ -178,3 +179,25 @@ def test_the_cron_run_enriches_new_messages_for_analytics(factory, fake_graph, d
     assert message.sentiment == "negative"
     assert "سفارش" in message.keywords
     assert fake_graph.stats()["total"] == 0
+
+
+def test_a_never_migrated_database_is_one_line_naming_the_migration_and_exit_2(tmp_path, fake_graph):
+    never_migrated = f"sqlite:///{tmp_path / 'never-migrated.db'}"
+    finished = subprocess.run([sys.executable, "run_broadcast_processor.py"], cwd=ROOT, capture_output=True, text=True,
+                              env=processor_env(never_migrated, fake_graph, LOG_LEVEL="INFO"), timeout=60)
+    assert finished.returncode == EXIT_CONFIG
+    assert finished.stdout == ""
+    [line] = json_lines(finished.stderr)
+    assert line["level"] == "ERROR" and line["event"] == "processor.no_schema"
+    assert "schema" in line["message"] and "`alembic upgrade head`" in line["message"]
+    assert "`make migrate`" in line["message"] and "Traceback" not in finished.stderr
+    assert fake_graph.stats()["total"] == 0
+
+
+def test_a_configuration_error_is_one_json_line_and_exit_2(tmp_path, fake_graph):
+    finished = subprocess.run([sys.executable, "run_broadcast_processor.py"], cwd=ROOT, capture_output=True, text=True,
+                              env=processor_env(f"sqlite:///{tmp_path / 'x.db'}", fake_graph, TIMEZONE="Mars/Olympus"),
+                              timeout=60)
+    assert finished.returncode == EXIT_CONFIG
+    [line] = json_lines(finished.stderr)
+    assert line["message"] == "configuration error: TIMEZONE: unknown timezone 'Mars/Olympus'"

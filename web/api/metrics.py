@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 
 from flask import Blueprint, Response, request
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from database_models import PAUSED, PENDING, SENDING, UNKNOWN, ScheduledMessage, utcnow
 from runtime.context import platform
-from runtime.metrics import CONTENT_TYPE_LATEST, MULTIPROCESS_ENV
+from runtime.metrics import CONTENT_TYPE_LATEST, MULTIPROCESS_ENV, directory_lock
 from web.api.auth import bearer_matches
 from web.api.support import error_response, setting
 
@@ -86,11 +87,24 @@ class _Forward:
         return self.registry.collect()
 
 
+class _Snapshot:
+    """Metrics read once (the process files, under the directory's lock), exposed as they were read."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self.families = families
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(self.families)
+
+
 def render_metrics(session_factory: sessionmaker[Session]) -> bytes:
     """The Prometheus text exposition of this process (or, in multiprocess mode, of all of them) plus the queue."""
     registry = CollectorRegistry(auto_describe=False)
-    if os.environ.get(MULTIPROCESS_ENV):
-        MultiProcessCollector(registry)
+    directory = os.environ.get(MULTIPROCESS_ENV)
+    if directory:
+        with directory_lock(Path(directory), exclusive=False):
+            families = list(MultiProcessCollector(None, path=directory).collect())
+        registry.register(_Snapshot(families))
     else:
         registry.register(_Forward(REGISTRY))
     registry.register(QueueDepthCollector(session_factory))

@@ -2,7 +2,7 @@
 
 It is also what the API enforces: `admin_api_validation` checks query strings and JSON
 bodies against the parameters and request schemas below, so the document cannot drift
-from the behaviour (tests/test_openapi.py checks routes, responses and runs schemathesis).
+from the behaviour (tests/unit/web/test_openapi_spec.py checks routes, responses and runs schemathesis).
 Patterns use Python's regular-expression syntax (`\\w` is any Unicode letter or digit),
 which is what the validator, jsonschema and schemathesis evaluate them with.
 """

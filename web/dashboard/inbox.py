@@ -1,8 +1,8 @@
 """The handoff inbox: who is waiting for a human, one contact's thread, the operator's replies.
 
-The first half is queries and actions on one `Session` (they never commit); the second
-half is the inbox's pages, which web/dashboard/ mounts on its blueprint behind the login
-and CSRF checks: each action commits once, then hands the queued row to the dispatcher.
+Queries and actions on one `Session` (they never commit); the pages are
+`web.dashboard.inbox_pages`, behind the login and CSRF checks: each action commits once,
+then hands the queued row to the dispatcher.
 An operator's message is an ordinary row of the outbound queue (kind "operator"), so it
 is sent, retried and tracked like any other.
 Free text is only allowed inside WhatsApp's 24-hour customer-service window (Meta
@@ -12,17 +12,12 @@ refuses it outside with error 131047); outside it the operator sends an approved
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.wrappers import Response
 
-from chatbot_service import release_handoff
 from database_models import (
     DIRECTION_OUT,
     STATE_HANDOFF,
@@ -30,9 +25,7 @@ from database_models import (
     ConversationState,
     ReceivedMessageLog,
     ScheduledMessage,
-    utcnow,
 )
-from runtime.context import platform
 from scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
@@ -231,87 +224,3 @@ def queue_template_reply(session: Session, contact_id: int, template_name: str, 
         raise InboxError(f"at most {MAX_TEMPLATE_PARAMS} template parameters")
     return Scheduler(session).add(contact.id, template_name=name, template_language=language,
                                   template_params=cleaned or None, kind=OPERATOR_KIND, scheduled_at=now)
-
-
-# --- pages (mounted on the dashboard blueprint by web/dashboard/) -----------------------------
-
-def inbox_page() -> str:
-    """Conversations waiting for a human, the longest-waiting first."""
-    with platform().session_factory() as db:
-        waiting = waiting_conversations(db, utcnow())
-    return render_template("dashboard/inbox.html", waiting=waiting)
-
-
-def conversation_page(contact_id: int) -> str:
-    """One contact's thread, the reply box (or the template form) and the hand-back button."""
-    now = utcnow()
-    with platform().session_factory() as db:
-        try:
-            contact = get_contact(db, contact_id)
-        except ContactNotFound:
-            abort(404, "There is no such contact.")
-        context = {"contact": contact, "items": thread(db, contact_id), "state": conversation_state(db, contact_id),
-                   "window_open": is_window_open(contact, now),
-                   "window_closes_at": window_closes_at(contact.last_inbound_at)}
-    # Rendered after the session closed: on SQLite a second, nested transaction (the page's
-    # inbox count) would wait for this one's write lock.
-    return render_template("dashboard/thread.html", **context)
-
-
-def _act(contact_id: int, action: Callable[[Session, datetime], ScheduledMessage], done: str) -> Response:
-    """Run one queueing action in its own transaction, send the row, and return to the thread."""
-    back = url_for("dashboard.conversation", contact_id=contact_id)
-    with platform().session_factory() as db:
-        try:
-            row_id = action(db, utcnow()).id
-        except ContactNotFound:
-            abort(404, "There is no such contact.")
-        except InboxError as error:
-            flash(str(error), "error")
-            return redirect(back + "#latest")
-        db.commit()
-    platform().dispatcher.dispatch([row_id])
-    logger.info("operator message queued", extra={"event": "dashboard.operator_message",
-                                                  "contact_id": contact_id, "message_id": row_id})
-    flash(done, "success")
-    return redirect(back + "#latest")
-
-
-def reply(contact_id: int) -> Response:
-    """Queue and send the operator's free-text reply (inside the 24-hour window only)."""
-    body = request.form.get("body", "")
-    return _act(contact_id, lambda db, now: queue_text_reply(db, contact_id, body, now), "Reply sent.")
-
-
-def reply_with_template(contact_id: int) -> Response:
-    """Queue and send an approved template (the only way to write once the window has closed)."""
-    form: Any = request.form
-    return _act(contact_id, lambda db, now: queue_template_reply(
-        db, contact_id, form.get("template_name", ""), form.get("language", ""),
-        form.get("params", "").splitlines(), now), "Template sent.")
-
-
-def release(contact_id: int) -> Response:
-    """Hand the conversation back to the bot."""
-    with platform().session_factory() as db:
-        released = release_handoff(db, contact_id)
-        db.commit()
-    logger.info("handoff released", extra={"event": "dashboard.handoff_released", "contact_id": contact_id,
-                                           "released": released})
-    if not released:
-        flash("This conversation was not waiting for a human.", "info")
-        return redirect(url_for("dashboard.conversation", contact_id=contact_id))
-    flash("Handed back: the bot answers this customer again.", "success")
-    return redirect(url_for("dashboard.inbox_list"))
-
-
-# Contact ids are Integer columns: a larger number in the URL is a 404 here, not an overflow (a 500) in SQLite.
-_CONTACT = "<int(min=1, max=2147483647):contact_id>"
-PAGES: tuple[tuple[str, str, Callable[..., Any], str], ...] = (
-    ("/dashboard/inbox", "inbox_list", inbox_page, "GET"),
-    (f"/dashboard/inbox/{_CONTACT}", "conversation", conversation_page, "GET"),
-    (f"/dashboard/inbox/{_CONTACT}/reply", "reply", reply, "POST"),
-    (f"/dashboard/inbox/{_CONTACT}/template", "reply_with_template", reply_with_template, "POST"),
-    (f"/dashboard/inbox/{_CONTACT}/release", "release", release, "POST"),
-)
-"""(rule, endpoint, view, method) for each inbox page."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 
 import pytest
-from conftest import APP_SECRET, GRAPH_TOKEN, PHONE_NUMBER_ID, clean_tables
+from conftest import APP_SECRET, GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, clean_tables, free_port
+from deployment import clean_environment, console_script
 from sqlalchemy import func, select
 
 from database_models import Contact, ScheduledMessage
@@ -123,3 +125,18 @@ def test_a_malformed_number_is_refused_before_sending(graph_app, fake_graph):
     result = graph_app.test_cli_runner().invoke(args=["smoke", "--to", "not-a-number"])
     assert result.exit_code == 2 and "international form" in result.output
     assert fake_graph.counts() == {}
+
+
+@pytest.mark.parametrize("database", ["unreachable", "never-migrated"])
+def test_the_documented_command_checks_the_database_before_sending(fake_graph, tmp_path, database):
+    url = (f"postgresql+psycopg2://whatsapp:pw@127.0.0.1:{free_port()}/whatsapp" if database == "unreachable"
+           else f"sqlite:///{tmp_path / 'never-migrated.db'}")
+    env = clean_environment(SQLALCHEMY_DATABASE_URL=url, WHATSAPP_API_TOKEN=GRAPH_TOKEN,
+                            WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID, WHATSAPP_API_BASE_URL=fake_graph.url)
+    finished = subprocess.run([console_script("flask"), "--app", "webhook_handler", "smoke", "--to", PHONE],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 1
+    [error] = [line for line in finished.stderr.splitlines() if line.startswith("Error:")]
+    assert "cannot read the database" in error and "nothing was sent" in error and ":pw@" not in error
+    assert "Traceback" not in finished.stderr + finished.stdout
+    assert fake_graph.stats()["total"] == 0

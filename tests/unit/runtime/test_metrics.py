@@ -6,14 +6,13 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import APP_SECRET, ROOT, clean_tables, free_port, run_migrations
+from conftest import APP_SECRET, GUNICORN_COMMAND, ROOT, clean_tables, free_port, run_migrations
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
@@ -247,18 +246,14 @@ def test_under_gunicorn_any_worker_reports_every_workers_counts(tmp_path: Path):
     multiproc = tmp_path / "prometheus"
     multiproc.mkdir()
     port = free_port()
-    config_file = tmp_path / "gunicorn_test.conf.py"
-    config_file.write_text(
-        f"bind = '127.0.0.1:{port}'\nworkers = 2\nworker_class = 'sync'\ntimeout = 30\n\n"
-        "def child_exit(server, worker):\n    from metrics import mark_worker_dead\n"
-        "    mark_worker_dead(worker.pid)\n")
     environment = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(multiproc),
                    "SQLALCHEMY_DATABASE_URL": f"sqlite:///{database}", "WHATSAPP_APP_SECRET": APP_SECRET,
-                   "WHATSAPP_VERIFY_TOKEN": "verify", "FLASK_SECRET_KEY": "secret",
-                   "ADMIN_API_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
+                   "WHATSAPP_VERIFY_TOKEN": "verify", "FLASK_SECRET_KEY": "secret", "ADMIN_API_TOKEN": TOKEN,
+                   "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
+                   "GUNICORN_TIMEOUT": "30", "GUNICORN_CONTROL_SOCKET": str(tmp_path / "gunicorn.ctl")}
     for name in ("WHATSAPP_API_TOKEN", "TRUSTED_PROXY_HOPS", "METRICS_ALLOWED_IPS"):
         environment.pop(name, None)
-    command = [sys.executable, "-m", "gunicorn", "-c", str(config_file), "webhook_handler:create_app()"]
+    command = GUNICORN_COMMAND
     process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -289,3 +284,52 @@ def test_under_gunicorn_any_worker_reports_every_workers_counts(tmp_path: Path):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+# --- the multiprocess directory ------------------------------------------------------------------------
+
+def _write_metric_file(path: Path, values: dict[tuple[str, str, tuple[tuple[str, str], ...]], float]) -> None:
+    from prometheus_client.mmap_dict import MmapedDict, mmap_key
+
+    metric = MmapedDict(str(path))
+    for (metric_name, sample_name, labels), value in values.items():
+        metric.write_value(mmap_key(metric_name, sample_name, [k for k, _ in labels], [v for _, v in labels], "h"),
+                           value, 0.0)
+    metric.close()
+
+
+def _exited_pid() -> int:
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def test_compaction_folds_exited_processes_into_an_archive_and_keeps_every_total(tmp_path):
+    from deployment import multiprocess_samples
+
+    from runtime.metrics import compact_dead_process_files
+
+    sent = ("whatsapp_messages_sent", "whatsapp_messages_sent_total", (("error_code", "190"), ("status", "failed")))
+    bucket = ("whatsapp_send_latency_seconds", "whatsapp_send_latency_seconds_bucket", (("le", "0.5"),))
+    first, second, running = _exited_pid(), _exited_pid(), os.getpid()
+    _write_metric_file(tmp_path / f"counter_{first}.db", {sent: 2})
+    _write_metric_file(tmp_path / f"counter_{second}.db", {sent: 3})
+    _write_metric_file(tmp_path / f"counter_{running}.db", {sent: 4})
+    _write_metric_file(tmp_path / f"histogram_{first}.db", {bucket: 5})
+    _write_metric_file(tmp_path / f"gauge_livesum_{first}.db", {("g", "g", ()): 1})
+    before = multiprocess_samples(tmp_path)
+
+    assert compact_dead_process_files(tmp_path) == 3
+    assert sorted(path.name for path in tmp_path.glob("*.db")) == sorted(
+        ["counter_archive.db", "histogram_archive.db", f"counter_{running}.db"])
+    after = multiprocess_samples(tmp_path)
+    assert after == {key: value for key, value in before.items() if key[0] != "g"}
+    assert after[("whatsapp_messages_sent_total", sent[2])] == 9
+
+    # Later exits are added to the same archive; running processes are never touched.
+    third = _exited_pid()
+    _write_metric_file(tmp_path / f"counter_{third}.db", {sent: 10})
+    assert compact_dead_process_files(tmp_path) == 1
+    assert multiprocess_samples(tmp_path)[("whatsapp_messages_sent_total", sent[2])] == 19
+    assert (tmp_path / f"counter_{running}.db").exists()
+    assert compact_dead_process_files(tmp_path) == 0

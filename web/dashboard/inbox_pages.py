@@ -1,0 +1,116 @@
+"""The handoff inbox's pages: the waiting list, a thread, replies, templates and the hand-back.
+
+Each action runs in its own transaction, commits once, then hands the queued row to the dispatcher.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from chatbot_service import release_handoff
+from database_models import (
+    ScheduledMessage,
+    utcnow,
+)
+from runtime.context import platform
+from web.dashboard.blueprint import dashboard
+from web.dashboard.inbox import (
+    ContactNotFound,
+    InboxError,
+    conversation_state,
+    get_contact,
+    is_window_open,
+    queue_template_reply,
+    queue_text_reply,
+    thread,
+    waiting_conversations,
+    window_closes_at,
+)
+
+logger = logging.getLogger("web.dashboard.inbox")
+_CONTACT = "<int(min=1, max=2147483647):contact_id>"
+
+
+@dashboard.get("/dashboard/inbox", endpoint="inbox_list")
+def inbox_page() -> str:
+    """Conversations waiting for a human, the longest-waiting first."""
+    with platform().session_factory() as db:
+        waiting = waiting_conversations(db, utcnow())
+    return render_template("dashboard/inbox.html", waiting=waiting)
+
+
+@dashboard.get(f"/dashboard/inbox/{_CONTACT}", endpoint="conversation")
+def conversation_page(contact_id: int) -> str:
+    """One contact's thread, the reply box (or the template form) and the hand-back button."""
+    now = utcnow()
+    with platform().session_factory() as db:
+        try:
+            contact = get_contact(db, contact_id)
+        except ContactNotFound:
+            abort(404, "There is no such contact.")
+        context = {"contact": contact, "items": thread(db, contact_id), "state": conversation_state(db, contact_id),
+                   "window_open": is_window_open(contact, now),
+                   "window_closes_at": window_closes_at(contact.last_inbound_at)}
+    # Rendered after the session closed: on SQLite a second, nested transaction (the page's
+    # inbox count) would wait for this one's write lock.
+    return render_template("dashboard/thread.html", **context)
+
+
+def _act(contact_id: int, action: Callable[[Session, datetime], ScheduledMessage], done: str) -> Response:
+    """Run one queueing action in its own transaction, send the row, and return to the thread."""
+    back = url_for("dashboard.conversation", contact_id=contact_id)
+    with platform().session_factory() as db:
+        try:
+            row_id = action(db, utcnow()).id
+        except ContactNotFound:
+            abort(404, "There is no such contact.")
+        except InboxError as error:
+            flash(str(error), "error")
+            return redirect(back + "#latest")
+        db.commit()
+    platform().dispatcher.dispatch([row_id])
+    logger.info("operator message queued", extra={"event": "dashboard.operator_message",
+                                                  "contact_id": contact_id, "message_id": row_id})
+    flash(done, "success")
+    return redirect(back + "#latest")
+
+
+@dashboard.post(f"/dashboard/inbox/{_CONTACT}/reply")
+def reply(contact_id: int) -> Response:
+    """Queue and send the operator's free-text reply (inside the 24-hour window only)."""
+    body = request.form.get("body", "")
+    return _act(contact_id, lambda db, now: queue_text_reply(db, contact_id, body, now), "Reply sent.")
+
+
+@dashboard.post(f"/dashboard/inbox/{_CONTACT}/template")
+def reply_with_template(contact_id: int) -> Response:
+    """Queue and send an approved template (the only way to write once the window has closed)."""
+    form: Any = request.form
+    return _act(contact_id, lambda db, now: queue_template_reply(
+        db, contact_id, form.get("template_name", ""), form.get("language", ""),
+        form.get("params", "").splitlines(), now), "Template sent.")
+
+
+@dashboard.post(f"/dashboard/inbox/{_CONTACT}/release")
+def release(contact_id: int) -> Response:
+    """Hand the conversation back to the bot."""
+    with platform().session_factory() as db:
+        released = release_handoff(db, contact_id)
+        db.commit()
+    logger.info("handoff released", extra={"event": "dashboard.handoff_released", "contact_id": contact_id,
+                                           "released": released})
+    if not released:
+        flash("This conversation was not waiting for a human.", "info")
+        return redirect(url_for("dashboard.conversation", contact_id=contact_id))
+    flash("Handed back: the bot answers this customer again.", "success")
+    return redirect(url_for("dashboard.inbox_list"))
+
+
+# Contact ids are Integer columns: a larger number in the URL is a 404 here, not an overflow (a 500) in SQLite.
