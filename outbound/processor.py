@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,9 +34,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.lifecycle import complete_finished_campaigns
-from campaigns.personalisation import PlaceholderError, contact_fields, personalise
 from config import Config
 from database_models import SKIPPED, UNKNOWN, Broadcast, Contact, ScheduledMessage, utcnow
+from outbound.claimed_rows import ClaimedRow
+from outbound.outcomes import Outcome, ProcessSummary
 from outbound.pacing import (
     RETRY_BASE_SECONDS,
     RETRY_MAX_SECONDS,
@@ -55,71 +56,6 @@ logger = logging.getLogger(__name__)
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
 RECORD_EVERY = 0.25  # seconds an outcome may wait before it is committed (what a crash can leave unconfirmed)
 SEND_MARGIN_SECONDS = 30.0  # a send must start this long before its lease ends (request timeouts fit inside)
-
-
-@dataclass
-class Outcome:
-    """What became of one claimed row."""
-
-    row_id: int
-    action: str  # sent, failed, skipped, retry, deferred, released, unknown
-    result: SendResult | None = None
-    retry_at: datetime | None = None
-    reason: str | None = None
-    recipient: str | None = None
-    at: datetime | None = None
-    seconds: float | None = None  # how long the Graph API call(s) took
-    rendered: tuple[str | None, list | None] | None = None  # body and params, when they differ from the preview
-
-
-@dataclass
-class ProcessSummary:
-    """Counts of one processing run, logged as JSON by the cron entry."""
-
-    claimed: int = 0
-    sent: int = 0
-    failed: int = 0
-    retried: int = 0
-    skipped: int = 0
-    deferred: int = 0
-    released: int = 0
-    unknown: int = 0
-    recovered: int = 0
-    batches: int = 0
-    seconds: float = 0.0
-    failed_by_code: dict[str, int] = field(default_factory=dict)
-    campaigns_completed: list[int] = field(default_factory=list)
-
-    _FIELDS = {"sent": "sent", "failed": "failed", "retry": "retried", "skipped": "skipped",
-               "deferred": "deferred", "released": "released", "unknown": "unknown"}
-
-    def add(self, outcome: Outcome) -> None:
-        """Count one outcome."""
-        name = self._FIELDS[outcome.action]
-        setattr(self, name, getattr(self, name) + 1)
-        if outcome.action == "failed" and outcome.result is not None:
-            key = str(outcome.result.error_code)
-            self.failed_by_code[key] = self.failed_by_code.get(key, 0) + 1
-
-    def as_dict(self) -> dict:
-        """The summary as a JSON-ready dict."""
-        data = asdict(self)
-        data["messages_per_second"] = round(self.sent / self.seconds, 1) if self.seconds else 0.0
-        return data
-
-    def describe(self) -> str:
-        """A short human summary, e.g. for `broadcast process`."""
-        line = (f"claimed {self.claimed}: sent {self.sent}, failed {self.failed}, skipped {self.skipped}, "
-                f"unknown {self.unknown}")
-        later = [f"{count} {name}" for name, count in (("to retry", self.retried), ("deferred", self.deferred),
-                                                       ("handed back", self.released)) if count]
-        if later:
-            line += f" ({', '.join(later)})"
-        line += f" in {self.seconds:.1f} s"
-        if self.recovered:
-            line += f"\n{self.recovered} claims of a crashed processor recovered (see broadcast report)"
-        done = ", ".join(f"#{number}" for number in self.campaigns_completed)
-        return line + f"\ncampaigns completed: {len(self.campaigns_completed)}" + (f" ({done})" if done else "")
 
 
 class MessageProcessor:
@@ -157,8 +93,34 @@ class MessageProcessor:
         deferred sends) are waited for, so one cron run finishes what it can.
         """
         started = time.monotonic()
-        deadline = started + (self.config.processor_time_budget_seconds if time_budget is None else time_budget)
         summary = ProcessSummary()
+        self._recover_expired_claims(now, summary)
+        run = _Run(summary, now, limit,
+                   deadline=started + (self.config.processor_time_budget_seconds if time_budget is None
+                                       else time_budget),
+                   # About one second of sending per claim: a crash strands little, a pause wastes little.
+                   batch_size=max(1, min(self.config.processor_batch_size, int(self.limiter.max_rate))))
+        aborted = threading.Event()  # set on an error: queued sends hand their rows back
+        threads = SendThreads(self.concurrency, lambda row: self._send_safely(row, True, aborted))
+        try:
+            while self._step(run, threads):
+                pass
+        except BaseException:
+            aborted.set()
+            raise
+        finally:
+            threads.close()
+            leftovers = run.done + threads.take(0)
+            if leftovers:
+                self._record_safely(leftovers)
+        self._complete_campaigns(run.touched, summary)
+        summary.seconds = round(time.monotonic() - started, 3)
+        if summary.claimed:
+            record_batch(summary.seconds, summary.claimed)
+        return summary
+
+    def _recover_expired_claims(self, now: datetime | None, summary: ProcessSummary) -> None:
+        """Step 1: claims of a crashed run whose lease ended become unknown (or pending, to resend)."""
         with self.session_factory() as session:
             scheduler = Scheduler(session)
             summary.recovered = scheduler.recover_expired_leases(now or self.clock(), self.config.resend_unconfirmed)
@@ -169,65 +131,60 @@ class MessageProcessor:
             logger.warning("claims with expired leases recovered as %s",
                            "pending (resend)" if self.config.resend_unconfirmed else "unknown",
                            extra={"event": "queue.lease_expired", "count": summary.recovered})
-        # About one second of sending per claim: a crash strands little, a pause wastes little.
-        batch_size = max(1, min(self.config.processor_batch_size, int(self.limiter.max_rate)))
-        outstanding, done_outcomes, touched = 0, [], set()
-        last_record, exhausted, next_claim = time.monotonic(), False, 0.0
-        aborted = threading.Event()  # set on an error: queued sends hand their rows back
-        threads = SendThreads(self.concurrency, lambda row: self._send_safely(row, True, aborted))
-        try:
-            while True:
-                may_claim = (not exhausted and not self._stop.is_set() and time.monotonic() < deadline
-                             and (limit is None or summary.claimed < limit))
-                if may_claim and outstanding <= batch_size // 2 and (not outstanding or time.monotonic() >= next_claim):
-                    size = batch_size if limit is None else min(batch_size, limit - summary.claimed)  # refill early
-                    rows = self._claim(now, size)
-                    next_claim = 0.0 if rows else time.monotonic() + RECORD_EVERY  # nothing due: ask less often
-                    if rows:
-                        touched.update(row.broadcast_id for row in rows if row.broadcast_id is not None)
-                        summary.claimed += len(rows)
-                        summary.batches += 1
-                        outstanding += len(rows)
-                        threads.submit(rows)
-                        logger.info("batch %d: %d claimed, %d sent so far", summary.batches, len(rows), summary.sent,
-                                    extra={"event": "processor.batch", "batch": summary.batches,
-                                           "claimed": len(rows), "sent_total": summary.sent,
-                                           "failed_total": summary.failed, "retried_total": summary.retried})
-                    elif not outstanding and not (now is None and self._wait_for_next_due(deadline)):
-                        exhausted = True
-                elif not may_claim and not outstanding:
-                    break
-                if not outstanding:
-                    if exhausted:
-                        break
-                    continue
-                arrived = threads.take(RECORD_EVERY)
-                outstanding -= len(arrived)
-                done_outcomes += arrived
-                if done_outcomes and (time.monotonic() - last_record >= RECORD_EVERY or not outstanding):
-                    self._record(done_outcomes)
-                    for outcome in done_outcomes:
-                        summary.add(outcome)
-                    done_outcomes, last_record = [], time.monotonic()
-        except BaseException:
-            aborted.set()
-            raise
-        finally:
-            threads.close()
-            leftovers = done_outcomes + threads.take(0)
-            if leftovers:
-                self._record_safely(leftovers)
-        if touched:  # after the outcomes' commit (see campaign_lifecycle)
+
+    def _step(self, run: _Run, threads: SendThreads) -> bool:
+        """Step 2, repeated: claim more when the pipeline runs low, then record what was sent; False when done."""
+        may_claim = (not run.exhausted and not self._stop.is_set() and time.monotonic() < run.deadline
+                     and (run.limit is None or run.summary.claimed < run.limit))
+        if may_claim and run.outstanding <= run.batch_size // 2 and (
+                not run.outstanding or time.monotonic() >= run.next_claim):
+            self._claim_batch(run, threads)
+        elif not may_claim and not run.outstanding:
+            return False
+        if not run.outstanding:
+            return not run.exhausted
+        self._collect(run, threads)
+        return True
+
+    def _claim_batch(self, run: _Run, threads: SendThreads) -> None:
+        """Claim the next batch (refilling early) and hand it to the sending threads; note when nothing is due."""
+        summary = run.summary
+        size = run.batch_size if run.limit is None else min(run.batch_size, run.limit - summary.claimed)
+        rows = self._claim(run.now, size)
+        run.next_claim = 0.0 if rows else time.monotonic() + RECORD_EVERY  # nothing due: ask less often
+        if rows:
+            run.touched.update(row.broadcast_id for row in rows if row.broadcast_id is not None)
+            summary.claimed += len(rows)
+            summary.batches += 1
+            run.outstanding += len(rows)
+            threads.submit(rows)
+            logger.info("batch %d: %d claimed, %d sent so far", summary.batches, len(rows), summary.sent,
+                        extra={"event": "processor.batch", "batch": summary.batches,
+                               "claimed": len(rows), "sent_total": summary.sent,
+                               "failed_total": summary.failed, "retried_total": summary.retried})
+        elif not run.outstanding and not (run.now is None and self._wait_for_next_due(run.deadline)):
+            run.exhausted = True
+
+    def _collect(self, run: _Run, threads: SendThreads) -> None:
+        """Take the outcomes that arrived; commit them at most every RECORD_EVERY seconds (or when none is left)."""
+        arrived = threads.take(RECORD_EVERY)
+        run.outstanding -= len(arrived)
+        run.done += arrived
+        if run.done and (time.monotonic() - run.last_record >= RECORD_EVERY or not run.outstanding):
+            self._record(run.done)
+            for outcome in run.done:
+                run.summary.add(outcome)
+            run.done, run.last_record = [], time.monotonic()
+
+    def _complete_campaigns(self, touched: set[int], summary: ProcessSummary) -> None:
+        """Step 3: campaigns this run sent for that have no row left to send (after the outcomes' commit)."""
+        if touched:
             with self.session_factory() as session:
                 summary.campaigns_completed += complete_finished_campaigns(session, self.clock(), touched)
                 session.commit()
         if summary.campaigns_completed:
             logger.info("%d campaigns completed", len(summary.campaigns_completed),
                         extra={"event": "processor.campaigns_completed", "broadcast_ids": summary.campaigns_completed})
-        summary.seconds = round(time.monotonic() - started, 3)
-        if summary.claimed:
-            record_batch(summary.seconds, summary.claimed)
-        return summary
 
     def send_now(self, message_ids: Sequence[int]) -> ProcessSummary:
         """Claim and send specific rows at once (the chatbot's replies, right after commit)."""
@@ -245,7 +202,7 @@ class MessageProcessor:
 
     # --- claiming ---------------------------------------------------------------------
 
-    def _claim(self, now: datetime | None, size: int) -> list[_ClaimedRow]:
+    def _claim(self, now: datetime | None, size: int) -> list[ClaimedRow]:
         with self.session_factory() as session:
             claimed = Scheduler(session).claim_due_rows(now or self.clock(), size, self.worker_id,
                                                         self.config.send_lease_seconds)
@@ -253,7 +210,7 @@ class MessageProcessor:
             session.commit()
         return rows
 
-    def _load(self, session: Session, claimed: Sequence[Any]) -> list[_ClaimedRow]:
+    def _load(self, session: Session, claimed: Sequence[Any]) -> list[ClaimedRow]:
         if not claimed:
             return []
         # One query for the batch: each row's contact as it is now and its campaign's content.
@@ -271,7 +228,7 @@ class MessageProcessor:
                 by_contact, now - timedelta(seconds=self.pacer.interval)).items():
             self.pacer.seed(by_contact[contact_id], (now - at).total_seconds())
         send_by = time.monotonic() + self.config.send_lease_seconds - self.send_margin
-        return [_ClaimedRow.of(row, recipients[row.id], send_by) for row in claimed]
+        return [ClaimedRow.of(row, recipients[row.id], send_by) for row in claimed]
 
     def _wait_for_next_due(self, deadline: float) -> bool:
         """Sleep until the next pending row falls due, if that is within the budget."""
@@ -287,7 +244,7 @@ class MessageProcessor:
 
     # --- sending ----------------------------------------------------------------------
 
-    def _send_safely(self, row: _ClaimedRow, limited: bool, aborted: threading.Event) -> Outcome:
+    def _send_safely(self, row: ClaimedRow, limited: bool, aborted: threading.Event) -> Outcome:
         try:
             if aborted.is_set() or self._stop.is_set():
                 return Outcome(row.id, "released")
@@ -298,7 +255,7 @@ class MessageProcessor:
         outcome.rendered = row.rendered
         return outcome
 
-    def _send_one(self, row: _ClaimedRow, limited: bool, aborted: threading.Event) -> Outcome:
+    def _send_one(self, row: ClaimedRow, limited: bool, aborted: threading.Event) -> Outcome:
         now = self.clock()
         if row.is_broadcast and row.opted_out:
             return Outcome(row.id, "skipped", reason="contact opted out")
@@ -326,13 +283,13 @@ class MessageProcessor:
         outcome.seconds = time.monotonic() - started
         return outcome
 
-    def _deliver(self, row: _ClaimedRow, *, use_text: bool) -> SendResult:
+    def _deliver(self, row: ClaimedRow, *, use_text: bool) -> SendResult:
         if use_text:
             return self.sender.send_text(row.wa_id, row.body or "", reply_to=row.reply_to_wamid, buttons=row.buttons)
         return self.sender.send_template(row.wa_id, row.template_name or "", row.template_language or "en_US",
                                          row.template_params)
 
-    def _outcome(self, row: _ClaimedRow, result: SendResult) -> Outcome:
+    def _outcome(self, row: ClaimedRow, result: SendResult) -> Outcome:
         at = self.clock()
         if result.ok:
             return Outcome(row.id, "sent", result, at=at)
@@ -406,57 +363,18 @@ class MessageProcessor:
             logger.exception("could not record %d outcomes", len(outcomes), extra={"event": "processor.record_error"})
 
 
-@dataclass(frozen=True)
-class _ClaimedRow:
-    """The plain values a sending thread needs, detached from any session."""
+@dataclass
+class _Run:
+    """The state of one `process_due` loop: rows in flight, outcomes not yet committed, campaigns touched."""
 
-    id: int
-    kind: str
-    wa_id: str
-    opted_out: bool
-    last_inbound_at: datetime | None
-    broadcast_id: int | None
-    body: str | None
-    buttons: list | None
-    reply_to_wamid: str | None
-    template_name: str | None
-    template_language: str | None
-    template_params: list | None
-    attempts: int
-    send_by: float  # time.monotonic() after which the row must not be sent (its lease is ending)
-    rendered: tuple[str | None, list | None] | None = None  # (body, params) when they differ from the stored ones
-
-    @property
-    def is_broadcast(self) -> bool:
-        """Whether the row belongs to a campaign (opted-out contacts are skipped)."""
-        return self.broadcast_id is not None
-
-    @classmethod
-    def of(cls, row: Any, recipient: Any, send_by: float) -> _ClaimedRow:
-        """Copy what sending needs out of a queue row and its recipient (`_load`), rendering a campaign row."""
-        body, params = row.body, [str(p) for p in row.template_params or []] or None
-        rendered = None
-        if row.broadcast_id is not None:
-            body, params = _render(row.id, body, params, recipient)
-            if (body, params) != (row.body, row.template_params or None):
-                rendered = (body, params)
-        return cls(row.id, row.kind, recipient.wa_id, recipient.opted_out, recipient.last_inbound_at,
-                   row.broadcast_id, body, row.buttons, row.reply_to_wamid, row.template_name,
-                   row.template_language, params, row.attempts, send_by, rendered)
-
-
-def _render(row_id: int, body: str | None, params: list | None, recipient: Any) -> tuple[str | None, list | None]:
-    """A campaign row's body and template parameters for its contact's current fields.
-
-    The campaign's placeholders were validated when it was scheduled; should one not parse
-    now, the row's preview goes out rather than nothing.
-    """
-    try:
-        rendered_body, rendered_params = personalise(
-            recipient.campaign_body, recipient.campaign_params,
-            contact_fields(recipient.wa_id, recipient.name, recipient.attributes))
-    except PlaceholderError:
-        logger.warning("row %s: campaign placeholders do not parse; sending the stored text", row_id,
-                       extra={"event": "processor.render_error", "row_id": row_id})
-        return body, params
-    return (body if rendered_body is None else rendered_body), (params if rendered_params is None else rendered_params)
+    summary: ProcessSummary
+    now: datetime | None
+    limit: int | None
+    deadline: float
+    batch_size: int
+    outstanding: int = 0
+    done: list[Outcome] = field(default_factory=list)
+    touched: set[int] = field(default_factory=set)
+    last_record: float = field(default_factory=time.monotonic)
+    exhausted: bool = False
+    next_claim: float = 0.0
