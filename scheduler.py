@@ -18,7 +18,6 @@ Campaigns follow their rows: the claim that takes a campaign's first row moves i
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,28 +25,30 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, case, exists, func, insert, select, text, update
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Update
 
 from campaigns import lifecycle
 from database_models import (
     CAMPAIGN_CANCELLED,
     CAMPAIGN_PAUSED,
     CANCELLED,
-    DELIVERED,
     FAILED,
     PAUSED,
     PENDING,
-    READ,
     SENDING,
     SENT,
     SKIPPED,
     UNKNOWN,
     Broadcast,
-    MessageStatusEvent,
     ScheduledMessage,
     utcnow,
+)
+from queueing.status_moves import (  # re-exported: the queue's status rules
+    STATUS_MOVES_FROM,
+    STATUS_TIMESTAMP_COLUMN,
+    apply_status,
+    stored_statuses,
 )
 
 EDITABLE_FIELDS = frozenset(
@@ -55,17 +56,9 @@ EDITABLE_FIELDS = frozenset(
 )
 # Status webhooks that may have arrived before the send was recorded, oldest first.
 _STATUS_ORDER = ("sent", "delivered", "read", "failed")
+__all__ = ["STATUS_MOVES_FROM", "STATUS_TIMESTAMP_COLUMN", "QueueError", "Scheduler", "SentRecord", "apply_status",
+           "stored_statuses"]
 LEASE_EXPIRED_TITLE = "lease expired before the send was confirmed"
-# Which queue statuses each status webhook may move a row from: never backwards. Ingestion
-# applies it row by row (`apply_status`); inbound.status_writer generates its SQL from it.
-STATUS_MOVES_FROM = {
-    SENT: (PENDING, SENDING, UNKNOWN),
-    DELIVERED: (PENDING, SENDING, SENT, UNKNOWN, FAILED),
-    READ: (PENDING, SENDING, SENT, DELIVERED, UNKNOWN, FAILED),
-    FAILED: (PENDING, SENDING, SENT, UNKNOWN),
-}
-STATUS_TIMESTAMP_COLUMN = {SENT: "sent_at", DELIVERED: "delivered_at", READ: "read_at", FAILED: "failed_at"}
-
 _table = ScheduledMessage.__table__
 _campaigns = Broadcast.__table__
 
@@ -97,17 +90,6 @@ def _held_by(worker_id: str | None) -> Any:
     # Spelled out rather than IN (…): an expanding IN cannot be part of an executemany.
     status = _table.c.status
     return (_table.c.claimed_by == worker_id) & ((status == SENDING) | (status == UNKNOWN) | (status == PENDING))
-
-
-def stored_statuses(executor: Session | Connection, wamids: Iterable[str]) -> list[Row]:
-    """(wamid, status, wa_timestamp, error_code, error_title) of every status event stored for `wamids`."""
-    wamids = list(wamids)
-    if not wamids:
-        return []
-    return list(executor.execute(
-        select(MessageStatusEvent.wamid, MessageStatusEvent.status, MessageStatusEvent.wa_timestamp,
-               MessageStatusEvent.error_code, MessageStatusEvent.error_title)
-        .where(MessageStatusEvent.wamid.in_(wamids))))
 
 
 class Scheduler:
@@ -431,37 +413,3 @@ class Scheduler:
             .group_by(_table.c.contact_id)
         ).all()
         return {contact_id: at for contact_id, at in rows if at is not None}
-
-
-def apply_status(session: Session, wamid: str, status: str, at: datetime, code: int | None = None,
-                 title: str | None = None) -> None:
-    """Move the queue row sent as `wamid` forward to `status`; never backwards."""
-    statement = _status_moves().get(status)
-    if statement is None:
-        return
-    parameters: dict[str, Any] = {"sent_wamid": wamid, "at": at, "now": utcnow()}
-    if status == FAILED:
-        parameters.update(code=code, title=title[:512] if title else None)
-    session.execute(statement, parameters)
-
-
-@functools.cache
-def _status_moves() -> dict[str, Update]:
-    # Built once with bind parameters, so SQLAlchemy reuses each statement's cache key: every
-    # status webhook runs one of these (docs/scale.md).
-    status_moves = {}
-    for status, moves_from in STATUS_MOVES_FROM.items():
-        movable = _table.c.status.in_(moves_from)
-        column = _table.c[STATUS_TIMESTAMP_COLUMN[status]]
-        values: dict[str, Any] = {
-            "status": case((movable, status), else_=_table.c.status),
-            column.name: func.coalesce(column, bindparam("at", type_=column.type)),
-            "updated_at": bindparam("now", type_=_table.c.updated_at.type),
-        }
-        if status == FAILED:
-            values["last_error_code"] = case(
-                (movable, bindparam("code", type_=_table.c.last_error_code.type)), else_=_table.c.last_error_code)
-            values["last_error_title"] = case(
-                (movable, bindparam("title", type_=_table.c.last_error_title.type)), else_=_table.c.last_error_title)
-        status_moves[status] = update(_table).where(_table.c.wamid == bindparam("sent_wamid")).values(**values)
-    return status_moves

@@ -7,23 +7,18 @@ retried delivery inserts nothing new. It never commits: the request does, once.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, Table, and_, bindparam, case, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Insert
 
 from database_models import (
     READ,
     Contact,
-    MessageStatusEvent,
-    ReceivedMessageLog,
     utcnow,
 )
 from inbound.shapes import (
@@ -40,7 +35,8 @@ from inbound.shapes import (
     history_items,
     order_lines,
 )
-from scheduler import apply_status
+from inbound.statements import statements
+from queueing.status_moves import apply_status
 
 logger = logging.getLogger(__name__)
 
@@ -191,7 +187,7 @@ class Ingestor:
     def upsert_contact(self, wa_id: str, name: str | None, seen_at: datetime | None) -> int:
         """Insert or update the contact `wa_id` and return its id (one statement)."""
         now = utcnow()
-        return self.session.execute(_statements(self.dialect).contact_upsert, {
+        return self.session.execute(statements(self.dialect).contact_upsert, {
             "wa_id": wa_id, "name": name, "attributes": {}, "last_inbound_at": seen_at, "created_at": now,
             "updated_at": now, "name_updated_at": seen_at if name else None,
         }).scalar_one()
@@ -199,7 +195,7 @@ class Ingestor:
     def ensure_contact(self, wa_id: str, name: str | None = None) -> int:
         """The id of contact `wa_id`, created if new; its inbound times and name stay as they are."""
         now = utcnow()
-        return self.session.execute(_statements(self.dialect).contact_ensure, {
+        return self.session.execute(statements(self.dialect).contact_ensure, {
             "wa_id": wa_id, "name": name, "attributes": {}, "created_at": now, "updated_at": now,
         }).scalar_one()
 
@@ -222,7 +218,7 @@ class Ingestor:
             contact_id = self.upsert_contact(sender, profiles.get(sender), sent_at or received_at)
         else:  # not the customer writing to us one-to-one now: opens no window, makes no one "new"
             contact_id = self.ensure_contact(sender, profiles.get(sender))
-        new_id = self.session.execute(_statements(self.dialect).message_insert, {
+        new_id = self.session.execute(statements(self.dialect).message_insert, {
             "wamid": wamid, "contact_id": contact_id, "message_type": kind[:32], "text": message_text(message),
             "payload": _storable(message), "wa_timestamp": sent_at, "received_at": received_at,
             "direction": origin.direction, "imported": origin.imported, "event_data": event_data(message),
@@ -259,7 +255,7 @@ class Ingestor:
         if item is None:
             result.skipped_items += 1
             return
-        event_id = self.session.execute(_statements(self.dialect).status_insert, {
+        event_id = self.session.execute(statements(self.dialect).status_insert, {
             "wamid": item.wamid, "status": item.status, "recipient_wa_id": item.recipient_wa_id,
             "error_code": item.error_code, "error_title": item.error_title, "wa_timestamp": item.wa_timestamp,
             "received_at": utcnow(),
@@ -346,75 +342,6 @@ def set_opted_out(session: Session, wa_id: str, opted_out: bool, at: datetime | 
             set_={"opted_out": opted_out, "opted_out_at": statement.excluded.opted_out_at, "updated_at": now},
         )
     )
-
-
-class _Statements(NamedTuple):
-    contact_upsert: Insert
-    contact_ensure: Insert
-    message_insert: Insert
-    status_insert: Insert
-
-
-@functools.cache
-def _statements(dialect: str) -> _Statements:
-    # Every webhook item runs one of these. Built once per dialect with bind parameters
-    # (not per item with values), SQLAlchemy skips rebuilding each statement and its cache
-    # key: a quarter to a third of a status webhook's CPU time (docs/scale.md).
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    contacts = Contact.__table__
-    new_contact = insert(contacts).values(
-        {name: _param(contacts, name) for name in ("wa_id", "name", "attributes", "created_at", "updated_at")}
-        | {"opted_out": False, "last_inbound_at": _param(contacts, "last_inbound_at"),
-           "first_inbound_at": _param(contacts, "last_inbound_at"),
-           "name_updated_at": _param(contacts, "name_updated_at")}
-    )
-    known = contacts.c
-    # A profile name replaces the stored one only if its message is not older than the one that set it.
-    newer_name = and_(new_contact.excluded.name.is_not(None), or_(
-        known.name_updated_at.is_(None), new_contact.excluded.name_updated_at >= known.name_updated_at))
-    contact_upsert = new_contact.on_conflict_do_update(
-        index_elements=[known.wa_id],
-        set_={
-            "name": case((newer_name, new_contact.excluded.name), else_=known.name),
-            "name_updated_at": case((newer_name, new_contact.excluded.name_updated_at), else_=known.name_updated_at),
-            "last_inbound_at": case(
-                (known.last_inbound_at.is_(None), new_contact.excluded.last_inbound_at),
-                (new_contact.excluded.last_inbound_at > known.last_inbound_at, new_contact.excluded.last_inbound_at),
-                else_=known.last_inbound_at,
-            ),
-            "first_inbound_at": func.coalesce(known.first_inbound_at, new_contact.excluded.first_inbound_at),
-            "updated_at": new_contact.excluded.updated_at,
-        },
-    ).returning(known.id)
-    passive_contact = insert(contacts).values(
-        {name: _param(contacts, name) for name in ("wa_id", "name", "attributes", "created_at", "updated_at")}
-        | {"opted_out": False})
-    contact_ensure = passive_contact.on_conflict_do_update(  # an update (not "do nothing") so it returns the id
-        index_elements=[known.wa_id], set_={"name": func.coalesce(known.name, passive_contact.excluded.name)},
-    ).returning(known.id)
-    messages = ReceivedMessageLog.__table__
-    message_insert = (
-        insert(messages)
-        .values({name: _param(messages, name) for name in
-                 ("wamid", "contact_id", "message_type", "text", "payload", "wa_timestamp", "received_at",
-                  "direction", "imported", "group_id", "event_data")})
-        .on_conflict_do_nothing(index_elements=["wamid"])
-        .returning(messages.c.id)
-    )
-    events = MessageStatusEvent.__table__
-    status_insert = (
-        insert(events)
-        .values({name: _param(events, name) for name in
-                 ("wamid", "status", "recipient_wa_id", "error_code", "error_title", "wa_timestamp", "received_at")})
-        .on_conflict_do_nothing(index_elements=["wamid", "status"])
-        .returning(events.c.id)
-    )
-    return _Statements(contact_upsert, contact_ensure, message_insert, status_insert)
-
-
-def _param(table: Table, column: str, name: str | None = None) -> BindParameter:
-    # Typed like its column, so UTCDateTime and JSON still process the value.
-    return bindparam(name or column, type_=table.c[column].type)
 
 
 def _is_int32(value: Any) -> bool:

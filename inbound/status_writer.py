@@ -7,7 +7,7 @@ autocommit mode: the items go in as arrays, new events are inserted (a retried d
 inserts nothing), the queue rows those new events belong to move forward, and error 131050
 opts the recipient out. A single statement is atomic, so the 200 still means committed.
 
-The SQL is generated from `scheduler.STATUS_MOVES_FROM`, the same table the general path
+The SQL is generated from `queueing.status_moves.STATUS_MOVES_FROM`, the same table the general path
 builds its statements from; tests/unit/inbound/test_status_writer.py checks both give the same rows.
 SQLite keeps the general path (no round trips to save).
 """
@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from database_models import FAILED, utcnow
 from inbound.ingestion import MARKETING_OPT_OUT_CODE, StatusItem
-from scheduler import STATUS_MOVES_FROM, STATUS_TIMESTAMP_COLUMN
+from queueing.status_moves import STATUS_MOVES_FROM, STATUS_TIMESTAMP_COLUMN
 
 logger = logging.getLogger(__name__)
 

@@ -31,6 +31,8 @@ FORBIDDEN = [
     *((lower, "runtime.context") for lower in ("inbound", "outbound", "language", "campaigns", "scheduler",
                                                "chatbot_service", "broadcast_service", "analytics_service",
                                                "whatsapp_service")),
+    *(("queueing", above) for above in ("scheduler", "inbound", "outbound", "web", "cli", "language", "campaigns",
+                                        "runtime", "chatbot_service", "broadcast_service", "webhook_handler")),
     ("cli", "web"),
     ("cli", "webhook_handler"),  # the app registers the commands: the arrow runs one way only
     ("language", "outbound"),
@@ -152,7 +154,7 @@ def test_the_walk_finds_the_packages_and_the_root_files():
                  "web.dashboard.inbox", "cli.commands", "runtime.context", "language.nlp", "campaigns.contacts"):
         assert name in graph
     assert "inbound.ingestion" in graph["webhook_handler"]
-    assert "scheduler" in graph["inbound.ingestion"]
+    assert "queueing.status_moves" in graph["inbound.ingestion"]
 
 
 def test_function_level_imports_count():
