@@ -48,7 +48,7 @@ def startup_lines(listeners: Iterable[str], config: Config) -> list[str]:
 
 
 def main(listeners: list[str]) -> int:
-    """Print the start-up lines for `listeners` (one JSON log line in production); gunicorn's when_ready hook runs this."""
+    """Print the start-up lines for `listeners` (one JSON line in production); gunicorn's when_ready runs this."""
     from process_environment import load_environment
 
     load_environment()
