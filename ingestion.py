@@ -3,22 +3,30 @@
 The webhook handler parses and verifies; this module reads every entry, change and
 item of Meta's (batched) envelope and writes each with one idempotent statement, so a
 retried delivery inserts nothing new. It never commits: the request does, once.
+
+Who sent a message (phone number and/or business-scoped user id) is `contact_identity`'s
+business. Nothing acknowledged is dropped: a message of a type the code does not model is
+stored like any other (raw payload, no text), a change of a field it does not model and a
+message naming no sender are kept raw in `unmodelled_items`; both are counted in /metrics.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, Table, bindparam, case, func, update
+from sqlalchemy import BindParameter, Table, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert, Update
 
+from contact_identity import ContactResolver, is_user_id, profiles_of, sender_of, set_opted_out_by_user_id
 from database_models import (
     DELIVERED,
     FAILED,
@@ -31,8 +39,10 @@ from database_models import (
     MessageStatusEvent,
     ReceivedMessageLog,
     ScheduledMessage,
+    UnmodelledItem,
     utcnow,
 )
+from metrics import UNMODELLED_ITEMS
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +57,14 @@ STATUS_MOVES_FROM = {
 STATUS_ALIASES = {"played": READ}  # a played voice message has been read
 STATUS_TIMESTAMP_COLUMN = {SENT: "sent_at", DELIVERED: "delivered_at", READ: "read_at", FAILED: "failed_at"}
 MEDIA_TYPES = frozenset({"image", "video", "audio", "voice", "document", "sticker"})
+# Message types the code interprets; any other is stored all the same and counted as unmodelled.
+MODELLED_MESSAGE_TYPES = MEDIA_TYPES | {
+    "text", "location", "contacts", "interactive", "button", "reaction", "order", "system", "unsupported",
+    "request_welcome",
+}
+# Change fields the code interprets; any other change is kept raw in unmodelled_items.
+MODELLED_FIELDS = frozenset({"messages", "user_preferences"})
+_METRIC_LABEL = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 
 
 class EnvelopeError(ValueError):
@@ -64,6 +82,7 @@ class IngestResult:
     duplicate_statuses: int = 0
     skipped_items: int = 0
     other_fields: int = 0
+    unmodelled: int = 0  # items kept raw: unknown fields and messages naming no sender
 
 
 def message_text(message: dict[str, Any]) -> str | None:
@@ -145,6 +164,7 @@ class Ingestor:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.dialect = session.get_bind().dialect.name
+        self.contacts = ContactResolver(session)
 
     def ingest(self, envelope: Any) -> IngestResult:
         """Store every item of `envelope`; raises EnvelopeError before writing anything."""
@@ -152,7 +172,7 @@ class Ingestor:
         result = IngestResult()
         for field_name, value in changes:
             if field_name == "messages":
-                profiles = self._profiles(value.get("contacts"))
+                profiles = profiles_of(value.get("contacts"))
                 for message in _list(value.get("messages")):
                     self._ingest_message(message, profiles, result)
                 for status in _list(value.get("statuses")):
@@ -161,38 +181,43 @@ class Ingestor:
                 self._ingest_preferences(value, result)
             else:
                 result.other_fields += 1
-                logger.info("webhook field accepted", extra={"event": "webhook.other_field", "field": field_name[:64]})
+                self.store_unmodelled(field_name, value, result)
         return result
 
-    @staticmethod
-    def _profiles(contacts: Any) -> dict[str, str | None]:
-        profiles: dict[str, str | None] = {}
-        for contact in _list(contacts):
-            wa_id = _string(contact.get("wa_id"))
-            profile = contact.get("profile")
-            name = _string(profile.get("name")) if isinstance(profile, dict) else None
-            if wa_id:
-                profiles[wa_id] = name[:256] if name else None
-        return profiles
+    def store_unmodelled(self, field_name: str, item: dict[str, Any], result: IngestResult,
+                         counted_as: tuple[str, str] | None = None) -> None:
+        """Keep `item` raw under `field_name` (once: a redelivery adds nothing) and count it."""
+        payload = _storable(item)
+        canonical = json.dumps([field_name, payload], sort_keys=True, ensure_ascii=True, allow_nan=False)
+        new_id = self.session.execute(_statements(self.dialect).unmodelled_insert, {
+            "field": field_name[:64], "digest": hashlib.sha256(canonical.encode()).hexdigest(), "payload": payload,
+            "received_at": utcnow(),
+        }).scalar_one_or_none()
+        result.unmodelled += 1
+        if new_id is not None:
+            count_unmodelled(*(counted_as or ("field", field_name)))
+            logger.info("unmodelled webhook item stored", extra={
+                "event": "webhook.unmodelled", "field": field_name[:64], "unmodelled_id": new_id})
 
-    def upsert_contact(self, wa_id: str, name: str | None, seen_at: datetime | None) -> int:
-        """Insert or update the contact `wa_id` and return its id (one statement)."""
-        now = utcnow()
-        return self.session.execute(_statements(self.dialect).contact_upsert, {
-            "wa_id": wa_id, "name": name, "attributes": {}, "last_inbound_at": seen_at, "created_at": now,
-            "updated_at": now,
-        }).scalar_one()
-
-    def _ingest_message(self, message: Any, profiles: dict[str, str | None], result: IngestResult) -> None:
-        wamid, sender = _string(_get(message, "id")), _string(_get(message, "from"))
-        if not wamid or not sender or len(wamid) > 128 or len(sender) > 32:
-            result.skipped_items += 1
-            logger.warning("message without id or sender skipped", extra={"event": "webhook.item_skipped"})
+    def _ingest_message(self, message: Any, profiles: list[Any], result: IngestResult) -> None:
+        wamid = _string(_get(message, "id"))
+        sender = sender_of(message, profiles)
+        if not wamid or len(wamid) > 128 or not sender:
+            self.store_unmodelled("messages", message, result, counted_as=("message", "no_id_or_sender"))
+            logger.warning("message without id or sender kept raw", extra={"event": "webhook.item_skipped"})
             return
         kind = _string(message.get("type")) or "unknown"
         sent_at = parse_timestamp(message.get("timestamp"))
         received_at = utcnow()
-        contact_id = self.upsert_contact(sender, profiles.get(sender), sent_at or received_at)
+        contact_id = None
+        if kind == "system":
+            if self._already_stored(wamid):  # a replayed identity change must not move anything again
+                result.messages += 1
+                result.duplicate_messages += 1
+                return
+            contact_id = self.contacts.apply_change(message, sent_at or received_at)
+        if contact_id is None:
+            contact_id = self.contacts.resolve(sender, sent_at or received_at)
         new_id = self.session.execute(_statements(self.dialect).message_insert, {
             "wamid": wamid, "contact_id": contact_id, "message_type": kind[:32], "text": message_text(message),
             "payload": _storable(message), "wa_timestamp": sent_at, "received_at": received_at,
@@ -203,10 +228,15 @@ class Ingestor:
             logger.info("duplicate message ignored", extra={"event": "webhook.duplicate", "wamid": wamid})
             return
         result.new_message_ids.append(new_id)
+        if kind not in MODELLED_MESSAGE_TYPES:
+            count_unmodelled("message_type", kind)
         logger.info(
             "message stored",
             extra={"event": "message.stored", "wamid": wamid, "contact_id": contact_id, "message_type": kind[:32]},
         )
+
+    def _already_stored(self, wamid: str) -> bool:
+        return self.session.scalar(select(ReceivedMessageLog.id).where(ReceivedMessageLog.wamid == wamid)) is not None
 
     def _ingest_status(self, status: Any, result: IngestResult) -> None:
         item = parse_status(status)
@@ -215,7 +245,8 @@ class Ingestor:
             return
         event_id = self.session.execute(_statements(self.dialect).status_insert, {
             "wamid": item.wamid, "status": item.status, "recipient_wa_id": item.recipient_wa_id,
-            "error_code": item.error_code, "error_title": item.error_title, "wa_timestamp": item.wa_timestamp,
+            "recipient_user_id": item.recipient_user_id, "error_code": item.error_code,
+            "error_title": item.error_title, "wa_timestamp": item.wa_timestamp,
             "received_at": utcnow(),
         }).scalar_one_or_none()
         result.statuses += 1
@@ -226,6 +257,8 @@ class Ingestor:
                      item.error_title)
         if item.error_code == MARKETING_OPT_OUT_CODE and item.recipient_wa_id:
             set_opted_out(self.session, item.recipient_wa_id, True)
+        elif item.error_code == MARKETING_OPT_OUT_CODE and item.recipient_user_id:
+            set_opted_out_by_user_id(self.session, item.recipient_user_id, True)
         logger.debug("status stored", extra={"event": "status.stored", "wamid": item.wamid, "status": item.status})
 
     def _ingest_preferences(self, value: dict[str, Any], result: IngestResult) -> None:
@@ -247,6 +280,7 @@ class StatusItem(NamedTuple):
     error_code: int | None
     error_title: str | None
     wa_timestamp: datetime | None
+    recipient_user_id: str | None = None  # the BSUID, from recipient_user_id or a BSUID-shaped recipient_id
 
 
 def parse_status(status: Any) -> StatusItem | None:
@@ -258,10 +292,14 @@ def parse_status(status: Any) -> StatusItem | None:
     error = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
     title = _string(error.get("title")) or _string(error.get("message"))
     recipient = _string(status.get("recipient_id"))
+    user_id = _string(status.get("recipient_user_id"))
+    if recipient and is_user_id(recipient):  # a send addressed to a BSUID is reported under it
+        user_id, recipient = user_id or recipient, None
     return StatusItem(
         wamid=wamid, status=STATUS_ALIASES.get(name, name)[:16], recipient_wa_id=recipient[:32] if recipient else None,
         error_code=error.get("code") if _is_int32(error.get("code")) else None,
         error_title=title[:512] if title else None, wa_timestamp=parse_timestamp(status.get("timestamp")),
+        recipient_user_id=user_id[:160] if user_id else None,
     )
 
 
@@ -269,12 +307,14 @@ def status_only_items(envelope: Any) -> list[StatusItem] | None:
     """The statuses when `envelope` carries nothing but statuses of distinct sends, else None.
 
     That is the shape of nearly every webhook during a broadcast; `status_writer` stores it
-    in one statement. Anything else (a message, a contact, another field, two statuses of
-    one send, which must be applied in order) goes through `Ingestor`. EnvelopeError as there.
+    in one statement. Anything else (a message, another field, two statuses of one send,
+    which must be applied in order) goes through `Ingestor`. EnvelopeError as there. The
+    `contacts` array that statuses carry since BSUIDs (delivered/read name the user) is
+    not stored by either path.
     """
     items: list[StatusItem] = []
     for field_name, value in iter_changes(envelope):
-        if field_name != "messages" or value.get("messages") or value.get("contacts"):
+        if field_name != "messages" or value.get("messages"):
             return None
         for status in _list(value.get("statuses")):
             item = parse_status(status)
@@ -314,10 +354,10 @@ def set_opted_out(session: Session, wa_id: str, opted_out: bool) -> None:
 
 
 class _Statements(NamedTuple):
-    contact_upsert: Insert
     message_insert: Insert
     status_insert: Insert
     status_moves: dict[str, Update]
+    unmodelled_insert: Insert
 
 
 @functools.cache
@@ -326,26 +366,6 @@ def _statements(dialect: str) -> _Statements:
     # (not per item with values), SQLAlchemy skips rebuilding each statement and its cache
     # key: a quarter to a third of a status webhook's CPU time (docs/scale.md).
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    contacts = Contact.__table__
-    new_contact = insert(contacts).values(
-        {name: _param(contacts, name) for name in ("wa_id", "name", "attributes", "created_at", "updated_at")}
-        | {"opted_out": False, "last_inbound_at": _param(contacts, "last_inbound_at"),
-           "first_inbound_at": _param(contacts, "last_inbound_at")}
-    )
-    known = contacts.c
-    contact_upsert = new_contact.on_conflict_do_update(
-        index_elements=[known.wa_id],
-        set_={
-            "name": func.coalesce(new_contact.excluded.name, known.name),
-            "last_inbound_at": case(
-                (known.last_inbound_at.is_(None), new_contact.excluded.last_inbound_at),
-                (new_contact.excluded.last_inbound_at > known.last_inbound_at, new_contact.excluded.last_inbound_at),
-                else_=known.last_inbound_at,
-            ),
-            "first_inbound_at": func.coalesce(known.first_inbound_at, new_contact.excluded.first_inbound_at),
-            "updated_at": new_contact.excluded.updated_at,
-        },
-    ).returning(known.id)
     messages = ReceivedMessageLog.__table__
     message_insert = (
         insert(messages)
@@ -358,7 +378,8 @@ def _statements(dialect: str) -> _Statements:
     status_insert = (
         insert(events)
         .values({name: _param(events, name) for name in
-                 ("wamid", "status", "recipient_wa_id", "error_code", "error_title", "wa_timestamp", "received_at")})
+                 ("wamid", "status", "recipient_wa_id", "recipient_user_id", "error_code", "error_title",
+                  "wa_timestamp", "received_at")})
         .on_conflict_do_nothing(index_elements=["wamid", "status"])
         .returning(events.c.id)
     )
@@ -378,7 +399,19 @@ def _statements(dialect: str) -> _Statements:
             values["last_error_title"] = case((movable, _param(queue, "last_error_title", "title")),
                                               else_=queue.c.last_error_title)
         status_moves[status] = update(queue).where(queue.c.wamid == bindparam("sent_wamid")).values(**values)
-    return _Statements(contact_upsert, message_insert, status_insert, status_moves)
+    unmodelled = UnmodelledItem.__table__
+    unmodelled_insert = (
+        insert(unmodelled)
+        .values({name: _param(unmodelled, name) for name in ("field", "digest", "payload", "received_at")})
+        .on_conflict_do_nothing(index_elements=["digest"])
+        .returning(unmodelled.c.id)
+    )
+    return _Statements(message_insert, status_insert, status_moves, unmodelled_insert)
+
+
+def count_unmodelled(kind: str, name: str) -> None:
+    """Count one stored item the code does not model; names outside a small alphabet count as `other`."""
+    UNMODELLED_ITEMS.labels(kind=kind, name=name if _METRIC_LABEL.match(name) else "other").inc()
 
 
 def _param(table: Table, column: str, name: str | None = None) -> BindParameter:

@@ -54,6 +54,10 @@ BATCH_DURATION = Histogram(
     buckets=(0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0))
 CLAIMED_MESSAGES = Counter(
     "whatsapp_processor_claimed_messages", "Queue rows claimed by the processor.")
+UNMODELLED_ITEMS = Counter(
+    "whatsapp_webhook_unmodelled_items",
+    "Webhook items stored although the code does not model them (kept raw), by kind (field, message_type,"
+    " message) and name.", ["kind", "name"])
 
 # Every series exists from the start, so rate() sees the first event; the children are kept
 # because looking a label up again costs more than the increment, on every webhook.
