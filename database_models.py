@@ -137,6 +137,16 @@ class Contact(TimestampMixin, Base):
         return func.coalesce(cls.wa_id, cls.user_id)
 
     @hybrid_property
+    def identifier(self) -> str:
+        """What `{wa_id}` shows: the phone number, else @username, else the BSUID."""
+        return contact_handle(self.wa_id, self.username, self.user_id).removeprefix("+")
+
+    @identifier.inplace.expression
+    @classmethod
+    def _identifier_expression(cls) -> ColumnElement[str]:
+        return func.coalesce(cls.wa_id, literal("@") + cls.username, cls.user_id)
+
+    @hybrid_property
     def handle(self) -> str:
         """How an operator recognises the contact: +number, else @username, else the BSUID."""
         return contact_handle(self.wa_id, self.username, self.user_id)

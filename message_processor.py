@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -222,7 +222,7 @@ class MessageProcessor:
         if not claimed:
             return []
         contacts = {row.id: row for row in session.execute(
-            select(Contact.id, Contact.wa_id, Contact.opted_out, Contact.last_inbound_at)
+            select(Contact.id, Contact.address.label("wa_id"), Contact.opted_out, Contact.last_inbound_at)
             .where(Contact.id.in_({row.contact_id for row in claimed})))}
         now = self.clock()
         for contact_id, at in Scheduler(session).last_sent_at(
@@ -326,7 +326,8 @@ class MessageProcessor:
                     scheduler.mark_failed(outcome.row_id, outcome.at or now, result.error_code, result.error_title,
                                           worker_id=worker)
                     if result.error_code == MARKETING_OPT_OUT and outcome.recipient:
-                        session.execute(update(Contact).where(Contact.wa_id == outcome.recipient)
+                        session.execute(update(Contact).where(or_(Contact.wa_id == outcome.recipient,
+                                                                 Contact.user_id == outcome.recipient))
                                         .values(opted_out=True, opted_out_at=now))
             session.commit()
         for outcome in outcomes:
