@@ -173,8 +173,10 @@ class Ingestor:
         for field_name, value in changes:
             if field_name == "messages":
                 profiles = profiles_of(value.get("contacts"))
-                for message in _list(value.get("messages")):
-                    self._ingest_message(message, profiles, result)
+                messages = _list(value.get("messages"))
+                stored = self._stored_wamids(messages)
+                for message in messages:
+                    self._ingest_message(message, profiles, stored, result)
                 for status in _list(value.get("statuses")):
                     self._ingest_status(status, result)
             elif field_name == "user_preferences":
@@ -199,22 +201,24 @@ class Ingestor:
             logger.info("unmodelled webhook item stored", extra={
                 "event": "webhook.unmodelled", "field": field_name[:64], "unmodelled_id": new_id})
 
-    def _ingest_message(self, message: Any, profiles: list[Any], result: IngestResult) -> None:
+    def _ingest_message(self, message: Any, profiles: list[Any], stored: set[str], result: IngestResult) -> None:
         wamid = _string(_get(message, "id"))
         sender = sender_of(message, profiles)
         if not wamid or len(wamid) > 128 or not sender:
             self.store_unmodelled("messages", message, result, counted_as=("message", "no_id_or_sender"))
             logger.warning("message without id or sender kept raw", extra={"event": "webhook.item_skipped"})
             return
+        if wamid in stored:
+            # A redelivery touches no contact: its identifiers may be the ones a later change replaced.
+            result.messages += 1
+            result.duplicate_messages += 1
+            logger.info("duplicate message ignored", extra={"event": "webhook.duplicate", "wamid": wamid})
+            return
         kind = _string(message.get("type")) or "unknown"
         sent_at = parse_timestamp(message.get("timestamp"))
         received_at = utcnow()
         contact_id = None
         if kind == "system":
-            if self._already_stored(wamid):  # a replayed identity change must not move anything again
-                result.messages += 1
-                result.duplicate_messages += 1
-                return
             contact_id = self.contacts.apply_change(message, sent_at or received_at)
         if contact_id is None:
             contact_id = self.contacts.resolve(sender, sent_at or received_at)
@@ -235,8 +239,12 @@ class Ingestor:
             extra={"event": "message.stored", "wamid": wamid, "contact_id": contact_id, "message_type": kind[:32]},
         )
 
-    def _already_stored(self, wamid: str) -> bool:
-        return self.session.scalar(select(ReceivedMessageLog.id).where(ReceivedMessageLog.wamid == wamid)) is not None
+    def _stored_wamids(self, messages: list[dict[str, Any]]) -> set[str]:
+        """The wamids among `messages` stored already (one query per change, none for a status-only one)."""
+        wamids = {wamid for wamid in (_string(message.get("id")) for message in messages) if wamid}
+        if not wamids:
+            return set()
+        return set(self.session.scalars(select(ReceivedMessageLog.wamid).where(ReceivedMessageLog.wamid.in_(wamids))))
 
     def _ingest_status(self, status: Any, result: IngestResult) -> None:
         item = parse_status(status)
