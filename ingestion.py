@@ -170,12 +170,13 @@ class Ingestor:
         """Store every item of `envelope`; raises EnvelopeError before writing anything."""
         changes = iter_changes(envelope)
         result = IngestResult()
+        # Messages stored by an earlier delivery (one query): a redelivery must not touch their contacts.
+        stored = self._stored_wamids([message for field_name, value in changes if field_name == "messages"
+                                      for message in _list(value.get("messages"))])
         for field_name, value in changes:
             if field_name == "messages":
                 profiles = profiles_of(value.get("contacts"))
-                messages = _list(value.get("messages"))
-                stored = self._stored_wamids(messages)
-                for message in messages:
+                for message in _list(value.get("messages")):
                     self._ingest_message(message, profiles, stored, result)
                 for status in _list(value.get("statuses")):
                     self._ingest_status(status, result)
@@ -240,11 +241,15 @@ class Ingestor:
         )
 
     def _stored_wamids(self, messages: list[dict[str, Any]]) -> set[str]:
-        """The wamids among `messages` stored already (one query per change, none for a status-only one)."""
-        wamids = {wamid for wamid in (_string(message.get("id")) for message in messages) if wamid}
-        if not wamids:
-            return set()
-        return set(self.session.scalars(select(ReceivedMessageLog.wamid).where(ReceivedMessageLog.wamid.in_(wamids))))
+        """The wamids among `messages` stored already (no query for a status-only envelope)."""
+        wamids = sorted({wamid for wamid in (_string(message.get("id")) for message in messages)
+                         if wamid and len(wamid) <= 128})
+        stored: set[str] = set()
+        for start in range(0, len(wamids), 1000):  # SQLite caps the parameters of one statement
+            chunk = wamids[start:start + 1000]
+            stored.update(self.session.scalars(select(ReceivedMessageLog.wamid)
+                                               .where(ReceivedMessageLog.wamid.in_(chunk))))
+        return stored
 
     def _ingest_status(self, status: Any, result: IngestResult) -> None:
         item = parse_status(status)
