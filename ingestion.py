@@ -62,8 +62,6 @@ MODELLED_MESSAGE_TYPES = MEDIA_TYPES | {
     "text", "location", "contacts", "interactive", "button", "reaction", "order", "system", "unsupported",
     "request_welcome",
 }
-# Change fields the code interprets; any other change is kept raw in unmodelled_items.
-MODELLED_FIELDS = frozenset({"messages", "user_preferences"})
 _METRIC_LABEL = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 
 
