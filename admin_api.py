@@ -33,6 +33,7 @@ from admin_api_support import (
     query_args,
     setting,
 )
+from admin_api_unmodelled import unmodelled
 from admin_queries import (
     ContactExistsError,
     CursorError,
@@ -287,6 +288,7 @@ for _section in ANALYTICS_SECTIONS:
     api.add_url_rule(f"/analytics/{_section.replace('_', '-')}", f"analytics_{_section}", _section_view(_section))
 
 api.register_blueprint(contacts)
+api.register_blueprint(unmodelled)
 admin_api.register_blueprint(api)
 
 

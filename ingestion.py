@@ -3,22 +3,37 @@
 The webhook handler parses and verifies; this module reads every entry, change and
 item of Meta's (batched) envelope and writes each with one idempotent statement, so a
 retried delivery inserts nothing new. It never commits: the request does, once.
+
+Who sent a message (phone number and/or business-scoped user id) is `contact_identity`'s
+business. Nothing acknowledged is dropped: a message of a type the code does not model is
+stored like any other (raw payload, no text), a change of a field it does not model and a
+message naming no sender are kept raw in `unmodelled_items`; both are counted in /metrics.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, Table, and_, bindparam, case, func, or_, update
+from sqlalchemy import BindParameter, Table, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert, Update
 
+from contact_identity import (
+    ContactResolver,
+    Identity,
+    is_user_id,
+    profiles_of,
+    sender_of,
+    set_opted_out_by_user_id,
+)
 from database_models import (
     DELIVERED,
     FAILED,
@@ -31,6 +46,7 @@ from database_models import (
     MessageStatusEvent,
     ReceivedMessageLog,
     ScheduledMessage,
+    UnmodelledItem,
     utcnow,
 )
 from inbound_shapes import (
@@ -47,6 +63,7 @@ from inbound_shapes import (
     history_items,
     order_lines,
 )
+from metrics import UNMODELLED_ITEMS
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +78,12 @@ STATUS_MOVES_FROM = {
 STATUS_ALIASES = {"played": READ}  # a played voice message has been read
 STATUS_TIMESTAMP_COLUMN = {SENT: "sent_at", DELIVERED: "delivered_at", READ: "read_at", FAILED: "failed_at"}
 MEDIA_TYPES = frozenset({"image", "video", "audio", "voice", "document", "sticker"})
+# Message types the code interprets; any other is stored all the same and counted as unmodelled.
+MODELLED_MESSAGE_TYPES = MEDIA_TYPES | {
+    "text", "location", "contacts", "interactive", "button", "reaction", "order", "system", "unsupported",
+    "request_welcome",
+}
+_METRIC_LABEL = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 
 
 class EnvelopeError(ValueError):
@@ -78,6 +101,7 @@ class IngestResult:
     duplicate_statuses: int = 0
     skipped_items: int = 0
     other_fields: int = 0
+    unmodelled: int = 0  # items kept raw: unknown fields and messages naming no sender
 
 
 def message_text(message: dict[str, Any]) -> str | None:
@@ -161,24 +185,28 @@ class Ingestor:
         self.dialect = session.get_bind().dialect.name
         self.shapes = ShapeWriter(session)
         self.stored_wamids: list[str] = []  # new messages an earlier edit or revoke may be waiting for
+        self.contacts = ContactResolver(session)
 
     def ingest(self, envelope: Any) -> IngestResult:
         """Store every item of `envelope`; raises EnvelopeError before writing anything."""
         changes = iter_changes(envelope)
         result = IngestResult()
+        # Messages stored by an earlier delivery (one query): a redelivery must not touch their contacts.
+        stored = self._stored_wamids([message for field_name, value in changes if field_name == "messages"
+                                      for message in _list(value.get("messages"))])
         for field_name, value in changes:
             if field_name == "messages":
-                profiles = self._profiles(value.get("contacts"))
+                profiles = profiles_of(value.get("contacts"))
                 for message in _list(value.get("messages")):
-                    self._ingest_message(message, profiles, result)
+                    self._ingest_message(message, profiles, stored, result)
                 for status in _list(value.get("statuses")):
                     self._ingest_status(status, result)
             elif field_name == "smb_message_echoes":  # sent by the business from the WhatsApp Business app
                 for message, origin in echo_items(value):
-                    self._ingest_message(message, {}, result, origin)
+                    self._ingest_message(message, [], stored, result, origin)
             elif field_name == "history":
                 for message, origin in history_items(value):
-                    self._ingest_message(message, {}, result, origin)
+                    self._ingest_message(message, [], stored, result, origin)
                 if history_errors(value):
                     logger.warning("history sync reported errors", extra={"event": "webhook.history_errors",
                                                                            "count": history_errors(value)})
@@ -186,44 +214,40 @@ class Ingestor:
                 self._ingest_preferences(value, result)
             else:
                 result.other_fields += 1
-                logger.info("webhook field accepted", extra={"event": "webhook.other_field", "field": field_name[:64]})
+                self.store_unmodelled(field_name, value, result)
         self.shapes.apply_pending(self.stored_wamids)
         self.stored_wamids = []
         return result
 
-    @staticmethod
-    def _profiles(contacts: Any) -> dict[str, str | None]:
-        profiles: dict[str, str | None] = {}
-        for contact in _list(contacts):
-            wa_id = _string(contact.get("wa_id"))
-            profile = contact.get("profile")
-            name = _string(profile.get("name")) if isinstance(profile, dict) else None
-            if wa_id:
-                profiles[wa_id] = name[:256] if name else None
-        return profiles
+    def store_unmodelled(self, field_name: str, item: dict[str, Any], result: IngestResult,
+                         counted_as: tuple[str, str] | None = None) -> None:
+        """Keep `item` raw under `field_name` (once: a redelivery adds nothing) and count it."""
+        payload = _storable(item)
+        canonical = json.dumps([field_name, payload], sort_keys=True, ensure_ascii=True, allow_nan=False)
+        new_id = self.session.execute(_statements(self.dialect).unmodelled_insert, {
+            "field": field_name[:64], "digest": hashlib.sha256(canonical.encode()).hexdigest(), "payload": payload,
+            "received_at": utcnow(),
+        }).scalar_one_or_none()
+        result.unmodelled += 1
+        if new_id is not None:
+            count_unmodelled(*(counted_as or ("field", field_name)))
+            logger.info("unmodelled webhook item stored", extra={
+                "event": "webhook.unmodelled", "field": field_name[:64], "unmodelled_id": new_id})
 
-    def upsert_contact(self, wa_id: str, name: str | None, seen_at: datetime | None) -> int:
-        """Insert or update the contact `wa_id` and return its id (one statement)."""
-        now = utcnow()
-        return self.session.execute(_statements(self.dialect).contact_upsert, {
-            "wa_id": wa_id, "name": name, "attributes": {}, "last_inbound_at": seen_at, "created_at": now,
-            "updated_at": now, "name_updated_at": seen_at if name else None,
-        }).scalar_one()
-
-    def ensure_contact(self, wa_id: str, name: str | None = None) -> int:
-        """The id of contact `wa_id`, created if new; its inbound times and name stay as they are."""
-        now = utcnow()
-        return self.session.execute(_statements(self.dialect).contact_ensure, {
-            "wa_id": wa_id, "name": name, "attributes": {}, "created_at": now, "updated_at": now,
-        }).scalar_one()
-
-    def _ingest_message(self, message: Any, profiles: dict[str, str | None], result: IngestResult,
+    def _ingest_message(self, message: Any, profiles: list[Any], stored: set[str], result: IngestResult,
                         origin: Origin = LIVE) -> None:
         wamid = _string(_get(message, "id"))
-        sender = _string(_get(message, "from")) if origin is LIVE else origin.party
-        if not wamid or not sender or len(wamid) > 128 or len(sender) > 32:
-            result.skipped_items += 1
-            logger.warning("message without id or sender skipped", extra={"event": "webhook.item_skipped"})
+        # Echoes and history are from the business: the customer is the other party of the item.
+        sender = sender_of(message, profiles) if origin is LIVE else Identity(wa_id=origin.party)
+        if not wamid or len(wamid) > 128 or not sender:
+            self.store_unmodelled("messages", message, result, counted_as=("message", "no_id_or_sender"))
+            logger.warning("message without id or sender kept raw", extra={"event": "webhook.item_skipped"})
+            return
+        if wamid in stored:
+            # A redelivery touches no contact: its identifiers may be the ones a later change replaced.
+            result.messages += 1
+            result.duplicate_messages += 1
+            logger.info("duplicate message ignored", extra={"event": "webhook.duplicate", "wamid": wamid})
             return
         kind = _string(message.get("type")) or "unknown"
         sent_at = parse_timestamp(message.get("timestamp"))
@@ -232,10 +256,13 @@ class Ingestor:
             return
         received_at = utcnow()
         group_id = _string(message.get("group_id"))
-        if origin.live and not group_id:
-            contact_id = self.upsert_contact(sender, profiles.get(sender), sent_at or received_at)
-        else:  # not the customer writing to us one-to-one now: opens no window, makes no one "new"
-            contact_id = self.ensure_contact(sender, profiles.get(sender))
+        contact_id = None
+        if kind == "system":
+            contact_id = self.contacts.apply_change(message, sent_at or received_at)
+        if contact_id is None and origin.live and not group_id:
+            contact_id = self.contacts.resolve(sender, sent_at or received_at)
+        elif contact_id is None:  # not the customer writing to us one-to-one now: opens no window, makes no one "new"
+            contact_id = self.contacts.ensure(sender)
         new_id = self.session.execute(_statements(self.dialect).message_insert, {
             "wamid": wamid, "contact_id": contact_id, "message_type": kind[:32], "text": message_text(message),
             "payload": _storable(message), "wa_timestamp": sent_at, "received_at": received_at,
@@ -252,6 +279,8 @@ class Ingestor:
             self.shapes.store_order_items(new_id, order_lines(message))
         if origin.live:  # echoes and history are never answered
             result.new_message_ids.append(new_id)
+        if kind not in MODELLED_MESSAGE_TYPES:
+            count_unmodelled("message_type", kind)
         logger.info(
             "message stored",
             extra={"event": "message.stored", "wamid": wamid, "contact_id": contact_id, "message_type": kind[:32]},
@@ -268,6 +297,17 @@ class Ingestor:
         if not stored:
             result.duplicate_messages += 1
 
+    def _stored_wamids(self, messages: list[dict[str, Any]]) -> set[str]:
+        """The wamids among `messages` stored already (no query for a status-only envelope)."""
+        wamids = sorted({wamid for wamid in (_string(message.get("id")) for message in messages)
+                         if wamid and len(wamid) <= 128})
+        stored: set[str] = set()
+        for start in range(0, len(wamids), 1000):  # SQLite caps the parameters of one statement
+            chunk = wamids[start:start + 1000]
+            stored.update(self.session.scalars(select(ReceivedMessageLog.wamid)
+                                               .where(ReceivedMessageLog.wamid.in_(chunk))))
+        return stored
+
     def _ingest_status(self, status: Any, result: IngestResult) -> None:
         item = parse_status(status)
         if item is None:
@@ -275,7 +315,8 @@ class Ingestor:
             return
         event_id = self.session.execute(_statements(self.dialect).status_insert, {
             "wamid": item.wamid, "status": item.status, "recipient_wa_id": item.recipient_wa_id,
-            "error_code": item.error_code, "error_title": item.error_title, "wa_timestamp": item.wa_timestamp,
+            "recipient_user_id": item.recipient_user_id, "error_code": item.error_code,
+            "error_title": item.error_title, "wa_timestamp": item.wa_timestamp,
             "received_at": utcnow(),
         }).scalar_one_or_none()
         result.statuses += 1
@@ -286,6 +327,8 @@ class Ingestor:
                      item.error_title)
         if item.error_code == MARKETING_OPT_OUT_CODE and item.recipient_wa_id:
             set_opted_out(self.session, item.recipient_wa_id, True)
+        elif item.error_code == MARKETING_OPT_OUT_CODE and item.recipient_user_id:
+            set_opted_out_by_user_id(self.session, item.recipient_user_id, True)
         logger.debug("status stored", extra={"event": "status.stored", "wamid": item.wamid, "status": item.status})
 
     def _ingest_preferences(self, value: dict[str, Any], result: IngestResult) -> None:
@@ -308,6 +351,7 @@ class StatusItem(NamedTuple):
     error_code: int | None
     error_title: str | None
     wa_timestamp: datetime | None
+    recipient_user_id: str | None = None  # the BSUID, from recipient_user_id or a BSUID-shaped recipient_id
 
 
 def parse_status(status: Any) -> StatusItem | None:
@@ -319,10 +363,14 @@ def parse_status(status: Any) -> StatusItem | None:
     error = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
     title = _string(error.get("title")) or _string(error.get("message"))
     recipient = _string(status.get("recipient_id"))
+    user_id = _string(status.get("recipient_user_id"))
+    if recipient and is_user_id(recipient):  # a send addressed to a BSUID is reported under it
+        user_id, recipient = user_id or recipient, None
     return StatusItem(
         wamid=wamid, status=STATUS_ALIASES.get(name, name)[:16], recipient_wa_id=recipient[:32] if recipient else None,
         error_code=error.get("code") if _is_int32(error.get("code")) else None,
         error_title=title[:512] if title else None, wa_timestamp=parse_timestamp(status.get("timestamp")),
+        recipient_user_id=user_id[:160] if user_id else None,
     )
 
 
@@ -330,12 +378,14 @@ def status_only_items(envelope: Any) -> list[StatusItem] | None:
     """The statuses when `envelope` carries nothing but statuses of distinct sends, else None.
 
     That is the shape of nearly every webhook during a broadcast; `status_writer` stores it
-    in one statement. Anything else (a message, a contact, another field, two statuses of
-    one send, which must be applied in order) goes through `Ingestor`. EnvelopeError as there.
+    in one statement. Anything else (a message, another field, two statuses of one send,
+    which must be applied in order) goes through `Ingestor`. EnvelopeError as there. The
+    `contacts` array that statuses carry since BSUIDs (delivered/read name the user) is
+    not stored by either path.
     """
     items: list[StatusItem] = []
     for field_name, value in iter_changes(envelope):
-        if field_name != "messages" or value.get("messages") or value.get("contacts"):
+        if field_name != "messages" or value.get("messages"):
             return None
         for status in _list(value.get("statuses")):
             item = parse_status(status)
@@ -375,11 +425,10 @@ def set_opted_out(session: Session, wa_id: str, opted_out: bool, at: datetime | 
 
 
 class _Statements(NamedTuple):
-    contact_upsert: Insert
-    contact_ensure: Insert
     message_insert: Insert
     status_insert: Insert
     status_moves: dict[str, Update]
+    unmodelled_insert: Insert
 
 
 @functools.cache
@@ -388,37 +437,6 @@ def _statements(dialect: str) -> _Statements:
     # (not per item with values), SQLAlchemy skips rebuilding each statement and its cache
     # key: a quarter to a third of a status webhook's CPU time (docs/scale.md).
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    contacts = Contact.__table__
-    new_contact = insert(contacts).values(
-        {name: _param(contacts, name) for name in ("wa_id", "name", "attributes", "created_at", "updated_at")}
-        | {"opted_out": False, "last_inbound_at": _param(contacts, "last_inbound_at"),
-           "first_inbound_at": _param(contacts, "last_inbound_at"),
-           "name_updated_at": _param(contacts, "name_updated_at")}
-    )
-    known = contacts.c
-    # A profile name replaces the stored one only if its message is not older than the one that set it.
-    newer_name = and_(new_contact.excluded.name.is_not(None), or_(
-        known.name_updated_at.is_(None), new_contact.excluded.name_updated_at >= known.name_updated_at))
-    contact_upsert = new_contact.on_conflict_do_update(
-        index_elements=[known.wa_id],
-        set_={
-            "name": case((newer_name, new_contact.excluded.name), else_=known.name),
-            "name_updated_at": case((newer_name, new_contact.excluded.name_updated_at), else_=known.name_updated_at),
-            "last_inbound_at": case(
-                (known.last_inbound_at.is_(None), new_contact.excluded.last_inbound_at),
-                (new_contact.excluded.last_inbound_at > known.last_inbound_at, new_contact.excluded.last_inbound_at),
-                else_=known.last_inbound_at,
-            ),
-            "first_inbound_at": func.coalesce(known.first_inbound_at, new_contact.excluded.first_inbound_at),
-            "updated_at": new_contact.excluded.updated_at,
-        },
-    ).returning(known.id)
-    passive_contact = insert(contacts).values(
-        {name: _param(contacts, name) for name in ("wa_id", "name", "attributes", "created_at", "updated_at")}
-        | {"opted_out": False})
-    contact_ensure = passive_contact.on_conflict_do_update(  # an update (not "do nothing") so it returns the id
-        index_elements=[known.wa_id], set_={"name": func.coalesce(known.name, passive_contact.excluded.name)},
-    ).returning(known.id)
     messages = ReceivedMessageLog.__table__
     message_insert = (
         insert(messages)
@@ -432,7 +450,8 @@ def _statements(dialect: str) -> _Statements:
     status_insert = (
         insert(events)
         .values({name: _param(events, name) for name in
-                 ("wamid", "status", "recipient_wa_id", "error_code", "error_title", "wa_timestamp", "received_at")})
+                 ("wamid", "status", "recipient_wa_id", "recipient_user_id", "error_code", "error_title",
+                  "wa_timestamp", "received_at")})
         .on_conflict_do_nothing(index_elements=["wamid", "status"])
         .returning(events.c.id)
     )
@@ -452,7 +471,19 @@ def _statements(dialect: str) -> _Statements:
             values["last_error_title"] = case((movable, _param(queue, "last_error_title", "title")),
                                               else_=queue.c.last_error_title)
         status_moves[status] = update(queue).where(queue.c.wamid == bindparam("sent_wamid")).values(**values)
-    return _Statements(contact_upsert, contact_ensure, message_insert, status_insert, status_moves)
+    unmodelled = UnmodelledItem.__table__
+    unmodelled_insert = (
+        insert(unmodelled)
+        .values({name: _param(unmodelled, name) for name in ("field", "digest", "payload", "received_at")})
+        .on_conflict_do_nothing(index_elements=["digest"])
+        .returning(unmodelled.c.id)
+    )
+    return _Statements(message_insert, status_insert, status_moves, unmodelled_insert)
+
+
+def count_unmodelled(kind: str, name: str) -> None:
+    """Count one stored item the code does not model; names outside a small alphabet count as `other`."""
+    UNMODELLED_ITEMS.labels(kind=kind, name=name if _METRIC_LABEL.match(name) else "other").inc()
 
 
 def _param(table: Table, column: str, name: str | None = None) -> BindParameter:
