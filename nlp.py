@@ -30,6 +30,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import finglish
+
 _ARABIC_LETTER = "\u0621-\u06cc"
 
 _CHARACTER_MAP: dict[int, str | None] = {
@@ -300,3 +302,30 @@ def keywords(text: str) -> list[str]:
         if len(word_lemma) >= 2 and word_lemma not in STOPWORDS:
             found.append(word_lemma)
     return found
+
+
+_FINGLISH_SHAPE = re.compile(r"kh|gh(?!t\b)|zh|aa|ee|oo[nm]|^(?:mi|ne|be|na)[a-z]{3,}(?:am|id|in|e)$")
+
+
+def detect_language(text: str) -> str:
+    """Tell the language of a message: "fa" (Persian script), "fa_latin" (Finglish) or "en".
+
+    Persian letters outnumbering Latin ones make it "fa". Otherwise each Latin word votes:
+    a known English word for English, a known Finglish word or a Finglish spelling (kh, gh,
+    zh, aa, mi-…-am verbs) for Finglish. A tie with some Finglish is Finglish (`bye felan`);
+    Latin text with neither, and text without letters, is English.
+    """
+    persian = sum(1 for character in text if "\u0600" <= character <= "\u06ff"
+                  or "\ufb50" <= character <= "\ufefc")
+    latin = sum(1 for character in text if character.isascii() and character.isalpha())
+    if persian and persian >= latin:
+        return "fa"
+    english = finglish_votes = 0
+    for kind, token in classified_tokens(text):
+        if kind != "word" or not token.isascii() or not token.isalpha():
+            continue
+        if token in finglish.ENGLISH_WORDS:
+            english += 1
+        elif token in finglish.FINGLISH_WORDS or _FINGLISH_SHAPE.search(token):
+            finglish_votes += 1
+    return "fa_latin" if finglish_votes and finglish_votes >= english else "en"
