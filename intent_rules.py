@@ -164,17 +164,19 @@ class _Matcher:
         self.words: dict[str, set[str]] = defaultdict(set)
         self.fuzzy: dict[str, set[str]] = defaultdict(set)
         self.skeletons: dict[str, set[str]] = defaultdict(set)
-        self.phrase_skeletons: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self.phrases: list[tuple[tuple[str, ...], str]] = []
+        self.phrase_starts: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], str]]] = (
+            defaultdict(list))
         for intent in intents:
             for text in intent.exact:
                 self.exact[" ".join(_word_tokens(text))] = intent.name
             for keyword in intent.keywords:
                 tokens = tuple(_word_tokens(keyword))
                 if len(tokens) > 1:
-                    self.phrases.append((tokens, intent.name))
-                    self.phrase_skeletons[tokens] = tuple(
-                        finglish.skeleton(token) for token in tokens)
+                    skeletons = tuple(finglish.skeleton(token) for token in tokens)
+                    # Looked up by first word or first skeleton, not scanned per message.
+                    self.phrase_starts[tokens[0]].append((tokens, skeletons, intent.name))
+                    if skeletons[0] != tokens[0]:
+                        self.phrase_starts[skeletons[0]].append((tokens, skeletons, intent.name))
                 elif tokens:
                     self._index_word(tokens[0], intent.name)
 
@@ -193,7 +195,7 @@ class _Matcher:
         position, keyword_seen = 0, False
         while position < len(tokens):
             token = tokens[position]
-            phrase_length = next((len(phrase) for phrase, intent in self.phrases
+            phrase_length = next((len(phrase) for phrase, _, intent in self.phrase_starts.get(token, ())
                                   if intent in self.social and tuple(
                                       tokens[position:position + len(phrase)]) == phrase), 0)
             if phrase_length or (self.words.get(token, set())
@@ -250,9 +252,11 @@ class _Matcher:
                 strength[intent] = max(strength[intent], hit_strength)
                 covered[intent].add(position)
         skeletons = tuple(finglish.skeleton(token) for token in tokens)
-        for phrase, intent in self.phrases:
-            phrase_skeleton = self.phrase_skeletons[phrase]
-            for start in range(len(tokens) - len(phrase) + 1):
+        for start, (token, consonants) in enumerate(zip(tokens, skeletons, strict=True)):
+            candidates = self.phrase_starts.get(token, [])
+            if consonants != token:
+                candidates = candidates + self.phrase_starts.get(consonants, [])
+            for phrase, phrase_skeleton, intent in candidates:
                 if (tuple(tokens[start:start + len(phrase)]) == phrase
                         or skeletons[start:start + len(phrase)] == phrase_skeleton):
                     strength[intent] = 1.0

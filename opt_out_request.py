@@ -45,6 +45,7 @@ _STOPPING = _words("""
 نفرستید نفرستین نفرست نفرستی نفرستن ندید ندین نده ندهید نزنید نزنین نزن نکنید نکنین
 نمیخوام نمیخواهم نمیخوایم نخواستم بسه کافیه ممنوع نباشه نیاد
 nafrestid nafrestin nafres nafrest nadid nadin nade nazanid nazan nemikham nakhastam
+بردارید بردارین بردار bardarid
 base basse stop stopped stopping quit enough remove unsubscribe don't dont
 """)
 _STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "interested"))

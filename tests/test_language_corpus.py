@@ -25,7 +25,7 @@ from rules_loader import load_rules
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 FROZEN = DATA / "intents_frozen.tsv"
-DEVELOPMENT = (DATA / "intents_dev.tsv", DATA / "intents_dev2.tsv")
+DEVELOPMENT = (DATA / "intents_dev.tsv", DATA / "intents_dev2.tsv", DATA / "intents_dev3.tsv")
 INNOCENT = [line.strip() for line in (DATA / "opt_out_innocent.txt").read_text(
     encoding="utf-8").splitlines() if line.strip()]
 
@@ -44,16 +44,16 @@ def test_frozen_set_is_large_and_covers_every_label(rules):
 def test_frozen_set_accuracy_and_macro_f1(rules):
     report = evaluate(rules, read_labelled_messages(FROZEN))
     macro_f1 = sum(score.f1 for score in report.scores) / len(report.scores)
-    # Measured 0.897 accuracy, 0.902 macro-F1 (today's matcher before issue 14: 0.747, 0.777).
-    assert report.accuracy >= 0.89, format_report(report)
-    assert macro_f1 >= 0.89, format_report(report)
+    # Measured 0.903 accuracy, 0.908 macro-F1 (today's matcher before issue 14: 0.747, 0.777).
+    assert report.accuracy >= 0.90, format_report(report)
+    assert macro_f1 >= 0.90, format_report(report)
 
 
 def test_frozen_set_f1_per_intent(rules):
     report = evaluate(rules, read_labelled_messages(FROZEN))
-    floors = {"business_hours": 0.93, "goodbye": 0.89, "greeting": 0.90, "human_agent": 0.94,
-              "none": 0.65, "opt_in": 0.92, "opt_out": 0.93, "order_status": 0.87,
-              "pricing": 0.90, "thanks": 0.88}  # measured 0.95 0.91 0.92 0.96 0.67 0.94 0.95 0.89 0.92 0.90
+    floors = {"business_hours": 0.94, "goodbye": 0.88, "greeting": 0.91, "human_agent": 0.96,
+              "none": 0.70, "opt_in": 0.93, "opt_out": 0.94, "order_status": 0.90,
+              "pricing": 0.92, "thanks": 0.90}  # measured 0.946 0.892 0.920 0.974 0.710 0.940 0.952 0.905 0.933 0.909
     scores = {score.intent: score.f1 for score in report.scores}
     assert {intent: scores[intent] for intent in floors if scores[intent] < floors[intent]} == {}, \
         format_report(report)
@@ -152,7 +152,7 @@ def test_classification_cost_per_message(rules):
         for text in texts:
             rules.recognize_intent(text)
     per_message = (time.process_time() - started) / (3 * len(texts))
-    assert per_message < 0.001  # measured 0.67–0.70 ms (before issue 14: 0.27 ms)
+    assert per_message < 0.001  # measured 0.54 ms quiet, 0.71 ms beside a test run (before: 0.27 ms)
 
 
 MEMORY_PROBE = """
@@ -175,4 +175,4 @@ def test_language_code_resident_memory_per_worker():
     result = subprocess.run([sys.executable, "-c", MEMORY_PROBE], cwd=ROOT, capture_output=True,
                             text=True, check=True, timeout=120)
     growth = float(result.stdout.strip())
-    assert growth < 60, growth  # measured 20.3 MiB (before issue 14: 8.7 MiB)
+    assert growth < 60, growth  # measured 25.8 MiB (before issue 14: 8.7 MiB)
