@@ -2,7 +2,7 @@
 
 Trained in the process from the rules file's examples (and its `out_of_scope` list as the
 `none` class) when the rules load: a multinomial naive Bayes model, which trains by counting
-(about 0.1 s for 1,700 examples, no iterations) and scores a message with one dictionary
+(0.08 s of CPU for the 1,200 examples of the rules file, no iterations) and scores a message with one dictionary
 look-up per feature and class. Features: lemmas, word pairs, letter 2–4-grams inside words
 and the consonant skeleton of every word (`finglish.skeleton`), so `ghymt chnd` meets the
 Persian examples `قیمت چنده`. Nothing is downloaded or stored: the rules file is the model.

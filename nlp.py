@@ -1,4 +1,4 @@
-"""Persian and English text normalisation, tokens, stopwords, lemmas and keywords.
+"""Persian and English text normalisation, tokens, stopwords, lemmas, keywords, language.
 
 Pure, stdlib-only functions shared by the chatbot (intent matching) and analytics
 (keywords, sentiment). Importing this module only builds small tables.
@@ -19,6 +19,9 @@ Canonical normal form produced by `normalize` (what every other function expects
   hellooo → hello); doubled letters stay (good, see, ممنون). Digits are never squeezed.
 - Latin is lower-cased; ، ؛ ؟ « » ٪ ٫ ٬ and curly quotes become ASCII; whitespace
   collapses to single spaces.
+
+`detect_language` tells Persian script ("fa"), Finglish ("fa_latin") and English ("en")
+apart, so replies can be written in the customer's language.
 
 Negation: `lemma` never removes the ن/نمی negation prefix, but callers that care
 about polarity (sentiment) should still test `is_negated_verb` on the token before
