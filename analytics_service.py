@@ -305,7 +305,7 @@ class AnalyticsService:
                 select(rows.c.day, rows.c.label, func.count()).group_by(rows.c.day, rows.c.label)):
             per_day.setdefault(_day_text(day_value), dict.fromkeys(SENTIMENT_LABELS, 0))[label] = number
         negative = self.session.execute(
-            select(MESSAGES.id, MESSAGES.contact_id, CONTACTS.wa_id, CONTACTS.name, MESSAGES.text,
+            select(MESSAGES.id, MESSAGES.contact_id, Contact.identifier, Contact.handle, CONTACTS.name, MESSAGES.text,
                    MESSAGES.sentiment_score, MESSAGES.received_at)
             .join_from(ReceivedMessageLog.__table__, Contact.__table__, CONTACTS.id == MESSAGES.contact_id)
             .where(MESSAGES.sentiment == "negative", *LIVE_INBOUND, *window.where(MESSAGES.received_at))
@@ -317,9 +317,9 @@ class AnalyticsService:
             "per_day": [{"date": day, **per_day.get(day, dict.fromkeys(SENTIMENT_LABELS, 0))}
                         for day in self._days(window, set(per_day))],
             "most_negative": [
-                {"message_id": message_id, "contact_id": contact_id, "wa_id": wa_id, "name": name, "text": text,
-                 "score": score, "received_at": _instant(received_at)}
-                for message_id, contact_id, wa_id, name, text, score, received_at in negative],
+                {"message_id": message_id, "contact_id": contact_id, "wa_id": wa_id, "handle": handle, "name": name,
+                 "text": text, "score": score, "received_at": _instant(received_at)}
+                for message_id, contact_id, wa_id, handle, name, text, score, received_at in negative],
         }
 
     def _intents(self, window: Window) -> dict[str, Any]:

@@ -195,7 +195,7 @@ def _check_content(name: str, body: str | None, template: TemplateSpec | None) -
 
 
 def _audience_query(audience: Audience) -> Any:
-    query = select(Contact.id, Contact.wa_id, Contact.name, Contact.attributes, Contact.opted_out)
+    query = select(Contact.id, Contact.identifier.label("wa_id"), Contact.name, Contact.attributes, Contact.opted_out)
     if audience.kind == "tags" and audience.match_all:
         having_all = (select(ContactTag.contact_id).where(ContactTag.tag.in_(audience.tags))
                       .group_by(ContactTag.contact_id)

@@ -157,7 +157,7 @@ class ChatbotService:
         return render_response(template, {
             "name": name,
             "first_name": name.split()[0] if name else "",
-            "wa_id": contact.wa_id,
+            "wa_id": contact.identifier,
             "business_hours": describe_hours_persian(self.config),
         } | (extra or {}))
 

@@ -92,7 +92,7 @@ class Config:
     app_env: str = "development"
     timezone: str = "Asia/Tehran"
     log_level: str = "INFO"
-    max_webhook_bytes: int = 1024 * 1024
+    max_webhook_bytes: int = 3 * 1024 * 1024  # Meta documents webhook payloads of up to 3 MB
     chatbot_rules_path: str = str(BASE_DIR / "rules" / "chatbot_rules.yaml")
     chatbot_max_message_age_seconds: int = 3600
     handoff_ttl_hours: float = 24.0
@@ -263,7 +263,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         app_env=app_env,
         timezone=timezone_name,
         log_level=log_level,
-        max_webhook_bytes=int(_number(environ, "MAX_WEBHOOK_BYTES", 1024 * 1024, int)),
+        max_webhook_bytes=int(_number(environ, "MAX_WEBHOOK_BYTES", 3 * 1024 * 1024, int)),
         chatbot_rules_path=environ.get("CHATBOT_RULES_PATH") or str(BASE_DIR / "rules" / "chatbot_rules.yaml"),
         chatbot_max_message_age_seconds=int(_number(environ, "CHATBOT_MAX_MESSAGE_AGE_SECONDS", 3600, int)),
         handoff_ttl_hours=_number(environ, "HANDOFF_TTL_HOURS", 24.0),

@@ -15,6 +15,8 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
+    ColumnElement,
     DateTime,
     Float,
     ForeignKey,
@@ -26,8 +28,11 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
+    literal,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -113,12 +118,22 @@ class DashboardSession(Base):
 
 
 class Contact(TimestampMixin, Base):
-    """A WhatsApp user who wrote to us or was imported by an operator."""
+    """A WhatsApp user who wrote to us or was imported by an operator.
+
+    Meta identifies a user by phone number (`wa_id`) and, since April 2026, by a
+    business-scoped user id (`user_id`, the BSUID, e.g. `US.13491208655302741918`); a user
+    with a WhatsApp username may arrive with the BSUID alone. A contact has at least one of
+    the two, each unique when present (`ck_contacts_identified`).
+    """
 
     __tablename__ = "contacts"
+    __table_args__ = (CheckConstraint("wa_id IS NOT NULL OR user_id IS NOT NULL", name="identified"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    wa_id: Mapped[str] = mapped_column(String(32), unique=True)
+    wa_id: Mapped[str | None] = mapped_column(String(32), unique=True)  # the phone number, digits only
+    user_id: Mapped[str | None] = mapped_column(String(160), unique=True)  # the BSUID
+    parent_user_id: Mapped[str | None] = mapped_column(String(160))  # shared across linked portfolios
+    username: Mapped[str | None] = mapped_column(String(128))  # display only: users may change it
     name: Mapped[str | None] = mapped_column(String(256))
     # When the message that set `name` was sent: an older delivery never overwrites a newer name.
     name_updated_at: Mapped[datetime | None]
@@ -135,6 +150,45 @@ class Contact(TimestampMixin, Base):
     def tag_names(self) -> list[str]:
         """The contact's tags, sorted."""
         return sorted(tag.tag for tag in self.tags)
+
+    @hybrid_property
+    def address(self) -> str:
+        """Where a message to this contact goes: the phone number, else the BSUID (Meta prefers the number)."""
+        return self.wa_id or self.user_id or ""
+
+    @address.inplace.expression
+    @classmethod
+    def _address_expression(cls) -> ColumnElement[str]:
+        return func.coalesce(cls.wa_id, cls.user_id)
+
+    @hybrid_property
+    def identifier(self) -> str:
+        """What `{wa_id}` shows: the phone number, else @username, else the BSUID."""
+        return contact_handle(self.wa_id, self.username, self.user_id).removeprefix("+")
+
+    @identifier.inplace.expression
+    @classmethod
+    def _identifier_expression(cls) -> ColumnElement[str]:
+        return func.coalesce(cls.wa_id, literal("@") + cls.username, cls.user_id)
+
+    @hybrid_property
+    def handle(self) -> str:
+        """How an operator recognises the contact: +number, else @username, else the BSUID."""
+        return contact_handle(self.wa_id, self.username, self.user_id)
+
+    @handle.inplace.expression
+    @classmethod
+    def _handle_expression(cls) -> ColumnElement[str]:
+        return func.coalesce(literal("+") + cls.wa_id, literal("@") + cls.username, cls.user_id)
+
+
+def contact_handle(wa_id: str | None, username: str | None, user_id: str | None) -> str:
+    """+number when the phone number is known, else @username, else the BSUID."""
+    if wa_id:
+        return f"+{wa_id}"
+    if username:
+        return f"@{username.lstrip('@')}"
+    return user_id or ""
 
 
 class ContactTag(Base):
@@ -330,6 +384,7 @@ class MessageStatusEvent(Base):
     wamid: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16))
     recipient_wa_id: Mapped[str | None] = mapped_column(String(32))
+    recipient_user_id: Mapped[str | None] = mapped_column(String(160))  # the BSUID, when the status names one
     error_code: Mapped[int | None]
     error_title: Mapped[str | None] = mapped_column(String(512))
     wa_timestamp: Mapped[datetime | None]
@@ -350,3 +405,21 @@ class ConversationState(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     contact: Mapped[Contact] = relationship()
+
+
+class UnmodelledItem(Base):
+    """A webhook change whose `field` the code does not model, kept raw for an operator.
+
+    Keyed by a digest of the field and its value, so a redelivered webhook adds nothing.
+    Messages of an unknown type are not here: they are ordinary received_messages rows
+    (with their raw payload) in their contact's thread.
+    """
+
+    __tablename__ = "unmodelled_items"
+    __table_args__ = (Index("ix_unmodelled_items_received_at", "received_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    field: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

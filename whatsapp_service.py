@@ -1,7 +1,8 @@
 """Outbound access to the WhatsApp Cloud API: the only module that imports pywa.
 
 It owns sending texts, templates and read receipts through a pywa client on one
-httpx client, turning every pywa/httpx failure into a `SendResult` classified as
+httpx client, to a phone number or to a business-scoped user id (BSUID, sent as Meta's
+`recipient` field instead of `to`), turning every pywa/httpx failure into a `SendResult` classified as
 retryable or permanent (`classify_error` is the single table), the dry-run sender
 used when no token is configured, and the transports: one connection per sending
 thread, and the redirect of every Graph API request to another base URL (the fake
@@ -45,6 +46,10 @@ MAX_BUTTON_TITLE = 20
 MAX_BUTTON_ID = 256
 MAX_TITLE_LENGTH = 200
 _CODE_PREFIX = re.compile(r"^\(#\d+\)\s*")
+# pywa 4.5 sends a BSUID as `recipient` only when it is digits after the country code (and
+# ENT.); Meta allows letters too, which pywa would address as a group. Those go out here.
+_PYWA_USER_ID = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?\d+$")
+_USER_ID = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$")
 
 
 def classify_error(code: int | None, http_status: int | None) -> bool:
@@ -226,6 +231,15 @@ def _reply_buttons(labels: list[str]) -> list[Button]:
     return buttons
 
 
+def is_user_id(address: str | None) -> bool:
+    """Whether `address` is a business-scoped user id (sent as `recipient`) rather than a phone number (`to`)."""
+    return bool(address) and _USER_ID.match(address) is not None
+
+
+def _beyond_pywa(address: str) -> bool:
+    return is_user_id(address) and _PYWA_USER_ID.match(address) is None
+
+
 def _template_language(code: str) -> TemplateLanguage | None:
     """pywa's enum member for a language code like `fa` or `en_US`, None if unknown."""
     try:
@@ -296,6 +310,12 @@ class WhatsAppService:
             reply_buttons = _reply_buttons(buttons) if buttons else None
         except ValueError as exc:
             return self._finish("text", to, SendResult.failure(None, str(exc), retryable=False))
+        if _beyond_pywa(to):
+            if reply_buttons:
+                message = {"type": "button", "body": {"text": body}, "action": {"buttons": [
+                    {"type": "reply", "reply": {"id": b.callback_data, "title": b.title}} for b in reply_buttons]}}
+                return self._call("text", to, lambda: self._send_to_user_id(to, "interactive", message, reply_to))
+            return self._call("text", to, lambda: self._send_to_user_id(to, "text", {"body": body}, reply_to))
         return self._call(
             "text",
             to,
@@ -311,6 +331,12 @@ class WhatsAppService:
         if known_language is None:
             title = f"unsupported template language {language!r}"
             return self._finish("template", to, SendResult.failure(None, title, retryable=False))
+        if _beyond_pywa(to):
+            template: dict[str, Any] = {"name": name, "language": {"code": language}}
+            if body_parameters:
+                template["components"] = [{"type": "body", "parameters": [
+                    {"type": "text", "text": str(p)} for p in body_parameters]}]
+            return self._call("template", to, lambda: self._send_to_user_id(to, "template", template, None))
         return self._call(
             "template", to, lambda: self._wa.send_template(to=to, name=name, language=known_language, params=params).id
         )
@@ -327,6 +353,13 @@ class WhatsAppService:
     def close(self) -> None:
         """Close the pooled connections."""
         self._http.close()
+
+    def _send_to_user_id(self, user_id: str, kind: str, message: dict[str, Any], reply_to: str | None) -> str:
+        """One message to a BSUID pywa does not recognise, through pywa's own request (same client, same errors)."""
+        answer = self._wa.api.send_message(sender=self.phone_number_id, to=None, recipient=user_id,
+                                           recipient_type="individual", typ=kind, msg=message,
+                                           reply_to_message_id=reply_to)
+        return answer["messages"][0]["id"]
 
     def _call(self, kind: str, to: str | None, send: Callable[[], str | None]) -> SendResult:
         """Run one pywa call and turn whatever happens into a SendResult."""

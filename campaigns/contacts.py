@@ -7,9 +7,15 @@ number (one leading 0, e.g. Iran's 09xxxxxxxxx) into the international form with
 DEFAULT_COUNTRY_CODE (98). Numbers of another country must be written with their
 country code (+44…, 0044…).
 
-The CSV import reads `wa_id,name,tags` plus any other column as a custom attribute; bad
-rows are reported with their line number while good rows are imported, and importing the
-same file twice changes nothing the second time.
+A customer known only by a business-scoped user id (BSUID, `US.1349…`: a user with a
+WhatsApp username may never show a number) is addressed by it wherever a number is asked
+for: `normalize_address` passes a BSUID through and normalises anything else as a number.
+
+The CSV import reads `wa_id,name,tags` plus any other column as a custom attribute (a row
+with an empty wa_id may name its contact by `user_id` instead); bad rows are reported with
+their line number while good rows are imported, and importing the same file twice changes
+nothing the second time. The export writes `wa_id,user_id,username,name,tags` and every
+attribute, so it imports back unchanged.
 """
 
 from __future__ import annotations
@@ -22,9 +28,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.orm import Session, selectinload
 
+from campaigns.identity import is_user_id
 from database_models import Contact, ContactTag, utcnow
 
 logger = logging.getLogger(__name__)
@@ -33,7 +40,8 @@ DEFAULT_COUNTRY_CODE = "98"
 MAX_NAME_LENGTH = 256
 MAX_TAG_LENGTH = 64
 MAX_ATTRIBUTE_LENGTH = 1000
-RESERVED_COLUMNS = ("wa_id", "name", "tags")
+RESERVED_COLUMNS = ("wa_id", "name", "tags", "user_id", "username")
+EXPORT_COLUMNS = ("wa_id", "user_id", "username", "name", "tags")
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _SEPARATORS = re.compile(r"[\s\-().\u200c\u200e\u200f\u202a-\u202e]")
 _TAG_SPLIT = re.compile(r"[;|]")
@@ -78,6 +86,12 @@ def normalize_wa_id(raw: str, default_country_code: str = DEFAULT_COUNTRY_CODE) 
     return text
 
 
+def normalize_address(raw: str) -> str:
+    """A BSUID as given, anything else as `normalize_wa_id` makes it; ContactError when it is neither."""
+    text = str(raw or "").strip()
+    return text if is_user_id(text) else normalize_wa_id(text)
+
+
 def parse_tags(raw: str | Iterable[str] | None) -> list[str]:
     """Tags from 'vip; new|tehran' (or a list): trimmed, lower-cased, unique, in order."""
     parts = _TAG_SPLIT.split(raw) if isinstance(raw, str) else list(raw or [])
@@ -95,10 +109,14 @@ def parse_tags(raw: str | Iterable[str] | None) -> list[str]:
 
 def upsert_contact(session: Session, wa_id: str, name: str | None = None, tags: Iterable[str] = (),
                    attributes: dict[str, Any] | None = None) -> tuple[Contact, str]:
-    """Create or update one contact (tags are added, attributes merged); returns it and created/updated/unchanged."""
-    report = _upsert_chunk(session, [(normalize_wa_id(wa_id), _clean_name(name), parse_tags(tags),
+    """Create or update one contact (tags are added, attributes merged); returns it and created/updated/unchanged.
+
+    `wa_id` may also be the contact's BSUID (see `normalize_address`).
+    """
+    address = normalize_address(wa_id)
+    report = _upsert_chunk(session, [(address, _clean_name(name), parse_tags(tags),
                                       _clean_attributes(attributes or {}))])
-    contact = session.scalars(select(Contact).where(Contact.wa_id == normalize_wa_id(wa_id))
+    contact = session.scalars(select(Contact).where(_by_address([address]))
                               .execution_options(populate_existing=True)).one()
     outcome = "created" if report.created else "updated" if report.updated else "unchanged"
     return contact, outcome
@@ -156,12 +174,15 @@ def _parse_row(row: dict[str | None, Any]) -> tuple[str, str | None, list[str], 
     if None in row:
         raise ContactError("more fields than header columns")
     raw_number = (row.get("wa_id") or "").strip()
-    if not raw_number:
+    user_id = (row.get("user_id") or "").strip()
+    if not raw_number and not user_id:
         raise ContactError("wa_id is empty")
+    if not raw_number and not is_user_id(user_id):
+        raise ContactError(f"not a business-scoped user id: {user_id[:40]!r}")
     attributes = {key: value.strip() for key, value in row.items()
                   if key and key not in RESERVED_COLUMNS and value and value.strip()}
-    return (normalize_wa_id(raw_number), _clean_name(row.get("name")), parse_tags(row.get("tags") or ""),
-            _clean_attributes(attributes))
+    return (normalize_wa_id(raw_number) if raw_number else user_id, _clean_name(row.get("name")),
+            parse_tags(row.get("tags") or ""), _clean_attributes(attributes))
 
 
 def _clean_name(name: str | None) -> str | None:
@@ -183,9 +204,11 @@ def _clean_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
 def _upsert_chunk(session: Session, rows: list[tuple[str, str | None, list[str], dict[str, Any]]]) -> ImportReport:
     """Upsert up to CHUNK parsed rows with a few set-based statements."""
     report = ImportReport()
-    wa_ids = [row[0] for row in rows]
-    existing = {c.wa_id: c for c in session.execute(
-        select(Contact.id, Contact.wa_id, Contact.name, Contact.attributes).where(Contact.wa_id.in_(wa_ids)))}
+    addresses = {row[0] for row in rows}
+    existing = {}
+    for contact in session.execute(select(Contact.id, Contact.wa_id, Contact.user_id, Contact.name,
+                                          Contact.attributes).where(_by_address(addresses))):
+        existing |= {address: contact for address in (contact.wa_id, contact.user_id) if address in addresses}
     tags_of: dict[int, set[str]] = {}
     if existing:
         for contact_id, tag in session.execute(select(ContactTag.contact_id, ContactTag.tag).where(
@@ -196,10 +219,10 @@ def _upsert_chunk(session: Session, rows: list[tuple[str, str | None, list[str],
     ids: dict[str, int] = {wa_id: c.id for wa_id, c in existing.items()}
     if new_rows:
         session.execute(insert(Contact.__table__), [
-            {"wa_id": wa_id, "name": name, "attributes": attributes, "opted_out": False,
-             "created_at": now, "updated_at": now} for wa_id, name, _, attributes in new_rows])
-        ids |= dict(session.execute(select(Contact.wa_id, Contact.id).where(
-            Contact.wa_id.in_([row[0] for row in new_rows]))).all())
+            {"user_id" if is_user_id(address) else "wa_id": address, "name": name, "attributes": attributes,
+             "opted_out": False, "created_at": now, "updated_at": now} for address, name, _, attributes in new_rows])
+        ids |= dict(session.execute(select(Contact.address, Contact.id).where(
+            _by_address([row[0] for row in new_rows]))).all())
         report.created = len(new_rows)
     new_tags: list[dict[str, Any]] = []
     for wa_id, name, tags, attributes in rows:
@@ -226,6 +249,29 @@ def _upsert_chunk(session: Session, rows: list[tuple[str, str | None, list[str],
         session.execute(insert(ContactTag.__table__), new_tags)
     session.flush()
     return report
+
+
+def _by_address(addresses: Iterable[str]) -> Any:
+    """Contacts whose phone number or BSUID is one of `addresses`."""
+    addresses = list(addresses)
+    return or_(Contact.wa_id.in_([a for a in addresses if not is_user_id(a)]),
+               Contact.user_id.in_([a for a in addresses if is_user_id(a)]))
+
+
+def export_contacts_csv(session: Session) -> str:
+    """Every contact as CSV (EXPORT_COLUMNS, then each attribute name, sorted); it imports back unchanged."""
+    contacts = list(session.scalars(select(Contact).options(selectinload(Contact.tags)).order_by(Contact.id)))
+    attribute_names = sorted({str(key) for contact in contacts for key in (contact.attributes or {})}
+                             - set(RESERVED_COLUMNS))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*EXPORT_COLUMNS, *attribute_names])
+    for contact in contacts:
+        attributes = contact.attributes or {}
+        writer.writerow([contact.wa_id or "", contact.user_id or "", contact.username or "", contact.name or "",
+                         ";".join(contact.tag_names),
+                         *("" if attributes.get(name) is None else str(attributes[name]) for name in attribute_names)])
+    return out.getvalue()
 
 
 def _merge(total: ImportReport, part: ImportReport) -> None:

@@ -96,7 +96,7 @@ def build_report(session: Session, broadcast_id: int) -> BroadcastReport | None:
         .group_by(rows.status == UNKNOWN)
     ).all())
     unknown_recipients = list(session.scalars(
-        select(Contact.wa_id).join(ScheduledMessage, ScheduledMessage.contact_id == Contact.id)
+        select(Contact.identifier).join(ScheduledMessage, ScheduledMessage.contact_id == Contact.id)
         .where(of_campaign, rows.status == UNKNOWN).order_by(rows.id).limit(UNKNOWN_LISTED)
     ))
     return BroadcastReport(

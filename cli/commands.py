@@ -11,7 +11,7 @@ import click
 import httpx
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from cli.analytics import analytics_group
@@ -75,7 +75,7 @@ def chatbot_release(wa_id: str) -> None:
     from chatbot_service import release_handoff
 
     with platform().session_factory() as session:
-        contact = session.scalars(select(Contact).where(Contact.wa_id == wa_id)).first()
+        contact = session.scalars(select(Contact).where(or_(Contact.wa_id == wa_id, Contact.user_id == wa_id))).first()
         if contact is None:
             raise click.ClickException(f"no contact {wa_id}")
         released = release_handoff(session, contact.id)

@@ -3,22 +3,39 @@
 The webhook handler parses and verifies; this module reads every entry, change and
 item of Meta's (batched) envelope and writes each with one idempotent statement, so a
 retried delivery inserts nothing new. It never commits: the request does, once.
+
+Who sent a message (phone number and/or business-scoped user id) is `contact_identity`'s
+business. Nothing acknowledged is dropped: a message of a type the code does not model is
+stored like any other (raw payload, no text), a change of a field it does not model and a
+message naming no sender are kept raw in `unmodelled_items`; both are counted in /metrics.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from campaigns.identity import (
+    ContactResolver,
+    Identity,
+    is_user_id,
+    profiles_of,
+    sender_of,
+    set_opted_out_by_user_id,
+)
 from database_models import (
     READ,
     Contact,
+    ReceivedMessageLog,
     utcnow,
 )
 from inbound.shapes import (
@@ -37,12 +54,19 @@ from inbound.shapes import (
 )
 from inbound.statements import statements
 from queueing.status_moves import apply_status
+from runtime.metrics import UNMODELLED_ITEMS
 
 logger = logging.getLogger(__name__)
 
 MARKETING_OPT_OUT_CODE = 131050
 STATUS_ALIASES = {"played": READ}  # a played voice message has been read
 MEDIA_TYPES = frozenset({"image", "video", "audio", "voice", "document", "sticker"})
+# Message types the code interprets; any other is stored all the same and counted as unmodelled.
+MODELLED_MESSAGE_TYPES = MEDIA_TYPES | {
+    "text", "location", "contacts", "interactive", "button", "reaction", "order", "system", "unsupported",
+    "request_welcome",
+}
+_METRIC_LABEL = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 
 
 class EnvelopeError(ValueError):
@@ -60,6 +84,7 @@ class IngestResult:
     duplicate_statuses: int = 0
     skipped_items: int = 0
     other_fields: int = 0
+    unmodelled: int = 0  # items kept raw: unknown fields and messages naming no sender
 
 
 def message_text(message: dict[str, Any]) -> str | None:
@@ -143,24 +168,28 @@ class Ingestor:
         self.dialect = session.get_bind().dialect.name
         self.shapes = ShapeWriter(session)
         self.stored_wamids: list[str] = []  # new messages an earlier edit or revoke may be waiting for
+        self.contacts = ContactResolver(session)
 
     def ingest(self, envelope: Any) -> IngestResult:
         """Store every item of `envelope`; raises EnvelopeError before writing anything."""
         changes = iter_changes(envelope)
         result = IngestResult()
+        # Messages stored by an earlier delivery (one query): a redelivery must not touch their contacts.
+        stored = self._stored_wamids([message for field_name, value in changes if field_name == "messages"
+                                      for message in _list(value.get("messages"))])
         for field_name, value in changes:
             if field_name == "messages":
-                profiles = self._profiles(value.get("contacts"))
+                profiles = profiles_of(value.get("contacts"))
                 for message in _list(value.get("messages")):
-                    self._ingest_message(message, profiles, result)
+                    self._ingest_message(message, profiles, stored, result)
                 for status in _list(value.get("statuses")):
                     self._ingest_status(status, result)
             elif field_name == "smb_message_echoes":  # sent by the business from the WhatsApp Business app
                 for message, origin in echo_items(value):
-                    self._ingest_message(message, {}, result, origin)
+                    self._ingest_message(message, [], stored, result, origin)
             elif field_name == "history":
                 for message, origin in history_items(value):
-                    self._ingest_message(message, {}, result, origin)
+                    self._ingest_message(message, [], stored, result, origin)
                 if history_errors(value):
                     logger.warning("history sync reported errors", extra={"event": "webhook.history_errors",
                                                                            "count": history_errors(value)})
@@ -168,44 +197,40 @@ class Ingestor:
                 self._ingest_preferences(value, result)
             else:
                 result.other_fields += 1
-                logger.info("webhook field accepted", extra={"event": "webhook.other_field", "field": field_name[:64]})
+                self.store_unmodelled(field_name, value, result)
         self.shapes.apply_pending(self.stored_wamids)
         self.stored_wamids = []
         return result
 
-    @staticmethod
-    def _profiles(contacts: Any) -> dict[str, str | None]:
-        profiles: dict[str, str | None] = {}
-        for contact in _list(contacts):
-            wa_id = _string(contact.get("wa_id"))
-            profile = contact.get("profile")
-            name = _string(profile.get("name")) if isinstance(profile, dict) else None
-            if wa_id:
-                profiles[wa_id] = name[:256] if name else None
-        return profiles
+    def store_unmodelled(self, field_name: str, item: dict[str, Any], result: IngestResult,
+                         counted_as: tuple[str, str] | None = None) -> None:
+        """Keep `item` raw under `field_name` (once: a redelivery adds nothing) and count it."""
+        payload = _storable(item)
+        canonical = json.dumps([field_name, payload], sort_keys=True, ensure_ascii=True, allow_nan=False)
+        new_id = self.session.execute(statements(self.dialect).unmodelled_insert, {
+            "field": field_name[:64], "digest": hashlib.sha256(canonical.encode()).hexdigest(), "payload": payload,
+            "received_at": utcnow(),
+        }).scalar_one_or_none()
+        result.unmodelled += 1
+        if new_id is not None:
+            count_unmodelled(*(counted_as or ("field", field_name)))
+            logger.info("unmodelled webhook item stored", extra={
+                "event": "webhook.unmodelled", "field": field_name[:64], "unmodelled_id": new_id})
 
-    def upsert_contact(self, wa_id: str, name: str | None, seen_at: datetime | None) -> int:
-        """Insert or update the contact `wa_id` and return its id (one statement)."""
-        now = utcnow()
-        return self.session.execute(statements(self.dialect).contact_upsert, {
-            "wa_id": wa_id, "name": name, "attributes": {}, "last_inbound_at": seen_at, "created_at": now,
-            "updated_at": now, "name_updated_at": seen_at if name else None,
-        }).scalar_one()
-
-    def ensure_contact(self, wa_id: str, name: str | None = None) -> int:
-        """The id of contact `wa_id`, created if new; its inbound times and name stay as they are."""
-        now = utcnow()
-        return self.session.execute(statements(self.dialect).contact_ensure, {
-            "wa_id": wa_id, "name": name, "attributes": {}, "created_at": now, "updated_at": now,
-        }).scalar_one()
-
-    def _ingest_message(self, message: Any, profiles: dict[str, str | None], result: IngestResult,
+    def _ingest_message(self, message: Any, profiles: list[Any], stored: set[str], result: IngestResult,
                         origin: Origin = LIVE) -> None:
         wamid = _string(_get(message, "id"))
-        sender = _string(_get(message, "from")) if origin is LIVE else origin.party
-        if not wamid or not sender or len(wamid) > 128 or len(sender) > 32:
-            result.skipped_items += 1
-            logger.warning("message without id or sender skipped", extra={"event": "webhook.item_skipped"})
+        # Echoes and history are from the business: the customer is the other party of the item.
+        sender = sender_of(message, profiles) if origin is LIVE else Identity(wa_id=origin.party)
+        if not wamid or len(wamid) > 128 or not sender:
+            self.store_unmodelled("messages", message, result, counted_as=("message", "no_id_or_sender"))
+            logger.warning("message without id or sender kept raw", extra={"event": "webhook.item_skipped"})
+            return
+        if wamid in stored:
+            # A redelivery touches no contact: its identifiers may be the ones a later change replaced.
+            result.messages += 1
+            result.duplicate_messages += 1
+            logger.info("duplicate message ignored", extra={"event": "webhook.duplicate", "wamid": wamid})
             return
         kind = _string(message.get("type")) or "unknown"
         sent_at = parse_timestamp(message.get("timestamp"))
@@ -214,10 +239,13 @@ class Ingestor:
             return
         received_at = utcnow()
         group_id = _string(message.get("group_id"))
-        if origin.live and not group_id:
-            contact_id = self.upsert_contact(sender, profiles.get(sender), sent_at or received_at)
-        else:  # not the customer writing to us one-to-one now: opens no window, makes no one "new"
-            contact_id = self.ensure_contact(sender, profiles.get(sender))
+        contact_id = None
+        if kind == "system":
+            contact_id = self.contacts.apply_change(message, sent_at or received_at)
+        if contact_id is None and origin.live and not group_id:
+            contact_id = self.contacts.resolve(sender, sent_at or received_at)
+        elif contact_id is None:  # not the customer writing to us one-to-one now: opens no window, makes no one "new"
+            contact_id = self.contacts.ensure(sender)
         new_id = self.session.execute(statements(self.dialect).message_insert, {
             "wamid": wamid, "contact_id": contact_id, "message_type": kind[:32], "text": message_text(message),
             "payload": _storable(message), "wa_timestamp": sent_at, "received_at": received_at,
@@ -234,6 +262,8 @@ class Ingestor:
             self.shapes.store_order_items(new_id, order_lines(message))
         if origin.live:  # echoes and history are never answered
             result.new_message_ids.append(new_id)
+        if kind not in MODELLED_MESSAGE_TYPES:
+            count_unmodelled("message_type", kind)
         logger.info(
             "message stored",
             extra={"event": "message.stored", "wamid": wamid, "contact_id": contact_id, "message_type": kind[:32]},
@@ -250,6 +280,17 @@ class Ingestor:
         if not stored:
             result.duplicate_messages += 1
 
+    def _stored_wamids(self, messages: list[dict[str, Any]]) -> set[str]:
+        """The wamids among `messages` stored already (no query for a status-only envelope)."""
+        wamids = sorted({wamid for wamid in (_string(message.get("id")) for message in messages)
+                         if wamid and len(wamid) <= 128})
+        stored: set[str] = set()
+        for start in range(0, len(wamids), 1000):  # SQLite caps the parameters of one statement
+            chunk = wamids[start:start + 1000]
+            stored.update(self.session.scalars(select(ReceivedMessageLog.wamid)
+                                               .where(ReceivedMessageLog.wamid.in_(chunk))))
+        return stored
+
     def _ingest_status(self, status: Any, result: IngestResult) -> None:
         item = parse_status(status)
         if item is None:
@@ -257,7 +298,8 @@ class Ingestor:
             return
         event_id = self.session.execute(statements(self.dialect).status_insert, {
             "wamid": item.wamid, "status": item.status, "recipient_wa_id": item.recipient_wa_id,
-            "error_code": item.error_code, "error_title": item.error_title, "wa_timestamp": item.wa_timestamp,
+            "recipient_user_id": item.recipient_user_id, "error_code": item.error_code,
+            "error_title": item.error_title, "wa_timestamp": item.wa_timestamp,
             "received_at": utcnow(),
         }).scalar_one_or_none()
         result.statuses += 1
@@ -268,6 +310,8 @@ class Ingestor:
                      item.error_title)
         if item.error_code == MARKETING_OPT_OUT_CODE and item.recipient_wa_id:
             set_opted_out(self.session, item.recipient_wa_id, True)
+        elif item.error_code == MARKETING_OPT_OUT_CODE and item.recipient_user_id:
+            set_opted_out_by_user_id(self.session, item.recipient_user_id, True)
         logger.debug("status stored", extra={"event": "status.stored", "wamid": item.wamid, "status": item.status})
 
     def _ingest_preferences(self, value: dict[str, Any], result: IngestResult) -> None:
@@ -290,6 +334,7 @@ class StatusItem(NamedTuple):
     error_code: int | None
     error_title: str | None
     wa_timestamp: datetime | None
+    recipient_user_id: str | None = None  # the BSUID, from recipient_user_id or a BSUID-shaped recipient_id
 
 
 def parse_status(status: Any) -> StatusItem | None:
@@ -301,10 +346,14 @@ def parse_status(status: Any) -> StatusItem | None:
     error = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
     title = _string(error.get("title")) or _string(error.get("message"))
     recipient = _string(status.get("recipient_id"))
+    user_id = _string(status.get("recipient_user_id"))
+    if recipient and is_user_id(recipient):  # a send addressed to a BSUID is reported under it
+        user_id, recipient = user_id or recipient, None
     return StatusItem(
         wamid=wamid, status=STATUS_ALIASES.get(name, name)[:16], recipient_wa_id=recipient[:32] if recipient else None,
         error_code=error.get("code") if _is_int32(error.get("code")) else None,
         error_title=title[:512] if title else None, wa_timestamp=parse_timestamp(status.get("timestamp")),
+        recipient_user_id=user_id[:160] if user_id else None,
     )
 
 
@@ -312,12 +361,14 @@ def status_only_items(envelope: Any) -> list[StatusItem] | None:
     """The statuses when `envelope` carries nothing but statuses of distinct sends, else None.
 
     That is the shape of nearly every webhook during a broadcast; `status_writer` stores it
-    in one statement. Anything else (a message, a contact, another field, two statuses of
-    one send, which must be applied in order) goes through `Ingestor`. EnvelopeError as there.
+    in one statement. Anything else (a message, another field, two statuses of one send,
+    which must be applied in order) goes through `Ingestor`. EnvelopeError as there. The
+    `contacts` array that statuses carry since BSUIDs (delivered/read name the user) is
+    not stored by either path.
     """
     items: list[StatusItem] = []
     for field_name, value in iter_changes(envelope):
-        if field_name != "messages" or value.get("messages") or value.get("contacts"):
+        if field_name != "messages" or value.get("messages"):
             return None
         for status in _list(value.get("statuses")):
             item = parse_status(status)
@@ -342,6 +393,11 @@ def set_opted_out(session: Session, wa_id: str, opted_out: bool, at: datetime | 
             set_={"opted_out": opted_out, "opted_out_at": statement.excluded.opted_out_at, "updated_at": now},
         )
     )
+
+
+def count_unmodelled(kind: str, name: str) -> None:
+    """Count one stored item the code does not model; names outside a small alphabet count as `other`."""
+    UNMODELLED_ITEMS.labels(kind=kind, name=name if _METRIC_LABEL.match(name) else "other").inc()
 
 
 def _is_int32(value: Any) -> bool:

@@ -46,12 +46,24 @@ def inbound_message(sender: str, kind: str, content: dict[str, Any] | None = Non
     return message
 
 
-def text_message_envelope(sender: str, body: str, *, name: str | None = "Customer", wamid: str | None = None,
-                          timestamp: int | None = None) -> dict[str, Any]:
-    """An envelope with one inbound text message from `sender`."""
-    contacts = [{"profile": {"name": name}, "wa_id": sender}] if name else [{"wa_id": sender}]
-    message = inbound_message(sender, "text", {"body": body}, wamid=wamid, timestamp=timestamp)
-    return envelope(messages_change([message], contacts))
+def text_message_envelope(sender: str | None, body: str, *, name: str | None = "Customer", wamid: str | None = None,
+                          timestamp: int | None = None, user_id: str | None = None,
+                          username: str | None = None) -> dict[str, Any]:
+    """An envelope with one inbound text message from `sender` (a phone number) and/or `user_id` (a BSUID).
+
+    As Meta sends them since BSUIDs: the BSUID as `from_user_id` and `contacts[].user_id`, a
+    username in the profile, and no `from` / `wa_id` for a customer whose number is hidden.
+    """
+    profile = {key: value for key, value in (("name", name), ("username", username)) if value}
+    contact = {"profile": profile} if profile else {}
+    contact |= {"wa_id": sender} if sender else {}
+    contact |= {"user_id": user_id} if user_id else {}
+    message = inbound_message(sender or "", "text", {"body": body}, wamid=wamid, timestamp=timestamp)
+    if not sender:
+        del message["from"]
+    if user_id:
+        message["from_user_id"] = user_id
+    return envelope(messages_change([message], [contact]))
 
 
 def status_item(wamid: str, status: str, recipient: str, *, timestamp: int | None = None,

@@ -5,7 +5,8 @@ sent). `ingestion.Ingestor` stores one in four round trips (BEGIN, INSERT the ev
 UPDATE the queue row, COMMIT); here the whole envelope is one statement on a connection in
 autocommit mode: the items go in as arrays, new events are inserted (a retried delivery
 inserts nothing), the queue rows those new events belong to move forward, and error 131050
-opts the recipient out. A single statement is atomic, so the 200 still means committed.
+opts the recipient out (by phone number, or by BSUID when the send went to one). A single
+statement is atomic, so the 200 still means committed.
 
 The SQL is generated from `queueing.status_moves.STATUS_MOVES_FROM`, the same table the general path
 builds its statements from; tests/unit/inbound/test_status_writer.py checks both give the same rows.
@@ -51,6 +52,7 @@ class StatusWriter:
         parameters = {
             "wamid": [item.wamid for item in items], "status": [item.status for item in items],
             "recipient": [item.recipient_wa_id for item in items], "code": [item.error_code for item in items],
+            "recipient_user_id": [item.recipient_user_id for item in items],
             "title": [item.error_title for item in items], "wa_timestamp": [item.wa_timestamp for item in items],
             "now": now,
         }
@@ -79,13 +81,13 @@ class StatusWriter:
 
 
 _EXECUTE = (f"EXECUTE {PREPARED_NAME} (%(wamid)s, %(status)s, %(recipient)s, %(code)s, %(title)s, %(wa_timestamp)s,"
-            " %(now)s)")
+            " %(now)s, %(recipient_user_id)s)")
 
 
 def _prepare(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PREPARE {PREPARED_NAME} (varchar[], varchar[], varchar[], int[], varchar[], timestamptz[],"
-                   f" timestamptz) AS {_statement()}")
+                   f" timestamptz, varchar[]) AS {_statement()}")
     cursor.close()
     dbapi_connection.commit()  # a no-op in autocommit mode; otherwise ends the transaction PREPARE opened
 
@@ -104,14 +106,14 @@ def _statement() -> str:
     moving = ", ".join(f"'{status}'" for status in STATUS_MOVES_FROM)
     return f"""
 WITH item AS (
-    SELECT * FROM unnest($1, $2, $3, $4, $5, $6)
-        AS item (wamid, status, recipient_wa_id, error_code, error_title, wa_timestamp)
+    SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $8)
+        AS item (wamid, status, recipient_wa_id, error_code, error_title, wa_timestamp, recipient_user_id)
 ), event AS (
-    INSERT INTO message_status_events (wamid, status, recipient_wa_id, error_code, error_title, wa_timestamp,
-                                       received_at)
-    SELECT wamid, status, recipient_wa_id, error_code, error_title, wa_timestamp, $7 FROM item
+    INSERT INTO message_status_events (wamid, status, recipient_wa_id, recipient_user_id, error_code, error_title,
+                                       wa_timestamp, received_at)
+    SELECT wamid, status, recipient_wa_id, recipient_user_id, error_code, error_title, wa_timestamp, $7 FROM item
     ON CONFLICT (wamid, status) DO NOTHING
-    RETURNING wamid, status, recipient_wa_id, error_code, error_title, wa_timestamp
+    RETURNING wamid, status, recipient_wa_id, recipient_user_id, error_code, error_title, wa_timestamp
 ), moved AS (
     UPDATE scheduled_messages AS queue SET
         status = CASE WHEN {movable} THEN event.status ELSE queue.status END,
@@ -131,6 +133,15 @@ WITH item AS (
         WHERE error_code = {MARKETING_OPT_OUT_CODE} AND recipient_wa_id IS NOT NULL
     ) AS recipient
     ON CONFLICT (wa_id) DO UPDATE SET opted_out = true, opted_out_at = EXCLUDED.opted_out_at,
+        updated_at = EXCLUDED.updated_at
+    RETURNING contacts.id
+), opted_out_by_user_id AS (
+    INSERT INTO contacts (user_id, attributes, opted_out, opted_out_at, created_at, updated_at)
+    SELECT user_id, '{{}}'::json, true, $7, $7, $7 FROM (
+        SELECT DISTINCT recipient_user_id AS user_id FROM event
+        WHERE error_code = {MARKETING_OPT_OUT_CODE} AND recipient_wa_id IS NULL AND recipient_user_id IS NOT NULL
+    ) AS recipient
+    ON CONFLICT (user_id) DO UPDATE SET opted_out = true, opted_out_at = EXCLUDED.opted_out_at,
         updated_at = EXCLUDED.updated_at
     RETURNING contacts.id
 )

@@ -1,4 +1,4 @@
-"""Persian and English text normalisation, tokens, stopwords, lemmas and keywords.
+"""Persian and English text normalisation, tokens, stopwords, lemmas, keywords, language.
 
 Pure, stdlib-only functions shared by the chatbot (intent matching) and analytics
 (keywords, sentiment). Importing this module only builds small tables.
@@ -20,6 +20,9 @@ Canonical normal form produced by `normalize` (what every other function expects
 - Latin is lower-cased; ، ؛ ؟ « » ٪ ٫ ٬ and curly quotes become ASCII; whitespace
   collapses to single spaces.
 
+`detect_language` tells Persian script ("fa"), Finglish ("fa_latin") and English ("en")
+apart, so replies can be written in the customer's language.
+
 Negation: `lemma` never removes the ن/نمی negation prefix, but callers that care
 about polarity (sentiment) should still test `is_negated_verb` on the token before
 lemmatising, because lemmas of a negated and a plain verb may be looked up together.
@@ -29,6 +32,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
+from language import finglish
 
 _ARABIC_LETTER = "\u0621-\u06cc"
 
@@ -300,3 +305,30 @@ def keywords(text: str) -> list[str]:
         if len(word_lemma) >= 2 and word_lemma not in STOPWORDS:
             found.append(word_lemma)
     return found
+
+
+_FINGLISH_SHAPE = re.compile(r"kh|gh(?!t\b)|zh|aa|ee|oo[nm]|^(?:mi|ne|be|na)[a-z]{3,}(?:am|id|in|e)$")
+
+
+def detect_language(text: str) -> str:
+    """Tell the language of a message: "fa" (Persian script), "fa_latin" (Finglish) or "en".
+
+    Persian letters outnumbering Latin ones make it "fa". Otherwise each Latin word votes:
+    a known English word for English, a known Finglish word or a Finglish spelling (kh, gh,
+    zh, aa, mi-…-am verbs) for Finglish. A tie with some Finglish is Finglish (`bye felan`);
+    Latin text with neither, and text without letters, is English.
+    """
+    persian = sum(1 for character in text if "\u0600" <= character <= "\u06ff"
+                  or "\ufb50" <= character <= "\ufefc")
+    latin = sum(1 for character in text if character.isascii() and character.isalpha())
+    if persian and persian >= latin:
+        return "fa"
+    english = finglish_votes = 0
+    for kind, token in classified_tokens(text):
+        if kind != "word" or not token.isascii() or not token.isalpha():
+            continue
+        if token in finglish.ENGLISH_WORDS:
+            english += 1
+        elif token in finglish.FINGLISH_WORDS or _FINGLISH_SHAPE.search(token):
+            finglish_votes += 1
+    return "fa_latin" if finglish_votes and finglish_votes >= english else "en"

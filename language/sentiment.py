@@ -33,9 +33,18 @@ NEGATED_POSITIVE_FACTOR = -0.8  # "not good" is a bit less than "bad"
 NEGATED_NEGATIVE_FACTOR = -0.5  # "not bad" is only mildly positive
 QUESTION_POSITIVE_FACTOR = 0.35  # "is it good?" / "کدوم بهتره؟" asks, it does not praise
 EXCLAMATION_STEP = 0.15  # each "!" (up to three) strengthens the message
+# Praise and a complaint with no "but" between them ("thanks, a month of waiting 🙄",
+# "great, another wrong item"): the praise is ironic or outweighed, so it counts this much.
+MIXED_POSITIVE_FACTOR = 0.1
+DURATION_WEIGHT = -0.8  # "یه هفته شد", "two weeks": a count of weeks or months is a wait
+_DURATION = re.compile(
+    r"(?:\b(?:\d+|یه|یک|دو|سه|چهار|پنج|شش|ده|چند|ye|yek|do|se|chand|a|one|two|three|four|"
+    r"several)) (?:هفته|ماه|hafte|mah|week|month)")
 MAX_INTENSITY = 2.0
-_PERSIAN_SUFFIXES = ("ه", "ست", "است", "م", "ش", "ام", "یم", "مون", "تون", "شون", "ها", "های")
-_FINGLISH_SUFFIXES = ("e", "eh", "ast")
+_VERB_NOUN_REACH = 4  # ارزش این پول رو نداشت: the noun may stand four words before its verb
+_PERSIAN_SUFFIXES = ("ه", "ست", "است", "م", "ش", "ام", "یم", "مون", "تون", "شون", "ها", "های",
+                     "ید", "ین", "ترین")
+_FINGLISH_SUFFIXES = ("e", "eh", "ast", "am")
 _MIN_STEM = 3  # shorter stems (بد + ید = "give!") are too ambiguous to strip to
 _CLAUSE_BREAK = re.compile(r"[,.!?]+")  # nlp.normalize has already mapped ، and ؟
 _CONTRACTIONS = tuple((re.compile(pattern), replacement) for pattern, replacement in (
@@ -222,7 +231,7 @@ def _find_cues(tokens: Sequence[str], lexicon: _Lexicon) -> tuple[list[_Cue], se
         verb = None if index in taken else _negated_verb(token, lexicon)
         if verb is not None:
             start, weight = index, verb.weight
-            before = next((i for i in range(index - 1, max(-1, index - 4), -1)
+            before = next((i for i in range(index - 1, max(-1, index - _VERB_NOUN_REACH - 1), -1)
                            if tokens[i] in verb.nouns and i not in taken), None)
             if before is not None:
                 start, weight = before, verb.nouns[tokens[before]]
@@ -240,11 +249,13 @@ def _find_cues(tokens: Sequence[str], lexicon: _Lexicon) -> tuple[list[_Cue], se
     return cues, taken
 
 
-def _score_clause(tokens: list[str], lexicon: _Lexicon, question: bool) -> tuple[float, list[str]]:
+def _score_clause(tokens: list[str], lexicon: _Lexicon, question: bool,
+                  positive_factor: float = 1.0) -> tuple[float, list[str], set[int]]:
+    """Score one clause: (total, matched cues, signs of its cues as +1/-1)."""
     cues, taken = _find_cues(tokens, lexicon)
     boost = max([weight for key, weight in lexicon.negation_intensifiers.items()
                  if any(tuple(tokens[i:i + len(key)]) == key for i in range(len(tokens)))], default=1.0)
-    total, matched = 0.0, []
+    total, matched, signs = 0.0, [], set()
     for cue in cues:
         weight, surface = cue.weight, " ".join(tokens[cue.start:cue.end])
         if cue.kind == "word" and _is_negated(tokens, cue.start, cue.end, lexicon, taken):
@@ -253,6 +264,8 @@ def _score_clause(tokens: list[str], lexicon: _Lexicon, question: bool) -> tuple
         if cue.kind != "emoji":
             weight *= _intensity(tokens, cue.start, lexicon)
             weight *= QUESTION_POSITIVE_FACTOR if question and weight > 0 else 1.0
+        weight *= positive_factor if weight > 0 else 1.0
+        signs.update([1 if weight > 0 else -1] if weight else [])
         total += weight
         matched.append(f"{surface}{weight:+.2f}")
     sets = lexicon.sets
@@ -261,7 +274,12 @@ def _score_clause(tokens: list[str], lexicon: _Lexicon, question: bool) -> tuple
             token in complaint or is_negated_verb(token) or _negated_verb(token, lexicon) for token in tokens):
         total += lexicon.still_weight  # هنوز نرسیده، still not, سه روزه منتظرم
         matched.append(f"delay-complaint{lexicon.still_weight:+.2f}")
-    return total, matched
+        signs.add(-1)
+    elif not question and _DURATION.search(" ".join(tokens)):
+        total += DURATION_WEIGHT
+        matched.append(f"delay-duration{DURATION_WEIGHT:+.2f}")
+        signs.add(-1)
+    return total, matched, signs
 
 
 def _clauses(text: str, lexicon: _Lexicon) -> list[tuple[list[str], float]]:
@@ -293,9 +311,17 @@ def _clauses(text: str, lexicon: _Lexicon) -> list[tuple[list[str], float]]:
 def analyze_sentiment(text: str) -> SentimentResult:
     """Return the sentiment of one customer message."""
     lexicon, normalized = _lexicon(), normalize(text)
+    question = "?" in normalized
+    clauses = _clauses(text, lexicon)
+    positive_factor = 1.0
+    if all(weight == 1.0 for _, weight in clauses):  # no "but", no "although"
+        signs = set().union(*(_score_clause(tokens, lexicon, question)[2]
+                              for tokens, _ in clauses))
+        if signs == {1, -1}:
+            positive_factor = MIXED_POSITIVE_FACTOR
     total, matched = 0.0, []
-    for tokens, weight in _clauses(text, lexicon):
-        clause_total, clause_matched = _score_clause(tokens, lexicon, "?" in normalized)
+    for tokens, weight in clauses:
+        clause_total, clause_matched, _ = _score_clause(tokens, lexicon, question, positive_factor)
         total += weight * clause_total
         matched.extend(clause_matched)
     total *= 1 + EXCLAMATION_STEP * min(normalized.count("!"), 3)

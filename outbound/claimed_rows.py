@@ -64,7 +64,7 @@ def render_for_contact(row_id: int, body: str | None, params: list | None,
     try:
         rendered_body, rendered_params = personalise(
             recipient.campaign_body, recipient.campaign_params,
-            contact_fields(recipient.wa_id, recipient.name, recipient.attributes))
+            contact_fields(recipient.identifier, recipient.name, recipient.attributes))
     except PlaceholderError:
         logger.warning("row %s: campaign placeholders do not parse; sending the stored text", row_id,
                        extra={"event": "processor.render_error", "row_id": row_id})

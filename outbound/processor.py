@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -216,7 +216,8 @@ class MessageProcessor:
         # One query for the batch: each row's contact as it is now and its campaign's content.
         queue, contact, campaign = ScheduledMessage.__table__.c, Contact.__table__.c, Broadcast.__table__.c
         recipients = {row.id: row for row in session.execute(
-            select(queue.id, contact.wa_id, contact.opted_out, contact.last_inbound_at, contact.name,
+            select(queue.id, Contact.address.label("wa_id"), Contact.identifier.label("identifier"), contact.opted_out,
+                   contact.last_inbound_at, contact.name,
                    contact.attributes, campaign.body.label("campaign_body"),
                    campaign.template_params.label("campaign_params"))
             .join(Contact.__table__, contact.id == queue.contact_id)
@@ -329,7 +330,8 @@ class MessageProcessor:
                     scheduler.mark_failed(outcome.row_id, outcome.at or now, result.error_code, result.error_title,
                                           worker_id=worker)
                     if result.error_code == MARKETING_OPT_OUT and outcome.recipient:
-                        session.execute(update(Contact).where(Contact.wa_id == outcome.recipient)
+                        session.execute(update(Contact).where(or_(Contact.wa_id == outcome.recipient,
+                                                                 Contact.user_id == outcome.recipient))
                                         .values(opted_out=True, opted_out_at=now))
             session.commit()
         for outcome in outcomes:

@@ -74,6 +74,10 @@ PROCESSOR_RUNS = Counter(
     "whatsapp_processor_runs", "Processor runs (cron, CLI, Celery), by result.", ["result"])
 TASKS = Counter(
     "whatsapp_tasks", "Celery tasks run by a worker, by task and outcome.", ["task", "outcome"])
+UNMODELLED_ITEMS = Counter(
+    "whatsapp_webhook_unmodelled_items",
+    "Webhook items stored although the code does not model them (kept raw), by kind (field, message_type,"
+    " message) and name.", ["kind", "name"])
 
 # Every series exists from the start, so rate() sees the first event; the children are kept
 # because looking a label up again costs more than the increment, on every webhook.

@@ -48,7 +48,7 @@ def startup_lines(listeners: Iterable[str], config: Config) -> list[str]:
 
 
 def main(listeners: list[str]) -> int:
-    """Print the start-up lines for `listeners`; gunicorn's when_ready hook runs this in a child process."""
+    """Print the start-up lines for `listeners` (one JSON line in production); gunicorn's when_ready runs this."""
     from runtime.process_environment import load_environment
 
     load_environment()
@@ -58,7 +58,17 @@ def main(listeners: list[str]) -> int:
         config = load_config()
     except ConfigError:  # the preflight check has refused to start already, with the reason
         return 0
-    print("\n".join(startup_lines(listeners, config)), flush=True)
+    lines = startup_lines(listeners, config)
+    if config.is_production:  # production logs are read by machines: one JSON line, like every other line
+        import logging
+
+        from runtime.app_logging import configure_logging
+
+        configure_logging(config.log_level)
+        logging.getLogger(__name__).info("%s", "; ".join(line.strip() for line in lines),
+                                         extra={"event": "server.ready", "listeners": listeners})
+    else:
+        print("\n".join(lines), flush=True)
     return 0
 
 

@@ -1,7 +1,7 @@
 """message shapes: echoes, history, groups, edits and revokes, events, orders, marketing preferences
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-06 09:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import database_models
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

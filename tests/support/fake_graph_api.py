@@ -1,7 +1,9 @@
 """A fake WhatsApp Cloud (Graph) API: a real HTTP server on 127.0.0.1 for tests and benchmarks.
 
 It accepts `POST /v{version}/{phone_number_id}/messages` like Meta does (Bearer token,
-body shape, Meta's success and error formats), records what it accepted, and can be
+body shape, Meta's success and error formats), addressed to a phone number (`to`) or to a
+business-scoped user id (`recipient`; `to` wins when both are given, and the answer names
+the BSUID as `contacts[].user_id`), records what it accepted, and can be
 told to be slow, throttle, fail or time out. Controls are Python methods and, for other
 processes (benchmarks, gunicorn apps under test), JSON endpoints under `/_control/`:
 
@@ -35,6 +37,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 MESSAGES_PATH = re.compile(r"^/v\d+(?:\.\d+)?/(?P<phone_number_id>[^/]+)/messages/?$")
+USER_ID = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$")
 MESSAGE_TYPES = frozenset(
     {"text", "template", "interactive", "image", "audio", "document", "video", "sticker", "location", "reaction"}
 )
@@ -86,14 +89,19 @@ def _parse_message(body: Any) -> dict[str, Any]:
     """Validate a send body like Meta does and return the fields worth recording."""
     if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
         raise _BadRequest("messaging_product must be 'whatsapp'")
-    to = body.get("to") or body.get("recipient")
+    to, addressed_by = body.get("to"), "to"
+    if not to and "recipient" in body:
+        to, addressed_by = body.get("recipient"), "recipient"
+        if not isinstance(to, str) or not USER_ID.match(to) or body.get("recipient_type", "individual") != "individual":
+            raise _BadRequest("the parameter 'recipient' must be a business-scoped user id of an individual")
     kind = body.get("type")
     if not isinstance(to, str) or not to:
-        raise _BadRequest("the parameter 'to' is required")
+        raise _BadRequest("the parameter 'to' or 'recipient' is required")
     if kind not in MESSAGE_TYPES or not isinstance(body.get(kind), dict):
         raise _BadRequest(f"unsupported or missing message type {kind!r}")
     content = body[kind]
-    record: dict[str, Any] = {"to": to, "type": kind, "text": None, "template": None, "buttons": None}
+    record: dict[str, Any] = {"to": to, "addressed_by": addressed_by, "type": kind, "text": None, "template": None,
+                              "buttons": None}
     if kind == "text":
         if not isinstance(content.get("body"), str) or not content["body"]:
             raise _BadRequest("the parameter text['body'] is required")
@@ -233,7 +241,8 @@ class FakeGraphAPI:
             return dict(Counter(m["to"] for m in self._messages))
 
     def messages(self) -> list[dict[str, Any]]:
-        """Every accepted message: to, type, text, template, buttons, reply_to, wamid, timestamp, payload."""
+        """Every accepted message: to, addressed_by (to / recipient), type, text, template, buttons, reply_to,
+        wamid, timestamp, payload."""
         with self._lock:
             return [dict(m) for m in self._messages]
 
@@ -336,7 +345,8 @@ class FakeGraphAPI:
         )
         with self._lock:
             self._messages.append(message)
-        answer = {"messaging_product": "whatsapp", "contacts": [{"input": message["to"], "wa_id": message["to"]}]}
+        key = "user_id" if message["addressed_by"] == "recipient" else "wa_id"
+        answer = {"messaging_product": "whatsapp", "contacts": [{"input": message["to"], key: message["to"]}]}
         return ("accepted_after_timeout" if hold else "accepted"), 200, answer | {"messages": [{"id": wamid}]}
 
     def _mark_read(self, body: dict[str, Any]) -> tuple[str, int, dict[str, Any]]:

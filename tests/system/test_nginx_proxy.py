@@ -35,7 +35,7 @@ from webhook_handler import create_app
 SITE_FILE = ROOT / "deploy" / "nginx.conf"
 CLIENT_ADDRESS = "127.0.0.2"  # any 127/8 address reaches loopback; nginx and gunicorn see different peers
 ADMIN_CLIENT_ADDRESS = "127.0.0.3"  # its own rate-limit bucket
-ONE_MIB = 1024 * 1024
+WEBHOOK_LIMIT = 3 * 1024 * 1024  # MAX_WEBHOOK_BYTES and client_max_body_size 3m
 MARKED_LINE = re.compile(r"^(?P<head>\s*\S+\s+)(?P<value>[^;]*)(?P<tail>;\s*#\s*deploy-value:\s*(?P<name>\w+).*)$")
 # Production uses Debian's /etc/nginx/nginx.conf; this is the least a site file needs around it.
 MAIN_CONF = """\
@@ -306,8 +306,8 @@ def test_signed_webhooks_over_https_are_stored(stack):
 
 
 def test_body_limit_matches_the_app_and_oversized_bodies_stop_at_nginx(stack):
-    fitting_wamid, fitting = padded_envelope(ONE_MIB)
-    oversized_wamid, oversized = padded_envelope(ONE_MIB + 1)
+    fitting_wamid, fitting = padded_envelope(WEBHOOK_LIMIT)
+    oversized_wamid, oversized = padded_envelope(WEBHOOK_LIMIT + 1)
     with stack.client() as client:
         assert client.post("/webhook", content=fitting, headers=signed(fitting)).status_code == 200
         refused = client.post("/webhook", content=oversized, headers=signed(oversized))

@@ -72,7 +72,12 @@ def imports_of(source: str, name: str, known: Iterable[str]) -> set[str]:
     known = set(known)
     package = name if f"{name}.__init__" in known else name.rpartition(".")[0]
     targets = set()
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    type_only = {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If) and _is_type_checking(node.test)
+                 for statement in node.body for inner in ast.walk(statement)}
+    for node in ast.walk(tree):
+        if id(node) in type_only:  # `if TYPE_CHECKING:` imports never run
+            continue
         if isinstance(node, ast.Import):
             candidates = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -89,6 +94,11 @@ def imports_of(source: str, name: str, known: Iterable[str]) -> set[str]:
             if candidate and candidate != name:
                 targets.add(candidate)
     return targets
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -157,9 +167,11 @@ def test_the_walk_finds_the_packages_and_the_root_files():
     assert "queueing.status_moves" in graph["inbound.ingestion"]
 
 
-def test_function_level_imports_count():
+def test_function_level_imports_count_and_type_checking_ones_do_not():
     source = "def later():\n    from b import thing\n"
     assert imports_of(source, "a", {"a", "b"}) == {"b"}
+    typing_only = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from b import Thing\n"
+    assert imports_of(typing_only, "a", {"a", "b"}) == set()
 
 
 def test_there_is_no_import_cycle():

@@ -143,7 +143,7 @@ def test_json_that_is_not_an_envelope_is_400(app, post_webhook, payload):
 
 
 def test_huge_body_is_413_and_stores_nothing(app, post_webhook):
-    payload = text_message_envelope("989121111111", "x" * (1024 * 1024 + 10))
+    payload = text_message_envelope("989121111111", "x" * (3 * 1024 * 1024 + 10))
     response = post_webhook(payload)
     assert response.status_code == 413
     assert count(app, ReceivedMessageLog) == 0

@@ -627,3 +627,46 @@ def test_fake_serves_many_clients_at_once(fake_graph):
     assert len(fake_graph.counts()) == 100
     assert elapsed < 2.5  # 100 x 50 ms served in parallel (5 s in series)
     assert fake_graph.stats()["max_in_flight"] > 10
+
+
+# --- business-scoped user ids (BSUIDs) -------------------------------------------------------
+
+@pytest.mark.parametrize("user_id", ["US.13491208655302741918", "US.ENT.11815799212886844830", "DE.Zk3vQ81LmA90pX2"],
+                         ids=["digits-pywa", "parent-pywa", "letters-own-request"])
+def test_a_bsuid_is_addressed_as_recipient_never_as_to(service, fake_graph, user_id):
+    text = service.send_text(user_id, "سلام", reply_to="wamid.IN")
+    buttons = service.send_text(user_id, "کدوم؟", buttons=["بله", "نه"])
+    template = service.send_template(user_id, "order_update", "fa", ["Shirin"])
+    assert text.ok and buttons.ok and template.ok, (text, buttons, template)
+    sent = fake_graph.messages()
+    assert [(m["to"], m["addressed_by"], m["type"]) for m in sent] == [
+        (user_id, "recipient", "text"), (user_id, "recipient", "interactive"), (user_id, "recipient", "template")]
+    assert all("to" not in m["payload"] and m["payload"]["recipient_type"] == "individual" for m in sent)
+    assert sent[0]["reply_to"] == "wamid.IN"
+    assert [b["title"] for b in sent[1]["buttons"]] == ["بله", "نه"]
+    assert sent[2]["template"] == {"name": "order_update", "language": "fa", "body_parameters": ["Shirin"]}
+    assert [text.wamid, buttons.wamid, template.wamid] == [m["wamid"] for m in sent]
+
+
+def test_a_phone_number_is_still_sent_as_to(service, fake_graph):
+    assert service.send_text(CUSTOMER, "hello").ok
+    [sent] = fake_graph.messages()
+    assert (sent["addressed_by"], sent["payload"]["to"]) == ("to", CUSTOMER)
+    assert "recipient" not in sent["payload"]
+
+
+def test_errors_for_a_bsuid_sent_by_our_own_request_are_classified_like_pywas(service, fake_graph):
+    fake_graph.fail_recipients(["DE.Zk3vQ81LmA90pX2"], MARKETING_OPT_OUT)
+    fake_graph.fail_next(1, status=503)
+    transient = service.send_text("DE.Zk3vQ81LmA90pX2", "hello")
+    permanent = service.send_text("DE.Zk3vQ81LmA90pX2", "hello")
+    assert (transient.ok, transient.retryable, transient.http_status) == (False, True, 503)
+    assert (permanent.error_code, permanent.retryable, permanent.opted_out) == (MARKETING_OPT_OUT, False, True)
+
+
+def test_the_fake_refuses_a_recipient_that_is_not_a_bsuid(fake_graph):
+    body = {"messaging_product": "whatsapp", "recipient": "989121234567", "type": "text", "text": {"body": "x"}}
+    answer = httpx.post(f"{fake_graph.url}/v{DEFAULT_API_VERSION}/{PHONE_ID}/messages", json=body,
+                        headers={"Authorization": f"Bearer {TOKEN}"})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == 100
+    assert fake_graph.messages() == []

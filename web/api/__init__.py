@@ -24,6 +24,7 @@ from web.api.errors import register_error_handlers
 from web.api.metrics import metrics
 from web.api.openapi_spec import SPEC
 from web.api.support import close_session, json_response
+from web.api.unmodelled import unmodelled
 
 admin_api = Blueprint("admin_api", __name__)
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -38,7 +39,7 @@ def openapi_document() -> Response:
     return json_response(SPEC)
 
 
-for _resource in (broadcasts, contacts, analytics):
+for _resource in (broadcasts, contacts, analytics, unmodelled):
     api.register_blueprint(_resource)
 admin_api.register_blueprint(api)
 admin_api.register_blueprint(metrics)

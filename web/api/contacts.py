@@ -1,4 +1,5 @@
-"""`/api/contacts…`: list and search, create, read, edit tags and attributes, opt out / in, CSV import, messages.
+"""`/api/contacts…`: list and search, create, read, edit tags and attributes, opt out / in, CSV import and
+export, messages.
 
 Thin views: input is checked against the OpenAPI document (admin_api_support), the
 work is done by contacts_service and admin_queries on the request's one session, and a
@@ -12,7 +13,7 @@ import logging
 
 from flask import Blueprint, Response, g, request
 
-from campaigns.contacts import import_contacts_csv
+from campaigns.contacts import export_contacts_csv, import_contacts_csv
 from web.api.queries import (
     contact_as_dict,
     contact_messages,
@@ -96,6 +97,13 @@ def contact_messages_view(contact_id: int) -> Response:
     args = g.api_args
     page = contact_messages(db(), contact_id, limit=args["limit"], cursor=args.get("cursor"))
     return json_response({"items": page.items, "next_cursor": page.next_cursor})
+
+
+@contacts.get("/export")
+def export_contacts_view() -> Response:
+    """Every contact as CSV (wa_id,user_id,username,name,tags and the attributes), importable as it is."""
+    return Response(export_contacts_csv(db()), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=contacts.csv"})
 
 
 @contacts.post("/import")

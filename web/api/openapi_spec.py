@@ -73,12 +73,24 @@ ATTRIBUTE_NAMES = {"pattern": ATTRIBUTE_NAME_PATTERN, "maxLength": 64, "not": {"
 
 CONTACT_SCHEMAS: dict[str, Any] = {
     "Contact": obj({
-        "id": INTEGER, "wa_id": STRING, "name": nullable(STRING), "tags": {"type": "array", "items": STRING},
+        "id": INTEGER,
+        "wa_id": {**nullable(STRING), "description": "The phone number; null when only a BSUID is known."},
+        "user_id": {**nullable(STRING), "description": "The business-scoped user id (BSUID), e.g. US.1349…"},
+        "username": nullable(STRING), "parent_user_id": nullable(STRING),
+        "handle": {**STRING, "description": "+number, else @username, else the BSUID: how to show the contact."},
+        "name": nullable(STRING), "tags": {"type": "array", "items": STRING},
         "attributes": {"type": "object"}, "opted_out": {"type": "boolean"}, "opted_out_at": nullable(DATETIME),
         "first_inbound_at": nullable(DATETIME), "last_inbound_at": nullable(DATETIME),
         "created_at": DATETIME, "updated_at": DATETIME,
-    }, required=("id", "wa_id", "name", "tags", "attributes", "opted_out", "opted_out_at", "first_inbound_at",
-                 "last_inbound_at", "created_at", "updated_at")),
+    }, required=("id", "wa_id", "user_id", "username", "parent_user_id", "handle", "name", "tags", "attributes",
+                 "opted_out", "opted_out_at", "first_inbound_at", "last_inbound_at", "created_at", "updated_at")),
+    "UnmodelledPage": obj({
+        "items": {"type": "array", "items": obj({
+            "id": INTEGER, "field": STRING, "received_at": DATETIME, "payload": {"type": "object"}},
+            required=("id", "field", "received_at", "payload"))},
+        "next_cursor": nullable(STRING),
+        "message_types": {**COUNTS_BY_NAME, "description": "Messages stored with a type the code does not model."},
+    }, required=("items", "next_cursor", "message_types")),
     "ContactPage": obj({"items": {"type": "array", "items": ref("Contact")}, "next_cursor": nullable(STRING)},
                        required=("items", "next_cursor")),
     "ContactCreate": obj({
@@ -290,6 +302,13 @@ def _paths() -> dict[str, Any]:
             "contacts", _json("What the import did; bad lines are listed, good ones imported.", ref("ImportReport")),
             body={"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
             errors=("413", "415"))},
+        "/api/contacts/export": {"get": _operation(
+            "exportContacts", "Every contact as CSV (wa_id,user_id,username,name,tags, then each attribute).",
+            "contacts", {"description": "The CSV.", "content": {"text/csv": {"schema": {"type": "string"}}}})},
+        "/api/unmodelled": {"get": _operation(
+            "listUnmodelled", "Webhook items kept raw because the code does not model them, newest first, and the"
+                              " unmodelled message types stored in contacts' threads.", "meta",
+            _json("One page of raw items.", ref("UnmodelledPage")), parameters=PAGING)},
         "/api/contacts/{contact_id}": {
             "get": _operation("getContact", "One contact.", "contacts", contact, parameters=[contact_id],
                               errors=("404",)),

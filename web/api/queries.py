@@ -112,6 +112,7 @@ def list_contacts(session: Session, *, search: str | None = None, tag: str | Non
         digits = needle.translate(_DIGITS).lstrip("+").replace(" ", "").replace("-", "").lstrip("0")
         if digits.isdigit() and digits.isascii():
             matches.append(Contact.wa_id.contains(digits))
+        matches.append(func.lower(Contact.username).contains(needle.lstrip("@").lower(), autoescape=True))
         query = query.where(or_(*matches))
     if tag:
         [wanted] = parse_tags([tag]) or [""]
@@ -159,7 +160,7 @@ def update_contact(session: Session, contact_id: int, changes: dict[str, Any]) -
     session.flush()
     kept = {key: value for key, value in attributes.items() if value is not None}
     if kept or add:
-        upsert_contact(session, contact.wa_id, None, add, kept)
+        upsert_contact(session, contact.address, None, add, kept)
     if remove & current:
         session.execute(delete(ContactTag).where(ContactTag.contact_id == contact.id,
                                                  ContactTag.tag.in_(sorted(remove & current))))
@@ -185,7 +186,9 @@ def _reload(session: Session, contact_id: int) -> Contact:
 def contact_as_dict(contact: Contact) -> dict[str, Any]:
     """A contact as the API shows it."""
     return {
-        "id": contact.id, "wa_id": contact.wa_id, "name": contact.name, "tags": contact.tag_names,
+        "id": contact.id, "wa_id": contact.wa_id, "user_id": contact.user_id, "username": contact.username,
+        "parent_user_id": contact.parent_user_id, "handle": contact.handle, "name": contact.name,
+        "tags": contact.tag_names,
         "attributes": dict(contact.attributes or {}), "opted_out": bool(contact.opted_out),
         "opted_out_at": _iso(contact.opted_out_at), "first_inbound_at": _iso(contact.first_inbound_at),
         "last_inbound_at": _iso(contact.last_inbound_at), "created_at": _iso(contact.created_at),

@@ -55,7 +55,7 @@ class WaitingConversation:
 
     contact_id: int
     name: str | None
-    wa_id: str
+    wa_id: str | None
     handoff_since: datetime | None
     waited: timedelta
     window_open: bool
@@ -64,6 +64,7 @@ class WaitingConversation:
     last_text: str | None
     last_type: str | None
     last_operator_reply_at: datetime | None
+    handle: str = ""  # +number, else @username, else the BSUID
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def waiting_conversations(session: Session, now: datetime) -> list[WaitingConver
         closes = window_closes_at(contact.last_inbound_at)
         last = last_messages.get(contact.id)
         waiting.append(WaitingConversation(
-            contact_id=contact.id, name=contact.name, wa_id=contact.wa_id, handoff_since=since,
+            contact_id=contact.id, name=contact.name, wa_id=contact.wa_id, handle=contact.handle, handoff_since=since,
             waited=max(now - since, timedelta(0)) if since else timedelta(0),
             window_open=closes is not None and now < closes, window_closes_at=closes,
             handoff_expired=state.expires_at is not None and state.expires_at <= now,

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from campaigns.contacts import ContactError, import_contacts_csv, normalize_wa_id, parse_tags, upsert_contact
+from campaigns.contacts import (
+    ContactError,
+    export_contacts_csv,
+    import_contacts_csv,
+    normalize_address,
+    normalize_wa_id,
+    parse_tags,
+    upsert_contact,
+)
 from database_models import Contact, ContactTag
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "contacts_sample.csv"
@@ -118,3 +126,45 @@ def test_upsert_contact_creates_then_updates(session):
     contact, outcome = upsert_contact(session, "09120000009", None, ["new"], {"plan": "gold"})
     assert outcome == "updated" and contact.name == "Mina"
     assert contact.attributes == {"city": "Rasht", "plan": "gold"} and contact.tag_names == ["new", "vip"]
+
+
+# --- customers known by a business-scoped user id (BSUID) -------------------------------------
+
+def test_normalize_address_passes_a_bsuid_and_normalises_a_number():
+    assert normalize_address(" US.13491208655302741918 ") == "US.13491208655302741918"
+    assert normalize_address("0912 123 4567") == "989121234567"
+    with pytest.raises(ContactError):
+        normalize_address("us.1349")  # not a BSUID (lower-case country) nor a number
+
+
+def test_the_export_shows_usernames_and_bsuids_and_imports_back_unchanged(session):
+    session.add_all([
+        Contact(wa_id="989121234567", name="Sara", attributes={"city": "Tehran"}, tags=[ContactTag(tag="vip")]),
+        Contact(user_id="IR.7301958846120533", username="shirin.gallery", name="Shirin",
+                attributes={"plan": "gold"}),
+    ])
+    session.flush()
+    exported = export_contacts_csv(session)
+    assert exported.splitlines() == [
+        "wa_id,user_id,username,name,tags,city,plan",
+        "989121234567,,,Sara,vip,Tehran,",
+        ",IR.7301958846120533,shirin.gallery,Shirin,,,gold",
+    ]
+    report = import_contacts_csv(session, io.StringIO(exported))
+    assert (report.created, report.updated, report.unchanged, report.errors) == (0, 0, 2, [])
+    assert session.scalar(select(func.count()).select_from(Contact)) == 2
+
+
+def test_a_csv_row_may_name_its_contact_by_bsuid(session):
+    csv_text = ("wa_id,user_id,name,tags\n"
+                ",IR.7301958846120533,Shirin,bags\n"
+                ",not-a-bsuid,Nobody,\n"
+                ",,Empty,\n")
+    report = import_contacts_csv(session, io.StringIO(csv_text))
+    assert report.created == 1
+    assert [line for line, _ in report.errors] == [3, 4]
+    contact = session.scalars(select(Contact).where(Contact.user_id == "IR.7301958846120533")).one()
+    assert (contact.wa_id, contact.name, contact.tag_names) == (None, "Shirin", ["bags"])
+    again, outcome = upsert_contact(session, "IR.7301958846120533", None, ["vip"], {"plan": "gold"})
+    assert (again.id, outcome, again.tag_names, again.attributes) == (contact.id, "updated", ["bags", "vip"],
+                                                                     {"plan": "gold"})

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, clean_tables
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from analytics_service import AnalyticsService
 from database_models import (
@@ -417,6 +417,7 @@ def test_events_are_not_counted_as_questions_the_bot_did_not_understand(app, pos
     assert enrich_pending(app.extensions["whatsapp_platform"].session_factory) == 5
     with db(app) as session:
         assert session.scalar(select(func.count()).where(ReceivedMessageLog.event_data.is_(None))) == 0
-        assert session.scalar(select(func.count()).where(ReceivedMessageLog.intent == "none")) > 0
+        # Whatever the classifier made of the events' text, the report must not count them as not understood.
+        session.execute(update(ReceivedMessageLog).values(intent="none"))
         intents = AnalyticsService(session, "UTC").intents()
     assert intents["fallback_rate"] == 0.0 and intents["fallback_examples"] == []

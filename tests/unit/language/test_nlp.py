@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from language.finglish import skeleton
 from language.nlp import (
     STOPWORDS,
     classified_tokens,
+    detect_language,
     extract_emoji,
     is_emoji,
     is_negated_verb,
@@ -236,3 +238,40 @@ def test_import_is_cheap_and_stdlib_only():
 
 def test_british_doubled_l_keeps_its_stem():
     assert keywords("orders cancelled, called twice") == ["order", "cancel", "call", "twice"]
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("سلام، سفارشم کجاست؟", "fa"),
+    ("سلام وقت بخير، قيمت اين چنده؟", "fa"),  # Arabic ي and ك
+    ("order من کی میرسه", "fa"),  # Persian with an English word
+    ("۱۲۳۴۵ رسید؟", "fa"),
+    ("salam, sefaresham kojast?", "fa_latin"),
+    ("ghymt chnd", "fa_latin"),
+    ("mrc", "fa_latin"),
+    ("sobhetun bekheyr", "fa_latin"),
+    ("dastet dard nakone", "fa_latin"),
+    ("emshab bazin?", "fa_latin"),
+    ("bye felan", "fa_latin"),
+    ("where is my order?", "en"),
+    ("Thanks a lot!", "en"),
+    ("are you open on friday", "en"),
+    ("hi", "en"),
+    ("👍", "en"),
+    ("", "en"),
+])
+def test_detect_language(text, language):
+    assert detect_language(text) == language
+
+
+@pytest.mark.parametrize(("persian", "finglish"), [
+    ("قیمت", "ghymt"), ("قیمت", "gheymat"), ("قیمت", "qeymat"), ("چنده", "chande"),
+    ("چند", "chnd"), ("مرسی", "mrc"), ("مرسی", "mersi"), ("سفارش", "sefaresh"),
+    ("سفارش", "sfrsh"), ("خداحافظ", "khodahafez"), ("خدافظ", "khdfz"), ("ممنون", "mamnoon"),
+    ("وقت", "vaght"), ("عضویت", "ozviat"), ("لغو", "laghv"), ("صبح", "sobh"),
+])
+def test_skeleton_joins_persian_and_finglish_spellings(persian, finglish):
+    assert skeleton(normalize(persian)) == skeleton(finglish) != ""
+
+
+def test_skeleton_keeps_different_words_apart():
+    assert len({skeleton(word) for word in ("قیمت", "سفارش", "ساعت", "پیام", "لغو")}) == 5

@@ -28,6 +28,8 @@ from language.sentiment import (
 # Written and committed before language/sentiment.py was first scored on it (tests/data/README.md).
 EVAL_SET = Path(__file__).resolve().parents[2] / "data" / "sentiment_eval.tsv"
 HELD_OUT_SET = Path(__file__).resolve().parents[2] / "data" / "sentiment_heldout.tsv"
+# Issue 14: frozen before the first score, never tuned on (tests/data/README.md).
+FROZEN_SET = Path(__file__).resolve().parents[2] / "data" / "sentiment_frozen.tsv"
 
 
 def label(text: str) -> str:
@@ -282,7 +284,8 @@ def test_arabic_letters_and_zwnj_spellings_match() -> None:
 def test_evaluation_set_macro_f1() -> None:
     result = evaluate(read_labelled_tsv(EVAL_SET))
     assert result["count"] == 60
-    assert result["macro_f1"] >= 0.96, format_evaluation(result)  # measured 0.967 on first scoring
+    # Measured 0.967 on first scoring, 0.983 after issue 14's general fixes.
+    assert result["macro_f1"] >= 0.98, format_evaluation(result)
 
 
 def test_held_out_macro_f1() -> None:
@@ -290,7 +293,40 @@ def test_held_out_macro_f1() -> None:
     assert len(rows) >= 60
     assert {gold for _, gold in rows} == set(LABELS)
     result = evaluate(rows)
-    assert result["macro_f1"] >= 0.85, format_evaluation(result)
+    assert result["macro_f1"] >= 0.98, format_evaluation(result)  # measured 0.984, then 0.989
+
+
+def test_frozen_set_macro_f1() -> None:
+    rows = read_labelled_tsv(FROZEN_SET)
+    assert len(rows) >= 120 and {gold for _, gold in rows} == set(LABELS)
+    result = evaluate(rows)
+    # Measured 0.807 before issue 14 and 0.879 after (target 0.88: not yet reached).
+    assert result["macro_f1"] >= 0.87, format_evaluation(result)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # Sarcasm: thanks or praise next to a long wait or a new mistake.
+    ("مرسی واقعا که بعد دو ماه رسید", "negative"),
+    ("thanks a lot for the three week wait", "negative"),
+    ("دمتون گرم، این دفعه هم اشتباه فرستادین", "negative"),
+    ("ممنون بابت پیام، هنوز هیچ خبری نشده 🙄", "negative"),
+    # Contrast with a negative final clause; praise then complaint.
+    ("پارچه‌اش خوبه، فقط دوختش از هم باز شد و پاره شده", "negative"),
+    ("واای چه ناز! ولی دو سایز کوچیکتر اومد و خراب بود", "negative"),
+    ("lovely colour, but it fell apart and the zip is broken", "negative"),
+    # Regret.
+    ("ای کاش اصلا سفارش نداده بودم", "negative"),
+    ("I really regret this purchase", "negative"),
+    # Finglish praise, and a problem solved.
+    ("kheyli aali bood, damet garm", "positive"),
+    ("ashegh rangesh shodam", "positive"),
+    ("ممنون، مشکلم حل شد", "positive"),
+    # Not a complaint: a duration in a question, a positive contrast.
+    ("دو هفته طول میکشه تا برسه؟", "neutral"),
+    ("یه کم دیر رسید ولی کیفیتش عالیه", "positive"),
+])
+def test_issue_14_categories(text: str, expected: str) -> None:
+    assert label(text) == expected
 
 
 @pytest.mark.parametrize("path", [EVAL_SET, HELD_OUT_SET], ids=["evaluation", "held-out"])
@@ -298,6 +334,14 @@ def test_no_lexicon_entry_is_a_whole_labelled_sentence(path: Path) -> None:
     entries = lexicon_entries()
     leaked = [text for text, _ in read_labelled_tsv(path) if tuple(tokenize(text)) in entries]
     assert not leaked
+
+
+def test_no_lexicon_entry_added_for_issue_14_is_a_frozen_sentence() -> None:
+    # These three were lexicon entries before the frozen corpus was written; customers
+    # send them as whole messages, so the corpus has them too.
+    older = {("کارتون", "درسته"), ("عالی",), ("به", "درد", "نمیخوره")}
+    leaked = {tuple(tokenize(text)) for text, _ in read_labelled_tsv(FROZEN_SET)} & lexicon_entries()
+    assert leaked - older == set()
 
 
 def test_evaluate_counts_and_metrics() -> None:

@@ -55,7 +55,7 @@ def test_every_webhook_outcome_moves_its_own_counter(app, client, post_webhook):
     assert post_webhook(text_message_envelope("989121110003", "hi"), secret="wrong-secret").status_code == 403
     assert post_webhook(b"{not json").status_code == 400
     assert post_webhook({"object": "page", "entry": []}).status_code == 400
-    assert post_webhook(text_message_envelope("989121110004", "x" * (1024 * 1024 + 10))).status_code == 413
+    assert post_webhook(text_message_envelope("989121110004", "x" * (3 * 1024 * 1024 + 10))).status_code == 413
     after = scrape(client)
     moved = {result: webhooks(after, result) - webhooks(before, result) for result in WEBHOOK_RESULTS}
     assert moved == {"stored": 2, "unsigned": 1, "bad_signature": 1, "bad_json": 1, "bad_envelope": 1,

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from config import DEVELOPMENT_DEFAULTS, load_config
@@ -43,3 +49,28 @@ def test_production_without_a_token_says_the_dashboard_is_switched_off():
     text = "\n".join(startup_lines(["unix:/run/app.sock"], load_config(PRODUCTION)))
     assert "switched off: set ADMIN_API_TOKEN" in text
     assert "listening on unix:/run/app.sock" in text and DEVELOPMENT_TOKEN not in text
+
+
+def _run_banner(environment: dict[str, str]) -> str:
+    """Run runtime/startup_banner.py as gunicorn's when_ready hook does, in a clean environment of its own."""
+    root = Path(__file__).resolve().parents[3]
+    env = {"PATH": os.environ.get("PATH", ""), "SQLALCHEMY_DATABASE_URL": "sqlite://", **environment}
+    finished = subprocess.run([sys.executable, "-m", "runtime.startup_banner", "http://0.0.0.0:8000"], cwd=root,
+                              env=env, capture_output=True, text=True, timeout=60, check=True)
+    return finished.stdout
+
+
+def test_the_hook_prints_plain_lines_in_development():
+    output = _run_banner({})
+    assert "dashboard: http://127.0.0.1:8000/dashboard" in output
+    assert DEVELOPMENT_TOKEN in output
+
+
+def test_the_hook_writes_one_json_line_in_production_where_logs_are_read_by_machines():
+    output = _run_banner({**PRODUCTION, "ADMIN_API_TOKEN": "t" * 32})
+    lines = output.splitlines()
+    assert len(lines) == 1
+    entry = json.loads(lines[0])
+    assert entry["event"] == "server.ready"
+    assert "http://127.0.0.1:8000/dashboard" in entry["message"]
+    assert "t" * 32 not in output

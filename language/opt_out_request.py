@@ -1,0 +1,109 @@
+"""Whether a message explicitly asks to stop receiving messages (the only way to opt out).
+
+An opt-out silences a customer for good, so similarity is not enough: "did you get my
+message?" looks like "no more messages" letter by letter. Outside the exact commands of the
+rules file (STOP, لغو, لغو۱۱ …), a message opts out only when one clause holds
+- an unsubscribe word (unsubscribe, opt out, انصراف, آنسابسکرایب, enseraf), or
+- a subscription word with a cancelling word (لغو عضویت, cancel my subscription), or
+- a messaging word (پیام، پیامک، تبلیغ، خبرنامه، لیست, messages, ads, texts, payam …)
+  with a stopping word (نفرستید، ندید، قطع کنید، حذفم کنید، نمیخوام، بسه, stop, no more,
+  don't, remove me, take me off, nafrestid …),
+and no clause says it is a mistake to undo (اشتباهی، دوباره, by mistake, again, back).
+A clause that is a question ("unsubscribe from what?") never counts. Cancelling an order,
+deleting a photo or stopping a delivery mention none of the messaging words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from language import nlp
+
+_CLAUSE_BREAK = re.compile(r"[,.!;:\n]+|(?<=\?)")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(nlp.normalize(word) for word in text.split())
+
+
+_UNSUBSCRIBE = _words("""
+unsubscribe optout opt-out انصراف آنسابسکرایب انسابسکرایب enseraf unsub
+""")
+_SUBSCRIPTION_PREFIXES = ("عضویت", "اشتراک", "ozviat", "eshterak", "subscription",
+                          "membership", "خبرنامه", "khabarname", "newsletter")
+_CANCELLING = _words("لغو لغوش کنسل laghv laghve cancel cancelled end terminate")
+_MESSAGING_PREFIXES = (
+    "پیام", "اسمس", "sms", "تبلیغ", "تخفیفات", "خبرنامه", "لیست", "فهرست", "اطلاعرسانی",
+    "message", "messaging", "text", "ads", "advert", "promo", "newsletter", "mailing",
+    "notification", "spam", "payam", "pyam", "pym", "tabligh", "khabarname", "takhfifat",
+    "offers",
+)
+_MESSAGING_WORDS = _words("pm pms ad list اس رسانی")
+# Negated send/give/hit verbs and "I don't want", in the spellings customers use.
+_STOPPING = _words("""
+نفرستید نفرستین نفرست نفرستی نفرستن ندید ندین نده ندهید نزنید نزنین نزن نکنید نکنین
+نمیخوام نمیخواهم نمیخوایم نخواستم بسه کافیه ممنوع نباشه نیاد
+nafrestid nafrestin nafres nafrest nadid nadin nade nazanid nazan nemikham nakhastam
+بردارید بردارین بردار bardarid
+base basse stop stopped stopping quit enough remove unsubscribe don't dont
+""")
+_STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "interested"))
+# "I do not wish to receive messages": a refusal next to receiving.
+_RECEIVING = _words("دریافت receive receiving daryaft")
+_REFUSING = _words("نیستم ندارم عدم نمیخوام نمیخواهم nistam nemikham")
+_REQUEST_VERB_STEMS = ("حذف", "پاک", "قطع", "متوقف", "خارج", "بیرون", "درم", "غیرفعال",
+                       "خاموش", "hazf", "pak", "ghat", "kharej", "motevaghef")
+_REQUEST_VERBS = _words("کنید کنین کن بکنید بکنین بکن نمایید بفرمایید بیارید بیارین konid konin kon")
+_UNDOING = _words("""
+اشتباهی اشتباه دوباره برگردونید برگردونین برگردون فعال mistake mistakenly again back
+resume eshtebahi eshtebah dobare
+""")
+
+
+def _clauses(text: str) -> list[list[str]]:
+    normalized = nlp.normalize(text)
+    clauses = []
+    for part in _CLAUSE_BREAK.split(normalized):
+        words = [token for kind, token in nlp.classified_tokens(part) if kind == "word"]
+        if words and not part.rstrip().endswith("?"):
+            clauses.append(words)
+    return clauses
+
+
+def _has_pair(words: Sequence[str], pairs: tuple[tuple[str, str], ...]) -> bool:
+    """Tell whether two neighbouring words form one of `pairs`."""
+    return any((first, second) in pairs for first, second in zip(words, words[1:], strict=False))
+
+
+def _requests_stop(words: Sequence[str]) -> bool:
+    if any(word in _STOPPING for word in words) or _has_pair(words, _STOPPING_PAIRS):
+        return True
+    if any(word in _RECEIVING for word in words) and any(word in _REFUSING for word in words):
+        return True
+    for position, word in enumerate(words):
+        if word.startswith(_REQUEST_VERB_STEMS) and any(
+                following in _REQUEST_VERBS for following in words[position + 1:position + 3]):
+            return True
+    return False
+
+
+def _clause_opts_out(words: Sequence[str]) -> bool:
+    if any(word in _UNSUBSCRIBE for word in words) or any(
+            word == "opt" and "out" in words[position + 1:position + 3]
+            for position, word in enumerate(words)):
+        return True
+    if any(word.startswith(_SUBSCRIPTION_PREFIXES) for word in words) and (
+            any(word in _CANCELLING for word in words) or _requests_stop(words)):
+        return True
+    messaging = any(word.startswith(_MESSAGING_PREFIXES) or word in _MESSAGING_WORDS
+                    for word in words)
+    return messaging and _requests_stop(words)
+
+
+def is_explicit_opt_out(text: str) -> bool:
+    """Tell whether `text` explicitly asks to stop receiving messages (module docstring)."""
+    clauses = _clauses(text)
+    if any(word in _UNDOING for words in clauses for word in words):
+        return False
+    return any(_clause_opts_out(words) for words in clauses)
