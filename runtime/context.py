@@ -12,6 +12,7 @@ layers (through `platform()`).
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -35,17 +36,35 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Platform:
-    """Everything a request or a job needs, built once per process."""
+    """Everything a request or a job needs, built once per process.
+
+    The sender, the processor and the reply dispatcher are built on first use: a web worker
+    builds them at start (`build_platform`), a cron run only when something is due.
+    """
 
     config: Config
     engine: Engine
     session_factory: sessionmaker[Session]
-    sender: Sender
-    processor: MessageProcessor
     chatbot: Chatbot | None
-    dispatcher: ReplyDispatcher
     status_writer: StatusWriter | None = None  # PostgreSQL only: status-only webhooks in one statement
+    given_sender: Sender | None = field(default=None, repr=False)  # a test's or a caller's sender
     _rules: Any = field(default=None, repr=False)
+
+    @functools.cached_property
+    def sender(self) -> Sender:
+        """The real pywa sender when a token is configured, otherwise the dry-run sender (or the one given)."""
+        return self.given_sender or build_sender_for(self.config)
+
+    @functools.cached_property
+    def processor(self) -> MessageProcessor:
+        """The processor the reply dispatcher sends through."""
+        return MessageProcessor(self.session_factory, self.sender, self.config)
+
+    @functools.cached_property
+    def dispatcher(self) -> ReplyDispatcher:
+        """Sends the chatbot's replies right after a webhook's commit (REPLY_SENDER=web)."""
+        return ReplyDispatcher(self.processor, inline=self.config.send_replies_inline,
+                               enabled=self.config.reply_sender == "web")
 
     def new_processor(self, processor_class: type[MessageProcessor] = MessageProcessor) -> MessageProcessor:
         """A fresh processor over this process's sessions, sender and settings (one per run)."""
@@ -62,9 +81,11 @@ class Platform:
         return self._rules
 
     def close(self) -> None:
-        """Release the sender's connections and the engines' pools."""
-        self.dispatcher.close()
-        self.sender.close()
+        """Release what was built: the dispatcher's threads, the sender's connections, the engines' pools."""
+        if "dispatcher" in self.__dict__:
+            self.dispatcher.close()
+        if "sender" in self.__dict__:
+            self.sender.close()
         self.engine.dispose()
         if self.status_writer is not None:
             self.status_writer.engine.dispose()
@@ -98,28 +119,21 @@ def build_platform(config: Config, sender: Sender | None = None, *, with_chatbot
     """Engine, sessions, sender, processor and chatbot for `config` (pass `sender` to override it).
 
     A job (cron, Celery) passes `with_chatbot=False, serves_webhooks=False`: no rules loaded
-    at start, no second engine for the status writer.
+    at start, no second engine for the status writer, and the sender built only when a run
+    has something to send.
     """
     engine = create_engine_for(config.database_url)
-    session_factory = create_session_factory(engine)
-    sender = sender or build_sender_for(config)
-    processor = MessageProcessor(session_factory, sender, config)
     status_writer = None
     if serves_webhooks and engine.dialect.name == "postgresql" and config.fast_status_webhooks:
         # Its own small pool of autocommit connections: a status-only webhook is one statement.
         status_writer = StatusWriter(create_engine_for(config.database_url, isolation_level="AUTOCOMMIT",
                                                        pool_size=2, max_overflow=8))
-    return Platform(
-        config=config,
-        engine=engine,
-        session_factory=session_factory,
-        sender=sender,
-        processor=processor,
-        chatbot=Chatbot(config) if with_chatbot else None,
-        dispatcher=ReplyDispatcher(processor, inline=config.send_replies_inline,
-                                   enabled=config.reply_sender == "web"),
-        status_writer=status_writer,
-    )
+    built = Platform(config=config, engine=engine, session_factory=create_session_factory(engine),
+                     chatbot=Chatbot(config) if with_chatbot else None, status_writer=status_writer,
+                     given_sender=sender)
+    if serves_webhooks:
+        built.dispatcher  # noqa: B018 - a web worker builds its sender and dispatcher at start, not on a request
+    return built
 
 
 def platform() -> Platform:
