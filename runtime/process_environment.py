@@ -25,7 +25,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-BASE_DIR = Path(__file__).resolve().parent
+BASE_DIR = Path(__file__).resolve().parents[1]  # the code directory: this file lives in runtime/
 DOTENV_PATH = BASE_DIR / ".env"
 # Names of the variables this process (or its parent) took from `.env`, comma-separated.
 DOTENV_KEYS_VARIABLE = "WHATSAPP_PLATFORM_DOTENV_KEYS"

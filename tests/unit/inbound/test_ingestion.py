@@ -14,14 +14,7 @@ from sqlalchemy import func, select
 
 from database_models import Contact, MessageStatusEvent, ReceivedMessageLog
 from inbound.ingestion import EnvelopeError, Ingestor, message_text, parse_timestamp, status_only_items
-from inbound.sample_payloads import (
-    envelope,
-    inbound_message,
-    messages_change,
-    new_wamid,
-    status_envelope,
-    status_item,
-)
+from inbound.sample_payloads import envelope, inbound_message, messages_change, new_wamid, status_envelope, status_item
 
 
 def two_entry_envelope(first: str, second: str) -> dict:
