@@ -1,8 +1,8 @@
-"""Campaigns: what `broadcast_service` builds on.
+"""Campaigns: contacts and what `broadcast_service` builds on.
 
-Owns placeholders (`personalisation`), per-campaign reports (`reports`), contacts (number
-normalisation, upsert, CSV import: `contacts`) and a campaign's status from its rows
-(`lifecycle`).
+Owns who a contact is (by number or business-scoped user id: `identity`), contacts (number
+normalisation, upsert, CSV import: `contacts`), placeholders (`personalisation`),
+per-campaign reports (`reports`) and a campaign's status from its rows (`lifecycle`).
 
 May import: `database_models` and each other. Never `inbound`, `outbound`, `web`, `cli` or
 `runtime.context`.

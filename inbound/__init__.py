@@ -4,6 +4,10 @@ Owns parsing every entry/change/item of Meta's envelope (`ingestion`), the shape
 customer's text (`shapes`), the PostgreSQL status-only fast path (`status_writer`) and
 real-shaped sample envelopes (`sample_payloads`).
 
-May import: `database_models`, `queue_rules` and the standard library. Never `web`, `cli`,
-`runtime.context` or the outbound queue (`scheduler`): the queue is below this package.
+Also `signatures` (X-Hub-Signature-256), `statements` (the per-dialect inserts) and
+`status_shortcut` (the WSGI fast path in front of Flask).
+
+May import: `database_models`, `campaigns` (contacts and their identity), `queueing` (the
+queue's status moves), `runtime.metrics` and `config`. Never `web`, `cli`, `runtime.context`
+or `outbound`.
 """

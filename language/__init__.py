@@ -1,10 +1,11 @@
 """Language: Persian and English text processing, shared by the chatbot and analytics.
 
-Owns normalisation and tokens (`nlp`), intent matching and replies (`intent_rules`),
-loading the operators' rules file (`rules_loader`), evaluation on labelled sets
-(`intent_evaluation`), sentiment (`sentiment`) and storing those results once per message
-(`enrichment`).
+Owns normalisation and tokens (`nlp`, with `finglish` for Latin-script Persian), intents
+(`intent_rules`, matched by `intent_matcher` and `intent_model`, explicit stop requests by
+`opt_out_request`), loading the operators' rules file (`rules_loader`), evaluation on
+labelled sets (`intent_evaluation`), sentiment (`sentiment`) and storing those results once
+per message (`enrichment`).
 
-May import: `database_models`, `config` and each other. Never `inbound`, `outbound`, `web`,
-`cli` or `runtime.context`.
+May import: `database_models`, `config`, `inbound.shapes` (only for the event names the rules
+file answers) and each other. Never `outbound`, `web`, `cli` or `runtime.context`.
 """
