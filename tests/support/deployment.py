@@ -18,9 +18,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from conftest import ROOT
 from prometheus_client.multiprocess import MultiProcessCollector
 
-ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 
 # The documented command lines, without the path of the console script they start with.

@@ -19,7 +19,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from broadcast_testing import seed_broadcast
@@ -34,7 +33,7 @@ from inbound.sample_payloads import status_envelope, status_item, text_message_e
 from inbound.signatures import sign_payload
 from webhook_handler import create_app
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "contacts_sample.csv"
+SAMPLE = ROOT / "tests" / "data" / "contacts_sample.csv"
 FIELDS = {"time", "level", "logger", "event", "message"}
 
 

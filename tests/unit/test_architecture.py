@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 NOT_CODE = {"tests", "bench", "migrations", ".venv", "venv", "instance", "static", "templates", "docs", "deploy"}
 
 # (importer prefix, imported prefix): no module under the first may import one under the second.

@@ -24,10 +24,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from outbound.processor import ProcessSummary
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # Every attribute a LogRecord has on this Python, plus the names makeRecord refuses outright
 # and the ones newer Pythons add (taskName, 3.12), so the check does not depend on the version.

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from sqlalchemy import func, select
 
 from campaigns.contacts import (
@@ -19,7 +19,7 @@ from campaigns.contacts import (
 )
 from database_models import Contact, ContactTag
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "contacts_sample.csv"
+SAMPLE = ROOT / "tests" / "data" / "contacts_sample.csv"
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

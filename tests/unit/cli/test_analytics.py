@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from sqlalchemy import select
 
 from database_models import Contact, ReceivedMessageLog
 
-SENTIMENT_EVAL = Path(__file__).resolve().parents[2] / "data" / "sentiment_eval.tsv"
+SENTIMENT_EVAL = ROOT / "tests" / "data" / "sentiment_eval.tsv"
 
 
 @pytest.fixture

@@ -4,10 +4,9 @@ with the real app, the test database and the fake Graph API; status webhooks the
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from conftest import APP_SECRET, GRAPH_TOKEN, PHONE_NUMBER_ID, clean_tables
+from conftest import APP_SECRET, GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, clean_tables
 from sqlalchemy import func, select
 
 from database_models import Broadcast, Contact, ScheduledMessage
@@ -15,7 +14,7 @@ from inbound.sample_payloads import status_envelope, status_item, text_message_e
 from inbound.signatures import sign_payload
 from webhook_handler import create_app
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "contacts_sample.csv"
+SAMPLE = ROOT / "tests" / "data" / "contacts_sample.csv"
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from language.intent_evaluation import evaluate, format_report, read_labelled_messages
 from language.intent_rules import (
@@ -21,7 +22,6 @@ from language.intent_rules import (
 from language.nlp import tokenize
 from language.rules_loader import load_rules, parse_rules
 
-ROOT = Path(__file__).resolve().parents[3]
 RULES_PATH = ROOT / "rules" / "chatbot_rules.yaml"
 # Written and committed before the rules were first scored on it (tests/data/README.md).
 EVAL_SET = ROOT / "tests" / "data" / "intents_heldout.tsv"

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from language.intent_evaluation import evaluate, format_report, read_labelled_messages
 from language.intent_rules import RuleSet
@@ -22,7 +23,6 @@ from language.nlp import tokenize
 from language.opt_out_request import is_explicit_opt_out
 from language.rules_loader import load_rules
 
-ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / "tests" / "data"
 FROZEN = DATA / "intents_frozen.tsv"
 DEVELOPMENT = (DATA / "intents_dev.tsv", DATA / "intents_dev2.tsv", DATA / "intents_dev3.tsv")
@@ -160,7 +160,7 @@ import gc, yaml, re
 def resident():
     return int(open("/proc/self/statm").read().split()[1]) * 4096 / 2 ** 20
 before = resident()
-import rules_loader, sentiment
+from language import rules_loader, sentiment
 rules = rules_loader.load_rules("rules/chatbot_rules.yaml")
 for text in ("سلام", "ghymt chnd", "did you get my message?"):
     rules.recognize_intent(text)

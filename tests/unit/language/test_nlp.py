@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from language.finglish import skeleton
 from language.nlp import (
@@ -227,9 +227,9 @@ def test_emoji_helpers():
 
 
 def test_import_is_cheap_and_stdlib_only():
-    root = Path(__file__).resolve().parents[3]
+    root = ROOT
     code = (
-        "import sys, nlp; heavy = {'yaml', 'hazm', 'numpy', 'sqlalchemy', 'flask'}; "
+        "import sys; from language import nlp; heavy = {'yaml', 'hazm', 'numpy', 'sqlalchemy', 'flask'}; "
         "print(sorted(name for name in sys.modules if name.split('.')[0] in heavy))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)

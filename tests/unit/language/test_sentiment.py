@@ -12,6 +12,7 @@ from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from language.nlp import tokenize
 from language.sentiment import (
@@ -26,10 +27,10 @@ from language.sentiment import (
 )
 
 # Written and committed before language/sentiment.py was first scored on it (tests/data/README.md).
-EVAL_SET = Path(__file__).resolve().parents[2] / "data" / "sentiment_eval.tsv"
-HELD_OUT_SET = Path(__file__).resolve().parents[2] / "data" / "sentiment_heldout.tsv"
+EVAL_SET = ROOT / "tests" / "data" / "sentiment_eval.tsv"
+HELD_OUT_SET = ROOT / "tests" / "data" / "sentiment_heldout.tsv"
 # Issue 14: frozen before the first score, never tuned on (tests/data/README.md).
-FROZEN_SET = Path(__file__).resolve().parents[2] / "data" / "sentiment_frozen.tsv"
+FROZEN_SET = ROOT / "tests" / "data" / "sentiment_frozen.tsv"
 
 
 def label(text: str) -> str:
@@ -384,7 +385,7 @@ def test_read_labelled_tsv(tmp_path: Path) -> None:
 
 
 def test_lexicon_rejects_yaml_booleans(tmp_path: Path) -> None:
-    source = Path(__file__).resolve().parents[3] / "rules" / "sentiment_lexicon.yaml"
+    source = ROOT / "rules" / "sentiment_lexicon.yaml"
     broken = tmp_path / "lexicon.yaml"
     broken.write_text(source.read_text(encoding="utf-8").replace('  "no thanks": 0', "  no: 0"), encoding="utf-8")
     with pytest.raises(ValueError, match="phrases"):

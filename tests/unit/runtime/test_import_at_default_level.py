@@ -23,7 +23,7 @@ from database_models import Broadcast, Contact, ScheduledMessage
 from database_setup import create_session_factory
 from webhook_handler import create_app
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "contacts_sample.csv"
+SAMPLE = ROOT / "tests" / "data" / "contacts_sample.csv"
 FLASK = Path(sys.executable).parent / "flask"
 
 

@@ -6,9 +6,9 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from config import DEVELOPMENT_DEFAULTS, load_config
 from runtime.startup_banner import browsable, startup_lines
@@ -53,7 +53,7 @@ def test_production_without_a_token_says_the_dashboard_is_switched_off():
 
 def _run_banner(environment: dict[str, str]) -> str:
     """Run runtime/startup_banner.py as gunicorn's when_ready hook does, in a clean environment of its own."""
-    root = Path(__file__).resolve().parents[3]
+    root = ROOT
     env = {"PATH": os.environ.get("PATH", ""), "SQLALCHEMY_DATABASE_URL": "sqlite://", **environment}
     finished = subprocess.run([sys.executable, "-m", "runtime.startup_banner", "http://0.0.0.0:8000"], cwd=root,
                               env=env, capture_output=True, text=True, timeout=60, check=True)
