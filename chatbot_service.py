@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -28,7 +29,7 @@ from database_models import (
     utcnow,
 )
 from inbound_shapes import DEFAULT_ORDER_ACK, ORDER, event_reply_key, order_reply_values
-from intent_rules import RuleSet, choose_response, render_response
+from intent_rules import IntentMatch, RuleSet, choose_response, render_response
 from rules_loader import load_rules
 from scheduler import Scheduler
 
@@ -62,9 +63,33 @@ class ChatbotService:
         self.clock = clock
         # contact id -> its conversation state, or None for "no row yet", when the caller loaded them
         self.known_states: dict[int, ConversationState | None] = {}
+        self._matches: dict[str, IntentMatch] = {}  # text -> its intent, for this service's batch
 
     def process_message(self, contact: Contact, message: ReceivedMessageLog) -> int | None:
         """Decide on `message` and queue the reply; returns the queue row id or None."""
+        reply = self._decide_and_record(contact, message)
+        if reply is None:
+            return None
+        return Scheduler(self.session).add(contact.id, **reply).id
+
+    def process_messages(self, messages: Sequence[ReceivedMessageLog]) -> list[int]:
+        """`process_message` for a batch, in order; the queue ids of the replies, in message order.
+
+        The same decisions as one by one (the same rng draws, the same state changes, a
+        contact's second message seeing what its first changed); only the writes are
+        gathered: one flush for states, intents and opt-outs, one multi-row INSERT for the
+        replies, instead of a flush per reply (a fifth of a 3 MB envelope's time before).
+        """
+        replies = []
+        for message in messages:
+            reply = self._decide_and_record(message.contact, message)
+            if reply is not None:
+                replies.append(reply | {"contact_id": message.contact_id})
+        self.session.flush()
+        return Scheduler(self.session).add_replies(replies)
+
+    def _decide_and_record(self, contact: Contact, message: ReceivedMessageLog) -> dict[str, Any] | None:
+        """Decide, store the intent on the message, log; the reply's queue fields or None."""
         decision = self.decide(contact, message)
         if decision.intent is not None:
             message.intent, message.intent_confidence = decision.intent, round(decision.confidence, 4)
@@ -73,8 +98,7 @@ class ChatbotService:
                                                "reason": decision.reason})
         if decision.reply is None:
             return None
-        row = Scheduler(self.session).add(contact.id, body=decision.reply, kind="reply", in_reply_to_id=message.id)
-        return row.id
+        return {"body": decision.reply, "kind": "reply", "in_reply_to_id": message.id}
 
     def decide(self, contact: Contact, message: ReceivedMessageLog) -> Decision:
         """The intent and reply for `message`, applying opt-out/in and handoff as side effects."""
@@ -99,7 +123,7 @@ class ChatbotService:
             if state.state == STATE_HANDOFF:
                 return Decision(None, 0.0, None, "conversation is with a human")
             return Decision("media", 1.0, self._respond("media", contact), "media message")
-        match = self.rules.recognize_intent(message.text or "")
+        match = self._recognize(message.text or "")
         intent = match.intent
         if intent == "opt_out":
             return Decision(intent, match.confidence, self._opt_out(contact, now), "opt-out")
@@ -127,18 +151,27 @@ class ChatbotService:
         contact.opted_out, contact.opted_out_at = True, now
         return self._respond("opt_out", contact)
 
+    def _recognize(self, text: str) -> IntentMatch:
+        # The classifier is a pure function of the text and the rules: a batch classifies each
+        # distinct text once ("سلام" a thousand times in one envelope costs one classification).
+        match = self._matches.get(text)
+        if match is None:
+            match = self._matches[text] = self.rules.recognize_intent(text)
+        return match
+
     def _state(self, contact: Contact, now: datetime) -> ConversationState:
         if contact.id in self.known_states:
-            state = self.known_states.pop(contact.id)  # once: a second message must see the row added below
+            state = self.known_states[contact.id]
         else:
             state = self.session.get(ConversationState, contact.id)
         if state is None:
             state = ConversationState(contact_id=contact.id, state=STATE_BOT)
             self.session.add(state)
-        elif state.state == STATE_HANDOFF and state.expires_at is not None and state.expires_at <= now:
+        # A second message of the contact sees this object, also while it is only pending (not flushed).
+        self.known_states[contact.id] = state
+        if state.state == STATE_HANDOFF and state.expires_at is not None and state.expires_at <= now:
             state.state, state.handoff_since, state.expires_at = STATE_BOT, None, None
         return state
-
     def _event_reply(self, key: str, contact: Contact, message: ReceivedMessageLog) -> str | None:
         variants = getattr(self.rules, "event_responses", {}).get(key, ())
         if not variants and key == ORDER:
@@ -195,13 +228,7 @@ class Chatbot:
             .order_by(ReceivedMessageLog.id)).all()
         service = ChatbotService(session, self.rules, self.config, self.rng)
         service.known_states = {message.contact_id: state for message, state in loaded}
-        reply_ids = []
-        for message, _ in loaded:
-            reply_id = service.process_message(message.contact, message)
-            if reply_id is not None:
-                reply_ids.append(reply_id)
-        session.flush()
-        return reply_ids
+        return service.process_messages([message for message, _ in loaded])
 
 
 def release_handoff(session: Session, contact_id: int) -> bool:
