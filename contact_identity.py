@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -167,6 +168,35 @@ class ContactResolver:
             merge_contacts(self.session, survivor, duplicate)
         self.session.execute(statements.touch, parameters | {"contact_id": survivor})
         return survivor
+
+    def resolve_many(self, items: Sequence[tuple[Identity, datetime | None]]) -> list[int]:
+        """`resolve` for many (identity, seen at) pairs; the contact ids, in order.
+
+        Identities naming one identifier that no other item of the batch names are upserted
+        with one statement per kind of identifier (multi-row INSERT … ON CONFLICT, in pages of
+        SQLAlchemy's insertmanyvalues): a multi-row upsert may not touch one row twice, and a
+        contact's items must be applied in order. The others go through `resolve`, in order,
+        afterwards; they name other contacts, so the order between the two groups does not matter.
+        """
+        keys = [("wa_id", identity.wa_id) if identity.wa_id else ("user_id", identity.user_id)
+                for identity, _ in items]
+        repeated = {key for key, count in Counter(keys).items() if count > 1}
+        batched = [index for index, ((identity, _), key) in enumerate(zip(items, keys, strict=True))
+                   if not (identity.wa_id and identity.user_id) and key not in repeated]
+        ids: dict[int, int] = {}
+        statements = _statements(self.dialect)
+        for column, statement in (("wa_id", statements.upsert_by_wa_id), ("user_id", statements.upsert_by_user_id)):
+            chosen = [index for index in batched if keys[index][0] == column]
+            if not chosen:
+                continue
+            returned = dict((key, contact_id) for contact_id, key in self.session.execute(
+                statement.returning(Contact.__table__.c[column]),
+                [_parameters(*items[index]) for index in chosen]))
+            ids.update((index, returned[keys[index][1]]) for index in chosen)
+        for index, (identity, seen_at) in enumerate(items):
+            if index not in ids:
+                ids[index] = self.resolve(identity, seen_at)
+        return [ids[index] for index in range(len(items))]
 
     def ensure(self, identity: Identity) -> int:
         """The id of the contact `identity` names, created if new; its inbound times and name stay as they are.
