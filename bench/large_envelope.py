@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -160,10 +161,10 @@ def post_to_gunicorn(url: str, body: bytes) -> tuple[int, float]:
     """Post to the app under gunicorn's production config (default timeout); (status, seconds)."""
     port = free_port()
     env = os.environ | {
-        "APP_ENV": "production", "DATABASE_URL": url, "WHATSAPP_APP_SECRET": SECRET,
+        "APP_ENV": "production", "SQLALCHEMY_DATABASE_URL": url, "WHATSAPP_APP_SECRET": SECRET,
         "WHATSAPP_VERIFY_TOKEN": "bench-verify-token", "ADMIN_API_TOKEN": "bench-admin-token-0123456789abcdef",
-        "FLASK_SECRET_KEY": "bench-flask-secret-0123456789abcdef", "WHATSAPP_ACCESS_TOKEN": "bench-graph-token",
-        "WHATSAPP_PHONE_NUMBER_ID": "106540352242922", "GRAPH_API_BASE_URL": "http://127.0.0.1:9",
+        "FLASK_SECRET_KEY": "bench-flask-secret-0123456789abcdef", "WHATSAPP_API_TOKEN": "bench-graph-token",
+        "WHATSAPP_PHONE_NUMBER_ID": "106540352242922", "WHATSAPP_API_BASE_URL": "http://127.0.0.1:9",
         "REPLY_SENDER": "processor", "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "1",
     }
@@ -171,16 +172,22 @@ def post_to_gunicorn(url: str, body: bytes) -> tuple[int, float]:
     env["GUNICORN_CONTROL_SOCKET"] = f"{tempfile.mkdtemp(prefix='large-envelope-')}/gunicorn.ctl"
     # tests/conftest.py's GUNICORN_COMMAND: the production config, its default 20 s worker timeout.
     command = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "webhook_handler:create_app()"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    log = tempfile.TemporaryFile(mode="w+")  # a pipe would fill up with the INFO lines and stall the worker
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
                 break
+            except urllib.error.HTTPError:  # answering at all is up (health may report the absent Graph API)
+                break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("gunicorn did not start") from None
+                    server.terminate()
+                    server.wait(timeout=30)
+                    log.seek(0)
+                    raise SystemExit("gunicorn did not start:\n" + log.read()[-3000:]) from None
                 time.sleep(0.3)
         request = urllib.request.Request(f"http://127.0.0.1:{port}/webhook", data=body, method="POST", headers={
             "Content-Type": "application/json", "X-Hub-Signature-256": signature(body)})
@@ -193,7 +200,13 @@ def post_to_gunicorn(url: str, body: bytes) -> tuple[int, float]:
         except OSError as error:  # a killed worker closes the connection without an answer
             print(f"no answer: {error}")
             status = 0
-        return status, time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        log.seek(0)
+        killed = [line for line in log if "WORKER TIMEOUT" in line or "was sent SIGKILL" in line]
+        if killed:
+            print("worker killed:", *killed)
+            status = 0
+        return status, seconds
     finally:
         server.terminate()
         server.wait(timeout=30)
