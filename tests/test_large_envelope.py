@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from config import Config
+from contact_identity import profiles_of, sender_of
 from database_models import Contact, ReceivedMessageLog, ScheduledMessage
 from sample_payloads import envelope, messages_change
 
@@ -44,7 +45,7 @@ def large_envelope(max_bytes: int) -> tuple[bytes, set[str], set[str]]:
         message = {"from": sender, "id": f"wamid.LARGE{run}x{index:06d}", "timestamp": str(now), "type": "text",
                    "text": {"body": text}}
         contact = {"profile": {"name": f"مشتری {index}"}, "wa_id": sender}
-        grown = len(json.dumps(message, ensure_ascii=False).encode()) + len(json.dumps(contact, ensure_ascii=False).encode()) + 4
+        grown = sum(len(json.dumps(part, ensure_ascii=False).encode()) for part in (message, contact)) + 4
         if size + grown > max_bytes - 512:
             break
         messages.append(message)
@@ -93,3 +94,38 @@ def test_a_3_mb_envelope_of_new_contacts_is_stored_and_answered_once(app, post_w
 
     assert post_webhook(body).status_code == 200  # Meta's retry of the same body
     assert stored(app) == first
+
+
+def test_a_batch_applies_each_contacts_messages_in_order(app, post_webhook):
+    """One envelope, one contact asking for a human then greeting, another opting out twice:
+    the handoff silences the greeting, the second STOP is not confirmed again, a repeated item is one row."""
+    now = int(time.time())
+    first, second, third = "989121110001", "989121110002", "989121110003"
+    items = [
+        {"from": first, "id": "wamid.ORDER1", "timestamp": str(now), "type": "text", "text": {"body": "اپراتور"}},
+        {"from": second, "id": "wamid.ORDER2", "timestamp": str(now), "type": "text", "text": {"body": "STOP"}},
+        {"from": first, "id": "wamid.ORDER3", "timestamp": str(now), "type": "text", "text": {"body": "سلام"}},
+        {"from": second, "id": "wamid.ORDER4", "timestamp": str(now), "type": "text", "text": {"body": "STOP"}},
+        {"from": third, "id": "wamid.ORDER5", "timestamp": str(now), "type": "text", "text": {"body": "سلام"}},
+        {"from": third, "id": "wamid.ORDER5", "timestamp": str(now), "type": "text", "text": {"body": "سلام"}},
+    ]
+    contacts = [{"profile": {"name": "Sara"}, "wa_id": number} for number in (first, second, third)]
+    assert post_webhook(envelope(messages_change(items, contacts))).status_code == 200
+
+    with app.extensions["whatsapp_platform"].session_factory() as session:
+        answered = set(session.scalars(
+            select(ReceivedMessageLog.wamid).join(ScheduledMessage, ScheduledMessage.in_reply_to_id
+                                                  == ReceivedMessageLog.id)))
+        opted_out = dict(session.execute(select(Contact.wa_id, Contact.opted_out)).all())
+        assert session.scalar(select(func.count()).select_from(ReceivedMessageLog)) == 5
+    assert answered == {"wamid.ORDER1", "wamid.ORDER2", "wamid.ORDER5"}
+    assert opted_out == {first: False, second: True, third: False}
+
+
+def test_profiles_match_the_first_entry_naming_the_sender():
+    profiles = profiles_of([{"user_id": "US.111", "profile": {"name": "by user id"}},
+                            {"wa_id": "15550001", "user_id": "US.222", "profile": {"name": "by number"}}])
+    assert sender_of({"from": "15550001", "from_user_id": "US.111"}, profiles).name == "by user id"
+    assert sender_of({"from": "15550001"}, profiles).name == "by number"
+    assert sender_of({"from": "15550001"}, list(profiles)).name == "by number"  # a plain list is indexed too
+    assert sender_of({"from": "15550009"}, profiles).name is None
