@@ -65,6 +65,7 @@ class ChatbotService:
         # contact id -> its conversation state, or None for "no row yet", when the caller loaded them
         self.known_states: dict[int, ConversationState | None] = {}
         self._matches: dict[str, IntentMatch] = {}  # text -> its intent, for this service's batch
+        self._hours: str | None = None
 
     def process_message(self, contact: Contact, message: ReceivedMessageLog) -> int | None:
         """Decide on `message` and queue the reply; returns the queue row id or None."""
@@ -194,13 +195,18 @@ class ChatbotService:
         variants = self.rules.responses_for(key)
         return self._render(choose_response(variants, self.rng), contact) if variants else None
 
+    def _hours_text(self) -> str:
+        if self._hours is None:  # the config is frozen: once per service, not once per reply
+            self._hours = describe_hours_persian(self.config)
+        return self._hours
+
     def _render(self, template: str, contact: Contact, extra: dict[str, str] | None = None) -> str:
         name = (contact.name or "").strip()
         return render_response(template, {
             "name": name,
             "first_name": name.split()[0] if name else "",
             "wa_id": contact.identifier,
-            "business_hours": describe_hours_persian(self.config),
+            "business_hours": self._hours_text(),
         } | (extra or {}))
 
 
