@@ -13,9 +13,11 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, select, text, update
+from sqlalchemy.orm import Session, defer, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from config import Config
 from database_models import (
@@ -28,7 +30,7 @@ from database_models import (
     utcnow,
 )
 from inbound.shapes import DEFAULT_ORDER_ACK, ORDER, event_reply_key, order_reply_values
-from language.intent_rules import RuleSet, choose_response, render_response
+from language.intent_rules import IntentMatch, RuleSet, choose_response, render_response
 from language.rules_loader import load_rules
 from scheduler import Scheduler
 
@@ -62,19 +64,51 @@ class ChatbotService:
         self.clock = clock
         # contact id -> its conversation state, or None for "no row yet", when the caller loaded them
         self.known_states: dict[int, ConversationState | None] = {}
+        self._matches: dict[str, IntentMatch] = {}  # text -> its intent, for this service's batch
+        self._hours: str | None = None
 
     def process_message(self, contact: Contact, message: ReceivedMessageLog) -> int | None:
         """Decide on `message` and queue the reply; returns the queue row id or None."""
+        reply = self._decide_and_record(contact, message)
+        if reply is None:
+            return None
+        return Scheduler(self.session).add(contact.id, **reply).id
+
+    def process_messages(self, messages: Sequence[ReceivedMessageLog]) -> list[int]:
+        """`process_message` for a batch, in order; the queue ids of the replies, in message order.
+
+        The same decisions as one by one (the same rng draws, the same state changes, a
+        contact's second message seeing what its first changed); only the writes are
+        gathered: one flush for states, intents and opt-outs, one multi-row INSERT for the
+        replies, instead of a flush per reply (a fifth of a 3 MB envelope's time before).
+        """
+        replies, intents = [], []
+        for message in messages:
+            reply = self._decide_and_record(message.contact, message, intents)
+            if reply is not None:
+                replies.append(reply | {"contact_id": message.contact_id})
+        self.session.flush()
+        _store_intents(self.session, intents)
+        return Scheduler(self.session).add_replies(replies)
+
+    def _decide_and_record(self, contact: Contact, message: ReceivedMessageLog,
+                           intents: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
+        """Decide, store the intent on the message (or gather it in `intents`), log; the reply's fields or None."""
         decision = self.decide(contact, message)
-        if decision.intent is not None:
+        if decision.intent is not None and intents is None:
             message.intent, message.intent_confidence = decision.intent, round(decision.confidence, 4)
+        elif decision.intent is not None:
+            # Seen on the object at once, written by _store_intents in one statement, not one UPDATE a message.
+            set_committed_value(message, "intent", decision.intent)
+            set_committed_value(message, "intent_confidence", round(decision.confidence, 4))
+            intents.append({"row_id": message.id, "new_intent": decision.intent,
+                            "confidence": round(decision.confidence, 4)})
         logger.info("chatbot decision", extra={"event": "chatbot.decision", "wamid": message.wamid,
                                                "contact_id": contact.id, "intent": decision.intent,
                                                "reason": decision.reason})
         if decision.reply is None:
             return None
-        row = Scheduler(self.session).add(contact.id, body=decision.reply, kind="reply", in_reply_to_id=message.id)
-        return row.id
+        return {"body": decision.reply, "kind": "reply", "in_reply_to_id": message.id}
 
     def decide(self, contact: Contact, message: ReceivedMessageLog) -> Decision:
         """The intent and reply for `message`, applying opt-out/in and handoff as side effects."""
@@ -99,7 +133,7 @@ class ChatbotService:
             if state.state == STATE_HANDOFF:
                 return Decision(None, 0.0, None, "conversation is with a human")
             return Decision("media", 1.0, self._respond("media", contact), "media message")
-        match = self.rules.recognize_intent(message.text or "")
+        match = self._recognize(message.text or "")
         intent = match.intent
         if intent == "opt_out":
             return Decision(intent, match.confidence, self._opt_out(contact, now), "opt-out")
@@ -127,18 +161,27 @@ class ChatbotService:
         contact.opted_out, contact.opted_out_at = True, now
         return self._respond("opt_out", contact)
 
+    def _recognize(self, text: str) -> IntentMatch:
+        # The classifier is a pure function of the text and the rules: a batch classifies each
+        # distinct text once ("سلام" a thousand times in one envelope costs one classification).
+        match = self._matches.get(text)
+        if match is None:
+            match = self._matches[text] = self.rules.recognize_intent(text)
+        return match
+
     def _state(self, contact: Contact, now: datetime) -> ConversationState:
         if contact.id in self.known_states:
-            state = self.known_states.pop(contact.id)  # once: a second message must see the row added below
+            state = self.known_states[contact.id]
         else:
             state = self.session.get(ConversationState, contact.id)
         if state is None:
             state = ConversationState(contact_id=contact.id, state=STATE_BOT)
             self.session.add(state)
-        elif state.state == STATE_HANDOFF and state.expires_at is not None and state.expires_at <= now:
+        # A second message of the contact sees this object, also while it is only pending (not flushed).
+        self.known_states[contact.id] = state
+        if state.state == STATE_HANDOFF and state.expires_at is not None and state.expires_at <= now:
             state.state, state.handoff_since, state.expires_at = STATE_BOT, None, None
         return state
-
     def _event_reply(self, key: str, contact: Contact, message: ReceivedMessageLog) -> str | None:
         variants = getattr(self.rules, "event_responses", {}).get(key, ())
         if not variants and key == ORDER:
@@ -152,14 +195,37 @@ class ChatbotService:
         variants = self.rules.responses_for(key)
         return self._render(choose_response(variants, self.rng), contact) if variants else None
 
+    def _hours_text(self) -> str:
+        if self._hours is None:  # the config is frozen: once per service, not once per reply
+            self._hours = describe_hours_persian(self.config)
+        return self._hours
+
     def _render(self, template: str, contact: Contact, extra: dict[str, str] | None = None) -> str:
         name = (contact.name or "").strip()
         return render_response(template, {
             "name": name,
             "first_name": name.split()[0] if name else "",
             "wa_id": contact.identifier,
-            "business_hours": describe_hours_persian(self.config),
+            "business_hours": self._hours_text(),
         } | (extra or {}))
+
+
+def _store_intents(session: Session, intents: list[dict[str, Any]]) -> None:
+    """Write the gathered (row_id, new_intent, confidence) of many messages with one statement."""
+    if not intents:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # One UPDATE joined to unnest()ed arrays: psycopg2's executemany makes a round trip per row.
+        session.execute(text(
+            "UPDATE received_messages AS t SET intent = s.new_intent, intent_confidence = s.confidence "
+            "FROM unnest(CAST(:ids AS bigint[]), CAST(:intents AS varchar[]), CAST(:confidences AS float8[])) "
+            "AS s(row_id, new_intent, confidence) WHERE t.id = s.row_id"
+        ), {"ids": [row["row_id"] for row in intents], "intents": [row["new_intent"] for row in intents],
+            "confidences": [row["confidence"] for row in intents]})
+        return
+    table = ReceivedMessageLog.__table__
+    session.execute(update(table).where(table.c.id == bindparam("row_id"))  # SQLite: in-process executemany
+                    .values(intent=bindparam("new_intent"), intent_confidence=bindparam("confidence")), intents)
 
 
 def describe_hours_persian(config: Config) -> str:
@@ -189,19 +255,13 @@ class Chatbot:
         # texts are usually from contacts with no state row yet: that is known here too).
         loaded = session.execute(
             select(ReceivedMessageLog, ConversationState)
-            .options(joinedload(ReceivedMessageLog.contact))
+            .options(joinedload(ReceivedMessageLog.contact), defer(ReceivedMessageLog.payload))
             .outerjoin(ConversationState, ConversationState.contact_id == ReceivedMessageLog.contact_id)
             .where(ReceivedMessageLog.id.in_(list(message_ids)))
             .order_by(ReceivedMessageLog.id)).all()
         service = ChatbotService(session, self.rules, self.config, self.rng)
         service.known_states = {message.contact_id: state for message, state in loaded}
-        reply_ids = []
-        for message, _ in loaded:
-            reply_id = service.process_message(message.contact, message)
-            if reply_id is not None:
-                reply_ids.append(reply_id)
-        session.flush()
-        return reply_ids
+        return service.process_messages([message for message, _ in loaded])
 
 
 def release_handoff(session: Session, contact_id: int) -> bool:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -87,7 +89,7 @@ class Identity:
         return bool(self.wa_id or self.user_id)
 
 
-def profiles_of(contacts: Any) -> list[Identity]:
+def profiles_of(contacts: Any) -> Profiles:
     """The `contacts` array of a messages change as identities (entries naming nobody are dropped)."""
     profiles = []
     for contact in contacts if isinstance(contacts, list) else []:
@@ -103,18 +105,42 @@ def profiles_of(contacts: Any) -> list[Identity]:
         )
         if identity:
             profiles.append(identity)
-    return profiles
+    return Profiles(profiles)
 
 
-def sender_of(message: dict[str, Any], profiles: list[Identity]) -> Identity:
+class Profiles(list[Identity]):
+    """The identities of one `contacts` array, looked up by phone number or BSUID through indexes built once.
+
+    A 3 MB envelope carries some 13,000 messages and as many profiles: scanning the list for
+    each message took 93 million comparisons (14 s), the indexes take one pass. Read-only
+    once built; the first matching profile wins, as a scan in order would find it.
+    """
+
+    def __init__(self, identities: Iterable[Identity] = ()) -> None:
+        super().__init__(identities)
+        self._by_wa_id: dict[str, int] = {}
+        self._by_user_id: dict[str, int] = {}
+        for position, identity in enumerate(self):
+            if identity.wa_id:
+                self._by_wa_id.setdefault(identity.wa_id, position)
+            if identity.user_id:
+                self._by_user_id.setdefault(identity.user_id, position)
+
+    def matching(self, wa_id: str | None, user_id: str | None) -> Identity:
+        """The first profile with this phone number or this BSUID, or an empty Identity."""
+        positions = [found for found in (self._by_wa_id.get(wa_id) if wa_id else None,
+                                         self._by_user_id.get(user_id) if user_id else None) if found is not None]
+        return self[min(positions)] if positions else Identity()
+
+
+def sender_of(message: dict[str, Any], profiles: Sequence[Identity]) -> Identity:
     """Who sent `message`: its `from` / `from_user_id` completed by the matching `contacts` entry."""
     wa_id = clean(message.get("from"), MAX_WA_ID_LENGTH)
     user_id = clean(message.get("from_user_id"), MAX_USER_ID_LENGTH)
     parent = clean(message.get("from_parent_user_id"), MAX_USER_ID_LENGTH)
     if not (wa_id or user_id):
         return Identity()
-    profile = next((p for p in profiles if (wa_id and p.wa_id == wa_id) or (user_id and p.user_id == user_id)),
-                   Identity())
+    profile = (profiles if isinstance(profiles, Profiles) else Profiles(profiles)).matching(wa_id, user_id)
     return Identity(wa_id=wa_id or profile.wa_id, user_id=user_id or profile.user_id,
                     parent_user_id=parent or profile.parent_user_id, username=profile.username, name=profile.name)
 
@@ -142,6 +168,35 @@ class ContactResolver:
             merge_contacts(self.session, survivor, duplicate)
         self.session.execute(statements.touch, parameters | {"contact_id": survivor})
         return survivor
+
+    def resolve_many(self, items: Sequence[tuple[Identity, datetime | None]]) -> list[int]:
+        """`resolve` for many (identity, seen at) pairs; the contact ids, in order.
+
+        Identities naming one identifier that no other item of the batch names are upserted
+        with one statement per kind of identifier (multi-row INSERT … ON CONFLICT, in pages of
+        SQLAlchemy's insertmanyvalues): a multi-row upsert may not touch one row twice, and a
+        contact's items must be applied in order. The others go through `resolve`, in order,
+        afterwards; they name other contacts, so the order between the two groups does not matter.
+        """
+        keys = [("wa_id", identity.wa_id) if identity.wa_id else ("user_id", identity.user_id)
+                for identity, _ in items]
+        repeated = {key for key, count in Counter(keys).items() if count > 1}
+        batched = [index for index, ((identity, _), key) in enumerate(zip(items, keys, strict=True))
+                   if not (identity.wa_id and identity.user_id) and key not in repeated]
+        ids: dict[int, int] = {}
+        statements = _statements(self.dialect)
+        for column, statement in (("wa_id", statements.upsert_by_wa_id), ("user_id", statements.upsert_by_user_id)):
+            chosen = [index for index in batched if keys[index][0] == column]
+            if not chosen:
+                continue
+            returned = dict((key, contact_id) for contact_id, key in self.session.execute(
+                statement.returning(Contact.__table__.c[column]),
+                [_parameters(*items[index]) for index in chosen]))
+            ids.update((index, returned[keys[index][1]]) for index in chosen)
+        for index, (identity, seen_at) in enumerate(items):
+            if index not in ids:
+                ids[index] = self.resolve(identity, seen_at)
+        return [ids[index] for index in range(len(items))]
 
     def ensure(self, identity: Identity) -> int:
         """The id of the contact `identity` names, created if new; its inbound times and name stay as they are.
@@ -358,5 +413,5 @@ def _statements(dialect: str) -> _Statements:
     return _Statements(upsert_by_wa_id, upsert_by_user_id, touch, ensure_by_wa_id, ensure_by_user_id)
 
 
-__all__ = ["ContactResolver", "Identity", "is_user_id", "merge_contacts", "profiles_of", "sender_of",
+__all__ = ["ContactResolver", "Identity", "Profiles", "is_user_id", "merge_contacts", "profiles_of", "sender_of",
            "set_opted_out_by_user_id"]

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from campaigns.identity import (
     ContactResolver,
     Identity,
+    Profiles,
     is_user_id,
     profiles_of,
     sender_of,
@@ -52,7 +53,7 @@ from inbound.shapes import (
     history_items,
     order_lines,
 )
-from inbound.statements import statements
+from inbound.statements import new_message_insert, statements
 from queueing.status_moves import apply_status
 from runtime.metrics import UNMODELLED_ITEMS
 
@@ -180,8 +181,9 @@ class Ingestor:
         for field_name, value in changes:
             if field_name == "messages":
                 profiles = profiles_of(value.get("contacts"))
-                for message in _list(value.get("messages")):
-                    self._ingest_message(message, profiles, stored, result)
+                if not self._ingest_new_texts(_list(value.get("messages")), profiles, stored, result):
+                    for message in _list(value.get("messages")):
+                        self._ingest_message(message, profiles, stored, result)
                 for status in _list(value.get("statuses")):
                     self._ingest_status(status, result)
             elif field_name == "smb_message_echoes":  # sent by the business from the WhatsApp Business app
@@ -268,6 +270,61 @@ class Ingestor:
             "message stored",
             extra={"event": "message.stored", "wamid": wamid, "contact_id": contact_id, "message_type": kind[:32]},
         )
+
+    def _ingest_new_texts(self, messages: list[dict[str, Any]], profiles: Profiles, stored: set[str],
+                          result: IngestResult) -> bool:
+        """`_ingest_message` for a whole change of plain live messages, in a few statements; False if not that.
+
+        The shape of a large envelope (Meta batches up to 3 MB after an outage): messages of
+        modelled types, each with an id and a sender naming one identifier, no system message,
+        edit, order or group. Contacts are upserted and messages inserted with one multi-row
+        statement each (per kind of identifier) instead of two round trips per message: 13,655
+        messages took 11 s of 26 (profiled) that way. Anything else returns False untouched,
+        and the caller takes the item-by-item path, which gives the same rows.
+        """
+        if len(messages) < 2:
+            return False
+        items = []
+        for message in messages:
+            wamid = _string(message.get("id"))
+            kind = _string(message.get("type"))
+            sender = sender_of(message, profiles)
+            if (not wamid or len(wamid) > 128 or not sender or (sender.wa_id and sender.user_id)
+                    or kind not in MODELLED_MESSAGE_TYPES or kind in REVISION_TYPES or kind in (ORDER, "system")
+                    or message.get("group_id") is not None):
+                return False
+            items.append((message, wamid, kind, sender))
+        received_at = utcnow()
+        # As item by item: a wamid stored by an earlier delivery touches no contact; a wamid twice in
+        # this envelope does (its second sender too), and only its first item is inserted.
+        fresh = [(message, wamid, kind, sender, parse_timestamp(message.get("timestamp")))
+                 for message, wamid, kind, sender in items if wamid not in stored]
+        contact_ids = self.contacts.resolve_many([(sender, sent_at or received_at)
+                                                  for _, _, _, sender, sent_at in fresh])
+        rows, inserted = [], {}
+        for (message, wamid, kind, _, sent_at), contact_id in zip(fresh, contact_ids, strict=True):
+            if wamid in inserted:
+                continue
+            inserted[wamid] = (contact_id, kind)
+            rows.append({"wamid": wamid, "contact_id": contact_id, "message_type": kind[:32],
+                         "text": message_text(message), "payload": _storable(message), "wa_timestamp": sent_at,
+                         "received_at": received_at, "direction": LIVE.direction, "imported": LIVE.imported,
+                         "event_data": event_data(message), "group_id": None})
+        new_ids = dict((wamid, new_id) for new_id, wamid in self.session.execute(
+            new_message_insert(self.dialect), rows)) if rows else {}
+        for _, wamid, _, _ in items:
+            result.messages += 1
+            new_id = new_ids.pop(wamid, None)  # popped: a second item with this wamid is a duplicate
+            if new_id is None:
+                result.duplicate_messages += 1
+                logger.info("duplicate message ignored", extra={"event": "webhook.duplicate", "wamid": wamid})
+                continue
+            contact_id, kind = inserted[wamid]
+            self.stored_wamids.append(wamid)
+            result.new_message_ids.append(new_id)
+            logger.info("message stored", extra={"event": "message.stored", "wamid": wamid, "contact_id": contact_id,
+                                                 "message_type": kind[:32]})
+        return True
 
     def _ingest_revision(self, message: dict[str, Any], wamid: str, kind: str, sent_at: datetime | None,
                          result: IngestResult) -> None:

@@ -60,6 +60,12 @@ def statements(dialect: str) -> Statements:
     return Statements(message_insert, status_insert, unmodelled_insert)
 
 
+@functools.cache
+def new_message_insert(dialect: str) -> Insert:
+    """The message insert returning the wamid too: a multi-row insert's rows come back in any order."""
+    return statements(dialect).message_insert.returning(ReceivedMessageLog.__table__.c.wamid)
+
+
 def _param(table: Table, column: str, name: str | None = None) -> BindParameter:
     # Typed like its column, so UTCDateTime and JSON still process the value.
     return bindparam(name or column, type_=table.c[column].type)
