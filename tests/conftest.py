@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "tests" / "support"))  # the fake Graph API and sh
 
 from config import Config  # noqa: E402
 from database_models import Base, Contact, ContactTag  # noqa: E402
-from database_setup import create_engine_for  # noqa: E402
+from database_setup import create_engine_for, create_session_factory  # noqa: E402
 from inbound.signatures import sign_payload  # noqa: E402
 from webhook_handler import create_app  # noqa: E402
 
@@ -130,6 +130,23 @@ def session(engine: Engine) -> Iterator[Session]:
     session.close()
     transaction.rollback()
     connection.close()
+
+
+@pytest.fixture
+def factory(engine: Engine):
+    """A committing session factory, for code that opens and commits its own sessions; tables emptied afterwards."""
+    yield create_session_factory(engine)
+    clean_tables(engine)
+
+
+@pytest.fixture
+def sender(fake_graph):
+    """The real WhatsApp sender pointed at the fake Graph API (tests/support/broadcast_testing.fake_sender)."""
+    from broadcast_testing import fake_sender
+
+    sender = fake_sender(fake_graph)
+    yield sender
+    sender.close()
 
 
 @pytest.fixture

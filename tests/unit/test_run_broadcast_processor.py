@@ -11,23 +11,16 @@ import time
 
 import pytest
 from broadcast_testing import fake_sender, processor_config, rows_by_status, seed_broadcast
-from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, clean_tables
+from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT
 from deployment import json_lines
 from sqlalchemy import select
 
 from broadcast_service import broadcast_report
 from database_models import Contact, ScheduledMessage
-from database_setup import create_session_factory
 from outbound.processor import MessageProcessor
 from run_broadcast_processor import EXIT_CONFIG, EXIT_OK, EXIT_UNCONFIRMED, run_processor, single_instance
 
 LEASE_SECONDS = 2
-
-
-@pytest.fixture
-def factory(engine):
-    yield create_session_factory(engine)
-    clean_tables(engine)
 
 
 def processor_env(database_url: str, fake, **settings: str) -> dict[str, str]:

@@ -225,12 +225,6 @@ def test_a_failure_is_recorded_with_its_code_and_title(queue, make_contact):
 
 # --- concurrency (committed data, separate connections) ----------------------------------------
 
-@pytest.fixture
-def factory(engine):
-    yield create_session_factory(engine)
-    clean_tables(engine)
-
-
 def test_concurrent_claims_never_hand_out_a_row_twice(factory, database_url):
     from broadcast_testing import seed_broadcast
 

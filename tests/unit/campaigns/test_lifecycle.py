@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from broadcast_testing import fake_sender, processor_config, seed_broadcast
-from conftest import ROOT, clean_tables
+from conftest import ROOT
 from dashboard_testing import log_in
 from sqlalchemy import event, select, text, update
 from sqlalchemy.engine import make_url
@@ -32,20 +32,6 @@ from database_setup import create_engine_for, create_session_factory
 from outbound.processor import MessageProcessor
 from scheduler import Scheduler
 from web.api.openapi_spec import SPEC
-
-
-@pytest.fixture
-def factory(engine):
-    """A committing session factory; every table is emptied afterwards."""
-    yield create_session_factory(engine)
-    clean_tables(engine)
-
-
-@pytest.fixture
-def sender(fake_graph):
-    sender = fake_sender(fake_graph)
-    yield sender
-    sender.close()
 
 
 def processor(factory, sender, database_url, **changes) -> MessageProcessor:

@@ -15,14 +15,12 @@ import threading
 import time
 from collections import Counter
 
-import pytest
-from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, clean_tables
+from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID
 from sqlalchemy import select
 
 from broadcast_service import Audience, TemplateSpec, process_pending_broadcasts, schedule_broadcast
 from config import Config
 from database_models import Contact, ScheduledMessage
-from database_setup import create_session_factory
 from outbound.processor import MessageProcessor
 from whatsapp_service import WhatsAppService
 
@@ -33,13 +31,6 @@ RECIPIENTS = 240
 READ_TIMEOUT = 1.0
 HOLD = 2.5  # how long the fake holds a "timed out" request
 MAX_ATTEMPTS = 10
-
-
-@pytest.fixture
-def factory(engine):
-    """A committing session factory; every table is emptied afterwards."""
-    yield create_session_factory(engine)
-    clean_tables(engine)
 
 
 def schedule(factory, count: int = RECIPIENTS) -> list[str]:

@@ -7,9 +7,7 @@ import threading
 import time
 from datetime import timedelta
 
-import pytest
 from broadcast_testing import fake_sender, processor_config, rows_by_status, seed_broadcast
-from conftest import clean_tables
 from freezegun import freeze_time
 from sqlalchemy import select, update
 
@@ -18,20 +16,6 @@ from database_setup import create_engine_for, create_session_factory
 from outbound.processor import MessageProcessor, RateLimiter, backoff_delay
 from scheduler import Scheduler
 from whatsapp_service import DryRunSender
-
-
-@pytest.fixture
-def factory(engine):
-    """A committing session factory; every table is emptied afterwards."""
-    yield create_session_factory(engine)
-    clean_tables(engine)
-
-
-@pytest.fixture
-def sender(fake_graph):
-    sender = fake_sender(fake_graph)
-    yield sender
-    sender.close()
 
 
 def make_processor(factory, sender, database_url, **config_changes) -> MessageProcessor:

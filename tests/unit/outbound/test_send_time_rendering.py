@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from broadcast_testing import fake_sender, processor_config
-from conftest import clean_tables
 from sqlalchemy import event, func, select, update
 
 from broadcast_service import (
@@ -16,16 +15,8 @@ from broadcast_service import (
     schedule_broadcast,
 )
 from database_models import Broadcast, Contact, ScheduledMessage, utcnow
-from database_setup import create_session_factory
 from outbound.processor import MessageProcessor
 from scheduler import Scheduler
-
-
-@pytest.fixture
-def factory(engine):
-    """A committing session factory; every table is emptied afterwards."""
-    yield create_session_factory(engine)
-    clean_tables(engine)
 
 
 @pytest.fixture

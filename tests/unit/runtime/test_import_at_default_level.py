@@ -15,22 +15,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from conftest import ROOT, clean_tables
 from sqlalchemy import func, select
 
 from database_models import Broadcast, Contact, ScheduledMessage
-from database_setup import create_session_factory
 from webhook_handler import create_app
 
 SAMPLE = ROOT / "tests" / "data" / "contacts_sample.csv"
 FLASK = Path(sys.executable).parent / "flask"
-
-
-@pytest.fixture
-def factory(engine):
-    yield create_session_factory(engine)
-    clean_tables(engine)
 
 
 def run_flask(database_url: str, *args: str) -> subprocess.CompletedProcess:
