@@ -152,7 +152,6 @@ def test_the_lazy_app_is_built_once_on_first_access(monkeypatch, tmp_path):
 
     monkeypatch.setattr(webhook_handler, "_lazy_app", None)
     monkeypatch.setenv("SQLALCHEMY_DATABASE_URL", f"sqlite:///{tmp_path / 'lazy.db'}")
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
     monkeypatch.chdir(tmp_path)  # no .env here
     built = webhook_handler.app
     try:

@@ -237,7 +237,7 @@ def test_the_site_root_leads_to_the_dashboard(client):
 def test_development_without_an_admin_token_logs_in_with_the_development_token(engine, database_url):
     from config import DEVELOPMENT_DEFAULTS, load_config
 
-    app = create_app(load_config({"SQLALCHEMY_DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}))
+    app = create_app(load_config({"SQLALCHEMY_DATABASE_URL": database_url}))
     try:
         client = app.test_client()
         page = client.get("/dashboard/login")
