@@ -31,6 +31,7 @@ from database_models import (
 )
 from inbound.shapes import DEFAULT_ORDER_ACK, ORDER, event_reply_key, order_reply_values
 from language.intent_rules import IntentMatch, RuleSet, choose_response, render_response
+from language.nlp import detect_language
 from language.rules_loader import load_rules
 from scheduler import Scheduler
 
@@ -39,6 +40,8 @@ logger = logging.getLogger(__name__)
 TEXT_TYPES = frozenset({"text", "interactive", "button"})
 MEDIA_TYPES = frozenset({"image", "video", "audio", "voice", "document", "sticker"})
 PERSIAN_WEEKDAYS = ("دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه", "شنبه", "یکشنبه")
+ENGLISH_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 AWAY_RESPONSE_KEY = "away"
 
 
@@ -65,7 +68,8 @@ class ChatbotService:
         # contact id -> its conversation state, or None for "no row yet", when the caller loaded them
         self.known_states: dict[int, ConversationState | None] = {}
         self._matches: dict[str, IntentMatch] = {}  # text -> its intent, for this service's batch
-        self._hours: str | None = None
+        self._hours: dict[str, str] = {}
+        self.language = "fa"  # of the message being answered: "fa" (also Finglish) or "en"
 
     def process_message(self, contact: Contact, message: ReceivedMessageLog) -> int | None:
         """Decide on `message` and queue the reply; returns the queue row id or None."""
@@ -113,6 +117,9 @@ class ChatbotService:
     def decide(self, contact: Contact, message: ReceivedMessageLog) -> Decision:
         """The intent and reply for `message`, applying opt-out/in and handoff as side effects."""
         now = self.clock()
+        # Persian script and Finglish writers are answered in Persian, English writers in English;
+        # media and events without text get Persian, the shop's language.
+        self.language = "en" if message.text and detect_language(message.text) == "en" else "fa"
         if message.direction not in (DIRECTION_IN, None) or message.imported:
             return Decision(None, 0.0, None, "not a live customer message (echo or history)")
         if message.group_id:
@@ -183,7 +190,7 @@ class ChatbotService:
             state.state, state.handoff_since, state.expires_at = STATE_BOT, None, None
         return state
     def _event_reply(self, key: str, contact: Contact, message: ReceivedMessageLog) -> str | None:
-        variants = getattr(self.rules, "event_responses", {}).get(key, ())
+        variants = self._variants(f"event:{key}")
         if not variants and key == ORDER:
             variants = (DEFAULT_ORDER_ACK,)
         if not variants:
@@ -192,13 +199,23 @@ class ChatbotService:
         return self._render(choose_response(variants, self.rng), contact, extra)
 
     def _respond(self, key: str, contact: Contact) -> str | None:
-        variants = self.rules.responses_for(key)
+        variants = self._variants(key)
         return self._render(choose_response(variants, self.rng), contact) if variants else None
 
+    def _variants(self, key: str) -> tuple[str, ...]:
+        """The reply variants of `key` in the message's language (rules without languages: the list)."""
+        localized = getattr(self.rules, "localized_responses", None)
+        if localized is not None:
+            return localized(key, self.language)
+        if key.startswith("event:"):
+            return getattr(self.rules, "event_responses", {}).get(key.removeprefix("event:"), ())
+        return self.rules.responses_for(key)
+
     def _hours_text(self) -> str:
-        if self._hours is None:  # the config is frozen: once per service, not once per reply
-            self._hours = describe_hours_persian(self.config)
-        return self._hours
+        if self.language not in self._hours:  # the config is frozen: once per service and language
+            describe = describe_hours_english if self.language == "en" else describe_hours_persian
+            self._hours[self.language] = describe(self.config)
+        return self._hours[self.language]
 
     def _render(self, template: str, contact: Contact, extra: dict[str, str] | None = None) -> str:
         name = (contact.name or "").strip()
@@ -229,14 +246,25 @@ def _store_intents(session: Session, intents: list[dict[str, Any]]) -> None:
 
 
 def describe_hours_persian(config: Config) -> str:
-    """Opening hours in Persian, e.g. 'شنبه تا چهارشنبه ۰۹:۰۰ تا ۱۸:۰۰'."""
+    """Opening hours in Persian with Persian digits, e.g. 'شنبه ۰۹:۰۰ تا ۱۸:۰۰؛ یکشنبه …'."""
     parts = []
     for day in (5, 6, 0, 1, 2, 3, 4):  # the Iranian week starts on Saturday
         spans = config.business_hours.intervals.get(day, ())
         if spans:
             hours = "، ".join(f"{start:%H:%M} تا {end:%H:%M}" for start, end in spans)
             parts.append(f"{PERSIAN_WEEKDAYS[day]} {hours}")
-    return "؛ ".join(parts) or "—"
+    return "؛ ".join(parts).translate(PERSIAN_DIGITS) or "—"
+
+
+def describe_hours_english(config: Config) -> str:
+    """Opening hours in English, e.g. 'Sat 09:00-18:00; Sun 09:00-18:00; …'."""
+    parts = []
+    for day in (5, 6, 0, 1, 2, 3, 4):
+        spans = config.business_hours.intervals.get(day, ())
+        if spans:
+            hours = ", ".join(f"{start:%H:%M}-{end:%H:%M}" for start, end in spans)
+            parts.append(f"{ENGLISH_WEEKDAYS[day]} {hours}")
+    return "; ".join(parts) or "-"
 
 
 class Chatbot:

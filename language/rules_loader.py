@@ -7,7 +7,7 @@ too) and the reason; a malformed file stops start-up instead of answering wrongl
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,10 @@ from language.intent_rules import (
     _INTENT_NAME,
     _PLACEHOLDER,
     ALLOWED_PLACEHOLDERS,
+    AWAY_KEY,
     DEFAULT_MARGIN,
     DEFAULT_THRESHOLD,
+    MEDIA_KEY,
     MEDIA_TYPES,
     NO_INTENT,
     Intent,
@@ -34,15 +36,30 @@ from language.intent_rules import (
 _TOP_LEVEL_KEYS = ("threshold", "margin", "fallback", "away", "media", "out_of_scope", "events", "intents")
 _INTENT_KEYS = ("examples", "keywords", "exact", "responses", "media_response", "threshold", "social")
 _NULL_TAG = "tag:yaml.org,2002:null"
+LANGUAGES = ("fa", "en")  # reply languages; a plain list of replies serves both
 
 
 class ChatbotRules(RuleSet):
     """The intents and replies, plus the replies to non-text events (the `events:` section)."""
 
     def __init__(self, *args: Any, event_responses: Mapping[str, tuple[str, ...]] | None = None,
+                 localized: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.event_responses = dict(event_responses or {})
+        # key (intent name, "fallback", "away", "media", "event:<kind>") -> language -> variants;
+        # only for keys written as a {fa: [...], en: [...]} mapping in the file.
+        self.localized = {key: dict(by_language) for key, by_language in (localized or {}).items()}
+
+    def localized_responses(self, key: str, language: str) -> tuple[str, ...]:
+        """The reply variants of `key` in `language` ("fa" or "en"); the plain list when not split."""
+        if key.startswith("event:"):
+            plain = self.event_responses.get(key.removeprefix("event:"), ())
+        elif key in (AWAY_KEY, MEDIA_KEY) or key in self.intents:
+            plain = self.responses_for(key)
+        else:  # like responses_for: anything else gets the fallback
+            key, plain = "fallback", self.fallback
+        return self.localized.get(key, {}).get(language) or plain
 
 
 def event_template_problem(template: str, key: str) -> str | None:
@@ -92,6 +109,7 @@ class _RulesReader:
     def __init__(self, source: str) -> None:
         self.source = source
         self.exact_owners: dict[str, str] = {}
+        self.localized: dict[str, dict[str, tuple[str, ...]]] = {}
 
     def error(self, node: yaml.Node, reason: str) -> RulesError:
         return RulesError(f"{self.source}:{node.start_mark.line + 1}: {reason}")
@@ -140,6 +158,25 @@ class _RulesReader:
             values.append(value)
         return tuple(values)
 
+    def replies(self, node: yaml.Node, what: str, key: str,
+                check: Callable[[yaml.Node, str], str] | None = None) -> tuple[str, ...]:
+        """A list of reply variants (every language) or a {fa: [...], en: [...]} mapping.
+
+        Returns the variants for Persian (a mapping must have them); the English ones of a
+        mapping are kept in `self.localized[key]`.
+        """
+        if isinstance(node, yaml.MappingNode):
+            by_language = {}
+            for language, (_key_node, value_node) in self.mapping(node, what, LANGUAGES, ("fa",)).items():
+                by_language[language] = self.replies(value_node, f"{what}.{language}", key, check)
+            self.localized[key] = by_language
+            return by_language["fa"]
+        if check is None:
+            return self.text_list(node, what, template=True)
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            raise self.error(node, f"{what} must be a non-empty list (or a mapping of fa/en to lists)")
+        return tuple(check(item, f"an item of {what}") for item in node.value)
+
     def flag(self, node: yaml.Node, what: str) -> bool:
         value = self.text(node, what).lower()
         if value not in ("true", "false"):
@@ -161,17 +198,17 @@ class _RulesReader:
         media_responses: tuple[str, ...] = ()
         if "media" in top:
             media = self.mapping(top["media"][1], "media", ("responses",), ("responses",))
-            media_responses = self.text_list(media["responses"][1], "media.responses",
-                                             template=True)
+            media_responses = self.replies(media["responses"][1], "media.responses", MEDIA_KEY)
         intents_node = top["intents"][1]
         named = self.mapping(intents_node, "intents", None)
         if not named:
             raise self.error(intents_node, "intents must list at least one intent")
         intents = [self.intent(name, *nodes) for name, nodes in named.items()]
         return ChatbotRules(
+            localized=self.localized,
             event_responses=self.events(top["events"][1]) if "events" in top else None,
             intents=intents,
-            fallback=self.text_list(top["fallback"][1], "fallback", template=True),
+            fallback=self.replies(top["fallback"][1], "fallback", "fallback"),
             threshold=(self.number(top["threshold"][1], "threshold")
                        if "threshold" in top else DEFAULT_THRESHOLD),
             margin=(self.number(top["margin"][1], "margin")
@@ -180,24 +217,22 @@ class _RulesReader:
                                          needs_words=True)
                           if "out_of_scope" in top else ()),
             media_responses=media_responses,
-            away=(self.text_list(top["away"][1], "away", template=True)
-                  if "away" in top else ()),
+            away=(self.replies(top["away"][1], "away", AWAY_KEY) if "away" in top else ()),
         )
 
     def events(self, node: yaml.Node) -> dict[str, tuple[str, ...]]:
         responses = {}
         for key, (_key_node, value_node) in self.mapping(node, "events", EVENT_REPLY_KEYS).items():
             what = f"events.{key}"
-            if not isinstance(value_node, yaml.SequenceNode) or not value_node.value:
-                raise self.error(value_node, f"{what} must be a non-empty list")
-            variants = []
-            for item in value_node.value:
-                value = self.text(item, f"an item of {what}")
+
+            def check(item: yaml.Node, item_what: str, key: str = key, what: str = what) -> str:
+                value = self.text(item, item_what)
                 problem = event_template_problem(value, key)
                 if problem:
                     raise self.error(item, f"{what}: {problem}")
-                variants.append(value)
-            responses[key] = tuple(variants)
+                return value
+
+            responses[key] = self.replies(value_node, what, f"event:{key}", check)
         return responses
 
     def check_exact_unique(self, name: str, node: yaml.Node) -> None:
@@ -229,7 +264,7 @@ class _RulesReader:
         return Intent(
             name=name,
             examples=optional_list("examples"),
-            responses=optional_list("responses", template=True),
+            responses=self.replies(entries["responses"][1], f"{name}.responses", name),
             keywords=optional_list("keywords"),
             exact=optional_list("exact"),
             media_response=self.media_response(media[1], name) if media else None,

@@ -185,7 +185,8 @@ def test_business_hours_are_read_in_the_configured_timezone(session, rules, conf
 
 def test_business_hours_described_in_persian(config):
     text = describe_hours_persian(config)
-    assert text.startswith("شنبه") and "۰۹" not in text and "09:00 تا 18:00" in text
+    # Persian digits (issue 14): a Persian reply carries no Latin digits.
+    assert text.startswith("شنبه") and "۰۹:۰۰ تا ۱۸:۰۰" in text and "09" not in text
 
 
 def test_reply_variants_are_seedable(session, rules, config, inbound, make_contact):
