@@ -7,28 +7,43 @@ inclusive local dates in the business's timezone, turned into a UTC interval tha
 PostgreSQL converts with `AT TIME ZONE`; SQLite has no timezones, so the UTC offsets in
 force over the range are computed here with zoneinfo and applied in SQL, one offset per
 period of constant offset (a single period for Asia/Tehran since 2022).
+
+The window and the offsets live in `analytics.scope`, the campaign funnels in
+`analytics.funnels`; this facade re-exports their public names.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import case, cast, exists, extract, false, func, literal, select, true
+from sqlalchemy import case, cast, extract, false, func, literal, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Date, Float, Integer, Interval
 
-import database_models as models
-from database_models import DIRECTION_IN, Broadcast, Contact, ReceivedMessageLog, ScheduledMessage
+from analytics.funnels import BROADCASTS_LISTED, FUNNEL_STAGES, RATES, campaign_funnels
+from analytics.scope import (  # re-exported: the report error, the window and the offsets SQLite applies
+    CAMPAIGNS,
+    CONTACTS,
+    LIVE_INBOUND,
+    MESSAGES,
+    QUEUE,
+    AnalyticsError,
+    Window,
+    day_text,
+    instant,
+    offset_periods,
+    ratio,
+)
+from database_models import Contact, ReceivedMessageLog
 
+__all__ = ["BROADCASTS_LISTED", "CAMPAIGNS", "FUNNEL_STAGES", "RATES", "AnalyticsError", "AnalyticsService", "Window",
+           "offset_periods"]
 TOP_KEYWORDS = 20
 MOST_NEGATIVE = 10
 FALLBACK_EXAMPLES = 20
-BROADCASTS_LISTED = 50
 SENTIMENT_LABELS = ("positive", "neutral", "negative")
 NO_INTENT = "none"
 # First-reply time counts messages the platform answers, and only a send within WhatsApp's
@@ -37,81 +52,6 @@ NO_INTENT = "none"
 REPLYABLE_TYPES = ("text", "interactive", "button", "image", "video", "audio", "voice", "document", "sticker")
 REPLY_WINDOW = timedelta(hours=24)
 FIRST_REPLY_SAMPLE = 50_000  # the median of the latest 50,000 messages is exact enough and stays fast
-RATES = ("delivered", "read", "replied", "failed")  # each over "sent"
-# A campaign row's status counts towards every stage it has passed.
-FUNNEL_STAGES = {
-    "sent": (models.SENT, models.DELIVERED, models.READ), "delivered": (models.DELIVERED, models.READ),
-    "read": (models.READ,), "failed": (models.FAILED,), "skipped": (models.SKIPPED,), "unknown": (models.UNKNOWN,),
-    "pending": (models.PENDING, models.SENDING, models.PAUSED),
-}
-
-MESSAGES = ReceivedMessageLog.__table__.c
-QUEUE = ScheduledMessage.__table__.c
-CONTACTS = Contact.__table__.c
-CAMPAIGNS = Broadcast.__table__.c
-# Live traffic only: the business's own WhatsApp Business app messages (echoes) and imported history
-# are kept for the thread (inbound/shapes.py) but are not what customers sent while the platform ran.
-LIVE_INBOUND = (MESSAGES.direction == DIRECTION_IN, MESSAGES.imported == false())
-
-
-class AnalyticsError(ValueError):
-    """A report request that cannot be answered: an unknown timezone or a range that ends before it starts."""
-
-
-@dataclass(frozen=True)
-class Window:
-    """Inclusive local dates (None: unbounded) and the UTC instants [start_utc, end_utc) they cover."""
-
-    start: date | None
-    end: date | None
-    start_utc: datetime | None
-    end_utc: datetime | None
-
-    def where(self, column: Any) -> list[ColumnElement[bool]]:
-        """Range conditions on a UTC timestamp column."""
-        conditions = []
-        if self.start_utc is not None:
-            conditions.append(column >= self.start_utc)
-        if self.end_utc is not None:
-            conditions.append(column < self.end_utc)
-        return conditions
-
-
-def offset_periods(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime | None, int]]:
-    """The UTC offsets (seconds) in force from `start` to `end`: [(until_utc, offset)], the last until None."""
-    def offset(moment: datetime) -> int:
-        return int(moment.astimezone(zone).utcoffset().total_seconds())
-
-    periods: list[tuple[datetime | None, int]] = []
-    current, moment = offset(start), start
-    while moment < end:
-        # Steps of a day: no zone changes its offset twice within one day.
-        step = min(moment + timedelta(days=1), end)
-        if offset(step) == current:
-            moment = step
-            continue
-        # Zone rules change on whole seconds: bisect on integer timestamps.
-        low, high = math.floor(moment.timestamp()), math.ceil(step.timestamp())
-        while high - low > 1:
-            middle = (low + high) // 2
-            low, high = (middle, high) if offset(datetime.fromtimestamp(middle, UTC)) == current else (low, middle)
-        moment = datetime.fromtimestamp(high, UTC)
-        periods.append((moment, current))
-        current = offset(moment)
-    periods.append((None, current))
-    return periods
-
-
-def _ratio(part: float, whole: float) -> float:
-    return round(part / whole, 4) if whole else 0.0
-
-
-def _day_text(value: Any) -> str:
-    return value.isoformat() if isinstance(value, date) else str(value)[:10]
-
-
-def _instant(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value is not None else None
 
 
 class AnalyticsService:
@@ -142,7 +82,7 @@ class AnalyticsService:
         window = self.window(start, end)
         inbound, outbound = self._volume(window)
         return {
-            "range": {"from": _day_text(start) if start else None, "to": _day_text(end) if end else None,
+            "range": {"from": day_text(start) if start else None, "to": day_text(end) if end else None,
                       "timezone": self.timezone},
             "messages_per_day": self._per_day(window, inbound, outbound),
             "messages_per_hour": self._per_hour(inbound, outbound),
@@ -223,14 +163,14 @@ class AnalyticsService:
         rows = select(day.label("day"), hour.label("hour")).where(
             column.is_not(None), *conditions, *window.where(column)).subquery()
         result = self.session.execute(select(rows.c.day, rows.c.hour, func.count()).group_by(rows.c.day, rows.c.hour))
-        return {(_day_text(day_value), int(hour_value)): count for day_value, hour_value, count in result}
+        return {(day_text(day_value), int(hour_value)): count for day_value, hour_value, count in result}
 
     def _volume(self, window: Window) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], int]]:
         return self._buckets(MESSAGES.received_at, window, *LIVE_INBOUND), self._buckets(QUEUE.sent_at, window)
 
     def _days(self, window: Window, seen: set[str]) -> list[str]:
-        first = _day_text(window.start) if window.start else min(seen, default=None)
-        last = _day_text(window.end) if window.end else max(seen, default=None)
+        first = day_text(window.start) if window.start else min(seen, default=None)
+        last = day_text(window.end) if window.end else max(seen, default=None)
         if first is None or last is None:
             return []
         day, final = date.fromisoformat(first), date.fromisoformat(last)
@@ -303,7 +243,7 @@ class AnalyticsService:
         per_day: dict[str, dict[str, int]] = {}
         for day_value, label, number in self.session.execute(
                 select(rows.c.day, rows.c.label, func.count()).group_by(rows.c.day, rows.c.label)):
-            per_day.setdefault(_day_text(day_value), dict.fromkeys(SENTIMENT_LABELS, 0))[label] = number
+            per_day.setdefault(day_text(day_value), dict.fromkeys(SENTIMENT_LABELS, 0))[label] = number
         negative = self.session.execute(
             select(MESSAGES.id, MESSAGES.contact_id, Contact.identifier, Contact.handle, CONTACTS.name, MESSAGES.text,
                    MESSAGES.sentiment_score, MESSAGES.received_at)
@@ -313,12 +253,12 @@ class AnalyticsService:
             .limit(MOST_NEGATIVE))
         return {
             "counts": {label: counts[label] for label in SENTIMENT_LABELS},
-            "shares": {label: _ratio(counts[label], total) for label in SENTIMENT_LABELS},
+            "shares": {label: ratio(counts[label], total) for label in SENTIMENT_LABELS},
             "per_day": [{"date": day, **per_day.get(day, dict.fromkeys(SENTIMENT_LABELS, 0))}
                         for day in self._days(window, set(per_day))],
             "most_negative": [
                 {"message_id": message_id, "contact_id": contact_id, "wa_id": wa_id, "handle": handle, "name": name,
-                 "text": text, "score": score, "received_at": _instant(received_at)}
+                 "text": text, "score": score, "received_at": instant(received_at)}
                 for message_id, contact_id, wa_id, handle, name, text, score, received_at in negative],
         }
 
@@ -336,53 +276,14 @@ class AnalyticsService:
             .group_by(MESSAGES.normalized_text).order_by(count.desc(), MESSAGES.normalized_text)
             .limit(FALLBACK_EXAMPLES))
         return {
-            "distribution": [{"intent": intent, "count": number, "share": _ratio(number, total)}
+            "distribution": [{"intent": intent, "count": number, "share": ratio(number, total)}
                              for intent, number in sorted(counts, key=lambda row: (-row[1], row[0]))],
-            "fallback_rate": _ratio(dict(counts).get(NO_INTENT, 0), total),
+            "fallback_rate": ratio(dict(counts).get(NO_INTENT, 0), total),
             "fallback_examples": [{"text": text, "count": number} for text, number in examples],
         }
 
     def _broadcasts(self, window: Window) -> list[dict[str, Any]]:
-        campaigns = self.session.execute(
-            select(CAMPAIGNS.id, CAMPAIGNS.name, CAMPAIGNS.status, CAMPAIGNS.scheduled_at, CAMPAIGNS.completed_at,
-                   CAMPAIGNS.recipient_count)
-            .where(*window.where(CAMPAIGNS.scheduled_at))
-            .order_by(CAMPAIGNS.scheduled_at.desc(), CAMPAIGNS.id.desc()).limit(BROADCASTS_LISTED)).all()
-        ids = [row.id for row in campaigns]
-        if not ids:
-            return []
-        of_campaigns = QUEUE.broadcast_id.in_(ids)
-        statuses: dict[int, dict[str, int]] = {broadcast_id: {} for broadcast_id in ids}
-        for broadcast_id, status, number in self.session.execute(
-                select(QUEUE.broadcast_id, QUEUE.status, func.count()).where(of_campaigns)
-                .group_by(QUEUE.broadcast_id, QUEUE.status)):
-            statuses[broadcast_id][status] = number
-        failed_by_code: dict[int, dict[str, int]] = {broadcast_id: {} for broadcast_id in ids}
-        for broadcast_id, code, number in self.session.execute(
-                select(QUEUE.broadcast_id, QUEUE.last_error_code, func.count())
-                .where(of_campaigns, QUEUE.status == models.FAILED)
-                .group_by(QUEUE.broadcast_id, QUEUE.last_error_code).order_by(QUEUE.broadcast_id, func.count().desc())):
-            failed_by_code[broadcast_id][str(code) if code is not None else "unknown"] = number
-        wrote_back = exists().where(MESSAGES.contact_id == QUEUE.contact_id, MESSAGES.received_at > QUEUE.sent_at,
-                                    *LIVE_INBOUND)
-        replied = dict(self.session.execute(
-            select(QUEUE.broadcast_id, func.count()).where(of_campaigns, QUEUE.sent_at.is_not(None), wrote_back)
-            .group_by(QUEUE.broadcast_id)).all())
-        funnels = []
-        for campaign in campaigns:
-            counts = statuses[campaign.id]
-            funnel = {stage: sum(counts.get(status, 0) for status in stage_statuses)
-                      for stage, stage_statuses in FUNNEL_STAGES.items()}
-            funnel["replied"] = replied.get(campaign.id, 0)
-            funnels.append({
-                "id": campaign.id, "name": campaign.name, "status": campaign.status,
-                "scheduled_at": _instant(campaign.scheduled_at),
-                "completed_at": _instant(campaign.completed_at),
-                "recipients": campaign.recipient_count,
-                **funnel, "failed_by_code": failed_by_code[campaign.id],
-                "rates": {key: _ratio(funnel[key], funnel["sent"]) for key in RATES},
-            })
-        return funnels
+        return campaign_funnels(self.session, window)
 
     def _first_reply(self, window: Window) -> dict[str, Any]:
         # Bounded work: the most recent messages of the range (index on received_at), one probe

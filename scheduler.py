@@ -18,13 +18,11 @@ Campaigns follow their rows: the claim that takes a campaign's first row moves i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, exists, func, insert, select, text, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -37,13 +35,23 @@ from database_models import (
     PAUSED,
     PENDING,
     SENDING,
-    SENT,
     SKIPPED,
-    UNKNOWN,
     Broadcast,
     ScheduledMessage,
     utcnow,
 )
+from queueing.claims import (  # re-exported: SentRecord and the lease's title
+    LEASE_EXPIRED_TITLE,
+    SentRecord,
+    claim_statement,
+    held_by,
+    recover_statement,
+    rendered_bulk,
+    requeue_status,
+    sent_bulk,
+    sent_each,
+)
+from queueing.inserts import QueueError, insert_many, insert_replies  # re-exported: QueueError
 from queueing.status_moves import (  # re-exported: the queue's status rules
     STATUS_MOVES_FROM,
     STATUS_TIMESTAMP_COLUMN,
@@ -56,40 +64,10 @@ EDITABLE_FIELDS = frozenset(
 )
 # Status webhooks that may have arrived before the send was recorded, oldest first.
 _STATUS_ORDER = ("sent", "delivered", "read", "failed")
-__all__ = ["STATUS_MOVES_FROM", "STATUS_TIMESTAMP_COLUMN", "QueueError", "Scheduler", "SentRecord", "apply_status",
-           "stored_statuses"]
-LEASE_EXPIRED_TITLE = "lease expired before the send was confirmed"
+__all__ = ["LEASE_EXPIRED_TITLE", "STATUS_MOVES_FROM", "STATUS_TIMESTAMP_COLUMN", "QueueError", "Scheduler",
+           "SentRecord", "apply_status", "stored_statuses"]
 _table = ScheduledMessage.__table__
 _campaigns = Broadcast.__table__
-
-
-class QueueError(ValueError):
-    """An operation the row's current status does not allow."""
-
-
-@dataclass(frozen=True)
-class SentRecord:
-    """One send the API accepted, to be recorded in bulk."""
-
-    message_id: int
-    wamid: str
-    sent_at: datetime
-    dry_run: bool = False
-
-
-def _requeue_status() -> Any:
-    """`pending`, unless the row's campaign was paused or cancelled meanwhile."""
-    campaign = select(Broadcast.status).where(Broadcast.id == _table.c.broadcast_id).scalar_subquery()
-    return case((campaign == CAMPAIGN_PAUSED, PAUSED), (campaign == CAMPAIGN_CANCELLED, CANCELLED), else_=PENDING)
-
-
-def _held_by(worker_id: str | None) -> Any:
-    """Rows whose outcome `worker_id` may record: its claim, even after the lease was recovered."""
-    if worker_id is None:
-        return _table.c.status == SENDING
-    # Spelled out rather than IN (…): an expanding IN cannot be part of an executemany.
-    status = _table.c.status
-    return (_table.c.claimed_by == worker_id) & ((status == SENDING) | (status == UNKNOWN) | (status == PENDING))
 
 
 class Scheduler:
@@ -117,35 +95,11 @@ class Scheduler:
         thousand rows) instead of `add`'s flush per row: the chatbot's replies to a large
         envelope. Defaults as `add` gives them: pending, due now.
         """
-        if not replies:
-            return []
-        now = utcnow()
-        defaults = {"kind": "reply", "status": PENDING, "attempts": 0, "dry_run": False, "unconfirmed_sends": 0,
-                    "scheduled_at": now, "created_at": now, "updated_at": now, "in_reply_to_id": None}
-        rows = [defaults | reply for reply in replies]
-        if len({frozenset(row) for row in rows}) > 1:
-            raise QueueError("add_replies needs the same fields in every row")
-        if any(row.get("body") is None and not row.get("template_name") for row in rows):
-            raise QueueError("a scheduled message needs a body or a template")
-        statement = insert(_table).returning(_table.c.id, sort_by_parameter_order=True)
-        return list(self.session.scalars(statement, rows))
+        return insert_replies(self.session, replies)
 
     def add_many(self, rows: Iterable[dict[str, Any]], chunk_size: int = 5000) -> int:
         """Bulk-insert queue rows (dicts of column values) in multi-row INSERTs; returns how many."""
-        now = utcnow()
-        defaults = {"kind": "broadcast", "status": PENDING, "attempts": 0, "dry_run": False, "unconfirmed_sends": 0,
-                    "created_at": now, "updated_at": now, "body": None, "template_name": None,
-                    "template_language": None, "template_params": None, "broadcast_id": None}
-        total, chunk = 0, []
-        for row in rows:
-            chunk.append(defaults | row)
-            if len(chunk) >= chunk_size:
-                self.session.execute(insert(_table), chunk)
-                total, chunk = total + len(chunk), []
-        if chunk:
-            self.session.execute(insert(_table), chunk)
-            total += len(chunk)
-        return total
+        return insert_many(self.session, rows, chunk_size)
 
     def get(self, message_id: int) -> ScheduledMessage | None:
         """The queue row `message_id`, or None."""
@@ -250,23 +204,8 @@ class Scheduler:
         return [loaded[row.id] for row in rows]
 
     def _claim(self, candidates: Any, now: datetime, worker_id: str, lease_seconds: float) -> list[Row]:
-        if self.session.get_bind().dialect.name == "postgresql":
-            # A materialised CTE runs the locking SELECT exactly once; rows another claim
-            # holds are skipped instead of waited for.
-            candidates = candidates.with_for_update(skip_locked=True).cte("claimable").prefix_with("MATERIALIZED")
-            chosen = select(candidates.c.id)
-        else:
-            chosen = candidates
-        statement = (
-            update(_table)
-            # Re-checking the status makes the UPDATE itself the guard, whatever the dialect.
-            .where(_table.c.id.in_(chosen), _table.c.status == PENDING)
-            .values(
-                status=SENDING, claimed_by=worker_id, lease_expires_at=now + timedelta(seconds=lease_seconds),
-                attempts=_table.c.attempts + 1, updated_at=now,
-            )
-            .returning(*_table.c)
-        )
+        dialect = self.session.get_bind().dialect.name
+        statement = claim_statement(candidates, dialect, now, worker_id, lease_seconds)
         claimed = list(self.session.execute(statement))
         campaigns = self._campaign_statuses(claimed)
         held = {row.id for row in claimed if campaigns.get(row.broadcast_id) in (CAMPAIGN_PAUSED, CAMPAIGN_CANCELLED)}
@@ -292,16 +231,7 @@ class Scheduler:
         if not contents:
             return
         if self.session.get_bind().dialect.name == "postgresql":
-            # One statement over unnest()ed arrays, not a round trip per row (see mark_sent_many).
-            self.session.execute(text(
-                "UPDATE scheduled_messages AS t SET body = s.new_body, "
-                "template_params = CASE WHEN s.new_params IS NULL THEN t.template_params "
-                "ELSE CAST(s.new_params AS json) END "
-                "FROM unnest(CAST(:ids AS bigint[]), CAST(:bodies AS text[]), CAST(:params AS text[])) "
-                "AS s(row_id, new_body, new_params) WHERE t.id = s.row_id"
-            ), {"ids": [row_id for row_id, _, _ in contents], "bodies": [body for _, body, _ in contents],
-                "params": [json.dumps(params, ensure_ascii=False) if params is not None else None
-                           for _, _, params in contents]})
+            self.session.execute(*rendered_bulk(contents))
             return
         for row_id, body, params in contents:
             values: dict[str, Any] = {"body": body}
@@ -314,13 +244,7 @@ class Scheduler:
 
         The claim's worker id is kept, so that worker's late confirmation still lands.
         """
-        result = self.session.execute(
-            update(_table)
-            .where(_table.c.status == SENDING, _table.c.lease_expires_at < now)
-            .values(status=_requeue_status() if resend else UNKNOWN, lease_expires_at=None, updated_at=now,
-                    unconfirmed_sends=_table.c.unconfirmed_sends + 1, last_error_code=None,
-                    last_error_title=LEASE_EXPIRED_TITLE + ("; resent" if resend else ""))
-        )
+        result = self.session.execute(recover_statement(now, resend))
         return result.rowcount
 
     # --- outcomes ---------------------------------------------------------------------
@@ -341,24 +265,9 @@ class Scheduler:
         if self.session.get_bind().dialect.name == "postgresql":
             # One UPDATE joined to unnest()ed arrays: psycopg2's executemany makes a round
             # trip per row, which would cap a processor near a thousand sends a second.
-            held = "t.status = 'sending'" if worker_id is None else \
-                "t.claimed_by = :worker AND t.status IN ('sending', 'unknown', 'pending')"
-            self.session.execute(text(
-                "UPDATE scheduled_messages AS t SET status = 'sent', wamid = s.new_wamid, sent_at = s.at, "
-                "updated_at = s.at, dry_run = s.is_dry_run, lease_expires_at = NULL, last_error_code = NULL, "
-                "last_error_title = NULL FROM unnest(CAST(:ids AS bigint[]), CAST(:wamids AS varchar[]), "
-                "CAST(:ats AS timestamptz[]), CAST(:dry AS boolean[])) AS s(row_id, new_wamid, at, is_dry_run) "
-                f"WHERE t.id = s.row_id AND {held}"
-            ), {"ids": [r.message_id for r in records], "wamids": [r.wamid for r in records],
-                "ats": [r.sent_at for r in records], "dry": [r.dry_run for r in records], "worker": worker_id})
+            self.session.execute(*sent_bulk(records, worker_id))
         else:  # SQLite runs in-process: executemany costs no round trips
-            self.session.execute(
-                update(_table).where(_table.c.id == bindparam("row_id"), _held_by(worker_id))
-                .values(status=SENT, wamid=bindparam("new_wamid"), sent_at=bindparam("at"), updated_at=bindparam("at"),
-                        dry_run=bindparam("is_dry_run"), lease_expires_at=None, last_error_code=None,
-                        last_error_title=None),
-                [{"row_id": r.message_id, "new_wamid": r.wamid, "at": r.sent_at, "is_dry_run": r.dry_run}
-                 for r in records])
+            self.session.execute(*sent_each(records, worker_id))
 
     def apply_early_statuses(self, sent_at: Mapping[str, datetime]) -> int:
         """Apply status events already stored for these just-recorded wamids (wamid -> send time); how many.
@@ -383,7 +292,7 @@ class Scheduler:
         """A permanent failure (or a skip, with `status=skipped`): never retried."""
         self.session.execute(
             update(_table)
-            .where(_table.c.id == message_id, _held_by(worker_id))
+            .where(_table.c.id == message_id, held_by(worker_id))
             .values(status=status, last_error_code=code, last_error_title=(title or "")[:512] or None,
                     failed_at=now if status == FAILED else None, lease_expires_at=None, updated_at=now)
         )
@@ -393,8 +302,8 @@ class Scheduler:
         """A transient failure: due again at `retry_at` (paused or cancelled if its campaign is)."""
         self.session.execute(
             update(_table)
-            .where(_table.c.id == message_id, _held_by(worker_id))
-            .values(status=_requeue_status(), scheduled_at=retry_at, last_error_code=code,
+            .where(_table.c.id == message_id, held_by(worker_id))
+            .values(status=requeue_status(), scheduled_at=retry_at, last_error_code=code,
                     last_error_title=(title or "")[:512] or None, claimed_by=None, lease_expires_at=None,
                     attempts=_table.c.attempts if count_attempt else _table.c.attempts - 1, updated_at=utcnow())
         )
@@ -404,12 +313,12 @@ class Scheduler:
         """Hand claimed rows back unsent (due again at `at`), without counting an attempt."""
         if not message_ids:
             return 0
-        values: dict[str, Any] = {"status": _requeue_status(), "claimed_by": None, "lease_expires_at": None,
+        values: dict[str, Any] = {"status": requeue_status(), "claimed_by": None, "lease_expires_at": None,
                                   "attempts": _table.c.attempts - 1, "updated_at": utcnow()}
         if at is not None:
             values["scheduled_at"] = at
         result = self.session.execute(
-            update(_table).where(_table.c.id.in_(list(message_ids)), _held_by(worker_id)).values(**values)
+            update(_table).where(_table.c.id.in_(list(message_ids)), held_by(worker_id)).values(**values)
         )
         return result.rowcount
 

@@ -3,10 +3,10 @@
 It owns sending texts, templates and read receipts through a pywa client on one
 httpx client, to a phone number or to a business-scoped user id (BSUID, sent as Meta's
 `recipient` field instead of `to`), turning every pywa/httpx failure into a `SendResult` classified as
-retryable or permanent (`classify_error` is the single table), the dry-run sender
-used when no token is configured, and the transports: one connection per sending
-thread, and the redirect of every Graph API request to another base URL (the fake
-Graph API in tests and benchmarks).
+retryable or permanent (`classify_error`, the single table, lives in `graph_api.errors`),
+and the dry-run sender used when no token is configured. The transports under the client
+(one connection per sending thread, the redirect of every Graph API request to another
+base URL: the fake Graph API in tests and benchmarks) live in `graph_api.transports`.
 
 Importing this module creates no client and reads no environment variable.
 """
@@ -27,19 +27,27 @@ from pywa.errors import WhatsAppError
 from pywa.types import Button
 from pywa.types.templates import BodyText, TemplateLanguage
 
+from graph_api.errors import (
+    MARKETING_OPT_OUT,
+    OUTSIDE_WINDOW,
+    PERMANENT_CODES,
+    RATE_LIMITED,
+    RETRYABLE_CODES,
+    TEMPLATE_ERROR_CODES,
+    classify_error,
+)
+from graph_api.transports import GRAPH_API_HOST, PerThreadTransport, RedirectTransport, needs_redirect
+
+# The error table and the Graph API's host live in `graph_api`; this facade re-exports them.
+__all__ = ["DEFAULT_API_VERSION", "GRAPH_API_HOST", "MARKETING_OPT_OUT", "OUTSIDE_WINDOW", "PERMANENT_CODES",
+           "RATE_LIMITED", "RETRYABLE_CODES", "TEMPLATE_ERROR_CODES", "DryRunSender", "SendResult", "Sender",
+           "MAX_BUTTONS", "MAX_BUTTON_ID", "MAX_BUTTON_TITLE", "MAX_TITLE_LENGTH", "WhatsAppService", "build_sender",
+           "classify_error", "is_user_id"]
+
 logger = logging.getLogger(__name__)
 
 # Pinned rather than pywa's "latest", so upgrading pywa does not silently move us.
 DEFAULT_API_VERSION = "23.0"
-GRAPH_API_HOST = "graph.facebook.com"
-
-RATE_LIMITED = 130429
-OUTSIDE_WINDOW = 131047
-MARKETING_OPT_OUT = 131050
-
-RETRYABLE_CODES = frozenset({RATE_LIMITED, 131056, 4, 80007, 131000, 131016, 131057})
-PERMANENT_CODES = frozenset({131026, OUTSIDE_WINDOW, 131049, MARKETING_OPT_OUT, 131051, 131048, 368, 190, 100})
-TEMPLATE_ERROR_CODES = range(132000, 133000)
 
 MAX_BUTTONS = 3
 MAX_BUTTON_TITLE = 20
@@ -50,19 +58,6 @@ _CODE_PREFIX = re.compile(r"^\(#\d+\)\s*")
 # ENT.); Meta allows letters too, which pywa would address as a group. Those go out here.
 _PYWA_USER_ID = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?\d+$")
 _USER_ID = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$")
-
-
-def classify_error(code: int | None, http_status: int | None) -> bool:
-    """Whether a failed send may succeed when retried later (True) or never (False)."""
-    if code in RETRYABLE_CODES:
-        return True
-    if code in PERMANENT_CODES or (code is not None and code in TEMPLATE_ERROR_CODES):
-        return False
-    if http_status is None:
-        # No response at all (timeout, refused or reset connection) is transient;
-        # an unknown code without a status cannot come from the API, so do not guess.
-        return code is None
-    return http_status >= 500 or http_status in (408, 429)
 
 
 @dataclass(frozen=True)
@@ -122,95 +117,6 @@ class Sender(Protocol):
     def mark_read(self, wamid: str) -> SendResult: ...
 
     def close(self) -> None: ...
-
-
-class _RedirectTransport(httpx.BaseTransport):
-    """Sends every request to another scheme/host/port, keeping its path and query.
-
-    pywa pins the session's base_url to https://graph.facebook.com/v{version}, so the
-    redirect happens below the client, on each outgoing request.
-    """
-
-    def __init__(self, base_url: str, inner: httpx.BaseTransport) -> None:
-        target = httpx.URL(base_url)
-        self._scheme, self._host, self._port = target.scheme, target.host, target.port
-        self._path_prefix = target.path.rstrip("/")
-        self._inner = inner
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Forward `request` to the target, with a Host header that matches it."""
-        url = request.url.copy_with(
-            scheme=self._scheme, host=self._host, port=self._port, path=self._path_prefix + request.url.path
-        )
-        headers = httpx.Headers(request.headers)
-        headers["Host"] = url.netloc.decode("ascii")
-        redirected = httpx.Request(
-            request.method, url, headers=headers, stream=request.stream, extensions=request.extensions
-        )
-        return self._inner.handle_request(redirected)
-
-    def close(self) -> None:
-        """Close the wrapped transport's connection pool."""
-        self._inner.close()
-
-
-class _PerThreadTransport(httpx.BaseTransport):
-    """A one-connection pool per thread, behind a cap on concurrent requests.
-
-    httpcore 1.0.9's shared pool collapses when many threads wait on it (each freed
-    connection is offered to every queued request, in O(n*m) passes) and can close a
-    connection another thread is still using (encode/httpcore#1110): a sent message then
-    looks like a connection error and invites a duplicate. A sync client sends one
-    request at a time per thread, so one connection per thread needs no sharing at all.
-    """
-
-    def __init__(self, max_concurrent_requests: int) -> None:
-        self._ssl_context = httpx.create_ssl_context()  # ~17 ms each: build it once, share it
-        self._slots = threading.BoundedSemaphore(max_concurrent_requests)
-        self._local = threading.local()
-        self._pools: list[tuple[threading.Thread, httpx.HTTPTransport]] = []
-        self._lock = threading.Lock()
-
-    def _own_pool(self) -> httpx.HTTPTransport:
-        pool = getattr(self._local, "pool", None)
-        if pool is None:
-            # No transport-level retries: without an idempotency key, retrying is the
-            # caller's decision, made from the SendResult.
-            limits = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=30.0)
-            pool = self._local.pool = httpx.HTTPTransport(verify=self._ssl_context, limits=limits, retries=0)
-            with self._lock:  # close the pools of threads that have ended
-                ended = [p for thread, p in self._pools if not thread.is_alive()]
-                self._pools = [(t, p) for t, p in self._pools if t.is_alive()]
-                self._pools.append((threading.current_thread(), pool))
-            for ended_pool in ended:
-                ended_pool.close()
-        return pool
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Send `request` on this thread's connection once a request slot is free."""
-        wait = request.extensions.get("timeout", {}).get("pool")
-        if not self._slots.acquire(timeout=wait):
-            raise httpx.PoolTimeout("no free request slot", request=request)
-        try:
-            return self._own_pool().handle_request(request)
-        finally:
-            self._slots.release()
-
-    def close(self) -> None:
-        """Close every thread's connection."""
-        with self._lock:
-            pools, self._pools = self._pools, []
-        for _, pool in pools:
-            pool.close()
-
-
-def _needs_redirect(base_url: str | None) -> bool:
-    """False for no base URL or Meta's own, so production requests go straight out."""
-    if not base_url:
-        return False
-    url = httpx.URL(base_url)
-    is_meta = url.scheme == "https" and url.host == GRAPH_API_HOST and url.port is None
-    return not (is_meta and url.path in ("", "/"))
 
 
 def _reply_buttons(labels: list[str]) -> list[Button]:
@@ -287,10 +193,10 @@ class WhatsAppService:
         if not phone_number_id:
             raise ValueError("WHATSAPP_PHONE_NUMBER_ID is required for WhatsAppService")
         self.phone_number_id = str(phone_number_id)
-        self.redirected = _needs_redirect(base_url)
-        transport: httpx.BaseTransport = _PerThreadTransport(max_connections)
+        self.redirected = needs_redirect(base_url)
+        transport: httpx.BaseTransport = PerThreadTransport(max_connections)
         if self.redirected:
-            transport = _RedirectTransport(str(base_url), transport)
+            transport = RedirectTransport(str(base_url), transport)
         self._http = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=read_timeout),

@@ -114,7 +114,7 @@ def ceiling(fake: FakeServer, first: int, count: int, concurrency: int) -> float
     """Seconds a plain concurrent httpx client takes to send `count` texts: what the fake server can take.
 
     One httpx.Client per thread: a single client shared by many threads collapses in
-    httpcore 1.0.9's pool (see whatsapp_service._PerThreadTransport), which would make
+    httpcore 1.0.9's pool (see graph_api.transports.PerThreadTransport), which would make
     the ceiling, and every ratio against it, meaningless.
     """
     path = f"{fake.url}/v{DEFAULT_API_VERSION}/{PHONE_ID}/messages"
