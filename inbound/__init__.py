@@ -1,6 +1,7 @@
 """Inbound: a verified webhook envelope becomes idempotent rows.
 
-Owns parsing every entry/change/item of Meta's envelope (`ingestion`), the shapes beyond a
+Owns reading Meta's envelope (`envelope`: changes, message text, status items, clean
+values), writing every entry/change/item of it (`ingestion`), the shapes beyond a
 customer's text (`shapes`), the PostgreSQL status-only fast path (`status_writer`) and
 real-shaped sample envelopes (`sample_payloads`).
 

@@ -17,8 +17,8 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,16 +28,31 @@ from campaigns.identity import (
     ContactResolver,
     Identity,
     Profiles,
-    is_user_id,
     profiles_of,
     sender_of,
     set_opted_out_by_user_id,
 )
 from database_models import (
-    READ,
     Contact,
     ReceivedMessageLog,
     utcnow,
+)
+from inbound.envelope import (
+    MARKETING_OPT_OUT_CODE,
+    MEDIA_TYPES,
+    MODELLED_MESSAGE_TYPES,
+    STATUS_ALIASES,
+    EnvelopeError,
+    StatusItem,
+    _get,
+    _list,
+    _storable,
+    _string,
+    iter_changes,
+    message_text,
+    parse_status,
+    parse_timestamp,
+    status_only_items,
 )
 from inbound.shapes import (
     EDIT,
@@ -59,19 +74,14 @@ from runtime.metrics import UNMODELLED_ITEMS
 
 logger = logging.getLogger(__name__)
 
-MARKETING_OPT_OUT_CODE = 131050
-STATUS_ALIASES = {"played": READ}  # a played voice message has been read
-MEDIA_TYPES = frozenset({"image", "video", "audio", "voice", "document", "sticker"})
-# Message types the code interprets; any other is stored all the same and counted as unmodelled.
-MODELLED_MESSAGE_TYPES = MEDIA_TYPES | {
-    "text", "location", "contacts", "interactive", "button", "reaction", "order", "system", "unsupported",
-    "request_welcome",
-}
 _METRIC_LABEL = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 
-
-class EnvelopeError(ValueError):
-    """The body is JSON but not a WhatsApp webhook envelope."""
+# Re-exported: envelope parsing moved to `inbound.envelope`; callers import it from here as before.
+__all__ = [
+    "MARKETING_OPT_OUT_CODE", "MEDIA_TYPES", "MODELLED_MESSAGE_TYPES", "STATUS_ALIASES", "EnvelopeError",
+    "IngestResult", "Ingestor", "StatusItem", "count_unmodelled", "iter_changes", "message_text", "parse_status",
+    "parse_timestamp", "set_opted_out", "status_only_items",
+]
 
 
 @dataclass
@@ -86,79 +96,6 @@ class IngestResult:
     skipped_items: int = 0
     other_fields: int = 0
     unmodelled: int = 0  # items kept raw: unknown fields and messages naming no sender
-
-
-def message_text(message: dict[str, Any]) -> str | None:
-    """The human-readable content of a message of any type (None when it has none)."""
-    kind = message.get("type")
-    if not isinstance(kind, str):
-        return None  # a list or object as the type: no text, and unhashable below
-    body = message.get(kind)
-    if not isinstance(body, dict):
-        body = {}
-    if kind == "text":
-        return _string(body.get("body"))
-    if kind in MEDIA_TYPES:
-        return _string(body.get("caption")) or _string(body.get("filename"))
-    if kind == "location":
-        return _string(body.get("name")) or _string(body.get("address"))
-    if kind == "contacts" and isinstance(message.get("contacts"), list):
-        names = [_string(card["name"].get("formatted_name")) for card in message["contacts"]
-                 if isinstance(card, dict) and isinstance(card.get("name"), dict)]
-        return ", ".join(n for n in names if n) or None
-    if kind == "interactive":
-        for reply_key in ("button_reply", "list_reply"):
-            reply = body.get(reply_key)
-            if isinstance(reply, dict):
-                return _string(reply.get("title"))
-        flow = body.get("nfm_reply")
-        if isinstance(flow, dict):
-            return _string(flow.get("body")) or _string(flow.get("name"))
-        return None
-    if kind == "button":
-        return _string(body.get("text"))
-    if kind == "reaction":
-        return _string(body.get("emoji"))
-    if kind == "order":
-        return _string(body.get("text"))
-    if kind == "system":
-        return _string(body.get("body"))
-    return None
-
-
-def _string(value: Any) -> str | None:
-    # PostgreSQL text refuses NUL and UTF-8 refuses lone surrogates (JSON can carry both).
-    if not isinstance(value, str) or not value:
-        return None
-    if "\x00" in value or not value.isascii():
-        value = value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
-    return value or None
-
-
-def parse_timestamp(value: Any) -> datetime | None:
-    """Meta's Unix-seconds timestamp (a string or a number) as aware UTC, or None."""
-    try:
-        seconds = int(value)
-        return datetime.fromtimestamp(seconds, UTC) if 0 < seconds < 32503680000 else None
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def iter_changes(envelope: Any) -> list[tuple[str, dict[str, Any]]]:
-    """(field, value) for every change of every entry; EnvelopeError for a non-envelope."""
-    if not isinstance(envelope, dict) or envelope.get("object") != "whatsapp_business_account":
-        raise EnvelopeError("not a WhatsApp Business Account webhook (object must be whatsapp_business_account)")
-    entries = envelope.get("entry")
-    if not isinstance(entries, list):
-        raise EnvelopeError("entry must be a list")
-    changes = []
-    for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("changes"), list):
-            continue
-        for change in entry["changes"]:
-            if isinstance(change, dict) and isinstance(change.get("value"), dict):
-                changes.append((str(change.get("field") or ""), change["value"]))
-    return changes
 
 
 class Ingestor:
@@ -382,60 +319,6 @@ class Ingestor:
         result.other_fields += 1
 
 
-class StatusItem(NamedTuple):
-    """One status of one of our sends, cleaned and bounded to its columns."""
-
-    wamid: str
-    status: str
-    recipient_wa_id: str | None
-    error_code: int | None
-    error_title: str | None
-    wa_timestamp: datetime | None
-    recipient_user_id: str | None = None  # the BSUID, from recipient_user_id or a BSUID-shaped recipient_id
-
-
-def parse_status(status: Any) -> StatusItem | None:
-    """A status item of an envelope as a StatusItem, or None when it has no clean id and status."""
-    wamid, name = _string(_get(status, "id")), _string(_get(status, "status"))
-    if not wamid or not name or len(wamid) > 128:
-        return None
-    errors = status.get("errors")
-    error = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
-    title = _string(error.get("title")) or _string(error.get("message"))
-    recipient = _string(status.get("recipient_id"))
-    user_id = _string(status.get("recipient_user_id"))
-    if recipient and is_user_id(recipient):  # a send addressed to a BSUID is reported under it
-        user_id, recipient = user_id or recipient, None
-    return StatusItem(
-        wamid=wamid, status=STATUS_ALIASES.get(name, name)[:16], recipient_wa_id=recipient[:32] if recipient else None,
-        error_code=error.get("code") if _is_int32(error.get("code")) else None,
-        error_title=title[:512] if title else None, wa_timestamp=parse_timestamp(status.get("timestamp")),
-        recipient_user_id=user_id[:160] if user_id else None,
-    )
-
-
-def status_only_items(envelope: Any) -> list[StatusItem] | None:
-    """The statuses when `envelope` carries nothing but statuses of distinct sends, else None.
-
-    That is the shape of nearly every webhook during a broadcast; `status_writer` stores it
-    in one statement. Anything else (a message, another field, two statuses of one send,
-    which must be applied in order) goes through `Ingestor`. EnvelopeError as there. The
-    `contacts` array that statuses carry since BSUIDs (delivered/read name the user) is
-    not stored by either path.
-    """
-    items: list[StatusItem] = []
-    for field_name, value in iter_changes(envelope):
-        if field_name != "messages" or value.get("messages"):
-            return None
-        for status in _list(value.get("statuses")):
-            item = parse_status(status)
-            if item is not None:  # skipped, as Ingestor skips it
-                items.append(item)
-    if not items or len({item.wamid for item in items}) < len(items):
-        return None
-    return items
-
-
 def set_opted_out(session: Session, wa_id: str, opted_out: bool, at: datetime | None = None) -> None:
     """Record a contact's marketing choice (made at `at`, default now), creating the contact when it is new."""
     now = utcnow()
@@ -455,27 +338,3 @@ def set_opted_out(session: Session, wa_id: str, opted_out: bool, at: datetime | 
 def count_unmodelled(kind: str, name: str) -> None:
     """Count one stored item the code does not model; names outside a small alphabet count as `other`."""
     UNMODELLED_ITEMS.labels(kind=kind, name=name if _METRIC_LABEL.match(name) else "other").inc()
-
-
-def _is_int32(value: Any) -> bool:
-    # An error code column holds a 32-bit int: JSON's true is not a code, 2**70 does not fit.
-    return isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31
-
-
-def _storable(message: dict[str, Any]) -> dict[str, Any]:
-    # Python's json reads NaN and Infinity, which are not JSON and which PostgreSQL refuses:
-    # they are stored as null. Most messages pass the C-speed check unchanged.
-    try:
-        json.dumps(message, allow_nan=False)
-        return message
-    except ValueError:
-        return json.loads(json.dumps(message), parse_constant=lambda _: None)
-
-
-def _list(value: Any) -> list[dict[str, Any]]:
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def _get(mapping: Any, key: str) -> Any:
-    return mapping.get(key) if isinstance(mapping, dict) else None
-

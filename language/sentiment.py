@@ -4,8 +4,9 @@ No model is involved (none works offline for Persian): `analyze_sentiment` norma
 with `nlp`, splits the message into clauses on punctuation and contrast words, then
 scores cues in a fixed order: emoji, idioms from the phrase table, negated verbs
 (نرسید، کار نمیکنه، جواب ندادید), then weighted words with intensifiers and negation.
-The lexicon lives in `rules/sentiment_lexicon.yaml` so operators can extend it; it is
-read once per process, on first use.
+The lexicon lives in `rules/sentiment_lexicon.yaml` so operators can extend it;
+`sentiment_lexicon` reads it once per process, on first use (its names are importable from
+here as before).
 """
 
 from __future__ import annotations
@@ -14,15 +15,24 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-import yaml
+from language.nlp import is_negated_verb, lemma, normalize
+from language.sentiment_lexicon import (
+    LEXICON_PATH,
+    Key,
+    Lexicon,
+    Verb,
+    cached_lexicon,
+    lexicon_entries,
+    load_lexicon,
+    tokens_of,
+)
 
-from language.nlp import is_negated_verb, lemma, normalize, tokenize
+__all__ = ["LABELS", "LEXICON_PATH", "SentimentResult", "analyze_sentiment", "evaluate", "format_evaluation",
+           "lexicon_entries", "load_lexicon", "read_labelled_tsv"]
 
 LABELS: tuple[str, ...] = ("positive", "neutral", "negative")
-LEXICON_PATH = Path(__file__).resolve().parents[1] / "rules" / "sentiment_lexicon.yaml"
 
 # Tuning constants, chosen on the dev set and the unit tests.
 LABEL_THRESHOLD = 0.2  # |score| below this is neutral
@@ -47,14 +57,6 @@ _PERSIAN_SUFFIXES = ("ه", "ست", "است", "م", "ش", "ام", "یم", "مون
 _FINGLISH_SUFFIXES = ("e", "eh", "ast", "am")
 _MIN_STEM = 3  # shorter stems (بد + ید = "give!") are too ambiguous to strip to
 _CLAUSE_BREAK = re.compile(r"[,.!?]+")  # nlp.normalize has already mapped ، and ؟
-_CONTRACTIONS = tuple((re.compile(pattern), replacement) for pattern, replacement in (
-    (r"\bcan't\b", "can not"), (r"\bwon't\b", "will not"), (r"n't\b", " not"), (r"'m\b", " am"),
-    (r"'re\b", " are"), (r"'ll\b", " will"), (r"'ve\b", " have"), (r"'d\b", " would")))
-# Token sets read from the YAML file under these names.
-_TOKEN_SETS = ("negators", "negated_copulas", "copula_fillers", "contrast", "still_markers",
-               "waiting_cues", "service_terms", "verb_prefixes")
-
-Key = tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -67,99 +69,11 @@ class SentimentResult:
 
 
 @dataclass(frozen=True)
-class _Verb:
-    weight: float  # a complaint even without a noun (نرسید), else 0
-    nouns: dict[str, float]  # light-verb nouns before it (کار نمیکنه، جواب ندادید)
-
-
-@dataclass(frozen=True)
-class _Lexicon:
-    phrases: dict[Key, float]  # fixed-polarity idioms and 0-weight blockers
-    words: dict[Key, float]  # negatable cues
-    emoji: dict[str, float]
-    intensifiers: dict[str, float]
-    negation_intensifiers: dict[Key, float]
-    sets: dict[str, frozenset[str]]  # the _TOKEN_SETS
-    concession: tuple[Key, ...]
-    still_weight: float
-    service_weight: float
-    verb_forms: dict[str, _Verb]
-    context_blocked: dict[str, frozenset[str]]
-
-
-@dataclass(frozen=True)
 class _Cue:
     start: int
     end: int
     weight: float
     kind: str  # emoji, phrase, verb, word or service
-
-
-def _tokens(text: str, normalized: bool = False) -> list[str]:
-    text = text if normalized else normalize(text)
-    for pattern, replacement in _CONTRACTIONS:
-        text = pattern.sub(replacement, text)
-    return tokenize(text)
-
-
-def _keys(entry: str) -> set[Key]:
-    """Token tuples an entry stands for: ZWNJ, space and joined spellings alike."""
-    spellings = {entry, entry.replace("\u200c", " ")}
-    if not entry.isascii():
-        spellings.add(entry.replace("\u200c", "").replace(" ", ""))
-    return {key for key in (tuple(_tokens(spelling)) for spelling in spellings) if key}
-
-
-def _weights(section: dict | None, name: str) -> dict[Key, float]:
-    table: dict[Key, float] = {}
-    for entry, weight in (section or {}).items():
-        # YAML reads a bare no/yes/on/off as a boolean: fail loudly, not silently.
-        if not isinstance(entry, str) or isinstance(weight, bool) or not isinstance(weight, int | float):
-            raise ValueError(f"sentiment lexicon {name}: bad entry {entry!r}: {weight!r}")
-        table.update(dict.fromkeys(_keys(entry), float(weight)))
-    return table
-
-
-def _first_tokens(section: dict | None, name: str) -> dict[str, float]:
-    return {key[0]: weight for key, weight in _weights(section, name).items()}
-
-
-def _single(entries: Iterable[str], name: str) -> frozenset[str]:
-    if any(not isinstance(entry, str) for entry in entries):
-        raise ValueError(f"sentiment lexicon {name}: entries must be strings (quote no/yes)")
-    return frozenset(token for entry in entries for token in _tokens(entry))
-
-
-def load_lexicon(path: Path = LEXICON_PATH) -> _Lexicon:
-    """Read and normalise a sentiment lexicon YAML file."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    verb_forms: dict[str, _Verb] = {}
-    for name, spec in data["negated_verbs"].items():
-        verb = _Verb(float(spec.get("weight", 0)), _first_tokens(spec.get("nouns"), name))
-        verb_forms.update(dict.fromkeys(_single(spec["forms"], name), verb))
-    return _Lexicon(
-        phrases=_weights(data["phrases"], "phrases"),
-        words=_weights(data["words"], "words"),
-        emoji=_first_tokens(data["emoji"], "emoji"),
-        intensifiers=_first_tokens(data["intensifiers"], "intensifiers"),
-        negation_intensifiers=_weights(data["negation_intensifiers"], "negation_intensifiers"),
-        sets={name: _single(data[name], name) for name in _TOKEN_SETS},
-        concession=tuple(tuple(_tokens(entry)) for entry in data["concession"]),
-        still_weight=float(data["still_complaint_weight"]),
-        service_weight=float(data["service_negation_weight"]),
-        verb_forms=verb_forms,
-        context_blocked={normalize(word): _single(before, word) for word, before in data["context_blocked"].items()},
-    )
-
-
-@cache
-def _lexicon() -> _Lexicon:
-    return load_lexicon()
-
-
-def lexicon_entries() -> frozenset[Key]:
-    """Return every phrase and word cue as normalised token tuples (for tests and tools)."""
-    return frozenset(_lexicon().phrases) | frozenset(_lexicon().words)
 
 
 def _variants(token: str) -> list[str]:
@@ -183,7 +97,7 @@ def _match(tokens: Sequence[str], start: int, table: dict[Key, float], taken: se
     return None
 
 
-def _negated_verb(token: str, lexicon: _Lexicon) -> _Verb | None:
+def _negated_verb(token: str, lexicon: Lexicon) -> Verb | None:
     """The verb when `token` is ن/نمی + a listed form; words merely starting with ن are not."""
     for prefix in sorted(lexicon.sets["verb_prefixes"], key=len, reverse=True):
         if token.startswith(prefix) and token[len(prefix):] in lexicon.verb_forms:
@@ -191,7 +105,7 @@ def _negated_verb(token: str, lexicon: _Lexicon) -> _Verb | None:
     return None
 
 
-def _is_negated(tokens: Sequence[str], start: int, end: int, lexicon: _Lexicon, taken: set[int]) -> bool:
+def _is_negated(tokens: Sequence[str], start: int, end: int, lexicon: Lexicon, taken: set[int]) -> bool:
     """English-style negator up to three tokens before, or a Persian negated copula after."""
     if any(tokens[i] in lexicon.sets["negators"] and i not in taken for i in range(max(0, start - 3), start)):
         return True
@@ -203,14 +117,14 @@ def _is_negated(tokens: Sequence[str], start: int, end: int, lexicon: _Lexicon, 
     return False
 
 
-def _intensity(tokens: Sequence[str], start: int, lexicon: _Lexicon) -> float:
+def _intensity(tokens: Sequence[str], start: int, lexicon: Lexicon) -> float:
     factor = 1.0
     for token in tokens[max(0, start - 2):start]:
         factor *= next((lexicon.intensifiers[form] for form in _variants(token) if form in lexicon.intensifiers), 1.0)
     return min(factor, MAX_INTENSITY)
 
 
-def _find_cues(tokens: Sequence[str], lexicon: _Lexicon) -> tuple[list[_Cue], set[int]]:
+def _find_cues(tokens: Sequence[str], lexicon: Lexicon) -> tuple[list[_Cue], set[int]]:
     cues: list[_Cue] = []
     taken: set[int] = set()
 
@@ -249,7 +163,7 @@ def _find_cues(tokens: Sequence[str], lexicon: _Lexicon) -> tuple[list[_Cue], se
     return cues, taken
 
 
-def _score_clause(tokens: list[str], lexicon: _Lexicon, question: bool,
+def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool,
                   positive_factor: float = 1.0) -> tuple[float, list[str], set[int]]:
     """Score one clause: (total, matched cues, signs of its cues as +1/-1)."""
     cues, taken = _find_cues(tokens, lexicon)
@@ -282,13 +196,13 @@ def _score_clause(tokens: list[str], lexicon: _Lexicon, question: bool,
     return total, matched, signs
 
 
-def _clauses(text: str, lexicon: _Lexicon) -> list[tuple[list[str], float]]:
+def _clauses(text: str, lexicon: Lexicon) -> list[tuple[list[str], float]]:
     """Split into (tokens, weight) clauses on punctuation, contrast and concession words."""
     segments: list[tuple[list[str], int, bool]] = []  # tokens, contrasts before it, conceded
     stage = 0
     for line in text.splitlines():  # normalize() would turn line breaks into spaces
         for piece in _CLAUSE_BREAK.split(normalize(line)):
-            tokens, current, conceded, index = _tokens(piece, normalized=True), [], False, 0
+            tokens, current, conceded, index = tokens_of(piece, normalized=True), [], False, 0
             while index < len(tokens):
                 marker = next((m for m in lexicon.concession if tuple(tokens[index:index + len(m)]) == m), None)
                 if marker or tokens[index] in lexicon.sets["contrast"]:
@@ -310,7 +224,7 @@ def _clauses(text: str, lexicon: _Lexicon) -> list[tuple[list[str], float]]:
 
 def analyze_sentiment(text: str) -> SentimentResult:
     """Return the sentiment of one customer message."""
-    lexicon, normalized = _lexicon(), normalize(text)
+    lexicon, normalized = cached_lexicon(), normalize(text)
     question = "?" in normalized
     clauses = _clauses(text, lexicon)
     positive_factor = 1.0

@@ -1,7 +1,8 @@
 """Outbound: sending the queue's due rows at the Graph API's speed.
 
-Owns the processor (claim, render, send, record), pacing (token bucket, per-recipient gap,
-backoff) and the dispatch of the chatbot's replies right after a commit.
+Owns the processor (claim, render, send, record; the recording itself in `recording`),
+pacing (token bucket, per-recipient gap, backoff) and the dispatch of the chatbot's replies
+right after a commit.
 
 May import: `scheduler`, `database_models`, `whatsapp_service`, `campaigns`, `config`,
 `runtime.metrics`. Never `inbound`, `web` or `cli`.

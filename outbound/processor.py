@@ -29,13 +29,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.lifecycle import complete_finished_campaigns
 from config import Config
-from database_models import SKIPPED, UNKNOWN, Broadcast, Contact, ScheduledMessage, utcnow
+from database_models import Broadcast, Contact, ScheduledMessage, utcnow
 from outbound.claimed_rows import ClaimedRow
 from outbound.outcomes import Outcome, ProcessSummary
 from outbound.pacing import (
@@ -47,9 +46,10 @@ from outbound.pacing import (
     backoff_delay,
     default_concurrency,
 )
-from runtime.metrics import record_batch, record_send
-from scheduler import Scheduler, SentRecord, stored_statuses
-from whatsapp_service import MARKETING_OPT_OUT, OUTSIDE_WINDOW, RATE_LIMITED, Sender, SendResult
+from outbound.recording import record_outcomes
+from runtime.metrics import record_batch
+from scheduler import Scheduler
+from whatsapp_service import OUTSIDE_WINDOW, RATE_LIMITED, Sender, SendResult
 
 logger = logging.getLogger(__name__)
 
@@ -306,57 +306,7 @@ class MessageProcessor:
     # --- recording --------------------------------------------------------------------
 
     def _record(self, outcomes: list[Outcome]) -> None:
-        now, worker = self.clock(), self.worker_id
-        with self.session_factory() as session:
-            scheduler = Scheduler(session)
-            scheduler.record_rendered([(o.row_id, *o.rendered) for o in outcomes
-                                       if o.rendered is not None and o.action not in ("released", "deferred")])
-            scheduler.mark_sent_many([SentRecord(o.row_id, o.result.wamid, o.at or now, o.result.dry_run)
-                                      for o in outcomes if o.action == "sent"], worker)
-            handed_back = [o.row_id for o in outcomes if o.action == "released"]
-            scheduler.release(handed_back, worker_id=worker)
-            for outcome in outcomes:
-                result = outcome.result
-                if outcome.action == "retry":
-                    scheduler.mark_retry(outcome.row_id, outcome.retry_at, result.error_code, result.error_title,
-                                         worker_id=worker)
-                elif outcome.action == "deferred":
-                    scheduler.release([outcome.row_id], worker_id=worker, at=outcome.retry_at)
-                elif outcome.action in ("skipped", "unknown"):
-                    scheduler.mark_failed(outcome.row_id, now, result.error_code if result else None,
-                                          outcome.reason, status=SKIPPED if outcome.action == "skipped" else UNKNOWN,
-                                          worker_id=worker)
-                elif outcome.action == "failed":
-                    scheduler.mark_failed(outcome.row_id, outcome.at or now, result.error_code, result.error_title,
-                                          worker_id=worker)
-                    if result.error_code == MARKETING_OPT_OUT and outcome.recipient:
-                        session.execute(update(Contact).where(or_(Contact.wa_id == outcome.recipient,
-                                                                 Contact.user_id == outcome.recipient))
-                                        .values(opted_out=True, opted_out_at=now))
-            session.commit()
-        for outcome in outcomes:
-            if outcome.action != "released":
-                record_send(outcome.action, outcome.result.error_code if outcome.result else None, outcome.seconds)
-        sent_at = {o.result.wamid: o.at or now for o in outcomes if o.action == "sent"}
-        if sent_at:
-            self._apply_early_statuses(sent_at)
-
-    def _apply_early_statuses(self, sent_at: dict[str, datetime]) -> None:
-        # After the recording's commit, so a status that raced it is seen (Scheduler.apply_early_statuses).
-        # The look-up is one autocommitted SELECT; a transaction only when a status beat the record.
-        # The sends are recorded already: a failure here must not stop the run, only be seen.
-        try:
-            with self.session_factory() as session:  # no I/O: only to learn the engine
-                engine = session.get_bind()
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                early = stored_statuses(connection, sent_at)
-            if early:
-                with self.session_factory() as session:
-                    Scheduler(session).apply_stored_statuses(early, sent_at)
-                    session.commit()
-        except SQLAlchemyError:
-            logger.exception("statuses that arrived before %d recorded sends were not applied", len(sent_at),
-                             extra={"event": "processor.early_status_error"})
+        record_outcomes(self.session_factory, outcomes, self.clock(), self.worker_id)
 
     def _record_safely(self, outcomes: list[Outcome]) -> None:
         try:

@@ -2,11 +2,11 @@
 
 `admin_api` is the one blueprint `create_app()` registers. It holds `/metrics` (`metrics`)
 and the `/api` blueprint built here from one module per resource: `broadcasts`,
-`contacts`, `analytics`, plus the OpenAPI document (`openapi_spec`). Authentication lives
-in `auth` and the mapping of domain exceptions to HTTP in `errors`, each registered once on
-`/api` and so applied to every resource. Query strings and JSON bodies are checked against
-the OpenAPI document (`support`); one session per request (`support.db`) is committed once
-by the views that write and closed at teardown.
+`contacts`, `analytics`, plus the OpenAPI document (`openapi_spec`, its schemas in
+`openapi_schemas`). Authentication lives in `auth` and the mapping of domain exceptions to
+HTTP in `errors`, each registered once on `/api` and so applied to every resource. Query
+strings and JSON bodies are checked against the OpenAPI document (`support`); one session
+per request (`support.db`) is committed once by the views that write and closed at teardown.
 
 May import the services, `campaigns`, `database_models` and `runtime`; nothing imports it
 but `webhook_handler`.
