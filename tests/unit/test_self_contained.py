@@ -1,7 +1,7 @@
 """The repository is self-contained: no tracked file points at a path outside it.
 
 A fresh clone in an empty directory failed `make test` because seven tests read
-`../shared/nlp/*.tsv`, and the README sent users to the same place. This reads every tracked
+the team's NLP sets in a folder beside the repository, and the README sent users there. This reads every tracked
 text file for the ways such a path was written; the labelled sets now live in tests/data/.
 """
 
