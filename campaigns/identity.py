@@ -23,7 +23,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert, Update
 
@@ -41,6 +40,7 @@ from database_models import (
     ScheduledMessage,
     utcnow,
 )
+from database_setup import dialect_insert
 
 logger = logging.getLogger(__name__)
 
@@ -320,8 +320,8 @@ def _move_queue_rows(session: Session, survivor: int, duplicate: int) -> None:
 def set_opted_out_by_user_id(session: Session, user_id: str, opted_out: bool) -> None:
     """Record the marketing choice of the contact with BSUID `user_id`, creating it when it is new."""
     now = utcnow()
-    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = dialect_insert(Contact.__table__).values(
+    insert = dialect_insert(session.get_bind().dialect.name)
+    statement = insert(Contact.__table__).values(
         user_id=user_id[:MAX_USER_ID_LENGTH], attributes={}, opted_out=opted_out,
         opted_out_at=now if opted_out else None, created_at=now, updated_at=now,
     )
@@ -350,14 +350,14 @@ class _Statements:
 @functools.cache
 def _statements(dialect: str) -> _Statements:
     # Built once per dialect with bind parameters: every inbound message runs one of these.
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     contacts = Contact.__table__
     known = contacts.c
 
     def param(name: str) -> Any:
         return bindparam(name, type_=known[name].type)
 
-    new_contact = dialect_insert(contacts).values(
+    new_contact = insert(contacts).values(
         {name: param(name) for name in ("wa_id", "user_id", "parent_user_id", "username", "name", "attributes",
                                         "created_at", "updated_at")}
         | {"opted_out": False, "last_inbound_at": param("last_inbound_at"),
@@ -400,7 +400,7 @@ def _statements(dialect: str) -> _Statements:
     touch = (update(contacts).where(known.id == bindparam("contact_id"))
              .values(refreshed(_Incoming) | {"wa_id": func.coalesce(param("wa_id"), known.wa_id),
                                              "user_id": func.coalesce(param("user_id"), known.user_id)}))
-    passive = dialect_insert(contacts).values(
+    passive = insert(contacts).values(
         {name: param(name) for name in ("wa_id", "user_id", "name", "attributes", "created_at", "updated_at")}
         | {"opted_out": False})
     # An update rather than "do nothing", so that the statement returns the known contact's id too.

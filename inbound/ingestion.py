@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from campaigns.identity import (
@@ -37,6 +36,7 @@ from database_models import (
     ReceivedMessageLog,
     utcnow,
 )
+from database_setup import dialect_insert
 from inbound.envelope import (
     MARKETING_OPT_OUT_CODE,
     MEDIA_TYPES,
@@ -322,8 +322,8 @@ class Ingestor:
 def set_opted_out(session: Session, wa_id: str, opted_out: bool, at: datetime | None = None) -> None:
     """Record a contact's marketing choice (made at `at`, default now), creating the contact when it is new."""
     now = utcnow()
-    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = dialect_insert(Contact.__table__).values(
+    insert = dialect_insert(session.get_bind().dialect.name)
+    statement = insert(Contact.__table__).values(
         wa_id=wa_id[:32], attributes={}, opted_out=opted_out, opted_out_at=(at or now) if opted_out else None,
         created_at=now, updated_at=now,
     )

@@ -28,7 +28,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import and_, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from database_models import (
@@ -41,6 +40,7 @@ from database_models import (
     utcnow,
 )
 from database_models import ReceivedMessageLog as Messages
+from database_setup import dialect_insert
 
 logger = logging.getLogger(__name__)
 
@@ -209,7 +209,7 @@ class ShapeWriter:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        self.insert = dialect_insert(session.get_bind().dialect.name)
 
     def store_revision(self, wamid: str, kind: str, original_wamid: str, new_text: str | None,
                        payload: dict[str, Any], at: datetime | None) -> bool:

@@ -11,10 +11,10 @@ import functools
 from typing import NamedTuple
 
 from sqlalchemy import BindParameter, Table, bindparam
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from database_models import MessageStatusEvent, ReceivedMessageLog, UnmodelledItem
+from database_setup import dialect_insert
 
 
 class Statements(NamedTuple):
@@ -31,7 +31,7 @@ def statements(dialect: str) -> Statements:
     # Every webhook item runs one of these. Built once per dialect with bind parameters
     # (not per item with values), SQLAlchemy skips rebuilding each statement and its cache
     # key: a quarter to a third of a status webhook's CPU time (docs/scale.md).
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     messages = ReceivedMessageLog.__table__
     message_insert = (
         insert(messages)
