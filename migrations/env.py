@@ -69,7 +69,7 @@ def guard_downgrades() -> None:
 def run_migrations_offline() -> None:
     """Emit SQL to stdout instead of running it."""
     context.configure(url=database_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True, compare_type=True)
+                      render_as_batch=True, compare_type=True, user_module_prefix="database_models.")
     with context.begin_transaction():
         context.run_migrations()
 
@@ -90,7 +90,8 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     # Batch mode lets later revisions alter SQLite tables (which lack ALTER COLUMN).
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True)
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True,
+                      user_module_prefix="database_models.")
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,0 +1,8 @@
+"""The SQLAlchemy models, one module per part of the schema; `database_models` re-exports them all.
+
+Owns: the tables, their constraints and indexes, the UTC datetime type and the status constants.
+May import: SQLAlchemy and its own modules, nothing else of the project (a leaf under
+`database_models`). Importing the package registers every table on `Base.metadata`.
+"""
+
+from models import base, campaigns, contacts, messages, sessions  # noqa: F401  (registers every table)

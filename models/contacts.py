@@ -1,0 +1,150 @@
+"""Contacts (phone number and/or BSUID), their tags, marketing preferences and conversation state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+    literal,
+    text,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import (
+    STATE_BOT,
+    Base,
+    TimestampMixin,
+    utcnow,
+)
+
+
+class Contact(TimestampMixin, Base):
+    """A WhatsApp user who wrote to us or was imported by an operator.
+
+    Meta identifies a user by phone number (`wa_id`) and, since April 2026, by a
+    business-scoped user id (`user_id`, the BSUID, e.g. `US.13491208655302741918`); a user
+    with a WhatsApp username may arrive with the BSUID alone. A contact has at least one of
+    the two, each unique when present (`ck_contacts_identified`).
+    """
+
+    __tablename__ = "contacts"
+    __table_args__ = (CheckConstraint("wa_id IS NOT NULL OR user_id IS NOT NULL", name="identified"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wa_id: Mapped[str | None] = mapped_column(String(32), unique=True)  # the phone number, digits only
+    user_id: Mapped[str | None] = mapped_column(String(160), unique=True)  # the BSUID
+    parent_user_id: Mapped[str | None] = mapped_column(String(160))  # shared across linked portfolios
+    username: Mapped[str | None] = mapped_column(String(128))  # display only: users may change it
+    name: Mapped[str | None] = mapped_column(String(256))
+    # When the message that set `name` was sent: an older delivery never overwrites a newer name.
+    name_updated_at: Mapped[datetime | None]
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    opted_out_at: Mapped[datetime | None]
+    last_inbound_at: Mapped[datetime | None]
+    first_inbound_at: Mapped[datetime | None] = mapped_column(index=True)  # analytics: new contacts in a range
+
+    # Loaded only when read: the webhook path never needs tags, lists ask for them with selectinload.
+    tags: Mapped[list[ContactTag]] = relationship(back_populates="contact", cascade="all, delete-orphan")
+
+    @property
+    def tag_names(self) -> list[str]:
+        """The contact's tags, sorted."""
+        return sorted(tag.tag for tag in self.tags)
+
+    @hybrid_property
+    def address(self) -> str:
+        """Where a message to this contact goes: the phone number, else the BSUID (Meta prefers the number)."""
+        return self.wa_id or self.user_id or ""
+
+    @address.inplace.expression
+    @classmethod
+    def _address_expression(cls) -> ColumnElement[str]:
+        return func.coalesce(cls.wa_id, cls.user_id)
+
+    @hybrid_property
+    def identifier(self) -> str:
+        """What `{wa_id}` shows: the phone number, else @username, else the BSUID."""
+        return contact_handle(self.wa_id, self.username, self.user_id).removeprefix("+")
+
+    @identifier.inplace.expression
+    @classmethod
+    def _identifier_expression(cls) -> ColumnElement[str]:
+        return func.coalesce(cls.wa_id, literal("@") + cls.username, cls.user_id)
+
+    @hybrid_property
+    def handle(self) -> str:
+        """How an operator recognises the contact: +number, else @username, else the BSUID."""
+        return contact_handle(self.wa_id, self.username, self.user_id)
+
+    @handle.inplace.expression
+    @classmethod
+    def _handle_expression(cls) -> ColumnElement[str]:
+        return func.coalesce(literal("+") + cls.wa_id, literal("@") + cls.username, cls.user_id)
+
+
+def contact_handle(wa_id: str | None, username: str | None, user_id: str | None) -> str:
+    """+number when the phone number is known, else @username, else the BSUID."""
+    if wa_id:
+        return f"+{wa_id}"
+    if username:
+        return f"@{username.lstrip('@')}"
+    return user_id or ""
+
+
+class ContactTag(Base):
+    """One tag on one contact (a table, so audience queries are index-backed)."""
+
+    __tablename__ = "contact_tags"
+    __table_args__ = (UniqueConstraint("contact_id", "tag"), Index("ix_contact_tags_tag", "tag"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(64))
+
+    contact: Mapped[Contact] = relationship(back_populates="tags")
+
+
+class MarketingPreference(Base):
+    """A user_preferences webhook item (stop, resume, signup), kept so the newest by timestamp wins."""
+
+    __tablename__ = "marketing_preferences"
+    __table_args__ = (UniqueConstraint("wa_id", "category", "value", "wa_timestamp"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    wa_id: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(String(256))
+    signup_id: Mapped[str | None] = mapped_column(String(128))
+    wa_timestamp: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    applied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+
+class ConversationState(Base):
+    """Where the conversation with one contact stands (bot or handoff), with an expiry."""
+
+    __tablename__ = "conversation_states"
+    __table_args__ = (Index("ix_conversation_states_state_handoff_since", "state", "handoff_since"),)
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default=STATE_BOT)
+    last_intent: Mapped[str | None] = mapped_column(String(64))
+    handoff_since: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    contact: Mapped[Contact] = relationship()
