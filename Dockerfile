@@ -13,7 +13,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 
 RUN useradd --create-home --uid 10001 whatsapp
 COPY --chown=whatsapp:whatsapp . .
-RUN chmod +x deploy/boot.sh && mkdir -p instance && chown whatsapp:whatsapp instance
+RUN pybabel compile -d translations && chmod +x deploy/boot.sh && mkdir -p instance && chown whatsapp:whatsapp instance
 USER whatsapp
 
 EXPOSE 8000

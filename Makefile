@@ -6,14 +6,23 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test install migrate demo lint bench clean
+.PHONY: run test install migrate demo lint bench clean translations
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-install: $(STAMP)
+# The interface's message catalogues (translations/<language>/LC_MESSAGES/messages.po), compiled.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+install: $(STAMP) $(CATALOGUES)
+
+# After adding _() strings: the template a translator starts from (translations/messages.pot).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -o translations/messages.pot --no-location --omit-header .
 
 migrate: install
 	$(BIN)/alembic upgrade head

@@ -33,6 +33,7 @@ from inbound.signatures import signature_matches
 from inbound.status_shortcut import StatusWebhookShortcut, json_error
 from runtime.context import Platform, build_platform, configure_process_logging, load_process_config, platform
 from runtime.metrics import record_webhook
+from web import i18n
 from web.api import admin_api
 from web.dashboard import dashboard
 from whatsapp_service import Sender
@@ -193,6 +194,7 @@ def create_app(config: Config | None = None, sender: Sender | None = None, **ove
     context = app.extensions["whatsapp_platform"] = build_platform(config, sender)
     if context.status_writer is not None:
         app.wsgi_app = StatusWebhookShortcut(app, app.wsgi_app, context)
+    i18n.init_app(app, config.zone)
     app.register_blueprint(webhook)
     app.register_blueprint(dashboard)
     app.register_blueprint(admin_api)

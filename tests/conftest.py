@@ -175,7 +175,15 @@ def app(test_config: Config, engine: Engine):
 
 @pytest.fixture
 def client(app):
-    """A test client for `app`."""
+    """A test client for `app`, reading the interface in English (`persian_client` reads it in Persian)."""
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    return client
+
+
+@pytest.fixture
+def persian_client(app):
+    """A test client as a first visit sees the interface: no language chosen, so Persian."""
     return app.test_client()
 
 

@@ -10,7 +10,8 @@ session (in the signed cookie, which every worker can read): see docs/dashboard.
 One module per job: `login` (session, CSRF, login/logout, the guard), `throttle` (failed
 logins), `page` (error page, template context, security headers), `overview` with `dates` and
 `kpis` (the analytics page, its date range and its view model), `inbox_pages` over `inbox`'s
-queries (the handoff inbox), `charts` (SVG), `sessions` (the server-side login record).
+queries (the handoff inbox), `charts` (SVG), `sessions` (the server-side login record),
+`language` (the Persian/English switch; translations and formats are `web.i18n`'s).
 Importing this package registers every page on `blueprint.dashboard`.
 
 May import the services, `scheduler`, `database_models` and `runtime`; only `webhook_handler`
@@ -19,7 +20,7 @@ imports it.
 
 from __future__ import annotations
 
-from web.dashboard import inbox_pages, login, overview, page  # each registers its views on the blueprint
+from web.dashboard import inbox_pages, language, login, overview, page  # each registers its views on the blueprint
 from web.dashboard.blueprint import dashboard
 
-__all__ = ["dashboard", "inbox_pages", "login", "overview", "page"]
+__all__ = ["dashboard", "inbox_pages", "language", "login", "overview", "page"]

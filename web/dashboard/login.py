@@ -23,20 +23,20 @@ from database_models import utcnow
 from runtime.context import platform
 from web.dashboard import sessions as login_sessions
 from web.dashboard.blueprint import dashboard
-from web.dashboard.charts import format_duration, format_number, format_percent
+from web.dashboard.charts import format_duration, format_percent
 from web.dashboard.throttle import FAILED_LOGIN_WINDOW, MAX_FAILED_LOGINS, LoginThrottle, retry_after
 
 logger = logging.getLogger("web.dashboard")
 
 
 SESSION_MAX_AGE = 12 * 3600  # seconds a login lasts, whatever the browser does with the cookie
-OPEN_ENDPOINTS = frozenset({"dashboard.login", "dashboard.login_form"})
+OPEN_ENDPOINTS = frozenset({"dashboard.login", "dashboard.login_form", "dashboard.choose_language"})
 
 
 @dashboard.record_once
 def _set_up(state: Any) -> None:
     state.app.extensions["dashboard_login_throttle"] = LoginThrottle()
-    state.app.jinja_env.filters.update(number=format_number, percent=format_percent, duration=format_duration)
+    state.app.jinja_env.filters.update(percent=format_percent, duration=format_duration)
 
 
 def _token_fingerprint(token: str) -> str:
@@ -85,7 +85,7 @@ def _client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def _next_parameter(values: Any) -> str | None:
+def next_parameter(values: Any) -> str | None:
     """The page to return to after logging in; 400 when it holds a control character.
 
     A CR or LF would end up in the Location header, which Werkzeug refuses with a 500.
@@ -96,7 +96,7 @@ def _next_parameter(values: Any) -> str | None:
     return target
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     parts = urlsplit(target or "")
     if parts.scheme or parts.netloc or not parts.path.startswith("/dashboard") or "\\" in (target or ""):
         return url_for("dashboard.overview")
@@ -106,9 +106,9 @@ def _safe_next(target: str | None) -> str:
 @dashboard.get("/dashboard/login")
 def login_form() -> str | Response:
     """The login page (or straight on when already logged in)."""
-    target = _next_parameter(request.args)
+    target = next_parameter(request.args)
     if g.dashboard_logged_in:
-        return redirect(_safe_next(target))
+        return redirect(safe_next(target))
     return _login_page()
 
 
@@ -123,7 +123,7 @@ def _login_page(error: str | None = None, status: int = 200) -> Any:
 @dashboard.post("/dashboard/login")
 def login() -> Any:
     """Check the admin token (constant time, throttled) and open a session."""
-    target = _next_parameter(request.form)
+    target = next_parameter(request.form)
     token = platform().config.admin_api_token
     if not token:
         return _login_page()
@@ -147,7 +147,7 @@ def login() -> Any:
         db.commit()
     session.update(dashboard_login_at=now, dashboard_token=_token_fingerprint(token), dashboard_session=session_id)
     logger.info("dashboard login", extra={"event": "dashboard.login", "client": client})
-    return redirect(_safe_next(target))
+    return redirect(safe_next(target))
 
 
 @dashboard.post("/dashboard/logout")

@@ -242,7 +242,7 @@ def test_development_without_an_admin_token_logs_in_with_the_development_token(e
         client = app.test_client()
         page = client.get("/dashboard/login")
         assert page.status_code == 200  # not "switched off"
-        assert "use the login token printed when the app started" in page.get_data(as_text=True)
+        assert "از توکن ورودی استفاده کنید که هنگام اجرای برنامه چاپ شد" in page.get_data(as_text=True)  # Persian first
         assert DEVELOPMENT_DEFAULTS["ADMIN_API_TOKEN"] not in page.get_data(as_text=True)
         assert log_in(client, "wrong").status_code == 401
         assert log_in(client, DEVELOPMENT_DEFAULTS["ADMIN_API_TOKEN"]).status_code == 302
@@ -306,7 +306,7 @@ def test_inbox_lists_handoffs_oldest_first_with_wait_and_window(logged_in, db):
     assert html.count('data-window="closed"') == 1 and html.count('data-window="open"') == 2
     assert "With the bot" not in html
     assert "waiting <strong>3 h 00 min</strong>" in html or "waiting <strong>2 h 59 min</strong>" in html
-    assert '<span class="badge" title="3 waiting for a human">3</span>' in html
+    assert '<span class="badge" title="3 waiting for a person">3</span>' in html
 
 
 def test_empty_inbox_says_nobody_is_waiting(logged_in):
