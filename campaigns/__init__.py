@@ -1,7 +1,8 @@
 """Campaigns: contacts and what `broadcast_service` builds on.
 
 Owns who a contact is (by number or business-scoped user id: `identity`), contacts (number
-normalisation, upsert, CSV import: `contacts`), placeholders (`personalisation`),
+normalisation, upsert, CSV import: `contacts`), the encodings spreadsheets write and formula-safe CSV
+cells (`spreadsheet`), placeholders (`personalisation`),
 per-campaign reports (`reports`) and a campaign's status from its rows (`lifecycle`).
 
 May import: `database_models` and each other. Never `inbound`, `outbound`, `web`, `cli` or
