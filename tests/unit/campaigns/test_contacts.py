@@ -104,7 +104,8 @@ def test_a_changed_file_updates_names_adds_tags_and_merges_attributes(session, m
 @pytest.mark.parametrize(("content", "message"), [
     ("name,tags\nSara,vip\n", "wa_id column"),
     ("wa_id,first name\n0912,Sara\n", "cannot be an attribute name"),
-    (b"wa_id,name\n0912\xff,Sara\n", "UTF-8"),
+    (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb5U\x9e", "save it as CSV"),  # an .xlsx, not a CSV
+    ("شماره,موبایل\n0912,0913\n", "two columns"),
 ])
 def test_an_unusable_file_is_refused_with_a_clear_message(session, content, message):
     stream = io.BytesIO(content) if isinstance(content, bytes) else io.StringIO(content)
