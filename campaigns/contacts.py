@@ -153,8 +153,8 @@ def upsert_contact(session: Session, wa_id: str, name: str | None = None, tags: 
     `wa_id` may also be the contact's BSUID (see `normalize_address`).
     """
     address = normalize_address(wa_id)
-    report = _upsert_chunk(session, [(address, _clean_name(name), parse_tags(tags),
-                                      _clean_attributes(attributes or {}))])
+    report = _upsert_chunk(session, [(address, clean_name(name), parse_tags(tags),
+                                      clean_attributes(attributes or {}))])
     contact = session.scalars(select(Contact).where(_by_address([address]))
                               .execution_options(populate_existing=True)).one()
     outcome = "created" if report.created else "updated" if report.updated else "unchanged"
@@ -250,18 +250,20 @@ def _parse_row(row: dict[str | None, Any]) -> Row:
         raise ContactError(f"not a business-scoped user id: {user_id[:40]!r}", "not_a_user_id", value=user_id[:40])
     attributes = {key: value.strip() for key, value in row.items()
                   if key and key not in RESERVED_COLUMNS and value and value.strip()}
-    return (normalize_wa_id(raw_number) if raw_number else user_id, _clean_name(row.get("name")),
-            parse_tags(row.get("tags") or ""), _clean_attributes(attributes))
+    return (normalize_wa_id(raw_number) if raw_number else user_id, clean_name(row.get("name")),
+            parse_tags(row.get("tags") or ""), clean_attributes(attributes))
 
 
-def _clean_name(name: str | None) -> str | None:
+def clean_name(name: str | None) -> str | None:
+    """The name trimmed, with Persian ی/ک for Arabic ي/ك; None when empty; ContactError when too long."""
     name = (name or "").strip().translate(_PERSIAN_LETTERS)
     if len(name) > MAX_NAME_LENGTH:
         raise ContactError(f"name longer than {MAX_NAME_LENGTH} characters", "name_too_long", limit=MAX_NAME_LENGTH)
     return name or None
 
 
-def _clean_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
+def clean_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
+    """The attributes, when every name and value can be stored; ContactError otherwise."""
     for key, value in attributes.items():
         if key in RESERVED_COLUMNS or not _ATTRIBUTE_NAME.match(str(key)):
             raise ContactError(f"invalid attribute name {key!r}", "bad_attribute_name", key=str(key)[:64])
