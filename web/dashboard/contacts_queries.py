@@ -10,6 +10,7 @@ contacts. The search matches part of a name (Persian ی/ک or Arabic ي/ك alike
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,7 @@ PAGE_SIZE = 50
 MAX_SEARCH = 100
 _TO_ARABIC = str.maketrans({"\u06cc": "\u064a", "\u06a9": "\u0643"})  # ی ک → ي ك (names a webhook stored as typed)
 _TO_PERSIAN = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9"})
+_NUMBER_PUNCTUATION = str.maketrans("", "", " -().\u200e\u200f")
 
 
 @dataclass(frozen=True)
@@ -87,20 +89,28 @@ def _filtered(query: Select, chosen: ContactFilter, now: datetime) -> Select:
 
 
 def _matches(search: str) -> Any:
-    needle = search.lower()
-    names = {needle, needle.translate(_TO_PERSIAN), needle.translate(_TO_PERSIAN).translate(_TO_ARABIC)}
-    conditions = [func.lower(Contact.name).contains(name, autoescape=True) for name in sorted(names)]
-    digits = latin_digits(needle).lstrip("+").replace(" ", "").replace("-", "").lstrip("0")
+    """Part of a name, number or username, a BSUID or a whole tag.
+
+    Each condition reads every row (a LIKE on an infix), so only those the needle can match are
+    asked: a number is looked for among numbers only, and lower() (about 100 ms per 100,000 rows
+    on PostgreSQL) only where a Latin letter could differ in case: Persian has none.
+    """
+    conditions = [Contact.user_id == search]
+    digits = latin_digits(search).lstrip("+").translate(_NUMBER_PUNCTUATION).lstrip("0")
     if digits.isdigit() and digits.isascii():
-        conditions.append(Contact.wa_id.contains(digits))
+        return or_(Contact.wa_id.contains(digits), *conditions)
+    needle = search.lower()
+    persian = needle.translate(_TO_PERSIAN)
+    for variant in sorted({persian, persian.translate(_TO_ARABIC)}):
+        name = func.lower(Contact.name) if re.search("[a-z]", variant) else Contact.name
+        conditions.append(name.contains(variant, autoescape=True))
     conditions.append(func.lower(Contact.username).contains(needle.lstrip("@"), autoescape=True))
-    conditions.append(Contact.user_id == search)
     try:
         tags = parse_tags([search])
     except ContactError:
         tags = []
     if tags:
-        conditions.append(exists().where(ContactTag.contact_id == Contact.id, ContactTag.tag == tags[0]))
+        conditions.append(Contact.id.in_(select(ContactTag.contact_id).where(ContactTag.tag == tags[0])))
     return or_(*conditions)
 
 
