@@ -199,7 +199,7 @@ def test_header_variants_are_understood(header, columns):
 
 
 def test_parsing_writes_nothing_and_says_what_each_bad_line_is(session):
-    parsed = parse_contacts_csv("wa_id,name\n09120000001,Sara\nabc,X\n09120000001,Again\n,Empty\n".encode())
+    parsed = parse_contacts_csv(b"wa_id,name\n09120000001,Sara\nabc,X\n09120000001,Again\n,Empty\n")
     assert [row[0] for _, row in parsed.rows] == ["989120000001"]
     assert [(line, error.code, error.params) for line, error in parsed.errors] == [
         (3, "not_a_number", {"value": "abc"}),

@@ -130,7 +130,8 @@ def test_editing_name_tags_and_fields(logged_in, db, engine):
     contact = add(db, "989121234567", "Sara", tags=("old",), attributes={"city": "Tehran", "plan": "gold"})
     answer = post(logged_in, f"/dashboard/contacts/{contact.id}", {
         "name": "  سارا احمدي ", "tags": "VIP، مشتری, new",
-        "attr_key": ["city", "plan", "size"], "attr_value": ["Shiraz", "", "38"]}, page=f"/dashboard/contacts/{contact.id}")
+        "attr_key": ["city", "plan", "size"], "attr_value": ["Shiraz", "", "38"]},
+        page=f"/dashboard/contacts/{contact.id}")
     assert answer.status_code == 302
     with Session(engine) as check:
         stored = check.get(Contact, contact.id)
