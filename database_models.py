@@ -1,7 +1,7 @@
 """The SQLAlchemy 2.x models, their constraints and indexes: the one name every other module imports.
 
 The models themselves live in the `models` package, one module per part of the schema
-(base types and constants, contacts, messages, campaigns and the queue, dashboard sessions);
+(base types and constants, contacts, contact uploads, messages, campaigns and the queue, dashboard sessions);
 this module re-exports them, so `from database_models import Contact` and Alembic's
 `database_models.Base.metadata` (and `database_models.UTCDateTime` in the migrations) keep working.
 """
@@ -41,6 +41,9 @@ from models.campaigns import (
     Broadcast,
     ScheduledMessage,
 )
+from models.contact_uploads import (
+    ContactUpload,
+)
 from models.contacts import (
     Contact,
     ContactTag,
@@ -60,6 +63,7 @@ from models.sessions import (
 )
 
 __all__ = [
+    "ContactUpload",
     "utcnow",
     "UTCDateTime",
     "NAMING_CONVENTION",

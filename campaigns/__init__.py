@@ -1,7 +1,8 @@
 """Campaigns: contacts and what `broadcast_service` builds on.
 
 Owns who a contact is (by number or business-scoped user id: `identity`), contacts (number
-normalisation, upsert, CSV import: `contacts`), the encodings spreadsheets write and formula-safe CSV
+normalisation, upsert, CSV import in any spreadsheet encoding with English or Persian headers,
+and its write-free parse for previews: `contacts`), the encodings spreadsheets write and formula-safe CSV
 cells (`spreadsheet`), placeholders (`personalisation`),
 per-campaign reports (`reports`) and a campaign's status from its rows (`lifecycle`).
 

@@ -11,7 +11,10 @@ One module per job: `login` (session, CSRF, login/logout, the guard), `throttle`
 logins), `page` (error page, template context, security headers), `overview` with `dates` and
 `kpis` (the analytics page, its date range and its view model), `inbox_pages` over `inbox`'s
 queries (the handoff inbox), `charts` (SVG), `sessions` (the server-side login record),
-`language` (the Persian/English switch; translations and formats are `web.i18n`'s).
+`language` (the Persian/English switch; translations and formats are `web.i18n`'s),
+`contacts_pages` over `contacts_queries` (the contacts list, export, a contact's page, edits and
+opt-out), `contacts_import` (CSV upload, preview, commit) and `contacts_messages` (import and
+edit problems in the interface language).
 Importing this package registers every page on `blueprint.dashboard`.
 
 May import the services, `scheduler`, `database_models` and `runtime`; only `webhook_handler`
@@ -20,7 +23,7 @@ imports it.
 
 from __future__ import annotations
 
-from web.dashboard import inbox_pages, language, login, overview, page  # each registers its views on the blueprint
+from web.dashboard import contacts_pages, inbox_pages, language, login, overview, page  # each registers its views
 from web.dashboard.blueprint import dashboard
 
-__all__ = ["dashboard", "inbox_pages", "language", "login", "overview", "page"]
+__all__ = ["contacts_pages", "dashboard", "inbox_pages", "language", "login", "overview", "page"]

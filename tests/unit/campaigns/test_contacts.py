@@ -14,6 +14,7 @@ from campaigns.contacts import (
     import_contacts_csv,
     normalize_address,
     normalize_wa_id,
+    parse_contacts_csv,
     parse_tags,
     upsert_contact,
 )
@@ -104,7 +105,8 @@ def test_a_changed_file_updates_names_adds_tags_and_merges_attributes(session, m
 @pytest.mark.parametrize(("content", "message"), [
     ("name,tags\nSara,vip\n", "wa_id column"),
     ("wa_id,first name\n0912,Sara\n", "cannot be an attribute name"),
-    (b"wa_id,name\n0912\xff,Sara\n", "UTF-8"),
+    (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb5U\x9e", "save it as CSV"),  # an .xlsx, not a CSV
+    ("شماره,موبایل\n0912,0913\n", "two columns"),
 ])
 def test_an_unusable_file_is_refused_with_a_clear_message(session, content, message):
     stream = io.BytesIO(content) if isinstance(content, bytes) else io.StringIO(content)
@@ -168,3 +170,59 @@ def test_a_csv_row_may_name_its_contact_by_bsuid(session):
     again, outcome = upsert_contact(session, "IR.7301958846120533", None, ["vip"], {"plan": "gold"})
     assert (again.id, outcome, again.tag_names, again.attributes) == (contact.id, "updated", ["bags", "vip"],
                                                                      {"plan": "gold"})
+
+
+# --- what spreadsheets write: encodings, Persian headers, Arabic letters ------------------------------
+
+PERSIAN_CSV = "شماره,نام,برچسب‌ها,شهر\n09121110001,علی کریمی,مشتری;VIP,تهران\n0912,کوتاه,,\n+98 912 111 0002,سارا,,\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1256"])
+def test_persian_headers_in_every_encoding_a_spreadsheet_writes(session, encoding):
+    # Windows-1256 has no Persian ی: Excel writes the Arabic ي in its place.
+    text = PERSIAN_CSV.replace("ی", "ي") if encoding == "cp1256" else PERSIAN_CSV
+    report = import_contacts_csv(session, io.BytesIO(text.encode(encoding)))
+    assert (report.created, [line for line, _ in report.errors]) == (2, [3])
+    ali = session.scalars(select(Contact).where(Contact.wa_id == "989121110001")).one()
+    assert (ali.name, ali.tag_names, ali.attributes) == ("علی کریمی", ["vip", "مشتری"], {"شهر": "تهران"})
+
+
+@pytest.mark.parametrize(("header", "columns"), [
+    ("موبايل,اسم,برچسب", ["wa_id", "name", "tags"]),  # Arabic yeh in the header, as cp1256 stores it
+    ("تلفن همراه,نام و نام خانوادگی,برچسب ها", ["wa_id", "name", "tags"]),
+    ("Phone,Name,Tags,user_id", ["wa_id", "name", "tags", "user_id"]),
+    ("شماره موبایل,city", ["wa_id", "city"]),
+])
+def test_header_variants_are_understood(header, columns):
+    parsed = parse_contacts_csv(f"{header}\n".encode())
+    assert [column for _, column in parsed.columns] == columns
+
+
+def test_parsing_writes_nothing_and_says_what_each_bad_line_is(session):
+    parsed = parse_contacts_csv(b"wa_id,name\n09120000001,Sara\nabc,X\n09120000001,Again\n,Empty\n")
+    assert [row[0] for _, row in parsed.rows] == ["989120000001"]
+    assert [(line, error.code, error.params) for line, error in parsed.errors] == [
+        (3, "not_a_number", {"value": "abc"}),
+        (4, "duplicate", {"address": "989120000001", "line": 2}),
+        (5, "number_empty", {}),
+    ]
+    assert session.scalar(select(func.count()).select_from(Contact)) == 0
+
+
+def test_arabic_yeh_and_kaf_become_persian_in_names_and_tags(session):
+    contact, _ = upsert_contact(session, "09120000001", "علي كاظمي", ["مشتري"])
+    assert (contact.name, contact.tag_names) == ("علی کاظمی", ["مشتری"])
+
+
+def test_the_cli_imports_a_windows_1256_file_with_persian_headers(runner, engine, tmp_path):
+    from sqlalchemy.orm import Session
+
+    path = tmp_path / "excel.csv"
+    path.write_bytes(PERSIAN_CSV.replace("ی", "ي").encode("cp1256"))
+    result = runner.invoke(args=["contacts", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "2 created, 0 updated, 0 unchanged, 1 rejected" in result.stdout
+    assert "line 3: not an international number" in result.stderr
+    with Session(engine) as check:
+        names = set(check.scalars(select(Contact.name)))
+    assert names == {"علی کریمی", "سارا"}

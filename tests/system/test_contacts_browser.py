@@ -1,0 +1,221 @@
+"""The contacts pages in a real browser: gunicorn (two workers) serving the app, headless Chromium driving it.
+
+In Persian, then once in English, an operator uploads the CSV Excel writes on a Persian Windows
+(Windows-1256, Persian headers, Arabic ي/ك in the names), reads the preview and its rejected
+lines, imports it, finds a contact by searching and edits it. The preview and the commit may be
+served by different workers: the upload waits in the database. Screenshots go to test-output/
+(git-ignored); with UPDATE_DOCS_SCREENSHOTS=1 the Persian run refreshes docs/contacts-*.png at
+1366×900 and 390×844.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, free_port, run_migrations, wait_until
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from database_models import Contact, ContactTag, ReceivedMessageLog, ScheduledMessage, utcnow
+from database_setup import create_engine_for
+
+ADMIN_TOKEN = "browser-admin-token-0123456789abcdef"
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+# What Excel's plain "CSV" writes on a Persian Windows: Windows-1256, which has no Persian ی.
+EXCEL_CSV = ("شماره,نام,برچسب,شهر\n"
+             "09121110001,علی کریمی,مشتری;vip,تهران\n"
+             "0912,کوتاه,,\n"
+             "09121110002,سارا کاظمی,مشتری,شیراز\n"
+             "نامعلوم,بی‌شماره,,\n"
+             "09350000001,مریم احمدی,,اصفهان\n").replace("ی", "ي")
+TEXT = {
+    "fa": {"rejected": "شمارهٔ بین‌المللی نیست", "done": "درون‌ریزی انجام شد: ۲ تازه، ۱ به‌روز شد",
+           "saved": "ذخیره شد.", "line": "سطر ۳", "opted_out": "لغو شد"},
+    "en": {"rejected": "Not an international number", "done": "Import done: 2 created, 1 updated",
+           "saved": "Saved.", "line": "Line 3", "opted_out": "Opted out:"},
+}
+
+
+def _tools_or_skip() -> None:
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(path)]
+    if shutil.which("gunicorn", path=str(Path(sys.executable).parent)) is None:
+        missing.append("gunicorn")
+    if missing:
+        reason = f"browser test needs {', '.join(missing)} (apt install chromium chromium-driver)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+
+
+def _seed(session: Session) -> None:
+    """A shop's few contacts: Maryam (in the file too) wrote today and got an answer."""
+    now = utcnow()
+    maryam = Contact(wa_id="989350000001", name="Maryam", attributes={"size": "38"}, tags=[ContactTag(tag="yalda")],
+                     last_inbound_at=now - timedelta(hours=1), first_inbound_at=now - timedelta(days=40))
+    session.add_all([maryam, *(Contact(wa_id=f"98912400{i:04d}", name=name, attributes={})
+                               for i, name in enumerate(["رضا نوری", "Omid Karimi", "ندا حسینی", "لیلا قاسمی"]))])
+    session.flush()
+    session.add(ReceivedMessageLog(wamid="wamid.seed.1", contact_id=maryam.id, message_type="text",
+                                   text="سلام، سایز ۳۸ این مانتو موجوده؟", payload={},
+                                   received_at=now - timedelta(hours=1)))
+    session.add(ScheduledMessage(contact_id=maryam.id, kind="reply", body="بله، موجود است 🌷", status="read",
+                                 scheduled_at=now - timedelta(minutes=58), sent_at=now - timedelta(minutes=58)))
+
+
+@pytest.fixture
+def served(tmp_path):
+    """gunicorn with two workers on a seeded SQLite file; yields (base_url, database_url)."""
+    _tools_or_skip()
+    database_url = f"sqlite:///{tmp_path / 'contacts.db'}"
+    run_migrations(database_url)
+    engine = create_engine_for(database_url)
+    with Session(engine) as session:
+        _seed(session)
+        session.commit()
+    engine.dispose()
+    port = free_port()
+    env = {**os.environ, "SQLALCHEMY_DATABASE_URL": database_url, "ADMIN_API_TOKEN": ADMIN_TOKEN,
+           "FLASK_SECRET_KEY": "browser-test-secret-key", "WHATSAPP_APP_SECRET": "browser-app-secret",
+           "WHATSAPP_VERIFY_TOKEN": "browser-verify-token", "GUNICORN_BIND": f"127.0.0.1:{port}",
+           "WEB_CONCURRENCY": "2", "TIMEZONE": "Asia/Tehran", "APP_ENV": "development"}
+    env.pop("WHATSAPP_API_TOKEN", None)
+    log = (tmp_path / "gunicorn.log").open("w")
+    process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
+                                "webhook_handler:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90  # a loaded CI machine has taken 40 s
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"gunicorn did not start: {(tmp_path / 'gunicorn.log').read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        yield base, database_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """Headless Chromium through the system chromedriver."""
+    _tools_or_skip()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--hide-scrollbars", "--force-device-scale-factor=1",
+                 f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1366,900"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def _screenshots(driver, name: str, to_docs: bool) -> None:
+    """The viewport at desktop (1366×900) and phone (390×844) size, into test-output/ and maybe docs/."""
+    for suffix, width, height in (("", 1366, 900), ("-phone", 390, 844)):
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+        driver.execute_script("window.scrollTo(0, 0)")
+        shot = base64.b64decode(driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})["data"])
+        targets = [ROOT / "test-output" / f"{name}{suffix}.png"] + ([ROOT / "docs" / f"{name}{suffix}.png"]
+                                                                  if to_docs else [])
+        for target in targets:
+            target.parent.mkdir(exist_ok=True)
+            target.write_bytes(shot)
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def _loaded(driver, what: str, condition) -> None:
+    wait_until(lambda: driver.execute_script("return document.readyState") == "complete" and condition(), what)
+
+
+@pytest.mark.parametrize("language", ["fa", "en"])
+def test_operator_imports_an_excel_file_then_finds_and_edits_a_contact(served, browser, tmp_path, language):
+    from selenium.webdriver.common.by import By
+
+    base, database_url = served
+    text = TEXT[language]
+    docs = language == "fa" and os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1"
+    find, find_all = browser.find_element, browser.find_elements
+    browser.get(f"{base}/dashboard/language/{language}?next=/dashboard/contacts")
+    find(By.ID, "token").send_keys(ADMIN_TOKEN)
+    find(By.CSS_SELECTOR, "form.stack button").click()
+    _loaded(browser, "the contacts list", lambda: browser.current_url.endswith("/dashboard/contacts"))
+    assert find(By.TAG_NAME, "html").get_attribute("dir") == ("rtl" if language == "fa" else "ltr")
+    assert len(find_all(By.CSS_SELECTOR, "tr[data-contact]")) == 5
+    _screenshots(browser, "contacts-list", docs)
+
+    find(By.CSS_SELECTOR, 'a[href$="/dashboard/contacts/import"]').click()
+    excel = tmp_path / "مشتریان.csv"
+    excel.write_bytes(EXCEL_CSV.encode("cp1256"))
+    find(By.ID, "contacts-file").send_keys(str(excel))
+    find(By.CSS_SELECTOR, ".upload-form button").click()
+    _loaded(browser, "the preview", lambda: bool(find_all(By.ID, "commit-import")))
+    errors = {int(item.get_attribute("data-line")): item.text for item in find_all(By.CSS_SELECTOR, ".error-lines li")}
+    assert sorted(errors) == [3, 5] and text["rejected"] in errors[3] and text["line"] in errors[3]
+    rows = [row.text for row in find_all(By.CSS_SELECTOR, ".preview-table tbody tr")]
+    assert len(rows) == 3 and "علی کریمی" in rows[0]  # Persian letters, not the file's Arabic ي
+    assert find(By.CSS_SELECTOR, '[data-count="existing"] strong').text == ("۱" if language == "fa" else "1")
+    _screenshots(browser, "contacts-import-preview", docs)
+
+    find(By.ID, "commit-import").click()
+    _loaded(browser, "back on the list", lambda: bool(find_all(By.CLASS_NAME, "flashes")))
+    assert text["done"] in find(By.CLASS_NAME, "flashes").text
+
+    search = find(By.CSS_SELECTOR, 'input[name="q"]')
+    search.send_keys("کریمی")
+    search.submit()
+    _loaded(browser, "the search's result", lambda: "q=" in browser.current_url)
+    names = [cell.text for cell in find_all(By.CSS_SELECTOR, "td.contact-name")]
+    assert sorted(names) == ["علی کریمی"]  # Omid Karimi is written in Latin letters
+    find(By.CSS_SELECTOR, "td.contact-name a").click()
+    _loaded(browser, "the contact's page", lambda: bool(find_all(By.ID, "contact-name")))
+    name = find(By.ID, "contact-name")
+    name.clear()
+    name.send_keys("علی کریمی‌نژاد")
+    tags = find(By.ID, "contact-tags")
+    tags.clear()
+    tags.send_keys("مشتری، طلایی")
+    find(By.CSS_SELECTOR, ".attribute-row.new input[name=attr_key]").send_keys("سایز")
+    find(By.CSS_SELECTOR, ".attribute-row.new input[name=attr_value]").send_keys("۴۲")
+    find(By.CSS_SELECTOR, ".edit-form button[type=submit]").click()
+    _loaded(browser, "the saved contact", lambda: bool(find_all(By.CLASS_NAME, "flashes")))
+    assert text["saved"] in find(By.CLASS_NAME, "flashes").text
+    find(By.CSS_SELECTOR, '.opt-form input[name="reason"]').send_keys("گفت پیام تبلیغاتی نفرستید")
+    find(By.CSS_SELECTOR, ".opt-form button").click()
+    _loaded(browser, "the opt-out", lambda: text["opted_out"] in find(By.CLASS_NAME, "flashes").text)
+    engine = create_engine_for(database_url)
+    with Session(engine) as check:
+        ali = check.scalars(select(Contact).where(Contact.wa_id == "989121110001")).one()
+        assert (ali.name, ali.tag_names, ali.attributes, ali.opted_out) == (
+            "علی کریمی‌نژاد", ["طلایی", "مشتری"], {"شهر": "تهران", "سایز": "۴۲"}, True)
+        maryam = check.scalars(select(Contact).where(Contact.wa_id == "989350000001")).one()
+        assert (maryam.name, maryam.tag_names) == ("مریم احمدی", ["yalda"])  # updated by the file, tags kept
+        maryam_id = maryam.id
+    engine.dispose()
+    browser.get(f"{base}/dashboard/contacts/{maryam_id}")
+    _loaded(browser, "Maryam's page", lambda: bool(find_all(By.CSS_SELECTOR, ".contact-thread .msg")))
+    _screenshots(browser, "contacts-contact", docs)
