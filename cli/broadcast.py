@@ -112,8 +112,8 @@ def _numbers_audience(session: Session, numbers_file: IO[bytes]) -> tuple[Audien
 @click.option("--all-tags", is_flag=True, help="With several --tag: contacts having all of them.")
 @click.option("--numbers", "numbers_file", type=click.File("rb"), help="A file of numbers, or a contacts CSV.")
 @click.option("--at", "send_at",
-              help="Send time: Jalali 1405/09/20 10:00 (Persian or Latin digits) or ISO 8601; without a UTC offset it is "
-                   "in the TIMEZONE setting (default Asia/Tehran).")
+              help="Send time: Jalali 1405/09/20 10:00 (Persian or Latin digits) or ISO 8601; without a UTC "
+                   "offset it is in the TIMEZONE setting (default Asia/Tehran).")
 def create_broadcast(name: str, body: str | None, template_name: str | None, language: str | None,
                      params: tuple[str, ...], everyone: bool, tags: tuple[str, ...], all_tags: bool,
                      numbers_file: IO[bytes] | None, send_at: str | None) -> None:
