@@ -131,8 +131,8 @@ def format_duration(value: timedelta | float | None) -> str:
         rest = minutes % 60
         if is_persian() and rest == 0:
             return _("%(hours)s h", hours=format_number(hours))
-        return _("%(hours)s h %(minutes)s min", hours=format_number(hours),
-                 minutes=format_number(rest) if is_persian() else f"{rest:02d}")
+        padded = format_number(rest) if is_persian() else str(rest).rjust(2, "0")
+        return _("%(hours)s h %(minutes)s min", hours=format_number(hours), minutes=padded)
     return _("%(days)s d %(hours)s h", days=format_number(days), hours=format_number(hours % 24))
 
 

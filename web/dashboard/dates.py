@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 
 from language.jalali import MomentError, parse_day
 from web.i18n import field_day, format_number
@@ -16,13 +15,17 @@ from web.i18n import field_day, format_number
 logger = logging.getLogger("web.dashboard")
 
 
-PRESETS = (("7", lazy_gettext("7 days")), ("30", lazy_gettext("30 days")), ("90", lazy_gettext("90 days")),
-           ("all", lazy_gettext("All time")))
+PRESETS = ("7", "30", "90", "all")
 DEFAULT_PRESET = "30"
 SENTIMENTS = ("positive", "neutral", "negative")
 TREND_DAYS = 7  # the sentiment trend is a rolling share over this many days (a day alone is too noisy)
 EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2100, 12, 31)
 
+
+
+def preset_names() -> list[tuple[str, str]]:
+    """The quick ranges with their names in the interface language."""
+    return [("7", _("7 days")), ("30", _("30 days")), ("90", _("90 days")), ("all", _("All time"))]
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ def parse_range(args: Any, today: date) -> ChosenRange:
             problems.append(_("The start date was after the end date; they have been swapped."))
         return ChosenRange(start, end, None, tuple(problems))
     preset = args.get("range") or DEFAULT_PRESET
-    if preset not in dict(PRESETS):
+    if preset not in PRESETS:
         problems.append(_("Unknown range “%(range)s”: showing the last %(days)s days.", range=preset[:20],
                           days=format_number(int(DEFAULT_PRESET))))
         preset = DEFAULT_PRESET

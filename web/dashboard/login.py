@@ -134,9 +134,9 @@ def login() -> Any:
     wait = max(retry_after(throttle.recent(client, now), now), retry_after(session_failures, now))
     if wait > 0:
         minutes = max(1, round(wait / 60))
-        return _login_page(ngettext("Too many failed attempts. Try again in %(num)s minute.",
-                                    "Too many failed attempts. Try again in %(num)s minutes.", minutes,
-                                    num=format_number(minutes)), 429)
+        return _login_page(ngettext("Too many failed attempts. Try again in %(minutes)s minute.",
+                                    "Too many failed attempts. Try again in %(minutes)s minutes.", minutes,
+                                    minutes=format_number(minutes)), 429)
     given = request.form.get("token", "")
     if not hmac.compare_digest(given.encode(), token.encode()):
         throttle.record(client, now, failed=True)
