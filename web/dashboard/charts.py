@@ -41,7 +41,8 @@ def nice_ticks(maximum: float, count: int = 4, *, integer: bool = False) -> list
         return [0, 1]
     raw = maximum / count
     magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    multiples = (1, 2, 5, 10) if integer else (1, 2, 2.5, 5, 10)
+    step = next(m * magnitude for m in multiples if m * magnitude >= raw)
     if (integer or magnitude >= 1) and not float(step).is_integer():
         step = max(1, math.ceil(step))
     top = math.ceil(maximum / step - 1e-9) * step

@@ -111,11 +111,9 @@ def _kpis(summary: dict, volume: dict, days: int, scored: int, classified: bool)
     negative = summary.get("sentiment", {}).get("counts", {}).get("negative", 0)
     inbound, outbound = sum(volume["inbound"]), sum(volume["outbound"])
     fallback = summary.get("intents", {}).get("fallback_rate") if classified else None
-    per_day = inbound / max(days, 1)
     return [
         {"label": _("Received"), "value": format_number(inbound), "tone": "inbound",
-         "sub": _("%(count)s a day on average", count=format_number(round(per_day, 1))) if inbound
-         else _("none in this period"),
+         "sub": _received_sub(inbound, days),
          "spark": charts.sparkline(volume["inbound"], tone="inbound", label=_("Messages received per day"))},
         {"label": _("Sent"), "value": format_number(outbound), "tone": "outbound",
          "sub": _("bot, operators, broadcasts"),
@@ -130,6 +128,16 @@ def _kpis(summary: dict, volume: dict, days: int, scored: int, classified: bool)
         {"label": _("First reply"), "value": format_duration(first_reply.get("median_seconds")), "tone": "primary",
          "sub": _("median of %(count)s replies", count=format_number(first_reply.get("samples", 0)))},
     ]
+
+
+def _received_sub(inbound: int, days: int) -> str:
+    """'12.5 a day on average'; a quiet range says '3 in 30 days', an empty one says so (never '0 a day')."""
+    if not inbound:
+        return _("none in this period")
+    per_day = round(inbound / max(days, 1), 1)
+    if per_day < 1:
+        return _("%(count)s in %(days)s days", count=format_number(inbound), days=format_number(days))
+    return _("%(count)s a day on average", count=format_number(per_day))
 
 
 def _funnel(row: dict) -> dict[str, Any]:
