@@ -10,12 +10,13 @@ for `<html>`, the filters `number` (Persian digits and separators in Persian), `
 in TIMEZONE: Jalali with Persian month names in Persian, Gregorian in English), `day` (a date
 alone), `short_day` (a chart's axis: '۱۵ آذر' / '15 Dec'), `clock` (a time of day), `percent`,
 `duration` ('۳ ساعت و ۵ دقیقه' / '3 h 05 min'), `field_moment` and `field_day` (what a date(-time)
-input shows and `language.jalali.parse_moment`/`parse_day` read back), and `digits`.
+input shows and `language.jalali.parse_moment`/`parse_day` read back), `digits` and `phone`.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,17 @@ def field_day(day: date | None) -> str:
     return jalali_numeric(day, time=False) if is_persian() else day.isoformat()
 
 
+def phone(handle: str | None) -> str:
+    """A contact's handle as people write it: '+989121234567' -> '+98 912 123 4567' (other handles unchanged).
+
+    Always Latin digits and shown left to right (templates put it in `<bdi dir="ltr">`), in Persian too.
+    """
+    text = handle or ""
+    if re.fullmatch(r"\+98\d{10}", text):
+        return f"{text[:3]} {text[3:6]} {text[6:9]} {text[9:]}"
+    return text
+
+
 def _template_context() -> dict[str, Any]:
     language = current_language()
     return {"lang": language, "text_direction": "rtl" if language in RTL_LANGUAGES else "ltr",
@@ -182,4 +194,5 @@ def init_app(app: Flask, zone: Any) -> None:
     app.context_processor(_template_context)
     app.jinja_env.filters.update(number=format_number, when=format_moment, day=format_day, short_day=short_day,
                                  clock=clock, percent=format_percent, duration=format_duration,
-                                 field_moment=field_moment, field_day=field_day, digits=localise_digits)
+                                 field_moment=field_moment, field_day=field_day, digits=localise_digits,
+                                 phone=phone)

@@ -27,7 +27,6 @@ from web.dashboard.charts import (
     sparkline,
     sum_by_bucket,
 )
-
 from web.i18n import init_app
 
 SVG = "{http://www.w3.org/2000/svg}"

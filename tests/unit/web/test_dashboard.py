@@ -520,7 +520,7 @@ def test_a_persian_thread_reads_right_to_left_in_jalali_with_persian_digits(pers
     assert '<li class="day-sep"><span>یک‌شنبه ۱۵ آذر ۱۴۰۵</span></li>' in html
     assert ">۱۱:۰۰</time>" in html  # 07:30 UTC in Tehran
     assert "پنجره تا ۱۶ آذر ۱۴۰۵، ۱۱:۰۰ باز است" in html and "با اپراتور" in html
-    assert '<bdi>Sara Karimi</bdi> <bdi class="muted small handle" dir="ltr">+989121234567</bdi>' in html
+    assert '<bdi>Sara Karimi</bdi> <bdi class="muted small handle" dir="ltr">+98 912 123 4567</bdi>' in html
     assert "Window" not in html and ">Send<" not in html and "Hand back" not in html
 
 
@@ -579,6 +579,8 @@ def test_the_fonts_are_served_from_the_app_and_allowed_by_the_policy(logged_in):
     policy = logged_in.get("/dashboard").headers["Content-Security-Policy"]
     assert "font-src 'self'" in policy
     css = logged_in.get("/static/dashboard.css").get_data(as_text=True)
-    for font in re.findall(r'url\("(/static/fonts/[^"]+\.woff2)"\)', css):
-        assert logged_in.get(font).status_code == 200, font
+    fonts = re.findall(r'url\("fonts/([^"]+\.woff2)"\)', css)
+    assert fonts
+    for font in fonts:
+        assert logged_in.get(f"/static/fonts/{font}").status_code == 200, font
     assert "Vazirmatn" in css and logged_in.get("/static/fonts/OFL.txt").status_code == 200
