@@ -148,10 +148,13 @@ def field_moment(moment: datetime | None) -> str:
 
 
 def field_day(day: date | None) -> str:
-    """What a date field shows: '1405/09/01' (Jalali) in Persian, '2026-11-22' in English."""
+    """What a date field shows: '۱۴۰۵/۰۹/۰۱' (Jalali, Persian digits) in Persian, '2026-11-22' in English.
+
+    `language.jalali.parse_day` reads either back, in Persian or Latin digits.
+    """
     if day is None:
         return ""
-    return jalali_numeric(day, time=False) if is_persian() else day.isoformat()
+    return persian_digits(jalali_numeric(day, time=False)) if is_persian() else day.isoformat()
 
 
 def phone(handle: str | None) -> str:

@@ -541,7 +541,7 @@ def test_the_persian_overview_reads_and_shows_jalali_dates(persian, db):
         iso = persian.get("/dashboard?from=2026-11-22&to=2026-12-21").get_data(as_text=True)
         empty = persian.get("/dashboard?from=1405/09/16&to=1405/09/30").get_data(as_text=True)
     for html in (jalali, iso):
-        assert 'name="from" value="1405/09/01"' in html and 'name="to" value="1405/09/30"' in html
+        assert 'name="from" value="۱۴۰۵/۰۹/۰۱"' in html and 'name="to" value="۱۴۰۵/۰۹/۳۰"' in html
         assert "۱ آذر ۱۴۰۵" in html and "۳۰ آذر ۱۴۰۵" in html
         assert kpi(html, "دریافتی") == "۱" and kpi(html, "منفی") == "۰٪"
     assert "۱ پیام در ۳۰ روز" in jalali and "تشکر" in jalali  # not "۰ a day on average"; the intent translated
