@@ -10,7 +10,7 @@ for `<html>`, the filters `number` (Persian digits and separators in Persian), `
 in TIMEZONE: Jalali with Persian month names in Persian, Gregorian in English), `day` (a date
 alone), `short_day` (a chart's axis: '۱۵ آذر' / '15 Dec'), `clock` (a time of day), `percent`,
 `duration` ('۳ ساعت و ۵ دقیقه' / '3 h 05 min'), `field_moment` and `field_day` (what a date(-time)
-input shows and `language.jalali.parse_moment`/`parse_day` read back), `digits` and `phone`.
+input shows and `language.jalali.parse_moment`/`parse_day` read back), `digits`, `phone` and `message_type`.
 """
 
 from __future__ import annotations
@@ -168,6 +168,15 @@ def phone(handle: str | None) -> str:
     return text
 
 
+def message_type(kind: str | None) -> str:
+    """A WhatsApp message type as the operator reads it: 'image' -> 'تصویر' / 'Image' (unknown types as they are)."""
+    names = {"image": _("Image"), "audio": _("Voice or audio"), "video": _("Video"), "document": _("Document"),
+             "sticker": _("Sticker"), "location": _("Location"), "contacts": _("Contact card"),
+             "reaction": _("Reaction"), "interactive": _("Button or list reply"), "button": _("Button reply"),
+             "template": _("Template"), "unsupported": _("Unsupported message")}
+    return names.get(kind or "", kind or "–")
+
+
 def _template_context() -> dict[str, Any]:
     language = current_language()
     return {"lang": language, "text_direction": "rtl" if language in RTL_LANGUAGES else "ltr",
@@ -198,4 +207,4 @@ def init_app(app: Flask, zone: Any) -> None:
     app.jinja_env.filters.update(number=format_number, when=format_moment, day=format_day, short_day=short_day,
                                  clock=clock, percent=format_percent, duration=format_duration,
                                  field_moment=field_moment, field_day=field_day, digits=localise_digits,
-                                 phone=phone)
+                                 phone=phone, message_type=message_type)

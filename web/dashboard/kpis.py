@@ -31,7 +31,8 @@ def _intent_name(intent: str) -> str:
     """An intent as an operator reads it: the built-in ones translated, others as written in the rules."""
     known = {"none": _("not understood"), "order_status": _("order status"), "pricing": _("prices"),
              "thanks": _("thanks"), "greeting": _("greeting"), "business_hours": _("opening hours"),
-             "human_agent": _("asked for a person"), "opt_out": _("unsubscribe")}
+             "human_agent": _("asked for a person"), "opt_out": _("unsubscribe"), "opt_in": _("subscribe again"),
+             "goodbye": _("goodbye")}
     return known.get(intent, intent.replace("_", " "))
 
 
