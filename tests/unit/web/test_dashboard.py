@@ -344,7 +344,7 @@ def test_thread_interleaves_inbound_and_outbound_with_delivery_ticks(logged_in, 
     assert positions == sorted(positions)
     assert 'data-status="read" title="Read" aria-label="Read">✓✓' in html
     assert 'data-status="delivered" title="Delivered" aria-label="Delivered">✓✓' in html
-    assert 'data-status="sent" title="Sent" aria-label="Sent">✓<' in html
+    assert 'data-status="sent" title="Sent, not delivered yet" aria-label="Sent, not delivered yet">✓<' in html
     assert 'data-status="failed"' in html and "(131026) Message Undeliverable" in html
     assert 'data-status="pending" title="Waiting to be sent"' in html and "Operator" in html
 
