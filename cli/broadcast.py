@@ -32,6 +32,7 @@ from broadcast_service import (
     schedule_broadcast,
 )
 from campaigns.contacts import ContactError, import_contacts_csv
+from language.jalali import MomentError, parse_moment
 from run_broadcast_processor import run_processor
 from runtime.context import platform
 
@@ -72,15 +73,19 @@ def import_contacts(csv_file: IO[bytes]) -> None:
 
 
 def _parse_time(value: str | None) -> datetime | None:
-    """`--at`, parsed in the command (the app, and so TIMEZONE, is loaded only once parsing is done)."""
+    """`--at`, parsed in the command: Jalali `1405/09/20 10:00` (Persian or Latin digits) or ISO 8601.
+
+    A time without a UTC offset is in TIMEZONE (the app, and so its zone, is loaded once parsing is done).
+    """
     if value is None:
         return None
+    config = platform().config
     try:
-        return datetime.fromisoformat(value.strip())
-    except ValueError:
-        zone = platform().config.timezone
-        raise click.BadParameter(f"{value!r}: use e.g. '2026-12-01 09:30' ({zone} time) or "
-                                 "'2026-12-01T09:30+03:30'", param_hint="'--at'") from None
+        return parse_moment(value, config.zone)
+    except MomentError:
+        raise click.BadParameter(f"{value!r}: use e.g. '1405/09/20 10:00' (Jalali) or '2026-12-01 09:30' "
+                                 f"({config.timezone} time), or '2026-12-01T09:30+03:30'",
+                                 param_hint="'--at'") from None
 
 
 def _numbers_audience(session: Session, numbers_file: IO[bytes]) -> tuple[Audience, list[tuple[int, str]]]:
@@ -107,7 +112,8 @@ def _numbers_audience(session: Session, numbers_file: IO[bytes]) -> tuple[Audien
 @click.option("--all-tags", is_flag=True, help="With several --tag: contacts having all of them.")
 @click.option("--numbers", "numbers_file", type=click.File("rb"), help="A file of numbers, or a contacts CSV.")
 @click.option("--at", "send_at",
-              help="Send time; without a UTC offset it is in the TIMEZONE setting (default Asia/Tehran).")
+              help="Send time: Jalali 1405/09/20 10:00 (Persian or Latin digits) or ISO 8601; without a UTC "
+                   "offset it is in the TIMEZONE setting (default Asia/Tehran).")
 def create_broadcast(name: str, body: str | None, template_name: str | None, language: str | None,
                      params: tuple[str, ...], everyone: bool, tags: tuple[str, ...], all_tags: bool,
                      numbers_file: IO[bytes] | None, send_at: str | None) -> None:

@@ -4,8 +4,8 @@ One place for what the Persian dashboard, the CLI's `--at` and the chatbot's rep
 `persian_digits` / `latin_digits` (Persian and Arabic-Indic digits both read back), `jalali`
 (a moment in a time zone as "یک‌شنبه ۱۵ آذر ۱۴۰۵، ۱۰:۳۰") and `parse_moment`, which takes
 a Jalali `1405/09/20 10:00` (in Persian or Latin digits) or an ISO 8601 time and answers an
-aware UTC datetime. Month and weekday names come from jdatetime's tables, never from its
-process-wide locale switch.
+aware UTC datetime; `parse_day` does the same for a date alone. Month and weekday names come
+from jdatetime's tables, never from its process-wide locale switch.
 """
 
 from __future__ import annotations
@@ -97,6 +97,22 @@ def parse_moment(text: str, zone: tzinfo) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)
+
+
+def parse_day(text: str) -> date:
+    """A date alone: Jalali '1405/09/01' (any digits, / - or . between) or ISO '2026-11-22'; MomentError otherwise."""
+    raw = latin_digits(str(text)).strip()
+    found = _JALALI.match(raw)
+    if found and not found.group(4):
+        if int(found.group(1)) in _JALALI_YEARS:
+            try:
+                return jdatetime.date(*(int(found.group(i)) for i in (1, 2, 3))).togregorian()
+            except ValueError:
+                raise MomentError(f"{text!r} is not a Jalali date (month 1-12, day 1-31)") from None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise MomentError(f"{text!r} is not a date: write 1405/09/01 (Jalali) or 2026-11-22 (ISO)") from None
 
 
 def _from_jalali(found: re.Match[str], zone: tzinfo, text: str) -> datetime:

@@ -8,18 +8,22 @@ English; the Persian catalogue translates them. The language of a request is, in
 Templates get `_()`/`ngettext()` from Flask-Babel and, from here: `lang` and `text_direction`
 for `<html>`, the filters `number` (Persian digits and separators in Persian), `when` (a moment
 in TIMEZONE: Jalali with Persian month names in Persian, Gregorian in English), `day` (a date
-alone) and `field_moment` (what a date-time input shows and reads back).
+alone), `short_day` (a chart's axis: '۱۵ آذر' / '15 Dec'), `clock` (a time of day), `percent`,
+`duration` ('۳ ساعت و ۵ دقیقه' / '3 h 05 min'), `field_moment` and `field_day` (what a date(-time)
+input shows and `language.jalali.parse_moment`/`parse_day` read back), `digits`, `phone` and `message_type`.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+import re
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, request
 from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
 
 from language.jalali import jalali, jalali_numeric, persian_digits, persian_number
 
@@ -75,14 +79,62 @@ def format_moment(moment: datetime | None, *, weekday: bool = False) -> str:
     return moment.astimezone(zone).strftime("%a %d %b %Y, %H:%M" if weekday else "%d %b %Y, %H:%M")
 
 
-def format_day(day: date | datetime | None) -> str:
-    """A date alone: '۱۵ آذر ۱۴۰۵' / '15 Dec 2026' (a datetime is taken in TIMEZONE)."""
+def _local_date(day: date | datetime) -> date:
+    return day.astimezone(current_app.config["PLATFORM_ZONE"]).date() if isinstance(day, datetime) else day
+
+
+def format_day(day: date | datetime | None, *, weekday: bool = False) -> str:
+    """A date alone: '۱۵ آذر ۱۴۰۵' / '15 Dec 2026' (a datetime is taken in TIMEZONE); `weekday` names the day."""
     if day is None:
         return "–"
-    zone = current_app.config["PLATFORM_ZONE"]
-    if isinstance(day, datetime):
-        day = day.astimezone(zone).date()
-    return jalali(day, time=False) if is_persian() else day.strftime("%d %b %Y")
+    day = _local_date(day)
+    if is_persian():
+        return jalali(day, time=False, weekday=weekday)
+    return day.strftime("%A %d %B %Y" if weekday else "%d %b %Y")
+
+
+def short_day(day: date | datetime, *, weekday: bool = False) -> str:
+    """A date without its year, for chart axes: '۱۵ آذر' / '15 Dec' (with `weekday`: 'شنبه ۱۵ آذر' / 'Sat 15 Dec')."""
+    day = _local_date(day)
+    if is_persian():
+        return jalali(day, time=False, weekday=weekday, year=False)
+    return day.strftime("%a %d %b" if weekday else "%d %b")
+
+
+def clock(moment: datetime | None) -> str:
+    """The time of day in TIMEZONE: '۱۰:۳۰' / '10:30'."""
+    if moment is None:
+        return "–"
+    return localise_digits(moment.astimezone(current_app.config["PLATFORM_ZONE"]).strftime("%H:%M"))
+
+
+def format_percent(share: float | None, digits: int = 1) -> str:
+    """0.1234 -> '۱۲٫۳٪' in Persian, '12.3%' in English (None -> '–'); trailing zeros dropped."""
+    if share is None:
+        return "–"
+    text = f"{share * 100:.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return persian_digits(text.replace(".", "٫")) + "٪" if is_persian() else f"{text}%"
+
+
+def format_duration(value: timedelta | float | None) -> str:
+    """A short duration: '45 s', '12 min', '3 h 05 min', '2 d 4 h' (in Persian: '۳ ساعت و ۵ دقیقه')."""
+    if value is None:
+        return "–"
+    seconds = max(int(value.total_seconds() if isinstance(value, timedelta) else value), 0)
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if seconds < 60:
+        return _("%(seconds)s s", seconds=format_number(seconds))
+    if hours < 1:
+        return _("%(minutes)s min", minutes=format_number(minutes))
+    if days < 1:
+        rest = minutes % 60
+        if is_persian() and rest == 0:
+            return _("%(hours)s h", hours=format_number(hours))
+        padded = format_number(rest) if is_persian() else str(rest).rjust(2, "0")
+        return _("%(hours)s h %(minutes)s min", hours=format_number(hours), minutes=padded)
+    return _("%(days)s d %(hours)s h", days=format_number(days), hours=format_number(hours % 24))
 
 
 def field_moment(moment: datetime | None) -> str:
@@ -93,6 +145,36 @@ def field_moment(moment: datetime | None) -> str:
     if is_persian():
         return jalali_numeric(moment, zone)
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def field_day(day: date | None) -> str:
+    """What a date field shows: '۱۴۰۵/۰۹/۰۱' (Jalali, Persian digits) in Persian, '2026-11-22' in English.
+
+    `language.jalali.parse_day` reads either back, in Persian or Latin digits.
+    """
+    if day is None:
+        return ""
+    return persian_digits(jalali_numeric(day, time=False)) if is_persian() else day.isoformat()
+
+
+def phone(handle: str | None) -> str:
+    """A contact's handle as people write it: '+989121234567' -> '+98 912 123 4567' (other handles unchanged).
+
+    Always Latin digits and shown left to right (templates put it in `<bdi dir="ltr">`), in Persian too.
+    """
+    text = handle or ""
+    if re.fullmatch(r"\+98\d{10}", text):
+        return f"{text[:3]} {text[3:6]} {text[6:9]} {text[9:]}"
+    return text
+
+
+def message_type(kind: str | None) -> str:
+    """A WhatsApp message type as the operator reads it: 'image' -> 'تصویر' / 'Image' (unknown types as they are)."""
+    names = {"image": _("Image"), "audio": _("Voice or audio"), "video": _("Video"), "document": _("Document"),
+             "sticker": _("Sticker"), "location": _("Location"), "contacts": _("Contact card"),
+             "reaction": _("Reaction"), "interactive": _("Button or list reply"), "button": _("Button reply"),
+             "template": _("Template"), "unsupported": _("Unsupported message")}
+    return names.get(kind or "", kind or "–")
 
 
 def _template_context() -> dict[str, Any]:
@@ -122,5 +204,7 @@ def init_app(app: Flask, zone: Any) -> None:
     app.config["PLATFORM_ZONE"] = zone
     Babel(app, locale_selector=select_language, default_translation_directories=str(TRANSLATIONS))
     app.context_processor(_template_context)
-    app.jinja_env.filters.update(number=format_number, when=format_moment, day=format_day,
-                                 field_moment=field_moment, digits=localise_digits)
+    app.jinja_env.filters.update(number=format_number, when=format_moment, day=format_day, short_day=short_day,
+                                 clock=clock, percent=format_percent, duration=format_duration,
+                                 field_moment=field_moment, field_day=field_day, digits=localise_digits,
+                                 phone=phone, message_type=message_type)

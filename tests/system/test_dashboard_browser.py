@@ -4,8 +4,10 @@ The app runs as production does (gunicorn, two workers, its own SQLite file) and
 through pywa to the fake Graph API. The database is seeded with a realistic month of a
 small shop's traffic; the test logs in, reads the figures off the charts and tables,
 answers a customer waiting in the handoff inbox and watches the reply reach the Graph
-API, then saves screenshots (tmp_path and test-output/, git-ignored). With
-UPDATE_DOCS_SCREENSHOTS=1 it also refreshes docs/dashboard.png and docs/dashboard-phone.png.
+API, then saves screenshots (test-output/, git-ignored). It runs in Persian, as a first visit
+from a Persian browser sees it (right to left, Jalali dates, Persian digits), and once in English.
+With UPDATE_DOCS_SCREENSHOTS=1 the Persian run also refreshes docs/dashboard*.png: login,
+overview, inbox and thread at 1366×900 and 390×844.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations, wait_until
@@ -36,7 +39,7 @@ from database_models import (
     utcnow,
 )
 from database_setup import create_engine_for
-from web.dashboard.charts import format_number
+from language.jalali import jalali, persian_number
 
 ADMIN_TOKEN = "browser-admin-token-0123456789abcdef"
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -267,7 +270,7 @@ def served(tmp_path, fake_graph):
 def _wait_for(base: str, process: subprocess.Popen, log_path: Path) -> None:
     import urllib.request
 
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # generous: a shared, loaded machine boots two workers slowly
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"gunicorn exited: {log_path.read_text()[-2000:]}")
@@ -277,25 +280,35 @@ def _wait_for(base: str, process: subprocess.Popen, log_path: Path) -> None:
                     return
         except OSError:
             time.sleep(0.2)
-    pytest.fail(f"gunicorn did not answer within 30 s: {log_path.read_text()[-2000:]}")
+    pytest.fail(f"gunicorn did not answer within 120 s: {log_path.read_text()[-2000:]}")
 
 
 @pytest.fixture
-def browser(tmp_path):
-    """Headless Chromium through the system chromedriver (Selenium Manager never runs)."""
+def browser(tmp_path, request):
+    """Headless Chromium through the system chromedriver (Selenium Manager never runs), in a language.
+
+    The language is the browser's own (`--lang` and Accept-Language), as an operator's browser
+    sends it: Persian unless the test asks for English (`@pytest.mark.parametrize("browser", ["en"],
+    indirect=True)`).
+    """
     _tools_or_skip()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
+    language = getattr(request, "param", "fa")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--no-first-run", "--hide-scrollbars", "--force-device-scale-factor=1",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1366,900", "--lang=en-GB"):
+                 f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1366,900",
+                 f"--lang={'fa-IR' if language == 'fa' else 'en-GB'}"):
         options.add_argument(flag)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "fa-IR,fa,en" if language == "fa"
+                                              else "en-GB,en"})
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
+    driver.language = language
     yield driver
     driver.quit()
 
@@ -316,54 +329,90 @@ def _screenshot(driver, path: Path, width: int, full_height: bool = True, height
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
-def test_operator_reads_the_dashboard_and_answers_a_waiting_customer(served, browser, fake_graph, tmp_path):
+@dataclass(frozen=True)
+class Words:
+    """What the page says in one language, as the test reads it."""
+
+    received: str
+    operator: str
+    handed_back: str
+    direction: str
+
+    def number(self, value: int) -> str:
+        return persian_number(value) if self.direction == "rtl" else f"{value:,}"
+
+
+WORDS = {"fa": Words("دریافتی", "اپراتور", "به ربات برگردانده شد", "rtl"),
+         "en": Words("received", "operator", "the bot answers this customer again", "ltr")}
+SIZES = {"": (1366, 900), "-phone": (390, 844)}
+
+
+def _docs_shots(browser, page: str, output: Path, docs: bool) -> None:
+    """The page at both sizes into test-output/ (and docs/ when asked): docs/dashboard-<page>[-phone].png."""
+    for suffix, (width, height) in SIZES.items():
+        name = f"dashboard{'' if page == 'overview' else '-' + page}{suffix}.png"
+        _screenshot(browser, output / name, width, full_height=False, height=height)
+        if docs:
+            shutil.copy(output / name, ROOT / "docs" / name)
+
+
+def _rect(browser, element) -> dict:
+    return browser.execute_script("return arguments[0].getBoundingClientRect().toJSON()", element)
+
+
+def _walk_through(base: str, figures: Seeded, browser, fake_graph, output: Path, docs: bool) -> None:
+    """Log in, read the overview's figures, answer a waiting customer, hand them back: what an operator does."""
     from selenium.webdriver.common.by import By
 
-    base, figures = served
-    output = ROOT / "test-output"
-    output.mkdir(exist_ok=True)
-    docs = os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1"
-
+    words = WORDS[browser.language]
+    zone_today = utcnow().astimezone(ZoneInfo("Asia/Tehran")).date()
     browser.get(f"{base}/dashboard")
     assert "/dashboard/login" in browser.current_url
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("dir") == words.direction
+    _docs_shots(browser, "login", output, docs)
     browser.find_element(By.ID, "token").send_keys(ADMIN_TOKEN)
     browser.find_element(By.CSS_SELECTOR, "form.stack button").click()
     wait_until(lambda: browser.current_url.endswith("/dashboard"), "the overview after login")
     # The URL changes when the navigation commits, before the page has been parsed: on a
     # loaded machine the KPI cards were read while still empty once (CI, 2026-11-26).
     wait_until(lambda: browser.execute_script("return document.readyState") == "complete"
-               and "received" in browser.find_element(By.TAG_NAME, "body").text.lower(),
+               and words.received in browser.find_element(By.TAG_NAME, "body").text.lower(),
                "the overview's KPI cards")
 
     kpis = {card.find_element(By.CLASS_NAME, "kpi-label").text.lower(): card.find_element(By.CLASS_NAME,
                                                                                           "kpi-value").text
             for card in browser.find_elements(By.CLASS_NAME, "kpi")}
-    assert kpis["received"] == format_number(figures.inbound)
+    assert kpis[words.received] == words.number(figures.inbound)
     for mood in ("positive", "neutral", "negative"):
         cell = browser.find_element(By.CSS_SELECTOR, f'[data-sentiment="{mood}"]')
-        assert cell.text == format_number(figures.sentiment[mood])
+        assert cell.text == words.number(figures.sentiment[mood])
     top_keyword = browser.find_element(By.CSS_SELECTOR, "#keywords .hbar-label").text
     assert top_keyword == figures.keywords.most_common(1)[0][0]
     assert browser.find_elements(By.CSS_SELECTOR, "#messages-per-day svg .bar"), "the per-day chart has bars"
     funnels = browser.find_element(By.ID, "broadcasts").text
     for name, recipients in figures.broadcasts.items():
-        assert name in funnels and format_number(recipients) in funnels
+        assert name in funnels and words.number(recipients) in funnels
     assert figures.most_negative_text in browser.find_element(By.ID, "negative").text
-    _screenshot(browser, tmp_path / "dashboard.png", 1366)
-    _screenshot(browser, tmp_path / "dashboard-phone.png", 390)
-    for name in ("dashboard.png", "dashboard-phone.png"):
-        shutil.copy(tmp_path / name, output / name)
-    if docs:
-        _screenshot(browser, ROOT / "docs" / "dashboard.png", 1366, full_height=False)
-        _screenshot(browser, ROOT / "docs" / "dashboard-phone.png", 390, full_height=False, height=1600)
+    shown_range = browser.find_element(By.CSS_SELECTOR, "[data-range]").text
+    if words.direction == "rtl":
+        assert jalali(zone_today, time=False) in shown_range  # e.g. «۱۵ آذر ۱۴۰۵»
+        assert not any(digit in shown_range for digit in "0123456789"), shown_range
+        nav, brand = browser.find_element(By.CSS_SELECTOR, ".nav a"), browser.find_element(By.CLASS_NAME, "brand")
+        assert _rect(browser, nav)["left"] > 1366 / 2 and _rect(browser, brand)["left"] > _rect(browser, nav)["left"]
+    else:
+        assert zone_today.strftime("%d %b %Y") in shown_range
+    _screenshot(browser, output / f"dashboard-full-{browser.language}.png", 1366)
+    _docs_shots(browser, "overview", output, docs)
 
     browser.find_element(By.CSS_SELECTOR, '.nav a[href$="/dashboard/inbox"]').click()
     rows = browser.find_elements(By.CLASS_NAME, "inbox-row")
-    assert [row.find_element(By.CLASS_NAME, "inbox-name").text.split(" +")[0] for row in rows] == \
+    assert [row.find_element(By.CSS_SELECTOR, ".inbox-name bdi").text for row in rows] == \
         [name for name, _, _ in figures.waiting]
+    assert [row.find_element(By.CSS_SELECTOR, ".inbox-name .handle").text for row in rows] == \
+        [f"+{wa_id[:2]} {wa_id[2:5]} {wa_id[5:8]} {wa_id[8:]}" for _, wa_id, _ in figures.waiting]
     assert [bool(row.find_elements(By.CSS_SELECTOR, '[data-window="open"]')) for row in rows] == \
         [window_open for _, _, window_open in figures.waiting]
-    _screenshot(browser, output / "dashboard-inbox.png", 1366)
+    _docs_shots(browser, "inbox", output, docs)
 
     name, wa_id, _ = next(waiting for waiting in figures.waiting if waiting[2])
     next(row for row in rows if name in row.text).find_element(By.TAG_NAME, "a").click()
@@ -374,12 +423,38 @@ def test_operator_reads_the_dashboard_and_answers_a_waiting_customer(served, bro
     assert sent["type"] == "text" and "از پشتیبانی هستم" in sent["text"]
     browser.refresh()  # the page was drawn before the send finished; now the row is sent
     latest = browser.find_elements(By.CSS_SELECTOR, ".msg-out")[-1]
-    assert "از پشتیبانی هستم" in latest.text and "OPERATOR" in latest.text.upper()
-    assert latest.find_elements(By.CSS_SELECTOR, '.ticks[aria-label="sent"]')
-    _screenshot(browser, output / "dashboard-thread.png", 1366, full_height=False)
+    assert "از پشتیبانی هستم" in latest.text and words.operator in latest.text.lower()
+    assert latest.find_elements(By.CSS_SELECTOR, '.ticks[data-status="sent"]')
+    # textContent: most of the thread is scrolled out of its pane, where .text reads nothing.
+    days = [day.get_attribute("textContent") for day in browser.find_elements(By.CSS_SELECTOR, ".day-sep")]
+    times = [moment.get_attribute("textContent") for moment in browser.find_elements(By.CSS_SELECTOR, ".msg-meta time")]
+    customer = _rect(browser, browser.find_elements(By.CSS_SELECTOR, ".msg-in .bubble")[-1])
+    ours = _rect(browser, latest.find_element(By.CLASS_NAME, "bubble"))
+    if words.direction == "rtl":
+        assert days[-1] == jalali(zone_today, time=False, weekday=True)  # «یک‌شنبه ۱۵ آذر ۱۴۰۵»
+        assert all(len(moment) == 5 and moment[2] == ":" and moment.replace(":", "").isdigit()
+                   and not moment.isascii() for moment in times), times
+        assert customer["right"] > ours["right"] and customer["left"] > ours["left"]  # the customer on the right
+    else:
+        assert days[-1] == zone_today.strftime("%A %d %B %Y") and all(moment.isascii() for moment in times)
+        assert customer["left"] < ours["left"]
+    _docs_shots(browser, "thread", output, docs)
 
     browser.find_element(By.CSS_SELECTOR, 'form[action$="/release"] button').click()
     wait_until(lambda: browser.current_url.endswith("/dashboard/inbox"), "back in the inbox")
-    assert "the bot answers this customer again" in browser.find_element(By.CLASS_NAME, "flashes").text
+    assert words.handed_back in browser.find_element(By.CLASS_NAME, "flashes").text
     assert all(name not in row.text for row in browser.find_elements(By.CLASS_NAME, "inbox-row"))
     assert len(browser.find_elements(By.CLASS_NAME, "inbox-row")) == len(figures.waiting) - 1
+
+
+def test_a_persian_operator_reads_the_dashboard_right_to_left_and_answers_a_customer(served, browser, fake_graph):
+    base, figures = served
+    output = ROOT / "test-output"
+    output.mkdir(exist_ok=True)
+    _walk_through(base, figures, browser, fake_graph, output, os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1")
+
+
+@pytest.mark.parametrize("browser", ["en"], indirect=True)
+def test_an_english_browser_gets_the_same_dashboard_left_to_right(served, browser, fake_graph, tmp_path):
+    base, figures = served
+    _walk_through(base, figures, browser, fake_graph, tmp_path, docs=False)

@@ -15,7 +15,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
+
+from web.i18n import format_duration, format_number, format_percent
+
+__all__ = ["Series", "bar_chart", "day_buckets", "donut_chart", "empty_chart", "format_duration", "format_number",
+           "format_percent", "hbar_chart", "line_chart", "nice_ticks", "rolling_share", "sparkline", "sum_by_bucket"]
 
 Formatter = Callable[[float], str]
 
@@ -29,51 +35,18 @@ class Series:
     tone: str
 
 
-def format_number(value: float | None) -> str:
-    """1234567 -> '1,234,567'; floats keep one decimal when they have one."""
-    if value is None:
-        return "–"
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.1f}"
-
-
-def format_percent(share: float | None, digits: int = 1) -> str:
-    """0.1234 -> '12.3%' (None -> '–')."""
-    if share is None:
-        return "–"
-    text = f"{share * 100:.{digits}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return f"{text}%"
-
-
-def nice_ticks(maximum: float, count: int = 4) -> list[float]:
-    """Round axis ticks from 0 to at least `maximum` (steps of 1, 2, 2.5 or 5 × 10^k)."""
+def nice_ticks(maximum: float, count: int = 4, *, integer: bool = False) -> list[float]:
+    """Round axis ticks from 0 to at least `maximum` (steps of 1, 2, 2.5 or 5 × 10^k); whole steps for counts."""
     if maximum <= 0:
         return [0, 1]
     raw = maximum / count
     magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    if magnitude >= 1 and not float(step).is_integer():
-        step = math.ceil(step)
+    multiples = (1, 2, 5, 10) if integer else (1, 2, 2.5, 5, 10)
+    step = next(m * magnitude for m in multiples if m * magnitude >= raw)
+    if (integer or magnitude >= 1) and not float(step).is_integer():
+        step = max(1, math.ceil(step))
     top = math.ceil(maximum / step - 1e-9) * step
     return [round(i * step, 10) for i in range(int(round(top / step)) + 1)]
-
-
-def format_duration(value: timedelta | float | None) -> str:
-    """A short human duration: '45 s', '12 min', '3 h 05 min', '2 d 4 h'."""
-    if value is None:
-        return "–"
-    seconds = int(value.total_seconds() if isinstance(value, timedelta) else value)
-    if seconds < 60:
-        return f"{max(seconds, 0)} s"
-    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
-    if hours < 1:
-        return f"{minutes} min"
-    if days < 1:
-        return f"{hours} h {minutes % 60:02d} min"
-    return f"{days} d {hours % 24} h"
 
 
 MAX_COLUMNS = 92  # longer ranges are charted per week (or longer), so bars stay readable
@@ -118,14 +91,25 @@ def _num(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".") or "0"
 
 
-def _open(width: float, height: float, label: str, css_class: str) -> str:
+def _open(width: float, height: float, label: str, css_class: str, rtl: bool = False) -> str:
+    direction = ' direction="rtl"' if rtl else ""
     return (f'<svg class="chart {css_class}" viewBox="0 0 {_num(width)} {_num(height)}" '
-            f'width="{_num(width)}" height="{_num(height)}" role="img" aria-label="{escape(label)}" '
+            f'width="{_num(width)}" height="{_num(height)}" role="img" aria-label="{escape(label)}"{direction} '
             f'preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">')
 
 
-def empty_chart(message: str = "No data for this period", width: float = 480, height: float = 160) -> Markup:
-    """A placeholder chart with a centred message."""
+def _mirror(width: float, rtl: bool) -> Callable[[float], float]:
+    """x as drawn: right to left (the first category at the right, the value axis on the right) when `rtl`.
+
+    With `direction="rtl"` on the SVG, text-anchor "end" of a right-hand axis label puts the text
+    to the right of its x, as "end" puts it to the left in LTR: the anchors need not change.
+    """
+    return (lambda x: width - x) if rtl else (lambda x: x)
+
+
+def empty_chart(message: str | None = None, width: float = 480, height: float = 160) -> Markup:
+    """A placeholder chart with a centred message (default: 'No data for this period' in the interface language)."""
+    message = message if message is not None else _("No data for this period")
     return Markup(
         _open(width, height, message, "chart-empty")
         + f'<rect class="empty-frame" x="0.5" y="0.5" width="{_num(width - 1)}" height="{_num(height - 1)}" rx="8"/>'
@@ -143,35 +127,39 @@ def _label_step(count: int, room: float, label_width: float) -> int:
 
 
 def _y_axis(ticks: list[float], left: float, right: float, y_of: Callable[[float], float],
-            fmt: Formatter) -> list[str]:
+            fmt: Formatter, x_of: Callable[[float], float] = lambda x: x) -> list[str]:
     parts = []
     for tick in ticks:
         y = y_of(tick)
-        parts.append(f'<line class="grid{" baseline" if tick == 0 else ""}" x1="{_num(left)}" x2="{_num(right)}" '
-                     f'y1="{_num(y)}" y2="{_num(y)}"/>')
-        parts.append(f'<text class="axis" x="{_num(left - 8)}" y="{_num(y)}" text-anchor="end" '
+        parts.append(f'<line class="grid{" baseline" if tick == 0 else ""}" x1="{_num(x_of(left))}" '
+                     f'x2="{_num(x_of(right))}" y1="{_num(y)}" y2="{_num(y)}"/>')
+        parts.append(f'<text class="axis" x="{_num(x_of(left - 8))}" y="{_num(y)}" text-anchor="end" '
                      f'dominant-baseline="middle">{escape(fmt(tick))}</text>')
     return parts
 
 
 def bar_chart(labels: Sequence[str], series: Sequence[Series], *, width: float = 720, height: float = 240,
               stacked: bool = False, label: str = "Bar chart", value_format: Formatter = format_number,
-              label_width: float = 64, tooltip_labels: Sequence[str] | None = None) -> Markup:
-    """Vertical bars per category: grouped side by side, or stacked."""
+              label_width: float = 64, tooltip_labels: Sequence[str] | None = None, rtl: bool = False) -> Markup:
+    """Vertical bars per category: grouped side by side, or stacked; mirrored (first category at the right) if `rtl`.
+
+    Counts (every value whole) get whole-number ticks: a maximum of 1 is an axis 0, 1, not 0.25, 0.5, ….
+    """
     if not labels or not series or not any(v for s in series for v in s.values):
         return empty_chart(width=width, height=min(height, 180))
     top, bottom, left, right = 12.0, 26.0, 44.0, 8.0
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(s.values[i] or 0 for s in series) for i in range(len(labels))]
     peak = max(totals) if stacked else max((v or 0) for s in series for v in s.values)
-    ticks = nice_ticks(peak)
+    ticks = nice_ticks(peak, integer=all(float(v or 0).is_integer() for s in series for v in s.values))
     y_max = ticks[-1]
+    x_at = _mirror(width, rtl)
 
     def y_of(value: float) -> float:
         return top + plot_h - plot_h * value / y_max
 
-    parts = [_open(width, height, label, "chart-bars")]
-    parts += _y_axis(ticks, left, width - right, y_of, value_format)
+    parts = [_open(width, height, label, "chart-bars", rtl)]
+    parts += _y_axis(ticks, left, width - right, y_of, value_format, x_at)
     slot = plot_w / len(labels)
     tooltips = tooltip_labels or labels
     group_w = slot * (0.62 if stacked else 0.78)
@@ -189,15 +177,17 @@ def bar_chart(labels: Sequence[str], series: Sequence[Series], *, width: float =
             if value <= 0:
                 continue
             gap = min(1.0, bar_w * 0.1) if not stacked else 0
+            drawn_w = max(bar_w - gap, 1)
+            drawn_x = min(x_at(x + gap / 2), x_at(x + gap / 2 + drawn_w))
             parts.append(
-                f'<rect class="bar tone-{escape(one.tone)}" x="{_num(x + gap / 2)}" y="{_num(y)}" '
-                f'width="{_num(max(bar_w - gap, 1))}" height="{_num(max(h, 1))}" rx="{_num(min(3, bar_w / 4))}">'
+                f'<rect class="bar tone-{escape(one.tone)}" x="{_num(drawn_x)}"'
+                f' y="{_num(y)}" width="{_num(drawn_w)}" height="{_num(max(h, 1))}" rx="{_num(min(3, bar_w / 4))}">'
                 f'<title>{escape(tooltips[i])} · {escape(one.name)}: {escape(value_format(value))}</title></rect>'
             )
     step = _label_step(len(labels), plot_w, label_width)
     for i in range(0, len(labels), step):
         x = left + i * slot + slot / 2
-        parts.append(f'<text class="axis" x="{_num(x)}" y="{_num(height - 8)}" text-anchor="middle">'
+        parts.append(f'<text class="axis" x="{_num(x_at(x))}" y="{_num(height - 8)}" text-anchor="middle">'
                      f'{escape(labels[i])}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -205,8 +195,8 @@ def bar_chart(labels: Sequence[str], series: Sequence[Series], *, width: float =
 
 def line_chart(labels: Sequence[str], series: Sequence[Series], *, width: float = 720, height: float = 220,
                label: str = "Line chart", value_format: Formatter = format_number, y_max: float | None = None,
-               label_width: float = 64, tooltip_labels: Sequence[str] | None = None) -> Markup:
-    """Lines over categories; a None value breaks the line (a day with no data is not zero)."""
+               label_width: float = 64, tooltip_labels: Sequence[str] | None = None, rtl: bool = False) -> Markup:
+    """Lines over categories; a None value breaks the line (a day with no data is not zero); mirrored if `rtl`."""
     present = [v for s in series for v in s.values if v is not None]
     if not labels or not present:
         return empty_chart(width=width, height=min(height, 180))
@@ -216,14 +206,16 @@ def line_chart(labels: Sequence[str], series: Sequence[Series], *, width: float 
     top_value = ticks[-1]
     tooltips = tooltip_labels or labels
 
+    x_at = _mirror(width, rtl)
+
     def x_of(i: int) -> float:
-        return left + (plot_w * i / (len(labels) - 1) if len(labels) > 1 else plot_w / 2)
+        return x_at(left + (plot_w * i / (len(labels) - 1) if len(labels) > 1 else plot_w / 2))
 
     def y_of(value: float) -> float:
         return top + plot_h - plot_h * value / top_value
 
-    parts = [_open(width, height, label, "chart-lines")]
-    parts += _y_axis(ticks, left, width - right, y_of, value_format)
+    parts = [_open(width, height, label, "chart-lines", rtl)]
+    parts += _y_axis(ticks, left, width - right, y_of, value_format, x_at)
     for one in series:
         tone = escape(one.tone)
         runs: list[list[tuple[float, float]]] = [[]]
@@ -253,7 +245,7 @@ def donut_chart(slices: Sequence[tuple[str, float, str]], *, size: float = 180, 
                 center_value: str = "", center_label: str = "", label: str = "Donut chart",
                 value_format: Formatter = format_number) -> Markup:
     """A ring split into (name, value, tone) slices, with a figure in the middle."""
-    total = sum(value for _, value, _ in slices)
+    total = sum(value for _name, value, _tone in slices)
     radius = (size - thickness) / 2
     middle = size / 2
     parts = [_open(size, size, label, "chart-donut"),
@@ -298,7 +290,7 @@ def hbar_chart(items: Sequence[tuple[str, float]], *, tone: str = "primary", lab
     """
     if not items:
         return empty_chart(width=420, height=120)
-    peak = maximum if maximum is not None else max(value for _, value in items)
+    peak = maximum if maximum is not None else max(value for _name, value in items)
     rows = []
     for i, (name, value) in enumerate(items):
         share = 100 * value / peak if peak > 0 else 0

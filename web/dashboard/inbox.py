@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -27,6 +28,7 @@ from database_models import (
     ScheduledMessage,
 )
 from scheduler import Scheduler
+from web.i18n import format_number
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +111,7 @@ def waiting_conversations(session: Session, now: datetime) -> list[WaitingConver
         .where(ConversationState.state == STATE_HANDOFF)
         .order_by(ConversationState.handoff_since.asc().nulls_first(), ConversationState.contact_id)
     ).all()
-    ids = [contact.id for _, contact in rows]
+    ids = [contact.id for _state, contact in rows]
     last_messages = _last_inbound(session, ids)
     last_replies = dict(session.execute(
         select(ScheduledMessage.contact_id, func.max(ScheduledMessage.created_at))
@@ -203,11 +205,12 @@ def queue_text_reply(session: Session, contact_id: int, body: str, now: datetime
     contact = get_contact(session, contact_id)
     text = body.strip()
     if not text:
-        raise InboxError("write a message first")
+        raise InboxError(_("Write a message first."))
     if len(text) > MAX_BODY_CHARS:
-        raise InboxError(f"a WhatsApp message holds at most {MAX_BODY_CHARS:,} characters")
+        raise InboxError(_("A WhatsApp message holds at most %(count)s characters.",
+                           count=format_number(MAX_BODY_CHARS)))
     if not is_window_open(contact, now):
-        raise OutsideWindow("the 24-hour window is closed: WhatsApp only accepts an approved template now")
+        raise OutsideWindow(_("The 24-hour window is closed: WhatsApp only accepts an approved template now."))
     return Scheduler(session).add(contact.id, body=text, kind=OPERATOR_KIND, scheduled_at=now)
 
 
@@ -217,11 +220,11 @@ def queue_template_reply(session: Session, contact_id: int, template_name: str, 
     contact = get_contact(session, contact_id)
     name, language = template_name.strip(), language.strip() or "en_US"
     if not name:
-        raise InboxError("give the template's name")
+        raise InboxError(_("Give the template's name."))
     if len(name) > 512 or len(language) > 16:
-        raise InboxError("the template name or language is too long")
+        raise InboxError(_("The template name or language is too long."))
     cleaned = [param.strip() for param in params if param.strip()]
     if len(cleaned) > MAX_TEMPLATE_PARAMS:
-        raise InboxError(f"at most {MAX_TEMPLATE_PARAMS} template parameters")
+        raise InboxError(_("At most %(count)s template parameters.", count=format_number(MAX_TEMPLATE_PARAMS)))
     return Scheduler(session).add(contact.id, template_name=name, template_language=language,
                                   template_params=cleaned or None, kind=OPERATOR_KIND, scheduled_at=now)

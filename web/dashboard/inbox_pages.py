@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -54,7 +55,7 @@ def conversation_page(contact_id: int) -> str:
         try:
             contact = get_contact(db, contact_id)
         except ContactNotFound:
-            abort(404, "There is no such contact.")
+            abort(404, _("There is no such contact."))
         context = {"contact": contact, "items": thread(db, contact_id), "state": conversation_state(db, contact_id),
                    "window_open": is_window_open(contact, now),
                    "window_closes_at": window_closes_at(contact.last_inbound_at)}
@@ -70,7 +71,7 @@ def _act(contact_id: int, action: Callable[[Session, datetime], ScheduledMessage
         try:
             row_id = action(db, utcnow()).id
         except ContactNotFound:
-            abort(404, "There is no such contact.")
+            abort(404, _("There is no such contact."))
         except InboxError as error:
             flash(str(error), "error")
             return redirect(back + "#latest")
@@ -86,7 +87,7 @@ def _act(contact_id: int, action: Callable[[Session, datetime], ScheduledMessage
 def reply(contact_id: int) -> Response:
     """Queue and send the operator's free-text reply (inside the 24-hour window only)."""
     body = request.form.get("body", "")
-    return _act(contact_id, lambda db, now: queue_text_reply(db, contact_id, body, now), "Reply sent.")
+    return _act(contact_id, lambda db, now: queue_text_reply(db, contact_id, body, now), _("Reply sent."))
 
 
 @dashboard.post(f"/dashboard/inbox/{_CONTACT}/template")
@@ -95,7 +96,7 @@ def reply_with_template(contact_id: int) -> Response:
     form: Any = request.form
     return _act(contact_id, lambda db, now: queue_template_reply(
         db, contact_id, form.get("template_name", ""), form.get("language", ""),
-        form.get("params", "").splitlines(), now), "Template sent.")
+        form.get("params", "").splitlines(), now), _("Template sent."))
 
 
 @dashboard.post(f"/dashboard/inbox/{_CONTACT}/release")
@@ -107,9 +108,9 @@ def release(contact_id: int) -> Response:
     logger.info("handoff released", extra={"event": "dashboard.handoff_released", "contact_id": contact_id,
                                            "released": released})
     if not released:
-        flash("This conversation was not waiting for a human.", "info")
+        flash(_("This conversation was not waiting for a person."), "info")
         return redirect(url_for("dashboard.conversation", contact_id=contact_id))
-    flash("Handed back: the bot answers this customer again.", "success")
+    flash(_("Handed back: the bot answers this customer again."), "success")
     return redirect(url_for("dashboard.inbox_list"))
 
 

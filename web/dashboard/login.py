@@ -17,14 +17,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from database_models import utcnow
 from runtime.context import platform
 from web.dashboard import sessions as login_sessions
 from web.dashboard.blueprint import dashboard
-from web.dashboard.charts import format_duration, format_percent
 from web.dashboard.throttle import FAILED_LOGIN_WINDOW, MAX_FAILED_LOGINS, LoginThrottle, retry_after
+from web.i18n import format_number
 
 logger = logging.getLogger("web.dashboard")
 
@@ -36,7 +38,6 @@ OPEN_ENDPOINTS = frozenset({"dashboard.login", "dashboard.login_form", "dashboar
 @dashboard.record_once
 def _set_up(state: Any) -> None:
     state.app.extensions["dashboard_login_throttle"] = LoginThrottle()
-    state.app.jinja_env.filters.update(percent=format_percent, duration=format_duration)
 
 
 def _token_fingerprint(token: str) -> str:
@@ -73,7 +74,7 @@ def _guard() -> Response | None:
         if not expected or not hmac.compare_digest(given.encode(), str(expected).encode()):
             logger.warning("dashboard POST without a valid CSRF token", extra={"event": "dashboard.csrf_refused",
                                                                              "path": request.path})
-            abort(400, "This form has expired or did not come from the dashboard. Reload the page and try again.")
+            abort(400, _("This form has expired or did not come from the dashboard. Reload the page and try again."))
     if request.endpoint not in OPEN_ENDPOINTS and not g.dashboard_logged_in:
         # Back to the page after logging in; a form sent after the login expired is not replayed.
         back = request.full_path.rstrip("?") if request.method == "GET" else None
@@ -92,7 +93,7 @@ def next_parameter(values: Any) -> str | None:
     """
     target = values.get("next")
     if target and any(ord(character) < 32 or ord(character) == 127 for character in target):
-        abort(400, "The address to return to after logging in is not valid.")
+        abort(400, _("The address to return to after logging in is not valid."))
     return target
 
 
@@ -133,13 +134,15 @@ def login() -> Any:
     wait = max(retry_after(throttle.recent(client, now), now), retry_after(session_failures, now))
     if wait > 0:
         minutes = max(1, round(wait / 60))
-        return _login_page(f"Too many failed attempts. Try again in {minutes} minute{'s' * (minutes != 1)}.", 429)
+        return _login_page(ngettext("Too many failed attempts. Try again in %(minutes)s minute.",
+                                    "Too many failed attempts. Try again in %(minutes)s minutes.", minutes,
+                                    minutes=format_number(minutes)), 429)
     given = request.form.get("token", "")
     if not hmac.compare_digest(given.encode(), token.encode()):
         throttle.record(client, now, failed=True)
         session["login_failures"] = (session_failures + [now])[-MAX_FAILED_LOGINS:]
         logger.warning("dashboard login refused", extra={"event": "dashboard.login_refused", "client": client})
-        return _login_page("That token is not right.", 401)
+        return _login_page(_("That token is not right."), 401)
     throttle.record(client, now, failed=False)
     session.clear()  # a fresh session (and CSRF token) on login: no fixation
     with platform().session_factory() as db:
@@ -159,5 +162,5 @@ def logout() -> Response:
             login_sessions.end_login(db, session_id, utcnow())
             db.commit()
     session.clear()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("dashboard.login_form"))

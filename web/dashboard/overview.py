@@ -10,7 +10,7 @@ from analytics_service import AnalyticsService
 from database_models import utcnow
 from runtime.context import platform
 from web.dashboard.blueprint import dashboard
-from web.dashboard.dates import PRESETS, parse_range
+from web.dashboard.dates import parse_range, preset_names
 from web.dashboard.kpis import build_overview
 
 logger = logging.getLogger("web.dashboard")
@@ -27,4 +27,4 @@ def overview() -> str:
     with platform().session_factory() as db:
         summary = AnalyticsService(db, config.timezone).summary(chosen.start, chosen.end)
     return render_template("dashboard/overview.html", view=build_overview(summary, chosen, today), chosen=chosen,
-                           presets=PRESETS)
+                           presets=preset_names())

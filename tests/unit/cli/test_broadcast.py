@@ -103,7 +103,7 @@ def test_an_unknown_placeholder_exits_non_zero_naming_it_and_schedules_nothing(c
     (["--all"], "give --text TEXT or --template NAME"),
     (["--all", "--template", "sale"], "--template needs --language"),
     (["--all", "--text", "x", "--all-tags"], "--all-tags needs --tag"),
-    (["--all", "--text", "x", "--at", "next friday"], "use e.g. '2026-12-01 09:30'"),
+    (["--all", "--text", "x", "--at", "next friday"], "use e.g. '1405/09/20 10:00' (Jalali)"),
 ])
 def test_usage_mistakes_are_explained(cli, args, message):
     result = cli("broadcast", "create", "--name", "n", *args)
@@ -185,13 +185,27 @@ def test_process_prints_its_json_summary_with_the_json_flag(cli, graph_app):
     assert summary["campaigns_completed"] == [number]
 
 
-def test_a_date_it_cannot_read_names_the_businesss_timezone(cli, graph_app):
+@pytest.mark.parametrize("at", ["1409/09/30 18:00", "۱۴۰۹/۰۹/۳۰ ۱۸:۰۰", "2030-12-21 18:00", "2030-12-21T14:30+00:00"])
+def test_the_send_time_reads_jalali_in_either_digits_or_iso(cli, graph_app, at):
+    cli("contacts", "import", str(SAMPLE))
+
+    result = cli("broadcast", "create", "--name", "Yalda", "--text", "x", "--all", "--at", at)
+
+    assert result.exit_code == 0, result.output
+    with session_of(graph_app) as session:
+        assert session.scalars(select(Broadcast)).one().scheduled_at.isoformat() == "2030-12-21T14:30:00+00:00"
+
+
+@pytest.mark.parametrize("at", ["1403/13/16 10:00", "next friday", "21/12/2030", "1409/09/30 25:00"])
+def test_a_date_it_cannot_read_names_both_calendars_and_the_businesss_timezone(cli, graph_app, at):
     zone = graph_app.extensions["whatsapp_platform"].config.timezone
 
-    result = cli("broadcast", "create", "--name", "n", "--all", "--text", "x", "--at", "1403/09/16 10:00")
+    result = cli("broadcast", "create", "--name", "n", "--all", "--text", "x", "--at", at)
 
     assert result.exit_code == 2 and f"'2026-12-01 09:30' ({zone} time)" in result.output
-    assert "TIMEZONE" not in result.output
+    assert "'1405/09/20 10:00' (Jalali)" in result.output and "TIMEZONE" not in result.output
+    with session_of(graph_app) as session:
+        assert session.scalar(select(func.count()).select_from(Broadcast)) == 0
 
 
 def test_unknown_messages_are_listed_and_can_be_resent_on_the_operators_word(cli, graph_app):

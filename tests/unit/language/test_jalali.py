@@ -12,6 +12,7 @@ from language.jalali import (
     jalali,
     jalali_numeric,
     latin_digits,
+    parse_day,
     parse_moment,
     persian_digits,
     persian_number,
@@ -61,3 +62,15 @@ def test_what_is_not_a_date_is_refused_with_the_forms_it_accepts(text):
     with pytest.raises(MomentError) as refused:
         parse_moment(text, TEHRAN)
     assert "1405/09/20 10:00" in str(refused.value) or "Jalali" in str(refused.value)
+
+
+@pytest.mark.parametrize("text", ["1405/09/01", "۱۴۰۵/۰۹/۰۱", "١٤٠٥/٠٩/٠١", "1405-9-1", " 1405.09.01 ", "2026-11-22"])
+def test_a_day_reads_in_jalali_with_any_digits_or_in_iso(text):
+    assert parse_day(text) == date(2026, 11, 22)
+
+
+@pytest.mark.parametrize("text", ["", "yesterday", "1405/13/01", "1405/12/31", "2026/11/22", "1405/09/01 10:00"])
+def test_what_is_not_a_day_is_refused_naming_both_calendars(text):
+    with pytest.raises(MomentError) as refused:
+        parse_day(text)
+    assert "1405/09/01" in str(refused.value) or "Jalali" in str(refused.value)

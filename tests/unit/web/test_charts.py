@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ElementTree
+from contextlib import contextmanager
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from flask import Flask
 
 from web.dashboard.charts import (
     Series,
@@ -24,8 +27,24 @@ from web.dashboard.charts import (
     sparkline,
     sum_by_bucket,
 )
+from web.i18n import init_app
 
 SVG = "{http://www.w3.org/2000/svg}"
+LANGUAGE_APP = Flask(__name__)
+init_app(LANGUAGE_APP, ZoneInfo("Asia/Tehran"))
+
+
+@contextmanager
+def reading(language: str):
+    """A request whose interface language is `language` (as the `lang` cookie chooses it)."""
+    with LANGUAGE_APP.test_request_context(headers={"Cookie": f"lang={language}"}):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with reading("en"):
+        yield
 
 
 def parse(markup: str) -> ElementTree.Element:
@@ -50,6 +69,47 @@ def test_numbers_percentages_and_durations_are_formatted_for_people():
     assert format_duration(3 * 3600 + 5 * 60) == "3 h 05 min"
     assert format_duration(timedelta(days=2, hours=4)) == "2 d 4 h"
     assert format_duration(None) == "–"
+
+
+def test_persian_reads_persian_digits_separators_percent_signs_and_words():
+    with reading("fa"):
+        assert format_number(1234567) == "۱٬۲۳۴٬۵۶۷"
+        assert format_number(26.94) == "۲۶٫۹"
+        assert format_percent(0.1234) == "۱۲٫۳٪"
+        assert format_percent(0.5, 0) == "۵۰٪"
+        assert format_duration(42) == "۴۲ ثانیه"
+        assert format_duration(timedelta(minutes=12, seconds=5)) == "۱۲ دقیقه"
+        assert format_duration(3 * 3600 + 5 * 60) == "۳ ساعت و ۵ دقیقه"
+        assert format_duration(3 * 3600) == "۳ ساعت"
+        assert format_duration(timedelta(days=2, hours=4)) == "۲ روز و ۴ ساعت"
+        assert "در این بازه داده‌ای نیست" in empty_chart()
+
+
+@pytest.mark.parametrize(("maximum", "expected"), [(1, [0, 1]), (2, [0, 1, 2]), (3, [0, 1, 2, 3]),
+                                                   (7, [0, 2, 4, 6, 8]), (10, [0, 5, 10])])
+def test_counts_get_whole_number_ticks(maximum, expected):
+    assert nice_ticks(maximum, integer=True) == expected
+    root = parse(bar_chart(["a", "b"], [Series("x", [maximum, 0], "inbound")]))
+    axis = [el.text for el in root.iter(f"{SVG}text") if el.get("text-anchor") == "end"]
+    assert axis == [str(tick) for tick in expected]
+
+
+def test_in_persian_the_bars_run_right_to_left_with_the_axis_on_the_right():
+    series = [Series("x", [1, 2, 3], "inbound")]
+    ltr, rtl = parse(bar_chart(["a", "b", "c"], series, width=300)), parse(bar_chart(["a", "b", "c"], series,
+                                                                                     width=300, rtl=True))
+    assert rtl.get("direction") == "rtl" and ltr.get("direction") is None
+
+    def centres(root):
+        return [float(el.get("x")) + float(el.get("width")) / 2 for el in bars(root)]
+
+    assert centres(rtl) == pytest.approx([300 - x for x in centres(ltr)])
+    assert centres(rtl) == sorted(centres(rtl), reverse=True)  # the first day is at the right
+    axis_x = {float(el.get("x")) for el in rtl.iter(f"{SVG}text") if el.get("text-anchor") == "end"}
+    assert len(axis_x) == 1 and axis_x.pop() > 250
+    line = parse(line_chart(["a", "b"], [Series("x", [0.1, 0.2], "inbound")], width=300, rtl=True))
+    first, second = (float(dot.get("cx")) for dot in line.iter(f"{SVG}circle"))
+    assert first > second
 
 
 @pytest.mark.parametrize("maximum", [0.3, 1, 7, 10, 49, 101, 1999, 123456])

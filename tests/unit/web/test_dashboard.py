@@ -342,11 +342,11 @@ def test_thread_interleaves_inbound_and_outbound_with_delivery_ticks(logged_in, 
     positions = [html.index(text) for text in ("first question", "answer read", "answer delivered",
                                                "second question", "answer sent", "answer failed", "answer waiting")]
     assert positions == sorted(positions)
-    assert 'class="ticks read" title="Read"' in html
-    assert 'title="Delivered" aria-label="delivered">✓✓' in html
-    assert 'title="Sent" aria-label="sent">✓<' in html
-    assert 'aria-label="failed">✗' in html and "(131026) Message Undeliverable" in html
-    assert 'aria-label="pending"' in html and "Operator" in html
+    assert 'data-status="read" title="Read" aria-label="Read">✓✓' in html
+    assert 'data-status="delivered" title="Delivered" aria-label="Delivered">✓✓' in html
+    assert 'data-status="sent" title="Sent, not delivered yet" aria-label="Sent, not delivered yet">✓<' in html
+    assert 'data-status="failed"' in html and "(131026) Message Undeliverable" in html
+    assert 'data-status="pending" title="Waiting to be sent"' in html and "Operator" in html
 
 
 def test_unknown_contact_is_a_404_page(logged_in):
@@ -360,6 +360,7 @@ def graph_app(test_config, fake_graph, engine):
     sender = WhatsAppService(GRAPH_TOKEN, PHONE_NUMBER_ID, base_url=fake_graph.url, read_timeout=2.0)
     app = create_app(test_config, sender=sender)
     client = app.test_client()
+    client.set_cookie("lang", "en")
     assert log_in(client).status_code == 302
     yield client
     app.extensions["whatsapp_platform"].close()
@@ -396,7 +397,7 @@ def test_an_empty_reply_is_refused(graph_app, db):
     contact = add_contact(db, "989120000022", "Ali", last_inbound_ago=timedelta(hours=1),
                           handoff_ago=timedelta(hours=1))
     answer = post_form(graph_app, f"/dashboard/inbox/{contact.id}/reply", {"body": "   "})
-    assert "write a message first" in graph_app.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Write a message first." in graph_app.get(answer.headers["Location"]).get_data(as_text=True)
     assert db.scalars(select(ScheduledMessage)).all() == []
 
 
@@ -427,7 +428,7 @@ def test_release_hands_the_conversation_back_to_the_bot(logged_in, db):
     page = logged_in.get("/dashboard/inbox").get_data(as_text=True)
     assert "the bot answers this customer again" in page and f'data-contact="{contact.id}"' not in page
     again = post_form(logged_in, f"/dashboard/inbox/{contact.id}/release")
-    assert "was not waiting for a human" in logged_in.get(again.headers["Location"]).get_data(as_text=True)
+    assert "was not waiting for a person" in logged_in.get(again.headers["Location"]).get_data(as_text=True)
 
 
 def test_customer_text_is_escaped_everywhere_and_persian_survives(logged_in, db):
@@ -489,3 +490,97 @@ def test_an_empty_database_shows_empty_states(logged_in):
     assert "No messages in this period." in html and "No scored messages yet." in html
     assert "No keywords in this period." in html and "No negative messages in this period." in html
     assert kpi(html, "Received") == "0" and kpi(html, "First reply") == "–"
+
+
+def test_an_empty_range_does_not_say_zero_a_day_on_average(logged_in):
+    html = logged_in.get("/dashboard").get_data(as_text=True)
+    assert "none in this period" in html and "0 a day on average" not in html
+
+
+# --- in Persian (the default) -------------------------------------------------------------------
+
+NOW = "2026-12-06 08:00:00"  # UTC: Sunday 15 Azar 1405, 11:30 in Tehran
+
+
+@pytest.fixture
+def persian(persian_client):
+    """A Persian operator, logged in at NOW (tests stay inside `freeze_time(NOW)`)."""
+    with freeze_time(NOW):
+        assert log_in(persian_client).status_code == 302
+    return persian_client
+
+
+def test_a_persian_thread_reads_right_to_left_in_jalali_with_persian_digits(persian, db):
+    with freeze_time(NOW):
+        contact = add_contact(db, "989121234567", "Sara Karimi", last_inbound_ago=timedelta(minutes=30),
+                              handoff_ago=timedelta(minutes=30))
+        add_inbound(db, contact, "سلام، سفارشم کجاست؟", timedelta(minutes=30))
+        html = persian.get(f"/dashboard/inbox/{contact.id}").get_data(as_text=True)
+    assert '<html lang="fa" dir="rtl">' in html
+    assert '<li class="day-sep"><span>یک‌شنبه ۱۵ آذر ۱۴۰۵</span></li>' in html
+    assert ">۱۱:۰۰</time>" in html  # 07:30 UTC in Tehran
+    assert "پنجره تا ۱۶ آذر ۱۴۰۵، ۱۱:۰۰ باز است" in html and "با اپراتور" in html
+    assert '<bdi>Sara Karimi</bdi> <bdi class="muted small handle" dir="ltr">+98 912 123 4567</bdi>' in html
+    assert "Window" not in html and ">Send<" not in html and "Hand back" not in html
+
+
+def test_the_persian_inbox_counts_and_waits_in_persian(persian, db):
+    with freeze_time(NOW):
+        add_contact(db, "989120000001", "مریم", last_inbound_ago=timedelta(hours=3), handoff_ago=timedelta(hours=3))
+        html = persian.get("/dashboard/inbox").get_data(as_text=True)
+    assert "در انتظار: <strong>۳ ساعت</strong>" in html and "پنجره باز · ۲۱ ساعت مانده" in html
+    assert '<span class="badge" title="۱ نفر منتظر پاسخ اپراتور">۱</span>' in html
+
+
+def test_the_persian_overview_reads_and_shows_jalali_dates(persian, db):
+    with freeze_time(NOW):
+        sara = add_contact(db, "989120000050", "سارا", last_inbound_ago=timedelta(days=1))
+        add_inbound(db, sara, "عالی بود ممنون", timedelta(days=1), sentiment="positive", sentiment_score=0.8,
+                    intent="thanks", keywords=["عالی"], normalized_text="عالی بود ممنون", enriched_at=utcnow())
+        jalali = persian.get("/dashboard?from=۱۴۰۵/۰۹/۰۱&to=1405/09/30").get_data(as_text=True)
+        iso = persian.get("/dashboard?from=2026-11-22&to=2026-12-21").get_data(as_text=True)
+        empty = persian.get("/dashboard?from=1405/09/16&to=1405/09/30").get_data(as_text=True)
+    for html in (jalali, iso):
+        assert 'name="from" value="۱۴۰۵/۰۹/۰۱"' in html and 'name="to" value="۱۴۰۵/۰۹/۳۰"' in html
+        assert "۱ آذر ۱۴۰۵" in html and "۳۰ آذر ۱۴۰۵" in html
+        assert kpi(html, "دریافتی") == "۱" and kpi(html, "منفی") == "۰٪"
+    assert "۱ پیام در ۳۰ روز" in jalali and "تشکر" in jalali  # not "۰ a day on average"; the intent translated
+    assert 'direction="rtl"' in jalali and ">۱۶ آذر</text>" in jalali  # the chart's day labels, mirrored
+    axis = re.findall(r'text-anchor="end" dominant-baseline="middle">([^<]+)<', jalali.split('id="sentiment"')[0])
+    assert set(axis) == {"۰", "۱"}  # one message: whole-number ticks, not 0.25, 0.5 …
+    assert kpi(empty, "دریافتی") == "۰" and "در این بازه پیامی نیامده" in empty
+
+
+def test_a_bad_date_is_explained_in_persian(persian):
+    with freeze_time(NOW):
+        html = persian.get("/dashboard?from=فردا&to=1405/13/01").get_data(as_text=True)
+    assert "«فردا» تاریخ نیست (از)" in html and "«1405/13/01» تاریخ نیست (تا)" in html
+
+
+def test_errors_are_explained_in_persian(persian):
+    with freeze_time(NOW):
+        missing = persian.get("/dashboard/inbox/999999")
+        forged = persian.post("/dashboard/logout", data={"csrf_token": "forged"})
+    assert missing.status_code == 404 and "چنین مخاطبی وجود ندارد." in missing.get_data(as_text=True)
+    assert "<h1>پیدا نشد</h1>" in missing.get_data(as_text=True)
+    assert forged.status_code == 400 and "صفحه را دوباره بارگذاری کنید" in forged.get_data(as_text=True)
+
+
+def test_throttled_logins_are_explained_in_persian(persian_client):
+    for _ in range(5):
+        assert log_in(persian_client, "guess").status_code == 401
+    throttled = log_in(persian_client)
+    assert throttled.status_code == 429
+    assert "تلاش‌های ناموفق زیاد بود. ۱۵ دقیقهٔ دیگر دوباره امتحان کنید." in throttled.get_data(as_text=True)
+    assert "این توکن درست نیست" not in throttled.get_data(as_text=True)
+
+
+def test_the_fonts_are_served_from_the_app_and_allowed_by_the_policy(logged_in):
+    policy = logged_in.get("/dashboard").headers["Content-Security-Policy"]
+    assert "font-src 'self'" in policy
+    css = logged_in.get("/static/dashboard.css").get_data(as_text=True)
+    fonts = re.findall(r'url\("fonts/([^"]+\.woff2)"\)', css)
+    assert fonts
+    for font in fonts:
+        assert logged_in.get(f"/static/fonts/{font}").status_code == 200, font
+    assert "Vazirmatn" in css and logged_in.get("/static/fonts/OFL.txt").status_code == 200
