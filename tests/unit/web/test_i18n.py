@@ -79,3 +79,10 @@ def test_the_switch_refuses_unknown_languages_and_foreign_destinations(persian_c
     away = persian_client.get("/dashboard/language/fa?next=https://evil.example/")
     assert away.status_code == 302 and away.headers["Location"] == "/dashboard"
     assert persian_client.get("/dashboard/language/fa?next=/dashboard%0d%0aX:1").status_code == 400
+
+
+def test_no_source_string_is_translated_twice():
+    # Branches append entries by hand and the .po merges by union: a string two pages share must keep one entry.
+    text = (TRANSLATIONS / "fa" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    sources = re.findall(r'^msgid "(.+)"$', text, re.MULTILINE)
+    assert sorted({source for source in sources if sources.count(source) > 1}) == []
