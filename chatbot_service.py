@@ -190,10 +190,11 @@ class ChatbotService:
         return self._respond("opt_out", contact, tone)
 
     def _language(self, message: ReceivedMessageLog, event_key: str | None, state: ConversationState) -> str:
-        """Persian script and Finglish writers are answered in Persian, English writers in English; events
-        (whose text is the business's button) and media without a caption in the language of the
-        contact's last text, else Persian, the shop's language. Kept on the state for the next ones."""
-        if message.text and event_key is None:
+        """Persian script and Finglish writers are answered in Persian, English writers in English. Media
+        (whose text may be a file name) and events (a flow's text is the business's button) in the
+        language of the contact's last text, else Persian; an order by its note, if it has one."""
+        written = (event_key is None and message.message_type in TEXT_TYPES) or event_key == ORDER
+        if message.text and written:
             state.language = "en" if detect_language(message.text) == "en" else "fa"
             return state.language
         return state.language or "fa"
