@@ -43,6 +43,17 @@ def _deletions(word: str) -> set[str]:
     return {word[:index] + word[index + 1:] for index in range(len(word))}
 
 
+def _same_skeleton(tokens: Sequence[str], phrase: Sequence[str], phrase_skeleton: Sequence[str]) -> bool:
+    """Whether `tokens` spell `phrase` another way: each word the same, or the same consonants (2+ of them).
+
+    One consonant proves nothing: "did my" and "add me" are both d-m.
+    """
+    if len(tokens) != len(phrase):
+        return False
+    return all(token == word or (len(consonants) >= 2 and finglish.skeleton(token) == consonants)
+               for token, word, consonants in zip(tokens, phrase, phrase_skeleton, strict=True))
+
+
 def _ngram_features(tokens: Sequence[str]) -> dict[str, float]:
     features: dict[str, float] = defaultdict(float)
     for token in tokens:
@@ -187,7 +198,7 @@ class Matcher:
                 candidates = candidates + self.phrase_starts.get(consonants, [])
             for phrase, phrase_skeleton, intent in candidates:
                 if (tuple(tokens[start:start + len(phrase)]) == phrase
-                        or skeletons[start:start + len(phrase)] == phrase_skeleton):
+                        or _same_skeleton(tokens[start:start + len(phrase)], phrase, phrase_skeleton)):
                     strength[intent] = 1.0
                     covered[intent].update(range(start, start + len(phrase)))
         content = {position for position, token in enumerate(tokens)
