@@ -43,14 +43,15 @@ def _deletions(word: str) -> set[str]:
     return {word[:index] + word[index + 1:] for index in range(len(word))}
 
 
-def _same_skeleton(tokens: Sequence[str], phrase: Sequence[str], phrase_skeleton: Sequence[str]) -> bool:
+def _same_skeleton(tokens: Sequence[str], skeletons: Sequence[str], phrase: Sequence[str],
+                   phrase_skeleton: Sequence[str]) -> bool:
     """Whether `tokens` spell `phrase` another way: each word the same, or the same consonants (2+ of them).
 
     One consonant proves nothing: "did my" and "add me" are both d-m.
     """
-    if len(tokens) != len(phrase):
+    if tuple(skeletons) != tuple(phrase_skeleton):
         return False
-    return all(token == word or (len(consonants) >= 2 and finglish.skeleton(token) == consonants)
+    return all(token == word or len(consonants) >= 2
                for token, word, consonants in zip(tokens, phrase, phrase_skeleton, strict=True))
 
 
@@ -198,7 +199,8 @@ class Matcher:
                 candidates = candidates + self.phrase_starts.get(consonants, [])
             for phrase, phrase_skeleton, intent in candidates:
                 if (tuple(tokens[start:start + len(phrase)]) == phrase
-                        or _same_skeleton(tokens[start:start + len(phrase)], phrase, phrase_skeleton)):
+                        or _same_skeleton(tokens[start:start + len(phrase)], skeletons[start:start + len(phrase)],
+                                          phrase, phrase_skeleton)):
                     strength[intent] = 1.0
                     covered[intent].update(range(start, start + len(phrase)))
         content = {position for position, token in enumerate(tokens)

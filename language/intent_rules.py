@@ -82,8 +82,13 @@ def _contains(tokens: Sequence[str], phrase: Sequence[str]) -> bool:
                for start in range(len(tokens) - len(phrase) + 1))
 
 
-def _without_dismissed_clauses(text: str) -> list[str] | None:
+_DISMISSAL_STARTS = frozenset(phrase[0] for phrase in _DISMISSALS)
+
+
+def _without_dismissed_clauses(text: str, tokens: Sequence[str]) -> list[str] | None:
     """The tokens of the clauses that remain when some clause dismisses a topic (None: nothing dismissed)."""
+    if _DISMISSAL_STARTS.isdisjoint(tokens):
+        return None  # the common case, without splitting the text again
     clauses = _clauses(text)
     kept = [tokens for tokens in clauses if not any(_contains(tokens, phrase) for phrase in _DISMISSALS)]
     if not kept or len(kept) == len(clauses):
@@ -174,7 +179,7 @@ class RuleSet:
         if OPT_OUT in self.intents and opt_out_request.is_explicit_opt_out(
                 text[:_MAXIMUM_CHARACTERS]):
             return IntentMatch(OPT_OUT, 1.0)
-        tokens = _without_dismissed_clauses(text[:_MAXIMUM_CHARACTERS]) or tokens
+        tokens = _without_dismissed_clauses(text[:_MAXIMUM_CHARACTERS], tokens) or tokens
         match, ambiguous = self._classify(tokens)
         known = self.intents.get(match.intent)
         thanked = self._thanks_for_something(tokens, text)
@@ -203,6 +208,8 @@ class RuleSet:
 
     def _thanks_for_something(self, tokens: Sequence[str], text: str) -> str | None:
         """The social intent of a one-clause "thanks for …" / "مرسی بابت …" message, else None."""
+        if _FOR_WORDS.isdisjoint(tokens):
+            return None
         prefix = self._matcher.social_prefix_length(tokens)
         if not prefix or prefix >= len(tokens) or tokens[prefix] not in _FOR_WORDS:
             return None
