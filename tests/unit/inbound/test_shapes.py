@@ -299,7 +299,8 @@ def test_unsupported_and_errored_interactive_messages_are_stored_with_their_erro
 
 def test_events_are_answered_where_the_rules_file_says_so(test_config, engine, tmp_path):
     rules = (ROOT / "rules" / "chatbot_rules.yaml").read_text(encoding="utf-8")
-    rules = rules.replace("  # call_permission_accept:\n  #   fa:\n  #     - ", "  call_permission_accept:\n    fa:\n      - ")
+    rules = rules.replace("  # call_permission_accept:\n  #   fa:\n  #     - ",
+                          "  call_permission_accept:\n    fa:\n      - ")
     rules = rules.replace("  #   en:\n  #     - ", "    en:\n      - ")
     path = tmp_path / "rules.yaml"
     path.write_text(rules, encoding="utf-8")
