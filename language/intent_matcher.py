@@ -164,13 +164,17 @@ class Matcher:
                     for gram, value in query.items()}
         norm = math.sqrt(sum(value * value for value in weighted.values())) or 1.0
         dot_products: dict[int, float] = defaultdict(float)
+        postings, labels = self.postings, self.labels  # local names: this loop is most of a message's time
         for gram, value in weighted.items():
-            for index, example_value in self.postings.get(gram, ()):
-                dot_products[index] += value * example_value
+            entries = postings.get(gram)
+            if entries:
+                for index, example_value in entries:
+                    dot_products[index] += value * example_value
         best: dict[str, float] = {}
         for index, dot_product in dot_products.items():
-            label = self.labels[index]
-            best[label] = max(best.get(label, 0.0), dot_product / norm)
+            label, score = labels[index], dot_product / norm
+            if score > best.get(label, 0.0):
+                best[label] = score
         return sorted(((score, label) for label, score in best.items()), reverse=True)
 
     def keyword_scores(self, tokens: Sequence[str]) -> dict[str, float]:
