@@ -32,17 +32,37 @@ from database_models import (
 from inbound.shapes import DEFAULT_ORDER_ACK, ORDER, event_reply_key, order_reply_values
 from language.intent_rules import IntentMatch, RuleSet, choose_response, render_response
 from language.nlp import detect_language
-from language.rules_loader import load_rules
+from language.reply_text import (
+    LEADING_NAME_VALUES,
+    describe_hours_english,
+    describe_hours_persian,
+    localized_order_values,
+    name_values,
+    reply_name,
+    without_leading_name,
+)
+from language.reply_tone import (
+    DEFAULT_APOLOGY,
+    DEFAULT_HANDOFF_OFFER,
+    NEUTRAL,
+    Tone,
+    is_toned,
+    next_negative_run,
+    offers_person,
+    tone_of,
+)
+from language.rules_loader import APOLOGY_KEY, HANDOFF_OFFER_KEY, load_rules
 from scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
 
 TEXT_TYPES = frozenset({"text", "interactive", "button"})
 MEDIA_TYPES = frozenset({"image", "video", "audio", "voice", "document", "sticker"})
-PERSIAN_WEEKDAYS = ("دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه", "شنبه", "یکشنبه")
-ENGLISH_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 AWAY_RESPONSE_KEY = "away"
+# The built-in acknowledgement of a catalogue order for English writers (Persian: inbound.shapes).
+DEFAULT_ORDER_ACK_ENGLISH = ("Your order of {item_count} item(s), {total} {currency}, has been received ✅ "
+                             "Our team will contact you shortly to confirm it and arrange delivery.")
+_DEFAULT_TONE = {APOLOGY_KEY: DEFAULT_APOLOGY, HANDOFF_OFFER_KEY: DEFAULT_HANDOFF_OFFER}
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,7 @@ class ChatbotService:
         # contact id -> its conversation state, or None for "no row yet", when the caller loaded them
         self.known_states: dict[int, ConversationState | None] = {}
         self._matches: dict[str, IntentMatch] = {}  # text -> its intent, for this service's batch
+        self._tones: dict[str, Tone] = {}  # text -> its tone, likewise
         self._hours: dict[str, str] = {}
         self.language = "fa"  # of the message being answered: "fa" (also Finglish) or "en"
 
@@ -117,9 +138,6 @@ class ChatbotService:
     def decide(self, contact: Contact, message: ReceivedMessageLog) -> Decision:
         """The intent and reply for `message`, applying opt-out/in and handoff as side effects."""
         now = self.clock()
-        # Persian script and Finglish writers are answered in Persian, English writers in English;
-        # media and events without text get Persian, the shop's language.
-        self.language = "en" if message.text and detect_language(message.text) == "en" else "fa"
         if message.direction not in (DIRECTION_IN, None) or message.imported:
             return Decision(None, 0.0, None, "not a live customer message (echo or history)")
         if message.group_id:
@@ -130,12 +148,13 @@ class ChatbotService:
         sent_at = message.wa_timestamp or message.received_at
         if (now - sent_at).total_seconds() > self.config.chatbot_max_message_age_seconds:
             return Decision(None, 0.0, None, "too old: part of a replayed backlog")
+        state = self._state(contact, now)
+        self.language = self._language(message, event_key, state)
         if event_key is not None:
             # Flows, call permissions, payments, orders: never the "did not understand" fallback. They
             # are answered (also during a handoff: an acknowledgement, not a conversation) only where
-            # the rules file's `events:` says so; an order always, by default in Persian.
+            # the rules file's `events:` says so; an order always, by default built in.
             return Decision(None, 0.0, self._event_reply(event_key, contact, message), f"{event_key} event")
-        state = self._state(contact, now)
         if message.message_type in MEDIA_TYPES:
             if state.state == STATE_HANDOFF:
                 return Decision(None, 0.0, None, "conversation is with a human")
@@ -143,30 +162,44 @@ class ChatbotService:
         match = self._recognize(message.text or "")
         intent = match.intent
         if intent == "opt_out":
-            return Decision(intent, match.confidence, self._opt_out(contact, now), "opt-out")
+            return Decision(intent, match.confidence, self._opt_out(contact, now, self._tone(message.text)), "opt-out")
         if intent == "opt_in":
             contact.opted_out, contact.opted_out_at = False, None
             return Decision(intent, match.confidence, self._respond(intent, contact), "opt-in")
         if state.state == STATE_HANDOFF:
             return Decision(intent, match.confidence, None, "conversation is with a human")
         state.last_intent = intent
+        tone = self._tone(message.text)
+        state.negative_in_a_row = next_negative_run(tone, state.negative_in_a_row or 0)
+        offer = offers_person(tone, state.negative_in_a_row, intent)
         if intent == "human_agent":
             state.state, state.handoff_since = STATE_HANDOFF, now
             state.expires_at = now + timedelta(hours=self.config.handoff_ttl_hours)
             key = intent if self.is_open(now) else AWAY_RESPONSE_KEY
-            return Decision(intent, match.confidence, self._respond(key, contact), "handoff to a human")
-        return Decision(intent, match.confidence, self._respond(intent, contact), "answered")
+            return Decision(intent, match.confidence, self._respond(key, contact, tone), "handoff to a human")
+        reason = "answered, offering a person" if offer else "answered"
+        return Decision(intent, match.confidence, self._respond(intent, contact, tone, offer), reason)
 
     def is_open(self, now: datetime) -> bool:
         """Whether `now` falls inside the configured business hours (in TIMEZONE)."""
         local = now.astimezone(self.config.zone)
         return self.config.business_hours.is_open(local.weekday(), local.time())
 
-    def _opt_out(self, contact: Contact, now: datetime) -> str | None:
+    def _opt_out(self, contact: Contact, now: datetime, tone: Tone) -> str | None:
         if contact.opted_out:
             return None  # confirmed once already
         contact.opted_out, contact.opted_out_at = True, now
-        return self._respond("opt_out", contact)
+        return self._respond("opt_out", contact, tone)
+
+    def _language(self, message: ReceivedMessageLog, event_key: str | None, state: ConversationState) -> str:
+        """Persian script and Finglish writers are answered in Persian, English writers in English. Media
+        (whose text may be a file name) and events (a flow's text is the business's button) in the
+        language of the contact's last text, else Persian; an order by its note, if it has one."""
+        written = (event_key is None and message.message_type in TEXT_TYPES) or event_key == ORDER
+        if message.text and written:
+            state.language = "en" if detect_language(message.text) == "en" else "fa"
+            return state.language
+        return state.language or "fa"
 
     def _recognize(self, text: str) -> IntentMatch:
         # The classifier is a pure function of the text and the rules: a batch classifies each
@@ -175,6 +208,15 @@ class ChatbotService:
         if match is None:
             match = self._matches[text] = self.rules.recognize_intent(text)
         return match
+
+    def _tone(self, text: str | None) -> Tone:
+        # Only where the reply uses it (not for a conversation with a person): 0.27 ms a message.
+        if not text:
+            return NEUTRAL
+        tone = self._tones.get(text)
+        if tone is None:
+            tone = self._tones[text] = tone_of(text)
+        return tone
 
     def _state(self, contact: Contact, now: datetime) -> ConversationState:
         if contact.id in self.known_states:
@@ -189,18 +231,38 @@ class ChatbotService:
         if state.state == STATE_HANDOFF and state.expires_at is not None and state.expires_at <= now:
             state.state, state.handoff_since, state.expires_at = STATE_BOT, None, None
         return state
+
     def _event_reply(self, key: str, contact: Contact, message: ReceivedMessageLog) -> str | None:
         variants = self._variants(f"event:{key}")
         if not variants and key == ORDER:
-            variants = (DEFAULT_ORDER_ACK,)
+            variants = (DEFAULT_ORDER_ACK_ENGLISH if self.language == "en" else DEFAULT_ORDER_ACK,)
         if not variants:
             return None
-        extra = order_reply_values(message.event_data or {}) if key == ORDER else {}
+        extra = {}
+        if key == ORDER:
+            extra = localized_order_values(order_reply_values(message.event_data or {}), self.language)
         return self._render(choose_response(variants, self.rng), contact, extra)
 
-    def _respond(self, key: str, contact: Contact) -> str | None:
+    def _respond(self, key: str, contact: Contact, tone: Tone = NEUTRAL, offer: bool = False) -> str | None:
+        """A reply variant of `key`: apologetic to a negative message, with the offer of a person if asked."""
         variants = self._variants(key)
-        return self._render(choose_response(variants, self.rng), contact) if variants else None
+        if not variants:
+            return None
+        template = choose_response(variants, self.rng)
+        if tone.negative and is_toned(key):
+            apologetic = self._tone_texts(f"apologetic:{key}")
+            template = (choose_response(apologetic, self.rng) if apologetic
+                        else f"{choose_response(self._tone_texts(APOLOGY_KEY), self.rng)} {template}")
+        reply = self._render(template, contact)
+        if offer:
+            reply += "\n" + self._render(choose_response(self._tone_texts(HANDOFF_OFFER_KEY), self.rng), contact)
+        return reply
+
+    def _tone_texts(self, key: str) -> tuple[str, ...]:
+        """The rules file's tone texts of `key` in the message's language, else the built-in ones (if any)."""
+        tone_responses = getattr(self.rules, "tone_responses", None)
+        found = tone_responses(key, self.language) if tone_responses is not None else ()
+        return found or _DEFAULT_TONE.get(key, {}).get(self.language, ())
 
     def _variants(self, key: str) -> tuple[str, ...]:
         """The reply variants of `key` in the message's language (rules without languages: the list)."""
@@ -218,10 +280,10 @@ class ChatbotService:
         return self._hours[self.language]
 
     def _render(self, template: str, contact: Contact, extra: dict[str, str] | None = None) -> str:
-        name = (contact.name or "").strip()
-        return render_response(template, {
-            "name": name,
-            "first_name": name.split()[0] if name else "",
+        # A Latin name never opens a Persian reply, a Persian one never enters an English reply.
+        name = reply_name(contact)
+        return render_response(without_leading_name(template, self.language, name), {
+            **name_values(name, self.language), **LEADING_NAME_VALUES,
             "wa_id": contact.identifier,
             "business_hours": self._hours_text(),
         } | (extra or {}))
@@ -243,28 +305,6 @@ def _store_intents(session: Session, intents: list[dict[str, Any]]) -> None:
     table = ReceivedMessageLog.__table__
     session.execute(update(table).where(table.c.id == bindparam("row_id"))  # SQLite: in-process executemany
                     .values(intent=bindparam("new_intent"), intent_confidence=bindparam("confidence")), intents)
-
-
-def describe_hours_persian(config: Config) -> str:
-    """Opening hours in Persian with Persian digits, e.g. 'شنبه ۰۹:۰۰ تا ۱۸:۰۰؛ یکشنبه …'."""
-    parts = []
-    for day in (5, 6, 0, 1, 2, 3, 4):  # the Iranian week starts on Saturday
-        spans = config.business_hours.intervals.get(day, ())
-        if spans:
-            hours = "، ".join(f"{start:%H:%M} تا {end:%H:%M}" for start, end in spans)
-            parts.append(f"{PERSIAN_WEEKDAYS[day]} {hours}")
-    return "؛ ".join(parts).translate(PERSIAN_DIGITS) or "—"
-
-
-def describe_hours_english(config: Config) -> str:
-    """Opening hours in English, e.g. 'Sat 09:00-18:00; Sun 09:00-18:00; …'."""
-    parts = []
-    for day in (5, 6, 0, 1, 2, 3, 4):
-        spans = config.business_hours.intervals.get(day, ())
-        if spans:
-            hours = ", ".join(f"{start:%H:%M}-{end:%H:%M}" for start, end in spans)
-            parts.append(f"{ENGLISH_WEEKDAYS[day]} {hours}")
-    return "; ".join(parts) or "-"
 
 
 class Chatbot:

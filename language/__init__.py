@@ -4,8 +4,10 @@ Owns normalisation and tokens (`nlp`, with `finglish` for Latin-script Persian),
 (`intent_rules`, matched by `intent_matcher` and `intent_model`, explicit stop requests by
 `opt_out_request`), loading the operators' rules file (`rules_loader`), evaluation on
 labelled sets (`intent_evaluation`), Persian digits and the Jalali calendar (`jalali`),
-sentiment (`sentiment`, its lexicon file read by `sentiment_lexicon`) and storing those results
-once per message (`enrichment`).
+sentiment (`sentiment`, its lexicon file read by `sentiment_lexicon`), the reply's tone from it
+(`reply_tone`: apologetic variants, when to offer a person), the values a reply is rendered with
+in the customer's language (`reply_text`: the name, opening hours, order sums) and storing those
+results once per message (`enrichment`).
 
 May import: `database_models`, `config`, `inbound.shapes` (only for the event names the rules
 file answers) and each other. Never `outbound`, `web`, `cli` or `runtime.context`.

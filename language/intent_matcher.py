@@ -43,6 +43,18 @@ def _deletions(word: str) -> set[str]:
     return {word[:index] + word[index + 1:] for index in range(len(word))}
 
 
+def _same_skeleton(tokens: Sequence[str], skeletons: Sequence[str], phrase: Sequence[str],
+                   phrase_skeleton: Sequence[str]) -> bool:
+    """Whether `tokens` spell `phrase` another way: each word the same, or the same consonants (2+ of them).
+
+    One consonant proves nothing: "did my" and "add me" are both d-m.
+    """
+    if tuple(skeletons) != tuple(phrase_skeleton):
+        return False
+    return all(token == word or len(consonants) >= 2
+               for token, word, consonants in zip(tokens, phrase, phrase_skeleton, strict=True))
+
+
 def _ngram_features(tokens: Sequence[str]) -> dict[str, float]:
     features: dict[str, float] = defaultdict(float)
     for token in tokens:
@@ -152,13 +164,17 @@ class Matcher:
                     for gram, value in query.items()}
         norm = math.sqrt(sum(value * value for value in weighted.values())) or 1.0
         dot_products: dict[int, float] = defaultdict(float)
+        postings, labels = self.postings, self.labels  # local names: this loop is most of a message's time
         for gram, value in weighted.items():
-            for index, example_value in self.postings.get(gram, ()):
-                dot_products[index] += value * example_value
+            entries = postings.get(gram)
+            if entries:
+                for index, example_value in entries:
+                    dot_products[index] += value * example_value
         best: dict[str, float] = {}
         for index, dot_product in dot_products.items():
-            label = self.labels[index]
-            best[label] = max(best.get(label, 0.0), dot_product / norm)
+            label, score = labels[index], dot_product / norm
+            if score > best.get(label, 0.0):
+                best[label] = score
         return sorted(((score, label) for label, score in best.items()), reverse=True)
 
     def keyword_scores(self, tokens: Sequence[str]) -> dict[str, float]:
@@ -187,7 +203,8 @@ class Matcher:
                 candidates = candidates + self.phrase_starts.get(consonants, [])
             for phrase, phrase_skeleton, intent in candidates:
                 if (tuple(tokens[start:start + len(phrase)]) == phrase
-                        or skeletons[start:start + len(phrase)] == phrase_skeleton):
+                        or _same_skeleton(tokens[start:start + len(phrase)], skeletons[start:start + len(phrase)],
+                                          phrase, phrase_skeleton)):
                     strength[intent] = 1.0
                     covered[intent].update(range(start, start + len(phrase)))
         content = {position for position, token in enumerate(tokens)

@@ -61,6 +61,41 @@ _POLITENESS_WORDS = frozenset(nlp.normalize(word) for word in
                                "lotfa", "khahesh", "khaheshan"))
 
 
+# A clause that sets a topic aside ("price doesn't matter, when does it arrive?") is not the
+# request: it is left out when another clause remains.
+_DISMISSALS = tuple(tuple(_word_tokens(phrase)) for phrase in (
+    "مهم نیست", "اهمیتی نداره", "اهمیت نداره", "فرقی نداره", "فرقی نمیکنه", "مهم نی", "بیخیال",
+    "mohem nist", "moheme nist", "mohem ni", "fargh nadare", "farghi nadare", "bikhial",
+    "doesn't matter", "does not matter", "doesnt matter", "no matter", "not important", "never mind",
+    "don't care", "dont care", "nevermind"))
+# "مرسی بابت پیگیری" / "thanks for the help": thanks for something is thanks, not that thing.
+_FOR_WORDS = frozenset(nlp.normalize(word) for word in ("بابت", "بخاطر", "for", "babat", "babate", "bekhatere"))
+_CLAUSE_BREAK = re.compile(r"[,،.!?؟;؛\n]+")
+
+
+def _clauses(text: str) -> list[list[str]]:
+    return [tokens for part in _CLAUSE_BREAK.split(text) if (tokens := _word_tokens(part))]
+
+
+def _contains(tokens: Sequence[str], phrase: Sequence[str]) -> bool:
+    return any(tuple(tokens[start:start + len(phrase)]) == tuple(phrase)
+               for start in range(len(tokens) - len(phrase) + 1))
+
+
+_DISMISSAL_STARTS = frozenset(phrase[0] for phrase in _DISMISSALS)
+
+
+def _without_dismissed_clauses(text: str, tokens: Sequence[str]) -> list[str] | None:
+    """The tokens of the clauses that remain when some clause dismisses a topic (None: nothing dismissed)."""
+    if _DISMISSAL_STARTS.isdisjoint(tokens):
+        return None  # the common case, without splitting the text again
+    clauses = _clauses(text)
+    kept = [tokens for tokens in clauses if not any(_contains(tokens, phrase) for phrase in _DISMISSALS)]
+    if not kept or len(kept) == len(clauses):
+        return None
+    return [token for tokens in kept for token in tokens]
+
+
 class RulesError(ValueError):
     """The rules file is unreadable or malformed; the message names file and line."""
 
@@ -144,8 +179,12 @@ class RuleSet:
         if OPT_OUT in self.intents and opt_out_request.is_explicit_opt_out(
                 text[:_MAXIMUM_CHARACTERS]):
             return IntentMatch(OPT_OUT, 1.0)
+        tokens = _without_dismissed_clauses(text[:_MAXIMUM_CHARACTERS], tokens) or tokens
         match, ambiguous = self._classify(tokens)
         known = self.intents.get(match.intent)
+        thanked = self._thanks_for_something(tokens, text)
+        if thanked is not None:
+            return IntentMatch(thanked, max(match.confidence, self.threshold))
         if ambiguous or (known is not None and known.social):
             # "سلام وقت بخیر، بسته‌ام کی میرسه؟": a greeting or thanks in front of a
             # request wins or ties on score, but the request is what needs an answer.
@@ -166,6 +205,18 @@ class RuleSet:
             # "سلام، شب بخیر" / "salam, ruzetun khosh" is said on arriving, not leaving.
             return IntentMatch(GREETING, match.confidence)
         return match
+
+    def _thanks_for_something(self, tokens: Sequence[str], text: str) -> str | None:
+        """The social intent of a one-clause "thanks for …" / "مرسی بابت …" message, else None."""
+        if _FOR_WORDS.isdisjoint(tokens):
+            return None
+        prefix = self._matcher.social_prefix_length(tokens)
+        if not prefix or prefix >= len(tokens) or tokens[prefix] not in _FOR_WORDS:
+            return None
+        if len(next(iter(_clauses(text[:_MAXIMUM_CHARACTERS])), [])) < len(tokens):
+            return None  # "thanks for the reply, when does it arrive?": the question decides
+        social = sorted(self._matcher.opening_intents(tokens) & self._matcher.social)
+        return social[0] if social else None
 
     def _classify(self, tokens: Sequence[str]) -> tuple[IntentMatch, bool]:
         """Rank labels by model probability and matcher evidence; apply threshold and margin.

@@ -8,7 +8,8 @@ rules file (STOP, لغو, لغو۱۱ …), a message opts out only when one clau
 - a messaging word (پیام، پیامک، تبلیغ، خبرنامه، لیست, messages, ads, texts, payam …)
   with a stopping word (نفرستید، ندید، قطع کنید، حذفم کنید، نمیخوام، بسه, stop, no more,
   don't, remove me, take me off, nafrestid …),
-and no clause says it is a mistake to undo (اشتباهی، دوباره, by mistake, again, back).
+and no clause says it is a mistake to undo (اشتباهی, by mistake, back), or asks for messages
+again (دوباره, again) without a stopping word ("don't text me again" still opts out).
 A clause that is a question ("unsubscribe from what?") never counts. Cancelling an order,
 deleting a photo or stopping a delivery mention none of the messaging words.
 """
@@ -30,7 +31,7 @@ def _words(text: str) -> frozenset[str]:
 _UNSUBSCRIBE = _words("""
 unsubscribe optout opt-out انصراف آنسابسکرایب انسابسکرایب enseraf unsub
 """)
-_SUBSCRIPTION_PREFIXES = ("عضویت", "اشتراک", "ozviat", "eshterak", "subscription",
+_SUBSCRIPTION_PREFIXES = ("عضو", "اشتراک", "ozv", "eshterak", "subscription",
                           "membership", "خبرنامه", "khabarname", "newsletter")
 _CANCELLING = _words("لغو لغوش کنسل laghv laghve cancel cancelled end terminate")
 _MESSAGING_PREFIXES = (
@@ -56,9 +57,10 @@ _REQUEST_VERB_STEMS = ("حذف", "پاک", "قطع", "متوقف", "خارج", "
                        "خاموش", "hazf", "pak", "ghat", "kharej", "motevaghef")
 _REQUEST_VERBS = _words("کنید کنین کن بکنید بکنین بکن نمایید بفرمایید بیارید بیارین konid konin kon")
 _UNDOING = _words("""
-اشتباهی اشتباه دوباره برگردونید برگردونین برگردون فعال mistake mistakenly again back
-resume eshtebahi eshtebah dobare
+اشتباهی اشتباه برگردونید برگردونین برگردون فعال mistake mistakenly back resume eshtebahi eshtebah
 """)
+# "again" undoes only where nothing in its clause stops: "don't text me again" is no way back.
+_AGAIN = _words("دوباره مجدد again dobare")
 
 
 def _clauses(text: str) -> list[list[str]]:
@@ -104,6 +106,7 @@ def _clause_opts_out(words: Sequence[str]) -> bool:
 def is_explicit_opt_out(text: str) -> bool:
     """Tell whether `text` explicitly asks to stop receiving messages (module docstring)."""
     clauses = _clauses(text)
-    if any(word in _UNDOING for words in clauses for word in words):
+    if any(word in _UNDOING for words in clauses for word in words) or any(
+            any(word in _AGAIN for word in words) and not _requests_stop(words) for words in clauses):
         return False
     return any(_clause_opts_out(words) for words in clauses)

@@ -33,8 +33,10 @@ from language.intent_rules import (
     template_problem,
 )
 
-_TOP_LEVEL_KEYS = ("threshold", "margin", "fallback", "away", "media", "out_of_scope", "events", "intents")
-_INTENT_KEYS = ("examples", "keywords", "exact", "responses", "media_response", "threshold", "social")
+_TOP_LEVEL_KEYS = ("threshold", "margin", "fallback", "away", "media", "out_of_scope", "events", "apology",
+                   "handoff_offer", "intents")
+_INTENT_KEYS = ("examples", "keywords", "exact", "responses", "apologetic", "media_response", "threshold", "social")
+APOLOGY_KEY, HANDOFF_OFFER_KEY = "apology", "handoff_offer"
 _NULL_TAG = "tag:yaml.org,2002:null"
 LANGUAGES = ("fa", "en")  # reply languages; a plain list of replies serves both
 
@@ -44,12 +46,18 @@ class ChatbotRules(RuleSet):
 
     def __init__(self, *args: Any, event_responses: Mapping[str, tuple[str, ...]] | None = None,
                  localized: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None,
-                 **kwargs: Any) -> None:
+                 tone: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.event_responses = dict(event_responses or {})
         # key (intent name, "fallback", "away", "media", "event:<kind>") -> language -> variants;
         # only for keys written as a {fa: [...], en: [...]} mapping in the file.
         self.localized = {key: dict(by_language) for key, by_language in (localized or {}).items()}
+        # "apologetic:<intent>", "apology", "handoff_offer" -> language -> variants (`reply_tone` has defaults).
+        self.tone = {key: dict(by_language) for key, by_language in (tone or {}).items()}
+
+    def tone_responses(self, key: str, language: str) -> tuple[str, ...]:
+        """Variants of a tone text ("apology", "handoff_offer", "apologetic:<intent>") in `language`; () if unset."""
+        return self.tone.get(key, {}).get(language, ())
 
     def localized_responses(self, key: str, language: str) -> tuple[str, ...]:
         """The reply variants of `key` in `language` ("fa" or "en"); the plain list when not split."""
@@ -110,6 +118,7 @@ class _RulesReader:
         self.source = source
         self.exact_owners: dict[str, str] = {}
         self.localized: dict[str, dict[str, tuple[str, ...]]] = {}
+        self.tone: dict[str, dict[str, tuple[str, ...]]] = {}
 
     def error(self, node: yaml.Node, reason: str) -> RulesError:
         return RulesError(f"{self.source}:{node.start_mark.line + 1}: {reason}")
@@ -177,6 +186,13 @@ class _RulesReader:
             raise self.error(node, f"{what} must be a non-empty list (or a mapping of fa/en to lists)")
         return tuple(check(item, f"an item of {what}") for item in node.value)
 
+    def tone_replies(self, node: yaml.Node, what: str, key: str) -> None:
+        """Read a tone text into `self.tone[key]`: a plain list serves both languages; a {fa, en} mapping
+        without `en` leaves English writers to the built-in text (not a Persian one)."""
+        persian = self.replies(node, what, key)
+        english = self.localized.pop(key).get("en", ()) if key in self.localized else persian
+        self.tone[key] = {"fa": persian} | ({"en": english} if english else {})
+
     def flag(self, node: yaml.Node, what: str) -> bool:
         value = self.text(node, what).lower()
         if value not in ("true", "false"):
@@ -204,8 +220,12 @@ class _RulesReader:
         if not named:
             raise self.error(intents_node, "intents must list at least one intent")
         intents = [self.intent(name, *nodes) for name, nodes in named.items()]
+        for key in (APOLOGY_KEY, HANDOFF_OFFER_KEY):
+            if key in top:
+                self.tone_replies(top[key][1], key, key)
         return ChatbotRules(
             localized=self.localized,
+            tone=self.tone,
             event_responses=self.events(top["events"][1]) if "events" in top else None,
             intents=intents,
             fallback=self.replies(top["fallback"][1], "fallback", "fallback"),
@@ -260,6 +280,8 @@ class _RulesReader:
 
         if "exact" in entries:
             self.check_exact_unique(name, entries["exact"][1])
+        if "apologetic" in entries:
+            self.tone_replies(entries["apologetic"][1], f"{name}.apologetic", f"apologetic:{name}")
         media = entries.get("media_response")
         return Intent(
             name=name,

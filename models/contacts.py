@@ -145,6 +145,11 @@ class ConversationState(Base):
     last_intent: Mapped[str | None] = mapped_column(String(64))
     handoff_since: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
+    # The reply tone (language/reply_tone.py): how many negative messages in a row, so the
+    # second one is offered a person whichever worker answers it.
+    negative_in_a_row: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # The language of the contact's last text ("fa" or "en"): orders and media are answered in it.
+    language: Mapped[str | None] = mapped_column(String(2))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     contact: Mapped[Contact] = relationship()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +15,7 @@ from chatbot_service import Chatbot, ChatbotService, describe_hours_persian, rel
 from config import Config, parse_business_hours
 from database_models import ConversationState, ReceivedMessageLog, ScheduledMessage
 from language.intent_rules import render_response
-from language.rules_loader import load_rules
+from language.rules_loader import load_rules, parse_rules
 
 # Wednesday 2026-11-25 10:00 in Tehran (UTC+3:30) is 06:30 UTC: inside the default hours.
 OPEN_TIME = datetime(2026, 11, 25, 6, 30, tzinfo=UTC)
@@ -85,11 +87,11 @@ def test_name_placeholder_falls_back_without_a_name(session, bot, inbound, make_
 
 
 def test_unknown_text_gets_the_fallback(session, bot, inbound, make_contact, rules):
-    contact = make_contact(name="Sara")
+    contact = make_contact(name="سارا")
     message = inbound(contact, "رنگ مورد علاقه زرافه‌ها چیست")
     bot().process_message(contact, message)
     assert message.intent == "none"
-    values = {"name": "Sara", "first_name": "Sara", "wa_id": contact.wa_id, "business_hours": ""}
+    values = {"name": "سارا", "first_name": "سارا", "wa_id": contact.wa_id, "business_hours": ""}
     assert queued(session)[0].body in {render_response(v, values) for v in rules.fallback}
 
 
@@ -101,10 +103,10 @@ def test_never_answers_non_conversational_types(session, bot, inbound, make_cont
 
 
 def test_media_gets_the_media_answer(session, bot, inbound, make_contact, rules):
-    contact = make_contact(name="Sara")
+    contact = make_contact(name="سارا")
     bot().process_message(contact, inbound(contact, None, kind="image"))
     [row] = queued(session)
-    values = {"name": "Sara", "first_name": "Sara", "wa_id": contact.wa_id, "business_hours": ""}
+    values = {"name": "سارا", "first_name": "سارا", "wa_id": contact.wa_id, "business_hours": ""}
     assert row.body in {render_response(v, values) for v in rules.responses_for("media")}
 
 
@@ -236,3 +238,115 @@ def test_events_get_their_rules_file_reply_or_none_never_the_fallback(session, b
     assert decision.reply not in {render_response(text, {"name": "Sara"}) for text in rules.fallback}
     assert (decision.reply is not None) == answered
     assert decision.intent is None  # an event is not a question: no intent, no fallback in the analytics
+
+
+# Tone (issue 14): a negative message gets an apologetic reply; a strongly negative one, or the
+# second negative message in a row, is also offered a person.
+PERSIAN_OFFER, ENGLISH_OFFER = "«اپراتور»", '"agent"'
+
+
+def rendered(rules, key: str, language: str, name: str = "سارا") -> set[str]:
+    values = {"name": name, "first_name": name, "business_hours": ""}
+    return {render_response(template, values) for template in rules.tone_responses(key, language)}
+
+
+def test_a_negative_message_gets_an_apologetic_reply_without_an_offer(session, bot, inbound, make_contact, rules):
+    contact = make_contact(name="سارا")
+    polite, upset = inbound(contact, "سفارشم کی میرسه؟"), inbound(contact, "سفارشم نرسیده")
+    calm_reply, upset_reply = bot().decide(contact, polite).reply, bot().decide(contact, upset).reply
+    assert upset.intent is None and calm_reply not in rendered(rules, "apologetic:order_status", "fa")
+    assert upset_reply in rendered(rules, "apologetic:order_status", "fa")
+    assert PERSIAN_OFFER not in upset_reply
+
+
+def test_a_strongly_negative_message_is_offered_a_person(session, bot, inbound, make_contact, rules):
+    contact = make_contact(name="سارا")
+    reply = bot().decide(contact, inbound(contact, "خیلی بدید، سفارشم هنوز نرسیده 😡")).reply
+    apology, offer = reply.split("\n")
+    assert apology in rendered(rules, "apologetic:order_status", "fa")
+    assert offer in rendered(rules, "handoff_offer", "fa") and PERSIAN_OFFER in offer
+    assert session.get(ConversationState, contact.id).state == "bot"  # an offer, not a handoff
+
+
+def test_the_second_negative_message_in_a_row_is_offered_a_person(session, bot, inbound, make_contact):
+    contact = make_contact(name="Sara")
+    first = bot().decide(contact, inbound(contact, "my order is late, not happy")).reply
+    calm = bot().decide(contact, inbound(contact, "where is my order?")).reply
+    again = bot().decide(contact, inbound(contact, "my order is late, not happy")).reply
+    assert ENGLISH_OFFER not in first and ENGLISH_OFFER not in calm and ENGLISH_OFFER not in again
+    second = bot().decide(contact, inbound(contact, "why is it so late? still nothing")).reply
+    assert ENGLISH_OFFER in second and second.startswith(("We're", "Sorry"))
+    assert session.get(ConversationState, contact.id).negative_in_a_row == 2
+
+
+def test_an_upset_request_for_a_person_is_handed_over_with_an_apology_and_no_offer(session, bot, inbound,
+                                                                                   make_contact, rules):
+    contact = make_contact(name="Sara")
+    reply = bot().decide(contact, inbound(contact, "this robot is useless, I want a real person")).reply
+    assert reply in rendered(rules, "apologetic:human_agent", "en", "Sara") and ENGLISH_OFFER not in reply
+    assert session.get(ConversationState, contact.id).state == "handoff"
+
+
+def test_without_apologetic_variants_the_apology_goes_in_front_of_the_reply(session, bot, inbound, make_contact,
+                                                                          rules):
+    contact = make_contact(name=None)
+    reply = bot().decide(contact, inbound(contact, "افتضاح بود")).reply  # no intent: the fallback
+    assert any(reply.startswith(apology) for apology in rendered(rules, "apology", "fa", ""))
+
+
+# Names (issue 14): a Persian bubble takes its direction from its first letter.
+def first_strong_direction(text: str) -> str:
+    return next(kind for kind in map(unicodedata.bidirectional, text) if kind in ("L", "R", "AL"))
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("text", ["سلام", "رنگ مورد علاقه زرافه‌ها چیست", "سفارشم نرسیده", "قیمت چنده؟"])
+def test_a_latin_name_never_opens_a_persian_reply_and_is_isolated_elsewhere(session, rules, config, inbound,
+                                                                           make_contact, seed, text):
+    contact = make_contact(name="Sara Ahmadi")
+    reply = ChatbotService(session, rules, config, random.Random(seed), clock=lambda: OPEN_TIME).decide(
+        contact, inbound(contact, text)).reply
+    assert first_strong_direction(reply) in ("R", "AL"), reply
+    assert not re.search("[A-Za-z]", re.sub("\u2068[^\u2069]*\u2069", "", reply)), reply
+    assert "Sara" not in reply or "\u2068Sara" in reply
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_persian_name_is_left_out_of_an_english_reply(session, rules, config, inbound, make_contact, seed):
+    contact = make_contact(name="سارا احمدی")
+    service = ChatbotService(session, rules, config, random.Random(seed), clock=lambda: OPEN_TIME)
+    for text in ("hi", "my order is late, not happy", "asdf qwerty zxcv"):
+        reply = service.decide(contact, inbound(contact, text)).reply
+        assert not re.search("[\u0600-\u06ff]", reply), reply
+
+
+def test_the_operators_name_is_used(session, bot, inbound, make_contact):
+    contact = make_contact(name="مریم")
+    replies = {ChatbotService(session, bot().rules, bot().config, random.Random(seed), clock=lambda: OPEN_TIME)
+               .decide(contact, inbound(contact, "سلام")).reply for seed in range(6)}
+    assert any("مریم" in reply for reply in replies)
+
+
+ORDER_EVENT = {"kind": "order", "catalog_id": "c1", "item_count": 2, "total": "1200000", "currency": "IRR"}
+
+
+def test_an_order_is_acknowledged_in_the_language_of_the_contacts_last_text(session, bot, inbound, make_contact):
+    persian, english = make_contact(name="سارا"), make_contact(name="Sara")
+    bot().decide(english, inbound(english, "hello, I'd like to order"))
+    replies = []
+    for contact in (persian, english):
+        order = inbound(contact, None, kind="order")  # no note: the contact's last text decides
+        order.event_data = ORDER_EVENT
+        replies.append(bot().decide(contact, order).reply)
+    assert "۱٬۲۰۰٬۰۰۰ ریال" in replies[0] and "۲" in replies[0] and not re.search("[A-Za-z0-9]", replies[0])
+    assert "2 item(s), 1,200,000 IRR" in replies[1] and not re.search("[\u0600-\u06ff]", replies[1])
+
+
+def test_the_built_in_order_acknowledgement_has_an_english_variant(session, config, inbound, make_contact):
+    rules = parse_rules('fallback: ["?"]\nintents:\n  greeting:\n    examples: [hello]\n    responses: ["Hi"]\n')
+    contact = make_contact(name="Sara")
+    service = ChatbotService(session, rules, config, clock=lambda: OPEN_TIME)
+    service.decide(contact, inbound(contact, "hello"))
+    order = inbound(contact, None, kind="order")
+    order.event_data = ORDER_EVENT
+    assert service.decide(contact, order).reply.startswith("Your order of 2 item(s), 1,200,000 IRR")

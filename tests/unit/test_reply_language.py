@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from config import parse_business_hours
 from database_models import ReceivedMessageLog, ScheduledMessage
-from inbound.sample_payloads import text_message_envelope
+from inbound.sample_payloads import envelope, inbound_message, messages_change, text_message_envelope
 from inbound.signatures import sign_payload
 from language.intent_rules import RulesError
 from language.nlp import detect_language
@@ -132,3 +132,89 @@ def test_bad_language_sections_are_rejected_with_the_line(responses, reason):
     with pytest.raises(RulesError) as error:
         parse_rules(MINIMAL.format(responses=responses), source="rules.yaml")
     assert str(error.value).startswith("rules.yaml:7: ") and reason in str(error.value), str(error.value)
+
+
+# Tone and names through the webhook (issue 14): the apologetic variants and the offer of a person
+# are in the customer's language too, and a profile name in the other script never breaks that.
+ISOLATED = re.compile("\u2068[^\u2069]*\u2069")  # a name in FSI…PDI: a placeholder's value
+
+COMPLAINTS = [  # (text, its intent, strongly negative)
+    ("قیمتش خیلی گرونه، ناراحت شدم", "pricing", False),
+    ("ساعت کاری شما چنده؟ دیروز هیچکس جواب نداد، خیلی بده", "business_hours", True),
+    ("مرسی واقعا، یک ماهه منتظرم 🙄", "thanks", False),
+    ("خدافظ، دیگه ازتون خرید نمیکنم", "goodbye", False),
+    ("سلام، خیلی ناراحتم", "greeting", False),
+    ("افتضاحه، دیگه پیام تبلیغاتی نفرستید", "opt_out", True),
+    ("افتضاح بود", "none", False),
+    ("خیلی بدید، سفارشم هنوز نرسیده 😡", "order_status", True),
+    ("what are your opening hours? nobody answered yesterday, awful", "business_hours", True),
+    ("thanks for nothing, a month of waiting 🙄", "thanks", True),
+    ("stop sending me this spam, it is awful", "opt_out", False),
+    ("this robot understands nothing, terrible, someone answer", "human_agent", False),
+    ("it's terrible, my order still hasn't arrived 😡", "order_status", True),
+    ("my order is late, not happy", "order_status", False),
+]
+
+
+@pytest.mark.parametrize(("text", "intent", "strong"), COMPLAINTS)
+def test_apologies_and_the_offer_of_a_person_are_in_the_customers_language(graph_app, text, intent, strong):
+    number = str(989122220000 + COMPLAINTS.index((text, intent, strong)))
+    english = detect_language(text) == "en"
+    # The profile name is in the other script: it must not leak into the reply.
+    got, body = reply_to(graph_app, number, text, "سارا" if english else "Sara")
+    assert got == intent
+    if english:
+        assert not PERSIAN.search(body), body
+        assert body.startswith(("We're", "Sorry", "Hello, and we're", "Hi there, we're")), body
+    else:
+        assert not LATIN.search(ISOLATED.sub("", body)), body
+        assert any(word in body for word in ("متأسف", "عذرخواهی")), body
+    offers = RULES.tone_responses("handoff_offer", "en" if english else "fa")
+    offered = any(body.endswith("\n" + offer) for offer in offers)
+    assert offered == (strong and intent not in ("opt_out", "human_agent")), body
+
+
+def test_the_second_complaint_in_a_row_is_offered_a_person_by_the_next_request(graph_app):
+    offers = RULES.tone_responses("handoff_offer", "fa")
+    _, first = reply_to(graph_app, "989122230000", "سفارشم نرسیده", "سارا")
+    _, second = reply_to(graph_app, "989122230000", "چرا سفارشم دیر شد", "سارا")
+    assert not first.endswith(offers) and second.endswith(offers) and not LATIN.search(second), second
+    _, calm = reply_to(graph_app, "989122230000", "سفارشم کی میرسه؟", "سارا")
+    assert not calm.endswith(offers) and "متأسف" not in calm
+
+
+@pytest.mark.parametrize("intent", sorted(RULES.intents))
+def test_a_name_in_the_other_script_never_leaks_into_the_reply(graph_app, intent):
+    number = 989122240000 + 10 * sorted(RULES.intents).index(intent)
+    _, body = reply_to(graph_app, str(number), example_in(intent, "fa"), "Sara Ahmadi")
+    assert not LATIN.search(ISOLATED.sub("", body)) and not LATIN.search(body.lstrip()[:1]), body
+    _, body = reply_to(graph_app, str(number + 1), example_in(intent, "en"), "سارا احمدی")
+    assert not PERSIAN.search(body), body
+
+
+def post(app, envelope_: dict) -> str:
+    """Post a signed webhook; the body of the reply to its newest message."""
+    body = json.dumps(envelope_, ensure_ascii=False).encode()
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign_payload(body, APP_SECRET)}
+    assert app.test_client().post("/webhook", data=body, headers=headers).status_code == 200
+    with app.extensions["whatsapp_platform"].session_factory() as session:
+        message = session.scalars(select(ReceivedMessageLog).order_by(ReceivedMessageLog.id.desc())).first()
+        return session.scalars(select(ScheduledMessage).where(ScheduledMessage.in_reply_to_id == message.id)).one().body
+
+
+def order_envelope(customer: str, name: str, note: str | None = None) -> dict:
+    order = {"catalog_id": "771122334455", "product_items": [
+        {"product_retailer_id": "bag-black-m", "quantity": 2, "item_price": 1250000, "currency": "IRR"}]}
+    order |= {"text": note} if note else {}
+    return envelope(messages_change([inbound_message(customer, "order", order)],
+                                    [{"profile": {"name": name}, "wa_id": customer}]))
+
+
+def test_an_order_is_acknowledged_in_the_customers_language(graph_app):
+    reply_to(graph_app, "989122250000", "hello, I'd like to buy the black bag", "سارا")
+    english = post(graph_app, order_envelope("989122250000", "سارا"))
+    assert "2 item(s), 2,500,000 IRR" in english and not PERSIAN.search(english), english
+    persian = post(graph_app, order_envelope("989122250001", "Sara"))  # no text before: the shop's Persian
+    assert "۲٬۵۰۰٬۰۰۰ ریال" in persian and not LATIN.search(ISOLATED.sub("", persian)), persian
+    noted = post(graph_app, order_envelope("989122250002", "Sara", note="please gift-wrap it"))
+    assert not PERSIAN.search(noted), noted

@@ -266,7 +266,8 @@ def test_a_flow_submission_keeps_its_answers_and_gets_the_rules_files_reply(app,
     assert row.event_data["kind"] == "flow_reply"
     assert row.event_data["response"] == {"flow_token": "survey-42", "size": "38", "colour": "مشکی",
                                           "delivery_city": "شیراز"}
-    assert [q.body for q in queued] == ["Neda، اطلاعات فرم شما ثبت شد ✅ ممنون از وقتی که گذاشتید."]
+    # The Latin profile name does not open the Persian reply (issue 14): the placeholder's fallback does.
+    assert [q.body for q in queued] == ["مشتری عزیز، اطلاعات فرم شما ثبت شد ✅ ممنون از وقتی که گذاشتید."]
 
 
 @pytest.mark.parametrize("name, data", [
@@ -298,7 +299,9 @@ def test_unsupported_and_errored_interactive_messages_are_stored_with_their_erro
 
 def test_events_are_answered_where_the_rules_file_says_so(test_config, engine, tmp_path):
     rules = (ROOT / "rules" / "chatbot_rules.yaml").read_text(encoding="utf-8")
-    rules = rules.replace("  # call_permission_accept:\n  #   - ", "  call_permission_accept:\n    - ")
+    rules = rules.replace("  # call_permission_accept:\n  #   fa:\n  #     - ",
+                          "  call_permission_accept:\n    fa:\n      - ")
+    rules = rules.replace("  #   en:\n  #     - ", "    en:\n      - ")
     path = tmp_path / "rules.yaml"
     path.write_text(rules, encoding="utf-8")
     app = create_app(test_config.replace(chatbot_rules_path=str(path)))
@@ -329,23 +332,26 @@ def test_an_order_is_acknowledged_with_its_item_count_and_total_and_its_lines_ar
     assert all(line.message_id == row.id for line in lines)
     assert row.event_data == {"kind": "order", "catalog_id": "771122334455", "item_count": 3,
                               "total": "2980000.0000", "currency": "IRR"}
+    # A Persian reply never opens with a Latin name (issue 14): the placeholder's fallback does.
     assert [q.body for q in queued] == [
-        "Parisa، سفارش شما با ۳ قلم کالا به مبلغ ۲٬۹۸۰٬۰۰۰ IRR دریافت شد ✅ "
+        "مشتری عزیز، سفارش شما با ۳ قلم کالا به مبلغ ۲٬۹۸۰٬۰۰۰ ریال دریافت شد ✅ "
         "همکاران ما به‌زودی برای تأیید و ارسال با شما هماهنگ می‌کنند."]
 
 
-def test_an_order_gets_the_built_in_persian_acknowledgement_when_the_rules_file_has_none():
+def test_an_order_gets_the_built_in_persian_acknowledgement_when_the_rules_file_has_none(session):
     from chatbot_service import ChatbotService
     from config import Config
 
     rules = parse_rules("fallback: [نفهمیدم]\nintents:\n  greeting:\n    examples: [سلام]\n    responses: [سلام]\n")
-    service = ChatbotService(None, rules, Config())  # type: ignore[arg-type]  # decide() needs no session here
-    contact = Contact(id=1, wa_id="989121110011", name=None)
+    service = ChatbotService(session, rules, Config())
+    contact = Contact(wa_id="989121110011", name=None)
+    session.add(contact)
+    session.flush()
     data = {"kind": "order", "item_count": 2, "total": "150000.5000", "currency": "IRR"}
     order = ReceivedMessageLog(id=1, wamid="w", message_type="order", event_data=data, group_id=None,
                                direction="in", imported=False, received_at=datetime.now(UTC), wa_timestamp=None)
     decision = service.decide(contact, order)
-    assert decision.reply == ("مشتری عزیز، سفارش شما با ۲ قلم کالا به مبلغ ۱۵۰٬۰۰۰٫۵۰ IRR دریافت شد ✅ "
+    assert decision.reply == ("مشتری عزیز، سفارش شما با ۲ قلم کالا به مبلغ ۱۵۰٬۰۰۰٫۵۰ ریال دریافت شد ✅ "
                               "همکاران ما به‌زودی برای هماهنگی با شما تماس می‌گیرند.")
 
 
