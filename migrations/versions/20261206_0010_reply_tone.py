@@ -1,7 +1,7 @@
 """reply tone: a contact's run of negative messages and the language of their last text
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0009
 Create Date: 2026-12-06 12:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0005'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
