@@ -11,7 +11,9 @@ One module per job: `login` (session, CSRF, login/logout, the guard), `throttle`
 logins), `page` (error page, template context, security headers), `overview` with `dates` and
 `kpis` (the analytics page, its date range and its view model), `inbox_pages` over `inbox`'s
 queries (the handoff inbox), `charts` (SVG), `sessions` (the server-side login record),
-`language` (the Persian/English switch; translations and formats are `web.i18n`'s).
+`language` (the Persian/English switch; translations and formats are `web.i18n`'s), the campaigns:
+`campaign_pages` (list, a campaign's page and controls, CSV), `campaign_builder` (estimate, preview,
+schedule) over `campaign_form`, `campaign_queries` and `campaign_labels`.
 Importing this package registers every page on `blueprint.dashboard`.
 
 May import the services, `scheduler`, `database_models` and `runtime`; only `webhook_handler`
@@ -20,7 +22,14 @@ imports it.
 
 from __future__ import annotations
 
-from web.dashboard import inbox_pages, language, login, overview, page  # each registers its views on the blueprint
+from web.dashboard import (  # each registers its views on the blueprint
+    campaign_pages,  # the campaigns' pages, with the builder (campaign_builder)
+    inbox_pages,
+    language,
+    login,
+    overview,
+    page,
+)
 from web.dashboard.blueprint import dashboard
 
-__all__ = ["dashboard", "inbox_pages", "language", "login", "overview", "page"]
+__all__ = ["campaign_pages", "dashboard", "inbox_pages", "language", "login", "overview", "page"]
