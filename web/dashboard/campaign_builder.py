@@ -34,14 +34,16 @@ from web.dashboard.campaign_form import (
     read_form,
     send_time,
 )
+from web.i18n import format_number
 
 logger = logging.getLogger("web.dashboard.campaigns")
+FIELDS_SHOWN = 12
 REFUSALS = (BroadcastError, PlaceholderError, ContactError, FormError, MomentError, EncodingError)
 
 
 def _render(form: CampaignForm, status: int = 200, **extra: object) -> tuple[str, int]:
     with platform().session_factory() as db:
-        fields = known_fields(db)
+        fields = " ".join("{" + name + "}" for name in known_fields(db)[:FIELDS_SHOWN])
     return render_template("dashboard/campaign_new.html", form=form, fields=fields, **extra), status
 
 
@@ -69,8 +71,8 @@ def campaign_new() -> Response | tuple[str, int]:
     logger.info("campaign scheduled from the dashboard", extra={"event": "dashboard.campaign_scheduled",
                                                                 "broadcast_id": report.broadcast_id,
                                                                 "recipients": report.recipients})
-    flash(ngettext("Campaign scheduled for %(num)s recipient.", "Campaign scheduled for %(num)s recipients.",
-                   report.recipients), "success")
+    flash(ngettext("Campaign scheduled for %(count)s recipient.", "Campaign scheduled for %(count)s recipients.",
+                   report.recipients, count=format_number(report.recipients)), "success")
     return redirect(url_for("dashboard.campaign_page", broadcast_id=report.broadcast_id))
 
 

@@ -64,5 +64,6 @@ def explain_lifecycle(error: Exception) -> str:
     """Why pause, resume, cancel or resend was refused."""
     found = _STATE.search(str(error))
     if found:
-        return _("This campaign is %(status)s: it can no longer change.", status=campaign_status(found.group(1)))
+        status = campaign_status(found.group(1))
+        return _("This campaign's status is %(status)s: it can no longer change.", status=status)
     return _("The campaign was refused: %(reason)s", reason=str(error))

@@ -38,6 +38,7 @@ from web.dashboard.campaign_queries import (
     funnel,
     recipients_page,
 )
+from web.i18n import format_number
 
 logger = logging.getLogger("web.dashboard.campaigns")
 _CAMPAIGN = "<int(min=1, max=2147483647):broadcast_id>"
@@ -119,21 +120,23 @@ def _control(broadcast_id: int, change: Callable[[Session, int], int], done: Cal
 def campaign_pause(broadcast_id: int) -> Response:
     """Hold the campaign's unsent messages."""
     return _control(broadcast_id, pause_broadcast, lambda n: ngettext(
-        "Paused: %(num)s message is held.", "Paused: %(num)s messages are held.", n))
+        "Paused: %(count)s message is held.", "Paused: %(count)s messages are held.", n, count=format_number(n)))
 
 
 @dashboard.post(f"/dashboard/campaigns/{_CAMPAIGN}/resume", endpoint="campaign_resume")
 def campaign_resume(broadcast_id: int) -> Response:
     """Let the held messages go again."""
     return _control(broadcast_id, resume_broadcast, lambda n: ngettext(
-        "Resumed: %(num)s message will be sent.", "Resumed: %(num)s messages will be sent.", n))
+        "Resumed: %(count)s message will be sent.", "Resumed: %(count)s messages will be sent.", n,
+        count=format_number(n)))
 
 
 @dashboard.post(f"/dashboard/campaigns/{_CAMPAIGN}/cancel", endpoint="campaign_cancel")
 def campaign_cancel(broadcast_id: int) -> Response:
     """Stop every message not yet on its way."""
     return _control(broadcast_id, cancel_broadcast, lambda n: ngettext(
-        "Cancelled: %(num)s message will not be sent.", "Cancelled: %(num)s messages will not be sent.", n))
+        "Cancelled: %(count)s message will not be sent.", "Cancelled: %(count)s messages will not be sent.", n,
+        count=format_number(n)))
 
 
 @dashboard.post(f"/dashboard/campaigns/{_CAMPAIGN}/resend-unknown", endpoint="campaign_resend_unknown")
@@ -144,4 +147,5 @@ def campaign_resend_unknown(broadcast_id: int) -> Response:
               "error")
         return redirect(url_for("dashboard.campaign_page", broadcast_id=broadcast_id))
     return _control(broadcast_id, resend_unknown, lambda n: ngettext(
-        "%(num)s unconfirmed message is queued again.", "%(num)s unconfirmed messages are queued again.", n))
+        "%(count)s unconfirmed message is queued again.", "%(count)s unconfirmed messages are queued again.", n,
+        count=format_number(n)))

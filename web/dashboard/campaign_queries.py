@@ -74,7 +74,8 @@ def funnel(report: BroadcastReport) -> dict[str, int]:
 def _recipients_query(broadcast_id: int, search: str, status: str) -> Any:
     query = (select(_rows.contact_id, _rows.status, _rows.sent_at, _rows.delivered_at, _rows.read_at,
                     _rows.failed_at, _rows.last_error_code, _rows.last_error_title, _rows.template_name,
-                    _rows.body, _rows.updated_at, Contact.name, Contact.handle.label("handle"))
+                    _rows.body, _rows.updated_at, Contact.name, Contact.handle.label("handle"),
+                    Contact.identifier.label("identifier"))
              .join(Contact, Contact.id == _rows.contact_id).where(_rows.broadcast_id == broadcast_id))
     if status in QUEUE_STATUSES:
         query = query.where(_rows.status == status)
@@ -108,7 +109,7 @@ def export_rows(session: Session, broadcast_id: int, search: str = "", status: s
         query = _recipients_query(broadcast_id, search, status).where(_rows.contact_id > after).limit(5000)
         rows = list(session.execute(query))
         for row in rows:
-            yield [row.handle, row.name or "", row.status, _iso(row.sent_at), _iso(row.delivered_at),
+            yield [row.identifier, row.name or "", row.status, _iso(row.sent_at), _iso(row.delivered_at),
                    _iso(row.read_at), _iso(row.failed_at), row.last_error_code or "",
                    row.last_error_title or ""]
         if len(rows) < 5000:
