@@ -104,18 +104,27 @@ def estimate_audience(session: Session, *, kind: str, tags: Sequence[str] = (), 
 def preview_recipients(session: Session, *, kind: str, tags: Sequence[str] = (), match_all: bool = False,
                        addresses: Sequence[str] = (), body: str | None, params: Sequence[str] = (),
                        send_at: datetime, has_template: bool, limit: int = PREVIEWED) -> list[dict[str, Any]]:
-    """The message a few real recipients (the first not opted out) would get, rendered as the processor will."""
+    """The message a few real recipients would get, rendered as the processor will: some inside the window
+    and, when the audience has any, one outside it, so the operator reads both the text and the template."""
     if kind == "numbers":
-        rows = [row for row in list_recipients(session, addresses[:limit * 20], {}) if not row.opted_out][:limit]
+        rows = [row for row in list_recipients(session, addresses[:limit * 20], {}) if not row.opted_out]
+        inside = [row for row in rows if in_service_window(row.last_inbound_at, send_at)][:limit]
+        outside = [row for row in rows if not in_service_window(row.last_inbound_at, send_at)][:limit]
     else:
         wanted = (*audience_conditions(kind, tags, match_all), Contact.opted_out.is_(False))
-        rows = list(session.execute(select(*RECIPIENT_COLUMNS).where(*wanted).order_by(Contact.id).limit(limit)))
-    previews = []
-    for row in rows:
-        in_window = in_service_window(row.last_inbound_at, send_at)
-        route = send_route(opted_out=False, in_window=in_window, has_text=bool(body), has_template=has_template)
-        text, rendered_params = personalise(body, list(params), contact_fields(row.wa_id, row.name, row.attributes))
-        previews.append({"contact_id": row.id, "name": row.name, "address": row.wa_id, "route": route,
-                         "text": text if route == TEXT else None,
-                         "params": rendered_params if route == TEMPLATE else None})
-    return previews
+        recent = Contact.last_inbound_at > send_at - CUSTOMER_SERVICE_WINDOW
+        query = select(*RECIPIENT_COLUMNS).where(*wanted).order_by(Contact.id).limit(limit)
+        inside = list(session.execute(query.where(recent)))
+        outside = list(session.execute(query.where(~recent | Contact.last_inbound_at.is_(None))))
+    chosen = inside[:limit - 1] + outside[:1] if outside else inside
+    chosen += [row for row in inside + outside if row not in chosen][:limit - len(chosen)]
+    return [_preview(row, body, params, send_at, has_template) for row in chosen[:limit]]
+
+
+def _preview(row: Any, body: str | None, params: Sequence[str], send_at: datetime,
+             has_template: bool) -> dict[str, Any]:
+    in_window = in_service_window(row.last_inbound_at, send_at)
+    route = send_route(opted_out=False, in_window=in_window, has_text=bool(body), has_template=has_template)
+    text, rendered_params = personalise(body, list(params), contact_fields(row.wa_id, row.name, row.attributes))
+    return {"contact_id": row.id, "name": row.name, "address": row.wa_id, "route": route,
+            "text": text if route == TEXT else None, "params": rendered_params if route == TEMPLATE else None}
