@@ -103,18 +103,11 @@ EXPORT_HEADER = ("contact", "name", "status", "sent_at", "delivered_at", "read_a
 
 
 def export_rows(session: Session, broadcast_id: int, search: str = "", status: str = "") -> Iterator[list[Any]]:
-    """Every (filtered) recipient's result as CSV cells, a keyset page of 5,000 at a time."""
-    after = 0
-    while True:
-        query = _recipients_query(broadcast_id, search, status).where(_rows.contact_id > after).limit(5000)
-        rows = list(session.execute(query))
-        for row in rows:
-            yield [row.identifier, row.name or "", row.status, _iso(row.sent_at), _iso(row.delivered_at),
-                   _iso(row.read_at), _iso(row.failed_at), row.last_error_code or "",
-                   row.last_error_title or ""]
-        if len(rows) < 5000:
-            return
-        after = rows[-1].contact_id
+    """Every (filtered) recipient's result as CSV cells: one query, streamed 5,000 rows at a time."""
+    query = _recipients_query(broadcast_id, search, status).execution_options(yield_per=5000)
+    for row in session.execute(query):
+        yield [row.identifier, row.name or "", row.status, _iso(row.sent_at), _iso(row.delivered_at),
+               _iso(row.read_at), _iso(row.failed_at), row.last_error_code or "", row.last_error_title or ""]
 
 
 def _iso(moment: Any) -> str:
