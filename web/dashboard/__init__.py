@@ -16,8 +16,8 @@ queries (the handoff inbox), `charts` (SVG), `sessions` (the server-side login r
 schedule) over `campaign_form`, `campaign_queries` and `campaign_labels`.
 Importing this package registers every page on `blueprint.dashboard`.
 
-May import the services, `scheduler`, `database_models` and `runtime`; only `webhook_handler`
-imports it.
+May import the services (and `campaigns`, `language`, `analytics.funnels`' stage definitions), `scheduler`,
+`database_models` and `runtime`; only `webhook_handler` imports it.
 """
 
 from __future__ import annotations
