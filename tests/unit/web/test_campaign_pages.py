@@ -172,6 +172,8 @@ def test_the_list_shows_lifecycle_and_progress_a_page_at_a_time(logged_in, shop,
     second = logged_in.get("/dashboard/campaigns?page=2").get_data(as_text=True)
     assert "Campaign 0" in second and 'rel="next"' not in second
     assert logged_in.get("/dashboard/campaigns?page=abc").status_code == 200
+    beyond = logged_in.get("/dashboard/campaigns?page=99").get_data(as_text=True)
+    assert "No campaigns yet" not in beyond and "First page" in beyond
 
 
 def _campaign_with_results(db, shop) -> Broadcast:
