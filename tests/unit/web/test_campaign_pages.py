@@ -279,3 +279,16 @@ def test_unknown_campaigns_are_404_pages(logged_in):
     assert logged_in.get("/dashboard/campaigns/424242").status_code == 404
     assert logged_in.get("/dashboard/campaigns/99999999999").status_code == 404
     assert logged_in.get("/dashboard/campaigns/424242/results.csv").status_code == 404
+
+
+def test_a_utf16_contacts_csv_keeps_a_row_with_only_a_bsuid(logged_in, shop, db):
+    upload = "wa_id,user_id,name\n+98 912 000 0001,,Sara\n,US.13491208655302741918,Kian\n".encode("utf-16")
+    data = {"csrf_token": csrf_from(logged_in, BUILDER), "name": "List", "audience": "list", "when": "now",
+            "body": "Hi {name}", "template_name": "t", "language": "fa", "action": "estimate",
+            "numbers_file": (io.BytesIO(upload), "contacts.csv")}
+    page = logged_in.post(BUILDER, data=data, content_type="multipart/form-data").get_data(as_text=True)
+    assert figure(page, "text") == "1" and figure(page, "template") == "1" and figure(page, "skipped") == "0"
+    assert "US.13491208655302741918" in page  # carried in the list field, so Schedule sends the same list
+    bad = {**data, "numbers_file": (io.BytesIO(b"PK\x03\x04\x00\x00binary"), "book.xlsx")}
+    refused = logged_in.post(BUILDER, data=bad, content_type="multipart/form-data")
+    assert refused.status_code == 400 and "save it as CSV UTF-8" in text_of(refused)
