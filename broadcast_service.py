@@ -23,10 +23,11 @@ from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import distinct, exists, func, insert, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from campaigns.contacts import ContactError, ImportReport, import_contacts_csv, normalize_wa_id, parse_tags
+from campaigns.contacts import ImportReport, import_contacts_csv, parse_tags
+from campaigns.estimate import Estimate, estimate_audience
 from campaigns.lifecycle import complete_finished_campaigns
 from campaigns.personalisation import (
     PlaceholderError,
@@ -35,6 +36,7 @@ from campaigns.personalisation import (
     contact_fields,
     validate_placeholders,
 )
+from campaigns.recipients import RECIPIENT_COLUMNS, audience_conditions, create_missing, list_recipients, normalise_list
 from campaigns.reports import BroadcastReport, build_report, list_broadcasts
 from database_models import (
     CAMPAIGN_CANCELLED,
@@ -48,7 +50,6 @@ from database_models import (
     UNKNOWN,
     Broadcast,
     Contact,
-    ContactTag,
     ScheduledMessage,
     utcnow,
 )
@@ -58,8 +59,8 @@ from scheduler import Scheduler
 logger = logging.getLogger(__name__)
 
 __all__ = ["Audience", "BroadcastError", "BroadcastReport", "PlaceholderError", "ScheduleReport", "TemplateSpec",
-           "UnknownPlaceholderError", "broadcast_report", "cancel_broadcast", "list_broadcasts", "pause_broadcast",
-           "process_pending_broadcasts", "resend_unknown", "resume_broadcast", "schedule_broadcast"]
+           "UnknownPlaceholderError", "broadcast_report", "cancel_broadcast", "estimate_broadcast", "list_broadcasts",
+           "pause_broadcast", "process_pending_broadcasts", "resend_unknown", "resume_broadcast", "schedule_broadcast"]
 
 MAX_TEXT_LENGTH = 4096  # the Cloud API's limit for a text body
 PAST_TOLERANCE = timedelta(minutes=5)
@@ -152,8 +153,9 @@ def schedule_broadcast(session: Session, *, name: str, audience: Audience, body:
     excluded = {"opted_out": 0, "duplicate": 0, "invalid_number": 0}
     contacts_created = 0
     if audience.kind == "numbers":
-        wa_ids, contacts_created = _numbers_audience(session, audience.numbers, excluded)
-        rows = _contacts_by_wa_id(session, wa_ids)
+        addresses = normalise_list(audience.numbers, excluded)
+        contacts_created = create_missing(session, addresses)
+        rows = list_recipients(session, addresses, excluded)
     else:
         rows = session.execute(_audience_query(audience)).all()
     eligible = [row for row in rows if not row.opted_out]
@@ -195,51 +197,32 @@ def _check_content(name: str, body: str | None, template: TemplateSpec | None) -
 
 
 def _audience_query(audience: Audience) -> Any:
-    query = select(Contact.id, Contact.identifier.label("wa_id"), Contact.name, Contact.attributes, Contact.opted_out)
-    if audience.kind == "tags" and audience.match_all:
-        having_all = (select(ContactTag.contact_id).where(ContactTag.tag.in_(audience.tags))
-                      .group_by(ContactTag.contact_id)
-                      .having(func.count(distinct(ContactTag.tag)) == len(audience.tags)))
-        query = query.where(Contact.id.in_(having_all))
-    elif audience.kind == "tags":
-        query = query.where(exists().where(ContactTag.contact_id == Contact.id, ContactTag.tag.in_(audience.tags)))
-    elif audience.kind != "all":
+    try:
+        conditions = audience_conditions(audience.kind, audience.tags, audience.match_all)
+    except ValueError as error:
+        raise BroadcastError(str(error)) from None
+    return select(*RECIPIENT_COLUMNS).where(*conditions).order_by(Contact.id)
+
+
+def estimate_broadcast(session: Session, *, name: str, audience: Audience, body: str | None = None,
+                       template: TemplateSpec | None = None, send_at: datetime | None = None,
+                       timezone: str = "Asia/Tehran", now: datetime | None = None) -> Estimate:
+    """What `schedule_broadcast` with these arguments would write and the processor then send; writes nothing.
+
+    The same checks refuse the same campaigns (BroadcastError, PlaceholderError), except an
+    audience with nobody eligible, which the estimate shows as such.
+    """
+    now = now or utcnow()
+    _check_content(name, body, template)
+    validate_placeholders(session, body, template.params if template else ())
+    scheduled_at = resolve_send_time(send_at, timezone, now)
+    excluded: dict[str, int] = {}
+    addresses = normalise_list(audience.numbers, excluded) if audience.kind == "numbers" else []
+    if audience.kind not in ("all", "tags", "numbers"):
         raise BroadcastError(f"unknown audience kind {audience.kind!r}")
-    return query.order_by(Contact.id)
-
-
-def _numbers_audience(session: Session, numbers: Sequence[str], excluded: dict[str, int]) -> tuple[list[str], int]:
-    """Normalised, de-duplicated numbers; contacts are created for new ones."""
-    wa_ids: dict[str, None] = {}
-    for raw in numbers:
-        try:
-            wa_id = normalize_wa_id(raw)
-        except ContactError:
-            excluded["invalid_number"] += 1
-            continue
-        if wa_id in wa_ids:
-            excluded["duplicate"] += 1
-        wa_ids[wa_id] = None
-    known: set[str] = set()
-    ordered = list(wa_ids)
-    for start in range(0, len(ordered), 1000):
-        chunk = ordered[start:start + 1000]
-        known.update(session.scalars(select(Contact.wa_id).where(Contact.wa_id.in_(chunk))))
-    new = [wa_id for wa_id in ordered if wa_id not in known]
-    if new:
-        now = utcnow()
-        session.execute(insert(Contact.__table__), [{"wa_id": wa_id, "attributes": {}, "opted_out": False,
-                                                     "created_at": now, "updated_at": now} for wa_id in new])
-    return ordered, len(new)
-
-
-def _contacts_by_wa_id(session: Session, wa_ids: Sequence[str]) -> list[Any]:
-    rows: list[Any] = []
-    for start in range(0, len(wa_ids), 1000):
-        chunk = wa_ids[start:start + 1000]
-        query = select(Contact.id, Contact.wa_id, Contact.name, Contact.attributes, Contact.opted_out)
-        rows.extend(session.execute(query.where(Contact.wa_id.in_(chunk)).order_by(Contact.id)))
-    return rows
+    return estimate_audience(session, kind=audience.kind, tags=audience.tags, match_all=audience.match_all,
+                             addresses=addresses, excluded=excluded, send_at=max(scheduled_at, now),
+                             has_text=bool(body and body.strip()), has_template=template is not None)
 
 
 def _queue_rows(broadcast: Broadcast, contacts: Sequence[Any], scheduled_at: datetime,

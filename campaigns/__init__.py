@@ -4,7 +4,9 @@ Owns who a contact is (by number or business-scoped user id: `identity`), contac
 normalisation, upsert, CSV import in any spreadsheet encoding with English or Persian headers,
 and its write-free parse for previews: `contacts`), the encodings spreadsheets write and formula-safe CSV
 cells (`spreadsheet`), placeholders (`personalisation`),
-per-campaign reports (`reports`) and a campaign's status from its rows (`lifecycle`).
+per-campaign reports (`reports`), a campaign's status from its rows (`lifecycle`), who an audience is
+(`recipients`, shared by scheduling and the estimate) and the 24-hour rule with the builder's estimate
+and preview (`estimate`; the processor sends by the same `send_route`).
 
 May import: `database_models` and each other. Never `inbound`, `outbound`, `web`, `cli` or
 `runtime.context`.

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, false, func, select
 from sqlalchemy.orm import Session
 
 from database_models import (
+    DIRECTION_IN,
     FAILED,
     QUEUE_STATUSES,
     SKIPPED,
@@ -27,6 +28,9 @@ from database_models import (
 )
 
 UNKNOWN_LISTED = 50
+# A reply is a customer's live message: not the business's own app echoes (direction 'out') nor
+# history imported by a coexistence sync, which the thread keeps but the customer did not just send.
+LIVE_REPLY = (ReceivedMessageLog.direction == DIRECTION_IN, ReceivedMessageLog.imported == false())
 
 
 @dataclass
@@ -89,7 +93,8 @@ def build_report(session: Session, broadcast_id: int) -> BroadcastReport | None:
     ).all())
     replied = session.execute(
         select(func.count()).where(of_campaign, rows.sent_at.is_not(None), exists().where(
-            ReceivedMessageLog.contact_id == rows.contact_id, ReceivedMessageLog.received_at > rows.sent_at))
+            ReceivedMessageLog.contact_id == rows.contact_id, ReceivedMessageLog.received_at > rows.sent_at,
+            *LIVE_REPLY))
     ).scalar_one()
     unconfirmed = dict(session.execute(
         select(rows.status == UNKNOWN, func.count()).where(of_campaign, rows.unconfirmed_sends > 0)

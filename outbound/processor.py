@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaigns.estimate import TEMPLATE, TEXT, in_service_window, send_route
 from campaigns.lifecycle import complete_finished_campaigns
 from config import Config
 from database_models import Broadcast, Contact, ScheduledMessage, utcnow
@@ -53,7 +54,6 @@ from whatsapp_service import OUTSIDE_WINDOW, RATE_LIMITED, Sender, SendResult
 
 logger = logging.getLogger(__name__)
 
-CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
 RECORD_EVERY = 0.25  # seconds an outcome may wait before it is committed (what a crash can leave unconfirmed)
 SEND_MARGIN_SECONDS = 30.0  # a send must start this long before its lease ends (request timeouts fit inside)
 
@@ -258,13 +258,13 @@ class MessageProcessor:
 
     def _send_one(self, row: ClaimedRow, limited: bool, aborted: threading.Event) -> Outcome:
         now = self.clock()
-        if row.is_broadcast and row.opted_out:
-            return Outcome(row.id, "skipped", reason="contact opted out")
-        in_window = row.kind == "reply" or (row.last_inbound_at is not None
-                                            and now - row.last_inbound_at < CUSTOMER_SERVICE_WINDOW)
-        use_text = bool(row.body) and in_window
-        if not use_text and not row.template_name:
-            return Outcome(row.id, "skipped", reason="outside the 24-hour window and no template")
+        # The campaign builder's estimate applies the same rule (campaigns.estimate.send_route).
+        in_window = row.kind == "reply" or in_service_window(row.last_inbound_at, now)
+        route = send_route(opted_out=row.is_broadcast and row.opted_out, in_window=in_window,
+                           has_text=bool(row.body), has_template=bool(row.template_name))
+        if route not in (TEXT, TEMPLATE):
+            return Outcome(row.id, "skipped", reason=route)
+        use_text = route == TEXT
         wait_seconds, previous = self.pacer.reserve(row.wa_id)
         if wait_seconds > 0:
             return Outcome(row.id, "deferred", retry_at=now + timedelta(seconds=wait_seconds))

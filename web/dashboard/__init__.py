@@ -14,16 +14,26 @@ queries (the handoff inbox), `charts` (SVG), `sessions` (the server-side login r
 `language` (the Persian/English switch; translations and formats are `web.i18n`'s),
 `contacts_pages` over `contacts_queries` (the contacts list, export, a contact's page, edits and
 opt-out), `contacts_import` (CSV upload, preview, commit) and `contacts_messages` (import and
-edit problems in the interface language).
+edit problems in the interface language); the campaigns:
+`campaign_pages` (list, a campaign's page and controls, CSV), `campaign_builder` (estimate, preview,
+schedule) over `campaign_form`, `campaign_queries` and `campaign_labels`.
 Importing this package registers every page on `blueprint.dashboard`.
 
-May import the services, `scheduler`, `database_models` and `runtime`; only `webhook_handler`
-imports it.
+May import the services (and `campaigns`, `language`, `analytics.funnels`' stage definitions), `scheduler`,
+`database_models` and `runtime`; only `webhook_handler` imports it.
 """
 
 from __future__ import annotations
 
-from web.dashboard import contacts_pages, inbox_pages, language, login, overview, page  # each registers its views
+from web.dashboard import (  # each registers its views on the blueprint
+    campaign_pages,  # the campaigns' pages, with the builder (campaign_builder)
+    contacts_pages,  # the contacts' pages, with the upload (contacts_import)
+    inbox_pages,
+    language,
+    login,
+    overview,
+    page,
+)
 from web.dashboard.blueprint import dashboard
 
-__all__ = ["contacts_pages", "dashboard", "inbox_pages", "language", "login", "overview", "page"]
+__all__ = ["campaign_pages", "contacts_pages", "dashboard", "inbox_pages", "language", "login", "overview", "page"]

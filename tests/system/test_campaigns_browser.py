@@ -1,0 +1,279 @@
+"""Building, scheduling and reading a campaign in a real browser, in Persian (and once in English).
+
+gunicorn serves the app on its own SQLite file and sends through pywa to the fake Graph API;
+headless Chromium drives the builder: a text for customers inside the 24-hour window and a
+template for the others, the estimate and the preview, a Jalali send time typed in Persian
+digits. The campaign is then sent the way operators run it, by the cron script
+`run_broadcast_processor.py`, and its page is read back with the funnel. Screenshots go to
+test-output/ (git-ignored); with UPDATE_DOCS_SCREENSHOTS=1 also to docs/campaigns-*.png.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations, wait_until
+from sqlalchemy.orm import Session
+
+from database_models import Broadcast, Contact, ContactTag, ScheduledMessage, utcnow
+from database_setup import create_engine_for
+from language.jalali import jalali_numeric, persian_digits, persian_number
+
+ADMIN_TOKEN = "browser-admin-token-0123456789abcdef"
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+ZONE = ZoneInfo("Asia/Tehran")
+# (name, wa_id or BSUID, hours since the last message or None, opted out, tags)
+CUSTOMERS = [("سارا محمدی", "989121110001", 2, False, ("vip",)), ("رضا کریمی", "989121110002", 5, False, ("vip",)),
+             ("مریم احمدی", "989121110003", 20, False, ()), ("Kian Moradi", "989121110004", 1, False, ("vip",)),
+             ("علی رضایی", "989121110005", 30, False, ("vip",)), ("ندا حسینی", "989121110006", 72, False, ()),
+             ("لیلا نوری", "989121110007", None, False, ()), ("امیر کاظمی", "989121110008", 200, False, ()),
+             ("زهرا قاسمی", "989121110009", 3, True, ()), ("حمید جعفری", "989121110010", 90, True, ()),
+             ("نرگس موسوی", "US.13491208655302741918", 4, False, ("vip",))]
+IN_WINDOW, OUTSIDE, OPTED_OUT = 5, 4, 2
+
+
+def seed(session: Session) -> None:
+    now = utcnow()
+    contacts = []
+    for name, address, hours, opted_out, tags in CUSTOMERS:
+        bsuid = address.startswith("US.")
+        contact = Contact(wa_id=None if bsuid else address, user_id=address if bsuid else None, name=name,
+                          attributes={"city": "تهران"}, opted_out=opted_out,
+                          last_inbound_at=now - timedelta(hours=hours) if hours is not None else None)
+        contact.tags = [ContactTag(tag=tag) for tag in tags]
+        session.add(contact)
+        contacts.append(contact)
+    session.flush()
+    for days, name, statuses in ((9, "حراج پاییزه", ["read"] * 6 + ["delivered"] * 2 + ["failed"]),
+                                 (3, "New autumn collection", ["read"] * 3 + ["sent"] * 4 + ["skipped"] * 2)):
+        at = now - timedelta(days=days)
+        campaign = Broadcast(name=name, body=None, template_name="autumn_sale", template_language="fa",
+                             audience={"kind": "all"}, scheduled_at=at, status="completed", completed_at=at,
+                             recipient_count=len(statuses))
+        session.add(campaign)
+        session.flush()
+        for contact, status in zip(contacts, statuses, strict=False):
+            session.add(ScheduledMessage(
+                contact_id=contact.id, broadcast_id=campaign.id, kind="broadcast", template_name="autumn_sale",
+                template_language="fa", scheduled_at=at, status=status,
+                sent_at=at if status in ("read", "delivered", "sent") else None,
+                last_error_code=131026 if status == "failed" else None,
+                last_error_title="Message Undeliverable" if status == "failed" else
+                "outside the 24-hour window and no template" if status == "skipped" else None))
+
+
+def _tools_or_skip() -> None:
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(path)]
+    if shutil.which("gunicorn", path=str(Path(sys.executable).parent)) is None:
+        missing.append("gunicorn")
+    if missing:
+        reason = f"browser test needs {', '.join(missing)} (apt install chromium chromium-driver)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def served(tmp_path, fake_graph):
+    """gunicorn on a seeded SQLite file; yields (base_url, the environment the cron script runs with)."""
+    _tools_or_skip()
+    database_url = f"sqlite:///{tmp_path / 'campaigns.db'}"
+    run_migrations(database_url)
+    engine = create_engine_for(database_url)
+    with Session(engine) as session:
+        seed(session)
+        session.commit()
+    engine.dispose()
+    port = free_port()
+    env = {**os.environ, "SQLALCHEMY_DATABASE_URL": database_url, "ADMIN_API_TOKEN": ADMIN_TOKEN,
+           "FLASK_SECRET_KEY": "browser-test-secret-key", "WHATSAPP_APP_SECRET": "browser-app-secret",
+           "WHATSAPP_VERIFY_TOKEN": "browser-verify-token", "WHATSAPP_API_TOKEN": GRAPH_TOKEN,
+           "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "WHATSAPP_API_BASE_URL": fake_graph.url,
+           "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "TIMEZONE": "Asia/Tehran",
+           "APP_ENV": "development"}
+    log = (tmp_path / "gunicorn.log").open("w")
+    process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
+                                "webhook_handler:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while not _healthy(base):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"gunicorn did not start: {(tmp_path / 'gunicorn.log').read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield base, env
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/healthz", timeout=1) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """Headless Chromium through the system chromedriver."""
+    _tools_or_skip()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--hide-scrollbars", "--force-device-scale-factor=1",
+                 f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1366,900"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def screenshot(driver, name: str, width: int, height: int = 900) -> None:
+    """The whole page at `width` CSS pixels into test-output/ (and docs/ with UPDATE_DOCS_SCREENSHOTS=1).
+
+    The viewport is made as tall as the page and captured as it is: a clipped capture beyond the
+    viewport lands off-page in a right-to-left document (Chromium 2026-12).
+    """
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    page_height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "height": max(height, page_height)})
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    targets = [ROOT / "test-output" / name] + ([ROOT / "docs" / name]
+                                                if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1" else [])
+    for target in targets:
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(base64.b64decode(shot["data"]))
+
+
+def both_widths(driver, stem: str) -> None:
+    screenshot(driver, f"{stem}.png", 1366)
+    screenshot(driver, f"{stem}-phone.png", 390, 844)
+
+
+def log_in(driver, base: str, language: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{base}/dashboard/language/{language}?next=/dashboard/login")
+    driver.find_element(By.ID, "token").send_keys(ADMIN_TOKEN)
+    driver.find_element(By.CSS_SELECTOR, "form.stack button").click()
+    wait_until(lambda: driver.current_url.endswith("/dashboard"), "the overview after login")
+
+
+def build_and_estimate(driver, base: str, name: str, send_at: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{base}/dashboard/campaigns")
+    driver.find_element(By.CSS_SELECTOR, '.page-head a[href$="/dashboard/campaigns/new"]').click()
+    driver.find_element(By.ID, "name").send_keys(name)
+    driver.find_element(By.ID, "body").send_keys("سلام {first_name|دوست عزیز}، حراج یلدا در {city} شروع شد: ۳۰٪ تخفیف")
+    driver.find_element(By.ID, "template_name").send_keys("yalda_sale")
+    driver.find_element(By.ID, "params").send_keys("name|مشتری عزیز")
+    driver.find_element(By.CSS_SELECTOR, 'input[name="when"][value="at"]').click()
+    driver.find_element(By.ID, "send_at").send_keys(send_at)
+    driver.find_element(By.ID, "estimate-button").click()
+    wait_until(lambda: driver.find_elements(By.ID, "estimate"), "the estimate")
+
+
+def figures(driver) -> dict[str, str]:
+    from selenium.webdriver.common.by import By
+
+    return {element.get_attribute("data-route"): element.find_element(By.TAG_NAME, "dd").text
+            for element in driver.find_elements(By.CSS_SELECTOR, ".estimate-figures > div")}
+
+
+def run_cron_script(env: dict[str, str]) -> None:
+    """What cron runs every minute (README, "Operations")."""
+    finished = subprocess.run([sys.executable, "run_broadcast_processor.py"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+
+
+def funnel(driver) -> dict[str, int]:
+    from selenium.webdriver.common.by import By
+
+    return {row.get_attribute("data-stage"): int(row.find_element(By.CLASS_NAME, "hbar-value")
+                                                 .get_attribute("data-count"))
+            for row in driver.find_elements(By.CSS_SELECTOR, "#funnel .hbar-row")}
+
+
+def test_a_persian_operator_builds_schedules_sends_and_reads_a_campaign(served, browser, fake_graph):
+    from selenium.webdriver.common.by import By
+
+    base, env = served
+    log_in(browser, base, "fa")
+    browser.get(f"{base}/dashboard/campaigns")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl"
+    assert "حراج پاییزه" in browser.find_element(By.CSS_SELECTOR, "table.campaigns-table").text
+    both_widths(browser, "campaigns-list")
+
+    # This very minute, in Jalali with Persian digits: due as soon as it is scheduled.
+    send_at = persian_digits(jalali_numeric(utcnow(), ZONE))
+    build_and_estimate(browser, base, "حراج شب یلدا", send_at)
+    assert figures(browser) == {"text": persian_number(IN_WINDOW), "template": persian_number(OUTSIDE),
+                                "skipped": persian_number(OPTED_OUT)}
+    previews = browser.find_elements(By.CSS_SELECTOR, "#preview .preview")
+    assert len(previews) == 3
+    assert "سلام سارا، حراج یلدا در تهران شروع شد" in previews[0].text
+    assert previews[2].get_attribute("data-route") == "template" and "علی رضایی" in previews[2].text
+    both_widths(browser, "campaigns-builder")
+
+    browser.find_element(By.ID, "schedule-button").click()
+    wait_until(lambda: "/dashboard/campaigns/3" in browser.current_url, "the new campaign's page")
+    assert "کمپین برای ۹ گیرنده زمان‌بندی شد." in browser.find_element(By.CLASS_NAME, "flashes").text
+
+    run_cron_script(env)
+    sent = Counter(message["type"] for message in fake_graph.messages())
+    assert sent == {"text": IN_WINDOW, "template": OUTSIDE}
+    texts = {message["to"]: message["text"] for message in fake_graph.messages() if message["type"] == "text"}
+    assert texts["989121110001"].startswith("سلام سارا،")
+
+    browser.refresh()
+    assert funnel(browser) == {"queued": 9, "sent": 9, "delivered": 0, "read": 0, "replied": 0, "failed": 0,
+                               "skipped": 0}
+    assert browser.find_element(By.CSS_SELECTOR, ".page-head .campaign-status").get_attribute("data-status") == \
+        "completed"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "table.recipients-table tbody tr")) == 9
+    assert "پایان‌یافته" in browser.find_element(By.CSS_SELECTOR, ".page-head").text
+    both_widths(browser, "campaigns-page")
+
+
+def test_the_same_path_in_english(served, browser, fake_graph):
+    from selenium.webdriver.common.by import By
+
+    base, env = served
+    log_in(browser, base, "en")
+    this_minute = utcnow().astimezone(ZONE).strftime("%Y-%m-%dT%H:%M")  # ISO this time: due at once
+    build_and_estimate(browser, base, "Yalda night sale", this_minute)
+    assert figures(browser) == {"text": str(IN_WINDOW), "template": str(OUTSIDE), "skipped": str(OPTED_OUT)}
+    assert "Opted out" in browser.find_element(By.ID, "estimate").text
+    browser.find_element(By.ID, "schedule-button").click()
+    wait_until(lambda: "/dashboard/campaigns/3" in browser.current_url, "the new campaign's page")
+    assert "Campaign scheduled for 9 recipients." in browser.find_element(By.CLASS_NAME, "flashes").text
+    run_cron_script(env)
+    assert len(fake_graph.messages()) == IN_WINDOW + OUTSIDE
+    browser.refresh()
+    assert funnel(browser)["sent"] == 9 and "Completed" in browser.find_element(By.CSS_SELECTOR, ".page-head").text
