@@ -258,7 +258,7 @@ def test_the_api_and_the_dashboard_show_the_status_and_the_completion_time(app, 
     assert log_in(client).status_code == 302
     page = client.get("/dashboard").get_data(as_text=True)
     funnel = page[page.index(f'data-broadcast="{number}"'):]
-    shown = completed_at.astimezone(app.extensions["whatsapp_platform"].config.zone).strftime("%d %b, %H:%M")
+    shown = completed_at.astimezone(app.extensions["whatsapp_platform"].config.zone).strftime("%d %b %Y, %H:%M")
     assert f'<span class="status status-completed">completed {shown}</span>' in funnel[:600]
 
 
