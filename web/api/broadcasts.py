@@ -19,6 +19,7 @@ from broadcast_service import (
     schedule_broadcast,
 )
 from runtime.context import platform
+from web.api.idempotency import idempotent, respond_once
 from web.api.queries import broadcast_as_dict, get_broadcast, list_broadcast_page
 from web.api.support import FIRST_DATE, LAST_DATE, ApiInputError, db, error_response, json_body, json_response
 
@@ -54,6 +55,7 @@ def _audience(spec: dict) -> Audience:
 
 
 @broadcasts.post("/broadcasts")
+@idempotent
 def create_broadcast_view() -> Response:
     """Schedule a broadcast: text and/or template, audience, optional send time."""
     body = json_body()
@@ -67,14 +69,15 @@ def create_broadcast_view() -> Response:
     report = schedule_broadcast(session, name=body["name"], audience=_audience(body["audience"]),
                                 body=body.get("text"), template=spec, send_at=_send_at(body.get("send_at")),
                                 timezone=platform().config.timezone)
-    session.commit()
+    response = json_response({"id": report.broadcast_id, "scheduled_at": report.scheduled_at.isoformat(),
+                              "recipients": report.recipients, "excluded": report.excluded,
+                              "contacts_created": report.contacts_created, "missing_values": report.missing_values},
+                             201, {"Location": f"/api/broadcasts/{report.broadcast_id}"})
+    respond_once(session, response)
     logger.info("broadcast created through the API", extra={"event": "api.broadcast_created",
                                                             "broadcast_id": report.broadcast_id,
                                                             "recipients": report.recipients})
-    return json_response({"id": report.broadcast_id, "scheduled_at": report.scheduled_at.isoformat(),
-                          "recipients": report.recipients, "excluded": report.excluded,
-                          "contacts_created": report.contacts_created, "missing_values": report.missing_values},
-                         201, {"Location": f"/api/broadcasts/{report.broadcast_id}"})
+    return response
 
 
 @broadcasts.get("/broadcasts/<int:broadcast_id>")

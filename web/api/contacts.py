@@ -14,6 +14,7 @@ import logging
 from flask import Blueprint, Response, g, request
 
 from campaigns.contacts import export_contacts_csv, import_contacts_csv
+from web.api.idempotency import idempotent, respond_once
 from web.api.queries import (
     contact_as_dict,
     contact_messages,
@@ -43,15 +44,17 @@ def list_contacts_view() -> Response:
 
 
 @contacts.post("")
+@idempotent
 def create_contact_view() -> Response:
     """Create a contact (409 when the number exists)."""
     body = json_body()
     session = db()
     contact = create_contact(session, body["wa_id"], body.get("name"), body.get("tags") or [],
                              body.get("attributes") or {})
-    session.commit()
+    response = json_response(contact_as_dict(contact), 201, {"Location": f"/api/contacts/{contact.id}"})
+    respond_once(session, response)
     logger.info("contact created", extra={"event": "api.contact_created", "contact_id": contact.id})
-    return json_response(contact_as_dict(contact), 201, {"Location": f"/api/contacts/{contact.id}"})
+    return response
 
 
 @contacts.get("/<int:contact_id>")

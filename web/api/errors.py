@@ -17,6 +17,7 @@ from broadcast_service import BroadcastError
 from campaigns.contacts import ContactError
 from campaigns.personalisation import PlaceholderError
 from web.api.queries import ContactExistsError, CursorError, NotFoundError
+from web.api.sending import SendRuleError
 from web.api.support import ApiInputError, error_response
 
 logger = logging.getLogger("web.api")
@@ -32,6 +33,8 @@ def _invalid_input(error: ApiInputError) -> Response:
     return error_response(400, str(error), error.field)
 
 
+def _rule_violated(error: SendRuleError) -> Response:
+    return error_response(422, str(error), error.field, code=error.code)
 
 
 def _conflict(_error: IntegrityError) -> Response:
@@ -52,6 +55,7 @@ def register_error_handlers(blueprint: Blueprint) -> None:
     blueprint.register_error_handler(PlaceholderError, _handler(400))
     blueprint.register_error_handler(BroadcastError, _handler(400))
     blueprint.register_error_handler(AnalyticsError, _handler(400))
+    blueprint.register_error_handler(SendRuleError, _rule_violated)
     blueprint.register_error_handler(NotFoundError, _handler(404))
     blueprint.register_error_handler(IntegrityError, _conflict)
     blueprint.register_error_handler(OperationalError, _database_unavailable)

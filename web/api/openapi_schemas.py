@@ -182,6 +182,46 @@ BROADCAST_SCHEMAS: dict[str, Any] = {
                            required=("id", "status", "changed")),
 }
 
+# The outbound queue's statuses (database_models.QUEUE_STATUSES, kept literal like CAMPAIGN_STATUS).
+QUEUE_STATUS = {"type": "string", "enum": ["pending", "sending", "sent", "delivered", "read", "failed", "cancelled",
+                                           "skipped", "unknown", "paused"],
+                "description": "pending → sending → sent → delivered → read, or failed / skipped (never retried); "
+                               "unknown when a send could not be confirmed"}
+RECIPIENT_PATTERN = r"^(\+?[1-9][0-9]{7,14}|[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128})$"
+TEMPLATE = obj({"name": text(512, 1), "language": {"type": "string", "pattern": LANGUAGE_PATTERN},
+                "params": {"type": "array", "maxItems": 20, "items": text(500),
+                           "description": "The body's {{1}}, {{2}}, … in order; may use placeholders like "
+                                          "{name} or {order_id|…}."}},
+               required=("name", "language"))
+TEXT_OR_TEMPLATE = "Give text, template, or both (the text inside the 24-hour window, the template outside it)."
+_MESSAGE_CONTENT = {
+    "text": {**text(4096, 1), "description": "Free text; only reaches a contact who wrote in the last 24 hours. "
+                                              "May use placeholders like {name} or {city|…}."},
+    "template": {**TEMPLATE, "description": "An approved template, allowed at any time."},
+}
+
+
+def _message_send(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {**obj(properties, required=required), "description": TEXT_OR_TEMPLATE,
+            "anyOf": [{"required": ["text"]}, {"required": ["template"]}]}
+
+
+MESSAGE_SCHEMAS: dict[str, Any] = {
+    "MessageSend": _message_send(_MESSAGE_CONTENT),
+    "MessageSendTo": _message_send({
+        "to": {"type": "string", "pattern": RECIPIENT_PATTERN, "maxLength": 160,
+               "description": "A phone number (international, digits, optional +) or a BSUID; an unknown one "
+                              "becomes a contact."}, **_MESSAGE_CONTENT}, required=("to",)),
+    "QueuedMessage": obj({
+        "id": INTEGER, "contact_id": INTEGER, "kind": STRING, "status": QUEUE_STATUS, "text": nullable(STRING),
+        "template": {"type": ["object", "null"]}, "wamid": nullable(STRING), "broadcast_id": nullable(INTEGER),
+        "attempts": COUNT, "error_code": nullable(INTEGER), "error_title": nullable(STRING),
+        **{name: nullable(DATETIME) for name in ("sent_at", "delivered_at", "read_at", "failed_at")},
+        "created_at": DATETIME, "scheduled_at": DATETIME, "updated_at": DATETIME,
+    }, required=("id", "contact_id", "kind", "status", "text", "template", "wamid", "attempts", "error_code",
+                 "created_at", "scheduled_at", "sent_at", "delivered_at", "read_at", "failed_at")),
+}
+
 DAY_COUNTS = obj({"date": DATE, "inbound": COUNT, "outbound": COUNT}, required=("date", "inbound", "outbound"))
 SENTIMENTS = {"positive": COUNT, "neutral": COUNT, "negative": COUNT}
 ANALYTICS_SCHEMAS: dict[str, Any] = {

@@ -38,6 +38,7 @@ from web.api.openapi_schemas import (
     LANGUAGE_PATTERN,
     MAX_ID,
     MAX_PAGE_SIZE,
+    MESSAGE_SCHEMAS,
     NO_NUL,
     RATE,
     RESERVED_ATTRIBUTE_NAMES,
@@ -60,7 +61,8 @@ __all__ = [
     "ATTRIBUTE_NAME_PATTERN", "ATTRIBUTE_VALUE", "AUDIENCE", "BROADCAST_COMMON", "BROADCAST_SCHEMAS",
     "CAMPAIGN_STATUS", "COMPLETED_AT", "CONTACT_SCHEMAS", "COUNT", "COUNTS_BY_NAME", "CURSOR_PATTERN", "DATE",
     "DATETIME", "DATE_PATTERN", "DAY_COUNTS", "DEFAULT_PAGE_SIZE", "INTEGER", "LANGUAGE_PATTERN", "MAX_ID",
-    "MAX_PAGE_SIZE", "NO_NUL", "RATE", "RESERVED_ATTRIBUTE_NAMES", "SEND_AT_PATTERN", "SENTIMENTS", "SPEC",
+    "MAX_PAGE_SIZE", "MESSAGE_SCHEMAS", "NO_NUL", "RATE", "RESERVED_ATTRIBUTE_NAMES", "SEND_AT_PATTERN",
+    "SENTIMENTS", "SPEC",
     "STRING", "TAG", "TAGS", "TAG_PATTERN", "WA_ID_PATTERN", "build_spec", "nullable", "obj", "ref", "text",
 ]
 
@@ -101,12 +103,22 @@ def _operation(operation_id: str, summary: str, tag: str, ok: dict[str, Any], *,
                  "503": _error("ADMIN_API_TOKEN is not configured, or the database is unavailable.")}
     for code in errors:
         responses[code] = _error({"404": "No such resource.", "409": "Not allowed in the resource's current state.",
-                                  "413": "Body too large.", "415": "Wrong content type."}[code])
+                                  "413": "Body too large.", "415": "Wrong content type.",
+                                  "422": "Breaks a business rule (`code` says which), or an `Idempotency-Key` "
+                                         "reused with a different request."}[code])
     operation: dict[str, Any] = {"operationId": operation_id, "summary": summary, "tags": [tag],
                                  "parameters": parameters or [], "responses": responses}
     if body is not None:
         operation["requestBody"] = body
     return operation
+
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+    "description": "Repeat the request safely: the same key with the same body within 24 hours answers the first "
+                   "response again (header `Idempotent-Replayed: true`) without doing anything; with a different "
+                   "body it is a 422 `idempotency_key_reused`. Concurrent requests with one key create one thing."}
 
 
 def _json_body(schema_name: str) -> dict[str, Any]:
@@ -127,8 +139,8 @@ def _paths() -> dict[str, Any]:
                                   _query("opted_out", {"type": "boolean"}, "Only opted-out (true) or not (false)."),
                                   *PAGING]),
             "post": _operation("createContact", "Create a contact.", "contacts",
-                               _json("The new contact.", ref("Contact")), status="201",
-                               body=_json_body("ContactCreate"), errors=("409",)),
+                               _json("The new contact.", ref("Contact")), status="201", parameters=[IDEMPOTENCY_KEY],
+                               body=_json_body("ContactCreate"), errors=("409", "422")),
         },
         "/api/contacts/import": {"post": _operation(
             "importContacts", "Import a CSV (header wa_id,name,tags,… ; other columns become attributes).",
@@ -154,16 +166,30 @@ def _paths() -> dict[str, Any]:
         "/api/contacts/{contact_id}/opt-in": {"post": _operation(
             "optInContact", "Allow broadcasts to this contact again.", "contacts", contact, parameters=[contact_id],
             errors=("404",))},
-        "/api/contacts/{contact_id}/messages": {"get": _operation(
-            "listContactMessages", "Inbound and outbound messages of a contact, newest first.", "contacts",
-            _json("One page of messages.", ref("MessagePage")), parameters=[contact_id, *PAGING], errors=("404",))},
+        "/api/contacts/{contact_id}/messages": {
+            "get": _operation("listContactMessages", "Inbound and outbound messages of a contact, newest first.",
+                              "contacts", _json("One page of messages.", ref("MessagePage")),
+                              parameters=[contact_id, *PAGING], errors=("404",)),
+            "post": _operation("sendToContact", "Queue a text and/or template for a contact.", "messages",
+                               _json("The queued message; `Location` is where to follow it.", ref("QueuedMessage")),
+                               status="202", parameters=[contact_id, IDEMPOTENCY_KEY],
+                               body=_json_body("MessageSend"), errors=("404", "422")),
+        },
+        "/api/messages": {"post": _operation(
+            "sendMessage", "Queue a message to a phone number or BSUID (an unknown one becomes a contact).",
+            "messages", _json("The queued message; `Location` is where to follow it.", ref("QueuedMessage")),
+            status="202", parameters=[IDEMPOTENCY_KEY], body=_json_body("MessageSendTo"), errors=("422",))},
+        "/api/messages/{message_id}": {"get": _operation(
+            "getMessage", "A queued message's lifecycle: status, timestamps and error.", "messages",
+            _json("The message.", ref("QueuedMessage")), parameters=[_path_id("message_id")], errors=("404",))},
         "/api/broadcasts": {
             "get": _operation("listBroadcasts", "Broadcasts, newest first, with rows counted by status.",
                               "broadcasts", _json("One page of broadcasts.", ref("BroadcastPage")),
                               parameters=PAGING),
             "post": _operation("createBroadcast", "Schedule a broadcast: one queue row per eligible recipient.",
                                "broadcasts", _json("The scheduled broadcast.", ref("BroadcastCreated")),
-                               status="201", body=_json_body("BroadcastCreate")),
+                               status="201", parameters=[IDEMPOTENCY_KEY], body=_json_body("BroadcastCreate"),
+                               errors=("422",)),
         },
         "/api/broadcasts/{broadcast_id}": {"get": _operation(
             "getBroadcast", "A broadcast with its delivery report.", "broadcasts",
@@ -188,8 +214,10 @@ def _paths() -> dict[str, Any]:
 def build_spec() -> dict[str, Any]:
     """A fresh copy of the whole document."""
     schemas: dict[str, Any] = {
-        "Error": obj({"error": STRING, "field": STRING}, required=("error",)),
-        **CONTACT_SCHEMAS, **BROADCAST_SCHEMAS,
+        "Error": obj({"error": STRING, "code": {**STRING, "description": "Stable, for programs: e.g. invalid_input, "
+                                                  "not_found, outside_window, idempotency_key_reused."},
+                      "field": STRING}, required=("error", "code")),
+        **CONTACT_SCHEMAS, **BROADCAST_SCHEMAS, **MESSAGE_SCHEMAS,
         **{f"analytics_{name}": schema for name, schema in ANALYTICS_SCHEMAS.items()},
         "AnalyticsSummary": ANALYTICS_SUMMARY,
     }

@@ -42,6 +42,7 @@ class ApiInputError(ValueError):
     """Input that breaks the documented schema; `field` names where."""
 
     def __init__(self, field: str, message: str) -> None:
+        field = field or "body"  # the body's own schema (e.g. "text or template") is checked at the root
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
@@ -230,10 +231,18 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
                     mimetype="application/json")
 
 
+# The stable `code` of an error that names no more specific one, by HTTP status.
+STATUS_CODES = {400: "invalid_input", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
+                409: "conflict", 413: "body_too_large", 415: "unsupported_media_type", 422: "rule_violated",
+                429: "rate_limited", 503: "unavailable"}
+
+
 def error_response(status: int, message: str, field: str | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
-    """{"error": message[, "field": field]} with `status`."""
-    body = {"error": message} if field is None else {"error": message, "field": field}
+                   headers: dict[str, str] | None = None, code: str | None = None) -> Response:
+    """{"error": message, "code": stable code[, "field": field]} with `status`."""
+    body = {"error": message, "code": code or STATUS_CODES.get(status, "error")}
+    if field is not None:
+        body["field"] = field
     return json_response(body, status, headers)
 
 

@@ -61,7 +61,8 @@ def test_every_api_route_refuses_bad_credentials_with_401_and_nothing_else(app, 
     for method, url in calls:
         response = client.open(url + query, method=method, headers=headers, json={"wa_id": "989120000009"})
         assert response.status_code == 401, (method, url)
-        assert set(response.get_json()) == {"error"}
+        assert set(response.get_json()) == {"error", "code"}
+        assert response.get_json()["code"] == "unauthorized"
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert stored(app, Contact) == 0
 
