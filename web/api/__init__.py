@@ -1,4 +1,4 @@
-"""The admin JSON API under `/api/` (bearer ADMIN_API_TOKEN) and the protected `/metrics` endpoint.
+"""The admin JSON API under `/api/v1/` (alias `/api/`; bearer ADMIN_API_TOKEN) and the protected `/metrics` endpoint.
 
 `admin_api` is the one blueprint `create_app()` registers. It holds `/metrics` (`metrics`)
 and the `/api` blueprint built here from one module per resource: `broadcasts`,
@@ -26,7 +26,7 @@ from web.api.errors import register_error_handlers
 from web.api.messages import messages
 from web.api.metrics import metrics
 from web.api.openapi_spec import SPEC
-from web.api.support import close_session, json_response
+from web.api.support import API_PREFIX, close_session, json_response
 from web.api.unmodelled import unmodelled
 
 admin_api = Blueprint("admin_api", __name__)
@@ -44,5 +44,7 @@ def openapi_document() -> Response:
 
 for _resource in (broadcasts, contacts, messages, analytics, unmodelled):
     api.register_blueprint(_resource)
+# One blueprint, registered under the documented prefix and under the older one as an alias.
+admin_api.register_blueprint(api, url_prefix=API_PREFIX, name="api_v1")
 admin_api.register_blueprint(api)
 admin_api.register_blueprint(metrics)

@@ -21,7 +21,7 @@ from broadcast_service import (
 from runtime.context import platform
 from web.api.idempotency import idempotent, respond_once
 from web.api.queries import broadcast_as_dict, get_broadcast, list_broadcast_page
-from web.api.support import FIRST_DATE, LAST_DATE, ApiInputError, db, error_response, json_body, json_response
+from web.api.support import FIRST_DATE, LAST_DATE, ApiInputError, api_url, db, error_response, json_body, json_response
 
 logger = logging.getLogger("web.api")
 broadcasts = Blueprint("broadcasts", __name__)
@@ -72,7 +72,7 @@ def create_broadcast_view() -> Response:
     response = json_response({"id": report.broadcast_id, "scheduled_at": report.scheduled_at.isoformat(),
                               "recipients": report.recipients, "excluded": report.excluded,
                               "contacts_created": report.contacts_created, "missing_values": report.missing_values},
-                             201, {"Location": f"/api/broadcasts/{report.broadcast_id}"})
+                             201, {"Location": api_url(f"/broadcasts/{report.broadcast_id}")})
     respond_once(session, response)
     logger.info("broadcast created through the API", extra={"event": "api.broadcast_created",
                                                             "broadcast_id": report.broadcast_id,

@@ -24,7 +24,7 @@ from web.api.queries import (
     set_opted_out,
     update_contact,
 )
-from web.api.support import ApiInputError, db, error_response, json_body, json_response, setting
+from web.api.support import ApiInputError, api_url, db, error_response, json_body, json_response, setting
 
 logger = logging.getLogger(__name__)
 contacts = Blueprint("contacts", __name__, url_prefix="/contacts")
@@ -51,7 +51,7 @@ def create_contact_view() -> Response:
     session = db()
     contact = create_contact(session, body["wa_id"], body.get("name"), body.get("tags") or [],
                              body.get("attributes") or {})
-    response = json_response(contact_as_dict(contact), 201, {"Location": f"/api/contacts/{contact.id}"})
+    response = json_response(contact_as_dict(contact), 201, {"Location": api_url(f"/contacts/{contact.id}")})
     respond_once(session, response)
     logger.info("contact created", extra={"event": "api.contact_created", "contact_id": contact.id})
     return response

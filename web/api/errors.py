@@ -1,7 +1,8 @@
 """Domain exceptions → HTTP for the admin API, in this one place.
 
 Services raise small exceptions (`BroadcastError`, `ContactError`, …); the views let them
-pass and the handlers registered here answer 400 / 404 / 409 / 503 with `{"error", "field"}`.
+pass and the handlers registered here answer 400 / 404 / 409 / 422 / 503 with `{"error", "code", "field"}`;
+`http_error` gives HTTP errors under /api (routing's 404 and 405 too) the same shape.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
 
 from analytics_service import AnalyticsError
 from broadcast_service import BroadcastError
@@ -46,6 +48,22 @@ def _database_unavailable(_error: OperationalError) -> Response:
     return error_response(503, "database unavailable, retry later")
 
 
+def http_error(error: HTTPException) -> Response:
+    """An HTTP error under /api as the API's JSON: 404 and 405 (with `Allow`) from routing, 413 naming the limit."""
+    status = error.code or 500
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+    message = error.description or error.name
+    if status == 404 and request.url_rule is None:
+        message = f"no API operation at {request.path[:200]}; see /api/v1/openapi.json"
+    elif status == 405:
+        message = f"{request.method} is not allowed on {request.path[:200]}; allowed: {headers.get('Allow', '')}"
+    elif status == 413:
+        limit = request.max_content_length
+        message = (f"the body is larger than the limit of {limit:,} bytes" if limit
+                   else "the body is larger than the server accepts")
+    return error_response(status, message, headers=headers)
+
+
 def register_error_handlers(blueprint: Blueprint) -> None:
     """Map every domain exception the API's views may raise to its status, on `blueprint` and its children."""
     blueprint.register_error_handler(ApiInputError, _invalid_input)
@@ -59,3 +77,4 @@ def register_error_handlers(blueprint: Blueprint) -> None:
     blueprint.register_error_handler(NotFoundError, _handler(404))
     blueprint.register_error_handler(IntegrityError, _conflict)
     blueprint.register_error_handler(OperationalError, _database_unavailable)
+    blueprint.register_error_handler(HTTPException, http_error)

@@ -18,7 +18,7 @@ from runtime.context import platform
 from web.api.idempotency import idempotent, respond_once
 from web.api.queries import NotFoundError, get_contact
 from web.api.sending import Outgoing, contact_for_address, message_as_dict, queue_message
-from web.api.support import db, json_body, json_response
+from web.api.support import api_url, db, json_body, json_response
 
 logger = logging.getLogger("web.api")
 messages = Blueprint("messages", __name__)
@@ -26,7 +26,7 @@ messages = Blueprint("messages", __name__)
 
 def _queued(session, contact, body: dict) -> Response:
     message = queue_message(session, contact, Outgoing.from_body(body))
-    response = json_response(message_as_dict(message), 202, {"Location": f"/api/messages/{message.id}"})
+    response = json_response(message_as_dict(message), 202, {"Location": api_url(f"/messages/{message.id}")})
     respond_once(session, response)
     logger.info("message queued through the API", extra={"event": "api.message_queued", "message_id": message.id,
                                                         "contact_id": contact.id})

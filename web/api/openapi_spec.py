@@ -208,7 +208,8 @@ def _paths() -> dict[str, Any]:
         paths[f"/api/analytics/{section.replace('_', '-')}"] = {"get": _operation(
             "analytics" + section.title().replace("_", ""), f"The `{section}` section of the summary.",
             "analytics", _json("The section.", ref(f"analytics_{section}")), parameters=DATE_RANGE)}
-    return paths
+    # Documented under /api/v1; the same routes answer under /api (the prefix before versioning) too.
+    return {"/api/v1" + path.removeprefix("/api"): item for path, item in paths.items()}
 
 
 def build_spec() -> dict[str, Any]:

@@ -35,6 +35,8 @@ _TYPES = {
 }
 # The dates the API accepts, and the longest report range.
 FIRST_DATE, LAST_DATE, MAX_RANGE_DAYS = date(2000, 1, 1), date(2100, 12, 31), 3660
+# The documented prefix, and the one the API had before it, kept as an alias of the same routes.
+API_PREFIX, ALIAS_PREFIX = "/api/v1", "/api"
 _RULE_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
@@ -151,9 +153,19 @@ def _validate_object(schema: dict[str, Any], value: dict[str, Any], field: str) 
             validate(extra, item, _join(field, name))
 
 
+def spec_path(path: str) -> str:
+    """The documented (`/api/v1/…`) form of an API path given with either prefix."""
+    return API_PREFIX + path.removeprefix(API_PREFIX).removeprefix(ALIAS_PREFIX)
+
+
+def api_url(path: str) -> str:
+    """`path` (e.g. "/contacts/7") under the prefix the request came in by, for `Location` headers."""
+    return (API_PREFIX if request.path.startswith(API_PREFIX + "/") else ALIAS_PREFIX) + path
+
+
 def current_operation() -> dict[str, Any]:
     """The OpenAPI operation of the request's route (HEAD is GET; KeyError when undocumented)."""
-    path = _RULE_PARAMETER.sub(r"{\1}", request.url_rule.rule)
+    path = spec_path(_RULE_PARAMETER.sub(r"{\1}", request.url_rule.rule))
     method = "get" if request.method == "HEAD" else request.method.lower()
     return SPEC["paths"][path][method]
 
