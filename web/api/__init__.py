@@ -2,7 +2,8 @@
 
 `admin_api` is the one blueprint `create_app()` registers. It holds `/metrics` (`metrics`)
 and the `/api` blueprint built here from one module per resource: `broadcasts`,
-`contacts`, `messages` (one message sent by an integrator; its rules in `sending`),
+`contacts`, `conversations` (and the other sync reads, in `reads`), `messages` (one message sent
+by an integrator; its rules in `sending`),
 `analytics`, plus the OpenAPI document (`openapi_spec`, its schemas in `openapi_schemas`).
 Authentication lives in `auth`, the mapping of domain exceptions to HTTP in `errors` and
 `Idempotency-Key` on creating POSTs in `idempotency`, each applied to every resource.
@@ -22,6 +23,7 @@ from web.api.analytics import analytics
 from web.api.auth import authenticate
 from web.api.broadcasts import broadcasts
 from web.api.contacts import contacts
+from web.api.conversations import conversations
 from web.api.errors import register_error_handlers
 from web.api.messages import messages
 from web.api.metrics import metrics
@@ -42,7 +44,7 @@ def openapi_document() -> Response:
     return json_response(SPEC)
 
 
-for _resource in (broadcasts, contacts, messages, analytics, unmodelled):
+for _resource in (broadcasts, contacts, conversations, messages, analytics, unmodelled):
     api.register_blueprint(_resource)
 # One blueprint, registered under the documented prefix and under the older one as an alias.
 admin_api.register_blueprint(api, url_prefix=API_PREFIX, name="api_v1")

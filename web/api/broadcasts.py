@@ -1,4 +1,4 @@
-"""`/api/broadcasts`: list, create, read, pause, resume and cancel campaigns."""
+"""`/api/broadcasts`: list, create, read, pause, resume and cancel campaigns; list a campaign's recipients."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from broadcast_service import (
 from runtime.context import platform
 from web.api.idempotency import idempotent, respond_once
 from web.api.queries import broadcast_as_dict, get_broadcast, list_broadcast_page
+from web.api.reads import list_recipients
 from web.api.support import FIRST_DATE, LAST_DATE, ApiInputError, api_url, db, error_response, json_body, json_response
 
 logger = logging.getLogger("web.api")
@@ -30,7 +31,16 @@ broadcasts = Blueprint("broadcasts", __name__)
 @broadcasts.get("/broadcasts")
 def list_broadcasts_view() -> Response:
     """Broadcasts newest first with their rows counted by status."""
-    page = list_broadcast_page(db(), g.api_args["limit"], g.api_args.get("cursor"))
+    page = list_broadcast_page(db(), g.api_args["limit"], g.api_args.get("cursor"), g.api_args.get("updated_since"))
+    return json_response({"items": page.items, "next_cursor": page.next_cursor})
+
+
+@broadcasts.get("/broadcasts/<int:broadcast_id>/recipients")
+def list_recipients_view(broadcast_id: int) -> Response:
+    """The campaign's recipients in order, each with its delivery status, paged."""
+    args = g.api_args
+    page = list_recipients(db(), broadcast_id, status=args.get("status"), updated_since=args.get("updated_since"),
+                           limit=args["limit"], cursor=args.get("cursor"))
     return json_response({"items": page.items, "next_cursor": page.next_cursor})
 
 

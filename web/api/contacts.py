@@ -39,7 +39,7 @@ def list_contacts_view() -> Response:
     """Contacts newest first; `q` matches part of the name or number, `tag` and `opted_out` filter."""
     args = g.api_args
     page = list_contacts(db(), search=args.get("q"), tag=args.get("tag"), opted_out=args.get("opted_out"),
-                         limit=args["limit"], cursor=args.get("cursor"))
+                         limit=args["limit"], cursor=args.get("cursor"), updated_since=args.get("updated_since"))
     return json_response({"items": [contact_as_dict(c) for c in page.items], "next_cursor": page.next_cursor})
 
 

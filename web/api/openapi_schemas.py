@@ -23,6 +23,9 @@ TAG_PATTERN = r"^[^\x00-\x1f;|]*[^\s\x00-\x1f;|][^\x00-\x1f;|]*$"
 SEND_AT_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
                    r"(Z|[+-][0-9]{2}:[0-9]{2})?$")
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(_[A-Za-z]{2,4})?$"
+# A moment with its offset, as `updated_since` takes it (the offset is required: no guessing a timezone).
+MOMENT_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+                  r"(Z|[+-][0-9]{2}:[0-9]{2})$")
 ANALYTICS_SECTIONS = ("messages_per_day", "messages_per_hour", "messages_by_type", "contacts", "top_keywords",
                       "sentiment", "intents", "broadcasts", "first_reply")
 
@@ -220,6 +223,31 @@ MESSAGE_SCHEMAS: dict[str, Any] = {
         "created_at": DATETIME, "scheduled_at": DATETIME, "updated_at": DATETIME,
     }, required=("id", "contact_id", "kind", "status", "text", "template", "wamid", "attempts", "error_code",
                  "created_at", "scheduled_at", "sent_at", "delivered_at", "read_at", "failed_at")),
+}
+
+RECIPIENT = obj({
+    "message_id": INTEGER, "contact_id": INTEGER, "handle": STRING, "status": QUEUE_STATUS, "wamid": nullable(STRING),
+    "error_code": nullable(INTEGER), "error_title": nullable(STRING),
+    **{name: nullable(DATETIME) for name in ("sent_at", "delivered_at", "read_at", "failed_at", "updated_at")},
+}, required=("message_id", "contact_id", "handle", "status", "error_code", "sent_at", "delivered_at", "read_at",
+             "failed_at"))
+CONVERSATION = obj({
+    "contact_id": INTEGER, "handle": STRING, "name": nullable(STRING), "wa_id": nullable(STRING),
+    "user_id": nullable(STRING), "state": {"enum": ["bot", "handoff"]},
+    "waiting_for_person": {"type": "boolean", "description": "In handoff: a person should answer."},
+    "handoff_since": nullable(DATETIME),
+    "last_activity_at": {**DATETIME, "description": "The newest stored message (customer's, coexistence echo or "
+                                                    "history import) or non-campaign send."},
+    "last_customer_message_at": {**nullable(DATETIME), "description": "The customer's own newest live message."},
+    "window_open": {"type": "boolean", "description": "Free text may be sent (24 hours after the customer wrote)."},
+    "window_closes_at": nullable(DATETIME),
+}, required=("contact_id", "handle", "state", "waiting_for_person", "last_activity_at",
+             "last_customer_message_at", "window_open", "window_closes_at"))
+READ_SCHEMAS: dict[str, Any] = {
+    "RecipientPage": obj({"items": {"type": "array", "items": RECIPIENT}, "next_cursor": nullable(STRING)},
+                         required=("items", "next_cursor")),
+    "ConversationPage": obj({"items": {"type": "array", "items": CONVERSATION}, "next_cursor": nullable(STRING)},
+                            required=("items", "next_cursor")),
 }
 
 DAY_COUNTS = obj({"date": DATE, "inbound": COUNT, "outbound": COUNT}, required=("date", "inbound", "outbound"))

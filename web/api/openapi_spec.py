@@ -39,8 +39,11 @@ from web.api.openapi_schemas import (
     MAX_ID,
     MAX_PAGE_SIZE,
     MESSAGE_SCHEMAS,
+    MOMENT_PATTERN,
     NO_NUL,
+    QUEUE_STATUS,
     RATE,
+    READ_SCHEMAS,
     RESERVED_ATTRIBUTE_NAMES,
     SEND_AT_PATTERN,
     SENTIMENTS,
@@ -81,6 +84,9 @@ PAGING = [
            f"Items per page (at most {MAX_PAGE_SIZE})."),
     _query("cursor", {"type": "string", "pattern": CURSOR_PATTERN}, "`next_cursor` of the previous page."),
 ]
+UPDATED_SINCE = _query("updated_since", {"type": "string", "format": "date-time", "pattern": MOMENT_PATTERN,
+                                         "maxLength": 40},
+                       "Only items changed at or after this moment (ISO 8601 with its offset), for incremental sync.")
 DATE_RANGE = [
     _query("from", DATE, "First day (inclusive, in the configured TIMEZONE); omit for everything stored."),
     _query("to", DATE, "Last day (inclusive)."),
@@ -137,7 +143,7 @@ def _paths() -> dict[str, Any]:
                                   _query("q", text(100), "Part of the name (any case) or of the number."),
                                   _query("tag", TAG, "Only contacts with this tag."),
                                   _query("opted_out", {"type": "boolean"}, "Only opted-out (true) or not (false)."),
-                                  *PAGING]),
+                                  UPDATED_SINCE, *PAGING]),
             "post": _operation("createContact", "Create a contact.", "contacts",
                                _json("The new contact.", ref("Contact")), status="201", parameters=[IDEMPOTENCY_KEY],
                                body=_json_body("ContactCreate"), errors=("409", "422")),
@@ -185,12 +191,24 @@ def _paths() -> dict[str, Any]:
         "/api/broadcasts": {
             "get": _operation("listBroadcasts", "Broadcasts, newest first, with rows counted by status.",
                               "broadcasts", _json("One page of broadcasts.", ref("BroadcastPage")),
-                              parameters=PAGING),
+                              parameters=[UPDATED_SINCE, *PAGING]),
             "post": _operation("createBroadcast", "Schedule a broadcast: one queue row per eligible recipient.",
                                "broadcasts", _json("The scheduled broadcast.", ref("BroadcastCreated")),
                                status="201", parameters=[IDEMPOTENCY_KEY], body=_json_body("BroadcastCreate"),
                                errors=("422",)),
         },
+        "/api/broadcasts/{broadcast_id}/recipients": {"get": _operation(
+            "listBroadcastRecipients", "The campaign's recipients in queue order, each with its delivery status.",
+            "broadcasts", _json("One page of recipients.", ref("RecipientPage")), parameters=[
+                broadcast_id, _query("status", QUEUE_STATUS, "Only recipients in this status."), UPDATED_SINCE,
+                *PAGING], errors=("404",))},
+        "/api/conversations": {"get": _operation(
+            "listConversations", "Contacts with activity, newest activity first (campaign sends are not activity).",
+            "conversations", _json("One page of conversations.", ref("ConversationPage")), parameters=[
+                _query("state", {"enum": ["handoff", "bot"]}, "handoff: waiting for a person; bot: with the bot."),
+                _query("in_window", {"type": "boolean"}, "Only conversations whose 24-hour window is open (true) "
+                                                         "or closed (false)."),
+                UPDATED_SINCE, *PAGING])},
         "/api/broadcasts/{broadcast_id}": {"get": _operation(
             "getBroadcast", "A broadcast with its delivery report.", "broadcasts",
             _json("The broadcast.", ref("BroadcastDetail")), parameters=[broadcast_id], errors=("404",))},
@@ -218,7 +236,7 @@ def build_spec() -> dict[str, Any]:
         "Error": obj({"error": STRING, "code": {**STRING, "description": "Stable, for programs: e.g. invalid_input, "
                                                   "not_found, outside_window, idempotency_key_reused."},
                       "field": STRING}, required=("error", "code")),
-        **CONTACT_SCHEMAS, **BROADCAST_SCHEMAS, **MESSAGE_SCHEMAS,
+        **CONTACT_SCHEMAS, **BROADCAST_SCHEMAS, **MESSAGE_SCHEMAS, **READ_SCHEMAS,
         **{f"analytics_{name}": schema for name, schema in ANALYTICS_SCHEMAS.items()},
         "AnalyticsSummary": ANALYTICS_SUMMARY,
     }

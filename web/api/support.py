@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -180,7 +180,21 @@ def _convert(raw: str, schema: dict[str, Any], field: str) -> Any:
         if raw not in ("true", "false"):
             raise ApiInputError(field, "must be true or false")
         return raw == "true"
+    if schema.get("format") == "date-time":
+        return _moment(raw, schema, field)
     return raw
+
+
+def _moment(raw: str, schema: dict[str, Any], field: str) -> datetime:
+    """An ISO 8601 date and time with its offset (e.g. 2026-12-01T09:30:00Z), as an aware datetime."""
+    validate(schema, raw, field)
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ApiInputError(field, "is not a valid date and time (e.g. 2026-12-01T09:30:00Z)") from None
+    if not FIRST_DATE <= moment.date() <= LAST_DATE:
+        raise ApiInputError(field, f"must lie between {FIRST_DATE} and {LAST_DATE}")
+    return moment
 
 
 def query_args() -> dict[str, Any]:
@@ -195,7 +209,8 @@ def query_args() -> dict[str, Any]:
             raise ApiInputError(name, "given more than once")
         schema = parameters[name]["schema"]
         value = _convert(values[0], schema, name)
-        validate(schema, value, name)
+        if not isinstance(value, datetime):  # a date-time was checked as the text it came as
+            validate(schema, value, name)
         args[name] = value
     for name, parameter in parameters.items():
         if name not in args and "default" in parameter["schema"]:
