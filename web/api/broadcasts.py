@@ -111,7 +111,7 @@ def _lifecycle(broadcast_id: int, action: str, change: Callable) -> Response:
     try:
         changed = change(session, broadcast_id)
     except BroadcastError as error:  # the campaign exists, so this is its state refusing the change
-        return error_response(409, str(error))
+        return error_response(409, str(error), code="invalid_state")
     session.commit()
     logger.info("broadcast %s through the API", action,
                 extra={"event": f"api.broadcast_{action}", "broadcast_id": broadcast_id, "rows": changed})

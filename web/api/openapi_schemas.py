@@ -8,8 +8,11 @@ them with.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+# The dates the API accepts and the longest report range (enforced in the views, stated in the document).
+FIRST_DATE, LAST_DATE, MAX_RANGE_DAYS = date(2000, 1, 1), date(2100, 12, 31), 3660
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
 MAX_ID = 2**31 - 1
@@ -160,8 +163,12 @@ BROADCAST_SCHEMAS: dict[str, Any] = {
                         required=("name", "language")),
         "audience": AUDIENCE,
         "send_at": {"type": "string", "pattern": SEND_AT_PATTERN, "maxLength": 40,
-                    "description": "ISO 8601; without an offset it is in the configured TIMEZONE. Omit to send now."},
-    }, required=("name", "audience")),
+                    "description": "ISO 8601; without an offset it is in the configured TIMEZONE. Omit to send now. "
+                                   f"Its date lies between {FIRST_DATE} and {LAST_DATE}."},
+    }, required=("name", "audience")) | {
+        "description": "Give text, template, or both (each recipient gets the text inside the 24-hour window, the "
+                       "template outside it). `audience.match` belongs to a tags audience.",
+        "anyOf": [{"required": ["text"]}, {"required": ["template"]}]},
     "BroadcastCreated": obj({
         "id": INTEGER, "scheduled_at": DATETIME, "recipients": COUNT, "excluded": COUNTS_BY_NAME,
         "contacts_created": COUNT, "missing_values": COUNTS_BY_NAME,

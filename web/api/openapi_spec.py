@@ -34,10 +34,13 @@ from web.api.openapi_schemas import (
     DATETIME,
     DAY_COUNTS,
     DEFAULT_PAGE_SIZE,
+    FIRST_DATE,
     INTEGER,
     LANGUAGE_PATTERN,
+    LAST_DATE,
     MAX_ID,
     MAX_PAGE_SIZE,
+    MAX_RANGE_DAYS,
     MESSAGE_SCHEMAS,
     MOMENT_PATTERN,
     NO_NUL,
@@ -82,14 +85,19 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 PAGING = [
     _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
            f"Items per page (at most {MAX_PAGE_SIZE})."),
-    _query("cursor", {"type": "string", "pattern": CURSOR_PATTERN}, "`next_cursor` of the previous page."),
+    _query("cursor", {"type": "string", "pattern": CURSOR_PATTERN},
+           "`next_cursor` of the previous page, passed back unchanged. Opaque: its content is not part of the "
+           "API and may change; a cursor this API did not issue (or one from another list) is a 400 naming "
+           "`cursor`."),
 ]
 UPDATED_SINCE = _query("updated_since", {"type": "string", "format": "date-time", "pattern": MOMENT_PATTERN,
                                          "maxLength": 40},
                        "Only items changed at or after this moment (ISO 8601 with its offset), for incremental sync.")
 DATE_RANGE = [
-    _query("from", DATE, "First day (inclusive, in the configured TIMEZONE); omit for everything stored."),
-    _query("to", DATE, "Last day (inclusive)."),
+    _query("from", DATE, f"First day (inclusive, in the configured TIMEZONE), between {FIRST_DATE} and "
+                         f"{LAST_DATE}; omit for everything stored."),
+    _query("to", DATE, f"Last day (inclusive), between {FIRST_DATE} and {LAST_DATE}: not before `from`, and "
+                       f"at most {MAX_RANGE_DAYS} days after it (400 naming `to` otherwise)."),
 ]
 
 

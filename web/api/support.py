@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -22,6 +22,7 @@ from flask import Response, g, request
 from sqlalchemy.orm import Session
 
 from runtime.context import platform
+from web.api.openapi_schemas import FIRST_DATE, LAST_DATE, MAX_RANGE_DAYS  # noqa: F401  (the views import them here)
 from web.api.openapi_spec import SPEC
 
 _TYPES = {
@@ -33,8 +34,6 @@ _TYPES = {
     "array": lambda v: isinstance(v, list),
     "null": lambda v: v is None,
 }
-# The dates the API accepts, and the longest report range.
-FIRST_DATE, LAST_DATE, MAX_RANGE_DAYS = date(2000, 1, 1), date(2100, 12, 31), 3660
 # The documented prefix, and the one the API had before it, kept as an alias of the same routes.
 API_PREFIX, ALIAS_PREFIX = "/api/v1", "/api"
 _RULE_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")

@@ -461,7 +461,7 @@ def test_broadcast_list_pages(client):
 
 
 BAD_BROADCASTS = [
-    ({"name": "X", "audience": {"all": True}}, 400, "text"),
+    ({"name": "X", "audience": {"all": True}}, 400, "body"),  # "text or template": the body as a whole
     ({"name": "", "text": "Hi", "audience": {"all": True}}, 400, "name"),
     ({"name": "X" * 201, "text": "Hi", "audience": {"all": True}}, 400, "name"),
     ({"name": "X", "text": "x" * 4097, "audience": {"all": True}}, 400, "text"),
