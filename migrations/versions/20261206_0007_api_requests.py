@@ -45,8 +45,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Both tables hold only short-lived state (24-hour keys, minute counters): dropping them loses nothing
-    # a client cannot repeat, so this downgrade needs no allow-data-loss flag.
+    # Drops the stored idempotency keys (a client retrying afterwards would create again): guarded by
+    # migrations/env.py like every downgrade that drops data (-x allow-data-loss=true).
     with op.batch_alter_table('api_rate_counters', schema=None) as batch_op:
         batch_op.drop_index('ix_api_rate_counters_window_start')
     op.drop_table('api_rate_counters')
