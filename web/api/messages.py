@@ -10,10 +10,12 @@ processor does within its next run). The answer is 202 with the queued message a
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Blueprint, Response
+from sqlalchemy.orm import Session
 
-from database_models import ScheduledMessage
+from database_models import Contact, ScheduledMessage
 from runtime.context import platform
 from web.api.idempotency import idempotent, respond_once
 from web.api.queries import NotFoundError, get_contact
@@ -24,7 +26,7 @@ logger = logging.getLogger("web.api")
 messages = Blueprint("messages", __name__)
 
 
-def _queued(session, contact, body: dict) -> Response:
+def _queued(session: Session, contact: Contact, body: dict[str, Any]) -> Response:
     message = queue_message(session, contact, Outgoing.from_body(body))
     response = json_response(message_as_dict(message), 202, {"Location": api_url(f"/messages/{message.id}")})
     respond_once(session, response)

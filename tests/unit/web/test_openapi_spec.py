@@ -98,6 +98,7 @@ schema = schemathesis.openapi.from_dict(build_spec())
 @pytest.fixture
 def seeded(app, client):
     """The app with a contact (who wrote an hour ago), a broadcast and a queued message; the ids of each."""
+    app.config["ADMIN_API_REQUESTS_PER_MINUTE"] = 0  # hundreds of calls a minute here; 429s: test_api_throttle
     contact = client.post("/api/v1/contacts", headers=AUTH, json={"wa_id": "989121234567", "name": "Sara",
                                                                    "tags": ["vip"]}).get_json()["id"]
     with app.extensions["whatsapp_platform"].session_factory() as session:
@@ -114,7 +115,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @schema.parametrize()
-@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_schemathesis_finds_no_server_error_and_answers_match_the_document(case, seeded):
     """Each generated request as generated, then (per-id operations) again with the seeded real ids."""
     app, ids = seeded
