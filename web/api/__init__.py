@@ -1,11 +1,11 @@
 """The admin JSON API under `/api/v1/` (alias `/api/`; bearer ADMIN_API_TOKEN) and the protected `/metrics` endpoint.
 
 `admin_api` is the one blueprint `create_app()` registers. It holds `/metrics` (`metrics`)
-and the `/api` blueprint built here from one module per resource: `broadcasts`,
-`contacts`, `conversations` (and the other sync reads, in `reads`), `messages` (one message sent
-by an integrator; its rules in `sending`),
-`analytics`, plus the OpenAPI document (`openapi_spec`, its schemas in `openapi_schemas`).
-Authentication lives in `auth`, the mapping of domain exceptions to HTTP in `errors` and
+and the `/api` blueprint built here from one module per resource: `broadcasts`, `contacts`,
+`conversations` (and the other sync reads, in `reads`), `messages` (one message sent by an
+integrator; its rules in `sending`), `analytics`, plus the OpenAPI document (`openapi_spec`,
+its schemas in `openapi_schemas`). Authentication lives in `auth` (429s for guessers and
+heavy clients in `throttle`), the mapping of domain exceptions to HTTP in `errors` and
 `Idempotency-Key` on creating POSTs in `idempotency`, each applied to every resource.
 Query strings and JSON bodies are checked against the OpenAPI document (`support`); one
 session per request (`support.db`) is committed once by the views that write and closed
