@@ -114,6 +114,8 @@ def _operation(operation_id: str, summary: str, tag: str, ok: dict[str, Any], *,
                errors: tuple[str, ...] = ()) -> dict[str, Any]:
     responses = {status: ok, "400": _error("Invalid input; `field` names the offending field."),
                  "401": _error("Missing or wrong bearer token, or a token in the query string."),
+                 "429": _error("Too many requests, or too many wrong tokens, from this address this minute; "
+                               "`Retry-After` says when to try again."),
                  "503": _error("ADMIN_API_TOKEN is not configured, or the database is unavailable.")}
     for code in errors:
         responses[code] = _error({"404": "No such resource.", "409": "Not allowed in the resource's current state.",
@@ -234,8 +236,28 @@ def _paths() -> dict[str, Any]:
         paths[f"/api/analytics/{section.replace('_', '-')}"] = {"get": _operation(
             "analytics" + section.title().replace("_", ""), f"The `{section}` section of the summary.",
             "analytics", _json("The section.", ref(f"analytics_{section}")), parameters=DATE_RANGE)}
+    _link(paths)
     # Documented under /api/v1; the same routes answer under /api (the prefix before versioning) too.
     return {"/api/v1" + path.removeprefix("/api"): item for path, item in paths.items()}
+
+
+# What a created thing's id leads to (OpenAPI links: clients and stateful testers follow them).
+_LINKS = {
+    ("/api/contacts", "post", "201"): {"getContact": "contact_id", "sendToContact": "contact_id",
+                                       "listContactMessages": "contact_id"},
+    ("/api/broadcasts", "post", "201"): {"getBroadcast": "broadcast_id", "listBroadcastRecipients": "broadcast_id",
+                                         "pauseBroadcast": "broadcast_id", "cancelBroadcast": "broadcast_id"},
+    ("/api/messages", "post", "202"): {"getMessage": "message_id"},
+    ("/api/contacts/{contact_id}/messages", "post", "202"): {"getMessage": "message_id"},
+}
+
+
+def _link(paths: dict[str, Any]) -> None:
+    for (path, method, status), targets in _LINKS.items():
+        paths[path][method]["responses"][status]["links"] = {
+            operation_id[0].upper() + operation_id[1:]: {"operationId": operation_id,
+                                                          "parameters": {parameter: "$response.body#/id"}}
+            for operation_id, parameter in targets.items()}
 
 
 def build_spec() -> dict[str, Any]:
