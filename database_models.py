@@ -8,6 +8,10 @@ this module re-exports them, so `from database_models import Contact` and Alembi
 
 from __future__ import annotations
 
+from models.api_requests import (
+    ApiRateCounter,
+    IdempotencyKey,
+)
 from models.base import (
     CAMPAIGN_CANCELLED,
     CAMPAIGN_COMPLETED,
@@ -104,4 +108,6 @@ __all__ = [
     "UnmodelledItem",
     "Broadcast",
     "ScheduledMessage",
+    "IdempotencyKey",
+    "ApiRateCounter",
 ]

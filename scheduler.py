@@ -62,9 +62,12 @@ from queueing.status_moves import (  # re-exported: the queue's status rules
 EDITABLE_FIELDS = frozenset(
     {"body", "buttons", "template_name", "template_language", "template_params", "scheduled_at"}
 )
+# The kind of a row an integrator queued through the admin API (`POST /api/messages`): sent like an
+# operator's message, as text only inside the 24-hour window.
+API_KIND = "api"
 # Status webhooks that may have arrived before the send was recorded, oldest first.
 _STATUS_ORDER = ("sent", "delivered", "read", "failed")
-__all__ = ["LEASE_EXPIRED_TITLE", "STATUS_MOVES_FROM", "STATUS_TIMESTAMP_COLUMN", "QueueError", "Scheduler",
+__all__ = ["API_KIND", "LEASE_EXPIRED_TITLE", "STATUS_MOVES_FROM", "STATUS_TIMESTAMP_COLUMN", "QueueError", "Scheduler",
            "SentRecord", "apply_status", "stored_statuses"]
 _table = ScheduledMessage.__table__
 _campaigns = Broadcast.__table__

@@ -35,6 +35,7 @@ from runtime.context import Platform, build_platform, configure_process_logging,
 from runtime.metrics import record_webhook
 from web import i18n
 from web.api import admin_api
+from web.api.errors import http_error as api_http_error
 from web.dashboard import dashboard
 from whatsapp_service import Sender
 
@@ -160,6 +161,8 @@ def _finish_request(response: Response) -> Response:
 
 
 def _http_error(error: HTTPException) -> Response:
+    if request.path.startswith("/api/"):  # the admin API's errors carry a stable code (and Allow on 405)
+        return api_http_error(error)
     return json_error(error.description or error.name, error.code or 500)
 
 

@@ -1,12 +1,15 @@
-"""The admin JSON API under `/api/` (bearer ADMIN_API_TOKEN) and the protected `/metrics` endpoint.
+"""The admin JSON API under `/api/v1/` (alias `/api/`; bearer ADMIN_API_TOKEN) and the protected `/metrics` endpoint.
 
 `admin_api` is the one blueprint `create_app()` registers. It holds `/metrics` (`metrics`)
-and the `/api` blueprint built here from one module per resource: `broadcasts`,
-`contacts`, `analytics`, plus the OpenAPI document (`openapi_spec`, its schemas in
-`openapi_schemas`). Authentication lives in `auth` and the mapping of domain exceptions to
-HTTP in `errors`, each registered once on `/api` and so applied to every resource. Query
-strings and JSON bodies are checked against the OpenAPI document (`support`); one session
-per request (`support.db`) is committed once by the views that write and closed at teardown.
+and the `/api` blueprint built here from one module per resource: `broadcasts`, `contacts`,
+`conversations` (and the other sync reads, in `reads`), `messages` (one message sent by an
+integrator; its rules in `sending`), `analytics`, plus the OpenAPI document (`openapi_spec`,
+its schemas in `openapi_schemas`). Authentication lives in `auth` (429s for guessers and
+heavy clients in `throttle`), the mapping of domain exceptions to HTTP in `errors` and
+`Idempotency-Key` on creating POSTs in `idempotency`, each applied to every resource.
+Query strings and JSON bodies are checked against the OpenAPI document (`support`); one
+session per request (`support.db`) is committed once by the views that write and closed
+at teardown.
 
 May import the services, `campaigns`, `database_models` and `runtime`; nothing imports it
 but `webhook_handler`.
@@ -20,10 +23,12 @@ from web.api.analytics import analytics
 from web.api.auth import authenticate
 from web.api.broadcasts import broadcasts
 from web.api.contacts import contacts
+from web.api.conversations import conversations
 from web.api.errors import register_error_handlers
+from web.api.messages import messages
 from web.api.metrics import metrics
 from web.api.openapi_spec import SPEC
-from web.api.support import close_session, json_response
+from web.api.support import API_PREFIX, close_session, json_response
 from web.api.unmodelled import unmodelled
 
 admin_api = Blueprint("admin_api", __name__)
@@ -39,7 +44,9 @@ def openapi_document() -> Response:
     return json_response(SPEC)
 
 
-for _resource in (broadcasts, contacts, analytics, unmodelled):
+for _resource in (broadcasts, contacts, conversations, messages, analytics, unmodelled):
     api.register_blueprint(_resource)
+# One blueprint, registered under the documented prefix and under the older one as an alias.
+admin_api.register_blueprint(api, url_prefix=API_PREFIX, name="api_v1")
 admin_api.register_blueprint(api)
 admin_api.register_blueprint(metrics)

@@ -2,7 +2,8 @@
 
 `authenticate` runs before every `/api` request (registered by the package); `bearer_matches`
 is shared with `/metrics`. A missing or wrong token, or the token in the query string, gets
-401; without a configured token the API answers 503 (switched off, not open).
+401; without a configured token the API answers 503 (switched off, not open). Addresses that fail
+too many tokens or call too often get 429 first (`throttle`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from flask import Response, g, request
 
 from runtime.context import platform
 from web.api.support import error_response, query_args
+from web.api.throttle import check_rate, record_auth_failure
 
 logger = logging.getLogger("web.api")
 
@@ -42,10 +44,15 @@ def authenticate() -> Response | None:
     expected = platform().config.admin_api_token
     if not expected:
         return error_response(503, "the admin API is disabled: ADMIN_API_TOKEN is not set")
+    limited = check_rate()
+    if limited is not None:
+        return limited
     if _token_in_query(expected):
         logger.warning("admin API token sent in the query string", extra={"event": "api.token_in_url"})
+        record_auth_failure()
         return error_response(401, "send the token in the Authorization header, never in the URL", None, CHALLENGE)
     if not bearer_matches(expected):
+        record_auth_failure()
         return error_response(401, "missing or wrong bearer token", None, CHALLENGE)
     if request.method != "OPTIONS":
         g.api_args = query_args()

@@ -1,4 +1,4 @@
-"""`/api/broadcasts`: list, create, read, pause, resume and cancel campaigns."""
+"""`/api/broadcasts`: list, create, read, pause, resume and cancel campaigns; list a campaign's recipients."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from broadcast_service import (
     schedule_broadcast,
 )
 from runtime.context import platform
+from web.api.idempotency import idempotent, respond_once
 from web.api.queries import broadcast_as_dict, get_broadcast, list_broadcast_page
-from web.api.support import FIRST_DATE, LAST_DATE, ApiInputError, db, error_response, json_body, json_response
+from web.api.reads import list_recipients
+from web.api.support import FIRST_DATE, LAST_DATE, ApiInputError, api_url, db, error_response, json_body, json_response
 
 logger = logging.getLogger("web.api")
 broadcasts = Blueprint("broadcasts", __name__)
@@ -29,7 +31,16 @@ broadcasts = Blueprint("broadcasts", __name__)
 @broadcasts.get("/broadcasts")
 def list_broadcasts_view() -> Response:
     """Broadcasts newest first with their rows counted by status."""
-    page = list_broadcast_page(db(), g.api_args["limit"], g.api_args.get("cursor"))
+    page = list_broadcast_page(db(), g.api_args["limit"], g.api_args.get("cursor"), g.api_args.get("updated_since"))
+    return json_response({"items": page.items, "next_cursor": page.next_cursor})
+
+
+@broadcasts.get("/broadcasts/<int:broadcast_id>/recipients")
+def list_recipients_view(broadcast_id: int) -> Response:
+    """The campaign's recipients in order, each with its delivery status, paged."""
+    args = g.api_args
+    page = list_recipients(db(), broadcast_id, status=args.get("status"), updated_since=args.get("updated_since"),
+                           limit=args["limit"], cursor=args.get("cursor"))
     return json_response({"items": page.items, "next_cursor": page.next_cursor})
 
 
@@ -54,6 +65,7 @@ def _audience(spec: dict) -> Audience:
 
 
 @broadcasts.post("/broadcasts")
+@idempotent
 def create_broadcast_view() -> Response:
     """Schedule a broadcast: text and/or template, audience, optional send time."""
     body = json_body()
@@ -67,14 +79,15 @@ def create_broadcast_view() -> Response:
     report = schedule_broadcast(session, name=body["name"], audience=_audience(body["audience"]),
                                 body=body.get("text"), template=spec, send_at=_send_at(body.get("send_at")),
                                 timezone=platform().config.timezone)
-    session.commit()
+    response = json_response({"id": report.broadcast_id, "scheduled_at": report.scheduled_at.isoformat(),
+                              "recipients": report.recipients, "excluded": report.excluded,
+                              "contacts_created": report.contacts_created, "missing_values": report.missing_values},
+                             201, {"Location": api_url(f"/broadcasts/{report.broadcast_id}")})
+    respond_once(session, response)
     logger.info("broadcast created through the API", extra={"event": "api.broadcast_created",
                                                             "broadcast_id": report.broadcast_id,
                                                             "recipients": report.recipients})
-    return json_response({"id": report.broadcast_id, "scheduled_at": report.scheduled_at.isoformat(),
-                          "recipients": report.recipients, "excluded": report.excluded,
-                          "contacts_created": report.contacts_created, "missing_values": report.missing_values},
-                         201, {"Location": f"/api/broadcasts/{report.broadcast_id}"})
+    return response
 
 
 @broadcasts.get("/broadcasts/<int:broadcast_id>")
@@ -98,7 +111,7 @@ def _lifecycle(broadcast_id: int, action: str, change: Callable) -> Response:
     try:
         changed = change(session, broadcast_id)
     except BroadcastError as error:  # the campaign exists, so this is its state refusing the change
-        return error_response(409, str(error))
+        return error_response(409, str(error), code="invalid_state")
     session.commit()
     logger.info("broadcast %s through the API", action,
                 extra={"event": f"api.broadcast_{action}", "broadcast_id": broadcast_id, "rows": changed})

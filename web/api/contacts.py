@@ -14,6 +14,7 @@ import logging
 from flask import Blueprint, Response, g, request
 
 from campaigns.contacts import export_contacts_csv, import_contacts_csv
+from web.api.idempotency import idempotent, respond_once
 from web.api.queries import (
     contact_as_dict,
     contact_messages,
@@ -23,7 +24,7 @@ from web.api.queries import (
     set_opted_out,
     update_contact,
 )
-from web.api.support import ApiInputError, db, error_response, json_body, json_response, setting
+from web.api.support import ApiInputError, api_url, db, error_response, json_body, json_response, setting
 
 logger = logging.getLogger(__name__)
 contacts = Blueprint("contacts", __name__, url_prefix="/contacts")
@@ -38,20 +39,22 @@ def list_contacts_view() -> Response:
     """Contacts newest first; `q` matches part of the name or number, `tag` and `opted_out` filter."""
     args = g.api_args
     page = list_contacts(db(), search=args.get("q"), tag=args.get("tag"), opted_out=args.get("opted_out"),
-                         limit=args["limit"], cursor=args.get("cursor"))
+                         limit=args["limit"], cursor=args.get("cursor"), updated_since=args.get("updated_since"))
     return json_response({"items": [contact_as_dict(c) for c in page.items], "next_cursor": page.next_cursor})
 
 
 @contacts.post("")
+@idempotent
 def create_contact_view() -> Response:
     """Create a contact (409 when the number exists)."""
     body = json_body()
     session = db()
     contact = create_contact(session, body["wa_id"], body.get("name"), body.get("tags") or [],
                              body.get("attributes") or {})
-    session.commit()
+    response = json_response(contact_as_dict(contact), 201, {"Location": api_url(f"/contacts/{contact.id}")})
+    respond_once(session, response)
     logger.info("contact created", extra={"event": "api.contact_created", "contact_id": contact.id})
-    return json_response(contact_as_dict(contact), 201, {"Location": f"/api/contacts/{contact.id}"})
+    return response
 
 
 @contacts.get("/<int:contact_id>")

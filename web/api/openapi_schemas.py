@@ -8,8 +8,11 @@ them with.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+# The dates the API accepts and the longest report range (enforced in the views, stated in the document).
+FIRST_DATE, LAST_DATE, MAX_RANGE_DAYS = date(2000, 1, 1), date(2100, 12, 31), 3660
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
 MAX_ID = 2**31 - 1
@@ -23,6 +26,9 @@ TAG_PATTERN = r"^[^\x00-\x1f;|]*[^\s\x00-\x1f;|][^\x00-\x1f;|]*$"
 SEND_AT_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
                    r"(Z|[+-][0-9]{2}:[0-9]{2})?$")
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(_[A-Za-z]{2,4})?$"
+# A moment with its offset, as `updated_since` takes it (the offset is required: no guessing a timezone).
+MOMENT_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+                  r"(Z|[+-][0-9]{2}:[0-9]{2})$")
 ANALYTICS_SECTIONS = ("messages_per_day", "messages_per_hour", "messages_by_type", "contacts", "top_keywords",
                       "sentiment", "intents", "broadcasts", "first_reply")
 
@@ -157,8 +163,12 @@ BROADCAST_SCHEMAS: dict[str, Any] = {
                         required=("name", "language")),
         "audience": AUDIENCE,
         "send_at": {"type": "string", "pattern": SEND_AT_PATTERN, "maxLength": 40,
-                    "description": "ISO 8601; without an offset it is in the configured TIMEZONE. Omit to send now."},
-    }, required=("name", "audience")),
+                    "description": "ISO 8601; without an offset it is in the configured TIMEZONE. Omit to send now. "
+                                   f"Its date lies between {FIRST_DATE} and {LAST_DATE}."},
+    }, required=("name", "audience")) | {
+        "description": "Give text, template, or both (each recipient gets the text inside the 24-hour window, the "
+                       "template outside it). `audience.match` belongs to a tags audience.",
+        "anyOf": [{"required": ["text"]}, {"required": ["template"]}]},
     "BroadcastCreated": obj({
         "id": INTEGER, "scheduled_at": DATETIME, "recipients": COUNT, "excluded": COUNTS_BY_NAME,
         "contacts_created": COUNT, "missing_values": COUNTS_BY_NAME,
@@ -180,6 +190,71 @@ BROADCAST_SCHEMAS: dict[str, Any] = {
     }, required=(*BROADCAST_COMMON, "report")),
     "BroadcastAction": obj({"id": INTEGER, "status": CAMPAIGN_STATUS, "changed": COUNT},
                            required=("id", "status", "changed")),
+}
+
+# The outbound queue's statuses (database_models.QUEUE_STATUSES, kept literal like CAMPAIGN_STATUS).
+QUEUE_STATUS = {"type": "string", "enum": ["pending", "sending", "sent", "delivered", "read", "failed", "cancelled",
+                                           "skipped", "unknown", "paused"],
+                "description": "pending → sending → sent → delivered → read, or failed / skipped (never retried); "
+                               "unknown when a send could not be confirmed"}
+RECIPIENT_PATTERN = r"^(\+?[1-9][0-9]{7,14}|[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128})$"
+TEMPLATE = obj({"name": text(512, 1), "language": {"type": "string", "pattern": LANGUAGE_PATTERN},
+                "params": {"type": "array", "maxItems": 20, "items": text(500),
+                           "description": "The body's {{1}}, {{2}}, … in order; may use placeholders like "
+                                          "{name} or {order_id|…}."}},
+               required=("name", "language"))
+TEXT_OR_TEMPLATE = "Give text, template, or both (the text inside the 24-hour window, the template outside it)."
+_MESSAGE_CONTENT = {
+    "text": {**text(4096, 1), "description": "Free text; only reaches a contact who wrote in the last 24 hours. "
+                                              "May use placeholders like {name} or {city|…}."},
+    "template": {**TEMPLATE, "description": "An approved template, allowed at any time."},
+}
+
+
+def _message_send(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {**obj(properties, required=required), "description": TEXT_OR_TEMPLATE,
+            "anyOf": [{"required": ["text"]}, {"required": ["template"]}]}
+
+
+MESSAGE_SCHEMAS: dict[str, Any] = {
+    "MessageSend": _message_send(_MESSAGE_CONTENT),
+    "MessageSendTo": _message_send({
+        "to": {"type": "string", "pattern": RECIPIENT_PATTERN, "maxLength": 160,
+               "description": "A phone number (international, digits, optional +) or a BSUID; an unknown one "
+                              "becomes a contact."}, **_MESSAGE_CONTENT}, required=("to",)),
+    "QueuedMessage": obj({
+        "id": INTEGER, "contact_id": INTEGER, "kind": STRING, "status": QUEUE_STATUS, "text": nullable(STRING),
+        "template": {"type": ["object", "null"]}, "wamid": nullable(STRING), "broadcast_id": nullable(INTEGER),
+        "attempts": COUNT, "error_code": nullable(INTEGER), "error_title": nullable(STRING),
+        **{name: nullable(DATETIME) for name in ("sent_at", "delivered_at", "read_at", "failed_at")},
+        "created_at": DATETIME, "scheduled_at": DATETIME, "updated_at": DATETIME,
+    }, required=("id", "contact_id", "kind", "status", "text", "template", "wamid", "attempts", "error_code",
+                 "created_at", "scheduled_at", "sent_at", "delivered_at", "read_at", "failed_at")),
+}
+
+RECIPIENT = obj({
+    "message_id": INTEGER, "contact_id": INTEGER, "handle": STRING, "status": QUEUE_STATUS, "wamid": nullable(STRING),
+    "error_code": nullable(INTEGER), "error_title": nullable(STRING),
+    **{name: nullable(DATETIME) for name in ("sent_at", "delivered_at", "read_at", "failed_at", "updated_at")},
+}, required=("message_id", "contact_id", "handle", "status", "error_code", "sent_at", "delivered_at", "read_at",
+             "failed_at"))
+CONVERSATION = obj({
+    "contact_id": INTEGER, "handle": STRING, "name": nullable(STRING), "wa_id": nullable(STRING),
+    "user_id": nullable(STRING), "state": {"enum": ["bot", "handoff"]},
+    "waiting_for_person": {"type": "boolean", "description": "In handoff: a person should answer."},
+    "handoff_since": nullable(DATETIME),
+    "last_activity_at": {**DATETIME, "description": "The newest stored message (customer's, coexistence echo or "
+                                                    "history import) or non-campaign send."},
+    "last_customer_message_at": {**nullable(DATETIME), "description": "The customer's own newest live message."},
+    "window_open": {"type": "boolean", "description": "Free text may be sent (24 hours after the customer wrote)."},
+    "window_closes_at": nullable(DATETIME),
+}, required=("contact_id", "handle", "state", "waiting_for_person", "last_activity_at",
+             "last_customer_message_at", "window_open", "window_closes_at"))
+READ_SCHEMAS: dict[str, Any] = {
+    "RecipientPage": obj({"items": {"type": "array", "items": RECIPIENT}, "next_cursor": nullable(STRING)},
+                         required=("items", "next_cursor")),
+    "ConversationPage": obj({"items": {"type": "array", "items": CONVERSATION}, "next_cursor": nullable(STRING)},
+                            required=("items", "next_cursor")),
 }
 
 DAY_COUNTS = obj({"date": DATE, "inbound": COUNT, "outbound": COUNT}, required=("date", "inbound", "outbound"))

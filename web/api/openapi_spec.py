@@ -34,12 +34,19 @@ from web.api.openapi_schemas import (
     DATETIME,
     DAY_COUNTS,
     DEFAULT_PAGE_SIZE,
+    FIRST_DATE,
     INTEGER,
     LANGUAGE_PATTERN,
+    LAST_DATE,
     MAX_ID,
     MAX_PAGE_SIZE,
+    MAX_RANGE_DAYS,
+    MESSAGE_SCHEMAS,
+    MOMENT_PATTERN,
     NO_NUL,
+    QUEUE_STATUS,
     RATE,
+    READ_SCHEMAS,
     RESERVED_ATTRIBUTE_NAMES,
     SEND_AT_PATTERN,
     SENTIMENTS,
@@ -60,7 +67,8 @@ __all__ = [
     "ATTRIBUTE_NAME_PATTERN", "ATTRIBUTE_VALUE", "AUDIENCE", "BROADCAST_COMMON", "BROADCAST_SCHEMAS",
     "CAMPAIGN_STATUS", "COMPLETED_AT", "CONTACT_SCHEMAS", "COUNT", "COUNTS_BY_NAME", "CURSOR_PATTERN", "DATE",
     "DATETIME", "DATE_PATTERN", "DAY_COUNTS", "DEFAULT_PAGE_SIZE", "INTEGER", "LANGUAGE_PATTERN", "MAX_ID",
-    "MAX_PAGE_SIZE", "NO_NUL", "RATE", "RESERVED_ATTRIBUTE_NAMES", "SEND_AT_PATTERN", "SENTIMENTS", "SPEC",
+    "MAX_PAGE_SIZE", "MESSAGE_SCHEMAS", "NO_NUL", "RATE", "RESERVED_ATTRIBUTE_NAMES", "SEND_AT_PATTERN",
+    "SENTIMENTS", "SPEC",
     "STRING", "TAG", "TAGS", "TAG_PATTERN", "WA_ID_PATTERN", "build_spec", "nullable", "obj", "ref", "text",
 ]
 
@@ -77,11 +85,19 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 PAGING = [
     _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
            f"Items per page (at most {MAX_PAGE_SIZE})."),
-    _query("cursor", {"type": "string", "pattern": CURSOR_PATTERN}, "`next_cursor` of the previous page."),
+    _query("cursor", {"type": "string", "pattern": CURSOR_PATTERN},
+           "`next_cursor` of the previous page, passed back unchanged. Opaque: its content is not part of the "
+           "API and may change; a cursor this API did not issue (or one from another list) is a 400 naming "
+           "`cursor`."),
 ]
+UPDATED_SINCE = _query("updated_since", {"type": "string", "format": "date-time", "pattern": MOMENT_PATTERN,
+                                         "maxLength": 40},
+                       "Only items changed at or after this moment (ISO 8601 with its offset), for incremental sync.")
 DATE_RANGE = [
-    _query("from", DATE, "First day (inclusive, in the configured TIMEZONE); omit for everything stored."),
-    _query("to", DATE, "Last day (inclusive)."),
+    _query("from", DATE, f"First day (inclusive, in the configured TIMEZONE), between {FIRST_DATE} and "
+                         f"{LAST_DATE}; omit for everything stored."),
+    _query("to", DATE, f"Last day (inclusive), between {FIRST_DATE} and {LAST_DATE}: not before `from`, and "
+                       f"at most {MAX_RANGE_DAYS} days after it (400 naming `to` otherwise)."),
 ]
 
 
@@ -98,15 +114,27 @@ def _operation(operation_id: str, summary: str, tag: str, ok: dict[str, Any], *,
                errors: tuple[str, ...] = ()) -> dict[str, Any]:
     responses = {status: ok, "400": _error("Invalid input; `field` names the offending field."),
                  "401": _error("Missing or wrong bearer token, or a token in the query string."),
+                 "429": _error("Too many requests, or too many wrong tokens, from this address this minute; "
+                               "`Retry-After` says when to try again."),
                  "503": _error("ADMIN_API_TOKEN is not configured, or the database is unavailable.")}
     for code in errors:
         responses[code] = _error({"404": "No such resource.", "409": "Not allowed in the resource's current state.",
-                                  "413": "Body too large.", "415": "Wrong content type."}[code])
+                                  "413": "Body too large.", "415": "Wrong content type.",
+                                  "422": "Breaks a business rule (`code` says which), or an `Idempotency-Key` "
+                                         "reused with a different request."}[code])
     operation: dict[str, Any] = {"operationId": operation_id, "summary": summary, "tags": [tag],
                                  "parameters": parameters or [], "responses": responses}
     if body is not None:
         operation["requestBody"] = body
     return operation
+
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+    "description": "Repeat the request safely: the same key with the same body within 24 hours answers the first "
+                   "response again (header `Idempotent-Replayed: true`) without doing anything; with a different "
+                   "body it is a 422 `idempotency_key_reused`. Concurrent requests with one key create one thing."}
 
 
 def _json_body(schema_name: str) -> dict[str, Any]:
@@ -125,10 +153,10 @@ def _paths() -> dict[str, Any]:
                                   _query("q", text(100), "Part of the name (any case) or of the number."),
                                   _query("tag", TAG, "Only contacts with this tag."),
                                   _query("opted_out", {"type": "boolean"}, "Only opted-out (true) or not (false)."),
-                                  *PAGING]),
+                                  UPDATED_SINCE, *PAGING]),
             "post": _operation("createContact", "Create a contact.", "contacts",
-                               _json("The new contact.", ref("Contact")), status="201",
-                               body=_json_body("ContactCreate"), errors=("409",)),
+                               _json("The new contact.", ref("Contact")), status="201", parameters=[IDEMPOTENCY_KEY],
+                               body=_json_body("ContactCreate"), errors=("409", "422")),
         },
         "/api/contacts/import": {"post": _operation(
             "importContacts", "Import a CSV (header wa_id,name,tags,… ; other columns become attributes).",
@@ -154,17 +182,43 @@ def _paths() -> dict[str, Any]:
         "/api/contacts/{contact_id}/opt-in": {"post": _operation(
             "optInContact", "Allow broadcasts to this contact again.", "contacts", contact, parameters=[contact_id],
             errors=("404",))},
-        "/api/contacts/{contact_id}/messages": {"get": _operation(
-            "listContactMessages", "Inbound and outbound messages of a contact, newest first.", "contacts",
-            _json("One page of messages.", ref("MessagePage")), parameters=[contact_id, *PAGING], errors=("404",))},
+        "/api/contacts/{contact_id}/messages": {
+            "get": _operation("listContactMessages", "Inbound and outbound messages of a contact, newest first.",
+                              "contacts", _json("One page of messages.", ref("MessagePage")),
+                              parameters=[contact_id, *PAGING], errors=("404",)),
+            "post": _operation("sendToContact", "Queue a text and/or template for a contact.", "messages",
+                               _json("The queued message; `Location` is where to follow it.", ref("QueuedMessage")),
+                               status="202", parameters=[contact_id, IDEMPOTENCY_KEY],
+                               body=_json_body("MessageSend"), errors=("404", "422")),
+        },
+        "/api/messages": {"post": _operation(
+            "sendMessage", "Queue a message to a phone number or BSUID (an unknown one becomes a contact).",
+            "messages", _json("The queued message; `Location` is where to follow it.", ref("QueuedMessage")),
+            status="202", parameters=[IDEMPOTENCY_KEY], body=_json_body("MessageSendTo"), errors=("422",))},
+        "/api/messages/{message_id}": {"get": _operation(
+            "getMessage", "A queued message's lifecycle: status, timestamps and error.", "messages",
+            _json("The message.", ref("QueuedMessage")), parameters=[_path_id("message_id")], errors=("404",))},
         "/api/broadcasts": {
             "get": _operation("listBroadcasts", "Broadcasts, newest first, with rows counted by status.",
                               "broadcasts", _json("One page of broadcasts.", ref("BroadcastPage")),
-                              parameters=PAGING),
+                              parameters=[UPDATED_SINCE, *PAGING]),
             "post": _operation("createBroadcast", "Schedule a broadcast: one queue row per eligible recipient.",
                                "broadcasts", _json("The scheduled broadcast.", ref("BroadcastCreated")),
-                               status="201", body=_json_body("BroadcastCreate")),
+                               status="201", parameters=[IDEMPOTENCY_KEY], body=_json_body("BroadcastCreate"),
+                               errors=("422",)),
         },
+        "/api/broadcasts/{broadcast_id}/recipients": {"get": _operation(
+            "listBroadcastRecipients", "The campaign's recipients in queue order, each with its delivery status.",
+            "broadcasts", _json("One page of recipients.", ref("RecipientPage")), parameters=[
+                broadcast_id, _query("status", QUEUE_STATUS, "Only recipients in this status."), UPDATED_SINCE,
+                *PAGING], errors=("404",))},
+        "/api/conversations": {"get": _operation(
+            "listConversations", "Contacts with activity, newest activity first (campaign sends are not activity).",
+            "conversations", _json("One page of conversations.", ref("ConversationPage")), parameters=[
+                _query("state", {"enum": ["handoff", "bot"]}, "handoff: waiting for a person; bot: with the bot."),
+                _query("in_window", {"type": "boolean"}, "Only conversations whose 24-hour window is open (true) "
+                                                         "or closed (false)."),
+                UPDATED_SINCE, *PAGING])},
         "/api/broadcasts/{broadcast_id}": {"get": _operation(
             "getBroadcast", "A broadcast with its delivery report.", "broadcasts",
             _json("The broadcast.", ref("BroadcastDetail")), parameters=[broadcast_id], errors=("404",))},
@@ -182,14 +236,37 @@ def _paths() -> dict[str, Any]:
         paths[f"/api/analytics/{section.replace('_', '-')}"] = {"get": _operation(
             "analytics" + section.title().replace("_", ""), f"The `{section}` section of the summary.",
             "analytics", _json("The section.", ref(f"analytics_{section}")), parameters=DATE_RANGE)}
-    return paths
+    _link(paths)
+    # Documented under /api/v1; the same routes answer under /api (the prefix before versioning) too.
+    return {"/api/v1" + path.removeprefix("/api"): item for path, item in paths.items()}
+
+
+# What a created thing's id leads to (OpenAPI links: clients and stateful testers follow them).
+_LINKS = {
+    ("/api/contacts", "post", "201"): {"getContact": "contact_id", "sendToContact": "contact_id",
+                                       "listContactMessages": "contact_id"},
+    ("/api/broadcasts", "post", "201"): {"getBroadcast": "broadcast_id", "listBroadcastRecipients": "broadcast_id",
+                                         "pauseBroadcast": "broadcast_id", "cancelBroadcast": "broadcast_id"},
+    ("/api/messages", "post", "202"): {"getMessage": "message_id"},
+    ("/api/contacts/{contact_id}/messages", "post", "202"): {"getMessage": "message_id"},
+}
+
+
+def _link(paths: dict[str, Any]) -> None:
+    for (path, method, status), targets in _LINKS.items():
+        paths[path][method]["responses"][status]["links"] = {
+            operation_id[0].upper() + operation_id[1:]: {"operationId": operation_id,
+                                                          "parameters": {parameter: "$response.body#/id"}}
+            for operation_id, parameter in targets.items()}
 
 
 def build_spec() -> dict[str, Any]:
     """A fresh copy of the whole document."""
     schemas: dict[str, Any] = {
-        "Error": obj({"error": STRING, "field": STRING}, required=("error",)),
-        **CONTACT_SCHEMAS, **BROADCAST_SCHEMAS,
+        "Error": obj({"error": STRING, "code": {**STRING, "description": "Stable, for programs: e.g. invalid_input, "
+                                                  "not_found, outside_window, idempotency_key_reused."},
+                      "field": STRING}, required=("error", "code")),
+        **CONTACT_SCHEMAS, **BROADCAST_SCHEMAS, **MESSAGE_SCHEMAS, **READ_SCHEMAS,
         **{f"analytics_{name}": schema for name, schema in ANALYTICS_SCHEMAS.items()},
         "AnalyticsSummary": ANALYTICS_SUMMARY,
     }

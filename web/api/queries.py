@@ -100,9 +100,12 @@ def get_contact(session: Session, contact_id: int) -> Contact:
 
 
 def list_contacts(session: Session, *, search: str | None = None, tag: str | None = None,
-                  opted_out: bool | None = None, limit: int = 50, cursor: str | None = None) -> Page:
-    """Contacts newest first, matching part of the name or number, a tag and the opt-out state."""
+                  opted_out: bool | None = None, limit: int = 50, cursor: str | None = None,
+                  updated_since: datetime | None = None) -> Page:
+    """Contacts newest first, matching part of the name or number, a tag, the opt-out state and a change time."""
     query = select(Contact).options(selectinload(Contact.tags)).order_by(Contact.id.desc()).limit(limit + 1)
+    if updated_since is not None:
+        query = query.where(Contact.updated_at >= updated_since)
     before = _id_from_cursor(cursor)
     if before is not None:
         query = query.where(Contact.id < before)
@@ -271,9 +274,12 @@ def status_counts(session: Session, broadcast_ids: Sequence[int]) -> dict[int, d
     return counts
 
 
-def list_broadcast_page(session: Session, limit: int = 50, cursor: str | None = None) -> Page:
-    """Broadcasts newest first with their rows counted by status."""
+def list_broadcast_page(session: Session, limit: int = 50, cursor: str | None = None,
+                        updated_since: datetime | None = None) -> Page:
+    """Broadcasts newest first with their rows counted by status (only those changed since `updated_since`)."""
     query = select(Broadcast).order_by(Broadcast.id.desc()).limit(limit + 1)
+    if updated_since is not None:
+        query = query.where(Broadcast.updated_at >= updated_since)
     before = _id_from_cursor(cursor)
     if before is not None:
         query = query.where(Broadcast.id < before)

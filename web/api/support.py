@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import date
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -22,6 +22,7 @@ from flask import Response, g, request
 from sqlalchemy.orm import Session
 
 from runtime.context import platform
+from web.api.openapi_schemas import FIRST_DATE, LAST_DATE, MAX_RANGE_DAYS  # noqa: F401  (the views import them here)
 from web.api.openapi_spec import SPEC
 
 _TYPES = {
@@ -33,8 +34,8 @@ _TYPES = {
     "array": lambda v: isinstance(v, list),
     "null": lambda v: v is None,
 }
-# The dates the API accepts, and the longest report range.
-FIRST_DATE, LAST_DATE, MAX_RANGE_DAYS = date(2000, 1, 1), date(2100, 12, 31), 3660
+# The documented prefix, and the one the API had before it, kept as an alias of the same routes.
+API_PREFIX, ALIAS_PREFIX = "/api/v1", "/api"
 _RULE_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
@@ -42,6 +43,7 @@ class ApiInputError(ValueError):
     """Input that breaks the documented schema; `field` names where."""
 
     def __init__(self, field: str, message: str) -> None:
+        field = field or "body"  # the body's own schema (e.g. "text or template") is checked at the root
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
@@ -150,9 +152,19 @@ def _validate_object(schema: dict[str, Any], value: dict[str, Any], field: str) 
             validate(extra, item, _join(field, name))
 
 
+def spec_path(path: str) -> str:
+    """The documented (`/api/v1/…`) form of an API path given with either prefix."""
+    return API_PREFIX + path.removeprefix(API_PREFIX).removeprefix(ALIAS_PREFIX)
+
+
+def api_url(path: str) -> str:
+    """`path` (e.g. "/contacts/7") under the prefix the request came in by, for `Location` headers."""
+    return (API_PREFIX if request.path.startswith(API_PREFIX + "/") else ALIAS_PREFIX) + path
+
+
 def current_operation() -> dict[str, Any]:
     """The OpenAPI operation of the request's route (HEAD is GET; KeyError when undocumented)."""
-    path = _RULE_PARAMETER.sub(r"{\1}", request.url_rule.rule)
+    path = spec_path(_RULE_PARAMETER.sub(r"{\1}", request.url_rule.rule))
     method = "get" if request.method == "HEAD" else request.method.lower()
     return SPEC["paths"][path][method]
 
@@ -167,7 +179,21 @@ def _convert(raw: str, schema: dict[str, Any], field: str) -> Any:
         if raw not in ("true", "false"):
             raise ApiInputError(field, "must be true or false")
         return raw == "true"
+    if schema.get("format") == "date-time":
+        return _moment(raw, schema, field)
     return raw
+
+
+def _moment(raw: str, schema: dict[str, Any], field: str) -> datetime:
+    """An ISO 8601 date and time with its offset (e.g. 2026-12-01T09:30:00Z), as an aware datetime."""
+    validate(schema, raw, field)
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ApiInputError(field, "is not a valid date and time (e.g. 2026-12-01T09:30:00Z)") from None
+    if not FIRST_DATE <= moment.date() <= LAST_DATE:
+        raise ApiInputError(field, f"must lie between {FIRST_DATE} and {LAST_DATE}")
+    return moment
 
 
 def query_args() -> dict[str, Any]:
@@ -182,7 +208,8 @@ def query_args() -> dict[str, Any]:
             raise ApiInputError(name, "given more than once")
         schema = parameters[name]["schema"]
         value = _convert(values[0], schema, name)
-        validate(schema, value, name)
+        if not isinstance(value, datetime):  # a date-time was checked as the text it came as
+            validate(schema, value, name)
         args[name] = value
     for name, parameter in parameters.items():
         if name not in args and "default" in parameter["schema"]:
@@ -230,10 +257,18 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
                     mimetype="application/json")
 
 
+# The stable `code` of an error that names no more specific one, by HTTP status.
+STATUS_CODES = {400: "invalid_input", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
+                409: "conflict", 413: "body_too_large", 415: "unsupported_media_type", 422: "rule_violated",
+                429: "rate_limited", 503: "unavailable"}
+
+
 def error_response(status: int, message: str, field: str | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
-    """{"error": message[, "field": field]} with `status`."""
-    body = {"error": message} if field is None else {"error": message, "field": field}
+                   headers: dict[str, str] | None = None, code: str | None = None) -> Response:
+    """{"error": message, "code": stable code[, "field": field]} with `status`."""
+    body = {"error": message, "code": code or STATUS_CODES.get(status, "error")}
+    if field is not None:
+        body["field"] = field
     return json_response(body, status, headers)
 
 

@@ -1,0 +1,120 @@
+"""One message sent by an integrator: validated here, queued as one outbound-queue row of kind `api`.
+
+The row then lives the life of every other send (the processor's pacing, retries, claim
+and exactly-once recording, status webhooks). Validation happens before anything is
+written: free text only inside the customer-service window (24 hours after the contact
+last wrote; otherwise a template is needed), template parameters, and placeholders
+(`{name}`, `{order_id|…}`), rendered here for the one recipient so the row holds what goes
+out. An unknown number or BSUID becomes a contact the way every other path creates one
+(`ContactResolver.ensure`: no window opened, no "new contact" counted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from campaigns.contacts import ContactError, normalize_address
+from campaigns.identity import ContactResolver, Identity, is_user_id
+from campaigns.personalisation import PlaceholderError, contact_fields, parse_placeholders, render_message
+from database_models import Contact, ScheduledMessage, utcnow
+from scheduler import API_KIND, Scheduler
+
+CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
+
+
+class SendRuleError(ValueError):
+    """The message breaks a business rule; `code` is stable, `field` names the offending part."""
+
+    def __init__(self, message: str, code: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What to send: a text, a template (name, language, parameters), or both (text in the window)."""
+
+    text: str | None = None
+    template_name: str | None = None
+    template_language: str | None = None
+    template_params: tuple[str, ...] = ()
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> Outgoing:
+        """The message of a validated request body."""
+        template = body.get("template") or {}
+        return cls(body.get("text"), template.get("name"), template.get("language"),
+                   tuple(template.get("params") or ()))
+
+
+def contact_for_address(session: Session, raw: str) -> Contact:
+    """The contact of a phone number or BSUID, created when new."""
+    try:
+        address = normalize_address(raw)
+    except ContactError as error:
+        raise SendRuleError(str(error), "invalid_recipient", "to") from None
+    identity = Identity(user_id=address) if is_user_id(address) else Identity(wa_id=address)
+    contact_id = ContactResolver(session).ensure(identity)
+    contact = session.get(Contact, contact_id)
+    session.refresh(contact)
+    return contact
+
+
+def in_window(contact: Contact, now: datetime) -> bool:
+    """Whether the contact wrote within the last 24 hours (free text may go)."""
+    return contact.last_inbound_at is not None and now - contact.last_inbound_at < CUSTOMER_SERVICE_WINDOW
+
+
+def _render(text: str, fields: dict[str, str], field: str) -> str:
+    try:
+        placeholders = parse_placeholders(text)
+    except PlaceholderError as error:
+        raise SendRuleError(str(error), "invalid_placeholder", field) from None
+    unknown = sorted({name for name, fallback in placeholders if name not in fields and not fallback})
+    if unknown:
+        names = ", ".join("{" + name + "}" for name in unknown)
+        raise SendRuleError(f"the contact has no value for {names}; give a fallback like {{{unknown[0]}|…}}",
+                            "unknown_placeholder", field)
+    return render_message(text, fields)
+
+
+def queue_message(session: Session, contact: Contact, outgoing: Outgoing,
+                  now: datetime | None = None) -> ScheduledMessage:
+    """Validate `outgoing` for `contact` and queue it (flushed, not committed); SendRuleError otherwise."""
+    now = now or utcnow()
+    if outgoing.text is not None and outgoing.template_name is None and not in_window(contact, now):
+        raise SendRuleError("the contact has not written in the last 24 hours: free text cannot reach them; "
+                            "send an approved template instead", "outside_window", "text")
+    fields = contact_fields(contact.identifier, contact.name, contact.attributes)
+    body = _render(outgoing.text, fields, "text") if outgoing.text is not None else None
+    params = [_render(value, fields, f"template.params[{index}]")
+              for index, value in enumerate(outgoing.template_params)]
+    return Scheduler(session).add(
+        contact.id, body=body, kind=API_KIND, scheduled_at=now, template_name=outgoing.template_name,
+        template_language=outgoing.template_language if outgoing.template_name else None,
+        template_params=params or None)
+
+
+def message_as_dict(message: ScheduledMessage) -> dict[str, Any]:
+    """A queue row as `GET /api/messages/{id}` shows it: content, status and every timestamp."""
+    template = None
+    if message.template_name:
+        template = {"name": message.template_name, "language": message.template_language,
+                    "params": list(message.template_params or [])}
+    return {
+        "id": message.id, "contact_id": message.contact_id, "kind": message.kind, "status": message.status,
+        "text": message.body, "template": template, "wamid": message.wamid, "broadcast_id": message.broadcast_id,
+        "attempts": message.attempts, "error_code": message.last_error_code,
+        "error_title": message.last_error_title,
+        **{name: _iso(getattr(message, name)) for name in (
+            "created_at", "scheduled_at", "sent_at", "delivered_at", "read_at", "failed_at", "updated_at")},
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
