@@ -195,7 +195,8 @@ def _check_content(name: str, body: str | None, template: TemplateSpec | None) -
 
 
 def _audience_query(audience: Audience) -> Any:
-    query = select(Contact.id, Contact.identifier.label("wa_id"), Contact.name, Contact.attributes, Contact.opted_out)
+    query = select(Contact.id, Contact.identifier.label("wa_id"), Contact.display_name.label("name"),
+                   Contact.attributes, Contact.opted_out)
     if audience.kind == "tags" and audience.match_all:
         having_all = (select(ContactTag.contact_id).where(ContactTag.tag.in_(audience.tags))
                       .group_by(ContactTag.contact_id)
@@ -237,7 +238,8 @@ def _contacts_by_wa_id(session: Session, wa_ids: Sequence[str]) -> list[Any]:
     rows: list[Any] = []
     for start in range(0, len(wa_ids), 1000):
         chunk = wa_ids[start:start + 1000]
-        query = select(Contact.id, Contact.wa_id, Contact.name, Contact.attributes, Contact.opted_out)
+        query = select(Contact.id, Contact.wa_id, Contact.display_name.label("name"), Contact.attributes,
+                       Contact.opted_out)
         rows.extend(session.execute(query.where(Contact.wa_id.in_(chunk)).order_by(Contact.id)))
     return rows
 

@@ -46,6 +46,7 @@ from models.contacts import (
     ContactTag,
     ConversationState,
     MarketingPreference,
+    OptOutEvent,
     contact_handle,
 )
 from models.messages import (
@@ -92,6 +93,7 @@ __all__ = [
     "contact_handle",
     "ContactTag",
     "MarketingPreference",
+    "OptOutEvent",
     "ConversationState",
     "ReceivedMessageLog",
     "MessageRevision",

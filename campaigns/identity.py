@@ -36,6 +36,7 @@ from database_models import (
     Contact,
     ContactTag,
     ConversationState,
+    OptOutEvent,
     ReceivedMessageLog,
     ScheduledMessage,
     utcnow,
@@ -83,7 +84,7 @@ class Identity:
     user_id: str | None = None
     parent_user_id: str | None = None
     username: str | None = None
-    name: str | None = None
+    name: str | None = None  # the WhatsApp profile name: stored as `profile_name`, never as the operator's `name`
 
     def __bool__(self) -> bool:
         return bool(self.wa_id or self.user_id)
@@ -206,7 +207,7 @@ class ContactResolver:
         """
         statements = _statements(self.dialect)
         parameters = {"wa_id": identity.wa_id, "user_id": identity.user_id if not identity.wa_id else None,
-                      "name": identity.name, "attributes": {}, "created_at": utcnow(), "updated_at": utcnow()}
+                      "profile_name": identity.name, "attributes": {}, "created_at": utcnow(), "updated_at": utcnow()}
         statement = statements.ensure_by_wa_id if identity.wa_id else statements.ensure_by_user_id
         return self.session.execute(statement, parameters).scalar_one()
 
@@ -266,6 +267,8 @@ def merge_contacts(session: Session, survivor: int, duplicate: int) -> None:
     session.execute(update(ReceivedMessageLog).where(ReceivedMessageLog.contact_id == duplicate)
                     .values(contact_id=survivor).execution_options(synchronize_session=False))
     _move_queue_rows(session, survivor, duplicate)
+    session.execute(update(OptOutEvent.__table__).where(OptOutEvent.__table__.c.contact_id == duplicate)
+                    .values(contact_id=survivor))
     tags = ContactTag.__table__.c
     session.execute(update(ContactTag.__table__).where(
         tags.contact_id == duplicate,
@@ -282,9 +285,10 @@ def merge_contacts(session: Session, survivor: int, duplicate: int) -> None:
     merged = {
         "wa_id": keep.wa_id or gone.wa_id, "user_id": keep.user_id or gone.user_id,
         "parent_user_id": keep.parent_user_id or gone.parent_user_id, "username": keep.username or gone.username,
-        "name": keep.name or gone.name, "attributes": {**(gone.attributes or {}), **(keep.attributes or {})},
-        "opted_out": keep.opted_out or gone.opted_out,
-        "opted_out_at": keep.opted_out_at if keep.opted_out else gone.opted_out_at,
+        "name": keep.name or gone.name, "profile_name": keep.profile_name or gone.profile_name,
+        "profile_name_updated_at": keep.profile_name_updated_at if keep.profile_name else gone.profile_name_updated_at,
+        "attributes": {**(gone.attributes or {}), **(keep.attributes or {})},
+        **_merged_choice(keep, gone),
         "last_inbound_at": max((t for t in (keep.last_inbound_at, gone.last_inbound_at) if t), default=None),
         "first_inbound_at": min((t for t in (keep.first_inbound_at, gone.first_inbound_at) if t), default=None),
         "updated_at": utcnow(),
@@ -297,6 +301,13 @@ def merge_contacts(session: Session, survivor: int, duplicate: int) -> None:
     session.execute(update(contacts).where(contacts.c.id == survivor).values(**merged))
     logger.info("contacts merged", extra={"event": "contact.merged", "contact_id": survivor,
                                           "merged_contact_id": duplicate})
+
+
+def _merged_choice(keep: Any, gone: Any) -> dict[str, Any]:
+    # An opt-out of either stands, with its own time and reason.
+    chosen = keep if keep.opted_out or not gone.opted_out else gone
+    return {"opted_out": chosen.opted_out, "opted_out_at": chosen.opted_out_at,
+            "opted_out_source": chosen.opted_out_source, "opted_out_reason": chosen.opted_out_reason}
 
 
 def _move_queue_rows(session: Session, survivor: int, duplicate: int) -> None:
@@ -317,25 +328,12 @@ def _move_queue_rows(session: Session, survivor: int, duplicate: int) -> None:
                     .execution_options(synchronize_session=False))
 
 
-def set_opted_out_by_user_id(session: Session, user_id: str, opted_out: bool) -> None:
-    """Record the marketing choice of the contact with BSUID `user_id`, creating it when it is new."""
-    now = utcnow()
-    insert = dialect_insert(session.get_bind().dialect.name)
-    statement = insert(Contact.__table__).values(
-        user_id=user_id[:MAX_USER_ID_LENGTH], attributes={}, opted_out=opted_out,
-        opted_out_at=now if opted_out else None, created_at=now, updated_at=now,
-    )
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["user_id"],
-        set_={"opted_out": opted_out, "opted_out_at": statement.excluded.opted_out_at, "updated_at": now},
-    ))
-
-
 def _parameters(identity: Identity, seen_at: datetime | None) -> dict[str, Any]:
     now = utcnow()
     return {"wa_id": identity.wa_id, "user_id": identity.user_id, "parent_user_id": identity.parent_user_id,
-            "username": identity.username, "name": identity.name, "attributes": {}, "last_inbound_at": seen_at,
-            "name_updated_at": seen_at if identity.name else None, "created_at": now, "updated_at": now}
+            "username": identity.username, "profile_name": identity.name, "attributes": {},
+            "last_inbound_at": seen_at, "profile_name_updated_at": seen_at if identity.name else None,
+            "created_at": now, "updated_at": now}
 
 
 @dataclass(frozen=True)
@@ -358,20 +356,21 @@ def _statements(dialect: str) -> _Statements:
         return bindparam(name, type_=known[name].type)
 
     new_contact = insert(contacts).values(
-        {name: param(name) for name in ("wa_id", "user_id", "parent_user_id", "username", "name", "attributes",
-                                        "created_at", "updated_at")}
+        {name: param(name) for name in ("wa_id", "user_id", "parent_user_id", "username", "profile_name",
+                                        "attributes", "created_at", "updated_at")}
         | {"opted_out": False, "last_inbound_at": param("last_inbound_at"),
-           "first_inbound_at": param("last_inbound_at"), "name_updated_at": param("name_updated_at")}
+           "first_inbound_at": param("last_inbound_at"), "profile_name_updated_at": param("profile_name_updated_at")}
     )
 
     def refreshed(incoming: Any) -> dict[str, Any]:
-        # What a new inbound item updates on a known contact: never an identifier to NULL, and a
-        # profile name only from a message at least as new as the one that set the stored name.
-        newer_name = and_(incoming.name.is_not(None), or_(known.name_updated_at.is_(None),
-                                                          incoming.name_updated_at >= known.name_updated_at))
+        # What a new inbound item updates on a known contact: never an identifier to NULL, never the
+        # operator's `name`, and the profile name only from a message at least as new as the one that set it.
+        newer_name = and_(incoming.profile_name.is_not(None), or_(
+            known.profile_name_updated_at.is_(None), incoming.profile_name_updated_at >= known.profile_name_updated_at))
         return {
-            "name": case((newer_name, incoming.name), else_=known.name),
-            "name_updated_at": case((newer_name, incoming.name_updated_at), else_=known.name_updated_at),
+            "profile_name": case((newer_name, incoming.profile_name), else_=known.profile_name),
+            "profile_name_updated_at": case((newer_name, incoming.profile_name_updated_at),
+                                            else_=known.profile_name_updated_at),
             "username": func.coalesce(incoming.username, known.username),
             "parent_user_id": func.coalesce(incoming.parent_user_id, known.parent_user_id),
             "last_inbound_at": case(
@@ -393,25 +392,22 @@ def _statements(dialect: str) -> _Statements:
     ).returning(known.id)
 
     class _Incoming:  # the touch statement's parameters, named like `excluded`'s columns
-        name, username, parent_user_id = param("name"), param("username"), param("parent_user_id")
+        profile_name, username, parent_user_id = param("profile_name"), param("username"), param("parent_user_id")
         last_inbound_at, updated_at = param("last_inbound_at"), param("updated_at")
-        name_updated_at = param("name_updated_at")
+        profile_name_updated_at = param("profile_name_updated_at")
 
     touch = (update(contacts).where(known.id == bindparam("contact_id"))
              .values(refreshed(_Incoming) | {"wa_id": func.coalesce(param("wa_id"), known.wa_id),
                                              "user_id": func.coalesce(param("user_id"), known.user_id)}))
     passive = insert(contacts).values(
-        {name: param(name) for name in ("wa_id", "user_id", "name", "attributes", "created_at", "updated_at")}
+        {name: param(name) for name in ("wa_id", "user_id", "profile_name", "attributes", "created_at", "updated_at")}
         | {"opted_out": False})
     # An update rather than "do nothing", so that the statement returns the known contact's id too.
-    ensure_by_wa_id = passive.on_conflict_do_update(
-        index_elements=[known.wa_id], set_={"name": func.coalesce(known.name, passive.excluded.name)},
-    ).returning(known.id)
-    ensure_by_user_id = passive.on_conflict_do_update(
-        index_elements=[known.user_id], set_={"name": func.coalesce(known.name, passive.excluded.name)},
-    ).returning(known.id)
+    keep_name = {"profile_name": func.coalesce(known.profile_name, passive.excluded.profile_name)}
+    ensure_by_wa_id = passive.on_conflict_do_update(index_elements=[known.wa_id], set_=keep_name).returning(known.id)
+    ensure_by_user_id = passive.on_conflict_do_update(index_elements=[known.user_id],
+                                                      set_=keep_name).returning(known.id)
     return _Statements(upsert_by_wa_id, upsert_by_user_id, touch, ensure_by_wa_id, ensure_by_user_id)
 
 
-__all__ = ["ContactResolver", "Identity", "Profiles", "is_user_id", "merge_contacts", "profiles_of", "sender_of",
-           "set_opted_out_by_user_id"]
+__all__ = ["ContactResolver", "Identity", "Profiles", "is_user_id", "merge_contacts", "profiles_of", "sender_of"]

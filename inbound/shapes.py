@@ -269,45 +269,73 @@ class ShapeWriter:
         if lines:
             self.session.execute(insert(OrderItem), [line | {"message_id": message_id} for line in lines])
 
-    def record_preference(self, preference: dict[str, Any]) -> tuple[str, bool, datetime] | None:
-        """Store one user_preferences item; (wa_id, opted out, when) to apply, or None (a replay, or superseded).
+    def record_preference(self, preference: dict[str, Any]) -> PreferenceChoice | None:
+        """Store one user_preferences item; the choice to apply, or None (a replay, or superseded).
 
-        `signup` (the user subscribed through a marketing signup link) is an explicit opt-in, like `resume`.
+        The user is named by phone number (`wa_id`) or, for a user with a username and no
+        number, by BSUID (`user_id`). `signup` (the user subscribed through a marketing signup
+        link) is an explicit opt-in, like `resume`.
         """
         wa_id, choice = _short(preference.get("wa_id"), 33), _short(preference.get("value"), 16)
+        user_id = _short(preference.get("user_id"), 161)
+        wa_id = wa_id if wa_id and len(wa_id) <= 32 else None
+        user_id = user_id if user_id and len(user_id) <= 160 else None
         category = preference.get("category", PREFERENCE_CATEGORY)
-        if not wa_id or len(wa_id) > 32 or choice not in PREFERENCE_VALUES or category != PREFERENCE_CATEGORY:
+        if not (wa_id or user_id) or choice not in PREFERENCE_VALUES or category != PREFERENCE_CATEGORY:
             logger.info("marketing preference ignored", extra={"event": "contact.preference_ignored"})
             return None
         at = _timestamp(preference.get("timestamp")) or utcnow()
+        detail = _short(preference.get("detail"), 256)
         stored = self.session.execute(
             self.insert(MarketingPreference).values(
-                wa_id=wa_id, category=category, value=choice, detail=_short(preference.get("detail"), 256),
+                wa_id=wa_id, user_id=user_id, category=category, value=choice, detail=detail,
                 signup_id=_short(preference.get("signup_id"), 128), wa_timestamp=at, received_at=utcnow(),
-            ).on_conflict_do_nothing(index_elements=["wa_id", "category", "value", "wa_timestamp"])
-            .returning(MarketingPreference.id)
+            ).on_conflict_do_nothing().returning(MarketingPreference.id)
         ).scalar_one_or_none()
         if stored is None:
             return None
         known = MarketingPreference
+        same_user = known.wa_id == wa_id if wa_id else known.user_id == user_id
         newer = self.session.execute(select(known.id).where(
-            known.wa_id == wa_id, known.category == category, known.id != stored,
+            same_user, known.category == category, known.id != stored,
             known.wa_timestamp > at,  # at equal times (one second), the later arrival wins
         ).limit(1)).first()
         if newer is not None:
             logger.info("older marketing preference not applied",
                         extra={"event": "contact.preference_superseded", "preference": choice})
             return None
-        if choice != STOP and self._stopped_by_chat_after(wa_id, at):
+        if choice != STOP and self._stopped_by_chat_after(wa_id, user_id, at):
             return None
         self.session.execute(update(known).where(known.id == stored).values(applied=True))
-        return wa_id, choice == STOP, at
+        return PreferenceChoice(wa_id, user_id, choice, at, detail)
 
-    def _stopped_by_chat_after(self, wa_id: str, at: datetime) -> bool:
+    def _stopped_by_chat_after(self, wa_id: str | None, user_id: str | None, at: datetime) -> bool:
         # A customer who wrote STOP after this preference was given stays opted out.
         opted_out_at = self.session.execute(select(Contact.opted_out_at).where(
-            Contact.wa_id == wa_id, Contact.opted_out.is_(True))).scalar_one_or_none()
+            Contact.wa_id == wa_id if wa_id else Contact.user_id == user_id,
+            Contact.opted_out.is_(True))).scalar_one_or_none()
         return opted_out_at is not None and opted_out_at > at
+
+
+@dataclass(frozen=True)
+class PreferenceChoice:
+    """A marketing preference to apply: who (phone number, else BSUID), which choice, when, Meta's detail."""
+
+    wa_id: str | None
+    user_id: str | None
+    value: str
+    at: datetime
+    detail: str | None
+
+    @property
+    def opted_out(self) -> bool:
+        """Whether the choice stops marketing messages."""
+        return self.value == STOP
+
+    @property
+    def reason(self) -> str:
+        """What the opt-out history records: the choice and Meta's description of it."""
+        return f"{self.value}: {self.detail}" if self.detail else self.value
 
 
 def _flow_response(reply: dict[str, Any]) -> Any:
