@@ -6,7 +6,7 @@ and the `/api` blueprint built here from one module per resource: `broadcasts`,
 `openapi_schemas`). Authentication lives in `auth` and the mapping of domain exceptions to
 HTTP in `errors`, each registered once on `/api` and so applied to every resource. Query
 strings and JSON bodies are checked against the OpenAPI document (`support`); one session
-per request (`support.db`) is committed once by the views that write and closed at teardown.
+per request (`web.request_db`, through `support.db`) is committed once by the views that write and closed at teardown.
 
 May import the services, `campaigns`, `database_models` and `runtime`; nothing imports it
 but `webhook_handler`.
@@ -23,13 +23,14 @@ from web.api.contacts import contacts
 from web.api.errors import register_error_handlers
 from web.api.metrics import metrics
 from web.api.openapi_spec import SPEC
-from web.api.support import close_session, json_response
+from web.api.support import json_response
 from web.api.unmodelled import unmodelled
+from web.request_db import close_request_session
 
 admin_api = Blueprint("admin_api", __name__)
 api = Blueprint("api", __name__, url_prefix="/api")
 api.before_request(authenticate)
-api.teardown_request(close_session)
+api.teardown_request(close_request_session)
 register_error_handlers(api)
 
 

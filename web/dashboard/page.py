@@ -15,6 +15,7 @@ from runtime.context import platform
 from web.dashboard import inbox
 from web.dashboard.blueprint import dashboard
 from web.dashboard.login import csrf_token
+from web.request_db import request_db
 
 logger = logging.getLogger("web.dashboard")
 
@@ -32,7 +33,7 @@ def _local(moment: datetime | None, pattern: str = "%d %b, %H:%M") -> str:
 def _page_context() -> dict[str, Any]:
     waiting = None
     if g.get("dashboard_logged_in"):
-        with platform().session_factory() as db:
+        with request_db() as db:
             waiting = inbox.handoff_count(db)
     return {"csrf_token": csrf_token, "waiting_count": waiting, "local": _local, "now": utcnow(),
             "parse_time": datetime.fromisoformat, "config_timezone": platform().config.timezone}
