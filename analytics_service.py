@@ -245,8 +245,8 @@ class AnalyticsService:
                 select(rows.c.day, rows.c.label, func.count()).group_by(rows.c.day, rows.c.label)):
             per_day.setdefault(day_text(day_value), dict.fromkeys(SENTIMENT_LABELS, 0))[label] = number
         negative = self.session.execute(
-            select(MESSAGES.id, MESSAGES.contact_id, Contact.identifier, Contact.handle, CONTACTS.name, MESSAGES.text,
-                   MESSAGES.sentiment_score, MESSAGES.received_at)
+            select(MESSAGES.id, MESSAGES.contact_id, Contact.identifier, Contact.handle, Contact.display_name,
+                   MESSAGES.text, MESSAGES.sentiment_score, MESSAGES.received_at)
             .join_from(ReceivedMessageLog.__table__, Contact.__table__, CONTACTS.id == MESSAGES.contact_id)
             .where(MESSAGES.sentiment == "negative", *LIVE_INBOUND, *window.where(MESSAGES.received_at))
             .order_by(MESSAGES.sentiment_score, MESSAGES.received_at.desc(), MESSAGES.id.desc())

@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session, defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from campaigns.opt_out import CUSTOMER_MESSAGE, set_choice
 from config import Config
 from database_models import (
     DIRECTION_IN,
@@ -162,9 +163,10 @@ class ChatbotService:
         match = self._recognize(message.text or "")
         intent = match.intent
         if intent == "opt_out":
-            return Decision(intent, match.confidence, self._opt_out(contact, now, self._tone(message.text)), "opt-out")
+            reply = self._opt_out(contact, now, message.text, self._tone(message.text))
+            return Decision(intent, match.confidence, reply, "opt-out")
         if intent == "opt_in":
-            contact.opted_out, contact.opted_out_at = False, None
+            set_choice(contact, False, CUSTOMER_MESSAGE, message.text, at=now)
             return Decision(intent, match.confidence, self._respond(intent, contact), "opt-in")
         if state.state == STATE_HANDOFF:
             return Decision(intent, match.confidence, None, "conversation is with a human")
@@ -185,10 +187,9 @@ class ChatbotService:
         local = now.astimezone(self.config.zone)
         return self.config.business_hours.is_open(local.weekday(), local.time())
 
-    def _opt_out(self, contact: Contact, now: datetime, tone: Tone) -> str | None:
-        if contact.opted_out:
+    def _opt_out(self, contact: Contact, now: datetime, words: str | None, tone: Tone) -> str | None:
+        if not set_choice(contact, True, CUSTOMER_MESSAGE, words, at=now):
             return None  # confirmed once already
-        contact.opted_out, contact.opted_out_at = True, now
         return self._respond("opt_out", contact, tone)
 
     def _language(self, message: ReceivedMessageLog, event_key: str | None, state: ConversationState) -> str:

@@ -53,6 +53,7 @@ from models.contacts import (
     ContactTag,
     ConversationState,
     MarketingPreference,
+    OptOutEvent,
     contact_handle,
 )
 from models.messages import (
@@ -100,6 +101,7 @@ __all__ = [
     "contact_handle",
     "ContactTag",
     "MarketingPreference",
+    "OptOutEvent",
     "ConversationState",
     "ReceivedMessageLog",
     "MessageRevision",

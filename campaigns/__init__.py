@@ -1,6 +1,9 @@
 """Campaigns: contacts and what `broadcast_service` builds on.
 
-Owns who a contact is (by number or business-scoped user id: `identity`), contacts (number
+Owns who a contact is (by number or business-scoped user id: `identity`, which finds or
+creates the contact, over `webhook_identity`, which reads it from a payload, and
+`contact_merge`, which folds two contacts into one), the one writer of a contact's marketing
+choice with its source, reason and history (`opt_out`), contacts (number
 normalisation, upsert, CSV import in any spreadsheet encoding with English or Persian headers,
 and its write-free parse for previews: `contacts`), the encodings spreadsheets write and formula-safe CSV
 cells (`spreadsheet`), placeholders (`personalisation`),

@@ -65,7 +65,11 @@ def parse_placeholders(template: str) -> list[tuple[str, str | None]]:
 
 
 def contact_fields(wa_id: str, name: str | None, attributes: Mapping[str, Any] | None) -> dict[str, str]:
-    """The values placeholders may use for one contact."""
+    """The values placeholders may use for one contact.
+
+    `name` is the contact's `display_name`: the operator's name (import, API), else the
+    WhatsApp profile name, so `{name}` greets a customer by the name the shop gave them.
+    """
     values = {str(key): "" if value is None else str(value) for key, value in (attributes or {}).items()}
     full_name = (name or "").strip()
     values.update(name=full_name, first_name=full_name.split()[0] if full_name else "", wa_id=wa_id)

@@ -22,8 +22,8 @@ from database_models import Contact, ContactTag, utcnow
 
 CHUNK = 1000
 # What scheduling and the estimate read of each recipient.
-RECIPIENT_COLUMNS = (Contact.id, Contact.identifier.label("wa_id"), Contact.name, Contact.attributes,
-                     Contact.opted_out, Contact.last_inbound_at)
+RECIPIENT_COLUMNS = (Contact.id, Contact.identifier.label("wa_id"), Contact.display_name.label("name"),
+                     Contact.attributes, Contact.opted_out, Contact.last_inbound_at)
 
 
 def audience_conditions(kind: str, tags: Sequence[str] = (), match_all: bool = False) -> list[ColumnElement[bool]]:

@@ -29,14 +29,12 @@ from campaigns.identity import (
     Profiles,
     profiles_of,
     sender_of,
-    set_opted_out_by_user_id,
 )
+from campaigns.opt_out import MARKETING_PREFERENCE, META_ERROR, meta_error_reason, set_choice_by_identifier
 from database_models import (
-    Contact,
     ReceivedMessageLog,
     utcnow,
 )
-from database_setup import dialect_insert
 from inbound.envelope import (
     MARKETING_OPT_OUT_CODE,
     MEDIA_TYPES,
@@ -80,7 +78,7 @@ _METRIC_LABEL = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 __all__ = [
     "MARKETING_OPT_OUT_CODE", "MEDIA_TYPES", "MODELLED_MESSAGE_TYPES", "STATUS_ALIASES", "EnvelopeError",
     "IngestResult", "Ingestor", "StatusItem", "count_unmodelled", "iter_changes", "message_text", "parse_status",
-    "parse_timestamp", "set_opted_out", "status_only_items",
+    "parse_timestamp", "status_only_items",
 ]
 
 
@@ -302,37 +300,21 @@ class Ingestor:
             return
         apply_status(self.session, item.wamid, item.status, item.wa_timestamp or utcnow(), item.error_code,
                      item.error_title)
-        if item.error_code == MARKETING_OPT_OUT_CODE and item.recipient_wa_id:
-            set_opted_out(self.session, item.recipient_wa_id, True)
-        elif item.error_code == MARKETING_OPT_OUT_CODE and item.recipient_user_id:
-            set_opted_out_by_user_id(self.session, item.recipient_user_id, True)
+        if item.error_code == MARKETING_OPT_OUT_CODE and (item.recipient_wa_id or item.recipient_user_id):
+            set_choice_by_identifier(self.session, True, META_ERROR, wa_id=item.recipient_wa_id,
+                                     user_id=item.recipient_user_id,
+                                     reason=meta_error_reason(item.error_code, item.error_title))
         logger.debug("status stored", extra={"event": "status.stored", "wamid": item.wamid, "status": item.status})
 
     def _ingest_preferences(self, value: dict[str, Any], result: IngestResult) -> None:
         for preference in _list(value.get("user_preferences")):
             applied = self.shapes.record_preference(preference)  # None: a replay, or older than one we know
             if applied is not None:
-                wa_id, opted_out, at = applied
-                set_opted_out(self.session, wa_id, opted_out, at)
-                logger.info("marketing preference applied",
-                            extra={"event": "contact.preference", "preference": "stop" if opted_out else "resume"})
+                set_choice_by_identifier(self.session, applied.opted_out, MARKETING_PREFERENCE, wa_id=applied.wa_id,
+                                         user_id=applied.user_id, reason=applied.reason, at=applied.at)
+                logger.info("marketing preference applied", extra={"event": "contact.preference",
+                                                                   "preference": applied.value})
         result.other_fields += 1
-
-
-def set_opted_out(session: Session, wa_id: str, opted_out: bool, at: datetime | None = None) -> None:
-    """Record a contact's marketing choice (made at `at`, default now), creating the contact when it is new."""
-    now = utcnow()
-    insert = dialect_insert(session.get_bind().dialect.name)
-    statement = insert(Contact.__table__).values(
-        wa_id=wa_id[:32], attributes={}, opted_out=opted_out, opted_out_at=(at or now) if opted_out else None,
-        created_at=now, updated_at=now,
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["wa_id"],
-            set_={"opted_out": opted_out, "opted_out_at": statement.excluded.opted_out_at, "updated_at": now},
-        )
-    )
 
 
 def count_unmodelled(kind: str, name: str) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError
 
+from campaigns.opt_out import status_opt_out_ctes
 from database_models import FAILED, utcnow
 from inbound.ingestion import MARKETING_OPT_OUT_CODE, StatusItem
 from queueing.status_moves import STATUS_MOVES_FROM, STATUS_TIMESTAMP_COLUMN
@@ -126,24 +127,12 @@ WITH item AS (
     FROM event
     WHERE queue.wamid = event.wamid AND event.status IN ({moving})
     RETURNING queue.id
-), opted_out AS (
-    INSERT INTO contacts (wa_id, attributes, opted_out, opted_out_at, created_at, updated_at)
-    SELECT wa_id, '{{}}'::json, true, $7, $7, $7 FROM (
-        SELECT DISTINCT recipient_wa_id AS wa_id FROM event
-        WHERE error_code = {MARKETING_OPT_OUT_CODE} AND recipient_wa_id IS NOT NULL
-    ) AS recipient
-    ON CONFLICT (wa_id) DO UPDATE SET opted_out = true, opted_out_at = EXCLUDED.opted_out_at,
-        updated_at = EXCLUDED.updated_at
-    RETURNING contacts.id
-), opted_out_by_user_id AS (
-    INSERT INTO contacts (user_id, attributes, opted_out, opted_out_at, created_at, updated_at)
-    SELECT user_id, '{{}}'::json, true, $7, $7, $7 FROM (
-        SELECT DISTINCT recipient_user_id AS user_id FROM event
-        WHERE error_code = {MARKETING_OPT_OUT_CODE} AND recipient_wa_id IS NULL AND recipient_user_id IS NOT NULL
-    ) AS recipient
-    ON CONFLICT (user_id) DO UPDATE SET opted_out = true, opted_out_at = EXCLUDED.opted_out_at,
-        updated_at = EXCLUDED.updated_at
-    RETURNING contacts.id
-)
+), opt_out_recipient AS (
+    SELECT recipient_wa_id AS wa_id, min(recipient_user_id) AS user_id, min(error_code) AS error_code,
+        min(error_title) AS error_title
+    FROM event
+    WHERE error_code = {MARKETING_OPT_OUT_CODE} AND (recipient_wa_id IS NOT NULL OR recipient_user_id IS NOT NULL)
+    GROUP BY recipient_wa_id, CASE WHEN recipient_wa_id IS NULL THEN recipient_user_id END
+), {status_opt_out_ctes("opt_out_recipient", "$7")}
 SELECT count(*) FROM event
 """

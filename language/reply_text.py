@@ -33,12 +33,8 @@ _NAME_KEYS = ("name", "first_name")
 
 
 def reply_name(contact: Contact) -> str:
-    """The name replies call the customer by: the operator's (or imported) name first.
-
-    The one place that chooses it: when contacts keep their WhatsApp profile name apart,
-    this becomes `contact.display_name`.
-    """
-    return " ".join((contact.name or "").split())
+    """The name replies call the customer by: the operator's (or imported) name, else their profile name."""
+    return " ".join((contact.display_name or "").split())
 
 
 def _directions(text: str) -> set[str]:

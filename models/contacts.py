@@ -1,4 +1,4 @@
-"""Contacts (phone number and/or BSUID), their tags, marketing preferences and conversation state."""
+"""Contacts (phone number and/or BSUID), their tags, marketing preferences, opt-out history and conversation state."""
 
 from __future__ import annotations
 
@@ -47,12 +47,17 @@ class Contact(TimestampMixin, Base):
     user_id: Mapped[str | None] = mapped_column(String(160), unique=True)  # the BSUID
     parent_user_id: Mapped[str | None] = mapped_column(String(160))  # shared across linked portfolios
     username: Mapped[str | None] = mapped_column(String(128))  # display only: users may change it
-    name: Mapped[str | None] = mapped_column(String(256))
-    # When the message that set `name` was sent: an older delivery never overwrites a newer name.
-    name_updated_at: Mapped[datetime | None]
+    name: Mapped[str | None] = mapped_column(String(256))  # the operator's: import, API, dashboard
+    profile_name: Mapped[str | None] = mapped_column(String(256))  # the customer's WhatsApp profile name
+    # When the message that set `profile_name` was sent: an older delivery never overwrites a newer one.
+    profile_name_updated_at: Mapped[datetime | None]
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     opted_out_at: Mapped[datetime | None]
+    # Why the contact is opted out now (campaigns.opt_out.SOURCES, and e.g. the customer's words or
+    # Meta's error); both cleared on opting in. The whole history is in `opt_out_events`.
+    opted_out_source: Mapped[str | None] = mapped_column(String(32))
+    opted_out_reason: Mapped[str | None] = mapped_column(String(256))
     last_inbound_at: Mapped[datetime | None]
     first_inbound_at: Mapped[datetime | None] = mapped_column(index=True)  # analytics: new contacts in a range
 
@@ -63,6 +68,16 @@ class Contact(TimestampMixin, Base):
     def tag_names(self) -> list[str]:
         """The contact's tags, sorted."""
         return sorted(tag.tag for tag in self.tags)
+
+    @hybrid_property
+    def display_name(self) -> str | None:
+        """The name to show and to greet with: the operator's name, else the WhatsApp profile name."""
+        return self.name or self.profile_name
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls) -> ColumnElement[str | None]:
+        return func.coalesce(func.nullif(cls.name, ""), cls.profile_name)
 
     @hybrid_property
     def address(self) -> str:
@@ -121,10 +136,15 @@ class MarketingPreference(Base):
     """A user_preferences webhook item (stop, resume, signup), kept so the newest by timestamp wins."""
 
     __tablename__ = "marketing_preferences"
-    __table_args__ = (UniqueConstraint("wa_id", "category", "value", "wa_timestamp"),)
+    __table_args__ = (
+        UniqueConstraint("wa_id", "category", "value", "wa_timestamp"),
+        UniqueConstraint("user_id", "category", "value", "wa_timestamp"),
+        CheckConstraint("wa_id IS NOT NULL OR user_id IS NOT NULL", name="identified"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    wa_id: Mapped[str] = mapped_column(String(32))
+    wa_id: Mapped[str | None] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(160))  # the BSUID: a user with a username may have no number
     category: Mapped[str] = mapped_column(String(32))
     value: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str | None] = mapped_column(String(256))
@@ -132,6 +152,27 @@ class MarketingPreference(Base):
     wa_timestamp: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     applied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+
+class OptOutEvent(Base):
+    """One change of a contact's marketing choice: who or what made it, why, and when.
+
+    Written only by `campaigns.opt_out`, and only when the choice changes: repeating a STOP
+    adds nothing. The row goes with its contact (merges move it to the surviving contact).
+    """
+
+    __tablename__ = "opt_out_events"
+    __table_args__ = (Index("ix_opt_out_events_contact_id_at", "contact_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    opted_out: Mapped[bool] = mapped_column(Boolean)  # True: opted out; False: opted back in
+    source: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(256))
+    actor: Mapped[str | None] = mapped_column(String(128))  # the operator or API client, when a person did it
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    contact: Mapped[Contact] = relationship()
 
 
 class ConversationState(Base):

@@ -217,7 +217,7 @@ class MessageProcessor:
         queue, contact, campaign = ScheduledMessage.__table__.c, Contact.__table__.c, Broadcast.__table__.c
         recipients = {row.id: row for row in session.execute(
             select(queue.id, Contact.address.label("wa_id"), Contact.identifier.label("identifier"), contact.opted_out,
-                   contact.last_inbound_at, contact.name,
+                   contact.last_inbound_at, Contact.display_name.label("name"),
                    contact.attributes, campaign.body.label("campaign_body"),
                    campaign.template_params.label("campaign_params"))
             .join(Contact.__table__, contact.id == queue.contact_id)

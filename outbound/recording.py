@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaigns.opt_out import META_ERROR, meta_error_reason, set_choice_where
 from database_models import SKIPPED, UNKNOWN, Contact
 from outbound.outcomes import Outcome
 from runtime.metrics import record_send
@@ -49,9 +50,9 @@ def record_outcomes(session_factory: sessionmaker[Session], outcomes: list[Outco
                 scheduler.mark_failed(outcome.row_id, outcome.at or now, result.error_code, result.error_title,
                                       worker_id=worker)
                 if result.error_code == MARKETING_OPT_OUT and outcome.recipient:
-                    session.execute(update(Contact).where(or_(Contact.wa_id == outcome.recipient,
-                                                             Contact.user_id == outcome.recipient))
-                                    .values(opted_out=True, opted_out_at=now))
+                    set_choice_where(session, or_(Contact.wa_id == outcome.recipient,
+                                                  Contact.user_id == outcome.recipient), True, META_ERROR,
+                                     reason=meta_error_reason(result.error_code, result.error_title), at=now)
         session.commit()
     for outcome in outcomes:
         if outcome.action != "released":

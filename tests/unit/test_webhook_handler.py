@@ -222,7 +222,8 @@ def test_contact_is_upserted_with_profile_name_and_last_inbound(app, post_webhoo
     post_webhook(text_message_envelope("989122222222", "late", name=None, timestamp=1_699_999_000))
     with app.extensions["whatsapp_platform"].session_factory() as session:
         [contact] = session.scalars(select(Contact)).all()
-    assert contact.name == "New Name"
+    assert contact.profile_name == "New Name"
+    assert contact.name is None  # the operator's name: the webhook never writes it
     assert contact.last_inbound_at == datetime.fromtimestamp(1_700_000_500, UTC)
     assert contact.first_inbound_at == datetime.fromtimestamp(1_700_000_000, UTC)
 

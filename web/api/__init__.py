@@ -8,7 +8,7 @@ its schemas in `openapi_schemas`). Authentication lives in `auth` (429s for gues
 heavy clients in `throttle`), the mapping of domain exceptions to HTTP in `errors` and
 `Idempotency-Key` on creating POSTs in `idempotency`, each applied to every resource.
 Query strings and JSON bodies are checked against the OpenAPI document (`support`); one
-session per request (`support.db`) is committed once by the views that write and closed
+session per request (`web.request_db`, through `support.db`) is committed once by the views that write and closed
 at teardown.
 
 May import the services, `campaigns`, `database_models` and `runtime`; nothing imports it
@@ -28,13 +28,14 @@ from web.api.errors import register_error_handlers
 from web.api.messages import messages
 from web.api.metrics import metrics
 from web.api.openapi_spec import SPEC
-from web.api.support import API_PREFIX, close_session, json_response
+from web.api.support import API_PREFIX, json_response
 from web.api.unmodelled import unmodelled
+from web.request_db import close_request_session
 
 admin_api = Blueprint("admin_api", __name__)
 api = Blueprint("api", __name__, url_prefix="/api")
 api.before_request(authenticate)
-api.teardown_request(close_session)
+api.teardown_request(close_request_session)
 register_error_handlers(api)
 
 

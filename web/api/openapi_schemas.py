@@ -11,8 +11,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from campaigns.opt_out import SOURCES as OPT_OUT_SOURCES
+
 # The dates the API accepts and the longest report range (enforced in the views, stated in the document).
 FIRST_DATE, LAST_DATE, MAX_RANGE_DAYS = date(2000, 1, 1), date(2100, 12, 31), 3660
+
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
 MAX_ID = 2**31 - 1
@@ -82,12 +85,19 @@ CONTACT_SCHEMAS: dict[str, Any] = {
         "user_id": {**nullable(STRING), "description": "The business-scoped user id (BSUID), e.g. US.1349…"},
         "username": nullable(STRING), "parent_user_id": nullable(STRING),
         "handle": {**STRING, "description": "+number, else @username, else the BSUID: how to show the contact."},
-        "name": nullable(STRING), "tags": {"type": "array", "items": STRING},
+        "name": {**nullable(STRING), "description": "The operator's name (import, API); never the WhatsApp profile."},
+        "profile_name": {**nullable(STRING), "description": "The customer's WhatsApp profile name."},
+        "display_name": {**nullable(STRING), "description": "The name shown and greeted: name, else profile_name."},
+        "tags": {"type": "array", "items": STRING},
         "attributes": {"type": "object"}, "opted_out": {"type": "boolean"}, "opted_out_at": nullable(DATETIME),
+        "opted_out_source": {**nullable(STRING), "enum": [*OPT_OUT_SOURCES, None],
+                             "description": "Who or what opted the contact out (null when opted in)."},
+        "opted_out_reason": {**nullable(STRING), "description": "Why: the customer's words, Meta's error, …"},
         "first_inbound_at": nullable(DATETIME), "last_inbound_at": nullable(DATETIME),
         "created_at": DATETIME, "updated_at": DATETIME,
-    }, required=("id", "wa_id", "user_id", "username", "parent_user_id", "handle", "name", "tags", "attributes",
-                 "opted_out", "opted_out_at", "first_inbound_at", "last_inbound_at", "created_at", "updated_at")),
+    }, required=("id", "wa_id", "user_id", "username", "parent_user_id", "handle", "name", "profile_name",
+                 "display_name", "tags", "attributes", "opted_out", "opted_out_at", "opted_out_source",
+                 "opted_out_reason", "first_inbound_at", "last_inbound_at", "created_at", "updated_at")),
     "UnmodelledPage": obj({
         "items": {"type": "array", "items": obj({
             "id": INTEGER, "field": STRING, "received_at": DATETIME, "payload": {"type": "object"}},

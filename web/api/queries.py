@@ -21,6 +21,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from campaigns.contacts import MAX_NAME_LENGTH, ContactError, normalize_wa_id, parse_tags, upsert_contact
+from campaigns.opt_out import API, set_choice
 from database_models import QUEUE_STATUSES, Broadcast, Contact, ContactTag, ReceivedMessageLog, ScheduledMessage, utcnow
 
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
@@ -111,7 +112,8 @@ def list_contacts(session: Session, *, search: str | None = None, tag: str | Non
         query = query.where(Contact.id < before)
     if search and search.strip():
         needle = search.strip()
-        matches = [func.lower(Contact.name).contains(needle.lower(), autoescape=True)]
+        matches = [func.lower(column).contains(needle.lower(), autoescape=True)
+                   for column in (Contact.name, Contact.profile_name)]
         digits = needle.translate(_DIGITS).lstrip("+").replace(" ", "").replace("-", "").lstrip("0")
         if digits.isdigit() and digits.isascii():
             matches.append(Contact.wa_id.contains(digits))
@@ -173,9 +175,7 @@ def update_contact(session: Session, contact_id: int, changes: dict[str, Any]) -
 def set_opted_out(session: Session, contact_id: int, opted_out: bool) -> Contact:
     """Opt a contact out of broadcasts (or back in); doing it twice changes nothing more."""
     contact = get_contact(session, contact_id)
-    if contact.opted_out != opted_out:
-        contact.opted_out = opted_out
-        contact.opted_out_at = utcnow() if opted_out else None
+    if set_choice(contact, opted_out, API, actor="admin API token"):
         session.flush()
     return contact
 
@@ -191,9 +191,11 @@ def contact_as_dict(contact: Contact) -> dict[str, Any]:
     return {
         "id": contact.id, "wa_id": contact.wa_id, "user_id": contact.user_id, "username": contact.username,
         "parent_user_id": contact.parent_user_id, "handle": contact.handle, "name": contact.name,
+        "profile_name": contact.profile_name, "display_name": contact.display_name,
         "tags": contact.tag_names,
         "attributes": dict(contact.attributes or {}), "opted_out": bool(contact.opted_out),
-        "opted_out_at": _iso(contact.opted_out_at), "first_inbound_at": _iso(contact.first_inbound_at),
+        "opted_out_at": _iso(contact.opted_out_at), "opted_out_source": contact.opted_out_source,
+        "opted_out_reason": contact.opted_out_reason, "first_inbound_at": _iso(contact.first_inbound_at),
         "last_inbound_at": _iso(contact.last_inbound_at), "created_at": _iso(contact.created_at),
         "updated_at": _iso(contact.updated_at),
     }

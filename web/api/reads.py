@@ -78,7 +78,7 @@ def _conversation(contact: Contact, at: datetime, state: str, since: datetime | 
     closes = contact.last_inbound_at + CUSTOMER_SERVICE_WINDOW if contact.last_inbound_at else None
     if at.tzinfo is None:  # SQLite hands an aggregate back as naive UTC (the column type is not applied)
         at = datetime.fromisoformat(str(at)).replace(tzinfo=now.tzinfo)
-    return {"contact_id": contact.id, "handle": contact.handle, "name": contact.name, "wa_id": contact.wa_id,
+    return {"contact_id": contact.id, "handle": contact.handle, "name": contact.display_name, "wa_id": contact.wa_id,
             "user_id": contact.user_id, "state": state, "waiting_for_person": state == STATE_HANDOFF,
             "handoff_since": _iso(since) if state == STATE_HANDOFF else None, "last_activity_at": at.isoformat(),
             "last_customer_message_at": _iso(contact.last_inbound_at),

@@ -90,7 +90,7 @@ def queue_message(session: Session, contact: Contact, outgoing: Outgoing,
     if outgoing.text is not None and outgoing.template_name is None and not in_window(contact, now):
         raise SendRuleError("the contact has not written in the last 24 hours: free text cannot reach them; "
                             "send an approved template instead", "outside_window", "text")
-    fields = contact_fields(contact.identifier, contact.name, contact.attributes)
+    fields = contact_fields(contact.identifier, contact.display_name, contact.attributes)
     body = _render(outgoing.text, fields, "text") if outgoing.text is not None else None
     params = [_render(value, fields, f"template.params[{index}]")
               for index, value in enumerate(outgoing.template_params)]

@@ -18,12 +18,13 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from flask import Response, g, request
+from flask import Response, request
 from sqlalchemy.orm import Session
 
 from runtime.context import platform
 from web.api.openapi_schemas import FIRST_DATE, LAST_DATE, MAX_RANGE_DAYS  # noqa: F401  (the views import them here)
 from web.api.openapi_spec import SPEC
+from web.request_db import request_session
 
 _TYPES = {
     "string": lambda v: isinstance(v, str),
@@ -238,17 +239,8 @@ def json_body() -> dict[str, Any]:
 # --- one session per request, JSON answers ------------------------------------------------
 
 def db() -> Session:
-    """The request's session (opened on first use, closed at teardown; views commit once)."""
-    if "admin_session" not in g:
-        g.admin_session = platform().session_factory()
-    return g.admin_session
-
-
-def close_session(_error: BaseException | None = None) -> None:
-    """Teardown: close the request's session; anything not committed is rolled back."""
-    session = g.pop("admin_session", None)
-    if session is not None:
-        session.close()
+    """The request's session (`web.request_db`: opened on first use, closed at teardown; views commit once)."""
+    return request_session()
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -35,6 +35,7 @@ from web.dashboard.campaign_form import (
     send_time,
 )
 from web.i18n import format_number
+from web.request_db import request_db
 
 logger = logging.getLogger("web.dashboard.campaigns")
 FIELDS_SHOWN = 12
@@ -42,7 +43,7 @@ REFUSALS = (BroadcastError, PlaceholderError, ContactError, FormError, MomentErr
 
 
 def _render(form: CampaignForm, status: int = 200, **extra: object) -> tuple[str, int]:
-    with platform().session_factory() as db:
+    with request_db() as db:
         fields = " ".join("{" + name + "}" for name in known_fields(db)[:FIELDS_SHOWN])
     return render_template("dashboard/campaign_new.html", form=form, fields=fields, **extra), status
 
@@ -56,7 +57,7 @@ def campaign_new() -> Response | tuple[str, int]:
     zone = current_app.config["PLATFORM_ZONE"]
     try:
         form = read_form(request.form, request.files)
-        with platform().session_factory() as db:
+        with request_db() as db:
             name, body, template = content(form)
             chosen = audience(db, form)
             arguments = {"name": name, "audience": chosen, "body": body, "template": template,

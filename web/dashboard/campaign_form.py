@@ -115,6 +115,7 @@ def audience(session: Session, form: CampaignForm) -> Audience:
 def search_addresses(session: Session, needle: str) -> list[str]:
     """The address of every contact whose name, number or username contains `needle`."""
     matches = [func.lower(Contact.name).contains(needle.lower(), autoescape=True),
+               func.lower(Contact.profile_name).contains(needle.lower(), autoescape=True),
                func.lower(Contact.username).contains(needle.lstrip("@").lower(), autoescape=True)]
     digits = re.sub(r"[\s\-+()]", "", latin_digits(needle)).lstrip("0")
     if digits.isdigit() and digits.isascii():

@@ -26,7 +26,6 @@ from broadcast_service import (
 )
 from campaigns.spreadsheet import csv_text
 from database_models import CAMPAIGN_CANCELLED, CAMPAIGN_COMPLETED, CAMPAIGN_PAUSED, QUEUE_STATUSES
-from runtime.context import platform
 from web.dashboard import campaign_builder  # noqa: F401  (registers the builder's page on the blueprint)
 from web.dashboard.blueprint import dashboard
 from web.dashboard.campaign_labels import explain_lifecycle
@@ -39,6 +38,7 @@ from web.dashboard.campaign_queries import (
     recipients_page,
 )
 from web.i18n import format_number
+from web.request_db import request_db
 
 logger = logging.getLogger("web.dashboard.campaigns")
 _CAMPAIGN = "<int(min=1, max=2147483647):broadcast_id>"
@@ -53,7 +53,7 @@ def _page_number() -> int:
 def campaigns_list() -> str:
     """Campaigns newest first with their lifecycle and progress, a page at a time."""
     page = _page_number()
-    with platform().session_factory() as db:
+    with request_db() as db:
         rows, more = campaigns_page(db, page)
     return render_template("dashboard/campaigns.html", rows=rows, page=page, more=more)
 
@@ -70,7 +70,7 @@ def _filters() -> tuple[str, str, int]:
 def campaign_page(broadcast_id: int) -> str:
     """One campaign: its funnel, failures by Meta's code, skips by reason, its recipients and its controls."""
     search, status, after = _filters()
-    with platform().session_factory() as db:
+    with request_db() as db:
         try:
             report = broadcast_report(db, broadcast_id)
         except BroadcastError:
@@ -87,7 +87,7 @@ def campaign_page(broadcast_id: int) -> str:
 def campaign_export(broadcast_id: int) -> Response:
     """The (filtered) recipients' results as CSV, UTF-8 with a BOM so Excel reads Persian names."""
     search, status, _after = _filters()
-    with platform().session_factory() as db:
+    with request_db() as db:
         try:
             broadcast_report(db, broadcast_id)
         except BroadcastError:
@@ -99,7 +99,7 @@ def campaign_export(broadcast_id: int) -> Response:
 
 def _control(broadcast_id: int, change: Callable[[Session, int], int], done: Callable[[int], str]) -> Response:
     back = url_for("dashboard.campaign_page", broadcast_id=broadcast_id)
-    with platform().session_factory() as db:
+    with request_db() as db:
         try:
             moved = change(db, broadcast_id)
         except BroadcastError as error:

@@ -74,7 +74,8 @@ def funnel(report: BroadcastReport) -> dict[str, int]:
 def _recipients_query(broadcast_id: int, search: str, status: str) -> Any:
     query = (select(_rows.contact_id, _rows.status, _rows.sent_at, _rows.delivered_at, _rows.read_at,
                     _rows.failed_at, _rows.last_error_code, _rows.last_error_title, _rows.template_name,
-                    _rows.body, _rows.updated_at, Contact.name, Contact.handle.label("handle"),
+                    _rows.body, _rows.updated_at, Contact.display_name.label("name"),
+                    Contact.handle.label("handle"),
                     Contact.identifier.label("identifier"))
              .join(Contact, Contact.id == _rows.contact_id).where(_rows.broadcast_id == broadcast_id))
     if status in QUEUE_STATUSES:
@@ -82,6 +83,7 @@ def _recipients_query(broadcast_id: int, search: str, status: str) -> Any:
     needle = search.strip()
     if needle:
         query = query.where(or_(func.lower(Contact.name).contains(needle.lower(), autoescape=True),
+                                func.lower(Contact.profile_name).contains(needle.lower(), autoescape=True),
                                 Contact.wa_id.contains(needle.lstrip("+"), autoescape=True),
                                 Contact.user_id.contains(needle, autoescape=True),
                                 func.lower(Contact.username).contains(needle.lstrip("@").lower(), autoescape=True)))

@@ -25,10 +25,10 @@ from werkzeug.wrappers import Response
 
 from campaigns.contacts import ContactError, count_existing, import_contacts_csv, parse_contacts_csv
 from database_models import ContactUpload, utcnow
-from runtime.context import platform
 from web.dashboard.blueprint import dashboard
 from web.dashboard.contacts_messages import describe
 from web.i18n import format_number, localise_digits
+from web.request_db import request_db
 
 logger = logging.getLogger("web.dashboard.contacts")
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # about 40,000 rows, imported well inside gunicorn's timeout (as the API)
@@ -68,7 +68,7 @@ def upload() -> Any:
     except ContactError as error:
         return _form(describe(error), 400)
     token, now = secrets.token_urlsafe(32), utcnow()
-    with platform().session_factory() as db:
+    with request_db() as db:
         db.execute(delete(ContactUpload).where(ContactUpload.expires_at < now))
         db.add(ContactUpload(id=token, login_id=_login_id(), filename=(given.filename or "contacts.csv")[:255],
                              data=data, created_at=now, expires_at=now + UPLOAD_LIFETIME))
@@ -93,7 +93,7 @@ def _pending(db: Session, token: str) -> ContactUpload:
 @dashboard.get("/dashboard/contacts/import/<token>", endpoint="contacts_import_preview")
 def preview(token: str) -> Any:
     """What the import would do: the first rows as they will be stored, and every line it would reject."""
-    with platform().session_factory() as db:
+    with request_db() as db:
         upload = _pending(db, token)
         parsed = parse_contacts_csv(upload.data)
         addresses = [row[0] for _, row in parsed.rows]
@@ -111,7 +111,7 @@ def preview(token: str) -> Any:
 @dashboard.post("/dashboard/contacts/import/<token>", endpoint="contacts_import_commit")
 def commit(token: str) -> Response:
     """Import the previewed file in one transaction and say what it did."""
-    with platform().session_factory() as db:
+    with request_db() as db:
         upload = _pending(db, token)
         report = import_contacts_csv(db, io.BytesIO(upload.data))
         db.delete(upload)
@@ -125,7 +125,7 @@ def commit(token: str) -> Response:
 @dashboard.post("/dashboard/contacts/import/<token>/discard", endpoint="contacts_import_discard")
 def discard(token: str) -> Response:
     """Forget the uploaded file without importing it."""
-    with platform().session_factory() as db:
+    with request_db() as db:
         db.delete(_pending(db, token))
         db.commit()
     flash(_("The file was discarded; nothing was imported."), "info")

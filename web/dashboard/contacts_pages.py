@@ -19,14 +19,16 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from campaigns.contacts import RESERVED_COLUMNS, ContactError, clean_attributes, clean_name, parse_tags
+from campaigns.opt_out import OPERATOR as OPERATOR_SOURCE
+from campaigns.opt_out import set_choice
 from database_models import Contact, utcnow
-from runtime.context import platform
-from web.api.queries import set_opted_out, update_contact
+from web.api.queries import update_contact
 from web.dashboard import contacts_import  # noqa: F401  (registers the import pages with this module)
 from web.dashboard.blueprint import dashboard
 from web.dashboard.contacts_messages import describe
 from web.dashboard.contacts_queries import ContactFilter, all_tags, contact_page, export_csv
 from web.dashboard.inbox import ContactNotFound, get_contact, is_window_open, thread, window_closes_at
+from web.request_db import request_db
 
 logger = logging.getLogger("web.dashboard.contacts")
 _CONTACT = "<int(min=1, max=2147483647):contact_id>"
@@ -41,7 +43,7 @@ def contacts_list() -> str:
     """Contacts, newest first: search, filters and keyset pages."""
     chosen = ContactFilter.from_args(request.args)
     now = utcnow()
-    with platform().session_factory() as db:
+    with request_db() as db:
         page = contact_page(db, chosen, now)
         tags = all_tags(db)
         windows = {contact.id: is_window_open(contact, now) for contact in page.contacts}
@@ -52,7 +54,7 @@ def contacts_list() -> str:
 def contacts_export() -> Response:
     """The filtered list (all pages) as CSV, UTF-8 with a BOM so Excel reads Persian; formula cells neutralised."""
     chosen = replace(ContactFilter.from_args(request.args), before=None)  # every page, not the one shown
-    with platform().session_factory() as db:
+    with request_db() as db:
         text = export_csv(db, chosen, utcnow())
     logger.info("contacts exported", extra={"event": "dashboard.contacts_export", "rows": text.count("\n") - 1})
     return Response("\ufeff" + text, mimetype="text/csv", headers={
@@ -79,7 +81,7 @@ def _load(db: Session, contact_id: int) -> Contact:
 @dashboard.get(f"/dashboard/contacts/{_CONTACT}", endpoint="contact_page")
 def contact_view(contact_id: int) -> str:
     """A contact: who they are, tags, fields, opt-out state, their thread, and the edit form."""
-    with platform().session_factory() as db:
+    with request_db() as db:
         contact = _load(db, contact_id)
         context = _contact_context(db, contact)
     form = {"name": contact.name or "", "tags": ", ".join(context["tags"]),
@@ -125,7 +127,7 @@ def read_edit_form(form: Any, current: dict[str, Any]) -> tuple[dict[str, Any], 
 @dashboard.post(f"/dashboard/contacts/{_CONTACT}", endpoint="contact_edit")
 def contact_edit(contact_id: int) -> Any:
     """Save the name, tags and fields; a refusal shows the form again with what was typed and why."""
-    with platform().session_factory() as db:
+    with request_db() as db:
         contact = _load(db, contact_id)
         changes, errors = read_edit_form(request.form, dict(contact.attributes or {}))
         if errors:
@@ -147,15 +149,9 @@ def contact_edit(contact_id: int) -> Any:
 def record_opt_out(db: Session, contact_id: int, opted_out: bool, reason: str | None) -> bool:
     """The one place the dashboard opts a contact out of broadcasts or back in; whether it changed.
 
-    Until campaigns.opt_out is on this branch the reason and the operator are only logged; then
-    this becomes `set_choice(get_contact(db, contact_id), opted_out, OPERATOR, reason, actor=OPERATOR)`.
+    Written by `campaigns.opt_out` (the one writer): source "operator", the reason given, the actor.
     """
-    before = bool(get_contact(db, contact_id).opted_out)
-    set_opted_out(db, contact_id, opted_out)
-    logger.info("contact opt-out set by an operator", extra={
-        "event": "dashboard.opt_out", "contact_id": contact_id, "opted_out": opted_out, "actor": OPERATOR,
-        "reason": reason, "changed": before != opted_out})
-    return before != opted_out
+    return set_choice(get_contact(db, contact_id), opted_out, OPERATOR_SOURCE, reason, actor=OPERATOR)
 
 
 @dashboard.post(f"/dashboard/contacts/{_CONTACT}/opt-out", endpoint="contact_opt_out")
@@ -163,7 +159,7 @@ def contact_opt_out(contact_id: int) -> Response:
     """Opt the contact out of broadcasts (with the operator's reason) or back in (`opted_out=no`)."""
     opted_out = request.form.get("opted_out", "yes") != "no"
     reason = request.form.get("reason", "").strip()[:MAX_REASON] or None
-    with platform().session_factory() as db:
+    with request_db() as db:
         _load(db, contact_id)
         changed = record_opt_out(db, contact_id, opted_out, reason)
         db.commit()

@@ -102,8 +102,9 @@ def _matches(search: str) -> Any:
     needle = search.lower()
     persian = needle.translate(_TO_PERSIAN)
     for variant in sorted({persian, persian.translate(_TO_ARABIC)}):
-        name = func.lower(Contact.name) if re.search("[a-z]", variant) else Contact.name
-        conditions.append(name.contains(variant, autoescape=True))
+        for column in (Contact.name, Contact.profile_name):  # the operator's name and the WhatsApp profile's
+            name = func.lower(column) if re.search("[a-z]", variant) else column
+            conditions.append(name.contains(variant, autoescape=True))
     conditions.append(func.lower(Contact.username).contains(needle.lstrip("@"), autoescape=True))
     try:
         tags = parse_tags([search])

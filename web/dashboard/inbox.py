@@ -124,7 +124,8 @@ def waiting_conversations(session: Session, now: datetime) -> list[WaitingConver
         closes = window_closes_at(contact.last_inbound_at)
         last = last_messages.get(contact.id)
         waiting.append(WaitingConversation(
-            contact_id=contact.id, name=contact.name, wa_id=contact.wa_id, handle=contact.handle, handoff_since=since,
+            contact_id=contact.id, name=contact.display_name, wa_id=contact.wa_id, handle=contact.handle,
+            handoff_since=since,
             waited=max(now - since, timedelta(0)) if since else timedelta(0),
             window_open=closes is not None and now < closes, window_closes_at=closes,
             handoff_expired=state.expires_at is not None and state.expires_at <= now,

@@ -34,6 +34,7 @@ from web.dashboard.inbox import (
     waiting_conversations,
     window_closes_at,
 )
+from web.request_db import request_db
 
 logger = logging.getLogger("web.dashboard.inbox")
 _CONTACT = "<int(min=1, max=2147483647):contact_id>"
@@ -42,7 +43,7 @@ _CONTACT = "<int(min=1, max=2147483647):contact_id>"
 @dashboard.get("/dashboard/inbox", endpoint="inbox_list")
 def inbox_page() -> str:
     """Conversations waiting for a human, the longest-waiting first."""
-    with platform().session_factory() as db:
+    with request_db() as db:
         waiting = waiting_conversations(db, utcnow())
     return render_template("dashboard/inbox.html", waiting=waiting)
 
@@ -51,7 +52,7 @@ def inbox_page() -> str:
 def conversation_page(contact_id: int) -> str:
     """One contact's thread, the reply box (or the template form) and the hand-back button."""
     now = utcnow()
-    with platform().session_factory() as db:
+    with request_db() as db:
         try:
             contact = get_contact(db, contact_id)
         except ContactNotFound:
@@ -59,15 +60,14 @@ def conversation_page(contact_id: int) -> str:
         context = {"contact": contact, "items": thread(db, contact_id), "state": conversation_state(db, contact_id),
                    "window_open": is_window_open(contact, now),
                    "window_closes_at": window_closes_at(contact.last_inbound_at)}
-    # Rendered after the session closed: on SQLite a second, nested transaction (the page's
-    # inbox count) would wait for this one's write lock.
+    # Rendered after the block ended its transaction: on SQLite a transaction holds the write lock.
     return render_template("dashboard/thread.html", **context)
 
 
 def _act(contact_id: int, action: Callable[[Session, datetime], ScheduledMessage], done: str) -> Response:
     """Run one queueing action in its own transaction, send the row, and return to the thread."""
     back = url_for("dashboard.conversation", contact_id=contact_id)
-    with platform().session_factory() as db:
+    with request_db() as db:
         try:
             row_id = action(db, utcnow()).id
         except ContactNotFound:
@@ -102,7 +102,7 @@ def reply_with_template(contact_id: int) -> Response:
 @dashboard.post(f"/dashboard/inbox/{_CONTACT}/release")
 def release(contact_id: int) -> Response:
     """Hand the conversation back to the bot."""
-    with platform().session_factory() as db:
+    with request_db() as db:
         released = release_handoff(db, contact_id)
         db.commit()
     logger.info("handoff released", extra={"event": "dashboard.handoff_released", "contact_id": contact_id,

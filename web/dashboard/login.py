@@ -27,6 +27,7 @@ from web.dashboard import sessions as login_sessions
 from web.dashboard.blueprint import dashboard
 from web.dashboard.throttle import FAILED_LOGIN_WINDOW, MAX_FAILED_LOGINS, LoginThrottle, retry_after
 from web.i18n import format_number
+from web.request_db import request_db
 
 logger = logging.getLogger("web.dashboard")
 
@@ -55,7 +56,7 @@ def _logged_in() -> bool:
         return False
     if not hmac.compare_digest(str(session.get("dashboard_token", "")), _token_fingerprint(token)):
         return False
-    with platform().session_factory() as db:
+    with request_db() as db:
         return login_sessions.login_is_open(db, session_id, utcnow())
 
 
@@ -145,7 +146,7 @@ def login() -> Any:
         return _login_page(_("That token is not right."), 401)
     throttle.record(client, now, failed=False)
     session.clear()  # a fresh session (and CSRF token) on login: no fixation
-    with platform().session_factory() as db:
+    with request_db() as db:
         session_id = login_sessions.open_login(db, utcnow(), timedelta(seconds=SESSION_MAX_AGE))
         db.commit()
     session.update(dashboard_login_at=now, dashboard_token=_token_fingerprint(token), dashboard_session=session_id)
@@ -158,7 +159,7 @@ def logout() -> Response:
     """End the session, here and for every copy of its cookie."""
     session_id = session.get("dashboard_session")
     if isinstance(session_id, str):
-        with platform().session_factory() as db:
+        with request_db() as db:
             login_sessions.end_login(db, session_id, utcnow())
             db.commit()
     session.clear()

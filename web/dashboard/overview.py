@@ -12,6 +12,7 @@ from runtime.context import platform
 from web.dashboard.blueprint import dashboard
 from web.dashboard.dates import parse_range, preset_names
 from web.dashboard.kpis import build_overview
+from web.request_db import request_db
 
 logger = logging.getLogger("web.dashboard")
 
@@ -24,7 +25,7 @@ def overview() -> str:
     chosen = parse_range(request.args, today)
     for problem in chosen.problems:
         flash(problem, "error")
-    with platform().session_factory() as db:
+    with request_db() as db:
         summary = AnalyticsService(db, config.timezone).summary(chosen.start, chosen.end)
     return render_template("dashboard/overview.html", view=build_overview(summary, chosen, today), chosen=chosen,
                            presets=preset_names())

@@ -17,6 +17,7 @@ from web.dashboard import inbox
 from web.dashboard.blueprint import dashboard
 from web.dashboard.login import csrf_token
 from web.i18n import format_moment, is_persian
+from web.request_db import request_db
 
 logger = logging.getLogger("web.dashboard")
 
@@ -57,7 +58,7 @@ def _local(moment: datetime | None, pattern: str = "%d %b, %H:%M") -> str:
 def _page_context() -> dict[str, Any]:
     waiting = None
     if g.get("dashboard_logged_in"):
-        with platform().session_factory() as db:
+        with request_db() as db:
             waiting = inbox.handoff_count(db)
     return {"csrf_token": csrf_token, "waiting_count": waiting, "local": _local, "now": utcnow(),
             "parse_time": datetime.fromisoformat, "config_timezone": platform().config.timezone}

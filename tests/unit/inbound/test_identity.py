@@ -103,7 +103,7 @@ def test_a_bsuid_only_customer_is_stored_once_answered_and_reached_by_a_broadcas
     body = fixture("bsuid_only_text")
     assert post(graph_app, body) == 200
     [contact] = contacts(graph_app)
-    assert (contact.wa_id, contact.user_id, contact.username, contact.name) == (
+    assert (contact.wa_id, contact.user_id, contact.username, contact.profile_name) == (
         None, BSUID, "shirin.gallery", "Shirin")
     [reply] = fake_graph.messages()
     assert (reply["to"], reply["addressed_by"]) == (BSUID, "recipient")

@@ -34,7 +34,7 @@ def test_every_entry_of_a_batch_is_stored_and_reported_new(session):
     stored = session.scalars(select(ReceivedMessageLog.wamid).where(
         ReceivedMessageLog.wamid.in_([first, second]))).all()
     assert sorted(stored) == sorted([first, second])
-    names = session.scalars(select(Contact.name).where(
+    names = session.scalars(select(Contact.profile_name).where(
         Contact.wa_id.in_(["989121110001", "989121110002"]))).all()
     assert sorted(names) == ["Ali", "Sara"]
 
