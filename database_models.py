@@ -58,6 +58,15 @@ from models.messages import (
 from models.sessions import (
     DashboardSession,
 )
+from models.webhooks import (
+    EVENT_DELIVERED,
+    EVENT_DELIVERING,
+    EVENT_FAILED,
+    EVENT_PENDING,
+    EVENT_STATUSES,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 __all__ = [
     "utcnow",
@@ -100,4 +109,11 @@ __all__ = [
     "UnmodelledItem",
     "Broadcast",
     "ScheduledMessage",
+    "EVENT_PENDING",
+    "EVENT_DELIVERING",
+    "EVENT_DELIVERED",
+    "EVENT_FAILED",
+    "EVENT_STATUSES",
+    "WebhookSubscription",
+    "WebhookEvent",
 ]

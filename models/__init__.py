@@ -5,4 +5,4 @@ May import: SQLAlchemy and its own modules, nothing else of the project (a leaf 
 `database_models`). Importing the package registers every table on `Base.metadata`.
 """
 
-from models import base, campaigns, contacts, messages, sessions  # noqa: F401  (registers every table)
+from models import base, campaigns, contacts, messages, sessions, webhooks  # noqa: F401  (registers every table)
