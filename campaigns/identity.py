@@ -41,6 +41,7 @@ from database_models import (
     utcnow,
 )
 from database_setup import dialect_insert
+from integrations import events as outbound_webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -319,6 +320,8 @@ def _move_queue_rows(session: Session, survivor: int, duplicate: int) -> None:
 
 def set_opted_out_by_user_id(session: Session, user_id: str, opted_out: bool) -> None:
     """Record the marketing choice of the contact with BSUID `user_id`, creating it when it is new."""
+    outbound_webhooks.contacts_opting_out(session, Contact.user_id == user_id[:MAX_USER_ID_LENGTH], "whatsapp",
+                                          opted_out)
     now = utcnow()
     insert = dialect_insert(session.get_bind().dialect.name)
     statement = insert(Contact.__table__).values(

@@ -69,6 +69,7 @@ from inbound.shapes import (
     order_lines,
 )
 from inbound.statements import new_message_insert, statements
+from integrations import events as outbound_webhooks
 from queueing.status_moves import apply_status
 from runtime.metrics import UNMODELLED_ITEMS
 
@@ -139,6 +140,7 @@ class Ingestor:
                 self.store_unmodelled(field_name, value, result)
         self.shapes.apply_pending(self.stored_wamids)
         self.stored_wamids = []
+        outbound_webhooks.messages_received(self.session, result.new_message_ids)
         return result
 
     def store_unmodelled(self, field_name: str, item: dict[str, Any], result: IngestResult,
@@ -302,6 +304,7 @@ class Ingestor:
             return
         apply_status(self.session, item.wamid, item.status, item.wa_timestamp or utcnow(), item.error_code,
                      item.error_title)
+        outbound_webhooks.status_changed(self.session, item)
         if item.error_code == MARKETING_OPT_OUT_CODE and item.recipient_wa_id:
             set_opted_out(self.session, item.recipient_wa_id, True)
         elif item.error_code == MARKETING_OPT_OUT_CODE and item.recipient_user_id:
@@ -321,6 +324,7 @@ class Ingestor:
 
 def set_opted_out(session: Session, wa_id: str, opted_out: bool, at: datetime | None = None) -> None:
     """Record a contact's marketing choice (made at `at`, default now), creating the contact when it is new."""
+    outbound_webhooks.contacts_opting_out(session, Contact.wa_id == wa_id[:32], "whatsapp", opted_out)
     now = utcnow()
     insert = dialect_insert(session.get_bind().dialect.name)
     statement = insert(Contact.__table__).values(

@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 
 from database_models import FAILED, utcnow
 from inbound.ingestion import MARKETING_OPT_OUT_CODE, StatusItem
+from integrations.status_sql import status_events_cte
 from queueing.status_moves import STATUS_MOVES_FROM, STATUS_TIMESTAMP_COLUMN
 
 logger = logging.getLogger(__name__)
@@ -144,6 +145,6 @@ WITH item AS (
     ON CONFLICT (user_id) DO UPDATE SET opted_out = true, opted_out_at = EXCLUDED.opted_out_at,
         updated_at = EXCLUDED.updated_at
     RETURNING contacts.id
-)
+){status_events_cte()}
 SELECT count(*) FROM event
 """

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from database_models import SKIPPED, UNKNOWN, Contact
+from integrations import events as outbound_webhooks
 from outbound.outcomes import Outcome
 from runtime.metrics import record_send
 from scheduler import Scheduler, SentRecord, stored_statuses
@@ -49,6 +50,8 @@ def record_outcomes(session_factory: sessionmaker[Session], outcomes: list[Outco
                 scheduler.mark_failed(outcome.row_id, outcome.at or now, result.error_code, result.error_title,
                                       worker_id=worker)
                 if result.error_code == MARKETING_OPT_OUT and outcome.recipient:
+                    outbound_webhooks.contacts_opting_out(session, or_(
+                        Contact.wa_id == outcome.recipient, Contact.user_id == outcome.recipient), "whatsapp")
                     session.execute(update(Contact).where(or_(Contact.wa_id == outcome.recipient,
                                                              Contact.user_id == outcome.recipient))
                                     .values(opted_out=True, opted_out_at=now))

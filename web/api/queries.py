@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from campaigns.contacts import MAX_NAME_LENGTH, ContactError, normalize_wa_id, parse_tags, upsert_contact
 from database_models import QUEUE_STATUSES, Broadcast, Contact, ContactTag, ReceivedMessageLog, ScheduledMessage, utcnow
+from integrations import events as outbound_webhooks
 
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
@@ -171,6 +172,7 @@ def set_opted_out(session: Session, contact_id: int, opted_out: bool) -> Contact
     """Opt a contact out of broadcasts (or back in); doing it twice changes nothing more."""
     contact = get_contact(session, contact_id)
     if contact.opted_out != opted_out:
+        outbound_webhooks.contact_opted_out(session, contact, "operator", opted_out)
         contact.opted_out = opted_out
         contact.opted_out_at = utcnow() if opted_out else None
         session.flush()
