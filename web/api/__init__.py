@@ -8,6 +8,8 @@ HTTP in `errors`, each registered once on `/api` and so applied to every resourc
 strings and JSON bodies are checked against the OpenAPI document (`support`); one session
 per request (`support.db`) is committed once by the views that write and closed at teardown.
 
+`webhooks` (outbound webhook subscriptions; its part of the document is `openapi_webhooks`).
+
 May import the services, `campaigns`, `database_models` and `runtime`; nothing imports it
 but `webhook_handler`.
 """
@@ -25,6 +27,7 @@ from web.api.metrics import metrics
 from web.api.openapi_spec import SPEC
 from web.api.support import close_session, json_response
 from web.api.unmodelled import unmodelled
+from web.api.webhooks import webhooks
 
 admin_api = Blueprint("admin_api", __name__)
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -41,5 +44,6 @@ def openapi_document() -> Response:
 
 for _resource in (broadcasts, contacts, analytics, unmodelled):
     api.register_blueprint(_resource)
+api.register_blueprint(webhooks)
 admin_api.register_blueprint(api)
 admin_api.register_blueprint(metrics)

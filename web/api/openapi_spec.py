@@ -53,6 +53,7 @@ from web.api.openapi_schemas import (
     ref,
     text,
 )
+from web.api.openapi_webhooks import WEBHOOK_SCHEMAS, webhook_paths
 
 # The schemas and their builders live in `openapi_schemas`; importable from here as before.
 __all__ = [
@@ -182,6 +183,7 @@ def _paths() -> dict[str, Any]:
         paths[f"/api/analytics/{section.replace('_', '-')}"] = {"get": _operation(
             "analytics" + section.title().replace("_", ""), f"The `{section}` section of the summary.",
             "analytics", _json("The section.", ref(f"analytics_{section}")), parameters=DATE_RANGE)}
+    paths.update(webhook_paths(_operation, _json, _json_body, _path_id))
     return paths
 
 
@@ -192,6 +194,7 @@ def build_spec() -> dict[str, Any]:
         **CONTACT_SCHEMAS, **BROADCAST_SCHEMAS,
         **{f"analytics_{name}": schema for name, schema in ANALYTICS_SCHEMAS.items()},
         "AnalyticsSummary": ANALYTICS_SUMMARY,
+        **WEBHOOK_SCHEMAS,
     }
     return copy.deepcopy({
         "openapi": "3.1.0",
