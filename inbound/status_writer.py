@@ -145,6 +145,6 @@ WITH item AS (
     ON CONFLICT (user_id) DO UPDATE SET opted_out = true, opted_out_at = EXCLUDED.opted_out_at,
         updated_at = EXCLUDED.updated_at
     RETURNING contacts.id
-){status_events_cte()}
+){status_events_cte(MARKETING_OPT_OUT_CODE)}
 SELECT count(*) FROM event
 """

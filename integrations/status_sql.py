@@ -10,14 +10,24 @@ look at an empty table and nothing else runs.
 from __future__ import annotations
 
 from database_models import EVENT_PENDING
-from integrations.outbox import MESSAGE_STATUS
+from integrations.outbox import CONTACT_OPTED_OUT, MESSAGE_STATUS
 
 _WANTS = f"subscription.active AND subscription.events LIKE '%,{MESSAGE_STATUS},%'"
+_WANTS_OPT_OUT = f"subscription.active AND subscription.events LIKE '%,{CONTACT_OPTED_OUT},%'"
 _ISO = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'"
 
 
-def status_events_cte() -> str:
-    """The CTEs (each preceded by a comma) to append after the writer's last CTE."""
+def status_events_cte(opt_out_code: int) -> str:
+    """The CTEs (each preceded by a comma) to append after the writer's last CTE.
+
+    `contact.opted_out` too, for the recipients error `opt_out_code` (131050) opts out: every
+    CTE reads the snapshot from before the statement, so "not opted out yet" is what it was
+    before this webhook, as `events.contacts_opting_out` sees it on the general path.
+    """
+    return _status_events() + _opt_out_events(opt_out_code)
+
+
+def _status_events() -> str:
     return f""", status_hook AS MATERIALIZED (
     SELECT event.*, 'evt_' || substr(md5(random()::text || clock_timestamp()::text || event.wamid), 1, 24)
         AS event_id
@@ -37,5 +47,30 @@ def status_events_cte() -> str:
     ), $7, '{EVENT_PENDING}', 0, $7
     FROM status_hook CROSS JOIN webhook_subscriptions AS subscription
     WHERE {_WANTS}
+    RETURNING webhook_events.id
+)"""
+
+
+def _opt_out_events(code: int) -> str:
+    return f""", opt_out_hook AS MATERIALIZED (
+    SELECT contacts.id, contacts.wa_id, contacts.user_id, contacts.username, contacts.name,
+        'evt_' || substr(md5(random()::text || clock_timestamp()::text || contacts.id::text), 1, 24) AS event_id
+    FROM contacts
+    WHERE NOT contacts.opted_out
+        AND EXISTS (SELECT 1 FROM webhook_subscriptions AS subscription WHERE {_WANTS_OPT_OUT})
+        AND (contacts.wa_id IN (SELECT recipient_wa_id FROM event WHERE error_code = {int(code)})
+             OR contacts.user_id IN (SELECT recipient_user_id FROM event WHERE error_code = {int(code)}
+                                     AND recipient_wa_id IS NULL))
+), opt_out_hook_rows AS (
+    INSERT INTO webhook_events (subscription_id, event_id, event_type, payload, created_at, status, attempts,
+                                next_attempt_at)
+    SELECT subscription.id, opt_out_hook.event_id, '{CONTACT_OPTED_OUT}', json_build_object(
+        'contact', json_build_object('id', opt_out_hook.id, 'wa_id', opt_out_hook.wa_id,
+                                     'user_id', opt_out_hook.user_id, 'username', opt_out_hook.username,
+                                     'name', opt_out_hook.name),
+        'source', 'whatsapp'
+    ), $7, '{EVENT_PENDING}', 0, $7
+    FROM opt_out_hook CROSS JOIN webhook_subscriptions AS subscription
+    WHERE {_WANTS_OPT_OUT}
     RETURNING webhook_events.id
 )"""
