@@ -12,6 +12,7 @@ logins), `page` (error page, template context, security headers), `overview` wit
 `kpis` (the analytics page, its date range and its view model), `inbox_pages` over `inbox`'s
 queries (the handoff inbox), `charts` (SVG), `sessions` (the server-side login record),
 `language` (the Persian/English switch; translations and formats are `web.i18n`'s).
+`webhooks_page`: outbound webhook subscriptions and their deliveries (`integrations`).
 Importing this package registers every page on `blueprint.dashboard`.
 
 May import the services, `scheduler`, `database_models` and `runtime`; only `webhook_handler`
@@ -20,6 +21,7 @@ imports it.
 
 from __future__ import annotations
 
+import web.dashboard.webhooks_page  # noqa: F401  (registers the outbound webhook pages)
 from web.dashboard import inbox_pages, language, login, overview, page  # each registers its views on the blueprint
 from web.dashboard.blueprint import dashboard
 
