@@ -11,7 +11,6 @@ import logging
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response
 
 from integrations.outbox import EVENT_TYPES
@@ -28,13 +27,17 @@ from web.dashboard.blueprint import dashboard
 
 logger = logging.getLogger("web.dashboard.webhooks")
 _SUBSCRIPTION = "<int(min=1, max=2147483647):subscription_id>"
-EVENT_LABELS = {
-    "message.received": lazy_gettext("A customer wrote"),
-    "message.status": lazy_gettext("A sent message was delivered, read or failed"),
-    "conversation.handoff": lazy_gettext("A conversation was handed to a person"),
-    "broadcast.completed": lazy_gettext("A broadcast finished"),
-    "contact.opted_out": lazy_gettext("A contact opted out"),
-}
+
+
+def event_labels() -> dict[str, str]:
+    """What each event type means, in the interface language."""
+    return {
+        "message.received": _("A customer wrote"),
+        "message.status": _("A sent message was delivered, read or failed"),
+        "conversation.handoff": _("A conversation was handed to a person"),
+        "broadcast.completed": _("A broadcast finished"),
+        "contact.opted_out": _("A contact opted out"),
+    }
 
 
 def _refusal(error: SubscriptionError) -> str:
@@ -52,7 +55,7 @@ def webhooks_page() -> str:
     with platform().session_factory() as db:
         subscriptions = list_subscriptions(db)
     return render_template("dashboard/webhooks.html", subscriptions=subscriptions, event_types=EVENT_TYPES,
-                           event_labels=EVENT_LABELS, created=None, form={})
+                           event_labels=event_labels(), created=None, form={})
 
 
 @dashboard.post("/dashboard/webhooks", endpoint="webhooks_create")
@@ -60,19 +63,22 @@ def create_webhook() -> str | tuple[str, int]:
     """Subscribe a URL; the answer shows the secret, this once."""
     form = {"url": request.form.get("url", ""), "description": request.form.get("description", "").strip(),
             "events": request.form.getlist("events")}
+    created, status = None, 201
     with platform().session_factory() as db:
         try:
             created = create_subscription(db, form["url"], form["events"], form["description"] or None)
+            db.commit()
         except SubscriptionError as error:
             flash(_refusal(error), "error")
-            return render_template("dashboard/webhooks.html", subscriptions=list_subscriptions(db),
-                                   event_types=EVENT_TYPES, event_labels=EVENT_LABELS, created=None, form=form), 400
-        db.commit()
+            db.rollback()
+            status = 400
         subscriptions = list_subscriptions(db)
-    logger.info("webhook subscription created", extra={"event": "dashboard.webhook_created",
-                                                       "subscription_id": created.id})
+    # Rendered after the session closed: on SQLite the page's inbox count would wait for its lock.
+    if created is not None:
+        logger.info("webhook subscription created", extra={"event": "dashboard.webhook_created",
+                                                           "subscription_id": created.id})
     return render_template("dashboard/webhooks.html", subscriptions=subscriptions, event_types=EVENT_TYPES,
-                           event_labels=EVENT_LABELS, created=created, form={}), 201
+                           event_labels=event_labels(), created=created, form={} if created else form), status
 
 
 @dashboard.get(f"/dashboard/webhooks/{_SUBSCRIPTION}", endpoint="webhook_deliveries")
@@ -84,7 +90,7 @@ def webhook_deliveries(subscription_id: int) -> str:
             abort(404, _("There is no such webhook subscription."))
         deliveries = recent_deliveries(db, subscription_id)
     return render_template("dashboard/webhooks_deliveries.html", subscription=subscription, deliveries=deliveries,
-                           event_labels=EVENT_LABELS)
+                           event_labels=event_labels())
 
 
 @dashboard.post(f"/dashboard/webhooks/{_SUBSCRIPTION}/delete", endpoint="webhook_delete")
