@@ -169,19 +169,23 @@ def deliver_due_events(session_factory: sessionmaker[Session], *, time_budget: f
     """Deliver what is due, batch by batch, until nothing is due or `time_budget` seconds are spent."""
     summary, worker, started = DeliverySummary(), worker_name(), time.monotonic()
     own_client = client is None
-    client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+    pool = None
     try:
-        with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="webhook") as pool:
-            while time.monotonic() - started < time_budget:
-                with session_factory() as session:
-                    batch = claim_due(session, utcnow(), worker)
-                    session.commit()
-                if not batch:
-                    break
-                attempts = list(pool.map(lambda delivery: post(client, delivery), batch))
-                _record_batch(session_factory, batch, attempts, worker, summary)
+        while time.monotonic() - started < time_budget:
+            with session_factory() as session:
+                batch = claim_due(session, utcnow(), worker)
+                session.commit()
+            if not batch:
+                break
+            if pool is None:  # built only when something is due: an idle run makes one query and nothing else
+                pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="webhook")
+                client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+            attempts = list(pool.map(post, [client] * len(batch), batch))
+            _record_batch(session_factory, batch, attempts, worker, summary)
     finally:
-        if own_client:
+        if pool is not None:
+            pool.shutdown()
+        if own_client and client is not None:
             client.close()
     return summary
 
@@ -211,5 +215,7 @@ def deliver_webhooks(session_factory: sessionmaker[Session], time_budget: float 
         logger.exception("webhook delivery failed", extra={"event": "webhook.delivery_error"})
         return None
     if summary.delivered or summary.retrying or summary.failed:
-        logger.info("webhooks delivered", extra={"event": "webhook.summary", **summary.as_dict()})
+        logger.info("webhooks delivered", extra={
+            "event": "webhook.summary", "webhooks_delivered": summary.delivered, "webhooks_retrying": summary.retrying,
+            "webhooks_failed": summary.failed})
     return summary
