@@ -5,6 +5,6 @@ normalisation, upsert, CSV import: `contacts`), the encodings spreadsheets write
 cells (`spreadsheet`), placeholders (`personalisation`),
 per-campaign reports (`reports`) and a campaign's status from its rows (`lifecycle`).
 
-May import: `database_models` and each other. Never `inbound`, `outbound`, `web`, `cli` or
-`runtime.context`.
+May import: `database_models`, each other and `integrations` (outbound webhook events). Never
+`inbound`, `outbound`, `web`, `cli` or `runtime.context`.
 """

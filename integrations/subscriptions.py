@@ -80,7 +80,7 @@ def get_subscription(session: Session, subscription_id: int) -> WebhookSubscript
 
 
 def delete_subscription(session: Session, subscription_id: int) -> bool:
-    """Delete a subscription and its undelivered events; False when there was none."""
+    """Delete a subscription and its events, delivered or not; False when there was none."""
     session.execute(delete(WebhookEvent).where(WebhookEvent.subscription_id == subscription_id))
     deleted = session.execute(delete(WebhookSubscription).where(WebhookSubscription.id == subscription_id)).rowcount
     forget_subscriptions()

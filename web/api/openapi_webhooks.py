@@ -65,7 +65,7 @@ def webhook_paths(operation: Callable[..., dict[str, Any]], json_of: Callable[[s
             "get": operation("getWebhook", "A subscription and its 50 newest events with their deliveries.",
                              "webhooks", json_of("The subscription.", ref("WebhookSubscriptionDetail")),
                              parameters=[subscription_id], errors=("404",)),
-            "delete": operation("deleteWebhook", "Unsubscribe: the subscription and its undelivered events go.",
+            "delete": operation("deleteWebhook", "Unsubscribe: the subscription and its events go.",
                                 "webhooks", {"description": "Deleted."}, status="204",
                                 parameters=[subscription_id], errors=("404",)),
         },

@@ -95,7 +95,7 @@ def webhook_deliveries(subscription_id: int) -> str:
 
 @dashboard.post(f"/dashboard/webhooks/{_SUBSCRIPTION}/delete", endpoint="webhook_delete")
 def delete_webhook(subscription_id: int) -> Response:
-    """Unsubscribe: the subscription and its undelivered events go."""
+    """Unsubscribe: the subscription and its events go."""
     with platform().session_factory() as db:
         deleted = delete_subscription(db, subscription_id)
         db.commit()
