@@ -52,15 +52,17 @@ def _status_events() -> str:
 
 
 def _opt_out_events(code: int) -> str:
+    # Driven from the webhook's few new events (index look-ups by number or BSUID), never a scan of contacts.
     return f""", opt_out_hook AS MATERIALIZED (
-    SELECT contacts.id, contacts.wa_id, contacts.user_id, contacts.username, contacts.name,
-        'evt_' || substr(md5(random()::text || clock_timestamp()::text || contacts.id::text), 1, 24) AS event_id
-    FROM contacts
-    WHERE NOT contacts.opted_out
+    SELECT DISTINCT contacts.id, contacts.wa_id, contacts.user_id, contacts.username, contacts.name
+    FROM event JOIN contacts ON contacts.wa_id = event.recipient_wa_id
+        OR (event.recipient_wa_id IS NULL AND contacts.user_id = event.recipient_user_id)
+    WHERE event.error_code = {int(code)} AND NOT contacts.opted_out
         AND EXISTS (SELECT 1 FROM webhook_subscriptions AS subscription WHERE {_WANTS_OPT_OUT})
-        AND (contacts.wa_id IN (SELECT recipient_wa_id FROM event WHERE error_code = {int(code)})
-             OR contacts.user_id IN (SELECT recipient_user_id FROM event WHERE error_code = {int(code)}
-                                     AND recipient_wa_id IS NULL))
+), opt_out_hook_ids AS MATERIALIZED (
+    SELECT opt_out_hook.*,
+        'evt_' || substr(md5(random()::text || clock_timestamp()::text || opt_out_hook.id::text), 1, 24) AS event_id
+    FROM opt_out_hook
 ), opt_out_hook_rows AS (
     INSERT INTO webhook_events (subscription_id, event_id, event_type, payload, created_at, status, attempts,
                                 next_attempt_at)
@@ -70,7 +72,7 @@ def _opt_out_events(code: int) -> str:
                                      'name', opt_out_hook.name),
         'source', 'whatsapp'
     ), $7, '{EVENT_PENDING}', 0, $7
-    FROM opt_out_hook CROSS JOIN webhook_subscriptions AS subscription
+    FROM opt_out_hook_ids AS opt_out_hook CROSS JOIN webhook_subscriptions AS subscription
     WHERE {_WANTS_OPT_OUT}
     RETURNING webhook_events.id
 )"""
