@@ -31,6 +31,7 @@ from database_models import (
     utcnow,
 )
 from inbound.shapes import DEFAULT_ORDER_ACK, ORDER, event_reply_key, order_reply_values
+from integrations import events as outbound_webhooks
 from language.intent_rules import IntentMatch, RuleSet, choose_response, render_response
 from language.nlp import detect_language
 from language.reply_text import (
@@ -177,6 +178,7 @@ class ChatbotService:
         if intent == "human_agent":
             state.state, state.handoff_since = STATE_HANDOFF, now
             state.expires_at = now + timedelta(hours=self.config.handoff_ttl_hours)
+            outbound_webhooks.conversation_handed_off(self.session, contact, message, now, state.expires_at)
             key = intent if self.is_open(now) else AWAY_RESPONSE_KEY
             return Decision(intent, match.confidence, self._respond(key, contact, tone), "handoff to a human")
         reason = "answered, offering a person" if offer else "answered"

@@ -66,6 +66,15 @@ from models.messages import (
 from models.sessions import (
     DashboardSession,
 )
+from models.webhooks import (
+    EVENT_DELIVERED,
+    EVENT_DELIVERING,
+    EVENT_FAILED,
+    EVENT_PENDING,
+    EVENT_STATUSES,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 __all__ = [
     "ContactUpload",
@@ -112,4 +121,11 @@ __all__ = [
     "ScheduledMessage",
     "IdempotencyKey",
     "ApiRateCounter",
+    "EVENT_PENDING",
+    "EVENT_DELIVERING",
+    "EVENT_DELIVERED",
+    "EVENT_FAILED",
+    "EVENT_STATUSES",
+    "WebhookSubscription",
+    "WebhookEvent",
 ]

@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 from broadcast_service import process_pending_broadcasts  # noqa: E402
 from config import Config, ConfigError  # noqa: E402
 from database_models import ScheduledMessage, utcnow  # noqa: E402
+from integrations.delivery import deliver_webhooks  # noqa: E402
 from outbound.processor import MessageProcessor, ProcessSummary  # noqa: E402
 from runtime.metrics import compact_dead_process_files, record_processor_run  # noqa: E402
 from scheduler import Scheduler  # noqa: E402
@@ -99,7 +100,16 @@ def single_instance(session_factory: sessionmaker[Session], database_url: str) -
 def run_processor(config: Config, session_factory: sessionmaker[Session],
                   make_processor: Callable[[], MessageProcessor], *, time_budget: float | None = None,
                   limit: int | None = None, guard: bool = True) -> tuple[int, ProcessSummary | None]:
-    """Process due rows once (the cron run and the CLI command); returns the exit code and the summary."""
+    """Process due rows once, then deliver due outbound webhooks (cron, Celery, CLI); the exit code and summary."""
+    result = _process_queue(config, session_factory, make_processor, time_budget=time_budget, limit=limit,
+                            guard=guard)
+    deliver_webhooks(session_factory)
+    return result
+
+
+def _process_queue(config: Config, session_factory: sessionmaker[Session],
+                   make_processor: Callable[[], MessageProcessor], *, time_budget: float | None = None,
+                   limit: int | None = None, guard: bool = True) -> tuple[int, ProcessSummary | None]:
     try:
         with session_factory() as session:
             has_work = Scheduler(session).has_work(utcnow())

@@ -11,6 +11,6 @@ per-campaign reports (`reports`), a campaign's status from its rows (`lifecycle`
 (`recipients`, shared by scheduling and the estimate) and the 24-hour rule with the builder's estimate
 and preview (`estimate`; the processor sends by the same `send_route`).
 
-May import: `database_models` and each other. Never `inbound`, `outbound`, `web`, `cli` or
-`runtime.context`.
+May import: `database_models`, each other and `integrations` (outbound webhook events). Never
+`inbound`, `outbound`, `web`, `cli` or `runtime.context`.
 """

@@ -32,6 +32,7 @@ from database_models import (
     Broadcast,
     ScheduledMessage,
 )
+from integrations import events as outbound_webhooks
 
 _campaigns = Broadcast.__table__
 _rows = ScheduledMessage.__table__
@@ -90,7 +91,9 @@ def complete_finished_campaigns(session: Session, now: datetime,
         if not ids:
             return []
         statement = statement.where(_campaigns.c.id.in_(ids))
-    return sorted(session.scalars(statement))
+    completed = sorted(session.scalars(statement))
+    outbound_webhooks.broadcasts_completed(session, completed)
+    return completed
 
 
 def finished_campaign_left_open() -> Any:

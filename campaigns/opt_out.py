@@ -15,6 +15,8 @@ and reason and adds no event. Three forms, for three kinds of caller:
 - `set_choice_where(session, condition, ...)`: every contact a SQL condition selects (the
   processor's failed sends), and `status_opt_out_ctes(...)`: the same writes as PostgreSQL
   CTEs, for the status writer's single statement.
+An opt-out also writes the `contact.opted_out` event for outbound webhook subscribers
+(`integrations.events`; in the status writer's statement, `integrations.status_sql`).
 Nothing here commits.
 """
 
@@ -29,6 +31,7 @@ from sqlalchemy.orm import Session, object_session
 
 from database_models import Contact, OptOutEvent, utcnow
 from database_setup import dialect_insert
+from integrations import events
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +60,7 @@ def set_choice(contact: Contact, opted_out: bool, source: str, reason: str | Non
     _check(source)
     if bool(contact.opted_out) == opted_out:
         return False
+    events.contact_opted_out(session, contact, source, opted_out)  # `contact.opted_out` to subscribers
     at = at or utcnow()
     reason, actor = _short(reason, MAX_REASON_LENGTH), _short(actor, MAX_ACTOR_LENGTH)
     contact.opted_out, contact.opted_out_at = opted_out, at if opted_out else None
@@ -87,6 +91,7 @@ def set_choice_where(session: Session, condition: ColumnElement[bool], opted_out
     at = at or utcnow()
     reason, actor = _short(reason, MAX_REASON_LENGTH), _short(actor, MAX_ACTOR_LENGTH)
     contacts = Contact.__table__
+    events.contacts_opting_out(session, condition, source, opted_out)  # before the write: who is still opted in
     changed = list(session.scalars(
         update(contacts).where(condition, contacts.c.opted_out != opted_out).values(
             opted_out=opted_out, opted_out_at=at if opted_out else None,

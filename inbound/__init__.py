@@ -11,6 +11,6 @@ Also `signatures` (X-Hub-Signature-256), `statements` (the per-dialect inserts) 
 `status_shortcut` (the WSGI fast path in front of Flask).
 
 May import: `database_models`, `campaigns` (contacts, their identity and opt-out), `queueing` (the
-queue's status moves), `runtime.metrics` and `config`. Never `web`, `cli`, `runtime.context`
-or `outbound`.
+queue's status moves), `integrations` (outbound webhook events), `runtime.metrics` and
+`config`. Never `web`, `cli`, `runtime.context` or `outbound`.
 """

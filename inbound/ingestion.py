@@ -67,6 +67,7 @@ from inbound.shapes import (
     order_lines,
 )
 from inbound.statements import new_message_insert, statements
+from integrations import events as outbound_webhooks
 from queueing.status_moves import apply_status
 from runtime.metrics import UNMODELLED_ITEMS
 
@@ -137,6 +138,7 @@ class Ingestor:
                 self.store_unmodelled(field_name, value, result)
         self.shapes.apply_pending(self.stored_wamids)
         self.stored_wamids = []
+        outbound_webhooks.messages_received(self.session, result.new_message_ids)
         return result
 
     def store_unmodelled(self, field_name: str, item: dict[str, Any], result: IngestResult,
@@ -300,6 +302,7 @@ class Ingestor:
             return
         apply_status(self.session, item.wamid, item.status, item.wa_timestamp or utcnow(), item.error_code,
                      item.error_title)
+        outbound_webhooks.status_changed(self.session, item)
         if item.error_code == MARKETING_OPT_OUT_CODE and (item.recipient_wa_id or item.recipient_user_id):
             set_choice_by_identifier(self.session, True, META_ERROR, wa_id=item.recipient_wa_id,
                                      user_id=item.recipient_user_id,

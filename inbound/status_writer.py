@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from campaigns.opt_out import status_opt_out_ctes
 from database_models import FAILED, utcnow
 from inbound.ingestion import MARKETING_OPT_OUT_CODE, StatusItem
+from integrations.status_sql import status_events_cte
 from queueing.status_moves import STATUS_MOVES_FROM, STATUS_TIMESTAMP_COLUMN
 
 logger = logging.getLogger(__name__)
@@ -133,6 +134,6 @@ WITH item AS (
     FROM event
     WHERE error_code = {MARKETING_OPT_OUT_CODE} AND (recipient_wa_id IS NOT NULL OR recipient_user_id IS NOT NULL)
     GROUP BY recipient_wa_id, CASE WHEN recipient_wa_id IS NULL THEN recipient_user_id END
-), {status_opt_out_ctes("opt_out_recipient", "$7")}
+), {status_opt_out_ctes("opt_out_recipient", "$7")}{status_events_cte(MARKETING_OPT_OUT_CODE)}
 SELECT count(*) FROM event
 """

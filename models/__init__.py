@@ -5,4 +5,13 @@ May import: SQLAlchemy and its own modules, nothing else of the project (a leaf 
 `database_models`). Importing the package registers every table on `Base.metadata`.
 """
 
-from models import api_requests, base, campaigns, contact_uploads, contacts, messages, sessions  # noqa: F401  (registers every table)
+from models import (  # noqa: F401  (registers every table)
+    api_requests,
+    base,
+    campaigns,
+    contact_uploads,
+    contacts,
+    messages,
+    sessions,
+    webhooks,
+)

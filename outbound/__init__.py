@@ -5,5 +5,5 @@ pacing (token bucket, per-recipient gap, backoff) and the dispatch of the chatbo
 right after a commit.
 
 May import: `scheduler`, `database_models`, `whatsapp_service`, `campaigns`, `config`,
-`runtime.metrics`. Never `inbound`, `web` or `cli`.
+`runtime.metrics`, `integrations` (outbound webhook events). Never `inbound`, `web` or `cli`.
 """

@@ -40,6 +40,10 @@ FORBIDDEN = [
     ("cli", "webhook_handler"),  # the app registers the commands: the arrow runs one way only
     ("language", "outbound"),
     ("campaigns", "outbound"),
+    # Outbound webhooks sit with the services: the emitters import them, never the other way.
+    *(("integrations", above) for above in ("web", "cli", "webhook_handler", "runtime.context", "inbound", "outbound",
+                                            "campaigns", "language", "chatbot_service", "broadcast_service",
+                                            "scheduler", "queueing")),
 ]
 # Leaves: they import no project module at all, so everything may import them.
 LEAVES = ("runtime.app_logging", "runtime.metrics", "runtime.process_environment", "config", "whatsapp_service",

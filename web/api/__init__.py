@@ -11,6 +11,8 @@ Query strings and JSON bodies are checked against the OpenAPI document (`support
 session per request (`web.request_db`, through `support.db`) is committed once by the views that write and closed
 at teardown.
 
+`webhooks` (outbound webhook subscriptions; its part of the document is `openapi_webhooks`).
+
 May import the services, `campaigns`, `database_models` and `runtime`; nothing imports it
 but `webhook_handler`.
 """
@@ -30,6 +32,7 @@ from web.api.metrics import metrics
 from web.api.openapi_spec import SPEC
 from web.api.support import API_PREFIX, json_response
 from web.api.unmodelled import unmodelled
+from web.api.webhooks import webhooks
 from web.request_db import close_request_session
 
 admin_api = Blueprint("admin_api", __name__)
@@ -49,5 +52,6 @@ for _resource in (broadcasts, contacts, conversations, messages, analytics, unmo
     api.register_blueprint(_resource)
 # One blueprint, registered under the documented prefix and under the older one as an alias.
 admin_api.register_blueprint(api, url_prefix=API_PREFIX, name="api_v1")
+api.register_blueprint(webhooks)
 admin_api.register_blueprint(api)
 admin_api.register_blueprint(metrics)

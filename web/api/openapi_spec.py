@@ -60,6 +60,7 @@ from web.api.openapi_schemas import (
     ref,
     text,
 )
+from web.api.openapi_webhooks import WEBHOOK_SCHEMAS, webhook_paths
 
 # The schemas and their builders live in `openapi_schemas`; importable from here as before.
 __all__ = [
@@ -236,6 +237,7 @@ def _paths() -> dict[str, Any]:
         paths[f"/api/analytics/{section.replace('_', '-')}"] = {"get": _operation(
             "analytics" + section.title().replace("_", ""), f"The `{section}` section of the summary.",
             "analytics", _json("The section.", ref(f"analytics_{section}")), parameters=DATE_RANGE)}
+    paths.update(webhook_paths(_operation, _json, _json_body, _path_id))
     _link(paths)
     # Documented under /api/v1; the same routes answer under /api (the prefix before versioning) too.
     return {"/api/v1" + path.removeprefix("/api"): item for path, item in paths.items()}
@@ -269,6 +271,7 @@ def build_spec() -> dict[str, Any]:
         **CONTACT_SCHEMAS, **BROADCAST_SCHEMAS, **MESSAGE_SCHEMAS, **READ_SCHEMAS,
         **{f"analytics_{name}": schema for name, schema in ANALYTICS_SCHEMAS.items()},
         "AnalyticsSummary": ANALYTICS_SUMMARY,
+        **WEBHOOK_SCHEMAS,
     }
     return copy.deepcopy({
         "openapi": "3.1.0",

@@ -16,7 +16,8 @@ queries (the handoff inbox), `charts` (SVG), `sessions` (the server-side login r
 opt-out), `contacts_import` (CSV upload, preview, commit) and `contacts_messages` (import and
 edit problems in the interface language); the campaigns:
 `campaign_pages` (list, a campaign's page and controls, CSV), `campaign_builder` (estimate, preview,
-schedule) over `campaign_form`, `campaign_queries` and `campaign_labels`.
+schedule) over `campaign_form`, `campaign_queries` and `campaign_labels`;
+`webhooks_page`: outbound webhook subscriptions and their deliveries (`integrations`).
 Importing this package registers every page on `blueprint.dashboard`.
 
 May import the services (and `campaigns`, `language`, `analytics.funnels`' stage definitions), `scheduler`,
@@ -33,7 +34,9 @@ from web.dashboard import (  # each registers its views on the blueprint
     login,
     overview,
     page,
+    webhooks_page,  # outbound webhook subscriptions and their deliveries
 )
 from web.dashboard.blueprint import dashboard
 
-__all__ = ["campaign_pages", "contacts_pages", "dashboard", "inbox_pages", "language", "login", "overview", "page"]
+__all__ = ["campaign_pages", "contacts_pages", "dashboard", "inbox_pages", "language", "login", "overview", "page",
+           "webhooks_page"]
