@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from campaigns.identity import (
@@ -80,6 +80,7 @@ _METRIC_LABEL = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 _LOGGED_ONE_BY_ONE = 20  # messages of one change logged one by one at INFO; a larger batch in one line
 _STORED_WAMIDS = select(ReceivedMessageLog.wamid).where(
     ReceivedMessageLog.wamid.in_(bindparam("wamids", expanding=True)))
+_STORED_WAMIDS_ARRAY = text("SELECT wamid FROM received_messages WHERE wamid = ANY(CAST(:wamids AS varchar[]))")
 
 # Re-exported: envelope parsing moved to `inbound.envelope`; callers import it from here as before.
 __all__ = [
@@ -290,6 +291,8 @@ class Ingestor:
         """The wamids among `messages` stored already (no query for a status-only envelope)."""
         wamids = sorted({wamid for wamid in (_string(message.get("id")) for message in messages)
                          if wamid and len(wamid) <= 128})
+        if self.dialect == "postgresql":  # one array parameter: nothing to expand or compile per call
+            return set(self.session.scalars(_STORED_WAMIDS_ARRAY, {"wamids": wamids})) if wamids else set()
         stored: set[str] = set()
         for start in range(0, len(wamids), 1000):  # SQLite caps the parameters of one statement
             stored.update(self.session.scalars(_STORED_WAMIDS, {"wamids": wamids[start:start + 1000]}))
