@@ -54,8 +54,9 @@ TARGETS = {"a": 0.5, "b": 0.3}
 # --- servers -------------------------------------------------------------------------------------
 
 def wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
-    """Block until something accepts connections on `port`."""
-    for _ in range(300):
+    """Block until something accepts connections on `port` (two minutes: a loaded machine starts gunicorn slowly)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{what} exited with {process.returncode}")
         try:
@@ -68,15 +69,14 @@ def wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
 
 def start_gunicorn(app_spec: str, env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     """gunicorn -c gunicorn.conf.py APP on `port`, with `env`, its output appended to `log`."""
+    # Each arbiter its own control socket: a second one on the same path never started here.
+    own = {"GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_CONTROL_SOCKET": f"{tempfile.mkdtemp()}/gunicorn.ctl"}
     with open(log, "ab") as output:
         process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", app_spec], cwd=ROOT,
-                                   env=env | {"GUNICORN_BIND": f"127.0.0.1:{port}"}, stdout=output,
-                                   stderr=subprocess.STDOUT)
+                                   env=env | own, stdout=output, stderr=subprocess.STDOUT)
     wait_for_port(port, process, app_spec)
     return process
 
-
-# --- measuring ---------------------------------------------------------------------------------------
 
 def drive(port: int, mix: str, options: argparse.Namespace, server_pids: list[int], rate: float = 0.0,
           fake_pid: int | None = None) -> dict:
