@@ -1,4 +1,4 @@
-"""The httpx transports under pywa's client: one connection per thread, and an optional redirect.
+"""The httpx client and transports under pywa: one connection per thread, an optional redirect.
 
 `whatsapp_service.WhatsAppService` builds its client on `PerThreadTransport`, wrapped in a
 `RedirectTransport` when the base URL is not Meta's own (the fake Graph API in tests, a proxy).
