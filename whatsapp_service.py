@@ -36,7 +36,7 @@ from graph_api.errors import (
     TEMPLATE_ERROR_CODES,
     classify_error,
 )
-from graph_api.transports import GRAPH_API_HOST, PerThreadTransport, RedirectTransport, needs_redirect
+from graph_api.transports import GRAPH_API_HOST, GraphClient, PerThreadTransport, RedirectTransport, needs_redirect
 
 # The error table and the Graph API's host live in `graph_api`; this facade re-exports them.
 __all__ = ["DEFAULT_API_VERSION", "GRAPH_API_HOST", "MARKETING_OPT_OUT", "OUTSIDE_WINDOW", "PERMANENT_CODES",
@@ -197,7 +197,7 @@ class WhatsAppService:
         transport: httpx.BaseTransport = PerThreadTransport(max_connections)
         if self.redirected:
             transport = RedirectTransport(str(base_url), transport)
-        self._http = httpx.Client(
+        self._http = GraphClient(
             transport=transport,
             timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=read_timeout),
             # Proxy variables would mount a transport for graph.facebook.com that

@@ -28,13 +28,8 @@ shares them, so treat the numbers as ratios, not as a server's capacity.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import hashlib
-import hmac
-import json
 import multiprocessing
 import os
-import random
 import signal
 import socket
 import subprocess
@@ -48,151 +43,20 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_support import free_port, migrate, recreate_database  # noqa: E402
+from bench_support import backend_pids, cpu_seconds, free_port, migrate, recreate_database  # noqa: E402
+from load_client import PHONE_ID, SECRET, SEEDED_SENDS, TOKEN, make_body, run_client  # noqa: E402
 
-SECRET = "bench-app-secret-0123456789abcdef"  # production refuses secrets under 32 characters
-TOKEN = "bench-graph-token"
-PHONE_ID = "106540352242922"
-SEEDED_SENDS = 60_000  # x 3 statuses: few repeats even in the batch mix
 MIXES = {"a": "status webhooks", "b": "inbound texts answered by the chatbot", "c": "b with 30% duplicates",
          "d": "batches of 10 statuses"}
 TARGETS = {"a": 0.5, "b": 0.3}
 
 
-# --- bodies (deterministic, so the parent can tell what an acknowledged request carried) ----------
-
-def make_body(mix: str, client: int, index: int, now: int) -> tuple[bytes, list[tuple[str, ...]]]:
-    """The signed body number `index` of a client, and the rows it must leave: ('m', wamid) / ('s', wamid, status)."""
-    rng = random.Random(f"{mix}:{client}:{index}")  # str seeds are stable across processes; hash() is not
-    if mix == "c" and index > 10 and rng.random() < 0.3:
-        return make_body("b", client, rng.randrange(index), now)  # a repeat of an earlier delivery
-    if mix in ("b", "c"):
-        # `now` tells runs apart: a later run must not find its messages stored already.
-        sender, wamid = f"98917{now % 1000:03d}{client}{index:06d}", f"wamid.BENCHIN{now}x{client}x{index}"
-        payload = envelope({"contacts": [{"profile": {"name": "Load Test"}, "wa_id": sender}], "messages": [
-            {"from": sender, "id": wamid, "timestamp": str(now), "type": "text", "text": {"body": "hello there"}}]})
-        return json.dumps(payload).encode(), [("m", wamid)]
-    items = []
-    for _ in range(10 if mix == "d" else 1):
-        number = rng.randrange(SEEDED_SENDS)
-        items.append({"id": f"wamid.BENCHOUT{number}", "status": rng.choice(["sent", "delivered", "read"]),
-                      "timestamp": str(now), "recipient_id": f"98918{number:07d}"})
-    keys = [("s", item["id"], item["status"]) for item in items]
-    return json.dumps(envelope({"statuses": items})).encode(), keys
-
-
-def envelope(value: dict[str, Any]) -> dict[str, Any]:
-    """A webhook envelope with one messages change carrying `value`."""
-    value = {"messaging_product": "whatsapp", "metadata": {"phone_number_id": PHONE_ID}} | value
-    return {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [
-        {"field": "messages", "value": value}]}]}
-
-
-def http_request(port: int, body: bytes) -> bytes:
-    """The raw HTTP/1.1 POST /webhook carrying `body` with Meta's signature."""
-    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    return (f"POST /webhook HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-            f"X-Hub-Signature-256: {signature}\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
-
-
-# --- the client (runs in its own processes) -----------------------------------------------------
-
-class Connection:
-    """One kept-alive (or, with gunicorn's sync workers, per-request) HTTP/1.1 connection."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def post(self, raw: bytes) -> int:
-        """Send one request and read the whole answer; its status code (0 on a broken connection)."""
-        try:
-            if self.writer is None:
-                self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-            self.writer.write(raw)
-            head = await self.reader.readuntil(b"\r\n\r\n")
-            status, length, close = int(head[9:12]), 0, False
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                name = name.strip().lower()
-                if name == b"content-length":
-                    length = int(value)
-                elif name == b"connection" and value.strip().lower() == b"close":
-                    close = True
-            await self.reader.readexactly(length)
-            if close:
-                self.close()
-            return status
-        except (OSError, asyncio.IncompleteReadError, ValueError):
-            self.close()
-            return 0
-
-    def close(self) -> None:
-        """Drop the connection; the next post opens a new one."""
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
-
-
-def run_client(options: dict[str, Any]) -> dict[str, Any]:
-    """One client process: closed loop (`connections` in flight) or open loop (`rate` req/s)."""
-    return asyncio.run(_client(**options))
-
-
-async def _client(port: int, mix: str, client: int, seconds: float, warmup: float, connections: int = 0,
-                  rate: float = 0.0, now: int = 0) -> dict[str, Any]:
-    counter = iter(range(10**9))
-    latencies: list[float] = []
-    statuses: Counter[int] = Counter()
-    acknowledged: list[int] = []
-    started = time.monotonic()
-    measure_from, stop_at = started + warmup, started + warmup + seconds
-    cpu_started = time.process_time()
-
-    async def one(connection: Connection, scheduled: float | None = None) -> None:
-        index = next(counter)
-        raw = http_request(port, make_body(mix, client, index, now)[0])
-        begin = time.monotonic() if scheduled is None else scheduled
-        status = await connection.post(raw)
-        statuses[status] += 1
-        if status == 200:
-            acknowledged.append(index)
-        if begin >= measure_from:
-            latencies.append((time.monotonic() - begin) * 1000)
-
-    if rate <= 0:
-        async def loop() -> None:
-            connection = Connection(port)
-            while time.monotonic() < stop_at:
-                await one(connection)
-            connection.close()
-
-        await asyncio.gather(*(loop() for _ in range(connections)))
-    else:
-        idle: list[Connection] = []
-
-        async def scheduled(at: float) -> None:
-            connection = idle.pop() if idle else Connection(port)
-            await one(connection, at)
-            idle.append(connection)
-
-        tasks, number = [], 0
-        while (at := started + number / rate) < stop_at:
-            await asyncio.sleep(max(0.0, at - time.monotonic()))
-            tasks.append(asyncio.create_task(scheduled(at)))
-            number += 1
-        await asyncio.gather(*tasks)
-    wall = time.monotonic() - measure_from
-    return {"latencies": latencies, "statuses": dict(statuses), "acknowledged": acknowledged, "wall": wall,
-            "cpu": time.process_time() - cpu_started}
-
-
 # --- servers -------------------------------------------------------------------------------------
 
 def wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
-    """Block until something accepts connections on `port`."""
-    for _ in range(300):
+    """Block until something accepts connections on `port` (two minutes: a loaded machine starts gunicorn slowly)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{what} exited with {process.returncode}")
         try:
@@ -205,45 +69,14 @@ def wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
 
 def start_gunicorn(app_spec: str, env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     """gunicorn -c gunicorn.conf.py APP on `port`, with `env`, its output appended to `log`."""
+    # Each arbiter its own control socket: a second one on the same path never started here.
+    own = {"GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_CONTROL_SOCKET": f"{tempfile.mkdtemp()}/gunicorn.ctl"}
     with open(log, "ab") as output:
         process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", app_spec], cwd=ROOT,
-                                   env=env | {"GUNICORN_BIND": f"127.0.0.1:{port}"}, stdout=output,
-                                   stderr=subprocess.STDOUT)
+                                   env=env | own, stdout=output, stderr=subprocess.STDOUT)
     wait_for_port(port, process, app_spec)
     return process
 
-
-def postmaster_pids() -> list[int]:
-    """PostgreSQL's postmaster: its children are the backends (shared with anyone else using it)."""
-    found = []
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            parent = Path(f"/proc/{stat.rsplit(')', 1)[1].split()[1]}/comm").read_text().strip()
-        except (OSError, IndexError):
-            continue
-        if "(postgres)" in stat and parent != "postgres":
-            found.append(int(entry))
-    return found
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User+system CPU seconds of these processes and their children (Linux /proc)."""
-    total, ticks = 0.0, os.sysconf("SC_CLK_TCK")
-    wanted = set(pids)
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(entry) in wanted or int(fields[1]) in wanted:
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
-
-
-# --- measuring ---------------------------------------------------------------------------------------
 
 def drive(port: int, mix: str, options: argparse.Namespace, server_pids: list[int], rate: float = 0.0,
           fake_pid: int | None = None) -> dict:
@@ -253,10 +86,11 @@ def drive(port: int, mix: str, options: argparse.Namespace, server_pids: list[in
     jobs = [{"port": port, "mix": mix, "client": n, "seconds": options.fixed_seconds if rate else options.duration,
              "warmup": options.warmup, "connections": options.connections, "rate": rate / clients, "now": now}
             for n in range(clients)]
-    postmaster, fake = postmaster_pids(), [fake_pid] if fake_pid else []
+    postmaster, fake = options.database_pids(), [fake_pid] if fake_pid else []
     server_cpu, database_cpu, fake_cpu = cpu_seconds(server_pids), cpu_seconds(postmaster), cpu_seconds(fake)
     with multiprocessing.get_context("spawn").Pool(clients) as pool:
         results = pool.map(run_client, jobs)
+    postmaster = sorted(set(postmaster) | set(options.database_pids()))  # backends opened during the run count too
     server_cpu, database_cpu = cpu_seconds(server_pids) - server_cpu, cpu_seconds(postmaster) - database_cpu
     fake_cpu = cpu_seconds(fake) - fake_cpu
     latencies = sorted(value for result in results for value in result["latencies"])
@@ -376,6 +210,7 @@ def main() -> None:
         migrate(url)
         engine = create_engine(url)
         seed_sent_broadcast(engine)
+        options.database_pids = lambda: backend_pids(engine, database)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             # Otherwise autovacuum and the first checkpoint after 60,000 fresh rows land in the first run.
             connection.exec_driver_sql("VACUUM ANALYZE")
@@ -406,7 +241,7 @@ def main() -> None:
               f"{options.clients} client processes x {options.connections} connections; "
               f"{options.duration:.0f} s per run after {options.warmup:.1f} s warm-up\n")
         print("CPU ms/req: gunicorn workers' CPU per request (app and bare), PostgreSQL backends' CPU per request"
-              " (the whole server: other users add noise), the fake Graph API's and the clients' (app run);"
+              " (the benchmark database's backends only), the fake Graph API's and the clients' (app run);"
               " client CPU: cores the client processes used\n")
         header = (f"{'mix':<44}{'bare req/s':>11}{'app req/s':>10}{'ratio':>7}{'p50 ms':>8}{'p99 ms':>8}"
                   f"{'bare p99':>9}{'CPU ms/req app':>15}{'bare':>6}{'PG':>6}{'fake':>6}{'client':>7}"

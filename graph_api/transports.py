@@ -1,4 +1,4 @@
-"""The httpx transports under pywa's client: one connection per thread, and an optional redirect.
+"""The httpx client and transports under pywa: one connection per thread, an optional redirect.
 
 `whatsapp_service.WhatsAppService` builds its client on `PerThreadTransport`, wrapped in a
 `RedirectTransport` when the base URL is not Meta's own (the fake Graph API in tests, a proxy).
@@ -24,19 +24,24 @@ class RedirectTransport(httpx.BaseTransport):
         target = httpx.URL(base_url)
         self._scheme, self._host, self._port = target.scheme, target.host, target.port
         self._path_prefix = target.path.rstrip("/")
+        self._netloc = target.netloc.decode("ascii")
+        self._targets: dict[bytes, httpx.URL] = {}
         self._inner = inner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Forward `request` to the target, with a Host header that matches it."""
-        url = request.url.copy_with(
-            scheme=self._scheme, host=self._host, port=self._port, path=self._path_prefix + request.url.path
-        )
-        headers = httpx.Headers(request.headers)
-        headers["Host"] = url.netloc.decode("ascii")
-        redirected = httpx.Request(
-            request.method, url, headers=headers, stream=request.stream, extensions=request.extensions
-        )
-        return self._inner.handle_request(redirected)
+        # The request is re-addressed in place and each target URL built once: httpx's URL
+        # parsing was a tenth of a reply's CPU in the benchmark (docs/scale.md).
+        path = request.url.raw_path
+        url = self._targets.get(path)
+        if url is None:
+            url = request.url.copy_with(scheme=self._scheme, host=self._host, port=self._port,
+                                        path=self._path_prefix + request.url.path)
+            if len(self._targets) < 1024:  # a handful of endpoints; media ids could make more
+                self._targets[path] = url
+        request.url = url
+        request.headers["Host"] = self._netloc
+        return self._inner.handle_request(request)
 
     def close(self) -> None:
         """Close the wrapped transport's connection pool."""
@@ -100,3 +105,27 @@ def needs_redirect(base_url: str | None) -> bool:
     url = httpx.URL(base_url)
     is_meta = url.scheme == "https" and url.host == GRAPH_API_HOST and url.port is None
     return not (is_meta and url.path in ("", "/"))
+
+
+class GraphClient(httpx.Client):
+    """httpx's client, merging each endpoint pywa asks for with the base URL once.
+
+    pywa calls the same few endpoints (`/{phone id}/messages`); httpx parses and joins the
+    URL anew on every request. The memo is keyed by the endpoint and belongs to the base URL
+    it was merged with (pywa sets `base_url` after building the client).
+    """
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)
+        self._merged: dict[str, tuple[httpx.URL, httpx.URL]] = {}
+
+    def _merge_url(self, url: httpx.URL | str) -> httpx.URL:
+        if not isinstance(url, str):
+            return super()._merge_url(url)
+        known = self._merged.get(url)
+        if known is not None and known[0] is self._base_url:
+            return known[1]
+        merged = super()._merge_url(url)
+        if len(self._merged) < 256:
+            self._merged[url] = (self._base_url, merged)
+        return merged

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from campaigns.identity import (
@@ -74,6 +74,12 @@ from runtime.metrics import UNMODELLED_ITEMS
 logger = logging.getLogger(__name__)
 
 _METRIC_LABEL = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
+# Built once (an expanding parameter): every webhook with a message runs it, and building the
+# IN clause anew cost more client CPU than the query's round trip (bench/text_profile.py).
+_LOGGED_ONE_BY_ONE = 20  # messages of one change logged one by one at INFO; a larger batch in one line
+_STORED_WAMIDS = select(ReceivedMessageLog.wamid).where(
+    ReceivedMessageLog.wamid.in_(bindparam("wamids", expanding=True)))
+_STORED_WAMIDS_ARRAY = text("SELECT wamid FROM received_messages WHERE wamid = ANY(CAST(:wamids AS varchar[]))")
 
 # Re-exported: envelope parsing moved to `inbound.envelope`; callers import it from here as before.
 __all__ = [
@@ -249,18 +255,25 @@ class Ingestor:
                          "event_data": event_data(message), "group_id": None})
         new_ids = dict((wamid, new_id) for new_id, wamid in self.session.execute(
             new_message_insert(self.dialect), rows)) if rows else {}
+        duplicates, level = 0, logging.INFO if len(items) <= _LOGGED_ONE_BY_ONE else logging.DEBUG
         for _, wamid, _, _ in items:
             result.messages += 1
             new_id = new_ids.pop(wamid, None)  # popped: a second item with this wamid is a duplicate
             if new_id is None:
                 result.duplicate_messages += 1
-                logger.info("duplicate message ignored", extra={"event": "webhook.duplicate", "wamid": wamid})
+                duplicates += 1
+                logger.log(level, "duplicate message ignored", extra={"event": "webhook.duplicate", "wamid": wamid})
                 continue
             contact_id, kind = inserted[wamid]
             self.stored_wamids.append(wamid)
             result.new_message_ids.append(new_id)
-            logger.info("message stored", extra={"event": "message.stored", "wamid": wamid, "contact_id": contact_id,
-                                                 "message_type": kind[:32]})
+            logger.log(level, "message stored", extra={"event": "message.stored", "wamid": wamid,
+                                                       "contact_id": contact_id, "message_type": kind[:32]})
+        if level == logging.INFO:
+            return True
+        # A large batch gets one INFO line, not one a message: 13,655 lines cost ~1 s of a 3 MB envelope.
+        logger.info("messages stored", extra={"event": "message.stored_batch", "count": len(items) - duplicates,
+                                              "duplicates": duplicates, "first_wamid": items[0][1]})
         return True
 
     def _ingest_revision(self, message: dict[str, Any], wamid: str, kind: str, sent_at: datetime | None,
@@ -278,11 +291,11 @@ class Ingestor:
         """The wamids among `messages` stored already (no query for a status-only envelope)."""
         wamids = sorted({wamid for wamid in (_string(message.get("id")) for message in messages)
                          if wamid and len(wamid) <= 128})
+        if self.dialect == "postgresql":  # one array parameter: nothing to expand or compile per call
+            return set(self.session.scalars(_STORED_WAMIDS_ARRAY, {"wamids": wamids})) if wamids else set()
         stored: set[str] = set()
         for start in range(0, len(wamids), 1000):  # SQLite caps the parameters of one statement
-            chunk = wamids[start:start + 1000]
-            stored.update(self.session.scalars(select(ReceivedMessageLog.wamid)
-                                               .where(ReceivedMessageLog.wamid.in_(chunk))))
+            stored.update(self.session.scalars(_STORED_WAMIDS, {"wamids": wamids[start:start + 1000]}))
         return stored
 
     def _ingest_status(self, status: Any, result: IngestResult) -> None:

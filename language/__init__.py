@@ -2,7 +2,8 @@
 
 Owns normalisation and tokens (`nlp`, with `finglish` for Latin-script Persian), intents
 (`intent_rules`, matched by `intent_matcher` and `intent_model`, explicit stop requests by
-`opt_out_request`), loading the operators' rules file (`rules_loader`), evaluation on
+`opt_out_request`, classified once per distinct normalised wording by `intent_cache`),
+loading the operators' rules file (`rules_loader`), evaluation on
 labelled sets (`intent_evaluation`), Persian digits and the Jalali calendar (`jalali`),
 sentiment (`sentiment`, its lexicon file read by `sentiment_lexicon`), the reply's tone from it
 (`reply_tone`: apologetic variants, when to offer a person), the values a reply is rendered with

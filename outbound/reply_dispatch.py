@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from datetime import datetime
 
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from outbound.claimed_rows import ClaimedRow
+from outbound.outcomes import Outcome
 from outbound.processor import MessageProcessor
+from outbound.reply_statements import claim_replies, early_statuses, record_sent
+from runtime.metrics import record_send
+from scheduler import Scheduler
 
 logger = logging.getLogger("runtime.context")  # its log lines keep the logger name they always had
 
@@ -19,6 +30,10 @@ class ReplyDispatcher:
     starts is still pending in the queue, and the processor sends it. Switched off
     (REPLY_SENDER=processor) the web tier only stores: the processor (Celery beat every
     few seconds) sends every reply, and web workers spend no CPU on the Graph API.
+
+    On PostgreSQL a reply is claimed and recorded with one autocommitted statement each
+    (`reply_statements`), the send itself and every outcome but "sent" through the
+    processor's own code; SQLite takes `MessageProcessor.send_now` (no round trips to save).
     """
 
     def __init__(self, processor: MessageProcessor, inline: bool = False, enabled: bool = True) -> None:
@@ -26,6 +41,9 @@ class ReplyDispatcher:
         self.enabled = enabled
         self._pool = None if inline or not enabled else ThreadPoolExecutor(4, thread_name_prefix="reply")
         self._futures: set[Future] = set()
+        engine = processor.session_factory.kw.get("bind")
+        self._engine: Engine | None = engine if getattr(engine, "dialect", None) is not None \
+            and engine.dialect.name == "postgresql" else None
 
     def dispatch(self, message_ids: Sequence[int]) -> None:
         """Send these queue rows now (inline) or soon (background); leave them to the processor when off."""
@@ -40,9 +58,46 @@ class ReplyDispatcher:
 
     def _send(self, message_ids: list[int]) -> None:
         try:
-            self.processor.send_now(message_ids)
+            if self._engine is not None:
+                self._send_replies(self._engine, message_ids)
+            else:
+                self.processor.send_now(message_ids)
         except Exception:  # a job boundary: the rows stay in the queue for the processor
             logger.exception("reply send failed; left for the processor", extra={"event": "reply.send_error"})
+
+    def _send_replies(self, engine: Engine, message_ids: list[int]) -> None:
+        """`send_now` for reply rows in two statements per reply: claim with recipient, record the send."""
+        processor = self.processor
+        now = processor.clock()
+        rows = claim_replies(engine, message_ids, processor.worker_id, now, processor.config.send_lease_seconds,
+                             processor.pacer.interval)
+        send_by = time.monotonic() + processor.config.send_lease_seconds - processor.send_margin
+        for row in rows:
+            if row["last_sent_at"] is not None:
+                processor.pacer.seed(row["wa_id"], (now - row["last_sent_at"]).total_seconds())
+            claimed = ClaimedRow(row["id"], row["kind"], row["wa_id"], row["opted_out"], row["last_inbound_at"], None,
+                                 row["body"], row["buttons"], row["reply_to_wamid"], row["template_name"],
+                                 row["template_language"], [str(p) for p in row["template_params"] or []] or None,
+                                 row["attempts"], send_by)
+            outcome = processor._send_safely(claimed, False, threading.Event())
+            if outcome.action == "sent":
+                self._record_sent(engine, outcome, now)
+            else:  # retries, failures, skips: rare, and recorded exactly as the processor records them
+                processor._record([outcome])
+
+    def _record_sent(self, engine: Engine, outcome: Outcome, now: datetime) -> None:
+        at, wamid = outcome.at or now, outcome.result.wamid
+        record_sent(engine, outcome.row_id, self.processor.worker_id, wamid, at, outcome.result.dry_run)
+        record_send("sent", None, outcome.seconds)
+        try:  # after the record's commit, so a status that raced it is seen (outbound.recording)
+            early = early_statuses(engine, [wamid])
+            if early:
+                with self.processor.session_factory() as session:
+                    Scheduler(session).apply_stored_statuses(early, {wamid: at})
+                    session.commit()
+        except SQLAlchemyError:
+            logger.exception("statuses that arrived before a recorded reply were not applied",
+                             extra={"event": "processor.early_status_error"})
 
     def drain(self, timeout: float = 30.0) -> None:
         """Wait until every dispatched send has finished."""
