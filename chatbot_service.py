@@ -33,6 +33,7 @@ from inbound.shapes import DEFAULT_ORDER_ACK, ORDER, event_reply_key, order_repl
 from language.intent_rules import IntentMatch, RuleSet, choose_response, render_response
 from language.nlp import detect_language
 from language.rules_loader import load_rules
+from orders.conversation import answer_order_question
 from scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
@@ -155,6 +156,10 @@ class ChatbotService:
             state.expires_at = now + timedelta(hours=self.config.handoff_ttl_hours)
             key = intent if self.is_open(now) else AWAY_RESPONSE_KEY
             return Decision(intent, match.confidence, self._respond(key, contact), "handoff to a human")
+        order = answer_order_question(self.session, contact, message.text or "", intent, state, now,
+                                      self.language, self.config)  # "where is my order?": orders/conversation.py
+        if order is not None:
+            return Decision(order.intent, match.confidence, order.reply, order.reason)
         return Decision(intent, match.confidence, self._respond(intent, contact), "answered")
 
     def is_open(self, now: datetime) -> bool:

@@ -1,0 +1,50 @@
+"""Status notifications: when an order reaches a status the rules file has a message for, that
+message is queued to its customer through the outbound queue, once per (order, status).
+
+The unique key on `order_notifications (order_id, status)` keeps it to once even when two
+imports or API calls race: the second insert fails inside a savepoint and queues nothing.
+The row's kind is `order_update`: sent as text inside the customer's 24-hour window (the
+processor skips it outside, as it does any text without a template).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import tzinfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from database_models import Order, OrderNotification
+from orders.rules import OrderRules
+from orders.wording import order_values
+from scheduler import Scheduler
+
+logger = logging.getLogger(__name__)
+
+KIND = "order_update"
+
+
+def notify_status(session: Session, order: Order, rules: OrderRules, language: str = "fa",
+                  zone: tzinfo | None = None) -> bool:
+    """Queue the notification for the order's current status unless there is none or it went already."""
+    template = rules.notification(order.status, language)
+    if template is None:
+        return False
+    known = select(OrderNotification.id).where(OrderNotification.order_id == order.id,
+                                               OrderNotification.status == order.status)
+    if session.scalar(known) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            record = OrderNotification(order_id=order.id, status=order.status)
+            session.add(record)
+            session.flush()
+            body = template.format_map(order_values(order, rules, language, zone))
+            record.queue_id = Scheduler(session).add(order.contact_id, body=body, kind=KIND).id
+    except IntegrityError:  # another writer queued it first
+        return False
+    logger.info("order notification queued", extra={"event": "orders.notify", "order_id": order.id,
+                                                    "status": order.status})
+    return True
