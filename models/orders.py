@@ -42,6 +42,7 @@ class OrderInquiry(Base):
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
     awaiting_until: Mapped[datetime]
     choices: Mapped[str | None] = mapped_column(String(1000))  # the numbers offered, space-separated
+    language: Mapped[str] = mapped_column(String(8), default="fa")  # of the question: a bare number is answered in it
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

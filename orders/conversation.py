@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 ORDER_INTENT = "order_status"
 MAX_LISTED = 5
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]|[0-9]")
+_LETTER = re.compile(r"[^\W\d_]")
 _MIN_DIGITS = 3  # "2 تا" is a quantity, "1001" an order number
 
 
@@ -72,6 +73,8 @@ def answer_order_question(session: Session, contact: Contact, text: str, intent:
     if not references:
         return _ask(session, contact, inquiry, rules, now, language) if intent == ORDER_INTENT else None
     if inquiry is not None:
+        if awaiting and not _LETTER.search(text):
+            language = inquiry.language  # "1002" alone: the language the question was asked in
         session.delete(inquiry)
     found = session.scalars(select(Order).where(or_(Order.number.in_(references),
                                                     Order.tracking_code.in_(references)))).all()
@@ -99,6 +102,7 @@ def _ask(session: Session, contact: Contact, inquiry: OrderInquiry | None, rules
         inquiry = OrderInquiry(contact_id=contact.id)
         session.add(inquiry)
     inquiry.awaiting_until = now + timedelta(minutes=rules.answer_minutes)
+    inquiry.language = language
     inquiry.choices = " ".join(order.number for order in recent)[:1000] or None
     if len(recent) < 2:
         return None  # the order_status intent's own reply asks for the number

@@ -23,6 +23,7 @@ def upgrade() -> None:
     sa.Column('contact_id', sa.Integer(), nullable=False),
     sa.Column('awaiting_until', database_models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('choices', sa.String(length=1000), nullable=True),
+    sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('updated_at', database_models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_order_inquiries_contact_id_contacts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('contact_id', name=op.f('pk_order_inquiries'))
