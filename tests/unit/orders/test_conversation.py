@@ -14,7 +14,7 @@ import pytest
 from conftest import APP_SECRET, GRAPH_TOKEN, PHONE_NUMBER_ID, clean_tables
 from sqlalchemy import select
 
-from database_models import ConversationState, Contact, OrderInquiry, ReceivedMessageLog, ScheduledMessage, utcnow
+from database_models import Contact, ConversationState, OrderInquiry, ReceivedMessageLog, ScheduledMessage, utcnow
 from inbound.sample_payloads import text_message_envelope
 from inbound.signatures import sign_payload
 from orders.conversation import order_references
