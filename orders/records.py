@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 REQUIRED_COLUMNS = ("number", "wa_id", "status")
 OPTIONAL_COLUMNS = ("tracking_code", "carrier", "expected_at", "items")
 LIMITS = {"number": 64, "status": 32, "tracking_code": 64, "carrier": 64, "items": 1000}
+# Windows-1256 has no Persian ی: Excel stores Arabic ي/ك, stored here as the Persian letters (as contacts are).
+PERSIAN_LETTERS = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9"})
 FIELDS = ("contact_id", "status", "carrier", "tracking_code", "expected_at", "items")
 
 
@@ -57,7 +59,7 @@ def clean_order(values: dict[str, Any], rules: OrderRules, zone: tzinfo) -> dict
     cleaned: dict[str, Any] = {}
     for key, limit in LIMITS.items():
         text = str(values.get(key) or "").strip()
-        text = text if key == "items" else latin_digits(text)
+        text = text.translate(PERSIAN_LETTERS) if key == "items" else latin_digits(text)
         if len(text) > limit:
             raise OrderError(f"{key} is longer than {limit} characters")
         cleaned[key] = text or None
