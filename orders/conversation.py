@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from config import Config
 from database_models import STATE_HANDOFF, Contact, ConversationState, Order, OrderInquiry
 from language.jalali import latin_digits
-from orders.rules import OrderRules, order_rules
+from orders.rules import OrderRules, OrderRulesError, order_rules
 from orders.wording import describe_order, list_orders
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,11 @@ def answer_order_question(session: Session, contact: Contact, text: str, intent:
     references = order_references(text)
     if intent != ORDER_INTENT and not references:
         return None  # the common case costs a regular expression, no query
-    rules = order_rules(config)
+    try:
+        rules = order_rules(config)
+    except OrderRulesError as error:  # never a failed webhook: the bot answers as it would without orders
+        logger.error("orders rules unusable", extra={"event": "orders.rules_error", "reason": str(error)})
+        return None
     inquiry = session.get(OrderInquiry, contact.id)
     awaiting = inquiry is not None and inquiry.awaiting_until > now
     if intent != ORDER_INTENT and not awaiting:

@@ -136,7 +136,10 @@ def _by_language(value: Any, where: str, fail: Any) -> dict[str, str]:
     if extra:
         raise fail(f"{where}: unknown language {sorted(extra)} (fa, en)")
     for text in value.values():
-        names = {name for _, name, _, _ in string.Formatter().parse(str(text)) if name is not None}
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(str(text)) if name is not None}
+        except ValueError as error:
+            raise fail(f"{where}: {error} (write {{{{ or }}}} for a brace)") from None
         if names - PLACEHOLDERS:
             raise fail(f"{where}: unknown placeholder {sorted(names - PLACEHOLDERS)}")
     return {language: str(text) for language, text in value.items()}
