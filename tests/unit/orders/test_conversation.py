@@ -15,7 +15,7 @@ from conftest import APP_SECRET, GRAPH_TOKEN, PHONE_NUMBER_ID, clean_tables
 from sqlalchemy import select
 
 from database_models import Contact, ConversationState, OrderInquiry, ReceivedMessageLog, ScheduledMessage, utcnow
-from inbound.sample_payloads import text_message_envelope
+from inbound.sample_payloads import envelope, inbound_message, messages_change, text_message_envelope
 from inbound.signatures import sign_payload
 from orders.conversation import order_references
 from orders.records import upsert_order
@@ -159,3 +159,17 @@ def test_an_unusable_orders_file_never_fails_a_webhook(test_config, engine, tmp_
     finally:
         app.extensions["whatsapp_platform"].close()
         clean_tables(engine)
+
+
+def test_question_and_number_in_one_envelope_are_answered_in_order(shop):
+    add_order(shop, number="12345", wa_id=ALI, status="shipped", tracking_code="RR123456789IR", carrier="iran_post")
+    question = inbound_message(ALI, "text", {"body": "سفارشم کجاست؟"}, timestamp=int(utcnow().timestamp()) - 5)
+    number = inbound_message(ALI, "text", {"body": "۱۲۳۴۵"}, timestamp=int(utcnow().timestamp()))
+    body = json.dumps(envelope(messages_change([question, number], [{"wa_id": ALI, "profile": {"name": "Ali"}}])),
+                      ensure_ascii=False).encode()
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign_payload(body, APP_SECRET)}
+    assert shop.test_client().post("/webhook", data=body, headers=headers).status_code == 200
+    with shop.extensions["whatsapp_platform"].session_factory() as session:
+        replies = list(session.scalars(select(ScheduledMessage.body).where(ScheduledMessage.in_reply_to_id.is_not(None))
+                                       .order_by(ScheduledMessage.in_reply_to_id)))
+    assert len(replies) == 2 and "شماره" in replies[0] and "RR123456789IR" in replies[1]
