@@ -10,6 +10,7 @@ order, and the chatbot answers as before. Otherwise:
 - A message with an order number or tracking code (Persian ۱۲۳۴۵, Arabic-Indic ١٢٣٤٥ or Latin
   digits, words around it allowed), when the intent is `order_status` or while the question
   is open: the order's status, tracking code and link, expected date (Jalali in Persian).
+- A single digit while a list is open picks that order of the list ("2": the second).
 - Privacy: an order is described only to its own contact. An unknown number and another
   person's number get the same apology (nobody learns whether a number exists), and the
   conversation goes to a person (handoff: the inbox), as does a status in `needs_person`.
@@ -37,6 +38,7 @@ ORDER_INTENT = "order_status"
 MAX_LISTED = 5
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]|[0-9]")
 _LETTER = re.compile(r"[^\W\d_]")
+_CHOICE = re.compile(r"\s*([1-9])\s*")
 _MIN_DIGITS = 3  # "2 تا" is a quantity, "1001" an order number
 
 
@@ -63,7 +65,8 @@ def answer_order_question(session: Session, contact: Contact, text: str, intent:
                           config: Config) -> OrderAnswer | None:
     """The reply about an order for this message, with its side effects (question recorded, handoff), or None."""
     references = order_references(text)
-    if intent != ORDER_INTENT and not references:
+    choice = _CHOICE.fullmatch(latin_digits(text or ""))  # "2": the second order of the list the bot sent
+    if intent != ORDER_INTENT and not references and not choice:
         return None  # the common case costs a regular expression, no query
     try:
         rules = order_rules(config)
@@ -74,6 +77,9 @@ def answer_order_question(session: Session, contact: Contact, text: str, intent:
     awaiting = inquiry is not None and inquiry.awaiting_until > now
     if intent != ORDER_INTENT and not awaiting:
         return None
+    if not references and choice and awaiting and inquiry.choices:
+        listed = inquiry.choices.split()
+        references = listed[int(choice.group(1)) - 1:int(choice.group(1))]
     if not references:
         return _ask(session, contact, inquiry, rules, now, language) if intent == ORDER_INTENT else None
     if inquiry is not None:

@@ -21,7 +21,7 @@ LANGUAGES = ("fa", "en")
 REPLY_KEYS = ("status", "tracking", "tracking_link", "expected", "items", "choose", "choice_line", "not_found",
               "needs_person")
 PLACEHOLDERS = frozenset({"number", "status", "tracking_code", "carrier", "tracking_url", "expected", "items",
-                          "orders"})
+                          "orders", "position"})
 _STATUS = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 

@@ -21,7 +21,7 @@ def order_values(order: Order, rules: OrderRules, language: str, zone: tzinfo | 
     return {"number": number, "status": rules.status_name(order.status, language),
             "tracking_code": order.tracking_code or "", "carrier": rules.carrier_name(order.carrier, language),
             "tracking_url": rules.tracking_url(order.carrier, order.tracking_code) or "", "expected": expected,
-            "items": order.items or "", "orders": ""}
+            "items": order.items or "", "orders": "", "position": ""}
 
 
 def describe_order(order: Order, rules: OrderRules, language: str, zone: tzinfo | None = None) -> str:
@@ -41,6 +41,7 @@ def describe_order(order: Order, rules: OrderRules, language: str, zone: tzinfo 
 
 def list_orders(orders: list[Order], rules: OrderRules, language: str) -> str:
     """The "which one?" question listing `orders`."""
-    lines = [rules.reply("choice_line", language).format_map(order_values(order, rules, language))
-             for order in orders]
+    lines = [rules.reply("choice_line", language).format_map(
+        order_values(order, rules, language) | {"position": persian_digits(position) if language == "fa" else position})
+        for position, order in enumerate(orders, start=1)]
     return rules.reply("choose", language).format_map({"orders": "\n".join(lines)})

@@ -173,3 +173,12 @@ def test_question_and_number_in_one_envelope_are_answered_in_order(shop):
         replies = list(session.scalars(select(ScheduledMessage.body).where(ScheduledMessage.in_reply_to_id.is_not(None))
                                        .order_by(ScheduledMessage.in_reply_to_id)))
     assert len(replies) == 2 and "شماره" in replies[0] and "RR123456789IR" in replies[1]
+
+
+def test_a_listed_order_can_be_picked_by_its_line(shop):
+    add_order(shop, number="1001", wa_id=ALI, status="shipped", tracking_code="RR1001IR", carrier="iran_post")
+    add_order(shop, number="1002", wa_id=ALI, status="packed")
+    listing = say(shop, "سفارشم کجاست؟")
+    assert "۱) سفارش ۱۰۰۲" in listing and "۲) سفارش ۱۰۰۱" in listing  # newest first
+    assert "RR1001IR" in say(shop, "۲")
+    assert "RR1001IR" not in say(shop, "2")  # the list was answered: "2" means nothing now
