@@ -85,7 +85,7 @@ def clean_order(values: dict[str, Any], rules: OrderRules, zone: tzinfo) -> dict
 
 
 def upsert_order(session: Session, values: dict[str, Any], rules: OrderRules, zone: tzinfo,
-                 language: str = "fa") -> tuple[Order, str, bool]:
+                 language: str | None = None) -> tuple[Order, str, bool]:
     """Create or update one order from raw values; (the order, created/updated/unchanged, notification queued)."""
     cleaned = clean_order(values, rules, zone)
     address = cleaned.pop("address")

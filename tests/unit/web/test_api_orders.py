@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from database_models import Order, OrderNotification, ScheduledMessage
+from inbound.sample_payloads import text_message_envelope
 
 AUTH = {"Authorization": "Bearer test-admin-token-value"}
 BODY = {"wa_id": "09121110001", "status": "shipped", "tracking_code": "RR123456789IR", "carrier": "iran_post",
@@ -49,3 +50,11 @@ def test_bad_values_are_json_errors_and_change_nothing(app, client):
     with app.extensions["whatsapp_platform"].session_factory() as session:
         assert session.scalars(select(Order)).all() == []
         assert session.scalars(select(ScheduledMessage)).all() == []
+
+
+def test_the_notification_is_in_the_language_the_customer_last_wrote_in(app, client, post_webhook):
+    assert post_webhook(text_message_envelope("989121110002", "hello, where is my order?")).status_code == 200
+    assert put(client, "2002", BODY | {"wa_id": "989121110002"}).get_json()["notified"] is True
+    with app.extensions["whatsapp_platform"].session_factory() as session:
+        notice = session.scalars(select(ScheduledMessage).where(ScheduledMessage.kind == "order_update")).one()
+    assert notice.body.startswith("📦 Order 2002 has shipped") and "RR123456789IR" in notice.body
