@@ -4,8 +4,9 @@ message is queued to its customer through the outbound queue, once per (order, s
 The unique key on `order_notifications (order_id, status)` keeps it to once even when two
 imports or API calls race: the second insert fails inside a savepoint and queues nothing.
 It is written in the language the customer last wrote in (Persian when they never wrote).
-The row's kind is `order_update`: sent as text inside the customer's 24-hour window (the
-processor skips it outside, as it does any text without a template).
+The row's kind is `order_update`: sent as text inside the customer's 24-hour window, and
+outside it as the approved template the rules name for that status (`template:`); without
+one the processor skips it there, as it does any text without a template.
 """
 
 from __future__ import annotations
@@ -47,8 +48,12 @@ def notify_status(session: Session, order: Order, rules: OrderRules, language: s
             record = OrderNotification(order_id=order.id, status=order.status)
             session.add(record)
             session.flush()
-            body = template.format_map(order_values(order, rules, language, zone))
-            record.queue_id = Scheduler(session).add(order.contact_id, body=body, kind=KIND).id
+            values = order_values(order, rules, language, zone)
+            approved = rules.templates.get(order.status)
+            template_fields = {"template_name": approved.name, "template_language": approved.language,
+                               "template_params": [str(values[name]) for name in approved.params]} if approved else {}
+            record.queue_id = Scheduler(session).add(order.contact_id, body=template.format_map(values), kind=KIND,
+                                                     **template_fields).id
     except IntegrityError:  # another writer queued it first
         return False
     logger.info("order notification queued", extra={"event": "orders.notify", "order_id": order.id,

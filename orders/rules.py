@@ -41,6 +41,15 @@ class Carrier:
 
 
 @dataclass(frozen=True)
+class Template:
+    """An approved WhatsApp template sent instead of the text outside the 24-hour window; params are placeholders."""
+
+    name: str
+    language: str
+    params: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class OrderRules:
     """What rules/orders.yaml says, checked."""
 
@@ -52,6 +61,7 @@ class OrderRules:
     status_names: dict[str, dict[str, str]] = field(default_factory=dict)
     replies: dict[str, dict[str, str]] = field(default_factory=dict)
     notifications: dict[str, dict[str, str]] = field(default_factory=dict)
+    templates: dict[str, Template] = field(default_factory=dict)  # status -> for outside the 24-hour window
 
     def reply(self, key: str, language: str) -> str:
         by_language = self.replies[key]
@@ -108,8 +118,12 @@ def parse_order_rules(data: Any, source: str = "<orders rules>") -> OrderRules:
     if unknown:
         raise fail(f"needs_person: not in statuses: {sorted(unknown)}")
     replies = {key: _by_language(data.get("replies", {}).get(key), f"replies.{key}", fail) for key in REPLY_KEYS}
-    notifications = {str(status): _by_language(texts, f"notifications.{status}", fail)
-                     for status, texts in (data.get("notifications") or {}).items()}
+    raw_notifications = {str(status): dict(texts) if isinstance(texts, dict) else texts
+                         for status, texts in (data.get("notifications") or {}).items()}
+    templates = {status: _template(texts.pop("template"), f"notifications.{status}.template", fail)
+                 for status, texts in raw_notifications.items() if isinstance(texts, dict) and "template" in texts}
+    notifications = {status: _by_language(texts, f"notifications.{status}", fail)
+                     for status, texts in raw_notifications.items()}
     unknown = set(notifications) - set(statuses)
     if unknown:
         raise fail(f"notifications: not in statuses: {sorted(unknown)}")
@@ -124,7 +138,7 @@ def parse_order_rules(data: Any, source: str = "<orders rules>") -> OrderRules:
                   (data.get("carriers") or {}).items()},
         status_names={language: {str(k): str(v) for k, v in (names.get(language) or {}).items()}
                       for language in LANGUAGES},
-        replies=replies, notifications=notifications)
+        replies=replies, notifications=notifications, templates=templates)
 
 
 def _by_language(value: Any, where: str, fail: Any) -> dict[str, str]:
@@ -143,6 +157,16 @@ def _by_language(value: Any, where: str, fail: Any) -> dict[str, str]:
         if names - PLACEHOLDERS:
             raise fail(f"{where}: unknown placeholder {sorted(names - PLACEHOLDERS)}")
     return {language: str(text) for language, text in value.items()}
+
+
+def _template(value: Any, where: str, fail: Any) -> Template:
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str) or not value["name"].strip():
+        raise fail(f"{where}: {{name, language, params}} with the approved template's name is required")
+    params = tuple(str(param) for param in value.get("params") or ())
+    unknown = set(params) - PLACEHOLDERS
+    if unknown:
+        raise fail(f"{where}.params: unknown placeholder {sorted(unknown)}")
+    return Template(value["name"].strip(), str(value.get("language") or "fa"), params)
 
 
 def _carrier(value: Any, where: str, fail: Any) -> Carrier:
