@@ -30,7 +30,7 @@ from config import Config
 from database_models import STATE_HANDOFF, Contact, ConversationState, Order, OrderInquiry
 from language.jalali import latin_digits
 from orders.rules import OrderRules, OrderRulesError, order_rules
-from orders.wording import describe_order, list_orders
+from orders.wording import describe_order, list_orders, order_values
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,12 @@ def answer_order_question(session: Session, contact: Contact, text: str, intent:
         if awaiting and not _LETTER.search(text):
             language = inquiry.language  # "1002" alone: the language the question was asked in
         session.delete(inquiry)
+    return _answer(session, contact, references, state, now, language, rules, config)
+
+
+def _answer(session: Session, contact: Contact, references: list[str], state: ConversationState, now: datetime,
+            language: str, rules: OrderRules, config: Config) -> OrderAnswer:
+    """The order `references` name, described to its own contact only; else an apology and a person."""
     found = session.scalars(select(Order).where(or_(Order.number.in_(references),
                                                     Order.tracking_code.in_(references)))).all()
     mine = [order for order in found if order.contact_id == contact.id]
@@ -96,8 +102,7 @@ def answer_order_question(session: Session, contact: Contact, text: str, intent:
     order = mine[0]
     if order.status in rules.needs_person:
         _hand_off(state, now, config)
-        reply = rules.reply("needs_person", language).format_map(
-            {"number": order.number, "status": rules.status_name(order.status, language)})
+        reply = rules.reply("needs_person", language).format_map(order_values(order, rules, language))
         return OrderAnswer(ORDER_INTENT, reply, f"order {order.status}: handed to a person")
     return OrderAnswer(ORDER_INTENT, describe_order(order, rules, language, config.zone), "order status")
 
