@@ -55,6 +55,7 @@ from language.reply_tone import (
     tone_of,
 )
 from language.rules_loader import APOLOGY_KEY, HANDOFF_OFFER_KEY, load_rules
+from orders.conversation import answer_order_question
 from scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
@@ -189,6 +190,12 @@ class ChatbotService:
             outbound_webhooks.conversation_handed_off(self.session, contact, message, now, state.expires_at)
             key = intent if self.is_open(now) else AWAY_RESPONSE_KEY
             return Decision(intent, match.confidence, self._respond(key, contact, tone), "handoff to a human")
+        order = answer_order_question(self.session, contact, message.text or "", intent, state, now,
+                                      self.language, self.config)  # "where is my order?": orders/conversation.py
+        if order is not None:
+            if state.state == STATE_HANDOFF:  # an order only a person can settle: the inbox takes it
+                outbound_webhooks.conversation_handed_off(self.session, contact, message, now, state.expires_at)
+            return Decision(order.intent, match.confidence, order.reply, order.reason)
         reason = "answered, offering a person" if offer else "answered"
         return Decision(intent, match.confidence, self._respond(intent, contact, tone, offer), reason)
 

@@ -1,7 +1,7 @@
 """The SQLAlchemy 2.x models, their constraints and indexes: the one name every other module imports.
 
 The models themselves live in the `models` package, one module per part of the schema
-(base types and constants, contacts, contact uploads, messages, campaigns and the queue, dashboard sessions);
+(base types and constants, contacts, contact uploads, messages, campaigns and the queue, dashboard sessions, orders);
 this module re-exports them, so `from database_models import Contact` and Alembic's
 `database_models.Base.metadata` (and `database_models.UTCDateTime` in the migrations) keep working.
 """
@@ -62,6 +62,11 @@ from models.messages import (
     OrderItem,
     ReceivedMessageLog,
     UnmodelledItem,
+)
+from models.orders import (
+    Order,
+    OrderInquiry,
+    OrderNotification,
 )
 from models.sessions import (
     DashboardSession,
@@ -128,4 +133,7 @@ __all__ = [
     "EVENT_STATUSES",
     "WebhookSubscription",
     "WebhookEvent",
+    "Order",
+    "OrderInquiry",
+    "OrderNotification",
 ]

@@ -24,6 +24,8 @@ from database_models import (
     ContactTag,
     ConversationState,
     OptOutEvent,
+    Order,
+    OrderInquiry,
     ReceivedMessageLog,
     ScheduledMessage,
     utcnow,
@@ -38,7 +40,7 @@ _NOT_SENT = (PENDING, PAUSED, CANCELLED, SKIPPED, FAILED)
 def merge_contacts(session: Session, survivor: int, duplicate: int) -> None:
     """Fold contact `duplicate` into `survivor` (the older one) and delete it, losing no history.
 
-    Messages, queue rows, tags and the conversation state move; the identifiers, name,
+    Messages, queue rows, tags, orders and the conversation state move; the identifiers, name,
     username and attributes are combined (the survivor's win where both have one); an
     opt-out of either stands, since either was the person's own request.
     """
@@ -55,6 +57,9 @@ def merge_contacts(session: Session, survivor: int, duplicate: int) -> None:
         tags.contact_id == duplicate,
         tags.tag.not_in(select(tags.tag).where(tags.contact_id == survivor).scalar_subquery()),
     ).values(contact_id=survivor))
+    orders = Order.__table__  # a shop's orders follow their customer (orders/)
+    session.execute(update(orders).where(orders.c.contact_id == duplicate).values(contact_id=survivor))
+    session.execute(delete(OrderInquiry.__table__).where(OrderInquiry.__table__.c.contact_id == duplicate))
     states = ConversationState.__table__
     state_of = dict(session.execute(select(states.c.contact_id, states.c.state)
                                     .where(states.c.contact_id.in_((survivor, duplicate)))).all())

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from cli.analytics import analytics_group
 from cli.broadcast import register_broadcast_cli
 from cli.ops import smoke_command
+from cli.orders import orders_group
 from database_models import Contact, ReceivedMessageLog, ScheduledMessage
 from runtime.context import platform
 
@@ -28,6 +29,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(chatbot_group)
     app.cli.add_command(analytics_group)
     app.cli.add_command(smoke_command)
+    app.cli.add_command(orders_group)
 
 
 def _rules():

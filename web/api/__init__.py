@@ -3,7 +3,8 @@
 `admin_api` is the one blueprint `create_app()` registers. It holds `/metrics` (`metrics`)
 and the `/api` blueprint built here from one module per resource: `broadcasts`, `contacts`,
 `conversations` (and the other sync reads, in `reads`), `messages` (one message sent by an
-integrator; its rules in `sending`), `analytics`, plus the OpenAPI document (`openapi_spec`,
+integrator; its rules in `sending`), `analytics`, `orders` (a shop's backend keeps its
+orders here), plus the OpenAPI document (`openapi_spec`,
 its schemas in `openapi_schemas`). Authentication lives in `auth` (429s for guessers and
 heavy clients in `throttle`), the mapping of domain exceptions to HTTP in `errors` and
 `Idempotency-Key` on creating POSTs in `idempotency`, each applied to every resource.
@@ -13,7 +14,7 @@ at teardown.
 
 `webhooks` (outbound webhook subscriptions; its part of the document is `openapi_webhooks`).
 
-May import the services, `campaigns`, `database_models` and `runtime`; nothing imports it
+May import the services, `campaigns`, `orders`, `database_models` and `runtime`; nothing imports it
 but `webhook_handler`.
 """
 
@@ -30,6 +31,7 @@ from web.api.errors import register_error_handlers
 from web.api.messages import messages
 from web.api.metrics import metrics
 from web.api.openapi_spec import SPEC
+from web.api.orders import orders
 from web.api.support import API_PREFIX, json_response
 from web.api.unmodelled import unmodelled
 from web.api.webhooks import webhooks
@@ -48,7 +50,7 @@ def openapi_document() -> Response:
     return json_response(SPEC)
 
 
-for _resource in (broadcasts, contacts, conversations, messages, analytics, unmodelled):
+for _resource in (broadcasts, contacts, conversations, messages, analytics, unmodelled, orders):
     api.register_blueprint(_resource)
 # One blueprint, registered under the documented prefix and under the older one as an alias.
 admin_api.register_blueprint(api, url_prefix=API_PREFIX, name="api_v1")

@@ -74,6 +74,19 @@ __all__ = [
 ]
 
 
+ORDER_NUMBER = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9][A-Za-z0-9_\-]*$"}
+ORDER_SCHEMAS = {  # PUT /api/orders/{number} (web/api/orders.py)
+    "OrderPut": obj({"wa_id": text(160, 1), "status": text(32, 1), "tracking_code": nullable(text(64)),
+                     "carrier": nullable(text(64)), "expected_at": nullable(text(40)),
+                     "items": nullable(text(1000))}, required=("wa_id", "status")),
+    "OrderResult": obj({"number": STRING, "contact_id": INTEGER, "status": STRING,
+                        "tracking_code": nullable(STRING), "carrier": nullable(STRING),
+                        "expected_at": nullable(DATETIME), "items": nullable(STRING),
+                        "outcome": {"type": "string", "enum": ["created", "updated", "unchanged"]},
+                        "notified": {"type": "boolean"}}, required=("number", "status", "outcome")),
+}
+
+
 def _path_id(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True,
             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
@@ -230,6 +243,11 @@ def _paths() -> dict[str, Any]:
         paths[f"/api/broadcasts/{{broadcast_id}}/{action}"] = {"post": _operation(
             f"{action}Broadcast", summary, "broadcasts", _json("The new status.", ref("BroadcastAction")),
             parameters=[broadcast_id], errors=("404", "409"))}
+    paths["/api/orders/{number}"] = {"put": _operation(  # web/api/orders.py
+        "putOrder", "Create or update an order (idempotent); a status change queues its notification once.",
+        "orders", _json("The stored order and what the call changed.", ref("OrderResult")),
+        parameters=[{"name": "number", "in": "path", "required": True, "schema": ORDER_NUMBER}],
+        body=_json_body("OrderPut"), errors=("404",))}
     paths["/api/analytics/summary"] = {"get": _operation(
         "analyticsSummary", "Every report section (the same JSON as `flask analytics report --json`).",
         "analytics", _json("The summary.", ref("AnalyticsSummary")), parameters=DATE_RANGE)}
@@ -272,6 +290,7 @@ def build_spec() -> dict[str, Any]:
         **{f"analytics_{name}": schema for name, schema in ANALYTICS_SCHEMAS.items()},
         "AnalyticsSummary": ANALYTICS_SUMMARY,
         **WEBHOOK_SCHEMAS,
+        **ORDER_SCHEMAS,
     }
     return copy.deepcopy({
         "openapi": "3.1.0",

@@ -3,7 +3,7 @@
 A page is the newest contacts first, `PAGE_SIZE` at a time, continued with `before=<id>` (keyset
 paging: every page costs the same, however deep). Filters ride on indexes: a tag on
 `ix_contact_tags_tag`, "opted out" on `ix_contacts_opted_out_id`, "inside the 24-hour window" on
-`ix_contacts_last_inbound_at` (migration 0009); bench/contacts_pages.py times them on 100,000
+`ix_contacts_last_inbound_at` (migration 0006); bench/contacts_pages.py times them on 100,000
 contacts. The search matches part of a name (Persian ی/ک or Arabic ي/ك alike), part of a number
 (any digits), part of a username, a BSUID, or a whole tag.
 """

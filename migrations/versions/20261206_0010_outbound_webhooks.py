@@ -1,7 +1,7 @@
 """outbound webhooks: subscriptions and the outbox of events to deliver
 
-Revision ID: 0008
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-06 12:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import database_models
 
-revision = '0008'
-down_revision = '0006'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

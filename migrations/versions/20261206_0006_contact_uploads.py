@@ -1,6 +1,6 @@
 """contact uploads: a CSV between the dashboard's preview and its commit; indexes for the contacts page
 
-Revision ID: 0009
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-06 12:30:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import database_models
 
-revision = '0009'
+revision = '0006'
 down_revision = '0005'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """admin API state: idempotency keys and per-address request counters
 
-Revision ID: 0007
-Revises: 0010
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-06 12:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import database_models
 
-revision = '0007'
-down_revision = '0010'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """opt-out reasons and history; profile names apart from the operator's names; preferences by BSUID
 
-Revision ID: 0006
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-06 12:30:00
 
 Contacts record why they are opted out (`opted_out_source`, `opted_out_reason`) and every
@@ -19,8 +19,8 @@ from alembic import op
 
 import database_models
 
-revision = '0006'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
