@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import base64
 import os
-import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from browser_testing import chromium, healthy, tools_or_skip
 from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations, wait_until
 from sqlalchemy.orm import Session
 
@@ -31,7 +30,6 @@ from database_setup import create_engine_for
 from language.jalali import jalali_numeric, persian_digits, persian_number
 
 ADMIN_TOKEN = "browser-admin-token-0123456789abcdef"
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 ZONE = ZoneInfo("Asia/Tehran")
 # (name, wa_id or BSUID, hours since the last message or None, opted out, tags)
 CUSTOMERS = [("سارا محمدی", "989121110001", 2, False, ("vip",)), ("رضا کریمی", "989121110002", 5, False, ("vip",)),
@@ -73,21 +71,10 @@ def seed(session: Session) -> None:
                 "outside the 24-hour window and no template" if status == "skipped" else None))
 
 
-def _tools_or_skip() -> None:
-    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(path)]
-    if shutil.which("gunicorn", path=str(Path(sys.executable).parent)) is None:
-        missing.append("gunicorn")
-    if missing:
-        reason = f"browser test needs {', '.join(missing)} (apt install chromium chromium-driver)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but {reason}")
-        pytest.skip(reason)
-
-
 @pytest.fixture
 def served(tmp_path, fake_graph):
     """gunicorn on a seeded SQLite file; yields (base_url, the environment the cron script runs with)."""
-    _tools_or_skip()
+    tools_or_skip()
     database_url = f"sqlite:///{tmp_path / 'campaigns.db'}"
     run_migrations(database_url)
     engine = create_engine_for(database_url)
@@ -108,7 +95,7 @@ def served(tmp_path, fake_graph):
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
-        while not _healthy(base):
+        while not healthy(base):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"gunicorn did not start: {(tmp_path / 'gunicorn.log').read_text()[-2000:]}")
             time.sleep(0.2)
@@ -122,32 +109,10 @@ def served(tmp_path, fake_graph):
         log.close()
 
 
-def _healthy(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/healthz", timeout=1) as answer:
-            return answer.status == 200
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def browser(tmp_path):
-    """Headless Chromium through the system chromedriver."""
-    _tools_or_skip()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--hide-scrollbars", "--force-device-scale-factor=1",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1366,900"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
+    """Headless Chromium through the system chromedriver (tests/support/browser_testing.py)."""
+    yield from chromium(tmp_path / "chromium-profile")
 
 
 def screenshot(driver, name: str, width: int, height: int = 900) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from browser_testing import chromium, tools_or_skip
 from conftest import ROOT, free_port, run_migrations, wait_until
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,7 +29,6 @@ from database_models import Contact, ContactTag, ReceivedMessageLog, ScheduledMe
 from database_setup import create_engine_for
 
 ADMIN_TOKEN = "browser-admin-token-0123456789abcdef"
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 # What Excel's plain "CSV" writes on a Persian Windows: Windows-1256, which has no Persian ی.
 EXCEL_CSV = ("شماره,نام,برچسب,شهر\n"
              "09121110001,علی کریمی,مشتری;vip,تهران\n"
@@ -43,17 +42,6 @@ TEXT = {
     "en": {"rejected": "Not an international number", "done": "Import done: 2 created, 1 updated",
            "saved": "Saved.", "line": "Line 3", "opted_out": "Opted out:"},
 }
-
-
-def _tools_or_skip() -> None:
-    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(path)]
-    if shutil.which("gunicorn", path=str(Path(sys.executable).parent)) is None:
-        missing.append("gunicorn")
-    if missing:
-        reason = f"browser test needs {', '.join(missing)} (apt install chromium chromium-driver)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but {reason}")
-        pytest.skip(reason)
 
 
 def _seed(session: Session) -> None:
@@ -74,7 +62,7 @@ def _seed(session: Session) -> None:
 @pytest.fixture
 def served(tmp_path):
     """gunicorn with two workers on a seeded SQLite file; yields (base_url, database_url)."""
-    _tools_or_skip()
+    tools_or_skip()
     database_url = f"sqlite:///{tmp_path / 'contacts.db'}"
     run_migrations(database_url)
     engine = create_engine_for(database_url)
@@ -115,22 +103,8 @@ def served(tmp_path):
 
 @pytest.fixture
 def browser(tmp_path):
-    """Headless Chromium through the system chromedriver."""
-    _tools_or_skip()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--hide-scrollbars", "--force-device-scale-factor=1",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1366,900"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
+    """Headless Chromium through the system chromedriver (tests/support/browser_testing.py)."""
+    yield from chromium(tmp_path / "chromium-profile")
 
 
 def _screenshots(driver, name: str, to_docs: bool) -> None:

@@ -26,6 +26,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from browser_testing import chromium, tools_or_skip
 from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations, wait_until
 from sqlalchemy.orm import Session
 
@@ -42,7 +43,6 @@ from database_setup import create_engine_for
 from language.jalali import jalali, persian_number
 
 ADMIN_TOKEN = "browser-admin-token-0123456789abcdef"
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 PERSIAN_NAMES = (["سارا", "رضا", "مریم", "علی", "ندا", "زهرا", "محمد", "لیلا", "امیر", "فاطمه", "حمید", "نرگس"],
                  ["محمدی", "کریمی", "احمدی", "رضایی", "حسینی", "کاظمی", "موسوی", "جعفری", "نوری", "قاسمی"])
@@ -221,22 +221,11 @@ def _seed_handoffs(session: Session, contacts: list[Contact], now: datetime, fig
 
 # --- the browser run ----------------------------------------------------------------------------
 
-def _tools_or_skip() -> None:
-    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(path)]
-    if shutil.which("gunicorn", path=str(Path(sys.executable).parent)) is None:
-        missing.append("gunicorn")
-    if missing:
-        reason = f"browser test needs {', '.join(missing)} (apt install chromium chromium-driver)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but {reason}")
-        pytest.skip(reason)
-
-
 
 @pytest.fixture
 def served(tmp_path, fake_graph):
     """gunicorn serving the seeded app on a free port; yields (base_url, Seeded)."""
-    _tools_or_skip()
+    tools_or_skip()
     database_url = f"sqlite:///{tmp_path / 'dashboard.db'}"
     run_migrations(database_url)
     engine = create_engine_for(database_url)
@@ -285,32 +274,11 @@ def _wait_for(base: str, process: subprocess.Popen, log_path: Path) -> None:
 
 @pytest.fixture
 def browser(tmp_path, request):
-    """Headless Chromium through the system chromedriver (Selenium Manager never runs), in a language.
-
-    The language is the browser's own (`--lang` and Accept-Language), as an operator's browser
-    sends it: Persian unless the test asks for English (`@pytest.mark.parametrize("browser", ["en"],
-    indirect=True)`).
+    """Headless Chromium (tests/support/browser_testing.py) in a language: the browser's own (`--lang`
+    and Accept-Language), as an operator's browser sends it: Persian unless the test asks for English
+    (`@pytest.mark.parametrize("browser", ["en"], indirect=True)`).
     """
-    _tools_or_skip()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    language = getattr(request, "param", "fa")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--hide-scrollbars", "--force-device-scale-factor=1",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1366,900",
-                 f"--lang={'fa-IR' if language == 'fa' else 'en-GB'}"):
-        options.add_argument(flag)
-    options.add_experimental_option("prefs", {"intl.accept_languages": "fa-IR,fa,en" if language == "fa"
-                                              else "en-GB,en"})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    driver.language = language
-    yield driver
-    driver.quit()
+    yield from chromium(tmp_path / "chromium-profile", getattr(request, "param", "fa"))
 
 
 def _screenshot(driver, path: Path, width: int, full_height: bool = True, height: int = 900) -> None:

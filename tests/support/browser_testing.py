@@ -1,0 +1,71 @@
+"""Headless Chromium for the browser tests: the tools check, the driver, and a page's health.
+
+Chromium and chromedriver come from Debian's `chromium` and `chromium-driver` packages
+(.ci/run installs them); Selenium Manager never runs. Without them a test is skipped, and
+under CI=true it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+def tools_or_skip() -> None:
+    """Skip (fail under CI=true) when Chromium, chromedriver or this venv's gunicorn is missing."""
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(path)]
+    if shutil.which("gunicorn", path=str(Path(sys.executable).parent)) is None:
+        missing.append("gunicorn")
+    if missing:
+        reason = f"browser test needs {', '.join(missing)} (apt install chromium chromium-driver)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+
+
+def chromium(profile: Path, language: str | None = None) -> Iterator[Any]:
+    """A headless Chromium driver at 1366×900, for a fixture to yield; quits afterwards.
+
+    With `language` ('fa' or 'en') the browser's own language and Accept-Language are set, as an
+    operator's browser sends them; without it Chromium's default (English) stands.
+    """
+    tools_or_skip()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--hide-scrollbars", "--force-device-scale-factor=1",
+                 f"--user-data-dir={profile}", "--window-size=1366,900"):
+        options.add_argument(flag)
+    if language:
+        options.add_argument(f"--lang={'fa-IR' if language == 'fa' else 'en-GB'}")
+        options.add_experimental_option("prefs", {"intl.accept_languages": "fa-IR,fa,en" if language == "fa"
+                                                  else "en-GB,en"})
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    driver.language = language
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def healthy(base: str) -> bool:
+    """Whether the app at `base` answers /healthz with 200."""
+    try:
+        with urllib.request.urlopen(f"{base}/healthz", timeout=1) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
