@@ -23,6 +23,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "support"))  # the fake Graph API and shared helpers
 
+from dashboard_testing import log_in  # noqa: E402
+
 from config import Config  # noqa: E402
 from database_models import Base, Contact, ContactTag  # noqa: E402
 from database_setup import create_engine_for, create_session_factory  # noqa: E402
@@ -185,6 +187,32 @@ def client(app):
 def persian_client(app):
     """A test client as a first visit sees the interface: no language chosen, so Persian."""
     return app.test_client()
+
+
+@pytest.fixture
+def logged_in(client):
+    """`client`, logged in to the dashboard (English)."""
+    assert log_in(client).status_code == 302
+    return client
+
+
+@pytest.fixture
+def persian(persian_client):
+    """`persian_client`, logged in to the dashboard (Persian, as a first visit reads it)."""
+    assert log_in(persian_client).status_code == 302
+    return persian_client
+
+
+@pytest.fixture
+def db(engine):
+    """A committing session on the app's database (the app fixture empties the tables afterwards).
+
+    Tests commit after reading, before each request: on SQLite every transaction holds
+    the write lock, which the app would wait for (a rollback would expire the objects, and
+    the next attribute access would open a transaction again).
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
 
 
 @pytest.fixture

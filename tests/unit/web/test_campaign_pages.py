@@ -9,9 +9,8 @@ import re
 from datetime import timedelta
 
 import pytest
-from dashboard_testing import csrf_from, log_in
+from dashboard_testing import csrf_from
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from database_models import (
     DIRECTION_OUT,
@@ -24,25 +23,6 @@ from database_models import (
 )
 
 BUILDER = "/dashboard/campaigns/new"
-
-
-@pytest.fixture
-def logged_in(client):
-    assert log_in(client).status_code == 302
-    return client
-
-
-@pytest.fixture
-def persian(persian_client):
-    assert log_in(persian_client).status_code == 302
-    return persian_client
-
-
-@pytest.fixture
-def db(engine):
-    """A committing session on the app's database (the app fixture empties the tables afterwards)."""
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
 
 
 @pytest.fixture

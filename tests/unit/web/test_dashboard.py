@@ -29,24 +29,6 @@ from whatsapp_service import WhatsAppService
 
 # --- helpers ------------------------------------------------------------------------------------
 
-@pytest.fixture
-def logged_in(client):
-    assert log_in(client).status_code == 302
-    return client
-
-
-@pytest.fixture
-def db(engine):
-    """A committing session on the app's database (the app fixture empties the tables afterwards).
-
-    Tests commit after reading, before each request: on SQLite every transaction holds
-    the write lock, which the app would wait for (a rollback would expire the objects, and
-    the next attribute access would open a transaction again).
-    """
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-
-
 def add_contact(db: Session, wa_id: str, name: str | None, *, last_inbound_ago: timedelta | None = None,
                 handoff_ago: timedelta | None = None) -> Contact:
     now = utcnow()
