@@ -37,6 +37,7 @@ from web import i18n
 from web.api import admin_api
 from web.api.errors import http_error as api_http_error
 from web.dashboard import dashboard
+from web.dashboard.page import error_page
 from whatsapp_service import Sender
 
 logger = logging.getLogger(__name__)
@@ -160,9 +161,11 @@ def _finish_request(response: Response) -> Response:
     return response
 
 
-def _http_error(error: HTTPException) -> Response:
+def _http_error(error: HTTPException) -> Any:
     if request.path.startswith("/api/"):  # the admin API's errors carry a stable code (and Allow on 405)
         return api_http_error(error)
+    if request.path == "/dashboard" or request.path.startswith("/dashboard/"):  # a person: a page, translated
+        return error_page(error)
     return json_error(error.description or error.name, error.code or 500)
 
 

@@ -41,7 +41,8 @@ def _error_texts(error: HTTPException) -> tuple[str, str]:
 
 
 @dashboard.errorhandler(HTTPException)
-def _error_page(error: HTTPException) -> Any:
+def error_page(error: HTTPException) -> Any:
+    """The dashboard's error page, in the interface language (also for /dashboard addresses no page has)."""
     title, explanation = _error_texts(error)
     return render_template("dashboard/error.html", error=error, title=title, explanation=explanation), \
         error.code or 500

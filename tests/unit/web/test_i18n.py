@@ -86,3 +86,11 @@ def test_no_source_string_is_translated_twice():
     text = (TRANSLATIONS / "fa" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
     sources = re.findall(r'^msgid "(.+)"$', text, re.MULTILINE)
     assert sorted({source for source in sources if sources.count(source) > 1}) == []
+
+
+def test_an_address_no_dashboard_page_has_gets_the_dashboard_error_page_in_persian(persian_client):
+    answer = persian_client.get("/dashboard/no-such-page")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 404 and answer.mimetype == "text/html"
+    assert '<html lang="fa" dir="rtl">' in page and 'data-error="404"' in page
+    assert persian_client.get("/api/no-such-thing").mimetype == "application/json"  # machines keep JSON
