@@ -108,7 +108,16 @@ def seeded(app, client):
     broadcast = client.post("/api/v1/broadcasts", headers=AUTH, json={
         "name": "Spring", "text": "Hi", "audience": {"all": True}}).get_json()["id"]
     message = client.post(f"/api/v1/contacts/{contact}/messages", headers=AUTH, json={"text": "Hi"}).get_json()["id"]
-    return app, {"contact_id": contact, "broadcast_id": broadcast, "message_id": message}
+    order = client.put("/api/v1/orders/A-1001", headers=AUTH, json={"wa_id": "989121234567", "status": "shipped"})
+    assert order.status_code in (200, 201), order.get_json()
+
+    def subscription() -> int:  # a new one each time: a DELETE example removes the one before
+        created = client.post("/api/v1/webhooks", headers=AUTH, json={"url": "http://127.0.0.1:9/hook",
+                                                                       "events": ["message.received"]})
+        return created.get_json()["id"]
+
+    return app, {"contact_id": contact, "broadcast_id": broadcast, "message_id": message, "number": "A-1001",
+                 "subscription_id": subscription}
 
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -121,7 +130,8 @@ def test_schemathesis_finds_no_server_error_and_answers_match_the_document(case,
     app, ids = seeded
     case.call_and_validate(app=app, headers=AUTH, checks=CHECKS)
     if case.path_parameters:
-        case.path_parameters = {**case.path_parameters, **{name: ids[name] for name in case.path_parameters}}
+        real = {name: ids[name]() if callable(ids[name]) else ids[name] for name in case.path_parameters}
+        case.path_parameters = {**case.path_parameters, **real}
         response = case.call_and_validate(app=app, headers=AUTH, checks=CHECKS)
         assert response.status_code != 404, (case.method, case.formatted_path)
 
