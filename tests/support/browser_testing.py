@@ -1,4 +1,4 @@
-"""Headless Chromium for the browser tests: the tools check, the driver, and a page's health.
+"""Headless Chromium for the browser tests: the tools check, the driver, the app under gunicorn.
 
 Chromium and chromedriver come from Debian's `chromium` and `chromium-driver` packages
 (.ci/run installs them); Selenium Manager never runs. Without them a test is skipped, and
@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +72,30 @@ def healthy(base: str) -> bool:
             return answer.status == 200
     except OSError:
         return False
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], log_path: Path, cwd: Path, startup: float = 90.0) -> Iterator[str]:
+    """The app under gunicorn as `make run` starts it (gunicorn.conf.py, `webhook_handler:create_app()`),
+    with `env` (GUNICORN_BIND names the port); yields its base URL, stops it afterwards.
+
+    Fails the test with the log's tail when it does not answer /healthz within `startup` seconds
+    (a loaded CI machine has taken 40 s).
+    """
+    base = f"http://{env['GUNICORN_BIND']}"
+    with log_path.open("w") as log:
+        process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
+                                    "webhook_handler:create_app()"], cwd=cwd, env=env, stdout=log, stderr=log)
+        try:
+            deadline = time.monotonic() + startup
+            while not healthy(base):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"gunicorn did not start: {log_path.read_text()[-2000:]}")
+                time.sleep(0.2)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -28,7 +28,7 @@ ROUNDS, SENDERS = 12, 6
 def _environment(database_url: str, port: int, tmp_path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WHATSAPP_", "SQLALCHEMY_", "ADMIN_", "FLASK_"))}
     env.update(SQLALCHEMY_DATABASE_URL=database_url, ADMIN_API_TOKEN=TOKEN, GUNICORN_BIND=f"127.0.0.1:{port}",
-               WEB_CONCURRENCY="2", GUNICORN_CONTROL_SOCKET=str(tmp_path / "gunicorn.ctl"), LOG_LEVEL="WARNING")
+               WEB_CONCURRENCY="2", GUNICORN_CONTROL_SOCKET=str(tmp_path / "gunicorn.ctl"))
     return env
 
 

@@ -14,14 +14,12 @@ import base64
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser_testing import chromium, healthy, tools_or_skip
+from browser_testing import chromium, gunicorn, tools_or_skip
 from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations, wait_until
 from sqlalchemy.orm import Session
 
@@ -89,24 +87,8 @@ def served(tmp_path, fake_graph):
            "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "WHATSAPP_API_BASE_URL": fake_graph.url,
            "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "TIMEZONE": "Asia/Tehran",
            "APP_ENV": "development"}
-    log = (tmp_path / "gunicorn.log").open("w")
-    process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
-                                "webhook_handler:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while not healthy(base):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not start: {(tmp_path / 'gunicorn.log').read_text()[-2000:]}")
-            time.sleep(0.2)
+    with gunicorn(env, tmp_path / "gunicorn.log", ROOT) as base:
         yield base, env
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture

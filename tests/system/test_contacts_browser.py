@@ -12,15 +12,10 @@ from __future__ import annotations
 
 import base64
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from browser_testing import chromium, tools_or_skip
+from browser_testing import chromium, gunicorn, tools_or_skip
 from conftest import ROOT, free_port, run_migrations, wait_until
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -76,29 +71,8 @@ def served(tmp_path):
            "WHATSAPP_VERIFY_TOKEN": "browser-verify-token", "GUNICORN_BIND": f"127.0.0.1:{port}",
            "WEB_CONCURRENCY": "2", "TIMEZONE": "Asia/Tehran", "APP_ENV": "development"}
     env.pop("WHATSAPP_API_TOKEN", None)
-    log = (tmp_path / "gunicorn.log").open("w")
-    process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
-                                "webhook_handler:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90  # a loaded CI machine has taken 40 s
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not start: {(tmp_path / 'gunicorn.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.2)
+    with gunicorn(env, tmp_path / "gunicorn.log", ROOT) as base:
         yield base, database_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture
