@@ -384,19 +384,6 @@ def test_confidence_is_between_zero_and_one(rules):
         assert 0.0 <= rules.recognize_intent(text).confidence <= 1.0
 
 
-def test_classification_is_fast(rules):
-    texts = [text for text, _ in read_labelled_messages(EVAL_SET)]
-    rules.recognize_intent("warm up")
-    # CPU time, not wall time: the bound is what a worker spends per message, and on a shared
-    # machine the wall clock also counts the time other processes hold the core.
-    started = time.process_time()
-    for _ in range(5):
-        for text in texts:
-            rules.recognize_intent(text)
-    per_message = (time.process_time() - started) / (5 * len(texts))
-    assert per_message < 0.001  # measured 0.33 ms on a quiet machine, 0.5 ms at load average 9 on 2 cores
-
-
 def test_very_long_messages_stay_fast(rules):
     started = time.perf_counter()
     rules.recognize_intent("سلام قیمت سفارش " * 2000)
