@@ -19,8 +19,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser_testing import chromium, gunicorn, tools_or_skip
-from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations, wait_until
+from browser_testing import chromium, gunicorn, page_ready, tools_or_skip
+from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations
 from sqlalchemy.orm import Session
 
 from database_models import Broadcast, Contact, ContactTag, ScheduledMessage, utcnow
@@ -127,7 +127,7 @@ def log_in(driver, base: str, language: str) -> None:
     driver.get(f"{base}/dashboard/language/{language}?next=/dashboard/login")
     driver.find_element(By.ID, "token").send_keys(ADMIN_TOKEN)
     driver.find_element(By.CSS_SELECTOR, "form.stack button").click()
-    wait_until(lambda: driver.current_url.endswith("/dashboard"), "the overview after login")
+    page_ready(driver, "the overview after login", lambda: driver.current_url.endswith("/dashboard"))
 
 
 def build_and_estimate(driver, base: str, name: str, send_at: str) -> None:
@@ -142,7 +142,7 @@ def build_and_estimate(driver, base: str, name: str, send_at: str) -> None:
     driver.find_element(By.CSS_SELECTOR, 'input[name="when"][value="at"]').click()
     driver.find_element(By.ID, "send_at").send_keys(send_at)
     driver.find_element(By.ID, "estimate-button").click()
-    wait_until(lambda: driver.find_elements(By.ID, "estimate"), "the estimate")
+    page_ready(driver, "the estimate", lambda: driver.find_elements(By.ID, "estimate"))
 
 
 def figures(driver) -> dict[str, str]:
@@ -189,7 +189,7 @@ def test_a_persian_operator_builds_schedules_sends_and_reads_a_campaign(served, 
     both_widths(browser, "campaigns-builder")
 
     browser.find_element(By.ID, "schedule-button").click()
-    wait_until(lambda: "/dashboard/campaigns/3" in browser.current_url, "the new campaign's page")
+    page_ready(browser, "the new campaign\'s page", lambda: "/dashboard/campaigns/3" in browser.current_url)
     assert "کمپین برای ۹ گیرنده زمان‌بندی شد." in browser.find_element(By.CLASS_NAME, "flashes").text
 
     run_cron_script(env)
@@ -218,7 +218,7 @@ def test_the_same_path_in_english(served, browser, fake_graph):
     assert figures(browser) == {"text": str(IN_WINDOW), "template": str(OUTSIDE), "skipped": str(OPTED_OUT)}
     assert "Opted out" in browser.find_element(By.ID, "estimate").text
     browser.find_element(By.ID, "schedule-button").click()
-    wait_until(lambda: "/dashboard/campaigns/3" in browser.current_url, "the new campaign's page")
+    page_ready(browser, "the new campaign\'s page", lambda: "/dashboard/campaigns/3" in browser.current_url)
     assert "Campaign scheduled for 9 recipients." in browser.find_element(By.CLASS_NAME, "flashes").text
     run_cron_script(env)
     assert len(fake_graph.messages()) == IN_WINDOW + OUTSIDE

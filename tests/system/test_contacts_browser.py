@@ -15,8 +15,8 @@ import os
 from datetime import timedelta
 
 import pytest
-from browser_testing import chromium, gunicorn, tools_or_skip
-from conftest import ROOT, free_port, run_migrations, wait_until
+from browser_testing import chromium, gunicorn, page_ready, tools_or_skip
+from conftest import ROOT, free_port, run_migrations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -96,10 +96,6 @@ def _screenshots(driver, name: str, to_docs: bool) -> None:
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
-def _loaded(driver, what: str, condition) -> None:
-    wait_until(lambda: driver.execute_script("return document.readyState") == "complete" and condition(), what)
-
-
 @pytest.mark.parametrize("language", ["fa", "en"])
 def test_operator_imports_an_excel_file_then_finds_and_edits_a_contact(served, browser, tmp_path, language):
     from selenium.webdriver.common.by import By
@@ -111,7 +107,7 @@ def test_operator_imports_an_excel_file_then_finds_and_edits_a_contact(served, b
     browser.get(f"{base}/dashboard/language/{language}?next=/dashboard/contacts")
     find(By.ID, "token").send_keys(ADMIN_TOKEN)
     find(By.CSS_SELECTOR, "form.stack button").click()
-    _loaded(browser, "the contacts list", lambda: browser.current_url.endswith("/dashboard/contacts"))
+    page_ready(browser, "the contacts list", lambda: browser.current_url.endswith("/dashboard/contacts"))
     assert find(By.TAG_NAME, "html").get_attribute("dir") == ("rtl" if language == "fa" else "ltr")
     assert len(find_all(By.CSS_SELECTOR, "tr[data-contact]")) == 5
     _screenshots(browser, "contacts-list", docs)
@@ -121,7 +117,7 @@ def test_operator_imports_an_excel_file_then_finds_and_edits_a_contact(served, b
     excel.write_bytes(EXCEL_CSV.encode("cp1256"))
     find(By.ID, "contacts-file").send_keys(str(excel))
     find(By.CSS_SELECTOR, ".upload-form button").click()
-    _loaded(browser, "the preview", lambda: bool(find_all(By.ID, "commit-import")))
+    page_ready(browser, "the preview", lambda: bool(find_all(By.ID, "commit-import")))
     errors = {int(item.get_attribute("data-line")): item.text for item in find_all(By.CSS_SELECTOR, ".error-lines li")}
     assert sorted(errors) == [3, 5] and text["rejected"] in errors[3] and text["line"] in errors[3]
     rows = [row.text for row in find_all(By.CSS_SELECTOR, ".preview-table tbody tr")]
@@ -130,17 +126,17 @@ def test_operator_imports_an_excel_file_then_finds_and_edits_a_contact(served, b
     _screenshots(browser, "contacts-import-preview", docs)
 
     find(By.ID, "commit-import").click()
-    _loaded(browser, "back on the list", lambda: bool(find_all(By.CLASS_NAME, "flashes")))
+    page_ready(browser, "back on the list", lambda: bool(find_all(By.CLASS_NAME, "flashes")))
     assert text["done"] in find(By.CLASS_NAME, "flashes").text
 
     search = find(By.CSS_SELECTOR, 'input[name="q"]')
     search.send_keys("کریمی")
     search.submit()
-    _loaded(browser, "the search's result", lambda: "q=" in browser.current_url)
+    page_ready(browser, "the search's result", lambda: "q=" in browser.current_url)
     names = [cell.text for cell in find_all(By.CSS_SELECTOR, "td.contact-name")]
     assert sorted(names) == ["علی کریمی"]  # Omid Karimi is written in Latin letters
     find(By.CSS_SELECTOR, "td.contact-name a").click()
-    _loaded(browser, "the contact's page", lambda: bool(find_all(By.ID, "contact-name")))
+    page_ready(browser, "the contact's page", lambda: bool(find_all(By.ID, "contact-name")))
     name = find(By.ID, "contact-name")
     name.clear()
     name.send_keys("علی کریمی‌نژاد")
@@ -150,11 +146,11 @@ def test_operator_imports_an_excel_file_then_finds_and_edits_a_contact(served, b
     find(By.CSS_SELECTOR, ".attribute-row.new input[name=attr_key]").send_keys("سایز")
     find(By.CSS_SELECTOR, ".attribute-row.new input[name=attr_value]").send_keys("۴۲")
     find(By.CSS_SELECTOR, ".edit-form button[type=submit]").click()
-    _loaded(browser, "the saved contact", lambda: bool(find_all(By.CLASS_NAME, "flashes")))
+    page_ready(browser, "the saved contact", lambda: bool(find_all(By.CLASS_NAME, "flashes")))
     assert text["saved"] in find(By.CLASS_NAME, "flashes").text
     find(By.CSS_SELECTOR, '.opt-form input[name="reason"]').send_keys("گفت پیام تبلیغاتی نفرستید")
     find(By.CSS_SELECTOR, ".opt-form button").click()
-    _loaded(browser, "the opt-out", lambda: text["opted_out"] in find(By.CLASS_NAME, "flashes").text)
+    page_ready(browser, "the opt-out", lambda: text["opted_out"] in find(By.CLASS_NAME, "flashes").text)
     engine = create_engine_for(database_url)
     with Session(engine) as check:
         ali = check.scalars(select(Contact).where(Contact.wa_id == "989121110001")).one()
@@ -165,5 +161,5 @@ def test_operator_imports_an_excel_file_then_finds_and_edits_a_contact(served, b
         maryam_id = maryam.id
     engine.dispose()
     browser.get(f"{base}/dashboard/contacts/{maryam_id}")
-    _loaded(browser, "Maryam's page", lambda: bool(find_all(By.CSS_SELECTOR, ".contact-thread .msg")))
+    page_ready(browser, "Maryam's page", lambda: bool(find_all(By.CSS_SELECTOR, ".contact-thread .msg")))
     _screenshots(browser, "contacts-contact", docs)

@@ -26,7 +26,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser_testing import chromium, tools_or_skip
+from browser_testing import chromium, page_ready, tools_or_skip
 from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations, wait_until
 from sqlalchemy.orm import Session
 
@@ -340,12 +340,11 @@ def _walk_through(base: str, figures: Seeded, browser, fake_graph, output: Path,
     _docs_shots(browser, "login", output, docs)
     browser.find_element(By.ID, "token").send_keys(ADMIN_TOKEN)
     browser.find_element(By.CSS_SELECTOR, "form.stack button").click()
-    wait_until(lambda: browser.current_url.endswith("/dashboard"), "the overview after login")
+    page_ready(browser, "the overview after login", lambda: browser.current_url.endswith("/dashboard"))
     # The URL changes when the navigation commits, before the page has been parsed: on a
     # loaded machine the KPI cards were read while still empty once (CI, 2026-11-26).
-    wait_until(lambda: browser.execute_script("return document.readyState") == "complete"
-               and words.received in browser.find_element(By.TAG_NAME, "body").text.lower(),
-               "the overview's KPI cards")
+    page_ready(browser, "the overview's KPI cards",
+               lambda: words.received in browser.find_element(By.TAG_NAME, "body").text.lower())
 
     kpis = {card.find_element(By.CLASS_NAME, "kpi-label").text.lower(): card.find_element(By.CLASS_NAME,
                                                                                           "kpi-value").text
@@ -409,7 +408,7 @@ def _walk_through(base: str, figures: Seeded, browser, fake_graph, output: Path,
     _docs_shots(browser, "thread", output, docs)
 
     browser.find_element(By.CSS_SELECTOR, 'form[action$="/release"] button').click()
-    wait_until(lambda: browser.current_url.endswith("/dashboard/inbox"), "back in the inbox")
+    page_ready(browser, "back in the inbox", lambda: browser.current_url.endswith("/dashboard/inbox"))
     assert words.handed_back in browser.find_element(By.CLASS_NAME, "flashes").text
     assert all(name not in row.text for row in browser.find_elements(By.CLASS_NAME, "inbox-row"))
     assert len(browser.find_elements(By.CLASS_NAME, "inbox-row")) == len(figures.waiting) - 1
