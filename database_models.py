@@ -1,13 +1,21 @@
 """The SQLAlchemy 2.x models, their constraints and indexes: the one name every other module imports.
 
 The models themselves live in the `models` package, one module per part of the schema
-(base types and constants, contacts, contact uploads, messages, campaigns and the queue, dashboard sessions, orders);
+(base types and constants, operator accounts and the audit trail, contacts, contact uploads,
+messages, campaigns and the queue, dashboard sessions, orders);
 this module re-exports them, so `from database_models import Contact` and Alembic's
 `database_models.Base.metadata` (and `database_models.UTCDateTime` in the migrations) keep working.
 """
 
 from __future__ import annotations
 
+from models.accounts import (
+    ROLE_ADMIN,
+    ROLE_AGENT,
+    ROLES,
+    AuditEvent,
+    Operator,
+)
 from models.api_requests import (
     ApiRateCounter,
     IdempotencyKey,
@@ -82,6 +90,11 @@ from models.webhooks import (
 )
 
 __all__ = [
+    "ROLE_ADMIN",
+    "ROLE_AGENT",
+    "ROLES",
+    "AuditEvent",
+    "Operator",
     "ContactUpload",
     "utcnow",
     "UTCDateTime",

@@ -6,6 +6,7 @@ May import: SQLAlchemy and its own modules, nothing else of the project (a leaf 
 """
 
 from models import (  # noqa: F401  (registers every table)
+    accounts,
     api_requests,
     base,
     campaigns,

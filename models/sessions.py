@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    ForeignKey,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,3 +25,7 @@ class DashboardSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     revoked_at: Mapped[datetime | None]
+    # The operator who logged in (NULL for a login with ADMIN_API_TOKEN), and their session
+    # version then: a password change raises the operator's version and ends this login.
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"), index=True)
+    operator_version: Mapped[int | None]
