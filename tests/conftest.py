@@ -9,13 +9,15 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, text
+from jinja2 import BytecodeCache
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,13 +88,42 @@ def postgres_url_or_skip() -> str:
     return url
 
 
+@contextmanager
+def worker_database(url: str) -> Iterator[str]:
+    """TEST_DATABASE_URL itself in a plain run; under pytest-xdist (`make test` runs workers in
+    parallel) a database of this worker's own beside it (`<name>_gw0`, …), created empty and
+    dropped at the end, so two workers never share rows."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        yield url
+        return
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    server = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+@pytest.fixture(scope="session")
+def _postgres_database() -> Iterator[str]:
+    with worker_database(postgres_url_or_skip()) as url:
+        yield url
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated, empty database of each backend."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     else:
-        url = postgres_url_or_skip()
+        url = request.getfixturevalue("_postgres_database")
     engine = create_engine_for(url)
     try:
         with engine.connect() as connection:
@@ -165,11 +196,30 @@ def test_config(database_url: str) -> Config:
     )
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates kept in memory across the apps of one test run: each test builds
+    its own app, and compiling every page again for each one cost a third of a dashboard test."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = _CompiledTemplates()
+
+
 @pytest.fixture
 def app(test_config: Config, engine: Engine):
     """The Flask app on the test database, emptied after the test."""
     app = create_app(test_config)
     app.config["TESTING"] = True
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     yield app
     app.extensions["whatsapp_platform"].close()
     clean_tables(engine)
