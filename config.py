@@ -108,6 +108,9 @@ class Config:
     trusted_proxy_hops: int = 0
     metrics_allowed_ips: str = "127.0.0.1,::1"
     admin_csv_max_bytes: int = 2 * 1024 * 1024
+    # Outbound webhooks to private, loopback or link-local addresses (integrations.targets): allowed
+    # while developing, refused in production unless WEBHOOK_ALLOW_PRIVATE_URLS=true.
+    webhook_allow_private_urls: bool = True
     used_development_defaults: tuple[str, ...] = ()
 
     @property
@@ -279,5 +282,6 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         trusted_proxy_hops=int(_number(environ, "TRUSTED_PROXY_HOPS", 0, int)),
         metrics_allowed_ips=_networks(environ, "METRICS_ALLOWED_IPS", "127.0.0.1,::1"),
         admin_csv_max_bytes=int(_number(environ, "ADMIN_CSV_MAX_BYTES", 2 * 1024 * 1024, int)),
+        webhook_allow_private_urls=_flag(environ, "WEBHOOK_ALLOW_PRIVATE_URLS", app_env != "production"),
         used_development_defaults=tuple(used_defaults),
     )

@@ -103,7 +103,7 @@ def run_processor(config: Config, session_factory: sessionmaker[Session],
     """Process due rows once, then deliver due outbound webhooks (cron, Celery, CLI); the exit code and summary."""
     result = _process_queue(config, session_factory, make_processor, time_budget=time_budget, limit=limit,
                             guard=guard)
-    deliver_webhooks(session_factory)
+    deliver_webhooks(session_factory, allow_private=config.webhook_allow_private_urls)
     return result
 
 

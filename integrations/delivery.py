@@ -5,8 +5,10 @@ A claim moves due rows to `delivering` under a lease in one UPDATE (PostgreSQL o
 `FOR UPDATE SKIP LOCKED` CTE, SQLite a conditional UPDATE, as the queue's claims do), so two
 processors never deliver the same attempt; a row whose processor died is claimed again after
 its lease (at least once). 2xx is delivered; 5xx, 408, 429, timeouts and connection errors are
-retried with exponential backoff until a day after the event, then failed; any other answer
-fails at once. Order per subscription is not kept.
+retried with exponential backoff (or after the receiver's Retry-After, when longer) until a day
+after the event, then failed; any other answer fails at once, as does a URL whose host is not a
+public address while WEBHOOK_ALLOW_PRIVATE_URLS is off (integrations.targets). Order per
+subscription is not kept.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -36,11 +39,13 @@ from database_models import (
     utcnow,
 )
 from integrations.signing import EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signature
+from integrations.targets import PrivateTarget, resolve
 
 logger = logging.getLogger(__name__)
 
 RETRY_FOR = timedelta(hours=24)
 FIRST_RETRY_SECONDS, LONGEST_WAIT_SECONDS = 30, 3600  # 30 s, 1 min, 2 min, … then hourly: ~30 attempts a day
+MAX_RETRY_AFTER_SECONDS = 6 * 3600  # a receiver asking for more is still tried within the day
 LEASE_SECONDS = 120
 BATCH = 50
 THREADS = 8
@@ -75,6 +80,8 @@ class Attempt:
 
     status_code: int | None
     error: str | None = None
+    final: bool = False  # refused before sending (a private address): trying again cannot help
+    retry_after: float | None = None  # seconds the receiver asked us to wait (429/503 with Retry-After)
 
     @property
     def delivered(self) -> bool:
@@ -82,6 +89,8 @@ class Attempt:
 
     @property
     def retryable(self) -> bool:
+        if self.final:
+            return False
         return self.status_code is None or self.status_code >= 500 or self.status_code in (408, 429)
 
 
@@ -136,23 +145,52 @@ def claim_due(session: Session, now: datetime, worker: str, limit: int = BATCH) 
     return [Delivery(*row) for row in rows]
 
 
-def post(client: httpx.Client, delivery: Delivery) -> Attempt:
-    """POST the signed event once; never raises for what the network or the receiver did."""
+def post(client: httpx.Client, delivery: Delivery, allow_private: bool = False) -> Attempt:
+    """POST the signed event once to a checked address (integrations.targets); never raises for what the
+    network or the receiver did."""
     body = delivery.body()
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, EVENT_ID_HEADER: delivery.event_id,
                EVENT_TYPE_HEADER: delivery.event_type, SIGNATURE_HEADER: signature(body, delivery.secret)}
     try:
-        response = client.post(delivery.url, content=body, headers=headers)
+        target = resolve(delivery.url, allow_private)
+    except PrivateTarget as refusal:
+        return Attempt(None, f"refused: {refusal} (WEBHOOK_ALLOW_PRIVATE_URLS is off)"[:300], final=True)
+    except (OSError, UnicodeError, ValueError) as error:  # the name does not resolve (now): like a refused connection
+        return Attempt(None, f"cannot resolve the host: {error}"[:300])
+    try:
+        response = client.post(target.url, content=body, headers=headers | target.headers,
+                               extensions=target.extensions)
     except httpx.HTTPError as error:  # timeouts, refused connections, bad TLS, invalid URLs …
         return Attempt(None, f"{type(error).__name__}: {error}"[:300])
-    return Attempt(response.status_code, None if 200 <= response.status_code < 300 else response.reason_phrase[:300])
+    if 200 <= response.status_code < 300:
+        return Attempt(response.status_code)
+    return Attempt(response.status_code, response.reason_phrase[:300],
+                   retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """A Retry-After header's wait in seconds (delay-seconds or an HTTP date), None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return max(0.0, (moment - (now or utcnow())).total_seconds())
 
 
 def record(session: Session, delivery: Delivery, attempt: Attempt, worker: str, now: datetime) -> str:
     """Write the attempt's outcome where `worker` still holds the claim; the new status."""
     values: dict[str, Any] = {"last_attempt_at": now, "last_status_code": attempt.status_code,
                               "last_error": attempt.error, "claimed_by": None, "lease_expires_at": None}
-    retry_at = now + retry_delay(delivery.attempts)
+    # The receiver's Retry-After is kept when it asks for longer than our backoff (at most 6 hours).
+    asked = timedelta(seconds=min(attempt.retry_after or 0, MAX_RETRY_AFTER_SECONDS))
+    retry_at = now + max(retry_delay(delivery.attempts), asked)
     if attempt.delivered:
         values |= {"status": EVENT_DELIVERED, "delivered_at": now, "next_attempt_at": None}
     elif attempt.retryable and retry_at <= delivery.created_at + RETRY_FOR:
@@ -165,7 +203,7 @@ def record(session: Session, delivery: Delivery, attempt: Attempt, worker: str, 
 
 
 def deliver_due_events(session_factory: sessionmaker[Session], *, time_budget: float = 30.0,
-                       client: httpx.Client | None = None) -> DeliverySummary:
+                       client: httpx.Client | None = None, allow_private: bool = False) -> DeliverySummary:
     """Deliver what is due, batch by batch, until nothing is due or `time_budget` seconds are spent."""
     summary, worker, started = DeliverySummary(), worker_name(), time.monotonic()
     own_client = client is None
@@ -180,7 +218,7 @@ def deliver_due_events(session_factory: sessionmaker[Session], *, time_budget: f
             if pool is None:  # built only when something is due: an idle run makes one query and nothing else
                 pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="webhook")
                 client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
-            attempts = list(pool.map(post, [client] * len(batch), batch))
+            attempts = list(pool.map(post, [client] * len(batch), batch, [allow_private] * len(batch)))
             _record_batch(session_factory, batch, attempts, worker, summary)
     finally:
         if pool is not None:
@@ -207,10 +245,11 @@ def _record_batch(session_factory: sessionmaker[Session], batch: list[Delivery],
                                           "attempts": delivery.attempts})
 
 
-def deliver_webhooks(session_factory: sessionmaker[Session], time_budget: float = 20.0) -> DeliverySummary | None:
+def deliver_webhooks(session_factory: sessionmaker[Session], time_budget: float = 20.0, *,
+                     allow_private: bool = False) -> DeliverySummary | None:
     """The processor's webhook step: deliver what is due; a failure is logged and never stops the run."""
     try:
-        summary = deliver_due_events(session_factory, time_budget=time_budget)
+        summary = deliver_due_events(session_factory, time_budget=time_budget, allow_private=allow_private)
     except Exception:  # the step's boundary: the events stay in the outbox for the next run
         logger.exception("webhook delivery failed", extra={"event": "webhook.delivery_error"})
         return None

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from database_models import WebhookEvent, WebhookSubscription
 from integrations.outbox import EVENT_TYPES, forget_subscriptions
+from integrations.targets import host_problem
 
 MAX_URL_LENGTH = 2048
 MAX_DESCRIPTION_LENGTH = 200
@@ -23,13 +24,15 @@ MAX_DESCRIPTION_LENGTH = 200
 class SubscriptionError(ValueError):
     """A subscription the platform refuses; `field` names the offending input."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, reason: str = "invalid") -> None:
         super().__init__(message)
         self.field = field
+        self.reason = reason  # "invalid", or "private": a host that is not a public address
 
 
-def check_url(url: str) -> str:
-    """`url`, stripped, if it is an absolute http(s) URL with a host and no credentials; else SubscriptionError."""
+def check_url(url: str, allow_private: bool = False) -> str:
+    """`url`, stripped, if it is an absolute http(s) URL with a host and no credentials (and, unless
+    `allow_private`, no host that is plainly not public); else SubscriptionError."""
     url = url.strip() if isinstance(url, str) else ""
     if not url or len(url) > MAX_URL_LENGTH or any(ord(char) < 33 for char in url):
         raise SubscriptionError("url", f"must be an http or https URL of at most {MAX_URL_LENGTH} characters")
@@ -42,6 +45,10 @@ def check_url(url: str) -> str:
         raise SubscriptionError("url", "must be an http or https URL with a host")
     if parts.username is not None or parts.password is not None:
         raise SubscriptionError("url", "must not contain a user name or password")
+    problem = None if allow_private else host_problem(parts.hostname)
+    if problem:
+        raise SubscriptionError("url", f"must be a public address: {problem} (WEBHOOK_ALLOW_PRIVATE_URLS is off)",
+                                "private")
     return url
 
 
@@ -56,11 +63,12 @@ def check_events(events: Sequence[str]) -> list[str]:
 
 
 def create_subscription(session: Session, url: str, events: Sequence[str],
-                        description: str | None = None) -> WebhookSubscription:
+                        description: str | None = None, *, allow_private: bool = False) -> WebhookSubscription:
     """A new active subscription with a fresh secret (flushed; the caller commits)."""
     if description is not None and len(description) > MAX_DESCRIPTION_LENGTH:
         raise SubscriptionError("description", f"must be at most {MAX_DESCRIPTION_LENGTH} characters")
-    subscription = WebhookSubscription(url=check_url(url), events="," + ",".join(check_events(events)) + ",",
+    subscription = WebhookSubscription(url=check_url(url, allow_private),
+                                       events="," + ",".join(check_events(events)) + ",",
                                        secret="whsec_" + secrets.token_hex(24), description=description or None,
                                        active=True)
     session.add(subscription)

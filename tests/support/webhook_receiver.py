@@ -28,6 +28,7 @@ class WebhookReceiver:
     def __init__(self, port: int = 0) -> None:
         self.port = port
         self.status = 200
+        self.headers: dict[str, str] = {}  # extra response headers (a Retry-After, say)
         self.received: list[Received] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -44,6 +45,8 @@ class WebhookReceiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 receiver.received.append(Received(self.path, dict(self.headers.items()), body))
                 self.send_response(receiver.status)
+                for name, value in receiver.headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

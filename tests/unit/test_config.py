@@ -161,3 +161,9 @@ def test_trusted_proxy_hops_must_be_a_whole_number():
     assert load_config({"TRUSTED_PROXY_HOPS": "1"}).trusted_proxy_hops == 1
     with pytest.raises(ConfigError, match="TRUSTED_PROXY_HOPS"):
         load_config({"TRUSTED_PROXY_HOPS": "one"})
+
+
+def test_webhooks_to_private_addresses_are_refused_in_production_unless_allowed():
+    assert load_config(PRODUCTION).webhook_allow_private_urls is False
+    assert load_config(PRODUCTION | {"WEBHOOK_ALLOW_PRIVATE_URLS": "true"}).webhook_allow_private_urls is True
+    assert load_config({}).webhook_allow_private_urls is True  # development: a receiver on localhost works

@@ -20,6 +20,7 @@ from integrations.subscriptions import (
     recent_deliveries,
     subscription_as_dict,
 )
+from runtime.context import platform
 from web.api.support import db, error_response, json_body, json_response
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,8 @@ def list_webhooks_view() -> Response:
 def create_webhook_view() -> Response:
     """Subscribe a URL; 201 with the secret, shown this once."""
     body, session = json_body(), db()
-    subscription = create_subscription(session, body["url"], body["events"], body.get("description"))
+    subscription = create_subscription(session, body["url"], body["events"], body.get("description"),
+                                       allow_private=platform().config.webhook_allow_private_urls)
     session.commit()
     logger.info("webhook subscription created", extra={"event": "api.webhook_created",
                                                        "subscription_id": subscription.id})

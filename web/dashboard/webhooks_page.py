@@ -42,6 +42,9 @@ def event_labels() -> dict[str, str]:
 
 def _refusal(error: SubscriptionError) -> str:
     """The service's refusal in the interface language."""
+    if error.field == "url" and error.reason == "private":
+        return _("That address is on this machine or a private network. Webhooks go only to public addresses "
+                 "unless WEBHOOK_ALLOW_PRIVATE_URLS is set.")
     if error.field == "url":
         return _("Enter an http or https address with no user name or password in it.")
     if error.field == "events":
@@ -66,7 +69,8 @@ def create_webhook() -> str | tuple[str, int]:
     created, status = None, 201
     with platform().session_factory() as db:
         try:
-            created = create_subscription(db, form["url"], form["events"], form["description"] or None)
+            created = create_subscription(db, form["url"], form["events"], form["description"] or None,
+                                          allow_private=platform().config.webhook_allow_private_urls)
             db.commit()
         except SubscriptionError as error:
             flash(_refusal(error), "error")

@@ -114,7 +114,7 @@ def test_the_page_subscribes_shows_the_secret_once_and_lists_deliveries(logged_i
 
         receiver.status = 503
         post_webhook(text_message_envelope("989121240002", "hello"))
-        deliver_due_events(app.extensions["whatsapp_platform"].session_factory)
+        deliver_due_events(app.extensions["whatsapp_platform"].session_factory, allow_private=True)
         deliveries = logged_in.get(f"/dashboard/webhooks/{subscription.id}").get_data(as_text=True)
         assert 'data-status="pending"' in deliveries and "HTTP 503" in deliveries and "A customer wrote" in deliveries
     finally:
