@@ -147,7 +147,7 @@ def import_orders_csv(session: Session, data: bytes, rules: OrderRules, zone: tz
     """
     reader, encoding = read_orders_csv(data)
     report, seen = OrderImportReport(encoding=encoding), {}
-    for row in reader:
+    for row in _rows(reader):
         line = reader.line_num
         number = latin_digits(row.get("number") or "").strip()
         if None in row:
@@ -172,6 +172,14 @@ def import_orders_csv(session: Session, data: bytes, rules: OrderRules, zone: tz
         "orders_updated": report.updated, "orders_unchanged": report.unchanged,
         "orders_rejected": len(report.errors), "encoding": encoding})
     return report
+
+
+def _rows(reader: csv.DictReader) -> Any:
+    """The reader's rows; a line the csv module cannot read (a field past its size limit) is an OrderError."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise OrderError(f"line {reader.line_num}: {error}", "unreadable") from None
 
 
 def describe_moment(moment: datetime | None) -> str:

@@ -108,7 +108,7 @@ def upload() -> Any:
         lines = sum(1 for _row in reader)
     except OrderError as error:
         return _form(describe_order_error(error), 400)
-    except csv.Error:  # a NUL or an unterminated quote deep in the file
+    except csv.Error:  # a field past the csv module's size limit, deep in the file
         return _form(describe_order_error(OrderError("unreadable", "unreadable")), 400)
     if lines > MAX_UPLOAD_ORDERS:
         return _form(_("The file has %(count)s orders; at most %(limit)s can be uploaded here. Split it, or import it "

@@ -91,6 +91,7 @@ def test_a_windows_1256_upload_is_previewed_in_persian_then_imported_once(app, p
 @pytest.mark.parametrize(("content", "message"), [
     (b"", "Choose a CSV file"),
     (b"number,wa_id\n1001,09121110001\n", "missing: status"),
+    (b"number,wa_id,status\n1," + b"x" * 200_000 + b",paid\n", "is not a CSV that can be read"),  # csv's field limit
     (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb5U\x9e", "is not a CSV that can be read"),
     (b"number,wa_id,status\n" + b"1001,989120000000,paid\n" * 60_000, "larger than 1 MB"),
     (b"number,wa_id,status\n" + b"1001,989120000000,paid\n" * 501, "has 501 orders; at most 500"),
