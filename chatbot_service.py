@@ -56,6 +56,7 @@ from language.reply_tone import (
 )
 from language.rules_loader import APOLOGY_KEY, HANDOFF_OFFER_KEY, load_rules
 from orders.conversation import answer_order_question
+from orders.rules import order_rules
 from scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
@@ -331,6 +332,7 @@ class Chatbot:
     def __init__(self, config: Config, rules: RuleSet | None = None, rng: random.Random | None = None) -> None:
         self.config = config
         self.rules = rules or load_rules(config.chatbot_rules_path)
+        order_rules(config)  # rules/orders.yaml, checked (and cached) now: a malformed file stops start-up
         self.rng = rng or random.Random()
 
     def handle_new_messages(self, session: Session, message_ids: Sequence[int]) -> list[int]:

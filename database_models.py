@@ -75,6 +75,7 @@ from models.orders import (
     Order,
     OrderInquiry,
     OrderNotification,
+    OrderUpload,
 )
 from models.sessions import (
     DashboardSession,
@@ -149,4 +150,5 @@ __all__ = [
     "Order",
     "OrderInquiry",
     "OrderNotification",
+    "OrderUpload",
 ]

@@ -31,6 +31,7 @@ from config import Config
 from inbound.ingestion import EnvelopeError, Ingestor
 from inbound.signatures import signature_matches
 from inbound.status_shortcut import StatusWebhookShortcut, json_error
+from orders.rules import OrderRulesError
 from runtime.context import Platform, build_platform, configure_process_logging, load_process_config, platform
 from runtime.metrics import record_webhook
 from web import i18n
@@ -197,7 +198,12 @@ def create_app(config: Config | None = None, sender: Sender | None = None, **ove
         SESSION_COOKIE_SECURE=config.is_production,
     )
     app.session_interface = _CookieSessions()
-    context = app.extensions["whatsapp_platform"] = build_platform(config, sender)
+    try:
+        context = app.extensions["whatsapp_platform"] = build_platform(config, sender)
+    except OrderRulesError as error:
+        if in_cli:  # `flask orders import …` and every other command: the reason and exit 1, not a traceback
+            raise click.ClickException(f"orders rules error: {error}") from None
+        raise  # gunicorn: runtime.preflight names it and refuses to start
     if context.status_writer is not None:
         app.wsgi_app = StatusWebhookShortcut(app, app.wsgi_app, context)
     i18n.init_app(app, config.zone)

@@ -1,5 +1,6 @@
 """A shop's orders as its backend reports them, the order question a contact has open, and the
-status notifications already queued (one per order and status, never twice).
+status notifications already queued (one per order and status, never twice), and an orders
+CSV uploaded on the dashboard waiting between its preview and the operator's commit.
 
 An order belongs to one contact (phone number or BSUID): the chatbot describes it to that
 contact only. `status` is a string checked against the rules file's list (rules/orders.yaml),
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, TimestampMixin, utcnow
@@ -57,3 +58,19 @@ class OrderNotification(Base):
     status: Mapped[str] = mapped_column(String(32))
     queue_id: Mapped[int | None]  # the scheduled_messages row, when one was queued
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OrderUpload(Base):
+    """An orders CSV uploaded on the dashboard, as its bytes, until it is imported, discarded or expired.
+
+    Kept server-side, as contact uploads are: the preview and the commit may reach different workers.
+    """
+
+    __tablename__ = "order_uploads"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # random, unguessable
+    login_id: Mapped[str] = mapped_column(String(64))  # the dashboard session that uploaded it
+    filename: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

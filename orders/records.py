@@ -6,7 +6,9 @@ the customer's first message finds their orders. The import reads `number,wa_id,
 tracking_code` plus the optional `carrier,expected_at,items` in any encoding a spreadsheet
 writes (`campaigns.spreadsheet.decode_upload`); `expected_at` is a Jalali `1405/09/20` or an
 ISO date (`language.jalali.parse_moment`). Bad lines are reported with their line number and
-the good ones imported; importing the same file twice changes nothing the second time.
+the good ones imported; importing the same file twice changes nothing the second time. The
+CLI (`orders import`) and the dashboard's upload both call `import_orders_csv`; the dashboard's
+preview runs it in a transaction it rolls back, so the preview counts exactly what the commit does.
 """
 
 from __future__ import annotations
@@ -40,18 +42,30 @@ FIELDS = ("contact_id", "status", "carrier", "tracking_code", "expected_at", "it
 
 
 class OrderError(ValueError):
-    """An order value or an orders file that cannot be stored; the message says why."""
+    """An order value or an orders file that cannot be stored; the message says why.
+
+    `code` names the problem and `params` its details, for interfaces that translate it (the dashboard).
+    """
+
+    def __init__(self, message: str, code: str = "invalid", **params: Any) -> None:
+        super().__init__(message)
+        self.code, self.params = code, params
 
 
 @dataclass
 class OrderImportReport:
-    """What an orders import did: orders created, updated, unchanged, notifications queued, rejected lines."""
+    """What an orders import did: orders created, updated, unchanged, notifications queued, rejected lines.
+
+    `lines` is (line, order number, outcome) for every line imported, in file order.
+    """
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     notified: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    errors: list[tuple[int, OrderError]] = field(default_factory=list)
+    lines: list[tuple[int, str, str]] = field(default_factory=list)
+    encoding: str = "utf-8"
 
 
 def clean_order(values: dict[str, Any], rules: OrderRules, zone: tzinfo) -> dict[str, Any]:
@@ -61,26 +75,27 @@ def clean_order(values: dict[str, Any], rules: OrderRules, zone: tzinfo) -> dict
         text = str(values.get(key) or "").strip()
         text = text.translate(PERSIAN_LETTERS) if key == "items" else latin_digits(text)
         if len(text) > limit:
-            raise OrderError(f"{key} is longer than {limit} characters")
+            raise OrderError(f"{key} is longer than {limit} characters", "too_long", key=key, limit=limit)
         cleaned[key] = text or None
     if not cleaned["number"]:
-        raise OrderError("number is empty")
+        raise OrderError("number is empty", "number_empty")
     cleaned["status"] = (cleaned["status"] or "").lower()
     if cleaned["status"] not in rules.statuses:
-        raise OrderError(f"unknown status {cleaned['status']!r} (one of: {', '.join(rules.statuses)})")
+        raise OrderError(f"unknown status {cleaned['status']!r} (one of: {', '.join(rules.statuses)})",
+                         "unknown_status", status=cleaned["status"], statuses=rules.statuses)
     cleaned["carrier"] = (cleaned["carrier"] or "").lower().replace(" ", "_") or None
     raw_contact = str(values.get("wa_id") or values.get("user_id") or "").strip()
     if not raw_contact:
-        raise OrderError("wa_id is empty (a phone number or a BSUID)")
+        raise OrderError("wa_id is empty (a phone number or a BSUID)", "wa_id_empty")
     try:
         cleaned["address"] = normalize_address(raw_contact)
     except ContactError as error:
-        raise OrderError(str(error)) from None
+        raise OrderError(str(error), "contact", contact_error=error) from None
     expected = str(values.get("expected_at") or "").strip()
     try:
         cleaned["expected_at"] = parse_moment(expected, zone) if expected else None
     except MomentError as error:
-        raise OrderError(f"expected_at: {error}") from None
+        raise OrderError(f"expected_at: {error}", "bad_date", value=expected) from None
     return cleaned
 
 
@@ -107,42 +122,64 @@ def upsert_order(session: Session, values: dict[str, Any], rules: OrderRules, zo
     return order, outcome, notified
 
 
-def import_orders_csv(session: Session, data: bytes, rules: OrderRules, zone: tzinfo) -> OrderImportReport:
-    """Import an orders CSV (bytes in any spreadsheet encoding); OrderError when the file itself is unusable."""
+def read_orders_csv(data: bytes) -> tuple[csv.DictReader, str]:
+    """The file's rows (lower-case header) and its encoding; OrderError when the file itself is unusable."""
     try:
         text, encoding = decode_upload(data)
     except EncodingError as error:
-        raise OrderError(str(error)) from None
+        raise OrderError(str(error), "unreadable") from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [(cell or "").strip().lower() for cell in reader.fieldnames or []]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise OrderError(f"the CSV needs a header line with {', '.join(REQUIRED_COLUMNS)} "
-                         f"(optional: {', '.join(OPTIONAL_COLUMNS)}); missing: {', '.join(missing)}")
+                         f"(optional: {', '.join(OPTIONAL_COLUMNS)}); missing: {', '.join(missing)}",
+                         "missing_columns", missing=missing)
     reader.fieldnames = header
-    report, seen = OrderImportReport(), {}
-    for row in reader:
+    return reader, encoding
+
+
+def import_orders_csv(session: Session, data: bytes, rules: OrderRules, zone: tzinfo, *,
+                      preview: bool = False) -> OrderImportReport:
+    """Import an orders CSV (bytes in any spreadsheet encoding); OrderError when the file itself is unusable.
+
+    `preview`: the caller rolls the transaction back (the dashboard's preview); only the log says so.
+    """
+    reader, encoding = read_orders_csv(data)
+    report, seen = OrderImportReport(encoding=encoding), {}
+    for row in _rows(reader):
         line = reader.line_num
         number = latin_digits(row.get("number") or "").strip()
         if None in row:
-            report.errors.append((line, "more fields than header columns"))
+            report.errors.append((line, OrderError("more fields than header columns", "more_fields")))
             continue
         if number and number in seen:
-            report.errors.append((line, f"order {number} already appears on line {seen[number]}"))
+            report.errors.append((line, OrderError(f"order {number} already appears on line {seen[number]}",
+                                                   "duplicate", number=number, line=seen[number])))
             continue
         try:
             with session.begin_nested():  # a line that fails leaves nothing behind
                 _, outcome, notified = upsert_order(session, row, rules, zone)
         except OrderError as error:
-            report.errors.append((line, str(error)))
+            report.errors.append((line, error))
             continue
         seen[number] = line
         setattr(report, outcome, getattr(report, outcome) + 1)
+        report.lines.append((line, number, outcome))
         report.notified += notified
-    logger.info("orders imported", extra={"event": "orders.import", "orders_created": report.created,
-                                          "orders_updated": report.updated, "orders_unchanged": report.unchanged,
-                                          "orders_rejected": len(report.errors), "encoding": encoding})
+    logger.info("orders import previewed" if preview else "orders imported", extra={
+        "event": "orders.import_preview" if preview else "orders.import", "orders_created": report.created,
+        "orders_updated": report.updated, "orders_unchanged": report.unchanged,
+        "orders_rejected": len(report.errors), "encoding": encoding})
     return report
+
+
+def _rows(reader: csv.DictReader) -> Any:
+    """The reader's rows; a line the csv module cannot read (a field past its size limit) is an OrderError."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise OrderError(f"line {reader.line_num}: {error}", "unreadable") from None
 
 
 def describe_moment(moment: datetime | None) -> str:

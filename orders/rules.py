@@ -1,7 +1,11 @@
 """The orders rules file (rules/orders.yaml): statuses, carriers and their tracking links, replies per language.
 
 Read once per path and process; a malformed file raises OrderRulesError naming the file and
-the key, so a typo stops start-up (or the import) instead of answering wrongly.
+the key, so a typo stops start-up instead of answering wrongly: the chatbot reads the file
+when a web worker starts (gunicorn's preflight prints `orders rules error: …` and refuses to
+start, as for the chatbot's own rules), and `flask orders …` says the same and exits 1.
+Once read, a request never reads it again, so a bad edit to a running server's file is
+found at the next start or reload, never as a failed request.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ REPLY_KEYS = ("status", "tracking", "tracking_link", "expected", "items", "choos
               "needs_person")
 PLACEHOLDERS = frozenset({"number", "status", "tracking_code", "carrier", "tracking_url", "expected", "items",
                           "orders", "position"})
+SHIPPED_RULES = Path(__file__).resolve().parent.parent / "rules" / "orders.yaml"
 _STATUS = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
@@ -84,8 +89,13 @@ class OrderRules:
 
 
 def rules_path(config: Config) -> Path:
-    """rules/orders.yaml: the `orders.yaml` beside the chatbot's rules file."""
-    return Path(config.chatbot_rules_path).with_name("orders.yaml")
+    """The `orders.yaml` beside the chatbot's rules file; without one there, the shipped rules/orders.yaml.
+
+    A deployment that points CHATBOT_RULES_PATH at its own copy of the intents still answers
+    orders with the shipped statuses and replies until it adds an orders.yaml beside it.
+    """
+    beside = Path(config.chatbot_rules_path).with_name("orders.yaml")
+    return beside if beside.exists() else SHIPPED_RULES
 
 
 def order_rules(config: Config) -> OrderRules:

@@ -6,6 +6,7 @@ exits 0 silently. Otherwise it prints one line on stderr saying why, and exits 2
 
     configuration error: WHATSAPP_APP_SECRET is required when APP_ENV=production (set it or …)
     chatbot rules error: rules/chatbot_rules.yaml:239: pricing.responses must be a non-empty list
+    orders rules error: rules/orders.yaml: needs_person: not in statuses: ['lost']
     the application cannot start: ImportError: cannot import name 'x' from 'config'
 
 Running it in its own process keeps the application's modules out of gunicorn's master, so
@@ -31,6 +32,7 @@ def check() -> str | None:
     try:
         from config import ConfigError
         from language.intent_rules import RulesError
+        from orders.rules import OrderRulesError
         from webhook_handler import create_app
     except Exception as error:  # a release that does not import: say which module and name
         return f"the application cannot start: {type(error).__name__}: {error}"
@@ -40,6 +42,8 @@ def check() -> str | None:
         return f"configuration error: {error}"
     except RulesError as error:
         return f"chatbot rules error: {error}"
+    except OrderRulesError as error:
+        return f"orders rules error: {error}"
     except Exception as error:
         return f"the application cannot start: {type(error).__name__}: {error}"
     app.extensions["whatsapp_platform"].close()

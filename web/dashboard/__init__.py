@@ -17,7 +17,8 @@ opt-out), `contacts_import` (CSV upload, preview, commit) and `contacts_messages
 edit problems in the interface language); the campaigns:
 `campaign_pages` (list, a campaign's page and controls, CSV), `campaign_builder` (estimate, preview,
 schedule) over `campaign_form`, `campaign_queries` and `campaign_labels`;
-`webhooks_page`: outbound webhook subscriptions and their deliveries (`integrations`).
+`webhooks_page`: outbound webhook subscriptions and their deliveries (`integrations`);
+`orders_pages` (the orders list, a contact's orders panel) and `orders_import` (CSV upload, preview, commit).
 Importing this package registers every page on `blueprint.dashboard`.
 
 May import the services (and `campaigns`, `language`, `analytics.funnels`' stage definitions), `scheduler`,
@@ -32,11 +33,12 @@ from web.dashboard import (  # each registers its views on the blueprint
     inbox_pages,
     language,
     login,
+    orders_pages,  # the shop's orders, with the upload (orders_import) and the panel beside a conversation
     overview,
     page,
     webhooks_page,  # outbound webhook subscriptions and their deliveries
 )
 from web.dashboard.blueprint import dashboard
 
-__all__ = ["campaign_pages", "contacts_pages", "dashboard", "inbox_pages", "language", "login", "overview", "page",
-           "webhooks_page"]
+__all__ = ["campaign_pages", "contacts_pages", "dashboard", "inbox_pages", "language", "login", "orders_pages",
+           "overview", "page", "webhooks_page"]

@@ -28,6 +28,7 @@ from web.dashboard.blueprint import dashboard
 from web.dashboard.contacts_messages import describe
 from web.dashboard.contacts_queries import ContactFilter, all_tags, contact_page, export_csv
 from web.dashboard.inbox import ContactNotFound, get_contact, is_window_open, thread, window_closes_at
+from web.dashboard.orders_pages import recent_orders
 from web.request_db import request_db
 
 logger = logging.getLogger("web.dashboard.contacts")
@@ -68,7 +69,7 @@ def _contact_context(db: Session, contact: Contact) -> dict[str, Any]:
     return {"contact": contact, "tags": contact.tag_names, "items": thread(db, contact.id, THREAD_ON_PAGE),
             "window_open": is_window_open(contact, now), "window_closes_at": window_closes_at(contact.last_inbound_at),
             "opt_out_source": getattr(contact, "opted_out_source", None),
-            "opt_out_reason": getattr(contact, "opted_out_reason", None)}
+            "opt_out_reason": getattr(contact, "opted_out_reason", None), "orders": recent_orders(db, contact.id)}
 
 
 def _load(db: Session, contact_id: int) -> Contact:

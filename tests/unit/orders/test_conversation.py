@@ -19,7 +19,7 @@ from inbound.sample_payloads import envelope, inbound_message, messages_change, 
 from inbound.signatures import sign_payload
 from orders.conversation import order_references
 from orders.records import upsert_order
-from orders.rules import load_order_rules
+from orders.rules import OrderRulesError, load_order_rules
 from webhook_handler import create_app
 from whatsapp_service import WhatsAppService
 
@@ -149,13 +149,19 @@ def test_order_references(text, expected):
     assert order_references(text) == expected
 
 
-def test_an_unusable_orders_file_never_fails_a_webhook(test_config, engine, tmp_path):
+def test_an_unusable_orders_file_stops_the_app_from_starting_naming_the_key(test_config, tmp_path):
     (tmp_path / "chatbot_rules.yaml").write_bytes(open("rules/chatbot_rules.yaml", "rb").read())
     (tmp_path / "orders.yaml").write_text("statuses: [Shipped!]\n", encoding="utf-8")
+    with pytest.raises(OrderRulesError, match=r"orders.yaml: statuses: a list of lower-case names"):
+        create_app(test_config.replace(chatbot_rules_path=str(tmp_path / "chatbot_rules.yaml")))
+
+
+def test_without_an_orders_file_beside_its_rules_the_bot_answers_with_the_shipped_one(test_config, engine, tmp_path):
+    (tmp_path / "chatbot_rules.yaml").write_bytes(open("rules/chatbot_rules.yaml", "rb").read())
     app = create_app(test_config.replace(chatbot_rules_path=str(tmp_path / "chatbot_rules.yaml")))
     try:
-        reply = say(app, "سفارش ۱۲۳۴۵ کی میرسه؟")
-        assert "شماره" in reply  # the order_status intent's own reply, as before orders existed
+        add_order(app, number="12345", wa_id=ALI, status="shipped", tracking_code="RR123456789IR")
+        assert "RR123456789IR" in say(app, "سفارش ۱۲۳۴۵ کی میرسه؟")
     finally:
         app.extensions["whatsapp_platform"].close()
         clean_tables(engine)
