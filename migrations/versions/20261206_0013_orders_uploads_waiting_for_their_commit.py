@@ -1,6 +1,6 @@
 """orders uploads waiting for their commit
 
-Revision ID: 0016
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-06 14:57:55.504350
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import database_models
 
-revision = '0016'
+revision = '0013'
 down_revision = '0012'
 branch_labels = None
 depends_on = None
