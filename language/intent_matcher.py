@@ -105,6 +105,7 @@ class Matcher:
         self.words: dict[str, set[str]] = defaultdict(set)
         self.fuzzy: dict[str, set[str]] = defaultdict(set)
         self.skeletons: dict[str, set[str]] = defaultdict(set)
+        self.consonant_spellings: dict[str, set[str]] = defaultdict(set)
         self.phrase_starts: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], str]]] = (
             defaultdict(list))
         for intent in intents:
@@ -127,6 +128,9 @@ class Matcher:
         if len(consonants) >= _MINIMUM_SKELETON_KEYWORD:
             self.skeletons[consonants].add(intent)
         self.words[nlp.lemma(word)].add(intent)
+        spelled = finglish.consonant_spelling(word)
+        if spelled:
+            self.consonant_spellings[spelled].add(intent)
         if len(word) >= _MINIMUM_FUZZY_LENGTH:
             for variant in _deletions(word) | {word}:
                 self.fuzzy[variant].add(intent)
@@ -193,6 +197,11 @@ class Matcher:
                 # Another spelling of a keyword: mrc, khdfz and ghymt meet مرسی, خدافظ, قیمت.
                 intents = self.skeletons.get(finglish.skeleton(token), set())
                 hit_strength = _FUZZY_KEYWORD_STRENGTH
+            if not intents and token not in nlp.STOPWORDS:
+                # A stretched last letter (heyy, mersii, سلامم) or a vowel-less spelling (mmnon).
+                intents = self.words.get(finglish.without_final_double(token), set())
+                if not intents and finglish.has_few_vowels(token):
+                    intents = self.consonant_spellings.get(finglish.consonant_spelling(token), set())
             for intent in intents:
                 strength[intent] = max(strength[intent], hit_strength)
                 covered[intent].add(position)

@@ -34,6 +34,7 @@ from language.intent_model import NaiveBayesModel
 OPT_OUT = "opt_out"
 GREETING = "greeting"
 GOODBYE = "goodbye"
+THANKS = "thanks"
 AWAY_KEY = "away"
 MEDIA_KEY = "media"
 ALLOWED_PLACEHOLDERS = frozenset({"name", "first_name", "wa_id", "business_hours"})
@@ -70,6 +71,7 @@ _DISMISSALS = tuple(tuple(_word_tokens(phrase)) for phrase in (
     "don't care", "dont care", "nevermind"))
 # "مرسی بابت پیگیری" / "thanks for the help": thanks for something is thanks, not that thing.
 _FOR_WORDS = frozenset(nlp.normalize(word) for word in ("بابت", "بخاطر", "for", "babat", "babate", "bekhatere"))
+_THANKS_FOR_WORDS = frozenset(nlp.normalize(word) for word in ("که", "از", "ke", "az", "that"))
 _CLAUSE_BREAK = re.compile(r"[,،.!?؟;؛\n]+")
 
 
@@ -207,16 +209,23 @@ class RuleSet:
         return match
 
     def _thanks_for_something(self, tokens: Sequence[str], text: str) -> str | None:
-        """The social intent of a one-clause "thanks for …" / "مرسی بابت …" message, else None."""
-        if _FOR_WORDS.isdisjoint(tokens):
+        """The social intent of a one-clause "thanks for …" / "مرسی بابت …" message, else None.
+
+        After thanks (not a greeting) "که" and "از" name what is thanked for too: "مرسی که جواب
+        دادید", "ممنون از پشتیبانی خوبتون", "merci ke javab dadid".
+        """
+        position = next((index for index, token in enumerate(tokens)
+                         if token in _FOR_WORDS or token in _THANKS_FOR_WORDS), None)
+        if not position or position >= len(tokens) - 1:
             return None
-        prefix = self._matcher.social_prefix_length(tokens)
-        if not prefix or prefix >= len(tokens) or tokens[prefix] not in _FOR_WORDS:
-            return None
+        if self._matcher.social_prefix_length(tokens[:position]) != position:
+            return None  # something other than small talk comes before "for"
         if len(next(iter(_clauses(text[:_MAXIMUM_CHARACTERS])), [])) < len(tokens):
             return None  # "thanks for the reply, when does it arrive?": the question decides
-        social = sorted(self._matcher.opening_intents(tokens) & self._matcher.social)
-        return social[0] if social else None
+        social = self._matcher.opening_intents(tokens) & self._matcher.social
+        if tokens[position] not in _FOR_WORDS:
+            social &= {THANKS}
+        return sorted(social)[0] if social else None
 
     def _classify(self, tokens: Sequence[str]) -> tuple[IntentMatch, bool]:
         """Rank labels by model probability and matcher evidence; apply threshold and margin.
