@@ -140,6 +140,13 @@ def _find_cues(tokens: Sequence[str], lexicon: Lexicon) -> tuple[list[_Cue], set
         found = _match(tokens, index, lexicon.phrases, taken)
         if found:
             take(index, index + found[0], found[1], "phrase")
+        elif (index + 2 < len(tokens) and tokens[index + 1] in lexicon.intensifiers
+              and taken.isdisjoint(range(index, index + 3))):
+            # An intensifier inside an idiom: کیفیتش خیلی پایینه is کیفیتش پایین, said harder.
+            skipped = _match([tokens[index], *tokens[index + 2:index + 5]], 0, lexicon.phrases, set())
+            if skipped and skipped[0] >= 2 and taken.isdisjoint(range(index, index + skipped[0] + 1)):
+                found = (skipped[0] + 1, skipped[1] * lexicon.intensifiers[tokens[index + 1]])
+                take(index, index + found[0], found[1], "phrase")
         index += found[0] if found else 1
     for index, token in enumerate(tokens):
         verb = None if index in taken else _negated_verb(token, lexicon)
