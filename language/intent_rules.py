@@ -35,6 +35,7 @@ OPT_OUT = "opt_out"
 GREETING = "greeting"
 GOODBYE = "goodbye"
 THANKS = "thanks"
+PRICING = "pricing"
 AWAY_KEY = "away"
 MEDIA_KEY = "media"
 ALLOWED_PLACEHOLDERS = frozenset({"name", "first_name", "wa_id", "business_hours"})
@@ -71,6 +72,12 @@ _DISMISSALS = tuple(tuple(_word_tokens(phrase)) for phrase in (
     "don't care", "dont care", "nevermind"))
 # "مرسی بابت پیگیری" / "thanks for the help": thanks for something is thanks, not that thing.
 _FOR_WORDS = frozenset(nlp.normalize(word) for word in ("بابت", "بخاطر", "for", "babat", "babate", "bekhatere"))
+# "این هدفون چند؟": a message that ends in "how much" asks a price, unless it asks the time
+# ("تا ساعت چند؟") or how many days ("چند روز").
+_PRICE_QUESTION_ENDINGS = frozenset(nlp.normalize(word) for word in (
+    "چند", "چقدر", "چقد", "chand", "chnd", "cheghadr", "cheghad", "chegadr"))
+_TIME_BEFORE_HOW_MUCH = frozenset(nlp.normalize(word) for word in (
+    "ساعت", "تا", "از", "saat", "ta", "az", "until", "time"))
 _THANKS_FOR_WORDS = frozenset(nlp.normalize(word) for word in ("که", "از", "ke", "az", "that"))
 _CLAUSE_BREAK = re.compile(r"[,،.!?؟;؛\n]+")
 
@@ -258,7 +265,11 @@ class RuleSet:
         scores = self._matcher.ngram_scores(tokens)
         combined = {label: score for score, label in scores if label != NO_INTENT}
         out_of_scope_score = next((score for score, label in scores if label == NO_INTENT), 0.0)
-        for intent, evidence in self._matcher.keyword_scores(tokens).items():
+        keyword_evidence = self._matcher.keyword_scores(tokens)
+        if (PRICING in self.intents and tokens and tokens[-1] in _PRICE_QUESTION_ENDINGS
+                and (len(tokens) < 2 or tokens[-2] not in _TIME_BEFORE_HOW_MUCH)):
+            keyword_evidence[PRICING] = max(keyword_evidence.get(PRICING, 0.0), 1.0)
+        for intent, evidence in keyword_evidence.items():
             score = combined.get(intent, 0.0)
             combined[intent] = min(1.0, score + (1.0 - score) * _KEYWORD_WEIGHT * evidence)
         return combined, out_of_scope_score

@@ -1,0 +1,68 @@
+"""Spellings and sentence shapes the rules' examples do not list word for word (issue 14).
+
+Thanks for something stays thanks; a stretched last letter or a vowel-less Finglish spelling
+still meets a keyword; a question ending in "how much" asks a price unless it asks the time;
+an intensifier inside a sentiment idiom keeps the idiom. Sentences written for these tests,
+none of them a rule example or a labelled sentence of tests/data.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT
+
+from language.intent_rules import RuleSet
+from language.rules_loader import load_rules
+from language.sentiment import analyze_sentiment
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleSet:
+    return load_rules(ROOT / "rules" / "chatbot_rules.yaml")
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("ممنون که انقدر سریع پیگیری کردید", "thanks"),
+    ("thank you so much for the fast answer", "thanks"),
+    ("mamnun az rahnamayitun", "thanks"),
+    # A question after the thanks still decides, and "از" after a greeting is no thanks.
+    ("مرسی، سفارشم کی میرسه؟", "order_status"),
+    ("ممنونم از شما که جواب دادین، کی ارسال میشه؟", "order_status"),
+    ("سلام از سفارشم خبری نشد", "order_status"),
+])
+def test_thanks_for_something_is_thanks(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("mersii", "thanks"),
+    ("thankss", "thanks"),
+    ("خیلی مرسیی", "thanks"),
+    ("hii", "greeting"),
+    ("byee", "goodbye"),
+    ("khyli mmnon", "thanks"),
+    ("mmnon azat", "thanks"),
+])
+def test_stretched_and_vowel_less_spellings(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("این شلوار چند؟", "pricing"),
+    ("این روسری چقدر؟", "pricing"),
+    ("in kif chnd?", "pricing"),
+    ("تا ساعت چند؟", "business_hours"),
+    ("saat chand?", "business_hours"),
+    ("چند روز دیگه میرسه؟", "order_status"),
+])
+def test_a_question_ending_in_how_much_asks_a_price(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("کیفیتش خیلی پایینه", "negative"),
+    ("کیفیتش واقعا پایین بود", "negative"),
+    ("دستتون خیلی درد نکنه", "positive"),
+])
+def test_an_intensifier_inside_an_idiom_keeps_it(text, label):
+    assert analyze_sentiment(text).label == label
