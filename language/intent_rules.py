@@ -205,11 +205,18 @@ class RuleSet:
                 # One stray word ("thank you very much") must not turn into a request.
                 rest_intent = self.intents.get(rest_match.intent)
                 # A farewell or more small talk after a greeting is no request.
+                if rest_match.intent == GOODBYE and GREETING not in self._matcher.opening_intents(tokens):
+                    return rest_match  # "مرسی خداحافظ": thanks on leaving is a farewell
                 if (rest_intent is not None and not rest_intent.social
                         and rest_intent.name != GOODBYE) and (
                         len(content_words) >= 2
                         or rest_match.intent in self._matcher.keyword_scores(rest)):
                     return rest_match
+        if match.intent == THANKS:
+            # "ممنون، تا بعد" / "thanks, bye!": a last clause that takes leave decides.
+            clauses = _clauses(text[:_MAXIMUM_CHARACTERS])
+            if len(clauses) > 1 and self._classify(clauses[-1])[0].intent == GOODBYE:
+                return IntentMatch(GOODBYE, match.confidence)
         if match.intent == GOODBYE and GREETING in self._matcher.opening_intents(tokens):
             # "سلام، شب بخیر" / "salam, ruzetun khosh" is said on arriving, not leaving.
             return IntentMatch(GREETING, match.confidence)

@@ -6,8 +6,9 @@ rules file (STOP, لغو, لغو۱۱ …), a message opts out only when one clau
 - an unsubscribe word (unsubscribe, opt out, انصراف, آنسابسکرایب, enseraf), or
 - a subscription word with a cancelling word (لغو عضویت, cancel my subscription), or
 - a messaging word (پیام، پیامک، تبلیغ، خبرنامه، لیست, messages, ads, texts, payam …)
-  with a stopping word (نفرستید، ندید، قطع کنید، حذفم کنید، نمیخوام، بسه, stop, no more,
-  don't, remove me, take me off, nafrestid …),
+  with a stopping word (نفرستید، ندید، قطع کنید، حذفم کنید، نمیخوام، بسه، مزاحم نشید, stop,
+  no more, no longer, don't, remove me, take me off, leave me alone, nafrestid …), or with
+  cancelling the sending or receiving itself (لغو دریافت پیامک),
 and no clause says it is a mistake to undo (اشتباهی, by mistake, back), or asks for messages
 again (دوباره, again) without a stopping word ("don't text me again" still opts out).
 A clause that is a question ("unsubscribe from what?") never counts. Cancelling an order,
@@ -49,7 +50,11 @@ nafrestid nafrestin nafres nafrest nadid nadin nade nazanid nazan nemikham nakha
 بردارید بردارین بردار bardarid
 base basse stop stopped stopping quit enough remove unsubscribe don't dont
 """)
-_STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "interested"))
+_STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "interested"),
+                   ("no", "longer"), ("me", "alone"), ("مزاحم", "نشید"), ("مزاحم", "نشین"),
+                   ("مزاحم", "نشو"), ("mozahem", "nashid"), ("mozahem", "nashin"))
+# "لغو دریافت پیامک", "لغو ارسال پیام": cancelling the receiving or the sending itself.
+_SENDING_OR_RECEIVING = _words("دریافت ارسال daryaft ersal receiving sending")
 # "I do not wish to receive messages": a refusal next to receiving.
 _RECEIVING = _words("دریافت receive receiving daryaft")
 _REFUSING = _words("نیستم ندارم عدم نمیخوام نمیخواهم nistam nemikham")
@@ -100,6 +105,9 @@ def _clause_opts_out(words: Sequence[str]) -> bool:
         return True
     messaging = any(word.startswith(_MESSAGING_PREFIXES) or word in _MESSAGING_WORDS
                     for word in words)
+    if messaging and any(first in _CANCELLING and second in _SENDING_OR_RECEIVING
+                         for first, second in zip(words, words[1:], strict=False)):
+        return True
     return messaging and _requests_stop(words)
 
 

@@ -66,3 +66,23 @@ def test_a_question_ending_in_how_much_asks_a_price(rules, text, intent):
 ])
 def test_an_intensifier_inside_an_idiom_keeps_it(text, label):
     assert analyze_sentiment(text).label == label
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("مرسی خداحافظ", "goodbye"),
+    ("thanks, see you", "goodbye"),
+    ("ممنون. سفارشم کی میرسه", "order_status"),
+    ("سلام، شب بخیر", "greeting"),
+])
+def test_thanks_on_leaving_is_a_farewell(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize("text", [
+    "مزاحم نشید با این پیامکای تبلیغاتی",
+    "لغو دریافت پیامک لطفا",
+    "leave me alone with your promo texts",
+    "i no longer want your messages",
+])
+def test_more_ways_to_ask_to_stop_messages_opt_out(rules, text):
+    assert rules.recognize_intent(text).intent == "opt_out"
