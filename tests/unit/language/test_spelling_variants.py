@@ -86,3 +86,14 @@ def test_thanks_on_leaving_is_a_farewell(rules, text, intent):
 ])
 def test_more_ways_to_ask_to_stop_messages_opt_out(rules, text):
     assert rules.recognize_intent(text).intent == "opt_out"
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("رنگش قشنگه ولی سایزش کوچیکه", "negative"),
+    ("looks great but the fabric is thin plastic", "negative"),
+    ("thanks but I already got it", "positive"),
+    ("چه عجب، بالاخره یکی جواب داد", "negative"),
+    ("so much for express shipping", "negative"),
+])
+def test_praise_then_but_and_sarcasm(text, label):
+    assert analyze_sentiment(text).label == label
