@@ -75,7 +75,7 @@ _FOR_WORDS = frozenset(nlp.normalize(word) for word in ("بابت", "بخاطر"
 # "این هدفون چند؟": a message that ends in "how much" asks a price, unless it asks the time
 # ("تا ساعت چند؟") or how many days ("چند روز").
 _PRICE_QUESTION_ENDINGS = frozenset(nlp.normalize(word) for word in (
-    "چند", "چقدر", "چقد", "chand", "chnd", "cheghadr", "cheghad", "chegadr"))
+    "چند", "چن", "چقدر", "چقد", "chand", "chnd", "cheghadr", "cheghad", "chegadr"))
 _TIME_BEFORE_HOW_MUCH = frozenset(nlp.normalize(word) for word in (
     "ساعت", "تا", "از", "saat", "ta", "az", "until", "time"))
 _THANKS_FOR_WORDS = frozenset(nlp.normalize(word) for word in ("که", "از", "ke", "az", "that"))
