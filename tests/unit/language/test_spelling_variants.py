@@ -97,3 +97,15 @@ def test_more_ways_to_ask_to_stop_messages_opt_out(rules, text):
 ])
 def test_praise_then_but_and_sarcasm(text, label):
     assert analyze_sentiment(text).label == label
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("بعد از دو بار شستن رنگ داد", "negative"),
+    ("دیگه بهتون اعتماد نمیکنم", "negative"),
+    ("the strap came apart after a day", "negative"),
+    ("doesn't fit at all", "negative"),
+    ("fits perfectly", "positive"),
+    ("does it fit a size 40 foot?", "neutral"),
+])
+def test_complaints_stated_as_facts(text, label):
+    assert analyze_sentiment(text).label == label
