@@ -63,6 +63,11 @@ _POLITENESS_WORDS = frozenset(nlp.normalize(word) for word in
                                "lotfa", "khahesh", "khaheshan"))
 
 
+_COURTESY_WORDS = frozenset(nlp.normalize(word) for word in
+                            ("ممنون", "ممنونم", "مرسی", "متشکرم", "thanks", "thank", "you", "thx",
+                             "mersi", "merci", "mamnun", "mamnoon"))
+
+
 # A clause that sets a topic aside ("price doesn't matter, when does it arrive?") is not the
 # request: it is left out when another clause remains.
 _DISMISSALS = tuple(tuple(_word_tokens(phrase)) for phrase in (
@@ -183,6 +188,10 @@ class RuleSet:
             return IntentMatch(NO_INTENT, 0.0)  # emoji, digits or punctuation only
         exact_intent = self._matcher.exact.get(" ".join(
             token for token in tokens if token not in _POLITENESS_WORDS))
+        if exact_intent is None and not _COURTESY_WORDS.isdisjoint(tokens):
+            # "لغو11 ممنون", "STOP thanks": a command with thanks is still the command.
+            exact_intent = self._matcher.exact.get(" ".join(
+                token for token in tokens if token not in _POLITENESS_WORDS | _COURTESY_WORDS)) or None
         if exact_intent is not None:
             return IntentMatch(exact_intent, 1.0)
         if OPT_OUT in self.intents and opt_out_request.is_explicit_opt_out(

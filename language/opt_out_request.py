@@ -34,12 +34,12 @@ unsubscribe optout opt-out انصراف آنسابسکرایب انسابسکر�
 """)
 _SUBSCRIPTION_PREFIXES = ("عضو", "اشتراک", "ozv", "eshterak", "subscription",
                           "membership", "خبرنامه", "khabarname", "newsletter")
-_CANCELLING = _words("لغو لغوش کنسل laghv laghve cancel cancelled end terminate")
+_CANCELLING = _words("لغو لغوش کنسل laghv laghve cancel cancelled end terminate خارج kharej")
 _MESSAGING_PREFIXES = (
     "پیام", "اسمس", "sms", "تبلیغ", "تخفیفات", "خبرنامه", "لیست", "فهرست", "اطلاعرسانی",
     "message", "messaging", "text", "ads", "advert", "promo", "newsletter", "mailing",
     "notification", "spam", "payam", "pyam", "pym", "tabligh", "khabarname", "takhfifat",
-    "offers",
+    "offers", "اسپم",
 )
 _MESSAGING_WORDS = _words("pm pms ad list اس رسانی")
 # Negated send/give/hit verbs and "I don't want", in the spellings customers use.
@@ -52,7 +52,9 @@ base basse stop stopped stopping quit enough remove unsubscribe don't dont
 """)
 _STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "interested"),
                    ("no", "longer"), ("me", "alone"), ("مزاحم", "نشید"), ("مزاحم", "نشین"),
-                   ("مزاحم", "نشو"), ("mozahem", "nashid"), ("mozahem", "nashin"))
+                   ("مزاحم", "نشو"), ("mozahem", "nashid"), ("mozahem", "nashin"),
+                   ("want", "out"), ("spam", "nakonid"), ("spam", "nakon"), ("اسپم", "نکنید"),
+                   ("اسپم", "نکنین"))
 # "لغو دریافت پیامک", "لغو ارسال پیام": cancelling the receiving or the sending itself.
 _SENDING_OR_RECEIVING = _words("دریافت ارسال daryaft ersal receiving sending")
 # "I do not wish to receive messages": a refusal next to receiving.
@@ -60,6 +62,8 @@ _RECEIVING = _words("دریافت receive receiving daryaft")
 _REFUSING = _words("نیستم ندارم عدم نمیخوام نمیخواهم nistam nemikham")
 _REQUEST_VERB_STEMS = ("حذف", "پاک", "قطع", "متوقف", "خارج", "بیرون", "درم", "غیرفعال",
                        "خاموش", "hazf", "pak", "ghat", "kharej", "motevaghef")
+# "پاک نکنید" / "قطع نکنید" is "do NOT delete / cut": the opposite of a stop request.
+_NEGATED_LIGHT_VERBS = _words("نکنید نکنین نکن nakonid nakonin nakon")
 _REQUEST_VERBS = _words("کنید کنین کن بکنید بکنین بکن نمایید بفرمایید بیارید بیارین konid konin kon")
 _UNDOING = _words("""
 اشتباهی اشتباه برگردونید برگردونین برگردون فعال mistake mistakenly back resume eshtebahi eshtebah
@@ -84,7 +88,9 @@ def _has_pair(words: Sequence[str], pairs: tuple[tuple[str, str], ...]) -> bool:
 
 
 def _requests_stop(words: Sequence[str]) -> bool:
-    if any(word in _STOPPING for word in words) or _has_pair(words, _STOPPING_PAIRS):
+    if any(word in _STOPPING and not (
+            word in _NEGATED_LIGHT_VERBS and position and words[position - 1].startswith(_REQUEST_VERB_STEMS))
+           for position, word in enumerate(words)) or _has_pair(words, _STOPPING_PAIRS):
         return True
     if any(word in _RECEIVING for word in words) and any(word in _REFUSING for word in words):
         return True

@@ -109,3 +109,20 @@ def test_praise_then_but_and_sarcasm(text, label):
 ])
 def test_complaints_stated_as_facts(text, label):
     assert analyze_sentiment(text).label == label
+
+
+@pytest.mark.parametrize("text", [
+    "از عضویت خارج میشم",
+    "اسپم نکنید لطفا",
+    "i want out of your mailing list",
+    "stop contacting me",
+    "remove me please",
+    "لغو11 ممنون",
+])
+def test_leaving_the_list_in_other_words_opts_out(rules, text):
+    assert rules.recognize_intent(text).intent == "opt_out"
+
+
+@pytest.mark.parametrize(("text", "intent"), [("ممنون", "thanks"), ("thank you", "thanks")])
+def test_thanks_alone_is_still_thanks(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
