@@ -245,7 +245,8 @@ class RuleSet:
             return None  # something other than small talk comes before "for"
         if len(next(iter(_clauses(text[:_MAXIMUM_CHARACTERS])), [])) < len(tokens):
             return None  # "thanks for the reply, when does it arrive?": the question decides
-        social = self._matcher.opening_intents(tokens) & self._matcher.social
+        first_word = next((index for index, token in enumerate(tokens) if token not in nlp.STOPWORDS), 0)
+        social = self._matcher.opening_intents(tokens[first_word:]) & self._matcher.social  # خیلی ممنون
         if tokens[position] not in _FOR_WORDS:
             social &= {THANKS}
         return sorted(social)[0] if social else None

@@ -25,6 +25,7 @@ def rules() -> RuleSet:
     ("ممنون که انقدر سریع پیگیری کردید", "thanks"),
     ("thank you so much for the fast answer", "thanks"),
     ("mamnun az rahnamayitun", "thanks"),
+    ("خیلی مرسی بابت جواب سریع", "thanks"),
     # A question after the thanks still decides, and "از" after a greeting is no thanks.
     ("مرسی، سفارشم کی میرسه؟", "order_status"),
     ("ممنونم از شما که جواب دادین، کی ارسال میشه؟", "order_status"),
