@@ -5,7 +5,9 @@ the same file). Evidence comes from two places: the best cosine between the mess
 example over TF-IDF-weighted letter 2–4-grams inside words, a lemma and a negation feature
 and consonant-skeleton trigrams (`finglish.skeleton`, so `ghymt chnd` is near `قیمت چنده`);
 and keyword hits, by word, lemma, one-edit typo (4+ letters) or skeleton (3+ consonants),
-weighted by the share of the message's content words they cover.
+weighted by the share of the message's content words they cover; a stretched last letter
+(heyy, mersii) or a vowel-less Finglish spelling (mmnon) still meets a keyword. A word the
+rules do not know that is two or three known words without spaces (درودبرشما) is split first.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ _MINIMUM_SKELETON_KEYWORD = 3  # two consonants (mn: من and ممنون) are to
 _STOPWORD_FEATURE_WEIGHT = 0.5
 _NEGATION_FEATURE = "<not>"
 _NEGATION_WEIGHT = 2.0
+_MINIMUM_RUN_TOGETHER = 5  # shorter unknown words are more often typos than two words
+_MINIMUM_PART = 2
+# Suffix-like pieces that would cut a known word's ending off (سفارشمو → سفارش + مو).
+_NOT_A_PART = frozenset(nlp.normalize(word) for word in
+                        "مو رو ها های ام ات اش تون شون مون ای ی ید ین ند ن ه م ت ش es ed ing".split())
 
 
 def word_tokens(text: str) -> list[str]:
@@ -100,6 +107,9 @@ class Matcher:
             for gram, value in weighted.items():
                 if document_frequency[gram] <= _MAXIMUM_POSTINGS_SHARE * count:
                     self.postings[gram].append((index, value / norm))
+        # Every word the rules know, to split words a customer ran together (درودبرشما).
+        self.vocabulary = frozenset(token for _, text in documents for token in word_tokens(text)) | frozenset(
+            token for intent in intents for text in (*intent.keywords, *intent.exact) for token in word_tokens(text))
         self.exact: dict[str, str] = {}
         self.social = {intent.name for intent in intents if intent.social}
         self.words: dict[str, set[str]] = defaultdict(set)
@@ -121,6 +131,37 @@ class Matcher:
                         self.phrase_starts[skeletons[0]].append((tokens, skeletons, intent.name))
                 elif tokens:
                     self._index_word(tokens[0], intent.name)
+
+    def split_run_together(self, tokens: Sequence[str]) -> list[str]:
+        """Split an unknown word that is two or three known words written without spaces.
+
+        "درودبرشما" → درود بر شما, "salamkhubin" → salam khubin. A word the rules know, or
+        whose lemma they know, stays whole; the longest known first part is tried first.
+        """
+        vocabulary = self.vocabulary
+        if all(token in vocabulary for token in tokens):
+            return list(tokens)
+        split: list[str] = []
+        for token in tokens:
+            parts = None
+            if (len(token) >= _MINIMUM_RUN_TOGETHER and token not in vocabulary
+                    and nlp.lemma(token) not in vocabulary):
+                parts = self._known_parts(token, depth=2)
+            split.extend(parts or (token,))
+        return split
+
+    def _known_parts(self, token: str, depth: int) -> list[str] | None:
+        for cut in range(len(token) - _MINIMUM_PART, _MINIMUM_PART - 1, -1):
+            head, tail = token[:cut], token[cut:]
+            if head not in self.vocabulary or head in _NOT_A_PART:
+                continue
+            if tail in self.vocabulary and tail not in _NOT_A_PART:
+                return [head, tail]
+            if depth > 1 and len(tail) >= 2 * _MINIMUM_PART:
+                rest = self._known_parts(tail, depth - 1)
+                if rest:
+                    return [head, *rest]
+        return None
 
     def _index_word(self, word: str, intent: str) -> None:
         self.words[word].add(intent)

@@ -91,6 +91,14 @@ def _clauses(text: str) -> list[list[str]]:
     return [tokens for part in _CLAUSE_BREAK.split(text) if (tokens := _word_tokens(part))]
 
 
+_QUESTION = re.compile(r"[^,.!?;\n]*\?")
+
+
+def _questions(text: str) -> list[list[str]]:
+    """The word tokens of each clause that ends in a question mark (؟ included)."""
+    return [tokens for part in _QUESTION.findall(nlp.normalize(text)) if (tokens := _word_tokens(part))]
+
+
 def _contains(tokens: Sequence[str], phrase: Sequence[str]) -> bool:
     return any(tuple(tokens[start:start + len(phrase)]) == tuple(phrase)
                for start in range(len(tokens) - len(phrase) + 1))
@@ -198,6 +206,7 @@ class RuleSet:
                 text[:_MAXIMUM_CHARACTERS]):
             return IntentMatch(OPT_OUT, 1.0)
         tokens = _without_dismissed_clauses(text[:_MAXIMUM_CHARACTERS], tokens) or tokens
+        tokens = self._matcher.split_run_together(tokens)
         match, ambiguous = self._classify(tokens)
         known = self.intents.get(match.intent)
         thanked = self._thanks_for_something(tokens, text)
@@ -221,6 +230,13 @@ class RuleSet:
                         len(content_words) >= 2
                         or rest_match.intent in self._matcher.keyword_scores(rest)):
                     return rest_match
+        if match.intent == THANKS and "?" in nlp.normalize(text[:_MAXIMUM_CHARACTERS]):
+            # "عالی بود ممنون. راستی تا کی بازید؟": thanks around a question; the question decides.
+            for question in _questions(text[:_MAXIMUM_CHARACTERS]):
+                asked, _ = self._classify(question)
+                asked_intent = self.intents.get(asked.intent)
+                if asked_intent is not None and not asked_intent.social and asked.intent != GOODBYE:
+                    return asked
         if match.intent == THANKS:
             # "ممنون، تا بعد" / "thanks, bye!": a last clause that takes leave decides.
             clauses = _clauses(text[:_MAXIMUM_CHARACTERS])

@@ -11,7 +11,8 @@ rules file (STOP, لغو, لغو۱۱ …), a message opts out only when one clau
   cancelling the sending or receiving itself (لغو دریافت پیامک),
 and no clause says it is a mistake to undo (اشتباهی, by mistake, back), or asks for messages
 again (دوباره, again) without a stopping word ("don't text me again" still opts out).
-A clause that is a question ("unsubscribe from what?") never counts. Cancelling an order,
+A clause that is a question ("unsubscribe from what?") never counts. Two of these words
+written without a space (`تبلیغاتنفرستین`, `nomore`) are read as two. Cancelling an order,
 deleting a photo or stopping a delivery mention none of the messaging words.
 """
 
@@ -72,11 +73,40 @@ _UNDOING = _words("""
 _AGAIN = _words("دوباره مجدد again dobare")
 
 
+_PAIR_WORDS = frozenset(word for pair in _STOPPING_PAIRS for word in pair)
+_SIGNAL_WORDS = (_UNSUBSCRIBE | _CANCELLING | _MESSAGING_WORDS | _STOPPING | _RECEIVING | _REFUSING
+                 | _REQUEST_VERBS | _UNDOING | _AGAIN | _SENDING_OR_RECEIVING | _PAIR_WORDS)
+_SIGNAL_PREFIXES = _MESSAGING_PREFIXES + _SUBSCRIPTION_PREFIXES + _REQUEST_VERB_STEMS
+_MINIMUM_RUN_TOGETHER = 5
+
+
+def _is_signal(word: str) -> bool:
+    return word in _SIGNAL_WORDS or word.startswith(_SIGNAL_PREFIXES)
+
+
+def _split_run_together(word: str) -> list[str]:
+    """"تبلیغاتنفرستین" → تبلیغات نفرستین, "nomore" → no more: two words of this module run together.
+
+    Both parts must be words this module looks for (or a stopword beside one of them).
+    """
+    if len(word) < _MINIMUM_RUN_TOGETHER or word in _SIGNAL_WORDS:
+        return [word]
+    for cut in range(len(word) - 2, 1, -1):
+        head, tail = word[:cut], word[cut:]
+        head_signal, tail_signal = _is_signal(head), tail in _SIGNAL_WORDS or _is_signal(tail)
+        if (head_signal or head in nlp.STOPWORDS) and (tail_signal or tail in nlp.STOPWORDS) and (
+                head_signal or tail_signal) and not (head.startswith(_SIGNAL_PREFIXES) and head_signal
+                                                     and not tail_signal):
+            return [head, tail]
+    return [word]
+
+
 def _clauses(text: str) -> list[list[str]]:
     normalized = nlp.normalize(text)
     clauses = []
     for part in _CLAUSE_BREAK.split(normalized):
-        words = [token for kind, token in nlp.classified_tokens(part) if kind == "word"]
+        words = [piece for kind, token in nlp.classified_tokens(part) if kind == "word"
+                 for piece in _split_run_together(token)]
         if words and not part.rstrip().endswith("?"):
             clauses.append(words)
     return clauses

@@ -127,3 +127,15 @@ def test_leaving_the_list_in_other_words_opts_out(rules, text):
 @pytest.mark.parametrize(("text", "intent"), [("ممنون", "thanks"), ("thank you", "thanks")])
 def test_thanks_alone_is_still_thanks(rules, text, intent):
     assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("سلام وقتتونبخیر", "greeting"),
+    ("قیمتاین کیف چنده", "pricing"),
+    ("سفارشم کیمیرسه", "order_status"),
+    ("پیامک تبلیغاتینفرستید", "opt_out"),
+    ("pleasestop the promo texts", "opt_out"),
+    ("اپراتورلطفا", "human_agent"),
+])
+def test_words_run_together_are_split(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
