@@ -12,7 +12,9 @@ rules file (STOP, لغو, لغو۱۱ …), a message opts out only when one clau
 and no clause says it is a mistake to undo (اشتباهی, by mistake, back), or asks for messages
 again (دوباره, again) without a stopping word ("don't text me again" still opts out).
 A clause that is a question ("unsubscribe from what?") never counts. Two of these words
-written without a space (`تبلیغاتنفرستین`, `nomore`) are read as two. Cancelling an order,
+written without a space (`تبلیغاتنفرستین`, `nomore`) are read as two, and a one-letter slip in
+a deciding word of five letters or more (`نفستید`, `پایمک`, `unsubscibe`) is read as that word,
+never as a negation the customer did not type. Cancelling an order,
 deleting a photo or stopping a delivery mention none of the messaging words.
 """
 
@@ -101,11 +103,53 @@ def _split_run_together(word: str) -> list[str]:
     return [word]
 
 
+def _one_edit_variants(word: str, insertions: bool = True) -> set[str]:
+    """Spellings one slip away: a letter left out, two letters swapped (and one typed twice, Persian)."""
+    variants = {word[:index] + word[index + 1:] for index in range(len(word))}
+    variants |= {word[:index] + word[index + 1] + word[index] + word[index + 2:] for index in range(len(word) - 1)}
+    if insertions:
+        variants |= {word[:index] + word[index] + word[index:] for index in range(len(word))}
+    return variants - {word}
+
+
+# Typos of the words that decide (نفستید, کننید, unsubscibe, پایمک): one letter left out, two
+# swapped, or (Persian only: English inflections are insertions) one typed twice. Only for
+# words of five letters and more; a short word one slip from another is too often another word.
+_REPAIRABLE = {word for word in _STOPPING | _UNSUBSCRIBE | _CANCELLING | _REFUSING | _RECEIVING
+               | _SENDING_OR_RECEIVING if len(word) >= 5}
+_MESSAGING_STEMS = ("پیامک", "تبلیغ", "تخفیفات", "خبرنامه", "اطلاعرسانی", "message", "messaging",
+                    "newsletter", "promo", "advert", "notification", "tabligh", "khabarname", "takhfifat")
+_REPAIRS: dict[str, str] = {}
+for _word in sorted(_REPAIRABLE) + list(_MESSAGING_STEMS):
+    for _variant in _one_edit_variants(_word, insertions=not _word.isascii()):
+        # Never repair into a negation the customer did not type (کننید is کنید, not نکنید).
+        if _variant not in _SIGNAL_WORDS and _variant[:1] == _word[:1]:
+            _REPAIRS.setdefault(_variant, _word)
+
+
+for _word in sorted(_REQUEST_VERBS):  # کننید, ککنید: a key typed twice after حذف/پاک/قطع
+    for _variant in {_word[:index] + _word[index] + _word[index:] for index in range(len(_word))}:
+        if _variant not in _SIGNAL_WORDS:
+            _REPAIRS.setdefault(_variant, _word)
+
+
+def _repaired(word: str) -> str:
+    if len(word) < 4 or _is_signal(word):
+        return word
+    if word in _REPAIRS:
+        return _REPAIRS[word]
+    for length in range(min(len(word) - 1, 11), 3, -1):  # a messaging stem with an ending: پایمکها
+        stem = _REPAIRS.get(word[:length])
+        if stem is not None and stem in _MESSAGING_STEMS:
+            return stem + word[length:]
+    return word
+
+
 def _clauses(text: str) -> list[list[str]]:
     normalized = nlp.normalize(text)
     clauses = []
     for part in _CLAUSE_BREAK.split(normalized):
-        words = [piece for kind, token in nlp.classified_tokens(part) if kind == "word"
+        words = [_repaired(piece) for kind, token in nlp.classified_tokens(part) if kind == "word"
                  for piece in _split_run_together(token)]
         if words and not part.rstrip().endswith("?"):
             clauses.append(words)

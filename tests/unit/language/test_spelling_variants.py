@@ -139,3 +139,18 @@ def test_thanks_alone_is_still_thanks(rules, text, intent):
 ])
 def test_words_run_together_are_split(rules, text, intent):
     assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize("text", [
+    "پیامک تبلیغاتی نفستید لطفا",
+    "لغو دریافت پایمک",
+    "please unsubscibe me",
+])
+def test_a_typo_in_a_stop_request_still_opts_out(rules, text):
+    assert rules.recognize_intent(text).intent == "opt_out"
+
+
+def test_a_typo_never_adds_a_negation(rules):
+    # کننید is a slip for کنید ("do delete me"), never نکنید; and "do not delete" is no stop request.
+    assert rules.recognize_intent("پیامامو پاک نکنید لطفا").intent != "opt_out"
+    assert rules.recognize_intent("منو از لیست پیامک حذف کننید").intent == "opt_out"
