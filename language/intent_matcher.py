@@ -46,6 +46,11 @@ def word_tokens(text: str) -> list[str]:
     return [token for kind, token in nlp.classified_tokens(text) if kind == "word"]
 
 
+def consonant_key(tokens: Sequence[str]) -> str:
+    """Tokens without their vowels, as one string: 'laghv' and 'lghv' → 'lghv'."""
+    return " ".join(finglish.consonant_spelling(token) or token for token in tokens)
+
+
 def _deletions(word: str) -> set[str]:
     return {word[:index] + word[index + 1:] for index in range(len(word))}
 
@@ -111,6 +116,7 @@ class Matcher:
         self.vocabulary = frozenset(token for _, text in documents for token in word_tokens(text)) | frozenset(
             token for intent in intents for text in (*intent.keywords, *intent.exact) for token in word_tokens(text))
         self.exact: dict[str, str] = {}
+        self.exact_consonants: dict[str, str] = {}
         self.social = {intent.name for intent in intents if intent.social}
         self.words: dict[str, set[str]] = defaultdict(set)
         self.fuzzy: dict[str, set[str]] = defaultdict(set)
@@ -121,6 +127,8 @@ class Matcher:
         for intent in intents:
             for text in intent.exact:
                 self.exact[" ".join(word_tokens(text))] = intent.name
+                if text.isascii():  # lghv, stp, strt: an SMS spelling of a Latin command
+                    self.exact_consonants[consonant_key(word_tokens(text))] = intent.name
             for keyword in intent.keywords:
                 tokens = tuple(word_tokens(keyword))
                 if len(tokens) > 1:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from language import nlp, opt_out_request
-from language.intent_matcher import NO_INTENT, Matcher
+from language.intent_matcher import NO_INTENT, Matcher, consonant_key
 from language.intent_matcher import word_tokens as _word_tokens
 from language.intent_model import NaiveBayesModel
 
@@ -59,7 +59,7 @@ _MAXIMUM_CHARACTERS = 1000
 _MAXIMUM_TOKENS = 100
 # Ignored when comparing a whole message with `exact` rules ("STOP please").
 _POLITENESS_WORDS = frozenset(nlp.normalize(word) for word in
-                              ("لطفا", "لطفاً", "خواهشا", "please", "pls", "plz", "lotfan",
+                              ("لطفا", "لطفاً", "خواهشا", "please", "pls", "plz", "lotfan", "ltfn", "lotfn",
                                "lotfa", "khahesh", "khaheshan"))
 
 
@@ -196,6 +196,10 @@ class RuleSet:
             return IntentMatch(NO_INTENT, 0.0)  # emoji, digits or punctuation only
         exact_intent = self._matcher.exact.get(" ".join(
             token for token in tokens if token not in _POLITENESS_WORDS))
+        if exact_intent is None and text.isascii():
+            kept = [token for token in tokens if token not in _POLITENESS_WORDS]
+            if kept and not any(character in "aeiou" for token in kept for character in token[1:]):
+                exact_intent = self._matcher.exact_consonants.get(consonant_key(kept))  # lghv, stp
         if exact_intent is None and not _COURTESY_WORDS.isdisjoint(tokens):
             # "لغو11 ممنون", "STOP thanks": a command with thanks is still the command.
             exact_intent = self._matcher.exact.get(" ".join(

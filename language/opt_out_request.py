@@ -14,7 +14,8 @@ again (دوباره, again) without a stopping word ("don't text me again" still
 A clause that is a question ("unsubscribe from what?") never counts. Two of these words
 written without a space (`تبلیغاتنفرستین`, `nomore`) are read as two, and a one-letter slip in
 a deciding word of five letters or more (`نفستید`, `پایمک`, `unsubscibe`) is read as that word,
-never as a negation the customer did not type. Cancelling an order,
+never as a negation the customer did not type. SMS Finglish with no vowel after the first
+letter meets the Latin words by their consonants (`dg pym nfrstd`, `lghv eshtrk`). Cancelling an order,
 deleting a photo or stopping a delivery mention none of the messaging words.
 """
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from language import nlp
+from language import finglish, nlp
 
 _CLAUSE_BREAK = re.compile(r"[,.!;:\n]+|(?<=\?)")
 
@@ -133,8 +134,34 @@ for _word in sorted(_REQUEST_VERBS):  # کننید, ککنید: a key typed twic
             _REPAIRS.setdefault(_variant, _word)
 
 
+def _consonant_signals() -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
+    """Vowel-less Finglish spellings of the Latin words and stems: nfrstd → nafrestid, pym → payam."""
+    spellings: dict[str, set[str]] = {}
+    for word in _SIGNAL_WORDS:
+        spelled = finglish.consonant_spelling(word) if word.isascii() else ""
+        if spelled and spelled != word:
+            spellings.setdefault(spelled, set()).add(word)
+    stems = tuple((spelled, stem) for stem in _SIGNAL_PREFIXES
+                  if stem.isascii() and len(spelled := finglish.consonant_spelling(stem)) >= 3)
+    return {spelled: words.pop() for spelled, words in spellings.items() if len(words) == 1}, stems
+
+
+_CONSONANT_WORDS, _CONSONANT_STEMS = _consonant_signals()
+_VOWELS = frozenset("aeiou")
+
+
 def _repaired(word: str) -> str:
-    if len(word) < 4 or _is_signal(word):
+    if len(word) < 3 or _is_signal(word):
+        return word
+    if word.isascii() and word.isalpha() and not _VOWELS.intersection(word[1:]):  # pym nfrstd eshtrk
+        # Only words with no vowel after the first letter: "last" must never be read as lst = list.
+        spelled = finglish.consonant_spelling(word)
+        if spelled in _CONSONANT_WORDS:
+            return _CONSONANT_WORDS[spelled]
+        stem = next((stem for consonants, stem in _CONSONANT_STEMS if spelled.startswith(consonants)), None)
+        if stem is not None:
+            return stem
+    if len(word) < 4:
         return word
     if word in _REPAIRS:
         return _REPAIRS[word]

@@ -154,3 +154,13 @@ def test_a_typo_never_adds_a_negation(rules):
     # کننید is a slip for کنید ("do delete me"), never نکنید; and "do not delete" is no stop request.
     assert rules.recognize_intent("پیامامو پاک نکنید لطفا").intent != "opt_out"
     assert rules.recognize_intent("منو از لیست پیامک حذف کننید").intent == "opt_out"
+
+
+@pytest.mark.parametrize("text", ["dg pymk nfrstd", "lghv eshtrk", "tblgh nmkhm", "lghv", "stp ltfn"])
+def test_vowel_less_finglish_stop_requests_opt_out(rules, text):
+    assert rules.recognize_intent(text).intent == "opt_out"
+
+
+@pytest.mark.parametrize("text", ["don't send the last one, send the blue", "last", "txt me the price pls"])
+def test_english_words_are_not_read_as_vowel_less_finglish(rules, text):
+    assert rules.recognize_intent(text).intent != "opt_out"
