@@ -196,9 +196,10 @@ class RuleSet:
             return IntentMatch(NO_INTENT, 0.0)  # emoji, digits or punctuation only
         exact_intent = self._matcher.exact.get(" ".join(
             token for token in tokens if token not in _POLITENESS_WORDS))
-        if exact_intent is None and text.isascii():
+        if exact_intent is None:
             kept = [token for token in tokens if token not in _POLITENESS_WORDS]
-            if kept and not any(character in "aeiou" for token in kept for character in token[1:]):
+            if kept and all(token.isascii() for token in kept) and not any(
+                    character in "aeiou" for token in kept for character in token[1:]):
                 exact_intent = self._matcher.exact_consonants.get(consonant_key(kept))  # lghv, stp
         if exact_intent is None and not _COURTESY_WORDS.isdisjoint(tokens):
             # "لغو11 ممنون", "STOP thanks": a command with thanks is still the command.
