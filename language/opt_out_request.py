@@ -119,7 +119,7 @@ def _one_edit_variants(word: str, insertions: bool = True) -> set[str]:
 _REPAIRABLE = {word for word in _STOPPING | _UNSUBSCRIBE | _CANCELLING | _REFUSING | _RECEIVING
                | _SENDING_OR_RECEIVING if len(word) >= 5}
 _MESSAGING_STEMS = ("پیامک", "تبلیغ", "تخفیفات", "خبرنامه", "اطلاعرسانی", "message", "messaging",
-                    "newsletter", "promo", "advert", "notification", "tabligh", "khabarname", "takhfifat")
+                    "newsletter", "advert", "notification", "tabligh", "khabarname", "takhfifat")
 _REPAIRS: dict[str, str] = {}
 for _word in sorted(_REPAIRABLE) + list(_MESSAGING_STEMS):
     for _variant in _one_edit_variants(_word, insertions=not _word.isascii()):
@@ -167,7 +167,8 @@ def _repaired(word: str) -> str:
         return _REPAIRS[word]
     for length in range(min(len(word) - 1, 11), 3, -1):  # a messaging stem with an ending: پایمکها
         stem = _REPAIRS.get(word[:length])
-        if stem is not None and stem in _MESSAGING_STEMS:
+        # Persian stems only: a Latin one would read promise as promo+ise, a messaging word.
+        if stem is not None and stem in _MESSAGING_STEMS and not stem.isascii():
             return stem + word[length:]
     return word
 
