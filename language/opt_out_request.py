@@ -45,7 +45,7 @@ _MESSAGING_PREFIXES = (
     "notification", "spam", "payam", "pyam", "pym", "tabligh", "khabarname", "takhfifat",
     "offers", "اسپم",
 )
-_MESSAGING_WORDS = _words("pm pms ad list اس رسانی")
+_MESSAGING_WORDS = _words("pm pms ad list اس رسانی msg msgs")
 # Negated send/give/hit verbs and "I don't want", in the spellings customers use.
 _STOPPING = _words("""
 نفرستید نفرستین نفرست نفرستی نفرستن ندید ندین نده ندهید نزنید نزنین نزن نکنید نکنین
