@@ -164,3 +164,14 @@ def test_vowel_less_finglish_stop_requests_opt_out(rules, text):
 @pytest.mark.parametrize("text", ["don't send the last one, send the blue", "last", "txt me the price pls"])
 def test_english_words_are_not_read_as_vowel_less_finglish(rules, text):
     assert rules.recognize_intent(text).intent != "opt_out"
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("چند بار باید زنگ بزنم تا یکی جواب بده", "negative"),
+    ("how many times do i need to email you", "negative"),
+    ("is this how you treat people who pay on time?", "negative"),
+    ("حالم بهم خورد از این بسته‌بندی", "negative"),
+    ("how many times can I wash it?", "neutral"),
+])
+def test_rhetorical_questions_and_frustration(text, label):
+    assert analyze_sentiment(text).label == label
