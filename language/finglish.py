@@ -48,6 +48,35 @@ def skeleton(token: str) -> str:
     return _DOUBLED_CLASS.sub(r"\1", "".join(classes))
 
 
+_LATIN_VOWELS = frozenset("aeiouy")
+MINIMUM_CONSONANT_SPELLING = 3
+
+
+def without_final_double(token: str) -> str:
+    """Drop a doubled last letter, the way customers stretch a word: heyy, hii, mersii, سلامم, مرسیی."""
+    if len(token) >= 3 and token[-1] == token[-2] and not token[-1].isdigit():
+        return token[:-1]
+    return token
+
+
+def consonant_spelling(token: str) -> str:
+    """A Latin token without its vowels after the first letter: mamnoon and mmnon → mmnn, kheyli and khyli → khl.
+
+    Unlike `skeleton` it keeps doubled letters and Latin spelling, so it meets SMS spellings
+    of a Finglish word with two consonant sounds, where a skeleton (mn) says too little.
+    Persian script and tokens that keep fewer than three letters give ''.
+    """
+    if not token.isascii() or not token.isalpha():
+        return ""
+    spelled = token[0] + "".join(character for character in token[1:] if character not in _LATIN_VOWELS)
+    return spelled if len(spelled) >= MINIMUM_CONSONANT_SPELLING else ""
+
+
+def has_few_vowels(token: str) -> bool:
+    """Whether a Latin token is written (nearly) without vowels, as SMS Finglish is: mmnon, ghymt, khyli."""
+    return sum(character in "aeiou" for character in token) <= 1 and len(token) >= 3
+
+
 # Words that mark a Latin-script message as Finglish: greetings, thanks, question words,
 # common verbs and the shop's nouns, with the vowel-less and SMS spellings customers use.
 FINGLISH_WORDS = frozenset("""

@@ -5,7 +5,9 @@ the same file). Evidence comes from two places: the best cosine between the mess
 example over TF-IDF-weighted letter 2–4-grams inside words, a lemma and a negation feature
 and consonant-skeleton trigrams (`finglish.skeleton`, so `ghymt chnd` is near `قیمت چنده`);
 and keyword hits, by word, lemma, one-edit typo (4+ letters) or skeleton (3+ consonants),
-weighted by the share of the message's content words they cover.
+weighted by the share of the message's content words they cover; a stretched last letter
+(heyy, mersii) or a vowel-less Finglish spelling (mmnon) still meets a keyword. A word the
+rules do not know that is two or three known words without spaces (درودبرشما) is split first.
 """
 
 from __future__ import annotations
@@ -32,11 +34,21 @@ _MINIMUM_SKELETON_KEYWORD = 3  # two consonants (mn: من and ممنون) are to
 _STOPWORD_FEATURE_WEIGHT = 0.5
 _NEGATION_FEATURE = "<not>"
 _NEGATION_WEIGHT = 2.0
+_MINIMUM_RUN_TOGETHER = 5  # shorter unknown words are more often typos than two words
+_MINIMUM_PART = 2
+# Suffix-like pieces that would cut a known word's ending off (سفارشمو → سفارش + مو).
+_NOT_A_PART = frozenset(nlp.normalize(word) for word in
+                        "مو رو ها های ام ات اش تون شون مون ای ی ید ین ند ن ه م ت ش es ed ing".split())
 
 
 def word_tokens(text: str) -> list[str]:
     """The normalised word tokens of `text` (no numbers, URLs or emoji)."""
     return [token for kind, token in nlp.classified_tokens(text) if kind == "word"]
+
+
+def consonant_key(tokens: Sequence[str]) -> str:
+    """Tokens without their vowels, as one string: 'laghv' and 'lghv' → 'lghv'."""
+    return " ".join(finglish.consonant_spelling(token) or token for token in tokens)
 
 
 def _deletions(word: str) -> set[str]:
@@ -100,16 +112,23 @@ class Matcher:
             for gram, value in weighted.items():
                 if document_frequency[gram] <= _MAXIMUM_POSTINGS_SHARE * count:
                     self.postings[gram].append((index, value / norm))
+        # Every word the rules know, to split words a customer ran together (درودبرشما).
+        self.vocabulary = frozenset(token for _, text in documents for token in word_tokens(text)) | frozenset(
+            token for intent in intents for text in (*intent.keywords, *intent.exact) for token in word_tokens(text))
         self.exact: dict[str, str] = {}
+        self.exact_consonants: dict[str, str] = {}
         self.social = {intent.name for intent in intents if intent.social}
         self.words: dict[str, set[str]] = defaultdict(set)
         self.fuzzy: dict[str, set[str]] = defaultdict(set)
         self.skeletons: dict[str, set[str]] = defaultdict(set)
+        self.consonant_spellings: dict[str, set[str]] = defaultdict(set)
         self.phrase_starts: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], str]]] = (
             defaultdict(list))
         for intent in intents:
             for text in intent.exact:
                 self.exact[" ".join(word_tokens(text))] = intent.name
+                if text.isascii():  # lghv, stp, strt: an SMS spelling of a Latin command
+                    self.exact_consonants[consonant_key(word_tokens(text))] = intent.name
             for keyword in intent.keywords:
                 tokens = tuple(word_tokens(keyword))
                 if len(tokens) > 1:
@@ -121,12 +140,46 @@ class Matcher:
                 elif tokens:
                     self._index_word(tokens[0], intent.name)
 
+    def split_run_together(self, tokens: Sequence[str]) -> list[str]:
+        """Split an unknown word that is two or three known words written without spaces.
+
+        "درودبرشما" → درود بر شما, "salamkhubin" → salam khubin. A word the rules know, or
+        whose lemma they know, stays whole; the longest known first part is tried first.
+        """
+        vocabulary = self.vocabulary
+        if all(token in vocabulary for token in tokens):
+            return list(tokens)
+        split: list[str] = []
+        for token in tokens:
+            parts = None
+            if (len(token) >= _MINIMUM_RUN_TOGETHER and token not in vocabulary
+                    and nlp.lemma(token) not in vocabulary):
+                parts = self._known_parts(token, depth=2)
+            split.extend(parts or (token,))
+        return split
+
+    def _known_parts(self, token: str, depth: int) -> list[str] | None:
+        for cut in range(len(token) - _MINIMUM_PART, _MINIMUM_PART - 1, -1):
+            head, tail = token[:cut], token[cut:]
+            if head not in self.vocabulary or head in _NOT_A_PART:
+                continue
+            if tail in self.vocabulary and tail not in _NOT_A_PART:
+                return [head, tail]
+            if depth > 1 and len(tail) >= 2 * _MINIMUM_PART:
+                rest = self._known_parts(tail, depth - 1)
+                if rest:
+                    return [head, *rest]
+        return None
+
     def _index_word(self, word: str, intent: str) -> None:
         self.words[word].add(intent)
         consonants = finglish.skeleton(word)
         if len(consonants) >= _MINIMUM_SKELETON_KEYWORD:
             self.skeletons[consonants].add(intent)
         self.words[nlp.lemma(word)].add(intent)
+        spelled = finglish.consonant_spelling(word)
+        if spelled:
+            self.consonant_spellings[spelled].add(intent)
         if len(word) >= _MINIMUM_FUZZY_LENGTH:
             for variant in _deletions(word) | {word}:
                 self.fuzzy[variant].add(intent)
@@ -193,6 +246,11 @@ class Matcher:
                 # Another spelling of a keyword: mrc, khdfz and ghymt meet مرسی, خدافظ, قیمت.
                 intents = self.skeletons.get(finglish.skeleton(token), set())
                 hit_strength = _FUZZY_KEYWORD_STRENGTH
+            if not intents and token not in nlp.STOPWORDS:
+                # A stretched last letter (heyy, mersii, سلامم) or a vowel-less spelling (mmnon).
+                intents = self.words.get(finglish.without_final_double(token), set())
+                if not intents and finglish.has_few_vowels(token):
+                    intents = self.consonant_spellings.get(finglish.consonant_spelling(token), set())
             for intent in intents:
                 strength[intent] = max(strength[intent], hit_strength)
                 covered[intent].add(position)

@@ -27,13 +27,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from language import nlp, opt_out_request
-from language.intent_matcher import NO_INTENT, Matcher
+from language.intent_matcher import NO_INTENT, Matcher, consonant_key
 from language.intent_matcher import word_tokens as _word_tokens
 from language.intent_model import NaiveBayesModel
 
 OPT_OUT = "opt_out"
 GREETING = "greeting"
 GOODBYE = "goodbye"
+THANKS = "thanks"
+PRICING = "pricing"
 AWAY_KEY = "away"
 MEDIA_KEY = "media"
 ALLOWED_PLACEHOLDERS = frozenset({"name", "first_name", "wa_id", "business_hours"})
@@ -57,8 +59,13 @@ _MAXIMUM_CHARACTERS = 1000
 _MAXIMUM_TOKENS = 100
 # Ignored when comparing a whole message with `exact` rules ("STOP please").
 _POLITENESS_WORDS = frozenset(nlp.normalize(word) for word in
-                              ("لطفا", "لطفاً", "خواهشا", "please", "pls", "plz", "lotfan",
+                              ("لطفا", "لطفاً", "خواهشا", "please", "pls", "plz", "lotfan", "ltfn", "lotfn",
                                "lotfa", "khahesh", "khaheshan"))
+
+
+_COURTESY_WORDS = frozenset(nlp.normalize(word) for word in
+                            ("ممنون", "ممنونم", "مرسی", "متشکرم", "thanks", "thank", "you", "thx",
+                             "mersi", "merci", "mamnun", "mamnoon"))
 
 
 # A clause that sets a topic aside ("price doesn't matter, when does it arrive?") is not the
@@ -70,11 +77,26 @@ _DISMISSALS = tuple(tuple(_word_tokens(phrase)) for phrase in (
     "don't care", "dont care", "nevermind"))
 # "مرسی بابت پیگیری" / "thanks for the help": thanks for something is thanks, not that thing.
 _FOR_WORDS = frozenset(nlp.normalize(word) for word in ("بابت", "بخاطر", "for", "babat", "babate", "bekhatere"))
+# "این هدفون چند؟": a message that ends in "how much" asks a price, unless it asks the time
+# ("تا ساعت چند؟") or how many days ("چند روز").
+_PRICE_QUESTION_ENDINGS = frozenset(nlp.normalize(word) for word in (
+    "چند", "چن", "چقدر", "چقد", "chand", "chnd", "cheghadr", "cheghad", "chegadr"))
+_TIME_BEFORE_HOW_MUCH = frozenset(nlp.normalize(word) for word in (
+    "ساعت", "تا", "از", "saat", "ta", "az", "until", "time"))
+_THANKS_FOR_WORDS = frozenset(nlp.normalize(word) for word in ("که", "از", "ke", "az", "that"))
 _CLAUSE_BREAK = re.compile(r"[,،.!?؟;؛\n]+")
 
 
 def _clauses(text: str) -> list[list[str]]:
     return [tokens for part in _CLAUSE_BREAK.split(text) if (tokens := _word_tokens(part))]
+
+
+_QUESTION = re.compile(r"[^,.!?;\n]*\?")
+
+
+def _questions(text: str) -> list[list[str]]:
+    """The word tokens of each clause that ends in a question mark (؟ included)."""
+    return [tokens for part in _QUESTION.findall(nlp.normalize(text)) if (tokens := _word_tokens(part))]
 
 
 def _contains(tokens: Sequence[str], phrase: Sequence[str]) -> bool:
@@ -174,12 +196,22 @@ class RuleSet:
             return IntentMatch(NO_INTENT, 0.0)  # emoji, digits or punctuation only
         exact_intent = self._matcher.exact.get(" ".join(
             token for token in tokens if token not in _POLITENESS_WORDS))
+        if exact_intent is None:
+            kept = [token for token in tokens if token not in _POLITENESS_WORDS]
+            if kept and all(token.isascii() for token in kept) and not any(
+                    character in "aeiou" for token in kept for character in token[1:]):
+                exact_intent = self._matcher.exact_consonants.get(consonant_key(kept))  # lghv, stp
+        if exact_intent is None and not _COURTESY_WORDS.isdisjoint(tokens):
+            # "لغو11 ممنون", "STOP thanks": a command with thanks is still the command.
+            exact_intent = self._matcher.exact.get(" ".join(
+                token for token in tokens if token not in _POLITENESS_WORDS | _COURTESY_WORDS)) or None
         if exact_intent is not None:
             return IntentMatch(exact_intent, 1.0)
         if OPT_OUT in self.intents and opt_out_request.is_explicit_opt_out(
                 text[:_MAXIMUM_CHARACTERS]):
             return IntentMatch(OPT_OUT, 1.0)
         tokens = _without_dismissed_clauses(text[:_MAXIMUM_CHARACTERS], tokens) or tokens
+        tokens = self._matcher.split_run_together(tokens)
         match, ambiguous = self._classify(tokens)
         known = self.intents.get(match.intent)
         thanked = self._thanks_for_something(tokens, text)
@@ -196,27 +228,49 @@ class RuleSet:
                 # One stray word ("thank you very much") must not turn into a request.
                 rest_intent = self.intents.get(rest_match.intent)
                 # A farewell or more small talk after a greeting is no request.
+                if rest_match.intent == GOODBYE and GREETING not in self._matcher.opening_intents(tokens):
+                    return rest_match  # "مرسی خداحافظ": thanks on leaving is a farewell
                 if (rest_intent is not None and not rest_intent.social
                         and rest_intent.name != GOODBYE) and (
                         len(content_words) >= 2
                         or rest_match.intent in self._matcher.keyword_scores(rest)):
                     return rest_match
+        if match.intent == THANKS and "?" in nlp.normalize(text[:_MAXIMUM_CHARACTERS]):
+            # "عالی بود ممنون. راستی تا کی بازید؟": thanks around a question; the question decides.
+            for question in _questions(text[:_MAXIMUM_CHARACTERS]):
+                asked, _ = self._classify(question)
+                asked_intent = self.intents.get(asked.intent)
+                if asked_intent is not None and not asked_intent.social and asked.intent != GOODBYE:
+                    return asked
+        if match.intent == THANKS:
+            # "ممنون، تا بعد" / "thanks, bye!": a last clause that takes leave decides.
+            clauses = _clauses(text[:_MAXIMUM_CHARACTERS])
+            if len(clauses) > 1 and self._classify(clauses[-1])[0].intent == GOODBYE:
+                return IntentMatch(GOODBYE, match.confidence)
         if match.intent == GOODBYE and GREETING in self._matcher.opening_intents(tokens):
             # "سلام، شب بخیر" / "salam, ruzetun khosh" is said on arriving, not leaving.
             return IntentMatch(GREETING, match.confidence)
         return match
 
     def _thanks_for_something(self, tokens: Sequence[str], text: str) -> str | None:
-        """The social intent of a one-clause "thanks for …" / "مرسی بابت …" message, else None."""
-        if _FOR_WORDS.isdisjoint(tokens):
+        """The social intent of a one-clause "thanks for …" / "مرسی بابت …" message, else None.
+
+        After thanks (not a greeting) "که" and "از" name what is thanked for too: "مرسی که جواب
+        دادید", "ممنون از پشتیبانی خوبتون", "merci ke javab dadid".
+        """
+        position = next((index for index, token in enumerate(tokens)
+                         if token in _FOR_WORDS or token in _THANKS_FOR_WORDS), None)
+        if not position or position >= len(tokens) - 1:
             return None
-        prefix = self._matcher.social_prefix_length(tokens)
-        if not prefix or prefix >= len(tokens) or tokens[prefix] not in _FOR_WORDS:
-            return None
+        if self._matcher.social_prefix_length(tokens[:position]) != position:
+            return None  # something other than small talk comes before "for"
         if len(next(iter(_clauses(text[:_MAXIMUM_CHARACTERS])), [])) < len(tokens):
             return None  # "thanks for the reply, when does it arrive?": the question decides
-        social = sorted(self._matcher.opening_intents(tokens) & self._matcher.social)
-        return social[0] if social else None
+        first_word = next((index for index, token in enumerate(tokens) if token not in nlp.STOPWORDS), 0)
+        social = self._matcher.opening_intents(tokens[first_word:]) & self._matcher.social  # خیلی ممنون
+        if tokens[position] not in _FOR_WORDS:
+            social &= {THANKS}
+        return sorted(social)[0] if social else None
 
     def _classify(self, tokens: Sequence[str]) -> tuple[IntentMatch, bool]:
         """Rank labels by model probability and matcher evidence; apply threshold and margin.
@@ -249,7 +303,11 @@ class RuleSet:
         scores = self._matcher.ngram_scores(tokens)
         combined = {label: score for score, label in scores if label != NO_INTENT}
         out_of_scope_score = next((score for score, label in scores if label == NO_INTENT), 0.0)
-        for intent, evidence in self._matcher.keyword_scores(tokens).items():
+        keyword_evidence = self._matcher.keyword_scores(tokens)
+        if (PRICING in self.intents and tokens and tokens[-1] in _PRICE_QUESTION_ENDINGS
+                and (len(tokens) < 2 or tokens[-2] not in _TIME_BEFORE_HOW_MUCH)):
+            keyword_evidence[PRICING] = max(keyword_evidence.get(PRICING, 0.0), 1.0)
+        for intent, evidence in keyword_evidence.items():
             score = combined.get(intent, 0.0)
             combined[intent] = min(1.0, score + (1.0 - score) * _KEYWORD_WEIGHT * evidence)
         return combined, out_of_scope_score

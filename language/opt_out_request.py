@@ -6,11 +6,16 @@ rules file (STOP, لغو, لغو۱۱ …), a message opts out only when one clau
 - an unsubscribe word (unsubscribe, opt out, انصراف, آنسابسکرایب, enseraf), or
 - a subscription word with a cancelling word (لغو عضویت, cancel my subscription), or
 - a messaging word (پیام، پیامک، تبلیغ، خبرنامه، لیست, messages, ads, texts, payam …)
-  with a stopping word (نفرستید، ندید، قطع کنید، حذفم کنید، نمیخوام، بسه, stop, no more,
-  don't, remove me, take me off, nafrestid …),
+  with a stopping word (نفرستید، ندید، قطع کنید، حذفم کنید، نمیخوام، بسه، مزاحم نشید, stop,
+  no more, no longer, don't, remove me, take me off, leave me alone, nafrestid …), or with
+  cancelling the sending or receiving itself (لغو دریافت پیامک),
 and no clause says it is a mistake to undo (اشتباهی, by mistake, back), or asks for messages
 again (دوباره, again) without a stopping word ("don't text me again" still opts out).
-A clause that is a question ("unsubscribe from what?") never counts. Cancelling an order,
+A clause that is a question ("unsubscribe from what?") never counts. Two of these words
+written without a space (`تبلیغاتنفرستین`, `nomore`) are read as two, and a one-letter slip in
+a deciding word of five letters or more (`نفستید`, `پایمک`, `unsubscibe`) is read as that word,
+never as a negation the customer did not type. SMS Finglish with no vowel after the first
+letter meets the Latin words by their consonants (`dg pym nfrstd`, `lghv eshtrk`). Cancelling an order,
 deleting a photo or stopping a delivery mention none of the messaging words.
 """
 
@@ -19,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from language import nlp
+from language import finglish, nlp
 
 _CLAUSE_BREAK = re.compile(r"[,.!;:\n]+|(?<=\?)")
 
@@ -33,14 +38,14 @@ unsubscribe optout opt-out انصراف آنسابسکرایب انسابسکر�
 """)
 _SUBSCRIPTION_PREFIXES = ("عضو", "اشتراک", "ozv", "eshterak", "subscription",
                           "membership", "خبرنامه", "khabarname", "newsletter")
-_CANCELLING = _words("لغو لغوش کنسل laghv laghve cancel cancelled end terminate")
+_CANCELLING = _words("لغو لغوش کنسل laghv laghve cancel cancelled end terminate خارج kharej")
 _MESSAGING_PREFIXES = (
     "پیام", "اسمس", "sms", "تبلیغ", "تخفیفات", "خبرنامه", "لیست", "فهرست", "اطلاعرسانی",
     "message", "messaging", "text", "ads", "advert", "promo", "newsletter", "mailing",
     "notification", "spam", "payam", "pyam", "pym", "tabligh", "khabarname", "takhfifat",
-    "offers",
+    "offers", "اسپم",
 )
-_MESSAGING_WORDS = _words("pm pms ad list اس رسانی")
+_MESSAGING_WORDS = _words("pm pms ad list اس رسانی msg msgs")
 # Negated send/give/hit verbs and "I don't want", in the spellings customers use.
 _STOPPING = _words("""
 نفرستید نفرستین نفرست نفرستی نفرستن ندید ندین نده ندهید نزنید نزنین نزن نکنید نکنین
@@ -49,12 +54,20 @@ nafrestid nafrestin nafres nafrest nadid nadin nade nazanid nazan nemikham nakha
 بردارید بردارین بردار bardarid
 base basse stop stopped stopping quit enough remove unsubscribe don't dont
 """)
-_STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "interested"))
+_STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "interested"),
+                   ("no", "longer"), ("me", "alone"), ("مزاحم", "نشید"), ("مزاحم", "نشین"),
+                   ("مزاحم", "نشو"), ("mozahem", "nashid"), ("mozahem", "nashin"),
+                   ("want", "out"), ("spam", "nakonid"), ("spam", "nakon"), ("اسپم", "نکنید"),
+                   ("اسپم", "نکنین"))
+# "لغو دریافت پیامک", "لغو ارسال پیام": cancelling the receiving or the sending itself.
+_SENDING_OR_RECEIVING = _words("دریافت ارسال daryaft ersal receiving sending")
 # "I do not wish to receive messages": a refusal next to receiving.
 _RECEIVING = _words("دریافت receive receiving daryaft")
 _REFUSING = _words("نیستم ندارم عدم نمیخوام نمیخواهم nistam nemikham")
 _REQUEST_VERB_STEMS = ("حذف", "پاک", "قطع", "متوقف", "خارج", "بیرون", "درم", "غیرفعال",
                        "خاموش", "hazf", "pak", "ghat", "kharej", "motevaghef")
+# "پاک نکنید" / "قطع نکنید" is "do NOT delete / cut": the opposite of a stop request.
+_NEGATED_LIGHT_VERBS = _words("نکنید نکنین نکن nakonid nakonin nakon")
 _REQUEST_VERBS = _words("کنید کنین کن بکنید بکنین بکن نمایید بفرمایید بیارید بیارین konid konin kon")
 _UNDOING = _words("""
 اشتباهی اشتباه برگردونید برگردونین برگردون فعال mistake mistakenly back resume eshtebahi eshtebah
@@ -63,11 +76,109 @@ _UNDOING = _words("""
 _AGAIN = _words("دوباره مجدد again dobare")
 
 
+_PAIR_WORDS = frozenset(word for pair in _STOPPING_PAIRS for word in pair)
+_SIGNAL_WORDS = (_UNSUBSCRIBE | _CANCELLING | _MESSAGING_WORDS | _STOPPING | _RECEIVING | _REFUSING
+                 | _REQUEST_VERBS | _UNDOING | _AGAIN | _SENDING_OR_RECEIVING | _PAIR_WORDS)
+_SIGNAL_PREFIXES = _MESSAGING_PREFIXES + _SUBSCRIPTION_PREFIXES + _REQUEST_VERB_STEMS
+_MINIMUM_RUN_TOGETHER = 5
+
+
+def _is_signal(word: str) -> bool:
+    return word in _SIGNAL_WORDS or word.startswith(_SIGNAL_PREFIXES)
+
+
+def _split_run_together(word: str) -> list[str]:
+    """"تبلیغاتنفرستین" → تبلیغات نفرستین, "nomore" → no more: two words of this module run together.
+
+    Both parts must be words this module looks for (or a stopword beside one of them).
+    """
+    if len(word) < _MINIMUM_RUN_TOGETHER or word in _SIGNAL_WORDS:
+        return [word]
+    for cut in range(len(word) - 2, 1, -1):
+        head, tail = word[:cut], word[cut:]
+        head_signal, tail_signal = _is_signal(head), tail in _SIGNAL_WORDS or _is_signal(tail)
+        if (head_signal or head in nlp.STOPWORDS) and (tail_signal or tail in nlp.STOPWORDS) and (
+                head_signal or tail_signal) and not (head.startswith(_SIGNAL_PREFIXES) and head_signal
+                                                     and not tail_signal):
+            return [head, tail]
+    return [word]
+
+
+def _one_edit_variants(word: str, insertions: bool = True) -> set[str]:
+    """Spellings one slip away: a letter left out, two letters swapped (and one typed twice, Persian)."""
+    variants = {word[:index] + word[index + 1:] for index in range(len(word))}
+    variants |= {word[:index] + word[index + 1] + word[index] + word[index + 2:] for index in range(len(word) - 1)}
+    if insertions:
+        variants |= {word[:index] + word[index] + word[index:] for index in range(len(word))}
+    return variants - {word}
+
+
+# Typos of the words that decide (نفستید, کننید, unsubscibe, پایمک): one letter left out, two
+# swapped, or (Persian only: English inflections are insertions) one typed twice. Only for
+# words of five letters and more; a short word one slip from another is too often another word.
+_REPAIRABLE = {word for word in _STOPPING | _UNSUBSCRIBE | _CANCELLING | _REFUSING | _RECEIVING
+               | _SENDING_OR_RECEIVING if len(word) >= 5}
+_MESSAGING_STEMS = ("پیامک", "تبلیغ", "تخفیفات", "خبرنامه", "اطلاعرسانی", "message", "messaging",
+                    "newsletter", "advert", "notification", "tabligh", "khabarname", "takhfifat")
+_REPAIRS: dict[str, str] = {}
+for _word in sorted(_REPAIRABLE) + list(_MESSAGING_STEMS):
+    for _variant in _one_edit_variants(_word, insertions=not _word.isascii()):
+        # Never repair into a negation the customer did not type (کننید is کنید, not نکنید).
+        if _variant not in _SIGNAL_WORDS and _variant[:1] == _word[:1]:
+            _REPAIRS.setdefault(_variant, _word)
+
+
+for _word in sorted(_REQUEST_VERBS):  # کننید, ککنید: a key typed twice after حذف/پاک/قطع
+    for _variant in {_word[:index] + _word[index] + _word[index:] for index in range(len(_word))}:
+        if _variant not in _SIGNAL_WORDS:
+            _REPAIRS.setdefault(_variant, _word)
+
+
+def _consonant_signals() -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
+    """Vowel-less Finglish spellings of the Latin words and stems: nfrstd → nafrestid, pym → payam."""
+    spellings: dict[str, set[str]] = {}
+    for word in _SIGNAL_WORDS:
+        spelled = finglish.consonant_spelling(word) if word.isascii() else ""
+        if spelled and spelled != word:
+            spellings.setdefault(spelled, set()).add(word)
+    stems = tuple((spelled, stem) for stem in _SIGNAL_PREFIXES
+                  if stem.isascii() and len(spelled := finglish.consonant_spelling(stem)) >= 3)
+    return {spelled: words.pop() for spelled, words in spellings.items() if len(words) == 1}, stems
+
+
+_CONSONANT_WORDS, _CONSONANT_STEMS = _consonant_signals()
+_VOWELS = frozenset("aeiou")
+
+
+def _repaired(word: str) -> str:
+    if len(word) < 3 or _is_signal(word):
+        return word
+    if word.isascii() and word.isalpha() and not _VOWELS.intersection(word[1:]):  # pym nfrstd eshtrk
+        # Only words with no vowel after the first letter: "last" must never be read as lst = list.
+        spelled = finglish.consonant_spelling(word)
+        if spelled in _CONSONANT_WORDS:
+            return _CONSONANT_WORDS[spelled]
+        stem = next((stem for consonants, stem in _CONSONANT_STEMS if spelled.startswith(consonants)), None)
+        if stem is not None:
+            return stem
+    if len(word) < 4:
+        return word
+    if word in _REPAIRS:
+        return _REPAIRS[word]
+    for length in range(min(len(word) - 1, 11), 3, -1):  # a messaging stem with an ending: پایمکها
+        stem = _REPAIRS.get(word[:length])
+        # Persian stems only: a Latin one would read promise as promo+ise, a messaging word.
+        if stem is not None and stem in _MESSAGING_STEMS and not stem.isascii():
+            return stem + word[length:]
+    return word
+
+
 def _clauses(text: str) -> list[list[str]]:
     normalized = nlp.normalize(text)
     clauses = []
     for part in _CLAUSE_BREAK.split(normalized):
-        words = [token for kind, token in nlp.classified_tokens(part) if kind == "word"]
+        words = [_repaired(piece) for kind, token in nlp.classified_tokens(part) if kind == "word"
+                 for piece in _split_run_together(token)]
         if words and not part.rstrip().endswith("?"):
             clauses.append(words)
     return clauses
@@ -79,7 +190,9 @@ def _has_pair(words: Sequence[str], pairs: tuple[tuple[str, str], ...]) -> bool:
 
 
 def _requests_stop(words: Sequence[str]) -> bool:
-    if any(word in _STOPPING for word in words) or _has_pair(words, _STOPPING_PAIRS):
+    if any(word in _STOPPING and not (
+            word in _NEGATED_LIGHT_VERBS and position and words[position - 1].startswith(_REQUEST_VERB_STEMS))
+           for position, word in enumerate(words)) or _has_pair(words, _STOPPING_PAIRS):
         return True
     if any(word in _RECEIVING for word in words) and any(word in _REFUSING for word in words):
         return True
@@ -100,6 +213,9 @@ def _clause_opts_out(words: Sequence[str]) -> bool:
         return True
     messaging = any(word.startswith(_MESSAGING_PREFIXES) or word in _MESSAGING_WORDS
                     for word in words)
+    if messaging and any(first in _CANCELLING and second in _SENDING_OR_RECEIVING
+                         for first, second in zip(words, words[1:], strict=False)):
+        return True
     return messaging and _requests_stop(words)
 
 

@@ -38,6 +38,8 @@ LABELS: tuple[str, ...] = ("positive", "neutral", "negative")
 LABEL_THRESHOLD = 0.2  # |score| below this is neutral
 BEFORE_CONTRAST_WEIGHT = 0.5  # "thanks, but it broke": the part after "but" decides
 AFTER_CONTRAST_WEIGHT = 1.5
+# Praise, "but", then a clause without any cue ("looks nice but the fabric is plastic").
+UNSAID_COMPLAINT_WEIGHT = -0.6
 CONCESSION_WEIGHT = 0.5  # "although it was late, ..."
 NEGATED_POSITIVE_FACTOR = -0.8  # "not good" is a bit less than "bad"
 NEGATED_NEGATIVE_FACTOR = -0.5  # "not bad" is only mildly positive
@@ -56,7 +58,10 @@ _PERSIAN_SUFFIXES = ("ه", "ست", "است", "م", "ش", "ام", "یم", "مون
                      "ید", "ین", "ترین")
 _FINGLISH_SUFFIXES = ("e", "eh", "ast", "am")
 _MIN_STEM = 3  # shorter stems (بد + ید = "give!") are too ambiguous to strip to
-_CLAUSE_BREAK = re.compile(r"[,.!?]+")  # nlp.normalize has already mapped ، and ؟
+_CLAUSE_BREAK = re.compile(r"[,.!?]+")
+_THANKS = frozenset(normalize(word) for word in """
+مرسی ممنون ممنونم متشکرم سپاس تشکر thanks thank thx merci mersi mamnun mamnoon mrc
+""".split())  # nlp.normalize has already mapped ، and ؟
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,13 @@ def _find_cues(tokens: Sequence[str], lexicon: Lexicon) -> tuple[list[_Cue], set
         found = _match(tokens, index, lexicon.phrases, taken)
         if found:
             take(index, index + found[0], found[1], "phrase")
+        elif (index + 2 < len(tokens) and tokens[index + 1] in lexicon.intensifiers
+              and taken.isdisjoint(range(index, index + 3))):
+            # An intensifier inside an idiom: کیفیتش خیلی پایینه is کیفیتش پایین, said harder.
+            skipped = _match([tokens[index], *tokens[index + 2:index + 5]], 0, lexicon.phrases, set())
+            if skipped and skipped[0] >= 2 and taken.isdisjoint(range(index, index + skipped[0] + 1)):
+                found = (skipped[0] + 1, skipped[1] * lexicon.intensifiers[tokens[index + 1]])
+                take(index, index + found[0], found[1], "phrase")
         index += found[0] if found else 1
     for index, token in enumerate(tokens):
         verb = None if index in taken else _negated_verb(token, lexicon)
@@ -234,10 +246,20 @@ def analyze_sentiment(text: str) -> SentimentResult:
         if signs == {1, -1}:
             positive_factor = MIXED_POSITIVE_FACTOR
     total, matched = 0.0, []
+    before_contrast = after_contrast = 0.0
     for tokens, weight in clauses:
         clause_total, clause_matched, _ = _score_clause(tokens, lexicon, question, positive_factor)
         total += weight * clause_total
         matched.extend(clause_matched)
+        if weight == BEFORE_CONTRAST_WEIGHT:
+            # Thanks before "but" is politeness ("thanks, but I already got it"), not praise.
+            before_contrast += -math.inf if _THANKS.intersection(tokens) else clause_total
+        elif weight == AFTER_CONTRAST_WEIGHT:
+            after_contrast += clause_total if clause_matched else math.nan
+    if before_contrast > 0 and math.isnan(after_contrast) and not question:
+        # "ظاهرش خوبه اما جنسش پلاستیکیه": praise, then "but" and a plain fact is a complaint.
+        total = UNSAID_COMPLAINT_WEIGHT
+        matched.append(f"praise-but{UNSAID_COMPLAINT_WEIGHT:+.2f}")
     total *= 1 + EXCLAMATION_STEP * min(normalized.count("!"), 3)
     score = round(math.tanh(total / 2), 4)
     label = "positive" if score >= LABEL_THRESHOLD else "negative" if score <= -LABEL_THRESHOLD else "neutral"

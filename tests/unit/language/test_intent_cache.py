@@ -55,3 +55,10 @@ def test_each_rules_object_has_its_own_cache(rules, tmp_path):
     other = load_rules(str(RULES_PATH))
     assert cached_recognizer(other) is not cached_recognizer(rules)
     assert cached_recognizer(other).rules is other
+
+
+def test_the_same_words_with_other_punctuation_are_classified_apart(rules):
+    # The clauses decide here ("thanks, see you later" is a farewell), so the key holds them.
+    cache = IntentCache(rules)
+    for text in ("ممنون تا بعد", "ممنون، تا بعد", "عالی بود ممنون تا کی بازید", "عالی بود ممنون. تا کی بازید؟"):
+        assert cache.recognize(text) == rules.recognize_intent(text)
