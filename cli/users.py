@@ -10,6 +10,8 @@ dashboard's own changes are with theirs.
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
@@ -34,10 +36,9 @@ def users_group() -> None:
 
 def _read_password() -> str:
     """The new password: prompted twice at a terminal, else the first line of standard input."""
-    stdin = click.get_text_stream("stdin")
-    if stdin.isatty():
+    if sys.stdin.isatty():
         return click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
-    return stdin.readline().rstrip("\r\n")
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 def _record(db: Session, action: str, operator: Operator, **detail: object) -> None:
