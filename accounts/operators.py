@@ -9,6 +9,7 @@ The last active admin cannot be disabled: somebody must remain able to manage us
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime
 
@@ -23,8 +24,12 @@ from database_models import ROLE_ADMIN, ROLES, DashboardSession, Operator, utcno
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
-# Checked against when the username is unknown, so a wrong name takes as long as a wrong password.
-_UNKNOWN_USER_HASH = generate_password_hash("no operator has this password", method="scrypt")
+
+
+@functools.cache
+def _unknown_user_hash() -> str:
+    """Checked against when the username is unknown, so a wrong name takes as long as a wrong password."""
+    return generate_password_hash("no operator has this password", method="scrypt")
 
 
 class AccountError(ValueError):
@@ -139,6 +144,6 @@ def check_login(db: Session, username: str, password: str) -> Operator | None:
         return None
     operator = find_operator(db, username)
     if operator is None:
-        check_password_hash(_UNKNOWN_USER_HASH, password or "")  # the same work as for a known name
+        check_password_hash(_unknown_user_hash(), password or "")  # the same work as for a known name
         return None
     return operator if check_password_hash(operator.password_hash, password or "") else None

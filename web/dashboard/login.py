@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response
 
 from accounts.operators import MAX_PASSWORD_LENGTH, check_login, find_operator, operator_count
 from database_models import AuditEvent, Operator, utcnow
+from runtime.startup_banner import FIRST_ADMIN_COMMAND  # the start-up lines give the same command
 from web.dashboard import sessions as login_sessions
 from web.dashboard.blueprint import dashboard
 from web.dashboard.operators import record_action
@@ -41,7 +42,6 @@ logger = logging.getLogger("web.dashboard")
 
 SESSION_MAX_AGE = 12 * 3600  # seconds a login lasts, whatever the browser does with the cookie
 OPEN_ENDPOINTS = frozenset({"dashboard.login", "dashboard.login_form", "dashboard.choose_language"})
-FIRST_ADMIN_COMMAND = "flask --app webhook_handler users create admin --role admin"
 
 
 @dashboard.record_once
