@@ -67,6 +67,8 @@ def _screenshots(driver, name: str) -> None:
         full = driver.execute_script("return document.documentElement.scrollHeight")
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
             "width": width, "height": max(height, full), "deviceScaleFactor": 1, "mobile": width < 600})
+        overflow = driver.execute_script("return document.documentElement.scrollWidth") - width
+        assert overflow <= 0, f"{name} is {overflow} px wider than a {width} px screen"
         shot = base64.b64decode(driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})["data"])
         for target in [ROOT / "test-output" / f"{name}{suffix}.png"] + (
                 [ROOT / "docs" / f"{name}{suffix}.png"] if to_docs else []):
