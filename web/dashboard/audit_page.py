@@ -53,6 +53,7 @@ def action_labels() -> dict[str, str]:
         "contact.edited": _("Edited a contact"),
         "contact.opted_out": _("Opted a contact out"),
         "contact.opted_in": _("Opted a contact back in"),
+        "contacts.imported": _("Imported contacts"),
         "campaign.created": _("Scheduled a campaign"),
         "campaign.paused": _("Paused a campaign"),
         "campaign.resumed": _("Resumed a campaign"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
 from dashboard_testing import operator_id, post_form
@@ -58,3 +59,15 @@ def test_the_audit_page_is_paged_newest_first_in_jalali_and_persian(persian, db)
     older = persian.get("/dashboard/audit?before=" + first.split("/dashboard/audit?before=")[1].split('"')[0])
     assert older.get_data(as_text=True).count('data-action="') == 6 and "وارد شد" in older.get_data(as_text=True)
     assert persian.get("/dashboard/audit?before=x").status_code == 200
+
+
+def test_a_contacts_import_is_recorded_with_its_counts(logged_in, db):
+    csv = b"phone,name\n989121110001,Ali\n989121110002,Neda\nnot a number,Bad\n"
+    uploaded = post_form(logged_in, "/dashboard/contacts/import", {"file": (io.BytesIO(csv), "contacts.csv")},
+                         page="/dashboard/contacts/import")
+    location = uploaded.headers["Location"]
+    assert post_form(logged_in, location, page=location).status_code == 302
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "contacts.imported")).one()
+    db.commit()
+    assert event.detail == {"created": 2, "updated": 0, "rejected": 1}
+    assert "Imported contacts" in logged_in.get("/dashboard/audit").get_data(as_text=True)
