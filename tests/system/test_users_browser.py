@@ -27,13 +27,24 @@ AGENT = ("sara", "sara-agent-password")
 
 @pytest.fixture
 def served(tmp_path):
-    """gunicorn with two workers on a seeded SQLite file; yields the base URL."""
+    """gunicorn with two workers on a SQLite file seeded with an admin and a customer; yields the base URL."""
+    yield from _serve(tmp_path, with_admin=True)
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    """The same on a freshly migrated database: no operator yet."""
+    yield from _serve(tmp_path, with_admin=False)
+
+
+def _serve(tmp_path, with_admin: bool):
     tools_or_skip()
     database_url = f"sqlite:///{tmp_path / 'users.db'}"
     run_migrations(database_url)
     engine = create_engine_for(database_url)
     with Session(engine) as session:
-        seed_admin(session)
+        if with_admin:
+            seed_admin(session)
         now = utcnow()
         contact = Contact(wa_id="989350000001", name="مریم کاظمی", attributes={}, last_inbound_at=now,
                           first_inbound_at=now - timedelta(days=3))
@@ -107,7 +118,7 @@ def test_an_admin_adds_an_agent_who_is_refused_admin_pages_and_whose_old_cookie_
                lambda: bool(find_all(By.CSS_SELECTOR, 'tr[data-operator="sara"]')))
     assert "sara اکنون می‌تواند وارد شود." in find(By.CLASS_NAME, "flashes").text
     assert "کارشناس" in find(By.CSS_SELECTOR, 'tr[data-operator="sara"]').text
-    _screenshots(browser, "users")
+    _screenshots(browser, "dashboard-users")
     _log_out(browser)
 
     submit_login(browser, *AGENT)
@@ -138,4 +149,15 @@ def test_an_admin_adds_an_agent_who_is_refused_admin_pages_and_whose_old_cookie_
     assert "اپراتور ساخت" in rows[4][1] and "admin" in rows[4][1] and "سارا کریمی" in rows[4][1]
     year = find(By.CSS_SELECTOR, "tr[data-action] time").text
     assert any(digit in year for digit in "۰۱۲۳۴۵۶۷۸۹") and "140" not in year  # Jalali, Persian digits
-    _screenshots(browser, "audit")
+    _screenshots(browser, "dashboard-audit")
+
+
+def test_a_fresh_install_shows_the_command_that_creates_the_first_admin(fresh, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{fresh}/dashboard")
+    page_ready(browser, "the login page", lambda: bool(browser.find_elements(By.CSS_SELECTOR, "[data-first-run]")))
+    box = browser.find_element(By.CSS_SELECTOR, "[data-first-run]")
+    assert "flask --app webhook_handler users create admin --role admin" in box.text
+    assert "هنوز کسی نمی‌تواند وارد شود" in box.text
+    _screenshots(browser, "dashboard-first-run")
