@@ -10,8 +10,8 @@ process), per browser session (in the signed cookie) and per account (in the aud
 docs/dashboard.md. An agent sees the overview, the inbox and the contacts; the rest is an
 admin's (`access.admin_required`).
 One module per job: `login` (session, CSRF, login/logout, the guard), `throttle` (failed
-logins), `access` (roles), `users_page` (operators), `audit_page` (the audit trail), `page` (error
-page, template context, security headers), `overview` with `dates` and
+logins), `access` (roles), `users_page` (operators), `account_page` (one's own password),
+`audit_page` (the audit trail), `page` (error page, template context, security headers), `overview` with `dates` and
 `kpis` (the analytics page, its date range and its view model), `inbox_pages` over `inbox`'s
 queries (the handoff inbox), `charts` (SVG), `sessions` (the server-side login record),
 `language` (the Persian/English switch; translations and formats are `web.i18n`'s),
@@ -30,6 +30,7 @@ May import the services (and `campaigns`, `language`, `analytics.funnels`' stage
 from __future__ import annotations
 
 from web.dashboard import (  # each registers its views on the blueprint
+    account_page,  # the operator's own account: a new password
     audit_page,  # the audit trail (admins)
     campaign_pages,  # the campaigns' pages, with the builder (campaign_builder)
     contacts_pages,  # the contacts' pages, with the upload (contacts_import)
@@ -43,5 +44,5 @@ from web.dashboard import (  # each registers its views on the blueprint
 )
 from web.dashboard.blueprint import dashboard
 
-__all__ = ["audit_page", "campaign_pages", "contacts_pages", "dashboard", "inbox_pages", "language", "login",
-           "overview", "page", "users_page", "webhooks_page"]
+__all__ = ["account_page", "audit_page", "campaign_pages", "contacts_pages", "dashboard", "inbox_pages", "language",
+           "login", "overview", "page", "users_page", "webhooks_page"]

@@ -50,6 +50,7 @@ def action_labels() -> dict[str, str]:
         "operator.disabled": _("Disabled an operator"),
         "operator.enabled": _("Enabled an operator"),
         "operator.password_reset": _("Set a new password"),
+        "operator.password_changed": _("Changed their password"),
         "contact.edited": _("Edited a contact"),
         "contact.opted_out": _("Opted a contact out"),
         "contact.opted_in": _("Opted a contact back in"),

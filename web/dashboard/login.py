@@ -129,6 +129,18 @@ def _too_many(wait: float) -> Any:
                                 minutes=format_number(minutes)), 429)
 
 
+def start_session(db: Any, operator: Operator) -> None:
+    """Open a login for `operator` in this browser: a fresh cookie (and CSRF token, no fixation) and its row.
+
+    The caller commits; the cookie is sent with the response either way, and names a row that
+    exists only once the commit lands.
+    """
+    session.clear()
+    session_id = login_sessions.open_login(db, utcnow(), timedelta(seconds=SESSION_MAX_AGE), operator)
+    session.update(dashboard_login_at=time.time(), dashboard_session=session_id)
+    g.dashboard_operator = operator
+
+
 @dashboard.post("/dashboard/login")
 def login() -> Any:
     """Check the username and password (throttled) and open a session for that operator."""
@@ -166,12 +178,9 @@ def login() -> Any:
                                                                             "operator_id": operator.id})
             return _login_page(_("This account is disabled. Ask an admin to enable it."), 403)
         throttle.record(client, now, failed=False)
-        session.clear()  # a fresh session (and CSRF token) on login: no fixation
-        session_id = login_sessions.open_login(db, utcnow(), timedelta(seconds=SESSION_MAX_AGE), operator)
-        g.dashboard_operator = operator
+        start_session(db, operator)
         record_action(db, "login.succeeded", "operator", operator.id, client=client)
         db.commit()
-    session.update(dashboard_login_at=now, dashboard_session=session_id)
     logger.info("dashboard login", extra={"event": "dashboard.login", "client": client, "operator_id": operator.id})
     return redirect(safe_next(target))
 

@@ -115,3 +115,25 @@ def test_an_empty_or_huge_form_is_a_clear_refusal(client):
 def test_login_errors_read_in_persian(persian_client):
     answer = log_in(persian_client, "wrong password")
     assert answer.status_code == 401 and "نام کاربری و گذرواژه با هم نمی‌خوانند." in answer.get_data(as_text=True)
+
+
+def test_an_operator_changes_their_password_stays_logged_in_and_ends_their_other_sessions(app, agent, db):
+    elsewhere = app.test_client()
+    assert log_in(elsewhere, AGENT_PASSWORD, "agent").status_code == 302
+    copy = _thief(app, agent)
+    wrong = post_form(agent, "/dashboard/account/password", {"current_password": "not it", "new_password":
+                      "a brand new password", "new_password_again": "a brand new password"}, page="/dashboard/account")
+    assert wrong.status_code == 400 and "The current password is not right." in wrong.get_data(as_text=True)
+    short = post_form(agent, "/dashboard/account/password", {"current_password": AGENT_PASSWORD, "new_password":
+                      "short", "new_password_again": "short"}, page="/dashboard/account")
+    assert short.status_code == 400 and "at least 8 characters" in short.get_data(as_text=True)
+    assert elsewhere.get("/dashboard").status_code == 200  # nothing changed yet
+    changed = post_form(agent, "/dashboard/account/password", {"current_password": AGENT_PASSWORD, "new_password":
+                        "a brand new password", "new_password_again": "a brand new password"},
+                        page="/dashboard/account")
+    assert changed.status_code == 302
+    assert "Your password is changed." in agent.get("/dashboard/account").get_data(as_text=True)
+    assert elsewhere.get("/dashboard").status_code == 302 and copy.get("/dashboard").status_code == 302
+    assert log_in(app.test_client(), "a brand new password", "agent").status_code == 302
+    agent_id = operator_id(app, "agent")
+    assert ("operator.password_changed", agent_id, str(agent_id)) in _actions(db)

@@ -15,7 +15,7 @@ ADMIN_PAGES = ["/dashboard/users", "/dashboard/audit", "/dashboard/campaigns", "
 # The endpoints of the admin's pages, by name; every one must carry admin_required.
 ADMIN_ENDPOINTS = ("campaign", "webhook", "users", "audit")
 AGENT_ENDPOINTS = {"overview", "login", "logout", "inbox_list", "conversation", "contacts_list", "contact_page",
-                   "contact_edit", "contact_opt_out", "contacts_import"}
+                   "contact_edit", "contact_opt_out", "contacts_import", "account", "account_password"}
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)
