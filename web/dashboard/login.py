@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from accounts.operators import MAX_PASSWORD_LENGTH, check_login, find_operator, operator_count
@@ -129,7 +130,7 @@ def _too_many(wait: float) -> Any:
                                 minutes=format_number(minutes)), 429)
 
 
-def start_session(db: Any, operator: Operator) -> None:
+def start_session(db: Session, operator: Operator) -> None:
     """Open a login for `operator` in this browser: a fresh cookie (and CSRF token, no fixation) and its row.
 
     The caller commits; the cookie is sent with the response either way, and names a row that
