@@ -15,7 +15,8 @@ from collections.abc import Iterable
 
 from config import DEVELOPMENT_DEFAULTS, Config
 
-FIRST_ADMIN_COMMAND = "flask --app webhook_handler users create admin --role admin"
+# Run from the project folder: the virtualenv's flask, as `make run` and the production install lay it out.
+FIRST_ADMIN_COMMAND = ".venv/bin/flask --app webhook_handler users create admin --role admin"
 
 # A wildcard bind accepts connections on every address, but a browser cannot open it: show loopback.
 _WILDCARDS = {"0.0.0.0": "127.0.0.1", "[::]": "[::1]"}

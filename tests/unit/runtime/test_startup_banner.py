@@ -50,7 +50,7 @@ def test_without_an_operator_the_lines_give_the_command_that_creates_the_first_a
     run_migrations(url)
     assert operator_count(config) == 0
     lines = startup_lines(["http://127.0.0.1:8000"], config, operator_count(config))
-    assert "    flask --app webhook_handler users create admin --role admin" in lines
+    assert "    .venv/bin/flask --app webhook_handler users create admin --role admin" in lines
     engine = create_engine_for(url)
     with create_session_factory(engine)() as session:
         create_operator(session, "boss", "long enough", "admin")
