@@ -241,16 +241,28 @@ def persian_client(app):
 
 @pytest.fixture
 def logged_in(client):
-    """`client`, logged in to the dashboard (English)."""
+    """`client`, logged in to the dashboard as an admin operator (English)."""
     assert log_in(client).status_code == 302
     return client
 
 
 @pytest.fixture
 def persian(persian_client):
-    """`persian_client`, logged in to the dashboard (Persian, as a first visit reads it)."""
+    """`persian_client`, logged in to the dashboard as an admin operator (Persian, as a first visit reads it)."""
     assert log_in(persian_client).status_code == 302
     return persian_client
+
+
+@pytest.fixture
+def agent(app):
+    """A test client (English) logged in as an agent operator, `agent`."""
+    from dashboard_testing import make_operator
+
+    make_operator(app, "agent", "test-agent-password", "agent")
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    assert log_in(client, "test-agent-password", "agent").status_code == 302
+    return client
 
 
 @pytest.fixture

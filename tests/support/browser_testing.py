@@ -115,3 +115,23 @@ def gunicorn(env: dict[str, str], log_path: Path, cwd: Path, startup: float = 90
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+BROWSER_ADMIN = ("admin", "browser-admin-password")  # the operator the browser tests log in as
+
+
+def seed_admin(session: Any, username: str = BROWSER_ADMIN[0], password: str = BROWSER_ADMIN[1],
+               role: str = "admin") -> None:
+    """Add the operator a browser test logs in as (as `flask … users create` does) to the seed's session."""
+    from accounts.operators import create_operator
+
+    create_operator(session, username, password, role)
+
+
+def submit_login(driver, username: str = BROWSER_ADMIN[0], password: str = BROWSER_ADMIN[1]) -> None:
+    """Fill in the login form on the current page and send it."""
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "form.stack button").click()

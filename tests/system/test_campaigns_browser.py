@@ -19,7 +19,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser_testing import chromium, gunicorn, page_ready, tools_or_skip
+from browser_testing import chromium, gunicorn, page_ready, seed_admin, submit_login, tools_or_skip
 from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations
 from sqlalchemy.orm import Session
 
@@ -78,6 +78,7 @@ def served(tmp_path, fake_graph):
     engine = create_engine_for(database_url)
     with Session(engine) as session:
         seed(session)
+        seed_admin(session)
         session.commit()
     engine.dispose()
     port = free_port()
@@ -125,8 +126,8 @@ def log_in(driver, base: str, language: str) -> None:
     from selenium.webdriver.common.by import By
 
     driver.get(f"{base}/dashboard/language/{language}?next=/dashboard/login")
-    driver.find_element(By.ID, "token").send_keys(ADMIN_TOKEN)
-    driver.find_element(By.CSS_SELECTOR, "form.stack button").click()
+    driver.find_element(By.ID, "username")  # the login form is there
+    submit_login(driver)
     page_ready(driver, "the overview after login", lambda: driver.current_url.endswith("/dashboard"))
 
 

@@ -15,7 +15,7 @@ import os
 from datetime import timedelta
 
 import pytest
-from browser_testing import chromium, gunicorn, page_ready, tools_or_skip
+from browser_testing import chromium, gunicorn, page_ready, seed_admin, submit_login, tools_or_skip
 from conftest import ROOT, free_port, run_migrations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -63,6 +63,7 @@ def served(tmp_path):
     engine = create_engine_for(database_url)
     with Session(engine) as session:
         _seed(session)
+        seed_admin(session)
         session.commit()
     engine.dispose()
     port = free_port()
@@ -105,8 +106,7 @@ def test_operator_imports_an_excel_file_then_finds_and_edits_a_contact(served, b
     docs = language == "fa" and os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1"
     find, find_all = browser.find_element, browser.find_elements
     browser.get(f"{base}/dashboard/language/{language}?next=/dashboard/contacts")
-    find(By.ID, "token").send_keys(ADMIN_TOKEN)
-    find(By.CSS_SELECTOR, "form.stack button").click()
+    submit_login(browser)
     page_ready(browser, "the contacts list", lambda: browser.current_url.endswith("/dashboard/contacts"))
     assert find(By.TAG_NAME, "html").get_attribute("dir") == ("rtl" if language == "fa" else "ltr")
     assert len(find_all(By.CSS_SELECTOR, "tr[data-contact]")) == 5

@@ -26,7 +26,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser_testing import chromium, page_ready, tools_or_skip
+from browser_testing import chromium, page_ready, seed_admin, submit_login, tools_or_skip
 from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations, wait_until
 from sqlalchemy.orm import Session
 
@@ -231,6 +231,7 @@ def served(tmp_path, fake_graph):
     engine = create_engine_for(database_url)
     with Session(engine) as session:
         figures = seed_shop(session, utcnow())
+        seed_admin(session)
         session.commit()
     engine.dispose()
     port = free_port()
@@ -338,8 +339,7 @@ def _walk_through(base: str, figures: Seeded, browser, fake_graph, output: Path,
     assert "/dashboard/login" in browser.current_url
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("dir") == words.direction
     _docs_shots(browser, "login", output, docs)
-    browser.find_element(By.ID, "token").send_keys(ADMIN_TOKEN)
-    browser.find_element(By.CSS_SELECTOR, "form.stack button").click()
+    submit_login(browser)
     page_ready(browser, "the overview after login", lambda: browser.current_url.endswith("/dashboard"))
     # The URL changes when the navigation commits, before the page has been parsed: on a
     # loaded machine the KPI cards were read while still empty once (CI, 2026-11-26).

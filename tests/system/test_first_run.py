@@ -1,7 +1,8 @@
 """A new user's first hour, run the way the README and the seed tell them to: real processes, real commands.
 
 `gunicorn webhook_handler:app` (the seed's command) through the venv's `gunicorn` console script,
-the start-up lines that say where the app is and how to log in, `/` leading to the dashboard,
+the start-up lines that say where the app is and how to create the first admin, `/` leading to
+the dashboard, whose login page gives the same command, the command itself (password piped in),
 and `make demo URL=…` against an app on another port. Importing the app module builds nothing.
 """
 
@@ -20,6 +21,7 @@ import pytest
 from conftest import ROOT, free_port, run_migrations, wait_until
 
 from config import DEVELOPMENT_DEFAULTS
+from runtime.startup_banner import FIRST_ADMIN_COMMAND
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 FLASK = Path(sys.executable).parent / "flask"
@@ -73,20 +75,29 @@ def test_start_up_says_where_the_app_is_and_how_to_log_in(seed_server):
     output = log.read_text()
     assert f"webhook:   {base}/webhook" in output
     assert f"dashboard: {base}/dashboard" in output
-    assert f"log in with the development token: {DEVELOPMENT_DEFAULTS['ADMIN_API_TOKEN']}" in output
+    assert "nobody can log in yet: create the first admin" in output
+    assert f"    {FIRST_ADMIN_COMMAND}" in output
+    assert f"admin API (machines): the development token {DEVELOPMENT_DEFAULTS['ADMIN_API_TOKEN']}" in output
     assert output.count("WhatsApp platform ready") == 1  # the master says it once, not every worker
 
 
 def test_a_new_user_follows_the_printed_lines_into_the_dashboard_and_out_again(seed_server):
-    base, _, _ = seed_server
+    base, _, database_url = seed_server
     with httpx.Client(base_url=base, timeout=5) as browser:
         root = browser.get("/")
         assert root.status_code == 302 and root.headers["Location"] == "/dashboard"
         login_page = browser.get("/dashboard", follow_redirects=True)
-        assert login_page.status_code == 200 and 'name="token"' in login_page.text
+        assert login_page.status_code == 200 and 'name="username"' in login_page.text
+        assert FIRST_ADMIN_COMMAND in login_page.text
+        created = subprocess.run([str(FLASK), *FIRST_ADMIN_COMMAND.split()[1:]], cwd=ROOT, input="first-admin-pass\n",
+                                 env=development_env(database_url), capture_output=True, text=True, timeout=60)
+        assert created.returncode == 0, created.stdout + created.stderr
+        assert "created admin admin" in created.stdout and "first-admin-pass" not in created.stdout + created.stderr
+        login_page = browser.get("/dashboard/login")
+        assert FIRST_ADMIN_COMMAND not in login_page.text
         csrf = login_page.text.split('name="csrf_token" value="')[1].split('"')[0]
-        answer = browser.post("/dashboard/login", data={"csrf_token": csrf,
-                                                        "token": DEVELOPMENT_DEFAULTS["ADMIN_API_TOKEN"]})
+        answer = browser.post("/dashboard/login", data={"csrf_token": csrf, "username": "admin",
+                                                        "password": "first-admin-pass"})
         assert answer.status_code == 302
         overview = browser.get("/dashboard")
         assert overview.status_code == 200

@@ -15,7 +15,7 @@ import os
 from datetime import timedelta
 
 import pytest
-from browser_testing import chromium, gunicorn, page_ready, tools_or_skip
+from browser_testing import chromium, gunicorn, page_ready, seed_admin, submit_login, tools_or_skip
 from conftest import ROOT, free_port, run_migrations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -78,6 +78,7 @@ def served(tmp_path):
     engine = create_engine_for(database_url)
     with Session(engine) as session:
         _seed(session)
+        seed_admin(session)
         session.commit()
     engine.dispose()
     port = free_port()
@@ -120,8 +121,7 @@ def test_operator_uploads_orders_then_finds_them_by_customer_and_tracking_code(s
     docs = language == "fa" and os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1"
     find, find_all = browser.find_element, browser.find_elements
     browser.get(f"{base}/dashboard/language/{language}?next=/dashboard/orders")
-    find(By.ID, "token").send_keys(ADMIN_TOKEN)
-    find(By.CSS_SELECTOR, "form.stack button").click()
+    submit_login(browser)
     page_ready(browser, "the orders list", lambda: browser.current_url.endswith("/dashboard/orders"))
     assert find(By.TAG_NAME, "html").get_attribute("dir") == ("rtl" if language == "fa" else "ltr")
     assert find(By.CSS_SELECTOR, 'nav.nav a[aria-current="page"]').get_attribute("href").endswith("/dashboard/orders")

@@ -26,7 +26,8 @@ FORBIDDEN = [
     *(("database_models", above) for above in ("inbound", "outbound", "web", "cli", "language", "campaigns",
                                                "runtime", "scheduler", "webhook_handler")),
     *((below, above) for below in ("inbound", "outbound", "language", "campaigns", "scheduler", "chatbot_service",
-                                   "broadcast_service", "analytics_service", "whatsapp_service", "runtime")
+                                   "broadcast_service", "analytics_service", "whatsapp_service", "runtime",
+                                   "accounts")
       for above in ("web", "cli", "webhook_handler")),
     *((lower, "runtime.context") for lower in ("inbound", "outbound", "language", "campaigns", "scheduler",
                                                "chatbot_service", "broadcast_service", "analytics_service",

@@ -1,14 +1,17 @@
 """The operator dashboard blueprint (`/dashboard`): login, session, CSRF, and the analytics page.
 
 Server-rendered Jinja pages (templates/dashboard/) with inline SVG charts (web/dashboard/charts.py);
-no JavaScript. Access needs a login with ADMIN_API_TOKEN (in development, the printed
-development token), kept in Flask's signed, HttpOnly, SameSite session cookie and recorded
-server-side (web/dashboard/sessions.py), checked on every request, so logging out ends the
-session for every copy of the cookie at once. Every POST carries a per-session CSRF token
-checked here. Failed logins are throttled per client address (in this process) and per browser
-session (in the signed cookie, which every worker can read): see docs/dashboard.md.
+no JavaScript. Access needs an operator's login (username and password, `accounts`), kept in
+Flask's signed, HttpOnly, SameSite session cookie and recorded server-side
+(web/dashboard/sessions.py), checked on every request, so logging out, disabling the operator
+or a new password ends the session for every copy of the cookie at once. Every POST carries a
+per-session CSRF token checked here. Failed logins are throttled per client address (in this
+process), per browser session (in the signed cookie) and per account (in the audit trail): see
+docs/dashboard.md. An agent sees the overview, the inbox and the contacts; the rest is an
+admin's (`access.admin_required`).
 One module per job: `login` (session, CSRF, login/logout, the guard), `throttle` (failed
-logins), `page` (error page, template context, security headers), `overview` with `dates` and
+logins), `access` (roles), `users_page` (operators), `account_page` (one's own password),
+`audit_page` (the audit trail), `page` (error page, template context, security headers), `overview` with `dates` and
 `kpis` (the analytics page, its date range and its view model), `inbox_pages` over `inbox`'s
 queries (the handoff inbox), `charts` (SVG), `sessions` (the server-side login record),
 `language` (the Persian/English switch; translations and formats are `web.i18n`'s),
@@ -28,6 +31,8 @@ May import the services (and `campaigns`, `language`, `analytics.funnels`' stage
 from __future__ import annotations
 
 from web.dashboard import (  # each registers its views on the blueprint
+    account_page,  # the operator's own account: a new password
+    audit_page,  # the audit trail (admins)
     campaign_pages,  # the campaigns' pages, with the builder (campaign_builder)
     contacts_pages,  # the contacts' pages, with the upload (contacts_import)
     inbox_pages,
@@ -36,9 +41,10 @@ from web.dashboard import (  # each registers its views on the blueprint
     orders_pages,  # the shop's orders, with the upload (orders_import) and the panel beside a conversation
     overview,
     page,
+    users_page,  # the operators (admins)
     webhooks_page,  # outbound webhook subscriptions and their deliveries
 )
 from web.dashboard.blueprint import dashboard
 
-__all__ = ["campaign_pages", "contacts_pages", "dashboard", "inbox_pages", "language", "login", "orders_pages",
-           "overview", "page", "webhooks_page"]
+__all__ = ["account_page", "audit_page", "campaign_pages", "contacts_pages", "dashboard", "inbox_pages", "language",
+           "login", "orders_pages", "overview", "page", "users_page", "webhooks_page"]

@@ -24,6 +24,7 @@ from campaigns.spreadsheet import EncodingError
 from database_models import utcnow
 from language.jalali import MomentError
 from runtime.context import platform
+from web.dashboard.access import admin_required
 from web.dashboard.blueprint import dashboard
 from web.dashboard.campaign_form import (
     CampaignForm,
@@ -34,6 +35,7 @@ from web.dashboard.campaign_form import (
     read_form,
     send_time,
 )
+from web.dashboard.operators import record_action
 from web.i18n import format_number
 from web.request_db import request_db
 
@@ -49,6 +51,7 @@ def _render(form: CampaignForm, status: int = 200, **extra: object) -> tuple[str
 
 
 @dashboard.route("/dashboard/campaigns/new", methods=["GET", "POST"], endpoint="campaign_new")
+@admin_required
 def campaign_new() -> Response | tuple[str, int]:
     """The empty builder (GET); estimate and preview (`action=estimate`) or schedule (`action=schedule`)."""
     if request.method == "GET":
@@ -64,6 +67,8 @@ def campaign_new() -> Response | tuple[str, int]:
                          "send_at": send_time(form, zone), "timezone": platform().config.timezone}
             if request.form.get("action") == "schedule":
                 report = schedule_broadcast(db, **arguments)
+                record_action(db, "campaign.created", "broadcast", report.broadcast_id, name=name,
+                              recipients=report.recipients)
                 db.commit()
             else:
                 return _estimate(db, form, arguments)

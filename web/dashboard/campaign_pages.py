@@ -2,7 +2,8 @@
 
 Every change goes through the service the CLI and the API use (`broadcast_service`), so the
 page refuses what they refuse; each action is a POST form (CSRF checked by `login._guard`),
-commits once and comes back to the page with what happened. The builder is `campaign_builder`.
+commits once with its audit row (`record_action`) and comes back to the page with what happened.
+Admins only (`access.admin_required`). The builder is `campaign_builder`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from broadcast_service import (
 from campaigns.spreadsheet import csv_text
 from database_models import CAMPAIGN_CANCELLED, CAMPAIGN_COMPLETED, CAMPAIGN_PAUSED, QUEUE_STATUSES
 from web.dashboard import campaign_builder  # noqa: F401  (registers the builder's page on the blueprint)
+from web.dashboard.access import admin_required
 from web.dashboard.blueprint import dashboard
 from web.dashboard.campaign_labels import explain_lifecycle
 from web.dashboard.campaign_queries import (
@@ -37,6 +39,7 @@ from web.dashboard.campaign_queries import (
     funnel,
     recipients_page,
 )
+from web.dashboard.operators import record_action
 from web.i18n import format_number
 from web.request_db import request_db
 
@@ -50,6 +53,7 @@ def _page_number() -> int:
 
 
 @dashboard.get("/dashboard/campaigns", endpoint="campaigns_list")
+@admin_required
 def campaigns_list() -> str:
     """Campaigns newest first with their lifecycle and progress, a page at a time."""
     page = _page_number()
@@ -67,6 +71,7 @@ def _filters() -> tuple[str, str, int]:
 
 
 @dashboard.get(f"/dashboard/campaigns/{_CAMPAIGN}", endpoint="campaign_page")
+@admin_required
 def campaign_page(broadcast_id: int) -> str:
     """One campaign: its funnel, failures by Meta's code, skips by reason, its recipients and its controls."""
     search, status, after = _filters()
@@ -84,6 +89,7 @@ def campaign_page(broadcast_id: int) -> str:
 
 
 @dashboard.get(f"/dashboard/campaigns/{_CAMPAIGN}/results.csv", endpoint="campaign_export")
+@admin_required
 def campaign_export(broadcast_id: int) -> Response:
     """The (filtered) recipients' results as CSV, UTF-8 with a BOM so Excel reads Persian names."""
     search, status, _after = _filters()
@@ -97,7 +103,8 @@ def campaign_export(broadcast_id: int) -> Response:
         "Content-Disposition": f'attachment; filename="campaign-{broadcast_id}-results.csv"'})
 
 
-def _control(broadcast_id: int, change: Callable[[Session, int], int], done: Callable[[int], str]) -> Response:
+def _control(broadcast_id: int, change: Callable[[Session, int], int], done: Callable[[int], str],
+             action: str) -> Response:
     back = url_for("dashboard.campaign_page", broadcast_id=broadcast_id)
     with request_db() as db:
         try:
@@ -108,6 +115,7 @@ def _control(broadcast_id: int, change: Callable[[Session, int], int], done: Cal
                 abort(404, _("There is no such campaign."))
             flash(explain_lifecycle(error), "error")
             return redirect(back)
+        record_action(db, action, "broadcast", broadcast_id, messages=moved)
         db.commit()
     logger.info("campaign changed from the dashboard", extra={"event": "dashboard.campaign_changed",
                                                               "broadcast_id": broadcast_id, "rows": moved,
@@ -117,29 +125,34 @@ def _control(broadcast_id: int, change: Callable[[Session, int], int], done: Cal
 
 
 @dashboard.post(f"/dashboard/campaigns/{_CAMPAIGN}/pause", endpoint="campaign_pause")
+@admin_required
 def campaign_pause(broadcast_id: int) -> Response:
     """Hold the campaign's unsent messages."""
     return _control(broadcast_id, pause_broadcast, lambda n: ngettext(
-        "Paused: %(count)s message is held.", "Paused: %(count)s messages are held.", n, count=format_number(n)))
+        "Paused: %(count)s message is held.", "Paused: %(count)s messages are held.", n,
+        count=format_number(n)), "campaign.paused")
 
 
 @dashboard.post(f"/dashboard/campaigns/{_CAMPAIGN}/resume", endpoint="campaign_resume")
+@admin_required
 def campaign_resume(broadcast_id: int) -> Response:
     """Let the held messages go again."""
     return _control(broadcast_id, resume_broadcast, lambda n: ngettext(
         "Resumed: %(count)s message will be sent.", "Resumed: %(count)s messages will be sent.", n,
-        count=format_number(n)))
+        count=format_number(n)), "campaign.resumed")
 
 
 @dashboard.post(f"/dashboard/campaigns/{_CAMPAIGN}/cancel", endpoint="campaign_cancel")
+@admin_required
 def campaign_cancel(broadcast_id: int) -> Response:
     """Stop every message not yet on its way."""
     return _control(broadcast_id, cancel_broadcast, lambda n: ngettext(
         "Cancelled: %(count)s message will not be sent.", "Cancelled: %(count)s messages will not be sent.", n,
-        count=format_number(n)))
+        count=format_number(n)), "campaign.cancelled")
 
 
 @dashboard.post(f"/dashboard/campaigns/{_CAMPAIGN}/resend-unknown", endpoint="campaign_resend_unknown")
+@admin_required
 def campaign_resend_unknown(broadcast_id: int) -> Response:
     """The operator's decision to send again the messages a crashed send left unconfirmed."""
     if request.form.get("accept_duplicates") != "yes":
@@ -148,4 +161,4 @@ def campaign_resend_unknown(broadcast_id: int) -> Response:
         return redirect(url_for("dashboard.campaign_page", broadcast_id=broadcast_id))
     return _control(broadcast_id, resend_unknown, lambda n: ngettext(
         "%(count)s unconfirmed message is queued again.", "%(count)s unconfirmed messages are queued again.", n,
-        count=format_number(n)))
+        count=format_number(n)), "campaign.resent_unknown")

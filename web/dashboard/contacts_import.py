@@ -27,6 +27,7 @@ from campaigns.contacts import ContactError, count_existing, import_contacts_csv
 from database_models import ContactUpload, utcnow
 from web.dashboard.blueprint import dashboard
 from web.dashboard.contacts_messages import describe
+from web.dashboard.operators import record_action
 from web.i18n import format_number, localise_digits
 from web.request_db import request_db
 
@@ -115,6 +116,8 @@ def commit(token: str) -> Response:
         upload = _pending(db, token)
         report = import_contacts_csv(db, io.BytesIO(upload.data))
         db.delete(upload)
+        record_action(db, "contacts.imported", None, None, created=report.created, updated=report.updated,
+                      rejected=len(report.errors))
         db.commit()
     flash(_("Import done: %(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(rejected)s rejected.",
             created=format_number(report.created), updated=format_number(report.updated),

@@ -3,7 +3,8 @@ its thread, the edit form and the opt-out switch.
 
 Queries are `contacts_queries`' (the list) and `inbox`'s (the thread); edits go through the admin
 API's `update_contact`, so the dashboard and the API store the same things. Every form is checked
-here, server-side, and a refusal says why in the interface language, changing nothing.
+here, server-side, and a refusal says why in the interface language, changing nothing. Edits and
+opt-out changes are recorded in the audit trail with the operator, in the same transaction.
 """
 
 from __future__ import annotations
@@ -28,12 +29,19 @@ from web.dashboard.blueprint import dashboard
 from web.dashboard.contacts_messages import describe
 from web.dashboard.contacts_queries import ContactFilter, all_tags, contact_page, export_csv
 from web.dashboard.inbox import ContactNotFound, get_contact, is_window_open, thread, window_closes_at
+from web.dashboard.operators import current_operator, record_action
 from web.dashboard.orders_pages import recent_orders
 from web.request_db import request_db
 
 logger = logging.getLogger("web.dashboard.contacts")
 _CONTACT = "<int(min=1, max=2147483647):contact_id>"
-OPERATOR = "operator"  # who acts in the dashboard: one shared admin login today
+OPERATOR = "operator"  # the actor named when no operator is logged in (never, behind the login guard)
+
+
+def _actor() -> str:
+    """Who acts, for the contact's own history: the logged-in operator's username."""
+    operator = current_operator()
+    return operator.username if operator is not None else OPERATOR
 THREAD_ON_PAGE = 50
 MAX_REASON = 256
 _TAG_SEPARATORS = re.compile(r"[,،;|\n]")
@@ -135,6 +143,7 @@ def contact_edit(contact_id: int) -> Any:
             context = _contact_context(db, contact)
         else:
             update_contact(db, contact_id, changes)
+            record_action(db, "contact.edited", "contact", contact_id)
             db.commit()
     if errors:
         typed = {"name": request.form.get("name", ""), "tags": request.form.get("tags", ""),
@@ -142,7 +151,7 @@ def contact_edit(contact_id: int) -> Any:
                                         strict=False))}
         return render_template("dashboard/contact.html", form=typed, errors=errors, **context), 400
     logger.info("contact edited", extra={"event": "dashboard.contact_edited", "contact_id": contact_id,
-                                         "actor": OPERATOR})
+                                         "actor": _actor()})
     flash(_("Saved."), "success")
     return redirect(url_for("dashboard.contact_page", contact_id=contact_id))
 
@@ -150,9 +159,14 @@ def contact_edit(contact_id: int) -> Any:
 def record_opt_out(db: Session, contact_id: int, opted_out: bool, reason: str | None) -> bool:
     """The one place the dashboard opts a contact out of broadcasts or back in; whether it changed.
 
-    Written by `campaigns.opt_out` (the one writer): source "operator", the reason given, the actor.
+    Written by `campaigns.opt_out` (the one writer): source "operator", the reason given, the actor;
+    a change is recorded in the audit trail in the same transaction.
     """
-    return set_choice(get_contact(db, contact_id), opted_out, OPERATOR_SOURCE, reason, actor=OPERATOR)
+    changed = set_choice(get_contact(db, contact_id), opted_out, OPERATOR_SOURCE, reason, actor=_actor())
+    if changed:
+        record_action(db, "contact.opted_out" if opted_out else "contact.opted_in", "contact", contact_id,
+                      reason=reason)
+    return changed
 
 
 @dashboard.post(f"/dashboard/contacts/{_CONTACT}/opt-out", endpoint="contact_opt_out")

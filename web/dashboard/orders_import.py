@@ -29,6 +29,7 @@ from database_models import Order, OrderUpload, utcnow
 from orders.records import OrderError, OrderImportReport, import_orders_csv, read_orders_csv
 from orders.rules import order_rules
 from runtime.context import platform
+from web.dashboard.access import admin_required
 from web.dashboard.blueprint import dashboard
 from web.dashboard.contacts_messages import describe as describe_contact_error
 from web.dashboard.operators import record_action
@@ -86,12 +87,14 @@ def _form(error: str | None = None, status: int = 200) -> Any:
 
 
 @dashboard.get("/dashboard/orders/import", endpoint="orders_import")
+@admin_required
 def import_form() -> Any:
     """The upload form."""
     return _form()
 
 
 @dashboard.post("/dashboard/orders/import", endpoint="orders_upload")
+@admin_required
 def upload() -> Any:
     """Check the uploaded CSV and keep it for the preview; a file that cannot be imported is refused."""
     too_large = _("The file is larger than %(size)s MB: split it into smaller files.", size=_max_megabytes())
@@ -154,6 +157,7 @@ def _preview_rows(db: Session, report: OrderImportReport) -> list[dict[str, Any]
 
 
 @dashboard.get("/dashboard/orders/import/<token>", endpoint="orders_import_preview")
+@admin_required
 def preview(token: str) -> str:
     """What the import would do: it runs, is counted, and is rolled back."""
     config = platform().config
@@ -171,6 +175,7 @@ def preview(token: str) -> str:
 
 
 @dashboard.post("/dashboard/orders/import/<token>", endpoint="orders_import_commit")
+@admin_required
 def commit(token: str) -> Response:
     """Import the previewed file in one transaction (notifications queued with it) and say what it did."""
     config = platform().config
@@ -190,6 +195,7 @@ def commit(token: str) -> Response:
 
 
 @dashboard.post("/dashboard/orders/import/<token>/discard", endpoint="orders_import_discard")
+@admin_required
 def discard(token: str) -> Response:
     """Forget the uploaded file without importing it."""
     with request_db() as db:

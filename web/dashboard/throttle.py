@@ -1,10 +1,16 @@
-"""Failed dashboard logins, throttled per client address (in this process) and per browser session."""
+"""Failed dashboard logins, throttled per client address (in this process), per browser session and per account."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections import OrderedDict
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from database_models import AuditEvent
 
 logger = logging.getLogger("web.dashboard")
 
@@ -42,3 +48,20 @@ def retry_after(failures: list[float], now: float) -> float:
     if len(failures) < MAX_FAILED_LOGINS:
         return 0.0
     return max(0.0, sorted(failures)[-MAX_FAILED_LOGINS] + FAILED_LOGIN_WINDOW - now)
+
+
+def account_failures(db: Session, operator_id: int, now: float) -> list[float]:
+    """Failed logins of one account within the window and since its last login (from the audit trail).
+
+    Kept in the database, not in a worker's memory: guesses spread over workers and addresses
+    all count against the account.
+    """
+    since = datetime.fromtimestamp(now - FAILED_LOGIN_WINDOW, UTC)
+    subject = str(operator_id)
+    last_login = db.scalar(select(func.max(AuditEvent.at)).where(
+        AuditEvent.action == "login.succeeded", AuditEvent.subject_type == "operator",
+        AuditEvent.subject_id == subject, AuditEvent.at >= since))
+    failed = db.scalars(select(AuditEvent.at).where(
+        AuditEvent.action == "login.failed", AuditEvent.subject_type == "operator", AuditEvent.subject_id == subject,
+        AuditEvent.at >= (last_login or since)).order_by(AuditEvent.at.desc()).limit(MAX_FAILED_LOGINS))
+    return [moment.timestamp() for moment in failed]

@@ -1,7 +1,8 @@
 """`/dashboard/webhooks`: outbound webhook subscriptions, and per subscription its recent deliveries.
 
 Operators subscribe a URL to events (the secret is shown once, on the page that answers the
-creation), see each event's attempts, last status code and next retry, and unsubscribe. The
+creation), see each event's attempts, last status code and next retry, and unsubscribe.
+Admins only; subscribing and unsubscribing are recorded in the audit trail. The
 work is `integrations.subscriptions`'; every POST carries the session's CSRF token (`login`).
 """
 
@@ -23,7 +24,9 @@ from integrations.subscriptions import (
     recent_deliveries,
 )
 from runtime.context import platform
+from web.dashboard.access import admin_required
 from web.dashboard.blueprint import dashboard
+from web.dashboard.operators import record_action
 
 logger = logging.getLogger("web.dashboard.webhooks")
 _SUBSCRIPTION = "<int(min=1, max=2147483647):subscription_id>"
@@ -53,6 +56,7 @@ def _refusal(error: SubscriptionError) -> str:
 
 
 @dashboard.get("/dashboard/webhooks", endpoint="webhooks")
+@admin_required
 def webhooks_page() -> str:
     """Every subscription and the form to add one."""
     with platform().session_factory() as db:
@@ -62,6 +66,7 @@ def webhooks_page() -> str:
 
 
 @dashboard.post("/dashboard/webhooks", endpoint="webhooks_create")
+@admin_required
 def create_webhook() -> str | tuple[str, int]:
     """Subscribe a URL; the answer shows the secret, this once."""
     form = {"url": request.form.get("url", ""), "description": request.form.get("description", "").strip(),
@@ -71,6 +76,7 @@ def create_webhook() -> str | tuple[str, int]:
         try:
             created = create_subscription(db, form["url"], form["events"], form["description"] or None,
                                           allow_private=platform().config.webhook_allow_private_urls)
+            record_action(db, "webhook.created", "webhook", created.id, events=form["events"])
             db.commit()
         except SubscriptionError as error:
             flash(_refusal(error), "error")
@@ -86,6 +92,7 @@ def create_webhook() -> str | tuple[str, int]:
 
 
 @dashboard.get(f"/dashboard/webhooks/{_SUBSCRIPTION}", endpoint="webhook_deliveries")
+@admin_required
 def webhook_deliveries(subscription_id: int) -> str:
     """One subscription's newest events: status, attempts, last answer, next retry."""
     with platform().session_factory() as db:
@@ -98,10 +105,13 @@ def webhook_deliveries(subscription_id: int) -> str:
 
 
 @dashboard.post(f"/dashboard/webhooks/{_SUBSCRIPTION}/delete", endpoint="webhook_delete")
+@admin_required
 def delete_webhook(subscription_id: int) -> Response:
     """Unsubscribe: the subscription and its events go."""
     with platform().session_factory() as db:
         deleted = delete_subscription(db, subscription_id)
+        if deleted:
+            record_action(db, "webhook.deleted", "webhook", subscription_id)
         db.commit()
     if not deleted:
         abort(404, _("There is no such webhook subscription."))

@@ -11,13 +11,13 @@ webhooks to show a second delivery changes nothing.
 from __future__ import annotations
 
 import json
-import re
 import time
 from typing import Any
 
 import pytest
 from broadcast_testing import processor_config
 from conftest import APP_SECRET, GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, clean_tables
+from dashboard_testing import log_in
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -41,7 +41,6 @@ from whatsapp_service import WhatsAppService
 FIXTURES = ROOT / "tests" / "data" / "webhooks" / "identity"
 ADMIN = {"Authorization": "Bearer test-admin-token-value"}  # conftest's test_config
 PHONE, BSUID, NEW_PHONE, NEW_BSUID = "989121110022", "IR.7301958846120533", "989359990044", "IR.4409172265508301"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -81,9 +80,6 @@ def contacts(app) -> list[Contact]:
         return list(session.scalars(select(Contact).order_by(Contact.id)))
 
 
-def log_in(client) -> None:
-    page = client.get("/dashboard/login").get_data(as_text=True)
-    client.post("/dashboard/login", data={"csrf_token": CSRF.search(page).group(1), "token": "test-admin-token-value"})
 
 
 @pytest.fixture

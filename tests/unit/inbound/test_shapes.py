@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, clean_tables
+from dashboard_testing import log_in
 from sqlalchemy import func, select, update
 
 from analytics_service import AnalyticsService
@@ -40,8 +41,6 @@ from webhook_handler import create_app
 SHAPES = ROOT / "tests" / "data" / "webhooks" / "shapes"
 RELATIVE_TIME = re.compile(r"^NOW([+-]\d+)?(:int)?$")
 MESSAGE_FIXTURES = sorted(path.name for path in SHAPES.glob("*.json") if not path.name.startswith("preference_"))
-ADMIN_TOKEN = "test-admin-token-value"  # conftest's test_config
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def load(name: str, now: int | None = None) -> dict[str, Any]:
@@ -182,8 +181,7 @@ def test_a_revoked_message_is_kept_and_marked_deleted_in_the_thread(app, post_we
 
 
 def logged_in_page(client, path: str) -> str:
-    token = CSRF.search(client.get("/dashboard/login").get_data(as_text=True)).group(1)
-    assert client.post("/dashboard/login", data={"csrf_token": token, "token": ADMIN_TOKEN}).status_code == 302
+    assert log_in(client).status_code == 302
     response = client.get(path)
     assert response.status_code == 200
     return response.get_data(as_text=True)

@@ -1,4 +1,5 @@
-"""The start-up lines gunicorn's when_ready hook prints: the real addresses, and the login token only in development."""
+"""The start-up lines gunicorn's when_ready hook prints: the real addresses, how to log in (the first admin's
+command while there is none), and the API token only in development."""
 
 from __future__ import annotations
 
@@ -33,7 +34,30 @@ def test_development_prints_both_urls_and_the_development_token():
     lines = startup_lines(["http://0.0.0.0:8000"], load_config({}))
     assert "  webhook:   http://127.0.0.1:8000/webhook" in lines
     assert "  dashboard: http://127.0.0.1:8000/dashboard" in lines
-    assert f"  log in with the development token: {DEVELOPMENT_TOKEN}" in lines
+    assert f"  admin API (machines): the development token {DEVELOPMENT_TOKEN}" in lines
+
+
+def test_without_an_operator_the_lines_give_the_command_that_creates_the_first_admin(tmp_path):
+    from conftest import run_migrations
+
+    from accounts.operators import create_operator
+    from database_setup import create_engine_for, create_session_factory
+    from runtime.startup_banner import operator_count
+
+    url = f"sqlite:///{tmp_path / 'banner.db'}"
+    config = load_config({"SQLALCHEMY_DATABASE_URL": url})
+    assert operator_count(config) is None  # no schema yet: unknown, and the start goes on
+    run_migrations(url)
+    assert operator_count(config) == 0
+    lines = startup_lines(["http://127.0.0.1:8000"], config, operator_count(config))
+    assert "    .venv/bin/flask --app webhook_handler users create admin --role admin" in lines
+    engine = create_engine_for(url)
+    with create_session_factory(engine)() as session:
+        create_operator(session, "boss", "long enough", "admin")
+        session.commit()
+    engine.dispose()
+    text = "\n".join(startup_lines(["http://127.0.0.1:8000"], config, operator_count(config)))
+    assert "users create admin" not in text and "log in with your operator account" in text
 
 
 def test_a_token_the_operator_chose_is_never_printed():
@@ -42,12 +66,12 @@ def test_a_token_the_operator_chose_is_never_printed():
                    load_config({"ADMIN_API_TOKEN": DEVELOPMENT_TOKEN})):
         text = "\n".join(startup_lines(["http://127.0.0.1:8000"], config))
         assert chosen not in text and DEVELOPMENT_TOKEN not in text
-        assert "log in with your ADMIN_API_TOKEN" in text
+        assert "admin API (machines): your ADMIN_API_TOKEN" in text
 
 
 def test_production_without_a_token_says_the_dashboard_is_switched_off():
     text = "\n".join(startup_lines(["unix:/run/app.sock"], load_config(PRODUCTION)))
-    assert "switched off: set ADMIN_API_TOKEN" in text
+    assert "admin API is switched off: set ADMIN_API_TOKEN" in text
     assert "listening on unix:/run/app.sock" in text and DEVELOPMENT_TOKEN not in text
 
 

@@ -156,7 +156,7 @@ def test_opting_out_and_back_in(logged_in, db, engine):
         assert stored.opted_out and stored.opted_out_at is not None
         assert (stored.opted_out_source, stored.opted_out_reason) == ("operator", "asked on the phone")
         [event] = check.scalars(select(OptOutEvent).where(OptOutEvent.contact_id == contact.id)).all()
-        assert (event.opted_out, event.source, event.actor) == (True, "operator", "operator")
+        assert (event.opted_out, event.source, event.actor) == (True, "operator", "admin")  # the operator
     page = logged_in.get(path).get_data(as_text=True)
     assert "Opted out:" in page and 'data-opted-out="yes"' in page
     assert "Set by an operator." in page and "asked on the phone" in page

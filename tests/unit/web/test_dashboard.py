@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, clean_tables
-from dashboard_testing import ADMIN_TOKEN, CSRF, csrf_from, log_in, post_form
+from dashboard_testing import ADMIN_PASSWORD, ADMIN_TOKEN, csrf_from, log_in, post_form
 from freezegun import freeze_time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,7 +64,7 @@ def test_every_page_needs_a_login(client, path):
     assert "/dashboard" in answer.headers["Location"]
 
 
-def test_the_right_token_opens_a_session_in_an_httponly_samesite_cookie(client):
+def test_the_right_password_opens_a_session_in_an_httponly_samesite_cookie(client):
     answer = log_in(client)
     assert answer.status_code == 302 and answer.headers["Location"] == "/dashboard"
     cookie = answer.headers["Set-Cookie"]
@@ -72,36 +72,41 @@ def test_the_right_token_opens_a_session_in_an_httponly_samesite_cookie(client):
     assert client.get("/dashboard").status_code == 200
 
 
-def test_a_wrong_token_is_refused(client):
-    answer = log_in(client, "not-the-token")
+def test_a_wrong_password_is_refused(client):
+    answer = log_in(client, "not-the-password")
     assert answer.status_code == 401
-    assert "That token is not right." in answer.get_data(as_text=True)
+    assert "That username and password do not match." in answer.get_data(as_text=True)
     assert client.get("/dashboard").status_code == 302
 
 
 def test_login_returns_to_the_page_asked_for_but_never_to_another_site(client):
-    csrf = csrf_from(client)
-    answer = client.post("/dashboard/login", data={"csrf_token": csrf, "token": ADMIN_TOKEN,
-                                                   "next": "/dashboard/inbox"})
+    log_in(client)
+    client.post("/dashboard/logout", data={"csrf_token": csrf_from(client, "/dashboard")})
+    answer = client.post("/dashboard/login", data={"csrf_token": csrf_from(client), "username": "admin",
+                                                   "password": ADMIN_PASSWORD, "next": "/dashboard/inbox"})
     assert answer.headers["Location"] == "/dashboard/inbox"
     for target in ("https://evil.example/dashboard", "//evil.example/dashboard", "/webhook"):
         client.post("/dashboard/logout", data={"csrf_token": csrf_from(client, "/dashboard")})
-        answer = client.post("/dashboard/login", data={"csrf_token": csrf_from(client), "token": ADMIN_TOKEN,
-                                                       "next": target})
+        answer = client.post("/dashboard/login", data={"csrf_token": csrf_from(client), "username": "admin",
+                                                       "password": ADMIN_PASSWORD, "next": target})
         assert answer.headers["Location"] == "/dashboard", target
 
 
-def test_without_admin_token_the_dashboard_refuses_logins_and_says_why(test_config, engine):
+def test_the_admin_token_logs_nobody_in_to_the_dashboard(client):
+    client.get("/dashboard/login")
+    for fields in ({"token": ADMIN_TOKEN}, {"username": "admin", "password": ADMIN_TOKEN}):
+        answer = client.post("/dashboard/login", data={"csrf_token": csrf_from(client), **fields})
+        assert answer.status_code == 401
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_without_admin_token_people_still_log_in(test_config, engine):
     app = create_app(test_config.replace(admin_api_token=None))
     try:
         client = app.test_client()
-        page = client.get("/dashboard/login")
-        assert page.status_code == 503
-        assert "ADMIN_API_TOKEN" in page.get_data(as_text=True)
-        csrf = CSRF.search(client.get("/dashboard/login").get_data(as_text=True))
-        answer = client.post("/dashboard/login", data={"csrf_token": csrf.group(1) if csrf else "", "token": ""})
-        assert answer.status_code in (400, 503)
-        assert client.get("/dashboard").status_code == 302
+        assert client.get("/dashboard/login").status_code == 200
+        assert log_in(client).status_code == 302
+        assert client.get("/dashboard").status_code == 200
     finally:
         app.extensions["whatsapp_platform"].close()
         clean_tables(engine)
@@ -110,14 +115,15 @@ def test_without_admin_token_the_dashboard_refuses_logins_and_says_why(test_conf
 def test_failed_logins_are_throttled_per_client_address(client, app):
     for _ in range(5):
         assert log_in(client, "guess").status_code == 401
-    throttled = log_in(client, ADMIN_TOKEN)
+    throttled = log_in(client)
     assert throttled.status_code == 429
     assert "Too many failed attempts" in throttled.get_data(as_text=True)
     fresh_cookies = app.test_client()  # dropping the cookie does not help from the same address
-    assert log_in(fresh_cookies, ADMIN_TOKEN).status_code == 429
+    assert log_in(fresh_cookies).status_code == 429
     elsewhere = app.test_client()
     elsewhere.environ_base["REMOTE_ADDR"] = "203.0.113.9"
-    assert log_in(elsewhere, ADMIN_TOKEN).status_code == 302
+    assert log_in(elsewhere, username="nobody").status_code == 401  # another address may try
+    assert log_in(elsewhere).status_code == 429  # but not the account guessed at: it is throttled everywhere
 
 
 def test_failed_logins_counted_in_the_session_follow_the_browser_to_any_worker(client, app):
@@ -129,7 +135,7 @@ def test_failed_logins_counted_in_the_session_follow_the_browser_to_any_worker(c
         worker_client = other_worker.test_client()
         worker_client.set_cookie("session", client.get_cookie("session").value)
         answer = worker_client.post("/dashboard/login", data={"csrf_token": csrf_from(worker_client),
-                                                              "token": ADMIN_TOKEN})
+                                                              "username": "someone", "password": "whatever"})
         assert answer.status_code == 429
     finally:
         other_worker.extensions["whatsapp_platform"].close()
@@ -143,8 +149,8 @@ def test_a_session_ends_after_twelve_hours(client):
         assert client.get("/dashboard").status_code == 302
 
 
-def test_rotating_the_admin_token_logs_everyone_out(logged_in, test_config, engine):
-    rotated = create_app(test_config.replace(admin_api_token="a-new-admin-token"))
+def test_rotating_the_session_key_logs_everyone_out(logged_in, test_config, engine):
+    rotated = create_app(test_config.replace(flask_secret_key="a-new-flask-secret-key"))
     try:
         client = rotated.test_client()
         client.set_cookie("session", logged_in.get_cookie("session").value)
@@ -193,8 +199,8 @@ def test_sessions_are_kept_server_side_hashed_and_expired_ones_are_cleared(logge
 @pytest.mark.parametrize("target", ["/dashboard\r\nSet-Cookie: stolen=1", "/dashboard\nX: y", "/dashboard\x00"])
 def test_a_control_character_in_next_is_a_400_not_a_500(client, app, target):
     assert client.get("/dashboard/login", query_string={"next": target}).status_code == 400
-    answer = client.post("/dashboard/login", data={"csrf_token": csrf_from(client), "token": ADMIN_TOKEN,
-                                                   "next": target})
+    answer = client.post("/dashboard/login", data={"csrf_token": csrf_from(client), "username": "admin",
+                                                   "password": ADMIN_PASSWORD, "next": target})
     assert answer.status_code == 400
     assert "not valid" in answer.get_data(as_text=True)
     assert client.get("/dashboard").status_code == 302  # nothing was opened
@@ -216,19 +222,23 @@ def test_the_site_root_leads_to_the_dashboard(client):
     assert client.head("/").status_code == 302
 
 
-def test_development_without_an_admin_token_logs_in_with_the_development_token(engine, database_url):
+def test_a_fresh_development_app_says_how_to_create_the_first_admin(engine, database_url):
     from config import DEVELOPMENT_DEFAULTS, load_config
 
     app = create_app(load_config({"SQLALCHEMY_DATABASE_URL": database_url}))
     try:
         client = app.test_client()
         page = client.get("/dashboard/login")
-        assert page.status_code == 200  # not "switched off"
-        assert "از توکن ورودی استفاده کنید که هنگام اجرای برنامه چاپ شد" in page.get_data(as_text=True)  # Persian first
-        assert DEVELOPMENT_DEFAULTS["ADMIN_API_TOKEN"] not in page.get_data(as_text=True)
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200
+        assert "flask --app webhook_handler users create admin --role admin" in text
+        assert "هنوز کسی نمی‌تواند وارد شود" in text  # Persian first
+        assert DEVELOPMENT_DEFAULTS["ADMIN_API_TOKEN"] not in text
         assert log_in(client, "wrong").status_code == 401
-        assert log_in(client, DEVELOPMENT_DEFAULTS["ADMIN_API_TOKEN"]).status_code == 302
+        assert log_in(client).status_code == 302  # the test admin exists now
         assert client.get("/dashboard").status_code == 200
+        client.post("/dashboard/logout", data={"csrf_token": csrf_from(client, "/dashboard")})
+        assert "users create admin" not in client.get("/dashboard/login").get_data(as_text=True)
     finally:
         app.extensions["whatsapp_platform"].close()
         clean_tables(engine)
@@ -242,7 +252,7 @@ def test_every_post_needs_the_sessions_csrf_token(logged_in, db, path, token):
                           handoff_ago=timedelta(hours=1))
     path = path.replace("/1/", f"/{contact.id}/")
     csrf_from(logged_in, "/dashboard/inbox")  # the session has a token; the form just does not carry it
-    data = {"token": ADMIN_TOKEN, "body": "hi", "template_name": "hello", "language": "en"}
+    data = {"username": "admin", "password": ADMIN_PASSWORD, "body": "hi", "template_name": "hello", "language": "en"}
     if token is not None:
         data["csrf_token"] = token
     answer = logged_in.post(path, data=data)
@@ -554,7 +564,7 @@ def test_throttled_logins_are_explained_in_persian(persian_client):
     throttled = log_in(persian_client)
     assert throttled.status_code == 429
     assert "تلاش‌های ناموفق زیاد بود. ۱۵ دقیقهٔ دیگر دوباره امتحان کنید." in throttled.get_data(as_text=True)
-    assert "این توکن درست نیست" not in throttled.get_data(as_text=True)
+    assert "نام کاربری و گذرواژه با هم نمی‌خوانند" not in throttled.get_data(as_text=True)
 
 
 def test_the_fonts_are_served_from_the_app_and_allowed_by_the_policy(logged_in):
