@@ -1,6 +1,7 @@
 """Outbound access to the WhatsApp Cloud API: the only module that imports pywa.
 
-It owns sending texts, templates and read receipts through a pywa client on one
+It owns sending texts, templates, media (uploaded to the media endpoint, or linked), read
+receipts and reading the business account's templates through a pywa client on one
 httpx client, to a phone number or to a business-scoped user id (BSUID, sent as Meta's
 `recipient` field instead of `to`), turning every pywa/httpx failure into a `SendResult` classified as
 retryable or permanent (`classify_error`, the single table, lives in `graph_api.errors`),
@@ -34,7 +35,15 @@ from graph_api.errors import (
     RATE_LIMITED,
     RETRYABLE_CODES,
     TEMPLATE_ERROR_CODES,
+    GraphApiError,
     classify_error,
+)
+from graph_api.media import (
+    MAX_TEMPLATE_PAGES,
+    TEMPLATE_FIELDS,
+    TEMPLATE_PAGE_SIZE,
+    media_message,
+    template_components,
 )
 from graph_api.transports import GRAPH_API_HOST, GraphClient, PerThreadTransport, RedirectTransport, needs_redirect
 
@@ -42,6 +51,7 @@ from graph_api.transports import GRAPH_API_HOST, GraphClient, PerThreadTransport
 __all__ = ["DEFAULT_API_VERSION", "GRAPH_API_HOST", "MARKETING_OPT_OUT", "OUTSIDE_WINDOW", "PERMANENT_CODES",
            "RATE_LIMITED", "RETRYABLE_CODES", "TEMPLATE_ERROR_CODES", "DryRunSender", "SendResult", "Sender",
            "MAX_BUTTONS", "MAX_BUTTON_ID", "MAX_BUTTON_TITLE", "MAX_TITLE_LENGTH", "WhatsAppService", "build_sender",
+           "GraphApiError",
            "classify_error", "is_user_id"]
 
 logger = logging.getLogger(__name__)
@@ -115,6 +125,13 @@ class Sender(Protocol):
     ) -> SendResult: ...
 
     def mark_read(self, wamid: str) -> SendResult: ...
+
+    # Media and templates (graph_api.media): senders that never send them need not have these.
+    def send_media(self, to: str, media: dict[str, Any]) -> SendResult: ...
+
+    def upload_media(self, data: bytes, mime_type: str, filename: str) -> SendResult: ...
+
+    def list_templates(self, business_account_id: str) -> list[dict[str, Any]]: ...
 
     def close(self) -> None: ...
 
@@ -228,8 +245,9 @@ class WhatsAppService:
             lambda: self._wa.send_message(to=to, text=body, buttons=reply_buttons, reply_to_message_id=reply_to).id,
         )
 
-    def send_template(self, to: str, name: str, language: str, body_parameters: list[str] | None = None) -> SendResult:
-        """Send approved template `name` in `language` with positional body params."""
+    def send_template(self, to: str, name: str, language: str, body_parameters: list[str] | None = None,
+                      *, extra: dict[str, Any] | None = None) -> SendResult:
+        """Send approved template `name` in `language` with positional body (and header/button) params."""
         params = None
         if body_parameters:
             params = [BodyText.params(*(str(p) for p in body_parameters))]
@@ -237,15 +255,61 @@ class WhatsAppService:
         if known_language is None:
             title = f"unsupported template language {language!r}"
             return self._finish("template", to, SendResult.failure(None, title, retryable=False))
-        if _beyond_pywa(to):
+        if _beyond_pywa(to) or extra:
+            # pywa's typed header and button parameters want the template's own objects; the
+            # components are plain JSON here, sent through pywa's request (same client, same errors).
             template: dict[str, Any] = {"name": name, "language": {"code": language}}
-            if body_parameters:
-                template["components"] = [{"type": "body", "parameters": [
-                    {"type": "text", "text": str(p)} for p in body_parameters]}]
-            return self._call("template", to, lambda: self._send_to_user_id(to, "template", template, None))
+            components = template_components(body_parameters, extra)
+            if components:
+                template["components"] = components
+            return self._call("template", to, lambda: self._send_raw(to, "template", template, None))
         return self._call(
             "template", to, lambda: self._wa.send_template(to=to, name=name, language=known_language, params=params).id
         )
+
+    def send_media(self, to: str, media: dict[str, Any]) -> SendResult:
+        """Send an image or a document by media id (uploaded) or `link`, with an optional caption."""
+        kind, source = media.get("type"), media.get("id") or media.get("link")
+        if kind not in ("image", "document") or not source:
+            return self._finish(str(kind), to, SendResult.failure(None, "media needs a type and an id or a link",
+                                                                  retryable=False))
+        by_pywa = not _beyond_pywa(to) and (bool(media.get("link")) or str(source).isdigit())
+        if not by_pywa:
+            return self._call(kind, to, lambda: self._send_raw(to, kind, media_message(media), None))
+        if kind == "image":
+            return self._call(kind, to, lambda: self._wa.send_image(to=to, image=source,
+                                                                    caption=media.get("caption")).id)
+        return self._call(kind, to, lambda: self._wa.send_document(
+            to=to, document=source, filename=media.get("filename"), caption=media.get("caption")).id)
+
+    def upload_media(self, data: bytes, mime_type: str, filename: str) -> SendResult:
+        """Upload a file to `POST /{phone id}/media`; on success the result's `wamid` holds the media id."""
+        return self._call("upload", None, lambda: self._wa.upload_media(
+            media=data, mime_type=mime_type, filename=filename).id)
+
+    def list_templates(self, business_account_id: str) -> list[dict[str, Any]]:
+        """Every template of the business account, following Meta's `paging.cursors.after`; GraphApiError if not."""
+        templates: list[dict[str, Any]] = []
+        after = None
+        for _page in range(MAX_TEMPLATE_PAGES):
+            pagination = {"limit": TEMPLATE_PAGE_SIZE, **({"after": after} if after else {})}
+            try:
+                answer = self._wa.api.get_templates(waba_id=business_account_id, fields=TEMPLATE_FIELDS,
+                                                    pagination=pagination)
+            except WhatsAppError as exc:
+                failed = _result_from_whatsapp_error(exc)
+                raise GraphApiError(failed.error_title or "error", failed.error_code, failed.http_status) from None
+            except httpx.HTTPError as exc:
+                raise GraphApiError(f"connection error ({type(exc).__name__})") from None
+            data = answer.get("data") if isinstance(answer, dict) else None
+            if not isinstance(data, list):
+                raise GraphApiError("the answer has no list of templates")
+            templates.extend(item for item in data if isinstance(item, dict))
+            paging = answer.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after:
+                return templates
+        raise GraphApiError(f"more than {MAX_TEMPLATE_PAGES} pages of templates")
 
     def mark_read(self, wamid: str) -> SendResult:
         """Mark an inbound message (and those before it) as read."""
@@ -263,6 +327,15 @@ class WhatsAppService:
     def _send_to_user_id(self, user_id: str, kind: str, message: dict[str, Any], reply_to: str | None) -> str:
         """One message to a BSUID pywa does not recognise, through pywa's own request (same client, same errors)."""
         answer = self._wa.api.send_message(sender=self.phone_number_id, to=None, recipient=user_id,
+                                           recipient_type="individual", typ=kind, msg=message,
+                                           reply_to_message_id=reply_to)
+        return answer["messages"][0]["id"]
+
+    def _send_raw(self, to: str, kind: str, message: dict[str, Any], reply_to: str | None) -> str:
+        """A message object we built, to a number or a BSUID, through pywa's request."""
+        if is_user_id(to):
+            return self._send_to_user_id(to, kind, message, reply_to)
+        answer = self._wa.api.send_message(sender=self.phone_number_id, to=to, recipient=None,
                                            recipient_type="individual", typ=kind, msg=message,
                                            reply_to_message_id=reply_to)
         return answer["messages"][0]["id"]
@@ -314,12 +387,26 @@ class DryRunSender:
         """Record a text that would have been sent."""
         return self._record("text", to, len(body), body=body, reply_to=reply_to, buttons=buttons)
 
-    def send_template(self, to: str, name: str, language: str, body_parameters: list[str] | None = None) -> SendResult:
+    def send_template(self, to: str, name: str, language: str, body_parameters: list[str] | None = None,
+                      *, extra: dict[str, Any] | None = None) -> SendResult:
         """Record a template that would have been sent."""
         params = list(body_parameters or [])
         length = sum(len(str(p)) for p in params)
-        details = {"name": name, "language": language, "body_parameters": params}
+        details = {"name": name, "language": language, "body_parameters": params, "extra": extra}
         return self._record("template", to, length, **details)
+
+    def send_media(self, to: str, media: dict[str, Any]) -> SendResult:
+        """Record a media message that would have been sent."""
+        return self._record(str(media.get("type")), to, len(media.get("caption") or ""), media=dict(media))
+
+    def upload_media(self, data: bytes, mime_type: str, filename: str) -> SendResult:
+        """Pretend to upload: a made-up media id, nothing leaves."""
+        logger.info("dry run: would upload %d bytes of %s", len(data), mime_type)
+        return SendResult.success(f"dryrun-media-{uuid.uuid4().hex}", http_status=None, dry_run=True)
+
+    def list_templates(self, business_account_id: str) -> list[dict[str, Any]]:
+        """Nothing to read without a token."""
+        raise GraphApiError("no WHATSAPP_API_TOKEN: the dry-run sender cannot read the account's templates")
 
     def mark_read(self, wamid: str) -> SendResult:
         """Record a read receipt that would have been sent."""
