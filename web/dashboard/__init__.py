@@ -17,7 +17,9 @@ opt-out), `contacts_import` (CSV upload, preview, commit) and `contacts_messages
 edit problems in the interface language); the campaigns:
 `campaign_pages` (list, a campaign's page and controls, CSV), `campaign_builder` (estimate, preview,
 schedule) over `campaign_form`, `campaign_queries` and `campaign_labels`;
-`webhooks_page`: outbound webhook subscriptions and their deliveries (`integrations`).
+`webhooks_page`: outbound webhook subscriptions and their deliveries (`integrations`);
+`templates_page` (the synced message templates) and `inbox_templates` (a thread's template and file
+sends), both over `template_picker`, the picker the campaign builder shares.
 Importing this package registers every page on `blueprint.dashboard`.
 
 May import the services (and `campaigns`, `language`, `analytics.funnels`' stage definitions), `scheduler`,
@@ -30,13 +32,15 @@ from web.dashboard import (  # each registers its views on the blueprint
     campaign_pages,  # the campaigns' pages, with the builder (campaign_builder)
     contacts_pages,  # the contacts' pages, with the upload (contacts_import)
     inbox_pages,
+    inbox_templates,  # the thread's "send a template" and "send a file"
     language,
     login,
     overview,
     page,
+    templates_page,  # the synced message templates, and their sync
     webhooks_page,  # outbound webhook subscriptions and their deliveries
 )
 from web.dashboard.blueprint import dashboard
 
-__all__ = ["campaign_pages", "contacts_pages", "dashboard", "inbox_pages", "language", "login", "overview", "page",
-           "webhooks_page"]
+__all__ = ["campaign_pages", "contacts_pages", "dashboard", "inbox_pages", "inbox_templates", "language", "login",
+           "overview", "page", "templates_page", "webhooks_page"]
