@@ -244,6 +244,7 @@ class FakeGraphAPI:
             self._reads: list[str] = []
             self._templates: list[dict[str, Any]] = [dict(t) for t in DEFAULT_TEMPLATES]
             self._template_page_size = 2
+            self._failing_template_page: tuple[int, int] | None = None
             self._template_requests: list[dict[str, Any]] = []
             self._uploads: dict[str, dict[str, Any]] = {}
             self._media_ids = itertools.count(1_000_000_001)
@@ -285,10 +286,13 @@ class FakeGraphAPI:
         with self._lock:
             self._timeouts.extend([(float(seconds), accept)] * count)
 
-    def set_templates(self, templates: list[dict[str, Any]], page_size: int = 2) -> None:
-        """Serve `templates` (Meta's shape) from `GET …/message_templates`, `page_size` to a page."""
+    def set_templates(self, templates: list[dict[str, Any]], page_size: int = 2, failing_page: int | None = None,
+                      failure_code: int = 131000) -> None:
+        """Serve `templates` (Meta's shape) from `GET …/message_templates`, `page_size` to a page; page
+        `failing_page` (1 is the first) answers Meta's error `failure_code` instead."""
         with self._lock:
             self._templates, self._template_page_size = [dict(t) for t in templates], max(1, int(page_size))
+            self._failing_template_page = (failing_page, failure_code) if failing_page else None
 
     # --- reports -----------------------------------------------------------------
     def uploads(self) -> list[dict[str, Any]]:
@@ -412,6 +416,9 @@ class FakeGraphAPI:
             page = [dict(t) for t in self._templates[start:start + size]]
             more = start + size < len(self._templates)
             self._template_requests.append({"waba_id": waba_id, "after": after, "limit": size})
+            failing = self._failing_template_page
+        if failing is not None and start // size + 1 == failing[0]:
+            return "template_page_failed", *meta_error(failing[1])
         answer: dict[str, Any] = {"data": page, "paging": {"cursors": {"before": f"cursor-{start}",
                                                                         "after": f"cursor-{start + size}"}}}
         if more:
