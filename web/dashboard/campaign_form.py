@@ -26,6 +26,7 @@ from campaigns.personalisation import UnknownPlaceholderError
 from campaigns.spreadsheet import decode_upload
 from database_models import Contact, MessageTemplate
 from language.jalali import latin_digits, parse_moment
+from web.i18n import format_number
 
 AUDIENCES = ("all", "tags", "list", "search")
 ADDRESS_COLUMNS = ("wa_id", "user_id", "شماره", "number", "phone")
@@ -120,7 +121,7 @@ def apply_template_choice(session: Session, form: CampaignForm) -> MessageTempla
         check_parameters(template, params)
     except TemplateParameterError:
         raise FormError(_("%(name)s needs %(count)s parameters, %(given)s given.", name=template.name,
-                          count=needs.get("body", 0), given=len(params))) from None
+                          count=format_number(needs.get("body", 0)), given=format_number(len(params)))) from None
     return template
 
 

@@ -25,6 +25,7 @@ from campaigns.message_templates import (
 )
 from database_models import MessageTemplate
 from web.dashboard.blueprint import dashboard
+from web.i18n import format_number
 from web.request_db import request_db
 
 MAX_VALUE_CHARS = 1024  # Meta's limit for one body parameter
@@ -77,4 +78,4 @@ def describe_refusal(template: MessageTemplate, error: TemplateParameterError) -
     if error.field == "template":
         return _("The template %(name)s is not approved by Meta: it cannot be sent.", name=template.name)
     return _("Fill every parameter of %(name)s: it needs %(count)s.", name=template.name,
-             count=parameter_total(template))
+             count=format_number(parameter_total(template)))
