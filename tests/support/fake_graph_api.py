@@ -155,8 +155,8 @@ def _parse_message(body: Any) -> dict[str, Any]:
             if str(component.get("type", "")).lower() == "body"
             for p in component.get("parameters") or []
         ]
-        record["template"] = {"name": content["name"], "language": language["code"], "body_parameters": parameters,
-                              "components": content.get("components") or []}
+        record["template"] = {"name": content["name"], "language": language["code"], "body_parameters": parameters}
+        record["template_components"] = content.get("components") or []
     elif kind == "interactive":
         text = (content.get("body") or {}).get("text")
         if not isinstance(content.get("type"), str) or not isinstance(content.get("action"), dict) or not text:
@@ -311,8 +311,8 @@ class FakeGraphAPI:
             return dict(Counter(m["to"] for m in self._messages))
 
     def messages(self) -> list[dict[str, Any]]:
-        """Every accepted message: to, addressed_by (to / recipient), type, text, template, buttons, reply_to,
-        wamid, timestamp, payload."""
+        """Every accepted message: to, addressed_by (to / recipient), type, text, template (and its
+        template_components as sent), buttons, media, reply_to, wamid, timestamp, payload."""
         with self._lock:
             return [dict(m) for m in self._messages]
 

@@ -123,7 +123,7 @@ def test_a_synced_template_is_previewed_then_reaches_the_graph_api_once(graph_ap
     [sent] = fake_graph.messages()
     assert (sent["to"], sent["type"]) == (contact.wa_id, "template")
     assert sent["template"]["name"] == "spring_sale" and sent["template"]["body_parameters"] == ["سارا", "۳۰"]
-    components = {c["type"]: c for c in sent["template"]["components"]}
+    components = {c["type"]: c for c in sent["template_components"]}
     assert components["header"]["parameters"] == [{"type": "text", "text": "نوروز"}]
     assert components["button"]["parameters"] == [{"type": "text", "text": "spring-30"}]
     [row] = db.scalars(select(ScheduledMessage)).all()
