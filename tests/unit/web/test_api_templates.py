@@ -1,4 +1,4 @@
-"""`GET /api/v1/templates` and the send endpoints' media messages and synced-template checks, through the fake Graph API."""
+"""`GET /api/v1/templates`, and media messages and synced-template checks in the send endpoints (fake Graph API)."""
 
 from __future__ import annotations
 
