@@ -392,7 +392,9 @@ class DryRunSender:
         """Record a template that would have been sent."""
         params = list(body_parameters or [])
         length = sum(len(str(p)) for p in params)
-        details = {"name": name, "language": language, "body_parameters": params, "extra": extra}
+        details: dict[str, Any] = {"name": name, "language": language, "body_parameters": params}
+        if extra:
+            details["extra"] = extra
         return self._record("template", to, length, **details)
 
     def send_media(self, to: str, media: dict[str, Any]) -> SendResult:
