@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -33,9 +34,11 @@ MAX_VALUE_CHARS = 1024  # Meta's limit for one body parameter
 
 @dashboard.app_template_global("synced_templates")
 def synced_templates() -> list[MessageTemplate]:
-    """The approved templates, for a picker (an empty list until someone syncs)."""
-    with request_db() as db:
-        return approved_templates(db)
+    """The approved templates, for a picker (an empty list until someone syncs); read once per request."""
+    if "approved_templates" not in g:
+        with request_db() as db:
+            g.approved_templates = approved_templates(db)
+    return g.approved_templates
 
 
 @dashboard.app_template_filter("fill_template")
