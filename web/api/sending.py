@@ -109,6 +109,18 @@ def _template_content(session: Session, outgoing: Outgoing, body: list[str], hea
     return extra_content(synced, header, buttons)
 
 
+def check_campaign_template(session: Session, name: str, language: str, params: list[str]) -> None:
+    """A campaign's synced template must be APPROVED, take body parameters only, and get as many as it needs."""
+    synced = find_template(session, name, language)
+    if synced is None:
+        return
+    needs = synced.parameters or {}
+    if needs.get("header") or needs.get("buttons"):
+        raise SendRuleError(f"template {name} ({language}) has header or button parameters, which campaigns do not "
+                            "fill: send it per contact with POST /api/v1/messages", "template_parameters", "template")
+    _template_content(session, Outgoing(template_name=name, template_language=language), params, [], [])
+
+
 def queue_message(session: Session, contact: Contact, outgoing: Outgoing,
                   now: datetime | None = None) -> ScheduledMessage:
     """Validate `outgoing` for `contact` and queue it (flushed, not committed); SendRuleError otherwise."""

@@ -143,3 +143,20 @@ def test_a_template_that_was_never_synced_still_goes_with_body_parameters(api, f
     header = api.post(f"/api/v1/contacts/{contact.id}/messages", json={"template": {
         "name": "legacy", "language": "fa", "header_params": ["a"]}}, headers=AUTH)
     assert header.status_code == 422 and header.get_json()["code"] == "template_not_synced"
+
+
+def test_a_broadcast_of_a_synced_template_gets_its_parameter_count_checked(api, db):
+    add_contact(db, "989121230007", wrote_ago=timedelta(days=3))
+    synced(db, "order_shipped", "fa", "سلام {{1}}، سفارش {{2}} ارسال شد.")
+    synced(db, "spring_sale", "fa", "{{1}}", header="حراج {{1}}")
+    campaign = {"name": "shipped", "audience": {"all": True}}
+    short = api.post("/api/v1/broadcasts", json={**campaign, "template": {
+        "name": "order_shipped", "language": "fa", "params": ["name|مشتری"]}}, headers=AUTH)
+    assert short.status_code == 422 and short.get_json()["field"] == "template.params"
+    header = api.post("/api/v1/broadcasts", json={**campaign, "template": {
+        "name": "spring_sale", "language": "fa", "params": ["name"]}}, headers=AUTH)
+    assert header.status_code == 422 and "header or button parameters" in header.get_json()["error"]
+    assert rows(db) == []
+    good = api.post("/api/v1/broadcasts", json={**campaign, "template": {
+        "name": "order_shipped", "language": "fa", "params": ["name|مشتری", "wa_id"]}}, headers=AUTH)
+    assert good.status_code == 201, good.get_json()
