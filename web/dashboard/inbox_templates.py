@@ -5,7 +5,9 @@ and exactly the values it needs (`web.dashboard.template_picker`); with `action=
 answers a page with the message as the customer will read it and a button that sends it.
 Without any synced template the free-typed form (name, language, one body parameter a line)
 still works, and a typed template that is synced is checked the same way. The row is queued
-by `inbox.queue_template_reply` and sent by `inbox_pages._act`, as every operator message is.
+by `inbox.queue_template_reply` and sent by `inbox_pages._act`, as every operator message is (the
+inbox's own "queue in a transaction, send, return to the thread": a template or a file goes exactly
+the way a reply goes).
 
 `POST /dashboard/inbox/<id>/attachment` (multipart) takes a JPEG/PNG image or a document
 within Meta's types and the dashboard's size limit, refuses it before anything leaves while
