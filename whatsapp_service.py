@@ -5,7 +5,8 @@ receipts and reading the business account's templates through a pywa client on o
 httpx client, to a phone number or to a business-scoped user id (BSUID, sent as Meta's
 `recipient` field instead of `to`), turning every pywa/httpx failure into a `SendResult` classified as
 retryable or permanent (`classify_error`, the single table, lives in `graph_api.errors`),
-and the dry-run sender used when no token is configured. The transports under the client
+and `build_sender`'s choice of the dry-run sender (`graph_api.dry_run`) when no token is
+configured; `SendResult` lives in `graph_api.results`. The transports under the client
 (one connection per sending thread, the redirect of every Graph API request to another
 base URL: the fake Graph API in tests and benchmarks) live in `graph_api.transports`.
 
@@ -16,10 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
@@ -28,6 +26,7 @@ from pywa.errors import WhatsAppError
 from pywa.types import Button
 from pywa.types.templates import BodyText, TemplateLanguage
 
+from graph_api.dry_run import DryRunSender
 from graph_api.errors import (
     MARKETING_OPT_OUT,
     OUTSIDE_WINDOW,
@@ -45,6 +44,7 @@ from graph_api.media import (
     media_message,
     template_components,
 )
+from graph_api.results import MAX_TITLE_LENGTH, SendResult
 from graph_api.transports import GRAPH_API_HOST, GraphClient, PerThreadTransport, RedirectTransport, needs_redirect
 
 # The error table and the Graph API's host live in `graph_api`; this facade re-exports them.
@@ -62,55 +62,11 @@ DEFAULT_API_VERSION = "23.0"
 MAX_BUTTONS = 3
 MAX_BUTTON_TITLE = 20
 MAX_BUTTON_ID = 256
-MAX_TITLE_LENGTH = 200
 _CODE_PREFIX = re.compile(r"^\(#\d+\)\s*")
 # pywa 4.5 sends a BSUID as `recipient` only when it is digits after the country code (and
 # ENT.); Meta allows letters too, which pywa would address as a group. Those go out here.
 _PYWA_USER_ID = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?\d+$")
 _USER_ID = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$")
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """The outcome of one Graph API call; senders return it instead of raising."""
-
-    ok: bool
-    wamid: str | None
-    error_code: int | None
-    error_title: str | None
-    retryable: bool
-    http_status: int | None
-    dry_run: bool = False
-
-    @classmethod
-    def success(cls, wamid: str | None, *, http_status: int | None = 200, dry_run: bool = False) -> SendResult:
-        """An accepted call, with the wamid the API issued (None for read receipts)."""
-        return cls(True, wamid, None, None, False, http_status, dry_run)
-
-    @classmethod
-    def failure(
-        cls,
-        error_code: int | None,
-        error_title: str | None,
-        http_status: int | None = None,
-        *,
-        retryable: bool | None = None,
-    ) -> SendResult:
-        """A failed call, classified by `classify_error` unless `retryable` is given."""
-        if retryable is None:
-            retryable = classify_error(error_code, http_status)
-        title = error_title[:MAX_TITLE_LENGTH] if error_title else error_title
-        return cls(False, None, error_code, title, retryable, http_status)
-
-    @property
-    def opted_out(self) -> bool:
-        """True when the recipient has stopped marketing messages (131050)."""
-        return self.error_code == MARKETING_OPT_OUT
-
-    @property
-    def outside_window(self) -> bool:
-        """True when a free-form message was refused outside the 24-hour window."""
-        return self.error_code == OUTSIDE_WINDOW
 
 
 class Sender(Protocol):
@@ -372,61 +328,6 @@ class WhatsAppService:
         message = "%s to %s failed: code=%s status=%s retryable=%s title=%s"
         logger.log(level, message, kind, to, code, status, result.retryable, title)
         return result
-
-
-class DryRunSender:
-    """A `Sender` that only logs and records: used when WHATSAPP_API_TOKEN is unset."""
-
-    def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-
-    def send_text(
-        self, to: str, body: str, *, reply_to: str | None = None, buttons: list[str] | None = None
-    ) -> SendResult:
-        """Record a text that would have been sent."""
-        return self._record("text", to, len(body), body=body, reply_to=reply_to, buttons=buttons)
-
-    def send_template(self, to: str, name: str, language: str, body_parameters: list[str] | None = None,
-                      *, extra: dict[str, Any] | None = None) -> SendResult:
-        """Record a template that would have been sent."""
-        params = list(body_parameters or [])
-        length = sum(len(str(p)) for p in params)
-        details: dict[str, Any] = {"name": name, "language": language, "body_parameters": params}
-        if extra:
-            details["extra"] = extra
-        return self._record("template", to, length, **details)
-
-    def send_media(self, to: str, media: dict[str, Any]) -> SendResult:
-        """Record a media message that would have been sent."""
-        return self._record(str(media.get("type")), to, len(media.get("caption") or ""), media=dict(media))
-
-    def upload_media(self, data: bytes, mime_type: str, filename: str) -> SendResult:
-        """Pretend to upload: a made-up media id, nothing leaves."""
-        logger.info("dry run: would upload %d bytes of %s", len(data), mime_type)
-        return SendResult.success(f"dryrun-media-{uuid.uuid4().hex}", http_status=None, dry_run=True)
-
-    def list_templates(self, business_account_id: str) -> list[dict[str, Any]]:
-        """Nothing to read without a token."""
-        raise GraphApiError("no WHATSAPP_API_TOKEN: the dry-run sender cannot read the account's templates")
-
-    def mark_read(self, wamid: str) -> SendResult:
-        """Record a read receipt that would have been sent."""
-        with self._lock:
-            self.sent.append({"kind": "read", "to": None, "message_id": wamid})
-        logger.info("dry run: would mark %s as read", wamid)
-        return SendResult.success(None, http_status=None, dry_run=True)
-
-    def close(self) -> None:
-        """Nothing to close."""
-
-    def _record(self, kind: str, to: str, length: int, **details: Any) -> SendResult:
-        wamid = f"dryrun.{uuid.uuid4().hex}"
-        with self._lock:
-            self.sent.append({"kind": kind, "to": to, "wamid": wamid, **details})
-        logger.info("dry run: %s to %s, %d chars, %s", kind, to, length, wamid)
-        logger.debug("dry run %s content: %r", wamid, details)
-        return SendResult.success(wamid, http_status=None, dry_run=True)
 
 
 def build_sender(token: str | None, phone_number_id: str | None, base_url: str | None, **timeouts: Any) -> Sender:
