@@ -83,6 +83,7 @@ class Config:
     database_url: str = DEFAULT_SQLITE_URL
     whatsapp_api_token: str | None = None
     whatsapp_phone_number_id: str | None = None
+    whatsapp_business_account_id: str | None = None  # only the template sync needs it
     whatsapp_app_secret: str = DEVELOPMENT_DEFAULTS["WHATSAPP_APP_SECRET"]
     whatsapp_verify_token: str = DEVELOPMENT_DEFAULTS["WHATSAPP_VERIFY_TOKEN"]
     whatsapp_api_base_url: str = DEFAULT_GRAPH_API_URL
@@ -257,6 +258,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         database_url=secrets["SQLALCHEMY_DATABASE_URL"] or DEFAULT_SQLITE_URL,
         whatsapp_api_token=secrets["WHATSAPP_API_TOKEN"],
         whatsapp_phone_number_id=environ.get("WHATSAPP_PHONE_NUMBER_ID") or None,
+        whatsapp_business_account_id=(environ.get("WHATSAPP_BUSINESS_ACCOUNT_ID") or "").strip() or None,
         whatsapp_app_secret=secrets["WHATSAPP_APP_SECRET"],
         whatsapp_verify_token=secrets["WHATSAPP_VERIFY_TOKEN"],
         whatsapp_api_base_url=base_url,

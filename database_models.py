@@ -64,6 +64,7 @@ from models.contacts import (
     OptOutEvent,
     contact_handle,
 )
+from models.message_templates import TEMPLATE_APPROVED, MessageTemplate
 from models.messages import (
     MessageRevision,
     MessageStatusEvent,
@@ -91,6 +92,8 @@ from models.webhooks import (
 )
 
 __all__ = [
+    "TEMPLATE_APPROVED",
+    "MessageTemplate",
     "ROLE_ADMIN",
     "ROLE_AGENT",
     "ROLES",

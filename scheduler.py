@@ -83,9 +83,9 @@ class Scheduler:
 
     def add(self, contact_id: int, *, body: str | None = None, scheduled_at: datetime | None = None,
             **fields: Any) -> ScheduledMessage:
-        """Queue one message (text body and/or template) for `contact_id`."""
-        if body is None and not fields.get("template_name"):
-            raise QueueError("a scheduled message needs a body or a template")
+        """Queue one message (text body and/or template, or media in `content`) for `contact_id`."""
+        if body is None and not fields.get("template_name") and not (fields.get("content") or {}).get("media"):
+            raise QueueError("a scheduled message needs a body or a template (or media in its content)")
         message = ScheduledMessage(contact_id=contact_id, body=body, scheduled_at=scheduled_at or utcnow(), **fields)
         self.session.add(message)
         self.session.flush()

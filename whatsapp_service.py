@@ -1,10 +1,12 @@
 """Outbound access to the WhatsApp Cloud API: the only module that imports pywa.
 
-It owns sending texts, templates and read receipts through a pywa client on one
+It owns sending texts, templates, media (uploaded to the media endpoint, or linked), read
+receipts and reading the business account's templates through a pywa client on one
 httpx client, to a phone number or to a business-scoped user id (BSUID, sent as Meta's
 `recipient` field instead of `to`), turning every pywa/httpx failure into a `SendResult` classified as
 retryable or permanent (`classify_error`, the single table, lives in `graph_api.errors`),
-and the dry-run sender used when no token is configured. The transports under the client
+and `build_sender`'s choice of the dry-run sender (`graph_api.dry_run`) when no token is
+configured; `SendResult` lives in `graph_api.results`. The transports under the client
 (one connection per sending thread, the redirect of every Graph API request to another
 base URL: the fake Graph API in tests and benchmarks) live in `graph_api.transports`.
 
@@ -15,10 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
@@ -27,6 +26,7 @@ from pywa.errors import WhatsAppError
 from pywa.types import Button
 from pywa.types.templates import BodyText, TemplateLanguage
 
+from graph_api.dry_run import DryRunSender
 from graph_api.errors import (
     MARKETING_OPT_OUT,
     OUTSIDE_WINDOW,
@@ -34,14 +34,24 @@ from graph_api.errors import (
     RATE_LIMITED,
     RETRYABLE_CODES,
     TEMPLATE_ERROR_CODES,
+    GraphApiError,
     classify_error,
 )
+from graph_api.media import (
+    MAX_TEMPLATE_PAGES,
+    TEMPLATE_FIELDS,
+    TEMPLATE_PAGE_SIZE,
+    media_message,
+    template_components,
+)
+from graph_api.results import MAX_TITLE_LENGTH, SendResult
 from graph_api.transports import GRAPH_API_HOST, GraphClient, PerThreadTransport, RedirectTransport, needs_redirect
 
 # The error table and the Graph API's host live in `graph_api`; this facade re-exports them.
 __all__ = ["DEFAULT_API_VERSION", "GRAPH_API_HOST", "MARKETING_OPT_OUT", "OUTSIDE_WINDOW", "PERMANENT_CODES",
            "RATE_LIMITED", "RETRYABLE_CODES", "TEMPLATE_ERROR_CODES", "DryRunSender", "SendResult", "Sender",
            "MAX_BUTTONS", "MAX_BUTTON_ID", "MAX_BUTTON_TITLE", "MAX_TITLE_LENGTH", "WhatsAppService", "build_sender",
+           "GraphApiError",
            "classify_error", "is_user_id"]
 
 logger = logging.getLogger(__name__)
@@ -52,55 +62,11 @@ DEFAULT_API_VERSION = "23.0"
 MAX_BUTTONS = 3
 MAX_BUTTON_TITLE = 20
 MAX_BUTTON_ID = 256
-MAX_TITLE_LENGTH = 200
 _CODE_PREFIX = re.compile(r"^\(#\d+\)\s*")
 # pywa 4.5 sends a BSUID as `recipient` only when it is digits after the country code (and
 # ENT.); Meta allows letters too, which pywa would address as a group. Those go out here.
 _PYWA_USER_ID = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?\d+$")
 _USER_ID = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$")
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """The outcome of one Graph API call; senders return it instead of raising."""
-
-    ok: bool
-    wamid: str | None
-    error_code: int | None
-    error_title: str | None
-    retryable: bool
-    http_status: int | None
-    dry_run: bool = False
-
-    @classmethod
-    def success(cls, wamid: str | None, *, http_status: int | None = 200, dry_run: bool = False) -> SendResult:
-        """An accepted call, with the wamid the API issued (None for read receipts)."""
-        return cls(True, wamid, None, None, False, http_status, dry_run)
-
-    @classmethod
-    def failure(
-        cls,
-        error_code: int | None,
-        error_title: str | None,
-        http_status: int | None = None,
-        *,
-        retryable: bool | None = None,
-    ) -> SendResult:
-        """A failed call, classified by `classify_error` unless `retryable` is given."""
-        if retryable is None:
-            retryable = classify_error(error_code, http_status)
-        title = error_title[:MAX_TITLE_LENGTH] if error_title else error_title
-        return cls(False, None, error_code, title, retryable, http_status)
-
-    @property
-    def opted_out(self) -> bool:
-        """True when the recipient has stopped marketing messages (131050)."""
-        return self.error_code == MARKETING_OPT_OUT
-
-    @property
-    def outside_window(self) -> bool:
-        """True when a free-form message was refused outside the 24-hour window."""
-        return self.error_code == OUTSIDE_WINDOW
 
 
 class Sender(Protocol):
@@ -115,6 +81,13 @@ class Sender(Protocol):
     ) -> SendResult: ...
 
     def mark_read(self, wamid: str) -> SendResult: ...
+
+    # Media and templates (graph_api.media): senders that never send them need not have these.
+    def send_media(self, to: str, media: dict[str, Any]) -> SendResult: ...
+
+    def upload_media(self, data: bytes, mime_type: str, filename: str) -> SendResult: ...
+
+    def list_templates(self, business_account_id: str) -> list[dict[str, Any]]: ...
 
     def close(self) -> None: ...
 
@@ -228,8 +201,9 @@ class WhatsAppService:
             lambda: self._wa.send_message(to=to, text=body, buttons=reply_buttons, reply_to_message_id=reply_to).id,
         )
 
-    def send_template(self, to: str, name: str, language: str, body_parameters: list[str] | None = None) -> SendResult:
-        """Send approved template `name` in `language` with positional body params."""
+    def send_template(self, to: str, name: str, language: str, body_parameters: list[str] | None = None,
+                      *, extra: dict[str, Any] | None = None) -> SendResult:
+        """Send approved template `name` in `language` with positional body (and header/button) params."""
         params = None
         if body_parameters:
             params = [BodyText.params(*(str(p) for p in body_parameters))]
@@ -237,15 +211,61 @@ class WhatsAppService:
         if known_language is None:
             title = f"unsupported template language {language!r}"
             return self._finish("template", to, SendResult.failure(None, title, retryable=False))
-        if _beyond_pywa(to):
+        if _beyond_pywa(to) or extra:
+            # pywa's typed header and button parameters want the template's own objects; the
+            # components are plain JSON here, sent through pywa's request (same client, same errors).
             template: dict[str, Any] = {"name": name, "language": {"code": language}}
-            if body_parameters:
-                template["components"] = [{"type": "body", "parameters": [
-                    {"type": "text", "text": str(p)} for p in body_parameters]}]
-            return self._call("template", to, lambda: self._send_to_user_id(to, "template", template, None))
+            components = template_components(body_parameters, extra)
+            if components:
+                template["components"] = components
+            return self._call("template", to, lambda: self._send_raw(to, "template", template, None))
         return self._call(
             "template", to, lambda: self._wa.send_template(to=to, name=name, language=known_language, params=params).id
         )
+
+    def send_media(self, to: str, media: dict[str, Any]) -> SendResult:
+        """Send an image or a document by media id (uploaded) or `link`, with an optional caption."""
+        kind, source = media.get("type"), media.get("id") or media.get("link")
+        if kind not in ("image", "document") or not source:
+            return self._finish(str(kind), to, SendResult.failure(None, "media needs a type and an id or a link",
+                                                                  retryable=False))
+        by_pywa = not _beyond_pywa(to) and (bool(media.get("link")) or str(source).isdigit())
+        if not by_pywa:
+            return self._call(kind, to, lambda: self._send_raw(to, kind, media_message(media), None))
+        if kind == "image":
+            return self._call(kind, to, lambda: self._wa.send_image(to=to, image=source,
+                                                                    caption=media.get("caption")).id)
+        return self._call(kind, to, lambda: self._wa.send_document(
+            to=to, document=source, filename=media.get("filename"), caption=media.get("caption")).id)
+
+    def upload_media(self, data: bytes, mime_type: str, filename: str) -> SendResult:
+        """Upload a file to `POST /{phone id}/media`; on success the result's `wamid` holds the media id."""
+        return self._call("upload", None, lambda: self._wa.upload_media(
+            media=data, mime_type=mime_type, filename=filename).id)
+
+    def list_templates(self, business_account_id: str) -> list[dict[str, Any]]:
+        """Every template of the business account, following Meta's `paging.cursors.after`; GraphApiError if not."""
+        templates: list[dict[str, Any]] = []
+        after = None
+        for _page in range(MAX_TEMPLATE_PAGES):
+            pagination = {"limit": TEMPLATE_PAGE_SIZE, **({"after": after} if after else {})}
+            try:
+                answer = self._wa.api.get_templates(waba_id=business_account_id, fields=TEMPLATE_FIELDS,
+                                                    pagination=pagination)
+            except WhatsAppError as exc:
+                failed = _result_from_whatsapp_error(exc)
+                raise GraphApiError(failed.error_title or "error", failed.error_code, failed.http_status) from None
+            except httpx.HTTPError as exc:
+                raise GraphApiError(f"connection error ({type(exc).__name__})") from None
+            data = answer.get("data") if isinstance(answer, dict) else None
+            if not isinstance(data, list):
+                raise GraphApiError("the answer has no list of templates")
+            templates.extend(item for item in data if isinstance(item, dict))
+            paging = answer.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after:
+                return templates
+        raise GraphApiError(f"more than {MAX_TEMPLATE_PAGES} pages of templates")
 
     def mark_read(self, wamid: str) -> SendResult:
         """Mark an inbound message (and those before it) as read."""
@@ -263,6 +283,15 @@ class WhatsAppService:
     def _send_to_user_id(self, user_id: str, kind: str, message: dict[str, Any], reply_to: str | None) -> str:
         """One message to a BSUID pywa does not recognise, through pywa's own request (same client, same errors)."""
         answer = self._wa.api.send_message(sender=self.phone_number_id, to=None, recipient=user_id,
+                                           recipient_type="individual", typ=kind, msg=message,
+                                           reply_to_message_id=reply_to)
+        return answer["messages"][0]["id"]
+
+    def _send_raw(self, to: str, kind: str, message: dict[str, Any], reply_to: str | None) -> str:
+        """A message object we built, to a number or a BSUID, through pywa's request."""
+        if is_user_id(to):
+            return self._send_to_user_id(to, kind, message, reply_to)
+        answer = self._wa.api.send_message(sender=self.phone_number_id, to=to, recipient=None,
                                            recipient_type="individual", typ=kind, msg=message,
                                            reply_to_message_id=reply_to)
         return answer["messages"][0]["id"]
@@ -299,45 +328,6 @@ class WhatsAppService:
         message = "%s to %s failed: code=%s status=%s retryable=%s title=%s"
         logger.log(level, message, kind, to, code, status, result.retryable, title)
         return result
-
-
-class DryRunSender:
-    """A `Sender` that only logs and records: used when WHATSAPP_API_TOKEN is unset."""
-
-    def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-
-    def send_text(
-        self, to: str, body: str, *, reply_to: str | None = None, buttons: list[str] | None = None
-    ) -> SendResult:
-        """Record a text that would have been sent."""
-        return self._record("text", to, len(body), body=body, reply_to=reply_to, buttons=buttons)
-
-    def send_template(self, to: str, name: str, language: str, body_parameters: list[str] | None = None) -> SendResult:
-        """Record a template that would have been sent."""
-        params = list(body_parameters or [])
-        length = sum(len(str(p)) for p in params)
-        details = {"name": name, "language": language, "body_parameters": params}
-        return self._record("template", to, length, **details)
-
-    def mark_read(self, wamid: str) -> SendResult:
-        """Record a read receipt that would have been sent."""
-        with self._lock:
-            self.sent.append({"kind": "read", "to": None, "message_id": wamid})
-        logger.info("dry run: would mark %s as read", wamid)
-        return SendResult.success(None, http_status=None, dry_run=True)
-
-    def close(self) -> None:
-        """Nothing to close."""
-
-    def _record(self, kind: str, to: str, length: int, **details: Any) -> SendResult:
-        wamid = f"dryrun.{uuid.uuid4().hex}"
-        with self._lock:
-            self.sent.append({"kind": kind, "to": to, "wamid": wamid, **details})
-        logger.info("dry run: %s to %s, %d chars, %s", kind, to, length, wamid)
-        logger.debug("dry run %s content: %r", wamid, details)
-        return SendResult.success(wamid, http_status=None, dry_run=True)
 
 
 def build_sender(token: str | None, phone_number_id: str | None, base_url: str | None, **timeouts: Any) -> Sender:

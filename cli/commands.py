@@ -18,6 +18,7 @@ from cli.analytics import analytics_group
 from cli.broadcast import register_broadcast_cli
 from cli.ops import smoke_command
 from cli.orders import orders_group
+from cli.templates import templates_group
 from cli.users import users_group
 from database_models import Contact, ReceivedMessageLog, ScheduledMessage
 from runtime.context import platform
@@ -32,6 +33,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(smoke_command)
     app.cli.add_command(orders_group)
     app.cli.add_command(users_group)
+    app.cli.add_command(templates_group)
 
 
 def _rules():

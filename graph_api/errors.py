@@ -26,3 +26,11 @@ def classify_error(code: int | None, http_status: int | None) -> bool:
         # an unknown code without a status cannot come from the API, so do not guess.
         return code is None
     return http_status >= 500 or http_status in (408, 429)
+
+
+class GraphApiError(RuntimeError):
+    """A Graph API read (not a send) failed: Meta's code and title, or the transport's failure."""
+
+    def __init__(self, title: str, code: int | None = None, http_status: int | None = None) -> None:
+        super().__init__(f"{title} (code {code}, HTTP {http_status})" if code or http_status else title)
+        self.title, self.code, self.http_status = title, code, http_status

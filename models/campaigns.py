@@ -79,6 +79,10 @@ class ScheduledMessage(TimestampMixin, Base):
     template_name: Mapped[str | None] = mapped_column(String(512))
     template_language: Mapped[str | None] = mapped_column(String(16))
     template_params: Mapped[list[Any] | None] = mapped_column()
+    # What neither the body nor the template's body parameters carry: a media message
+    # ({"media": {"type": "image", "id" or "link", "caption", "filename"}}) or a template's header
+    # and button parameters ({"header": [...], "buttons": [{"index": 0, "params": [...]}]}).
+    content: Mapped[dict[str, Any] | None] = mapped_column()
     scheduled_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     attempts: Mapped[int] = mapped_column(default=0)

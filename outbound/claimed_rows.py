@@ -34,6 +34,18 @@ class ClaimedRow:
     attempts: int
     send_by: float  # time.monotonic() after which the row must not be sent (its lease is ending)
     rendered: tuple[str | None, list | None] | None = None  # (body, params) when they differ from the stored ones
+    content: dict | None = None  # a media message, or a template's header/button parameters
+
+    @property
+    def media(self) -> dict | None:
+        """The image or document this row sends ({"type", "id" or "link", "caption", "filename"}), if any."""
+        return (self.content or {}).get("media")
+
+    @property
+    def template_extra(self) -> dict | None:
+        """A template's header and button parameters, when it has any."""
+        extra = {key: value for key, value in (self.content or {}).items() if key in ("header", "buttons") and value}
+        return extra or None
 
     @property
     def is_broadcast(self) -> bool:
@@ -51,7 +63,7 @@ class ClaimedRow:
                 rendered = (body, params)
         return cls(row.id, row.kind, recipient.wa_id, recipient.opted_out, recipient.last_inbound_at,
                    row.broadcast_id, body, row.buttons, row.reply_to_wamid, row.template_name,
-                   row.template_language, params, row.attempts, send_by, rendered)
+                   row.template_language, params, row.attempts, send_by, rendered, getattr(row, "content", None))
 
 
 def render_for_contact(row_id: int, body: str | None, params: list | None,

@@ -261,7 +261,7 @@ class MessageProcessor:
         # The campaign builder's estimate applies the same rule (campaigns.estimate.send_route).
         in_window = row.kind == "reply" or in_service_window(row.last_inbound_at, now)
         route = send_route(opted_out=row.is_broadcast and row.opted_out, in_window=in_window,
-                           has_text=bool(row.body), has_template=bool(row.template_name))
+                           has_text=bool(row.body or row.media), has_template=bool(row.template_name))
         if route not in (TEXT, TEMPLATE):
             return Outcome(row.id, "skipped", reason=route)
         use_text = route == TEXT
@@ -285,6 +285,12 @@ class MessageProcessor:
         return outcome
 
     def _deliver(self, row: ClaimedRow, *, use_text: bool) -> SendResult:
+        # A media message is free-form like a text: the same window rule routes it (send_route).
+        if use_text and row.media:
+            return self.sender.send_media(row.wa_id, row.media)
+        if not use_text and row.template_extra:
+            return self.sender.send_template(row.wa_id, row.template_name or "", row.template_language or "en_US",
+                                             row.template_params, extra=row.template_extra)
         if use_text:
             return self.sender.send_text(row.wa_id, row.body or "", reply_to=row.reply_to_wamid, buttons=row.buttons)
         return self.sender.send_template(row.wa_id, row.template_name or "", row.template_language or "en_US",

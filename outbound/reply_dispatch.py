@@ -78,7 +78,7 @@ class ReplyDispatcher:
             claimed = ClaimedRow(row["id"], row["kind"], row["wa_id"], row["opted_out"], row["last_inbound_at"], None,
                                  row["body"], row["buttons"], row["reply_to_wamid"], row["template_name"],
                                  row["template_language"], [str(p) for p in row["template_params"] or []] or None,
-                                 row["attempts"], send_by)
+                                 row["attempts"], send_by, content=row["content"])
             outcome = processor._send_safely(claimed, False, threading.Event())
             if outcome.action == "sent":
                 self._record_sent(engine, outcome, now)

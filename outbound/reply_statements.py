@@ -30,11 +30,12 @@ WITH claimed AS (
         lease_expires_at = %(lease)s, attempts = queue.attempts + 1, updated_at = %(now)s
     WHERE queue.id = ANY(%(ids)s) AND queue.status = '{PENDING}' AND queue.broadcast_id IS NULL
     RETURNING queue.id, queue.kind, queue.contact_id, queue.body, queue.buttons, queue.reply_to_wamid,
-        queue.template_name, queue.template_language, queue.template_params, queue.attempts, queue.scheduled_at
+        queue.template_name, queue.template_language, queue.template_params, queue.attempts, queue.scheduled_at,
+        queue.content
 )
 SELECT claimed.id, claimed.kind, coalesce(contact.wa_id, contact.user_id) AS wa_id, contact.opted_out,
     contact.last_inbound_at, claimed.body, claimed.buttons, claimed.reply_to_wamid, claimed.template_name,
-    claimed.template_language, claimed.template_params, claimed.attempts,
+    claimed.template_language, claimed.template_params, claimed.attempts, claimed.content,
     (SELECT max(earlier.sent_at) FROM scheduled_messages AS earlier
      WHERE earlier.contact_id = claimed.contact_id AND earlier.sent_at >= %(since)s) AS last_sent_at
 FROM claimed JOIN contacts AS contact ON contact.id = claimed.contact_id

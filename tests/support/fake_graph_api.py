@@ -14,6 +14,13 @@ processes (benchmarks, gunicorn apps under test), JSON endpoints under `/_contro
     POST /_control/fail_random      {"probability": 0.1, "status": 503, "code": null, "seed": 0}
     POST /_control/fail_recipients  {"recipients": ["98912..."], "code": 131047, "attempts": null, "status": null}
     POST /_control/timeout_next     {"count": 1, "seconds": 12.0, "accept": false}
+    POST /_control/templates        {"templates": [...], "page_size": 2}   (what GET …/message_templates lists)
+    GET  /_control/uploads | template_requests
+
+It also serves the business account's templates (`GET /v{version}/{waba_id}/message_templates`,
+paged with `paging.cursors.after` and `paging.next` like Meta; `DEFAULT_TEMPLATES` until told
+otherwise) and media uploads (`POST /v{version}/{phone_number_id}/media`, multipart, answered
+with a numeric media id), and accepts image and document messages by uploaded `id` or `link`.
 
 By hand: `python tests/support/fake_graph_api.py --port 8089 --token TOKEN [--latency-ms 50]`.
 The control API has no authentication: the server only listens on a local address.
@@ -22,6 +29,10 @@ The control API has no authentication: the server only listens on a local addres
 from __future__ import annotations
 
 import argparse
+import email.parser
+import email.policy
+import hashlib
+import itertools
 import json
 import logging
 import random
@@ -33,10 +44,13 @@ import uuid
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 logger = logging.getLogger(__name__)
 
 MESSAGES_PATH = re.compile(r"^/v\d+(?:\.\d+)?/(?P<phone_number_id>[^/]+)/messages/?$")
+TEMPLATES_PATH = re.compile(r"^/v\d+(?:\.\d+)?/(?P<waba_id>[^/]+)/message_templates/?$")
+MEDIA_PATH = re.compile(r"^/v\d+(?:\.\d+)?/(?P<phone_number_id>[^/]+)/media/?$")
 USER_ID = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$")
 MESSAGE_TYPES = frozenset(
     {"text", "template", "interactive", "image", "audio", "document", "video", "sticker", "location", "reaction"}
@@ -65,6 +79,31 @@ META_ERRORS: dict[int, tuple[int, str]] = {
     132016: (400, "Template is Disabled"),
 }
 DEFAULT_CODE_FOR_STATUS = {429: 130429, 500: 131000, 503: 131016}
+MEDIA_MAX_BYTES = {"image": 5 * 1024 * 1024, "document": 100 * 1024 * 1024}
+
+
+def _template(name: str, language: str, body: str, *, status: str = "APPROVED", category: str = "UTILITY",
+              header: str | None = None, url_button: str | None = None) -> dict[str, Any]:
+    components: list[dict[str, Any]] = []
+    if header:
+        components.append({"type": "HEADER", "format": "TEXT", "text": header})
+    components.append({"type": "BODY", "text": body})
+    if url_button:
+        components.append({"type": "BUTTONS", "buttons": [{"type": "URL", "text": "Track", "url": url_button}]})
+    digest = hashlib.sha256(f"{name}/{language}".encode()).hexdigest()
+    return {"name": name, "language": language, "status": status, "category": category, "components": components,
+            "parameter_format": "POSITIONAL", "id": str(int(digest[:12], 16))}
+
+
+# Five templates, served two to a page: three pages, like a small shop's account.
+DEFAULT_TEMPLATES: list[dict[str, Any]] = [
+    _template("order_shipped", "fa", "سلام {{1}}، سفارش {{2}} ارسال شد."),
+    _template("order_shipped", "en_US", "Hi {{1}}, your order {{2}} has shipped."),
+    _template("spring_sale", "fa", "{{1}} عزیز، حراج بهاره تا {{2}} درصد تخفیف!", category="MARKETING",
+              header="حراج {{1}}"),
+    _template("delivery_tracking", "en_US", "Your parcel {{1}} is on its way.", url_button="https://shop.example/t/{{1}}"),
+    _template("welcome_back", "fa", "خوش برگشتید!", status="PENDING", category="MARKETING"),
+]
 
 
 def meta_error(code: int, status: int | None = None) -> tuple[int, dict[str, Any]]:
@@ -101,7 +140,7 @@ def _parse_message(body: Any) -> dict[str, Any]:
         raise _BadRequest(f"unsupported or missing message type {kind!r}")
     content = body[kind]
     record: dict[str, Any] = {"to": to, "addressed_by": addressed_by, "type": kind, "text": None, "template": None,
-                              "buttons": None}
+                              "buttons": None, "media": None}
     if kind == "text":
         if not isinstance(content.get("body"), str) or not content["body"]:
             raise _BadRequest("the parameter text['body'] is required")
@@ -117,6 +156,7 @@ def _parse_message(body: Any) -> dict[str, Any]:
             for p in component.get("parameters") or []
         ]
         record["template"] = {"name": content["name"], "language": language["code"], "body_parameters": parameters}
+        record["template_components"] = content.get("components") or []
     elif kind == "interactive":
         text = (content.get("body") or {}).get("text")
         if not isinstance(content.get("type"), str) or not isinstance(content.get("action"), dict) or not text:
@@ -124,13 +164,19 @@ def _parse_message(body: Any) -> dict[str, Any]:
         record["text"] = text
         buttons = content["action"].get("buttons") or []
         record["buttons"] = [{"id": b["reply"]["id"], "title": b["reply"]["title"]} for b in buttons]
+    elif kind in ("image", "document"):
+        if bool(content.get("id")) == bool(content.get("link")):
+            raise _BadRequest(f"{kind} needs exactly one of 'id' and 'link'")
+        record["media"] = {key: content[key] for key in ("id", "link", "caption", "filename") if key in content}
+        record["text"] = content.get("caption")
     record["reply_to"] = (body.get("context") or {}).get("message_id")
     return record
 
 
 def _content_key(message: dict[str, Any]) -> str:
     """What makes two messages 'the same body' for `duplicates()`."""
-    return json.dumps([message["type"], message["text"], message["template"], message["buttons"]], sort_keys=True)
+    return json.dumps([message["type"], message["text"], message["template"], message["buttons"], message["media"]],
+                      sort_keys=True)
 
 
 class FakeGraphAPI:
@@ -196,6 +242,12 @@ class FakeGraphAPI:
             self._timeouts: list[tuple[float, bool]] = []
             self._messages: list[dict[str, Any]] = []
             self._reads: list[str] = []
+            self._templates: list[dict[str, Any]] = [dict(t) for t in DEFAULT_TEMPLATES]
+            self._template_page_size = 2
+            self._failing_template_page: tuple[int, int] | None = None
+            self._template_requests: list[dict[str, Any]] = []
+            self._uploads: dict[str, dict[str, Any]] = {}
+            self._media_ids = itertools.count(1_000_000_001)
             self._outcomes: Counter[str] = Counter()
             self._max_in_flight = self._connections_opened = 0
 
@@ -234,15 +286,33 @@ class FakeGraphAPI:
         with self._lock:
             self._timeouts.extend([(float(seconds), accept)] * count)
 
+    def set_templates(self, templates: list[dict[str, Any]], page_size: int = 2, failing_page: int | None = None,
+                      failure_code: int = 131000) -> None:
+        """Serve `templates` (Meta's shape) from `GET …/message_templates`, `page_size` to a page; page
+        `failing_page` (1 is the first) answers Meta's error `failure_code` instead."""
+        with self._lock:
+            self._templates, self._template_page_size = [dict(t) for t in templates], max(1, int(page_size))
+            self._failing_template_page = (failing_page, failure_code) if failing_page else None
+
     # --- reports -----------------------------------------------------------------
+    def uploads(self) -> list[dict[str, Any]]:
+        """Every accepted upload: id, phone_number_id, filename, mime_type, size, sha256."""
+        with self._lock:
+            return [dict(u) for u in self._uploads.values()]
+
+    def template_requests(self) -> list[dict[str, Any]]:
+        """Every accepted `GET …/message_templates`: waba_id, after (the cursor asked for), limit."""
+        with self._lock:
+            return [dict(r) for r in self._template_requests]
+
     def counts(self) -> dict[str, int]:
         """Accepted messages per recipient."""
         with self._lock:
             return dict(Counter(m["to"] for m in self._messages))
 
     def messages(self) -> list[dict[str, Any]]:
-        """Every accepted message: to, addressed_by (to / recipient), type, text, template, buttons, reply_to,
-        wamid, timestamp, payload."""
+        """Every accepted message: to, addressed_by (to / recipient), type, text, template (and its
+        template_components as sent), buttons, media, reply_to, wamid, timestamp, payload."""
         with self._lock:
             return [dict(m) for m in self._messages]
 
@@ -299,30 +369,103 @@ class FakeGraphAPI:
             self._outcomes[outcome] += 1
         return status, body
 
-    def _answer(self, path: str, authorization: str | None, raw_body: bytes) -> tuple[str, int, dict[str, Any]]:
+    def handle_other(self, method: str, path: str, query: str, authorization: str | None, content_type: str,
+                     raw_body: bytes) -> tuple[int, dict[str, Any]]:
+        """Answer a template list (GET) or a media upload (POST multipart); counted like messages."""
+        outcome, status, body = self._answer_other(method, path, query, authorization, content_type, raw_body)
+        with self._lock:
+            self._outcomes[outcome] += 1
+        return status, body
+
+    def _gate(self, authorization: str | None) -> tuple[tuple[str, int, dict[str, Any]] | None, bool]:
+        """Latency, the token, and the injected timeouts and failures every API request goes through."""
         with self._lock:
             delay = self._latency_ms + (self._jitter.uniform(0, self._jitter_ms) if self._jitter_ms else 0.0)
         if delay:
             self._stopping.wait(delay / 1000)
-        match = MESSAGES_PATH.match(path)
-        if match is None:
-            return "not_found", 404, {"error": {"message": "Unknown path components", "code": 2500}}
         if authorization != f"Bearer {self.token}":
-            return "unauthorized", *meta_error(190)
+            return ("unauthorized", *meta_error(190)), False
         with self._lock:
             hold = self._timeouts.pop(0) if self._timeouts else None
             injected = self._fail_next.pop(0) if self._fail_next else None
         if hold is not None:
             self._stopping.wait(hold[0])
             if not hold[1]:  # a client still waiting after all gets a retryable 503
-                return "timeout", *meta_error(131016)
+                return ("timeout", *meta_error(131016)), True
         if injected is not None:
-            return "failed_next", *meta_error(injected[1], injected[0])
+            return ("failed_next", *meta_error(injected[1], injected[0])), hold is not None
+        return None, hold is not None
+
+    def _answer_other(self, method: str, path: str, query: str, authorization: str | None, content_type: str,
+                      raw_body: bytes) -> tuple[str, int, dict[str, Any]]:
+        templates, media = TEMPLATES_PATH.match(path), MEDIA_PATH.match(path)
+        if (method, bool(templates), bool(media)) not in (("GET", True, False), ("POST", False, True)):
+            return "not_found", 404, {"error": {"message": "Unknown path components", "code": 2500}}
+        refused, _held = self._gate(authorization)
+        if refused is not None:
+            return refused
+        if templates:
+            return self._template_page(templates["waba_id"], parse_qs(query))
+        return self._upload(media["phone_number_id"], content_type, raw_body)
+
+    def _template_page(self, waba_id: str, query: dict[str, list[str]]) -> tuple[str, int, dict[str, Any]]:
+        after = (query.get("after") or [None])[0]
+        with self._lock:
+            size = min(self._template_page_size, int((query.get("limit") or ["100"])[0] or 100))
+            start = int(after.removeprefix("cursor-")) if after and after.startswith("cursor-") else 0
+            page = [dict(t) for t in self._templates[start:start + size]]
+            more = start + size < len(self._templates)
+            self._template_requests.append({"waba_id": waba_id, "after": after, "limit": size})
+            failing = self._failing_template_page
+        if failing is not None and start // size + 1 == failing[0]:
+            return "template_page_failed", *meta_error(failing[1])
+        answer: dict[str, Any] = {"data": page, "paging": {"cursors": {"before": f"cursor-{start}",
+                                                                        "after": f"cursor-{start + size}"}}}
+        if more:
+            answer["paging"]["next"] = (f"https://graph.facebook.com/v23.0/{waba_id}/message_templates"
+                                        f"?limit={size}&after=cursor-{start + size}")
+        return "templates", 200, answer
+
+    def _upload(self, phone_number_id: str, content_type: str, raw_body: bytes) -> tuple[str, int, dict[str, Any]]:
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw_body)
+        fields: dict[str, Any] = {}
+        for part in message.iter_parts() if message.is_multipart() else ():
+            name = part.get_param("name", header="content-disposition")
+            fields[name] = (part.get_filename(), part.get_content_type(), part.get_payload(decode=True) or b"")
+        upload, product, declared = fields.get("file"), fields.get("messaging_product"), fields.get("type")
+        if upload is None or product is None or product[2] != b"whatsapp" or declared is None:
+            status, error = meta_error(100)
+            error["error"]["error_data"]["details"] = "file, messaging_product=whatsapp and type are required"
+            return "bad_request", status, error
+        kind = "image" if declared[2].decode().startswith("image/") else "document"
+        if len(upload[2]) > MEDIA_MAX_BYTES[kind]:
+            status, error = meta_error(100)
+            error["error"]["error_data"]["details"] = f"{kind} is larger than {MEDIA_MAX_BYTES[kind]} bytes"
+            return "bad_request", status, error
+        with self._lock:
+            media_id = str(next(self._media_ids))
+            self._uploads[media_id] = {"id": media_id, "phone_number_id": phone_number_id, "filename": upload[0],
+                                       "mime_type": declared[2].decode(), "size": len(upload[2]),
+                                       "sha256": hashlib.sha256(upload[2]).hexdigest()}
+        return "uploaded", 200, {"id": media_id}
+
+    def _answer(self, path: str, authorization: str | None, raw_body: bytes) -> tuple[str, int, dict[str, Any]]:
+        match = MESSAGES_PATH.match(path)
+        if match is None:
+            return "not_found", 404, {"error": {"message": "Unknown path components", "code": 2500}}
+        refused, hold = self._gate(authorization)
+        if refused is not None:
+            return refused
         try:
             body = json.loads(raw_body or b"null")
             if isinstance(body, dict) and "status" in body:
                 return self._mark_read(body)
             message = _parse_message(body)
+            media_id = (message["media"] or {}).get("id")
+            with self._lock:
+                if media_id is not None and media_id not in self._uploads:
+                    raise _BadRequest(f"no uploaded media {media_id!r}")
         except (ValueError, LookupError, TypeError, AttributeError, _BadRequest) as exc:
             status, error = meta_error(100)
             error["error"]["error_data"]["details"] = str(exc)
@@ -361,9 +504,11 @@ class FakeGraphAPI:
     def handle_control(self, method: str, name: str, raw_body: bytes) -> tuple[int, Any]:
         """Answer one `/_control/{name}` request."""
         reports = {"counts": self.counts, "messages": self.messages, "reads": self.reads, "stats": self.stats}
-        reports |= {"duplicates": self.duplicates, "health": lambda: {"ok": True}}
+        reports |= {"duplicates": self.duplicates, "health": lambda: {"ok": True}, "uploads": self.uploads,
+                    "template_requests": self.template_requests}
         controls = {"latency": self.set_latency, "fail_next": self.fail_next, "fail_random": self.fail_random}
-        controls |= {"fail_recipients": self.fail_recipients, "timeout_next": self.timeout_next, "reset": self.reset}
+        controls |= {"fail_recipients": self.fail_recipients, "timeout_next": self.timeout_next, "reset": self.reset,
+                     "templates": self.set_templates}
         if method == "GET" and name in reports:
             return 200, reports[name]()
         if method == "POST" and name in controls:
@@ -430,6 +575,10 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.server.fake
         if path.startswith("/_control/"):
             status, body = fake.handle_control(self.command, path.removeprefix("/_control/").strip("/"), raw_body)
+        elif TEMPLATES_PATH.match(path) or MEDIA_PATH.match(path):
+            query = self.path.split("?", 1)[1] if "?" in self.path else ""
+            status, body = fake.handle_other(self.command, path, query, self.headers.get("Authorization"),
+                                             self.headers.get("Content-Type") or "", raw_body)
         elif self.command == "POST":
             if not self.carried_api_request:  # one handler per connection, kept alive across requests
                 self.carried_api_request = True

@@ -4,7 +4,7 @@
 and the `/api` blueprint built here from one module per resource: `broadcasts`, `contacts`,
 `conversations` (and the other sync reads, in `reads`), `messages` (one message sent by an
 integrator; its rules in `sending`), `analytics`, `orders` (a shop's backend keeps its
-orders here), plus the OpenAPI document (`openapi_spec`,
+orders here), `templates` (the synced message templates), plus the OpenAPI document (`openapi_spec`,
 its schemas in `openapi_schemas`). Authentication lives in `auth` (429s for guessers and
 heavy clients in `throttle`), the mapping of domain exceptions to HTTP in `errors` and
 `Idempotency-Key` on creating POSTs in `idempotency`, each applied to every resource.
@@ -33,6 +33,7 @@ from web.api.metrics import metrics
 from web.api.openapi_spec import SPEC
 from web.api.orders import orders
 from web.api.support import API_PREFIX, json_response
+from web.api.templates import templates
 from web.api.unmodelled import unmodelled
 from web.api.webhooks import webhooks
 from web.request_db import close_request_session
@@ -50,7 +51,7 @@ def openapi_document() -> Response:
     return json_response(SPEC)
 
 
-for _resource in (broadcasts, contacts, conversations, messages, analytics, unmodelled, orders):
+for _resource in (broadcasts, contacts, conversations, messages, analytics, unmodelled, orders, templates):
     api.register_blueprint(_resource)
 # One blueprint, registered under the documented prefix and under the older one as an alias.
 admin_api.register_blueprint(api, url_prefix=API_PREFIX, name="api_v1")

@@ -22,6 +22,7 @@ from runtime.context import platform
 from web.api.idempotency import idempotent, respond_once
 from web.api.queries import broadcast_as_dict, get_broadcast, list_broadcast_page
 from web.api.reads import list_recipients
+from web.api.sending import check_campaign_template
 from web.api.support import FIRST_DATE, LAST_DATE, ApiInputError, api_url, db, error_response, json_body, json_response
 
 logger = logging.getLogger("web.api")
@@ -76,6 +77,8 @@ def create_broadcast_view() -> Response:
     template = body.get("template")
     spec = TemplateSpec(template["name"], template["language"], tuple(template.get("params", ()))) if template else None
     session = db()
+    if spec is not None:  # a synced template's parameter count is known: checked before anything is written
+        check_campaign_template(session, spec.name, spec.language, list(spec.params))
     report = schedule_broadcast(session, name=body["name"], audience=_audience(body["audience"]),
                                 body=body.get("text"), template=spec, send_at=_send_at(body.get("send_at")),
                                 timezone=platform().config.timezone)

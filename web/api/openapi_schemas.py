@@ -211,19 +211,38 @@ RECIPIENT_PATTERN = r"^(\+?[1-9][0-9]{7,14}|[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}
 TEMPLATE = obj({"name": text(512, 1), "language": {"type": "string", "pattern": LANGUAGE_PATTERN},
                 "params": {"type": "array", "maxItems": 20, "items": text(500),
                            "description": "The body's {{1}}, {{2}}, … in order; may use placeholders like "
-                                          "{name} or {order_id|…}."}},
+                                          "{name} or {order_id|…}."},
+                "header_params": {"type": "array", "maxItems": 1, "items": text(60),
+                                  "description": "A text header's {{1}}, when the template has one."},
+                "button_params": {"type": "array", "maxItems": 10, "items": {
+                    "type": "array", "maxItems": 1, "items": text(500)},
+                                  "description": "For each button with a parameter (a URL button's {{1}}), in "
+                                                 "order: its values."}},
                required=("name", "language"))
-TEXT_OR_TEMPLATE = "Give text, template, or both (the text inside the 24-hour window, the template outside it)."
+MEDIA = {**obj({
+    "type": {"enum": ["image", "document"], "description": "image: JPEG or PNG up to 5 MB; document: PDF, Office "
+                                                            "or text up to 100 MB."},
+    "id": {"type": "string", "pattern": "^[0-9A-Za-z_.-]{1,128}$",
+           "description": "A media id from the Graph API's media endpoint (`POST /{phone-number-id}/media`)."},
+    "link": {"type": "string", "pattern": "^https://[^\\s]{1,2040}$", "maxLength": 2048,
+             "description": "An https address WhatsApp fetches the file from."},
+    "caption": text(1024), "filename": text(240, 1)}, required=("type",)),
+    "description": "An image or a document, by uploaded media `id` or by `link` (exactly one).",
+    "oneOf": [{"required": ["id"]}, {"required": ["link"]}]}
+TEXT_OR_TEMPLATE = ("Give text, template, or both (the text inside the 24-hour window, the template outside it); "
+                    "or media alone (inside the window).")
 _MESSAGE_CONTENT = {
     "text": {**text(4096, 1), "description": "Free text; only reaches a contact who wrote in the last 24 hours. "
                                               "May use placeholders like {name} or {city|…}."},
-    "template": {**TEMPLATE, "description": "An approved template, allowed at any time."},
+    "template": {**TEMPLATE, "description": "An approved template, allowed at any time; when it was synced "
+                                            "(`GET /api/v1/templates`) its parameter counts are checked."},
+    "media": MEDIA,
 }
 
 
 def _message_send(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
     return {**obj(properties, required=required), "description": TEXT_OR_TEMPLATE,
-            "anyOf": [{"required": ["text"]}, {"required": ["template"]}]}
+            "anyOf": [{"required": ["text"]}, {"required": ["template"]}, {"required": ["media"]}]}
 
 
 MESSAGE_SCHEMAS: dict[str, Any] = {
@@ -232,9 +251,21 @@ MESSAGE_SCHEMAS: dict[str, Any] = {
         "to": {"type": "string", "pattern": RECIPIENT_PATTERN, "maxLength": 160,
                "description": "A phone number (international, digits, optional +) or a BSUID; an unknown one "
                               "becomes a contact."}, **_MESSAGE_CONTENT}, required=("to",)),
+    "MessageTemplate": obj({
+        "name": STRING, "language": STRING, "category": nullable(STRING),
+        "status": {**STRING, "description": "Meta's review status: APPROVED, PENDING, REJECTED, PAUSED, DISABLED."},
+        "meta_id": nullable(STRING),
+        "parameters": obj({"header": COUNT, "body": COUNT, "buttons": {"type": "array", "items": obj(
+            {"index": COUNT, "count": COUNT, "sub_type": STRING}, required=("index", "count"), closed=False)}},
+            required=("header", "body", "buttons"), closed=False),
+        "components": {"type": "array", "items": {"type": "object"},
+                       "description": "Meta's components as synced (header, body, footer, buttons)."},
+        "synced_at": DATETIME}, required=("name", "language", "status", "parameters", "components", "synced_at")),
+    "MessageTemplateList": obj({"items": {"type": "array", "items": ref("MessageTemplate")}}, required=("items",)),
     "QueuedMessage": obj({
         "id": INTEGER, "contact_id": INTEGER, "kind": STRING, "status": QUEUE_STATUS, "text": nullable(STRING),
-        "template": {"type": ["object", "null"]}, "wamid": nullable(STRING), "broadcast_id": nullable(INTEGER),
+        "template": {"type": ["object", "null"]}, "media": {"type": ["object", "null"]},
+        "wamid": nullable(STRING), "broadcast_id": nullable(INTEGER),
         "attempts": COUNT, "error_code": nullable(INTEGER), "error_title": nullable(STRING),
         **{name: nullable(DATETIME) for name in ("sent_at", "delivered_at", "read_at", "failed_at")},
         "created_at": DATETIME, "scheduled_at": DATETIME, "updated_at": DATETIME,

@@ -233,6 +233,13 @@ def _paths() -> dict[str, Any]:
                 _query("in_window", {"type": "boolean"}, "Only conversations whose 24-hour window is open (true) "
                                                          "or closed (false)."),
                 UPDATED_SINCE, *PAGING])},
+        "/api/templates": {"get": _operation(
+            "listTemplates", "The business account's message templates as last synced, with the parameters each "
+            "needs.", "templates", _json("Every synced template matching the filters.", ref("MessageTemplateList")),
+            parameters=[_query("status", {"type": "string", "pattern": "^[A-Za-z_]{1,32}$"},
+                               "Only templates in this review status, e.g. APPROVED."),
+                        _query("language", {"type": "string", "pattern": LANGUAGE_PATTERN},
+                               "Only templates in this language, e.g. fa or en_US.")])},
         "/api/broadcasts/{broadcast_id}": {"get": _operation(
             "getBroadcast", "A broadcast with its delivery report.", "broadcasts",
             _json("The broadcast.", ref("BroadcastDetail")), parameters=[broadcast_id], errors=("404",))},

@@ -21,7 +21,9 @@ edit problems in the interface language); the campaigns:
 `campaign_pages` (list, a campaign's page and controls, CSV), `campaign_builder` (estimate, preview,
 schedule) over `campaign_form`, `campaign_queries` and `campaign_labels`;
 `webhooks_page`: outbound webhook subscriptions and their deliveries (`integrations`);
-`orders_pages` (the orders list, a contact's orders panel) and `orders_import` (CSV upload, preview, commit).
+`orders_pages` (the orders list, a contact's orders panel) and `orders_import` (CSV upload, preview, commit);
+`templates_page` (the synced message templates) and `inbox_templates` (a thread's template and file
+sends), both over `template_picker`, the picker the campaign builder shares.
 Importing this package registers every page on `blueprint.dashboard`.
 
 May import the services (and `campaigns`, `language`, `analytics.funnels`' stage definitions), `scheduler`,
@@ -36,15 +38,18 @@ from web.dashboard import (  # each registers its views on the blueprint
     campaign_pages,  # the campaigns' pages, with the builder (campaign_builder)
     contacts_pages,  # the contacts' pages, with the upload (contacts_import)
     inbox_pages,
+    inbox_templates,  # the thread's "send a template" and "send a file"
     language,
     login,
     orders_pages,  # the shop's orders, with the upload (orders_import) and the panel beside a conversation
     overview,
     page,
+    templates_page,  # the synced message templates, and their sync
     users_page,  # the operators (admins)
     webhooks_page,  # outbound webhook subscriptions and their deliveries
 )
 from web.dashboard.blueprint import dashboard
 
-__all__ = ["account_page", "audit_page", "campaign_pages", "contacts_pages", "dashboard", "inbox_pages", "language",
-           "login", "orders_pages", "overview", "page", "users_page", "webhooks_page"]
+__all__ = ["account_page", "audit_page", "campaign_pages", "contacts_pages", "dashboard", "inbox_pages",
+           "inbox_templates", "language", "login", "orders_pages", "overview", "page", "templates_page", "users_page",
+           "webhooks_page"]

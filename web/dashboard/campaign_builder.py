@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from broadcast_service import BroadcastError, PlaceholderError, estimate_broadcast, schedule_broadcast
 from campaigns.contacts import ContactError
 from campaigns.estimate import preview_recipients
+from campaigns.message_templates import find_template
 from campaigns.personalisation import known_fields
 from campaigns.recipients import normalise_list
 from campaigns.spreadsheet import EncodingError
@@ -29,6 +30,7 @@ from web.dashboard.blueprint import dashboard
 from web.dashboard.campaign_form import (
     CampaignForm,
     FormError,
+    apply_template_choice,
     audience,
     content,
     explain,
@@ -47,7 +49,8 @@ REFUSALS = (BroadcastError, PlaceholderError, ContactError, FormError, MomentErr
 def _render(form: CampaignForm, status: int = 200, **extra: object) -> tuple[str, int]:
     with request_db() as db:
         fields = " ".join("{" + name + "}" for name in known_fields(db)[:FIELDS_SHOWN])
-    return render_template("dashboard/campaign_new.html", form=form, fields=fields, **extra), status
+        picked = find_template(db, *form.get("template").partition("|")[::2]) if form.get("template") else None
+    return render_template("dashboard/campaign_new.html", form=form, fields=fields, picked=picked, **extra), status
 
 
 @dashboard.route("/dashboard/campaigns/new", methods=["GET", "POST"], endpoint="campaign_new")
@@ -61,6 +64,7 @@ def campaign_new() -> Response | tuple[str, int]:
     try:
         form = read_form(request.form, request.files)
         with request_db() as db:
+            apply_template_choice(db, form)
             name, body, template = content(form)
             chosen = audience(db, form)
             arguments = {"name": name, "audience": chosen, "body": body, "template": template,

@@ -21,10 +21,12 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from broadcast_service import Audience, TemplateSpec
+from campaigns.message_templates import TemplateParameterError, check_parameters, find_template
 from campaigns.personalisation import UnknownPlaceholderError
 from campaigns.spreadsheet import decode_upload
-from database_models import Contact
+from database_models import Contact, MessageTemplate
 from language.jalali import latin_digits, parse_moment
+from web.i18n import format_number
 
 AUDIENCES = ("all", "tags", "list", "search")
 ADDRESS_COLUMNS = ("wa_id", "user_id", "شماره", "number", "phone")
@@ -49,7 +51,9 @@ class CampaignForm:
 def read_form(form: MultiDict, files: MultiDict) -> CampaignForm:
     """The typed values, with an uploaded list read into the `numbers` field so the next submit carries it."""
     values = {key: str(form.get(key, "")) for key in ("name", "body", "template_name", "language", "params",
-                                                          "audience", "tags", "numbers", "search", "when", "send_at")}
+                                                          "audience", "tags", "numbers", "search", "when", "send_at",
+                                                          "template")}
+    values |= {key: str(value) for key, value in form.items() if re.fullmatch(r"param_\d{1,2}", key)}
     values["match_all"] = "1" if form.get("match_all") else ""
     upload: FileStorage | None = files.get("numbers_file")
     if upload is not None and upload.filename:
@@ -90,6 +94,35 @@ def content(form: CampaignForm) -> tuple[str, str | None, TemplateSpec | None]:
         raise FormError(_("Template parameters belong to a template: give its name too."))
     template = TemplateSpec(template_name, language, params) if template_name else None
     return form.get("name"), body, template
+
+
+def apply_template_choice(session: Session, form: CampaignForm) -> MessageTemplate | None:
+    """The synced template the form picked (or typed), its values put where `content` reads them; FormError if
+    they do not fit. Without a pick, a typed name and language that are synced are checked the same way."""
+    choice = form.get("template").strip()
+    if choice:
+        name, _bar, language = choice.partition("|")
+        template = find_template(session, name, language)
+        if template is None or not template.approved:
+            raise FormError(_("Choose one of the synced, approved templates."))
+        count = (template.parameters or {}).get("body", 0)
+        form.values.update(template_name=name, language=language,
+                           params="\n".join(form.get(f"param_{n}").strip() for n in range(1, count + 1)))
+    else:
+        template = find_template(session, form.get("template_name").strip(), form.get("language").strip())
+        if template is None:
+            return None
+    needs = template.parameters or {}
+    if needs.get("header") or needs.get("buttons"):
+        raise FormError(_("%(name)s has header or button parameters: send it from the inbox or the API; campaigns "
+                          "fill body parameters only.", name=template.name))
+    params = [line.strip() for line in form.get("params").splitlines() if line.strip()]
+    try:
+        check_parameters(template, params)
+    except TemplateParameterError:
+        raise FormError(_("%(name)s needs %(count)s parameters, %(given)s given.", name=template.name,
+                          count=format_number(needs.get("body", 0)), given=format_number(len(params)))) from None
+    return template
 
 
 def audience(session: Session, form: CampaignForm) -> Audience:

@@ -188,7 +188,8 @@ def thread(session: Session, contact_id: int, limit: int = THREAD_LIMIT) -> list
                                                row.last_error_title or "") if part)
         items.append(ThreadItem(
             "out", row.sent_at or row.scheduled_at, row.body, "template" if row.template_name and not row.body
-            else "text", status=row.status, kind=row.kind, error=error,
+            else ((row.content or {}).get("media") or {}).get("type", "text"), status=row.status, kind=row.kind,
+            error=error,
             template=_describe_template(row) if row.template_name else None,
         ))
     items.sort(key=lambda item: (item.at, 0 if item.direction == "in" else 1))

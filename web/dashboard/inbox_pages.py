@@ -1,4 +1,6 @@
-"""The handoff inbox's pages: the waiting list, a thread, replies, templates and the hand-back.
+"""The handoff inbox's pages: the waiting list, a thread, replies and the hand-back.
+
+A thread's template and file sends are `inbox_templates`', through `_act` below.
 
 Each action runs in its own transaction, commits once, then hands the queued row to the dispatcher.
 """
@@ -8,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -28,7 +29,6 @@ from web.dashboard.inbox import (
     conversation_state,
     get_contact,
     is_window_open,
-    queue_template_reply,
     queue_text_reply,
     thread,
     waiting_conversations,
@@ -88,15 +88,6 @@ def reply(contact_id: int) -> Response:
     """Queue and send the operator's free-text reply (inside the 24-hour window only)."""
     body = request.form.get("body", "")
     return _act(contact_id, lambda db, now: queue_text_reply(db, contact_id, body, now), _("Reply sent."))
-
-
-@dashboard.post(f"/dashboard/inbox/{_CONTACT}/template")
-def reply_with_template(contact_id: int) -> Response:
-    """Queue and send an approved template (the only way to write once the window has closed)."""
-    form: Any = request.form
-    return _act(contact_id, lambda db, now: queue_template_reply(
-        db, contact_id, form.get("template_name", ""), form.get("language", ""),
-        form.get("params", "").splitlines(), now), _("Template sent."))
 
 
 @dashboard.post(f"/dashboard/inbox/{_CONTACT}/release")

@@ -146,7 +146,7 @@ def test_free_text_outside_the_window_is_refused_with_a_hint_to_use_a_template(a
     ({}, 400, "invalid_input", "body"),
     ({"text": ""}, 400, "invalid_input", "text"),
     ({"template": {"name": "t"}}, 400, "invalid_input", "template.language"),
-    ({"text": "hi", "media": {"url": "x"}}, 400, "invalid_input", "media"),
+    ({"text": "hi", "media": {"url": "x"}}, 400, "invalid_input", "media.type"),  # media needs its type first
 ])
 def test_bad_messages_are_refused_with_a_code_and_field_and_queue_nothing(app, client, body, status, code, field):
     contact_id = contact(app)

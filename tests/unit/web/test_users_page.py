@@ -11,10 +11,10 @@ from web.dashboard.access import admin_required
 
 AGENT_PAGES = ["/dashboard", "/dashboard/inbox", "/dashboard/contacts", "/dashboard/orders"]
 ADMIN_PAGES = ["/dashboard/users", "/dashboard/audit", "/dashboard/campaigns", "/dashboard/campaigns/new",
-               "/dashboard/webhooks", "/dashboard/orders/import"]
+               "/dashboard/webhooks", "/dashboard/orders/import", "/dashboard/templates"]
 # The endpoints of the admin's pages, by name; every one must carry admin_required.
 # An orders upload may notify customers, so it is the admins'.
-ADMIN_ENDPOINTS = ("campaign", "webhook", "users", "audit", "orders_import", "orders_upload")
+ADMIN_ENDPOINTS = ("campaign", "webhook", "users", "audit", "orders_import", "orders_upload", "templates")
 AGENT_ENDPOINTS = {"overview", "login", "logout", "inbox_list", "conversation", "contacts_list", "contact_page",
                    "contact_edit", "contact_opt_out", "contacts_import", "account", "account_password",
                    "orders_list"}

@@ -1,0 +1,146 @@
+"""Templates and files in a real browser, in Persian: sync from Meta, send from a thread, pick one in the builder.
+
+gunicorn serves the app on its own SQLite file with WHATSAPP_BUSINESS_ACCOUNT_ID set and sends
+through pywa to the fake Graph API, which lists five templates over three pages and takes
+uploads. Headless Chromium presses "Sync templates", sends a synced template with its
+parameters after a preview from a closed-window thread, sends a PNG from an open one, and picks a
+template in the campaign builder. Screenshots (desktop 1366 and phone 390) go to test-output/
+(git-ignored); with UPDATE_DOCS_SCREENSHOTS=1 also to docs/templates-*.png.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from datetime import timedelta
+
+import pytest
+from browser_testing import chromium, gunicorn, page_ready, seed_admin, submit_login, tools_or_skip
+from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations
+from sqlalchemy.orm import Session
+
+from database_models import Contact, ScheduledMessage, utcnow
+from database_setup import create_engine_for
+
+ADMIN_TOKEN = "browser-admin-token-0123456789abcdef"
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAAB"
+                       "JRU5ErkJggg==")  # a 1×1 PNG
+
+
+@pytest.fixture
+def served(tmp_path, fake_graph):
+    """gunicorn on a SQLite file with two customers: Sara (window closed) and Reza (wrote an hour ago)."""
+    tools_or_skip()
+    database_url = f"sqlite:///{tmp_path / 'templates.db'}"
+    run_migrations(database_url)
+    engine = create_engine_for(database_url)
+    with Session(engine) as session:
+        now = utcnow()
+        session.add_all([Contact(wa_id="989121110001", name="سارا محمدی", attributes={},
+                                 last_inbound_at=now - timedelta(days=2)),
+                         Contact(wa_id="989121110002", name="رضا کریمی", attributes={},
+                                 last_inbound_at=now - timedelta(hours=1))])
+        seed_admin(session)
+        session.commit()
+    port = free_port()
+    env = {**os.environ, "SQLALCHEMY_DATABASE_URL": database_url, "ADMIN_API_TOKEN": ADMIN_TOKEN,
+           "FLASK_SECRET_KEY": "browser-test-secret-key", "WHATSAPP_APP_SECRET": "browser-app-secret",
+           "WHATSAPP_VERIFY_TOKEN": "browser-verify-token", "WHATSAPP_API_TOKEN": GRAPH_TOKEN,
+           "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "WHATSAPP_API_BASE_URL": fake_graph.url,
+           "WHATSAPP_BUSINESS_ACCOUNT_ID": "102290129340398",
+           "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1", "APP_ENV": "development"}
+    with gunicorn(env, tmp_path / "gunicorn.log", ROOT) as base:
+        yield base, engine
+    engine.dispose()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    yield from chromium(tmp_path / "chromium-profile", "fa")
+
+
+def screenshot(driver, name: str, width: int, height: int = 900) -> None:
+    """The whole page at `width` CSS pixels into test-output/ (and docs/ with UPDATE_DOCS_SCREENSHOTS=1)."""
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    page_height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "height": max(height, page_height)})
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    targets = [ROOT / "test-output" / name] + ([ROOT / "docs" / name]
+                                                if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1" else [])
+    for target in targets:
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(base64.b64decode(shot["data"]))
+
+
+def both_widths(driver, stem: str) -> None:
+    screenshot(driver, f"{stem}.png", 1366)
+    screenshot(driver, f"{stem}-phone.png", 390, 844)
+
+
+def test_a_persian_operator_syncs_sends_a_template_and_a_file_and_picks_one_in_the_builder(
+        served, browser, fake_graph, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    base, engine = served
+    browser.get(f"{base}/dashboard/login")
+    submit_login(browser)
+    page_ready(browser, "the overview", lambda: browser.current_url.endswith("/dashboard"))
+
+    browser.find_element(By.CSS_SELECTOR, 'nav.nav a[href$="/dashboard/templates"]').click()
+    page_ready(browser, "the templates page", lambda: browser.find_elements(By.ID, "sync-templates"))
+    browser.find_element(By.CSS_SELECTOR, "#sync-templates button").click()
+    page_ready(browser, "the synced list", lambda: browser.find_elements(By.ID, "templates"))
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl"
+    assert "۵ قالب همگام شد: ۵ تازه، ۰ به‌روز." in browser.find_element(By.CLASS_NAME, "flashes").text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#templates tbody tr")) == 5
+    assert len(fake_graph.template_requests()) == 3
+    both_widths(browser, "templates")
+
+    with Session(engine) as session:
+        sara, reza = (session.query(Contact).filter_by(wa_id=wa_id).one().id for wa_id in ("989121110001",
+                                                                                          "989121110002"))
+    browser.get(f"{base}/dashboard/inbox/{sara}")
+    shipped = browser.find_element(By.CSS_SELECTOR, 'details[data-template="order_shipped"][data-language="fa"]')
+    shipped.find_element(By.TAG_NAME, "summary").click()
+    shipped.find_element(By.NAME, "param_1").send_keys("سارا")
+    shipped.find_element(By.NAME, "param_2").send_keys("۴۵۲۱")
+    shipped.find_element(By.CSS_SELECTOR, 'button[value="preview"]').click()
+    page_ready(browser, "the preview", lambda: browser.find_elements(By.ID, "template-preview"))
+    assert "سلام سارا، سفارش ۴۵۲۱ ارسال شد." in browser.find_element(By.ID, "template-preview").text
+    both_widths(browser, "templates-preview")
+    browser.find_element(By.ID, "send-previewed").click()
+    page_ready(browser, "the thread again", lambda: "/dashboard/inbox/" in browser.current_url
+               and browser.find_elements(By.CLASS_NAME, "flashes"))
+    [sent] = fake_graph.messages()
+    assert (sent["to"], sent["template"]["name"], sent["template"]["body_parameters"]) == \
+        ("989121110001", "order_shipped", ["سارا", "۴۵۲۱"])
+    screenshot(browser, "templates-thread.png", 1366)
+
+    image = tmp_path / "رسید.png"
+    image.write_bytes(PNG)
+    browser.get(f"{base}/dashboard/inbox/{reza}")
+    browser.find_element(By.CSS_SELECTOR, '#attach input[name="file"]').send_keys(str(image))
+    browser.find_element(By.CSS_SELECTOR, '#attach input[name="caption"]').send_keys("رسید پرداخت شما")
+    browser.find_element(By.CSS_SELECTOR, "#attach button").click()
+    page_ready(browser, "the file sent", lambda: "فایل فرستاده شد." in browser.find_element(
+        By.TAG_NAME, "body").text)
+    assert [u["mime_type"] for u in fake_graph.uploads()] == ["image/png"]
+    assert fake_graph.messages()[-1]["media"] == {"id": fake_graph.uploads()[0]["id"], "caption": "رسید پرداخت شما"}
+    screenshot(browser, "templates-attachment-phone.png", 390, 844)
+
+    browser.get(f"{base}/dashboard/campaigns/new")
+    browser.find_element(By.ID, "name").send_keys("ارسال سفارش‌ها")
+    Select(browser.find_element(By.ID, "template")).select_by_value("order_shipped|fa")
+    browser.find_element(By.ID, "estimate-button").click()
+    page_ready(browser, "the parameter fields", lambda: browser.find_elements(By.NAME, "param_2"))
+    browser.find_element(By.NAME, "param_1").send_keys("name|مشتری عزیز")
+    browser.find_element(By.NAME, "param_2").send_keys("wa_id")
+    browser.find_element(By.ID, "estimate-button").click()
+    page_ready(browser, "the estimate", lambda: browser.find_elements(By.ID, "estimate"))
+    assert "سلام سارا محمدی، سفارش 989121110001 ارسال شد." in browser.find_element(By.ID, "preview").text
+    both_widths(browser, "templates-builder")
+    with Session(engine) as session:
+        assert session.query(ScheduledMessage).count() == 2  # the estimate wrote nothing
