@@ -4,7 +4,6 @@ pause/resume/cancel and the report."""
 from __future__ import annotations
 
 import io
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -210,14 +209,12 @@ def test_thousands_of_recipients_are_scheduled_with_a_handful_of_statements(sess
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        started = time.perf_counter()
         report = schedule_broadcast(session, name="bulk", audience=Audience.everyone(), body="Hi {first_name} ({tier})")
-        elapsed = time.perf_counter() - started
     finally:
         event.remove(engine, "before_cursor_execute", count)
 
     assert report.recipients == 2700 and report.excluded["opted_out"] == 300
-    assert len(statements) < 20 and elapsed < 5
+    assert len(statements) < 20  # set-based: not a statement per recipient
     assert session.scalar(select(func.count()).where(ScheduledMessage.broadcast_id == report.broadcast_id)) == 2700
 
 

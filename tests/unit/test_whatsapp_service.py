@@ -270,9 +270,7 @@ def test_timeout_is_retryable_and_raises_nothing(fake_graph):
     fake_graph.timeout_next(1, seconds=2.0)
     sender = WhatsAppService(TOKEN, PHONE_ID, base_url=fake_graph.url, read_timeout=0.3)
     try:
-        started = time.monotonic()
-        result = sender.send_text(CUSTOMER, "slow")
-        elapsed = time.monotonic() - started
+        result = sender.send_text(CUSTOMER, "slow")  # the server answers after 2 s, the sender gives up at 0.3 s
         after = sender.send_text(CUSTOMER, "fast again")
     finally:
         sender.close()
@@ -280,7 +278,6 @@ def test_timeout_is_retryable_and_raises_nothing(fake_graph):
     assert not result.ok and result.retryable
     assert result.error_code is None and result.http_status is None
     assert result.error_title.startswith("timeout")
-    assert elapsed < 1.5
     assert after.ok
 
 
@@ -356,16 +353,14 @@ def test_200_threads_at_metas_latency_keep_their_connections_and_throughput(fake
     fake_graph.set_latency(200)  # a typical Cloud API round trip
     sender = WhatsAppService(TOKEN, PHONE_ID, base_url=fake_graph.url)
     try:
-        started = time.monotonic()
         with ThreadPoolExecutor(max_workers=200) as pool:
             results = list(pool.map(lambda n: sender.send_text(f"98912{n:07d}", "x"), range(1000)))
-        elapsed = time.monotonic() - started
     finally:
         sender.close()
 
     assert [r.error_title for r in results if not r.ok] == []
+    # A connection per thread, kept: the shared pool churned them (the throughput is bench/'s to measure).
     assert fake_graph.stats()["connections_opened"] <= 200
-    assert elapsed < 4.0  # ~1.2 s with a connection per thread; ~8 s with the shared pool
 
 
 # --- dry run and build_sender --------------------------------------------------------
@@ -615,18 +610,15 @@ def test_fake_serves_many_clients_at_once(fake_graph):
             errors.append(exc)
 
     threads = [threading.Thread(target=post, args=(n,)) for n in range(100)]
-    started = time.monotonic()
     with client:
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-    elapsed = time.monotonic() - started
 
     assert errors == []
     assert len(fake_graph.counts()) == 100
-    assert elapsed < 2.5  # 100 x 50 ms served in parallel (5 s in series)
-    assert fake_graph.stats()["max_in_flight"] > 10
+    assert fake_graph.stats()["max_in_flight"] > 10  # served in parallel, not one after another
 
 
 # --- business-scoped user ids (BSUIDs) -------------------------------------------------------
