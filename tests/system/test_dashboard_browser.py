@@ -372,6 +372,8 @@ def _walk_through(base: str, figures: Seeded, browser, fake_graph, output: Path,
     _docs_shots(browser, "overview", output, docs)
 
     browser.find_element(By.CSS_SELECTOR, '.nav a[href$="/dashboard/inbox"]').click()
+    browser.find_element(By.CSS_SELECTOR, '.inbox-filters [data-show="waiting"]').click()  # the handoff queue
+    page_ready(browser, "the customers waiting for a person", lambda: "show=waiting" in browser.current_url)
     rows = browser.find_elements(By.CLASS_NAME, "inbox-row")
     assert [row.find_element(By.CSS_SELECTOR, ".inbox-name bdi").text for row in rows] == \
         [name for name, _, _ in figures.waiting]
@@ -408,7 +410,7 @@ def _walk_through(base: str, figures: Seeded, browser, fake_graph, output: Path,
     _docs_shots(browser, "thread", output, docs)
 
     browser.find_element(By.CSS_SELECTOR, 'form[action$="/release"] button').click()
-    page_ready(browser, "back in the inbox", lambda: browser.current_url.endswith("/dashboard/inbox"))
+    page_ready(browser, "back in the inbox", lambda: browser.current_url.endswith("/dashboard/inbox?show=waiting"))
     assert words.handed_back in browser.find_element(By.CLASS_NAME, "flashes").text
     assert all(name not in row.text for row in browser.find_elements(By.CLASS_NAME, "inbox-row"))
     assert len(browser.find_elements(By.CLASS_NAME, "inbox-row")) == len(figures.waiting) - 1
