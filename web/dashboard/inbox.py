@@ -143,15 +143,17 @@ def thread(session: Session, contact_id: int, limit: int = THREAD_LIMIT,
     outbound_at = func.coalesce(ScheduledMessage.sent_at, ScheduledMessage.scheduled_at)
     outbound_query = select(ScheduledMessage).where(ScheduledMessage.contact_id == contact_id)
     notes_query = select(ConversationNote).where(ConversationNote.contact_id == contact_id)
-    if after is not None:
-        inbound_query = inbound_query.where(ReceivedMessageLog.id > after.inbound)
-        outbound_query = outbound_query.where(ScheduledMessage.id > after.outbound)
-        notes_query = notes_query.where(ConversationNote.id > after.note)
-    inbound = session.scalars(inbound_query.order_by(ReceivedMessageLog.received_at.desc(),
-                                                     ReceivedMessageLog.id.desc()).limit(limit)).all()
-    outbound = session.scalars(outbound_query.order_by(outbound_at.desc(), ScheduledMessage.id.desc())
-                               .limit(limit)).all()
-    notes = session.scalars(notes_query.order_by(ConversationNote.id.desc()).limit(limit)).all()
+    if after is None:  # the newest `limit` of each
+        inbound_query = inbound_query.order_by(ReceivedMessageLog.received_at.desc(), ReceivedMessageLog.id.desc())
+        outbound_query = outbound_query.order_by(outbound_at.desc(), ScheduledMessage.id.desc())
+        notes_query = notes_query.order_by(ConversationNote.id.desc())
+    else:  # the oldest `limit` after the cursor, in id order: the next update continues from the last
+        inbound_query = inbound_query.where(ReceivedMessageLog.id > after.inbound).order_by(ReceivedMessageLog.id)
+        outbound_query = outbound_query.where(ScheduledMessage.id > after.outbound).order_by(ScheduledMessage.id)
+        notes_query = notes_query.where(ConversationNote.id > after.note).order_by(ConversationNote.id)
+    inbound = session.scalars(inbound_query.limit(limit)).all()
+    outbound = session.scalars(outbound_query.limit(limit)).all()
+    notes = session.scalars(notes_query.limit(limit)).all()
     names = operator_names(session, {row.operator_id for row in outbound} | {note.operator_id for note in notes})
     # Echoes and history of the WhatsApp Business app: what the business sent there is outbound ("app").
     items = [ThreadItem("out" if m.direction == DIRECTION_OUT else "in", m.wa_timestamp or m.received_at, m.text,
@@ -172,7 +174,8 @@ def thread(session: Session, contact_id: int, limit: int = THREAD_LIMIT,
     items += [ThreadItem("note", note.created_at, note.body, "note", operator=names.get(note.operator_id),
                          key=f"note-{note.id}") for note in notes]
     items.sort(key=lambda item: (item.at, {"in": 0, "out": 1, "note": 2}[item.direction]))
-    return items[-limit:]
+    # Each table gave `limit` rows: an update keeps whole tables' prefixes (its cursor then skips nothing).
+    return items[-limit:] if after is None else items
 
 
 def thread_cursor(session: Session, contact_id: int) -> ThreadCursor:

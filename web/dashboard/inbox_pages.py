@@ -73,7 +73,10 @@ def _thread_context(db: Any, contact_id: int) -> dict[str, Any]:
     chosen_reply = request.args.get("reply", "")
     replies = saved_replies(db)
     prefill = next((reply.body for reply in replies if str(reply.id) == chosen_reply), "")
-    context = {"contact": contact, "items": thread(db, contact_id), "cursor": str(thread_cursor(db, contact_id)),
+    # The cursor before the thread: a message stored in between is drawn and updated again, never missed
+    # (the script skips a bubble it already shows).
+    cursor = str(thread_cursor(db, contact_id))
+    context = {"contact": contact, "items": thread(db, contact_id), "cursor": cursor,
                "state": who.state, "holder": who, "window_open": is_window_open(contact, now),
                "window_closes_at": window_closes_at(contact.last_inbound_at), "saved_replies": replies,
                "prefill": prefill, "may_assign": may_assign_others(),

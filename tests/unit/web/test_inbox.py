@@ -32,6 +32,7 @@ from database_models import (
 )
 from inbound.sample_payloads import text_message_envelope
 from web.dashboard.inbox_list import PAGE_SIZE
+from web.dashboard.inbox_pages import MAX_UPDATE_ITEMS
 from webhook_handler import create_app
 from whatsapp_service import WhatsAppService
 
@@ -441,6 +442,22 @@ def test_the_updates_bring_what_came_after_the_page_and_mark_it_read(logged_in, 
     assert "checking the warehouse" in update["items"][1]["html"] and "Maryam" in update["items"][1]["html"]
     assert logged_in.get(f"/dashboard/inbox/{contact.id}/updates?after={update['cursor']}").get_json()["items"] == []
     assert listed(logged_in, "?show=unread") == []  # the open thread showed it
+
+
+def test_a_burst_of_messages_comes_in_pages_of_updates_and_none_is_skipped(logged_in, db):
+    contact = add_contact(db, "989120000066", "Sara")
+    first = say(db, contact, "before the page", ago=timedelta(minutes=10))
+    burst = [say(db, contact, f"message {number}", ago=timedelta(minutes=5) - timedelta(seconds=number))
+             for number in range(MAX_UPDATE_ITEMS + 10)]
+    cursor, seen = f"{first.id}.0.0", []
+    while True:
+        update = logged_in.get(f"/dashboard/inbox/{contact.id}/updates?after={cursor}").get_json()
+        if not update["items"]:
+            break
+        assert len(update["items"]) <= MAX_UPDATE_ITEMS
+        seen += [item["key"] for item in update["items"]]
+        cursor = update["cursor"]
+    assert seen == [f"in-{message.id}" for message in burst]
 
 
 @pytest.mark.parametrize("after", ["", "1.2", "a.b.c", "1.2.3.4", "-1.0.0", "9" * 30 + ".0.0"])
