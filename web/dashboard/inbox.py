@@ -108,12 +108,6 @@ def get_contact(session: Session, contact_id: int) -> Contact:
     return contact
 
 
-def conversation_state(session: Session, contact_id: int) -> str:
-    """'handoff' or 'bot' for this contact."""
-    state = session.get(ConversationState, contact_id)
-    return state.state if state is not None else "bot"
-
-
 @dataclass(frozen=True)
 class ThreadCursor:
     """The newest inbound, outbound and note ids a page shows: live updates bring what came after."""
@@ -135,9 +129,9 @@ class ThreadCursor:
 
 
 def thread(session: Session, contact_id: int, limit: int = THREAD_LIMIT,
-           after: ThreadCursor | None = None) -> list[ThreadItem]:
-    """The contact's latest messages and the team's notes, interleaved, oldest first (only those
-    newer than `after`, when given)."""
+           after: ThreadCursor | None = None, notes: bool = False) -> list[ThreadItem]:
+    """The contact's latest messages (and with `notes` the team's notes), interleaved, oldest first
+    (only those newer than `after`, when given)."""
     inbound_query = select(ReceivedMessageLog).where(ReceivedMessageLog.contact_id == contact_id)
     # A row that was sent is placed at its send time; one still waiting at its scheduled time.
     outbound_at = func.coalesce(ScheduledMessage.sent_at, ScheduledMessage.scheduled_at)
@@ -153,7 +147,7 @@ def thread(session: Session, contact_id: int, limit: int = THREAD_LIMIT,
         notes_query = notes_query.where(ConversationNote.id > after.note).order_by(ConversationNote.id)
     inbound = session.scalars(inbound_query.limit(limit)).all()
     outbound = session.scalars(outbound_query.limit(limit)).all()
-    notes = session.scalars(notes_query.limit(limit)).all()
+    notes = session.scalars(notes_query.limit(limit)).all() if notes else []
     names = operator_names(session, {row.operator_id for row in outbound} | {note.operator_id for note in notes})
     # Echoes and history of the WhatsApp Business app: what the business sent there is outbound ("app").
     items = [ThreadItem("out" if m.direction == DIRECTION_OUT else "in", m.wa_timestamp or m.received_at, m.text,

@@ -76,7 +76,7 @@ def _thread_context(db: Any, contact_id: int) -> dict[str, Any]:
     # The cursor before the thread: a message stored in between is drawn and updated again, never missed
     # (the script skips a bubble it already shows).
     cursor = str(thread_cursor(db, contact_id))
-    context = {"contact": contact, "items": thread(db, contact_id), "cursor": cursor,
+    context = {"contact": contact, "items": thread(db, contact_id, notes=True), "cursor": cursor,
                "state": who.state, "holder": who, "window_open": is_window_open(contact, now),
                "window_closes_at": window_closes_at(contact.last_inbound_at), "saved_replies": replies,
                "prefill": prefill, "may_assign": may_assign_others(),
@@ -109,7 +109,7 @@ def conversation_updates(contact_id: int) -> Response | tuple[Response, int]:
             get_contact(db, contact_id)
         except ContactNotFound:
             return jsonify(error=_("There is no such contact.")), 404
-        items = thread(db, contact_id, MAX_UPDATE_ITEMS, after=after)
+        items = thread(db, contact_id, MAX_UPDATE_ITEMS, after=after, notes=True)
         cursor = _advanced(after, items)
         if any(item.direction == "in" for item in items):
             mark_read(db, contact_id, utcnow())
