@@ -5,7 +5,8 @@ In Persian, an operator keeps a saved reply, finds the customer who complained t
 {first_name} filled in for the customer, at the fake Graph API), adds a note for the team, and
 sees the customer's next message, posted as a signed webhook to the running gunicorn, appear in
 the open thread without a reload, while the bot stays silent. On a phone (390 px) the thread opens
-with the newest message and the reply box in view. Screenshots go to test-output/ (git-ignored);
+with the newest message and the reply box in view; a new customer's first message tops the open
+list without a reload. Screenshots go to test-output/ (git-ignored);
 with UPDATE_DOCS_SCREENSHOTS=1 they refresh docs/inbox-*.png at 1366×900 and 390×844.
 """
 
@@ -174,3 +175,11 @@ def test_an_operator_finds_a_complaint_takes_it_from_the_bot_and_answers_with_a_
     page_ready(browser, "the reply box in view on a phone", lambda: _in_view(browser, "#body"))
     assert _in_view(browser, ".messages > li:last-child")  # and the newest message above it
     _screenshots(browser, "inbox-thread", docs, ready=lambda: _in_view(browser, "#body"))
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+    browser.get(f"{base}/dashboard/inbox")  # the list, too, shows a new conversation without a reload
+    page_ready(browser, "every conversation again", lambda: len(find_all(By.CLASS_NAME, "inbox-row")) == 6)
+    browser.execute_script("window.stillTheSamePage = true")
+    assert _post_webhook(base, text_message_envelope("989125009999", "سلام، یه سؤال داشتم", name="Kian")) == 200
+    page_ready(browser, "the new conversation on top", lambda: "Kian" in find_all(By.CLASS_NAME, "inbox-row")[0].text)
+    assert browser.execute_script("return window.stillTheSamePage") is True
