@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from chatbot_service import release_handoff
 from database_models import STATE_BOT, STATE_HANDOFF, ConversationNote, ConversationState, Operator
-from web.dashboard.inbox import InboxError, get_contact
+from web.dashboard.inbox import InboxError, get_contact, plain_text
 from web.dashboard.operators import current_operator, record_action
 from web.i18n import format_number
 
@@ -120,7 +120,7 @@ def release(session: Session, contact_id: int) -> bool:
 def add_note(session: Session, contact_id: int, body: str, now: datetime) -> ConversationNote:
     """Keep a team note on the conversation."""
     get_contact(session, contact_id)
-    text = body.strip()
+    text = plain_text(body).strip()
     if not text:
         raise InboxError(_("Write the note first."))
     if len(text) > MAX_NOTE_CHARS:

@@ -100,6 +100,14 @@ def handoff_count(session: Session) -> int:
                           .where(ConversationState.state == STATE_HANDOFF)) or 0
 
 
+def plain_text(text: str) -> str:
+    """`text` if it holds no control character but newlines and tabs; InboxError otherwise (PostgreSQL
+    refuses a NUL outright, and nobody types one)."""
+    if any((char < " " and char not in "\n\r\t") or char == "\x7f" for char in text):
+        raise InboxError(_("The text holds a control character. Remove it and try again."))
+    return text
+
+
 def get_contact(session: Session, contact_id: int) -> Contact:
     """The contact, or ContactNotFound."""
     contact = session.get(Contact, contact_id)
@@ -202,7 +210,7 @@ def queue_text_reply(session: Session, contact_id: int, body: str, now: datetime
     """Queue the operator's free-text reply, its placeholders filled in for the contact; OutsideWindow
     when the window has closed, InboxError for an unknown or malformed placeholder."""
     contact = get_contact(session, contact_id)
-    text = body.strip()
+    text = plain_text(body).strip()
     if not text:
         raise InboxError(_("Write a message first."))
     if not is_window_open(contact, now):
@@ -237,12 +245,12 @@ def queue_template_reply(session: Session, contact_id: int, template_name: str, 
                          params: list[str], now: datetime, operator_id: int | None = None) -> ScheduledMessage:
     """Queue an approved template for the contact (allowed inside and outside the window)."""
     contact = get_contact(session, contact_id)
-    name, language = template_name.strip(), language.strip() or "en_US"
+    name, language = plain_text(template_name).strip(), plain_text(language).strip() or "en_US"
     if not name:
         raise InboxError(_("Give the template's name."))
     if len(name) > 512 or len(language) > 16:
         raise InboxError(_("The template name or language is too long."))
-    cleaned = [param.strip() for param in params if param.strip()]
+    cleaned = [plain_text(param).strip() for param in params if param.strip()]
     if len(cleaned) > MAX_TEMPLATE_PARAMS:
         raise InboxError(_("At most %(count)s template parameters.", count=format_number(MAX_TEMPLATE_PARAMS)))
     return Scheduler(session).add(contact.id, template_name=name, template_language=language,

@@ -53,8 +53,10 @@ class InboxFilter:
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> InboxFilter:
         page = args.get("page", "")
+        # Control characters match nothing a person typed, and PostgreSQL refuses a NUL in a query.
+        search = "".join(char for char in args.get("q", "") if char >= " " and char != "\x7f")
         return cls(show=args.get("show", "all") if args.get("show") in SHOWS else "all",
-                   search=args.get("q", "").strip()[:MAX_SEARCH],
+                   search=search.strip()[:MAX_SEARCH],
                    page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1)
 
     def query_args(self, **changes: Any) -> dict[str, Any]:

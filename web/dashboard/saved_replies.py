@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.personalisation import PlaceholderError, UnknownPlaceholderError, validate_placeholders
 from database_models import SavedReply
-from web.dashboard.inbox import MAX_BODY_CHARS, InboxError
+from web.dashboard.inbox import MAX_BODY_CHARS, InboxError, plain_text
 from web.dashboard.operators import current_operator_id, record_action
 from web.i18n import format_number
 
@@ -42,7 +42,7 @@ def get_saved_reply(session: Session, reply_id: int) -> SavedReply:
 
 
 def _checked(session: Session, shortcut: str, body: str, reply_id: int | None) -> tuple[str, str]:
-    shortcut, body = shortcut.strip().lstrip("/").lower(), body.strip()
+    shortcut, body = plain_text(shortcut).strip().lstrip("/").lower(), plain_text(body).strip()
     if not _SHORTCUT.fullmatch(shortcut) or len(shortcut) > MAX_SHORTCUT_CHARS:
         raise InboxError(_("A shortcut is one word of letters and digits (- and _ allowed), at most %(count)s "
                            "characters.", count=format_number(MAX_SHORTCUT_CHARS)))

@@ -495,3 +495,26 @@ def test_every_action_needs_the_csrf_token(logged_in, db, path):
     answer = logged_in.post(f"/dashboard/inbox/{contact.id}{path}", data={"note": "x", "operator_id": ""})
     assert answer.status_code == 400
     assert state_of(db, contact) is None and actions(db) == []
+
+
+@pytest.mark.parametrize("query", ["%00", "a%00b", "%F0%9F%98%80", "x" * 300, "%25%5F%5C"])
+def test_an_odd_search_is_answered_not_a_500(logged_in, db, query):
+    contact = add_contact(db, "989120000067", "Sara")
+    say(db, contact, "hi")
+    assert logged_in.get(f"/dashboard/inbox?q={query}").status_code == 200
+
+
+@pytest.mark.parametrize(("path", "field", "page"), [
+    ("/dashboard/inbox/{id}/notes", "note", "/dashboard/inbox"),
+    ("/dashboard/inbox/{id}/reply", "body", "/dashboard/inbox"),
+    ("/dashboard/replies", "body", "/dashboard/replies"), ("/dashboard/replies", "shortcut", "/dashboard/replies"),
+])
+def test_a_nul_character_in_a_form_is_refused_not_a_500(logged_in, db, path, field, page):
+    contact = add_contact(db, "989120000068", "Sara", inbound_ago=timedelta(minutes=1))
+    data = {"note": "ok", "body": "ok", "shortcut": "ok", field: "bad\x00text"}
+    answer = post_form(logged_in, path.format(id=contact.id), data, page=page)
+    shown = answer.get_data(as_text=True) if answer.status_code == 400 else \
+        logged_in.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "The text holds a control character." in shown
+    assert rows(db, select(ConversationNote)) == [] and rows(db, select(SavedReply)) == []
+    assert rows(db, select(ScheduledMessage)) == []
