@@ -2,7 +2,7 @@
 
 The models themselves live in the `models` package, one module per part of the schema
 (base types and constants, operator accounts and the audit trail, contacts, contact uploads,
-messages, campaigns and the queue, dashboard sessions, orders);
+messages, campaigns and the queue, the inbox's notes and saved replies, dashboard sessions, orders);
 this module re-exports them, so `from database_models import Contact` and Alembic's
 `database_models.Base.metadata` (and `database_models.UTCDateTime` in the migrations) keep working.
 """
@@ -63,6 +63,10 @@ from models.contacts import (
     MarketingPreference,
     OptOutEvent,
     contact_handle,
+)
+from models.inbox import (
+    ConversationNote,
+    SavedReply,
 )
 from models.message_templates import TEMPLATE_APPROVED, MessageTemplate
 from models.messages import (
@@ -134,6 +138,8 @@ __all__ = [
     "MarketingPreference",
     "OptOutEvent",
     "ConversationState",
+    "ConversationNote",
+    "SavedReply",
     "ReceivedMessageLog",
     "MessageRevision",
     "OrderItem",

@@ -12,6 +12,7 @@ from models import (  # noqa: F401  (registers every table)
     campaigns,
     contact_uploads,
     contacts,
+    inbox,
     message_templates,
     messages,
     sessions,

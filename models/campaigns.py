@@ -99,6 +99,8 @@ class ScheduledMessage(TimestampMixin, Base):
     delivered_at: Mapped[datetime | None]
     read_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
+    # The operator who wrote an inbox message (kind "operator"); NULL for the bot, campaigns, the admin token.
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="SET NULL"))
 
     contact: Mapped[Contact] = relationship()
     broadcast: Mapped[Broadcast | None] = relationship()

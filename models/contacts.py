@@ -191,6 +191,14 @@ class ConversationState(Base):
     negative_in_a_row: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # The language of the contact's last text ("fa" or "en"): orders and media are answered in it.
     language: Mapped[str | None] = mapped_column(String(2))
+    # The team inbox (web/dashboard/conversations.py): who has the conversation, who took it from
+    # the bot (NULL for the bot's own handoff), and when the team last read it ("unread" is an
+    # inbound message after that).
+    assigned_operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="SET NULL"),
+                                                             index=True)
+    assigned_at: Mapped[datetime | None]
+    taken_by_operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="SET NULL"))
+    read_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     contact: Mapped[Contact] = relationship()

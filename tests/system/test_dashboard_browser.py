@@ -372,6 +372,8 @@ def _walk_through(base: str, figures: Seeded, browser, fake_graph, output: Path,
     _docs_shots(browser, "overview", output, docs)
 
     browser.find_element(By.CSS_SELECTOR, '.nav a[href$="/dashboard/inbox"]').click()
+    browser.find_element(By.CSS_SELECTOR, '.inbox-filters [data-show="waiting"]').click()  # the handoff queue
+    page_ready(browser, "the customers waiting for a person", lambda: "show=waiting" in browser.current_url)
     rows = browser.find_elements(By.CLASS_NAME, "inbox-row")
     assert [row.find_element(By.CSS_SELECTOR, ".inbox-name bdi").text for row in rows] == \
         [name for name, _, _ in figures.waiting]
@@ -390,7 +392,9 @@ def _walk_through(base: str, figures: Seeded, browser, fake_graph, output: Path,
     assert sent["type"] == "text" and "از پشتیبانی هستم" in sent["text"]
     browser.refresh()  # the page was drawn before the send finished; now the row is sent
     latest = browser.find_elements(By.CSS_SELECTOR, ".msg-out")[-1]
-    assert "از پشتیبانی هستم" in latest.text and words.operator in latest.text.lower()
+    # textContent: the thread pane may have scrolled the bubble's text out of view (.text reads nothing then).
+    latest_text = latest.get_attribute("textContent")
+    assert "از پشتیبانی هستم" in latest_text and words.operator in latest_text.lower()
     assert latest.find_elements(By.CSS_SELECTOR, '.ticks[data-status="sent"]')
     # textContent: most of the thread is scrolled out of its pane, where .text reads nothing.
     days = [day.get_attribute("textContent") for day in browser.find_elements(By.CSS_SELECTOR, ".day-sep")]
@@ -408,7 +412,7 @@ def _walk_through(base: str, figures: Seeded, browser, fake_graph, output: Path,
     _docs_shots(browser, "thread", output, docs)
 
     browser.find_element(By.CSS_SELECTOR, 'form[action$="/release"] button').click()
-    page_ready(browser, "back in the inbox", lambda: browser.current_url.endswith("/dashboard/inbox"))
+    page_ready(browser, "back in the inbox", lambda: browser.current_url.endswith("/dashboard/inbox?show=waiting"))
     assert words.handed_back in browser.find_element(By.CLASS_NAME, "flashes").text
     assert all(name not in row.text for row in browser.find_elements(By.CLASS_NAME, "inbox-row"))
     assert len(browser.find_elements(By.CLASS_NAME, "inbox-row")) == len(figures.waiting) - 1

@@ -68,6 +68,12 @@ def action_labels() -> dict[str, str]:
         "conversation.taken": _("Took a conversation"),
         "conversation.assigned": _("Assigned a conversation"),
         "note.added": _("Added a note"),
+        "attachment.sent": _("Sent a file"),
+        "saved_reply.created": _("Added a saved reply"),
+        "saved_reply.updated": _("Edited a saved reply"),
+        "saved_reply.deleted": _("Deleted a saved reply"),
+        "templates.synced": _("Synced the templates"),
+        "orders.imported": _("Imported orders"),
     }
 
 

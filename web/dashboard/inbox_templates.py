@@ -5,7 +5,7 @@ and exactly the values it needs (`web.dashboard.template_picker`); with `action=
 answers a page with the message as the customer will read it and a button that sends it.
 Without any synced template the free-typed form (name, language, one body parameter a line)
 still works, and a typed template that is synced is checked the same way. The row is queued
-by `inbox.queue_template_reply` and sent by `inbox_pages._act`, as every operator message is (the
+by `inbox.queue_template_reply` and sent by `conversation_pages._send`, as every operator message is (the
 inbox's own "queue in a transaction, send, return to the thread": a template or a file goes exactly
 the way a reply goes).
 
@@ -40,6 +40,7 @@ from graph_api.media import MAX_CAPTION, MEDIA_LIMITS, media_type_for
 from runtime.context import platform
 from scheduler import Scheduler
 from web.dashboard.blueprint import dashboard
+from web.dashboard.conversation_pages import _send
 from web.dashboard.inbox import (
     OPERATOR_KIND,
     ContactNotFound,
@@ -49,8 +50,7 @@ from web.dashboard.inbox import (
     is_window_open,
     queue_template_reply,
 )
-from web.dashboard.inbox_pages import _act
-from web.dashboard.operators import record_action
+from web.dashboard.operators import current_operator_id, record_action
 from web.dashboard.template_picker import chosen, describe_refusal, read_values, synced_templates
 from web.i18n import format_number
 from web.request_db import request_db
@@ -98,14 +98,14 @@ def send_template(contact_id: int) -> Response | str:
                 check_parameters(synced, body, header, buttons)
             except TemplateParameterError as error:
                 raise InboxError(describe_refusal(synced, error)) from None
-        row = queue_template_reply(db, contact_id, name, language, body, now)
+        row = queue_template_reply(db, contact_id, name, language, body, now, current_operator_id())
         if synced is not None:
             row.content = extra_content(synced, header, buttons)
         record_action(db, "template.sent", "contact", contact_id, message_id=row.id, template=name,
                       language=row.template_language, parameters=len(body) + len(header) + sum(map(len, buttons)))
         return row
 
-    return _act(contact_id, queue, _("Template sent."))
+    return _send(contact_id, queue, _("Template sent."), audited=True)
 
 
 def _preview(contact_id: int, template, body: list[str], header: list[str], buttons: list[list[str]]) -> str:
@@ -156,12 +156,12 @@ def send_attachment(contact_id: int) -> Response:
         if not is_window_open(contact, now):
             raise OutsideWindow(_("The 24-hour window is closed: WhatsApp only accepts an approved template now."))
         row = Scheduler(db).add(contact.id, body=caption or None, kind=OPERATOR_KIND, scheduled_at=now,
-                                content={"media": media})
+                                content={"media": media}, operator_id=current_operator_id())
         record_action(db, "attachment.sent", "contact", contact_id, message_id=row.id, media_type=kind,
                       media_id=uploaded.wamid, size=len(data), mime_type=mime_type)
         return row
 
-    return _act(contact_id, queue, _("File sent."))
+    return _send(contact_id, queue, _("File sent."), audited=True)
 
 
 def _read_upload(upload: FileStorage | None, caption: str) -> tuple[str, str, bytes, str]:

@@ -1,9 +1,9 @@
 """Who is acting in the dashboard, and the record of what they did (`audit_events`).
 
-`current_operator()` is the logged-in operator of this request (set by the login guard), or
-None for a login with ADMIN_API_TOKEN. `record_action` adds one audit row in the caller's
-session, which the request commits with the action itself: an action and its record land
-together or not at all.
+`current_operator()` is the logged-in operator of this request (set by the login guard); None
+only outside a dashboard login (the JSON API and the commands act as no operator).
+`record_action` adds one audit row in the caller's session, which the request commits with the
+action itself: an action and its record land together or not at all.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from database_models import AuditEvent, Operator, utcnow
 
 
 def current_operator() -> Operator | None:
-    """The operator logged in for this request (None: the admin token, or nobody)."""
+    """The operator logged in for this request (None outside a dashboard login: the API, a command)."""
     return g.get("dashboard_operator")
 
 

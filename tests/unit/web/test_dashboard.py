@@ -24,6 +24,7 @@ from database_models import (
     utcnow,
 )
 from web.dashboard import inbox
+from web.dashboard.inbox_list import InboxFilter, inbox_page
 from webhook_handler import create_app
 from whatsapp_service import WhatsAppService
 
@@ -281,10 +282,11 @@ def test_inbox_lists_handoffs_oldest_first_with_wait_and_window(logged_in, db):
                         handoff_ago=timedelta(hours=30))
     middle = add_contact(db, "989120000003", "مریم", last_inbound_ago=timedelta(hours=2),
                          handoff_ago=timedelta(hours=3))
-    add_contact(db, "989120000004", "With the bot", last_inbound_ago=timedelta(minutes=1))
+    with_the_bot = add_contact(db, "989120000004", "With the bot", last_inbound_ago=timedelta(minutes=1))
+    add_inbound(db, with_the_bot, "hi", timedelta(minutes=1))
     add_inbound(db, middle, "می‌خوام با یک آدم صحبت کنم", timedelta(hours=2))
 
-    waiting = inbox.waiting_conversations(db, utcnow())
+    waiting = inbox_page(db, InboxFilter(show="waiting"), None, utcnow()).conversations
     assert [w.contact_id for w in waiting] == [stale.id, middle.id, recent.id]
     assert [w.window_open for w in waiting] == [False, True, True]
     assert waiting[0].handoff_expired and not waiting[1].handoff_expired
@@ -292,17 +294,17 @@ def test_inbox_lists_handoffs_oldest_first_with_wait_and_window(logged_in, db):
     assert waiting[1].last_text == "می‌خوام با یک آدم صحبت کنم"
     db.commit()  # ends the read transaction (see `db`)
 
-    html = logged_in.get("/dashboard/inbox").get_data(as_text=True)
+    html = logged_in.get("/dashboard/inbox?show=waiting").get_data(as_text=True)
     order = [int(found) for found in re.findall(r'data-contact="(\d+)"', html)]
     assert order == [stale.id, middle.id, recent.id]
     assert html.count('data-window="closed"') == 1 and html.count('data-window="open"') == 2
-    assert "With the bot" not in html
+    assert f'data-contact="{with_the_bot.id}"' not in html
     assert "waiting <strong>3 h 00 min</strong>" in html or "waiting <strong>2 h 59 min</strong>" in html
     assert '<span class="badge" title="3 waiting for a person">3</span>' in html
 
 
 def test_empty_inbox_says_nobody_is_waiting(logged_in):
-    assert "Nobody is waiting" in logged_in.get("/dashboard/inbox").get_data(as_text=True)
+    assert "Nobody is waiting" in logged_in.get("/dashboard/inbox?show=waiting").get_data(as_text=True)
 
 
 def test_thread_interleaves_inbound_and_outbound_with_delivery_ticks(logged_in, db):
@@ -413,11 +415,11 @@ def test_release_hands_the_conversation_back_to_the_bot(logged_in, db):
     contact = add_contact(db, "989120000030", "Omid", last_inbound_ago=timedelta(hours=1),
                           handoff_ago=timedelta(hours=1))
     answer = post_form(logged_in, f"/dashboard/inbox/{contact.id}/release")
-    assert answer.status_code == 302 and answer.headers["Location"] == "/dashboard/inbox"
+    assert answer.status_code == 302 and answer.headers["Location"] == "/dashboard/inbox?show=waiting"
     db.expire_all()
     assert db.get(ConversationState, contact.id).state == STATE_BOT
     db.commit()  # ends the read transaction (see `db`)
-    page = logged_in.get("/dashboard/inbox").get_data(as_text=True)
+    page = logged_in.get("/dashboard/inbox?show=waiting").get_data(as_text=True)
     assert "the bot answers this customer again" in page and f'data-contact="{contact.id}"' not in page
     again = post_form(logged_in, f"/dashboard/inbox/{contact.id}/release")
     assert "was not waiting for a person" in logged_in.get(again.headers["Location"]).get_data(as_text=True)
