@@ -8,6 +8,7 @@ sent right after commit, or later by the processor if that send fails.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -30,7 +31,7 @@ from database_models import (
     ReceivedMessageLog,
     utcnow,
 )
-from inbound.conversation_batch import STATE_COLUMNS, BatchStates
+from inbound.conversation_batch import STATE_COLUMNS, BatchStates, StateRow
 from inbound.shapes import DEFAULT_ORDER_ACK, ORDER, event_reply_key, order_reply_values
 from integrations import events as outbound_webhooks
 from language.intent_cache import cached_recognizer
@@ -100,6 +101,7 @@ class ChatbotService:
         self._batch_contacts: set[int] = set()
         self._matches: dict[str, IntentMatch] = {}  # text -> its intent, for this service's batch
         self._tones: dict[str, Tone] = {}  # text -> its tone, likewise
+        self._languages: dict[str, str] = {}  # text -> detect_language's verdict, likewise
         self._hours: dict[str, str] = {}
         self.language = "fa"  # of the message being answered: "fa" (also Finglish) or "en"
         self._decision_level = logging.INFO
@@ -123,10 +125,14 @@ class ChatbotService:
         # A large batch (a 3 MB envelope) logs its decisions in one INFO line, one a message at DEBUG.
         self._decision_level = logging.INFO if len(messages) <= LOGGED_ONE_BY_ONE else logging.DEBUG
         self._batch_contacts = {message.contact_id for message in messages} if len(messages) > 1 else set()
-        for message in messages:
-            reply = self._decide_and_record(message.contact, message, intents)
-            if reply is not None:
-                replies.append(reply | {"contact_id": message.contact_id})
+        # With the states detached and the order questions kept by OrderLookups, nothing the decisions
+        # query is something they change (orders, subscriptions): the session is flushed once, below,
+        # instead of before each query (an opt-out's contact UPDATE, an order question's INSERT).
+        with self.session.no_autoflush if self.batch_states is not None else contextlib.nullcontext():
+            for message in messages:
+                reply = self._decide_and_record(message.contact, message, intents)
+                if reply is not None:
+                    replies.append(reply | {"contact_id": message.contact_id})
         if self._decision_level != logging.INFO:
             logger.info("chatbot decisions", extra={"event": "chatbot.decisions", "count": len(messages),
                                                     "replies": len(replies)})
@@ -231,7 +237,10 @@ class ChatbotService:
         language of the contact's last text, else Persian; an order by its note, if it has one."""
         written = (event_key is None and message.message_type in TEXT_TYPES) or event_key == ORDER
         if message.text and written:
-            state.language = "en" if detect_language(message.text) == "en" else "fa"
+            detected = self._languages.get(message.text)
+            if detected is None:  # a pure function of the text: once per distinct text of a batch
+                detected = self._languages[message.text] = detect_language(message.text)
+            state.language = "en" if detected == "en" else "fa"
             return state.language
         return state.language or "fa"
 
@@ -252,7 +261,7 @@ class ChatbotService:
             tone = self._tones[text] = tone_of(text)
         return tone
 
-    def _state(self, contact: Contact, now: datetime) -> ConversationState:
+    def _state(self, contact: Contact, now: datetime) -> ConversationState | StateRow:
         if self.batch_states is not None:
             state = self.batch_states.get(contact.id)
         elif contact.id in self.known_states:

@@ -5,8 +5,9 @@ changed. Through the ORM every state was a session object: a new one pending in 
 an existing one dirty after its first decision, so every query made while deciding (an order
 look-up, an event subscription check) autoflushed the states decided so far: 1,503 flushes
 for a 3 MB envelope, a third of its time (docs/scale.md §6). Here the states are loaded as rows
-and handed to the chatbot as *detached* `ConversationState` objects (never added to the
-session, so nothing flushes them); at the end `write` inserts the new ones in one multi-row
+and handed to the chatbot as `StateRow`s, plain objects with the columns the chatbot decides
+(not in the session, so nothing flushes them, and no ORM instrumentation on each attribute
+read and write); at the end `write` inserts the new ones in one multi-row
 INSERT and updates the changed ones, each statement setting only the columns the chatbot
 changed, as the ORM's flush did, so a column someone else changed meanwhile (an operator's
 release of a handoff, an assignment) is not written back.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -31,6 +33,24 @@ STATE_COLUMNS = (_TABLE.c.contact_id.label("state_contact_id"), *(_TABLE.c[name]
 _LOAD = select(*STATE_COLUMNS)
 
 
+class StateRow:
+    """One contact's conversation state as the chatbot reads and changes it: `ConversationState`'s columns."""
+
+    __slots__ = ("contact_id", *DECIDED)
+
+    def __init__(self, contact_id: int, state: str = STATE_BOT, last_intent: str | None = None,
+                 handoff_since: datetime | None = None, expires_at: datetime | None = None,
+                 negative_in_a_row: int | None = 0, language: str | None = None) -> None:
+        self.contact_id, self.state, self.last_intent = contact_id, state, last_intent
+        self.handoff_since, self.expires_at = handoff_since, expires_at
+        self.negative_in_a_row, self.language = negative_in_a_row, language
+
+    def values(self) -> tuple[Any, ...]:
+        """The decided columns, in DECIDED's order."""
+        return (self.state, self.last_intent, self.handoff_since, self.expires_at, self.negative_in_a_row,
+                self.language)
+
+
 class _NoRow:
     state_contact_id = None
 
@@ -43,7 +63,7 @@ class BatchStates:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._states: dict[int, ConversationState] = {}
+        self._states: dict[int, StateRow] = {}
         self._loaded: dict[int, tuple[Any, ...]] = {}  # contact id -> the decided columns as read
         self._absent: set[int] = set()  # contacts known to have no stored state
 
@@ -57,7 +77,7 @@ class BatchStates:
             return
         values = tuple(getattr(row, name) for name in DECIDED)
         self._loaded[contact_id] = values
-        self._states[contact_id] = ConversationState(contact_id=contact_id, **dict(zip(DECIDED, values, strict=True)))
+        self._states[contact_id] = StateRow(contact_id, *values)
 
     def load(self, contact_ids: Iterable[int]) -> None:
         """Read the stored states of `contact_ids` in one query (pages of 1,000 ids for SQLite's limit)."""
@@ -69,15 +89,14 @@ class BatchStates:
             for contact_id in page:
                 self.known(contact_id, found.get(contact_id) or _NO_ROW)
 
-    def get(self, contact_id: int) -> ConversationState:
+    def get(self, contact_id: int) -> StateRow:
         """The contact's state as read (or as decided so far in this batch); a new bot state if none is stored."""
         state = self._states.get(contact_id)
         if state is None and contact_id not in self._absent:
             self.load([contact_id])
             state = self._states.get(contact_id)
         if state is None:
-            state = self._states[contact_id] = ConversationState(contact_id=contact_id, state=STATE_BOT,
-                                                                 negative_in_a_row=0)
+            state = self._states[contact_id] = StateRow(contact_id)
         return state
 
     def write(self) -> None:
@@ -87,7 +106,7 @@ class BatchStates:
         new_rows: list[dict[str, Any]] = []
         changed: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for contact_id, state in self._states.items():
-            values = tuple(getattr(state, name) for name in DECIDED)
+            values = state.values()
             before = self._loaded.get(contact_id)
             if before is None:
                 new_rows.append({"contact_id": contact_id, **dict(zip(DECIDED, values, strict=True)),
