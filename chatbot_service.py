@@ -335,6 +335,14 @@ class ChatbotService:
         } | (extra or {}))
 
 
+# Built once (every answered text runs it): constructing it per webhook was a tenth of a text's CPU.
+_NEW_MESSAGES = (select(ReceivedMessageLog, *STATE_COLUMNS)
+                 .options(joinedload(ReceivedMessageLog.contact), defer(ReceivedMessageLog.payload))
+                 .outerjoin(ConversationState, ConversationState.contact_id == ReceivedMessageLog.contact_id)
+                 .where(ReceivedMessageLog.id.in_(bindparam("ids", expanding=True)))
+                 .order_by(ReceivedMessageLog.id))
+
+
 def _store_intents(session: Session, intents: list[dict[str, Any]]) -> None:
     """Write the gathered (row_id, new_intent, confidence) of many messages with one statement."""
     if not intents:
@@ -368,12 +376,7 @@ class Chatbot:
         # Messages, their contacts and their conversation states in one query (a webhook's
         # texts are usually from contacts with no state row yet: that is known here too). The
         # states come as plain columns: the chatbot decides on detached objects, written at the end.
-        loaded = session.execute(
-            select(ReceivedMessageLog, *STATE_COLUMNS)
-            .options(joinedload(ReceivedMessageLog.contact), defer(ReceivedMessageLog.payload))
-            .outerjoin(ConversationState, ConversationState.contact_id == ReceivedMessageLog.contact_id)
-            .where(ReceivedMessageLog.id.in_(list(message_ids)))
-            .order_by(ReceivedMessageLog.id)).all()
+        loaded = session.execute(_NEW_MESSAGES, {"ids": list(message_ids)}).all()
         service = ChatbotService(session, self.rules, self.config, self.rng)
         service.batch_states = BatchStates(session)
         for row in loaded:
