@@ -8,6 +8,7 @@ sent right after commit, or later by the processor if that send fails.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -30,6 +31,7 @@ from database_models import (
     ReceivedMessageLog,
     utcnow,
 )
+from inbound.conversation_batch import STATE_COLUMNS, BatchStates, StateRow
 from inbound.shapes import DEFAULT_ORDER_ACK, ORDER, event_reply_key, order_reply_values
 from integrations import events as outbound_webhooks
 from language.intent_cache import cached_recognizer
@@ -55,6 +57,7 @@ from language.reply_tone import (
     tone_of,
 )
 from language.rules_loader import APOLOGY_KEY, HANDOFF_OFFER_KEY, load_rules
+from orders.batch_lookups import OrderLookups
 from orders.conversation import answer_order_question
 from orders.rules import order_rules
 from scheduler import Scheduler
@@ -93,8 +96,13 @@ class ChatbotService:
         self.clock = clock
         # contact id -> its conversation state, or None for "no row yet", when the caller loaded them
         self.known_states: dict[int, ConversationState | None] = {}
+        # Or, for a webhook's batch, states as detached rows written at the end (inbound.conversation_batch).
+        self.batch_states: BatchStates | None = None
+        self._order_lookups: OrderLookups | None = None  # a batch's order look-ups, read when first needed
+        self._batch_contacts: set[int] = set()
         self._matches: dict[str, IntentMatch] = {}  # text -> its intent, for this service's batch
         self._tones: dict[str, Tone] = {}  # text -> its tone, likewise
+        self._languages: dict[str, str] = {}  # text -> detect_language's verdict, likewise
         self._hours: dict[str, str] = {}
         self.language = "fa"  # of the message being answered: "fa" (also Finglish) or "en"
         self._decision_level = logging.INFO
@@ -117,13 +125,20 @@ class ChatbotService:
         replies, intents = [], []
         # A large batch (a 3 MB envelope) logs its decisions in one INFO line, one a message at DEBUG.
         self._decision_level = logging.INFO if len(messages) <= LOGGED_ONE_BY_ONE else logging.DEBUG
-        for message in messages:
-            reply = self._decide_and_record(message.contact, message, intents)
-            if reply is not None:
-                replies.append(reply | {"contact_id": message.contact_id})
+        self._batch_contacts = {message.contact_id for message in messages} if len(messages) > 1 else set()
+        # With the states detached and the order questions kept by OrderLookups, nothing the decisions
+        # query is something they change (orders, subscriptions): the session is flushed once, below,
+        # instead of before each query (an opt-out's contact UPDATE, an order question's INSERT).
+        with self.session.no_autoflush if self.batch_states is not None else contextlib.nullcontext():
+            for message in messages:
+                reply = self._decide_and_record(message.contact, message, intents)
+                if reply is not None:
+                    replies.append(reply | {"contact_id": message.contact_id})
         if self._decision_level != logging.INFO:
             logger.info("chatbot decisions", extra={"event": "chatbot.decisions", "count": len(messages),
                                                     "replies": len(replies)})
+        if self.batch_states is not None:
+            self.batch_states.write()
         self.session.flush()
         _store_intents(self.session, intents)
         return Scheduler(self.session).add_replies(replies)
@@ -191,14 +206,21 @@ class ChatbotService:
             outbound_webhooks.conversation_handed_off(self.session, contact, message, now, state.expires_at)
             key = intent if self.is_open(now) else AWAY_RESPONSE_KEY
             return Decision(intent, match.confidence, self._respond(key, contact, tone), "handoff to a human")
+        # "where is my order?": orders/conversation.py
         order = answer_order_question(self.session, contact, message.text or "", intent, state, now,
-                                      self.language, self.config)  # "where is my order?": orders/conversation.py
+                                      self.language, self.config, self._orders())
         if order is not None:
             if state.state == STATE_HANDOFF:  # an order only a person can settle: the inbox takes it
                 outbound_webhooks.conversation_handed_off(self.session, contact, message, now, state.expires_at)
             return Decision(order.intent, match.confidence, order.reply, order.reason)
         reason = "answered, offering a person" if offer else "answered"
         return Decision(intent, match.confidence, self._respond(intent, contact, tone, offer), reason)
+
+    def _orders(self) -> OrderLookups | None:
+        """The batch's order look-ups (two queries for all its contacts), or None for a single message."""
+        if self._order_lookups is None and self._batch_contacts:
+            self._order_lookups = OrderLookups(self.session, self._batch_contacts)
+        return self._order_lookups
 
     def is_open(self, now: datetime) -> bool:
         """Whether `now` falls inside the configured business hours (in TIMEZONE)."""
@@ -216,7 +238,10 @@ class ChatbotService:
         language of the contact's last text, else Persian; an order by its note, if it has one."""
         written = (event_key is None and message.message_type in TEXT_TYPES) or event_key == ORDER
         if message.text and written:
-            state.language = "en" if detect_language(message.text) == "en" else "fa"
+            detected = self._languages.get(message.text)
+            if detected is None:  # a pure function of the text: once per distinct text of a batch
+                detected = self._languages[message.text] = detect_language(message.text)
+            state.language = "en" if detected == "en" else "fa"
             return state.language
         return state.language or "fa"
 
@@ -237,16 +262,19 @@ class ChatbotService:
             tone = self._tones[text] = tone_of(text)
         return tone
 
-    def _state(self, contact: Contact, now: datetime) -> ConversationState:
-        if contact.id in self.known_states:
+    def _state(self, contact: Contact, now: datetime) -> ConversationState | StateRow:
+        if self.batch_states is not None:
+            state = self.batch_states.get(contact.id)
+        elif contact.id in self.known_states:
             state = self.known_states[contact.id]
         else:
             state = self.session.get(ConversationState, contact.id)
         if state is None:
             state = ConversationState(contact_id=contact.id, state=STATE_BOT)
             self.session.add(state)
-        # A second message of the contact sees this object, also while it is only pending (not flushed).
-        self.known_states[contact.id] = state
+        if self.batch_states is None:
+            # A second message of the contact sees this object, also while it is only pending (not flushed).
+            self.known_states[contact.id] = state
         if state.state == STATE_HANDOFF and state.expires_at is not None and state.expires_at <= now:
             state.state, state.handoff_since, state.expires_at = STATE_BOT, None, None
         return state
@@ -308,6 +336,14 @@ class ChatbotService:
         } | (extra or {}))
 
 
+# Built once (every answered text runs it): constructing it per webhook was a tenth of a text's CPU.
+_NEW_MESSAGES = (select(ReceivedMessageLog, *STATE_COLUMNS)
+                 .options(joinedload(ReceivedMessageLog.contact), defer(ReceivedMessageLog.payload))
+                 .outerjoin(ConversationState, ConversationState.contact_id == ReceivedMessageLog.contact_id)
+                 .where(ReceivedMessageLog.id.in_(bindparam("ids", expanding=True)))
+                 .order_by(ReceivedMessageLog.id))
+
+
 def _store_intents(session: Session, intents: list[dict[str, Any]]) -> None:
     """Write the gathered (row_id, new_intent, confidence) of many messages with one statement."""
     if not intents:
@@ -340,16 +376,14 @@ class Chatbot:
         if not message_ids:
             return []
         # Messages, their contacts and their conversation states in one query (a webhook's
-        # texts are usually from contacts with no state row yet: that is known here too).
-        loaded = session.execute(
-            select(ReceivedMessageLog, ConversationState)
-            .options(joinedload(ReceivedMessageLog.contact), defer(ReceivedMessageLog.payload))
-            .outerjoin(ConversationState, ConversationState.contact_id == ReceivedMessageLog.contact_id)
-            .where(ReceivedMessageLog.id.in_(list(message_ids)))
-            .order_by(ReceivedMessageLog.id)).all()
+        # texts are usually from contacts with no state row yet: that is known here too). The
+        # states come as plain columns: the chatbot decides on detached objects, written at the end.
+        loaded = session.execute(_NEW_MESSAGES, {"ids": list(message_ids)}).all()
         service = ChatbotService(session, self.rules, self.config, self.rng)
-        service.known_states = {message.contact_id: state for message, state in loaded}
-        return service.process_messages([message for message, _ in loaded])
+        service.batch_states = BatchStates(session)
+        for row in loaded:
+            service.batch_states.known(row[0].contact_id, row)
+        return service.process_messages([row[0] for row in loaded])
 
 
 def release_handoff(session: Session, contact_id: int) -> bool:

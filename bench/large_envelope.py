@@ -50,8 +50,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_support import free_port, migrate, recreate_database  # noqa: E402
+from bench_support import backend_pids, cpu_seconds, free_port, migrate, recreate_database  # noqa: E402
 from sqlalchemy import create_engine, func, select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from inbound.sample_payloads import envelope, messages_change  # noqa: E402
 
@@ -211,7 +212,11 @@ def post_to_gunicorn(url: str, body: bytes, timeout: int | None = None) -> tuple
                 time.sleep(0.3)
         request = urllib.request.Request(f"http://127.0.0.1:{port}/webhook", data=body, method="POST", headers={
             "Content-Type": "application/json", "X-Hub-Signature-256": signature(body)})
+        database = make_url(url).database if url.startswith("postgresql") else None
+        engine = create_engine(url) if database else None
+        backends = backend_pids(engine, database) if engine is not None else []  # the worker's, opened at start
         started, cpu_before = time.perf_counter(), tree_cpu_seconds(server.pid)
+        database_before = cpu_seconds(backends)
         try:
             with urllib.request.urlopen(request, timeout=300) as response:
                 status = response.status
@@ -222,6 +227,12 @@ def post_to_gunicorn(url: str, body: bytes, timeout: int | None = None) -> tuple
             status = 0
         seconds = time.perf_counter() - started
         print(f"request CPU {tree_cpu_seconds(server.pid) - cpu_before:.2f} s (gunicorn's processes)")
+        if engine is not None:
+            # The backends that were there before (pool connections opened by the health check) and
+            # any opened during the request (whose CPU before it was nil).
+            backends = sorted(set(backends) | set(backend_pids(engine, database)))
+            print(f"PostgreSQL CPU {cpu_seconds(backends) - database_before:.2f} s (this database's backends)")
+            engine.dispose()
         log.seek(0)
         killed = [line for line in log if "WORKER TIMEOUT" in line or "was sent SIGKILL" in line]
         if killed:

@@ -190,6 +190,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2, help="client processes")
     parser.add_argument("--connections", type=int, default=24, help="requests in flight per client process")
     parser.add_argument("--workers", type=int, default=0, help="WEB_CONCURRENCY (default: gunicorn.conf.py's)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="GUNICORN_THREADS: above 1, gthread workers with this many threads (default: sync)")
     parser.add_argument("--rate", type=float, default=200.0, help="the open-loop run's requests per second")
     parser.add_argument("--fixed-seconds", type=float, default=10.0)
     parser.add_argument("--mixes", default="abcd", help="closed-loop mixes to run")
@@ -228,7 +230,8 @@ def main() -> None:
             "SQLALCHEMY_DATABASE_URL": url, "WHATSAPP_API_TOKEN": TOKEN,
             "WHATSAPP_PHONE_NUMBER_ID": PHONE_ID, "WHATSAPP_API_BASE_URL": f"http://127.0.0.1:{fake_port}",
             "SEND_REPLIES_INLINE": "false", "LOG_LEVEL": "INFO",  # production's default: logging is part of the cost
-        } | ({"WEB_CONCURRENCY": str(options.workers)} if options.workers else {})
+        } | ({"WEB_CONCURRENCY": str(options.workers)} if options.workers else {}) \
+            | ({"GUNICORN_THREADS": str(options.threads)} if options.threads else {})
         log = Path(tempfile.gettempdir()) / f"{database}.log"
         print(f"server logs: {log}")
         app = start_gunicorn("webhook_handler:create_app()", env, app_port, log)
@@ -237,7 +240,9 @@ def main() -> None:
         options.bare_port = bare_port
         processes.append(bare)
         workers = options.workers or int(os.environ.get("WEB_CONCURRENCY", min(2 * os.cpu_count() + 1, 8)))
-        print(f"{os.cpu_count()} CPUs; gunicorn: {workers} sync workers each for the app and the bare endpoint; "
+        threads = int(env.get("GUNICORN_THREADS", "1"))
+        kind = f"gthread workers x {threads} threads" if threads > 1 else "sync workers"
+        print(f"{os.cpu_count()} CPUs; gunicorn: {workers} {kind} each for the app and the bare endpoint; "
               f"{options.clients} client processes x {options.connections} connections; "
               f"{options.duration:.0f} s per run after {options.warmup:.1f} s warm-up\n")
         print("CPU ms/req: gunicorn workers' CPU per request (app and bare), PostgreSQL backends' CPU per request"

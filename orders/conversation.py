@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 from config import Config
 from database_models import STATE_HANDOFF, Contact, ConversationState, Order, OrderInquiry
 from language.jalali import latin_digits
+from orders.batch_lookups import OrderLookups
 from orders.rules import OrderRules, OrderRulesError, order_rules
 from orders.wording import describe_order, list_orders, order_values
 
@@ -62,8 +64,10 @@ def order_references(text: str) -> list[str]:
 
 def answer_order_question(session: Session, contact: Contact, text: str, intent: str | None,
                           state: ConversationState, now: datetime, language: str,
-                          config: Config) -> OrderAnswer | None:
-    """The reply about an order for this message, with its side effects (question recorded, handoff), or None."""
+                          config: Config, lookups: OrderLookups | None = None) -> OrderAnswer | None:
+    """The reply about an order for this message, with its side effects (question recorded, handoff), or None.
+
+    `lookups`: the batch's look-ups read at once (orders.batch_lookups), instead of a query per message."""
     references = order_references(text)
     choice = _CHOICE.fullmatch(latin_digits(text or ""))  # "2": the second order of the list the bot sent
     if intent != ORDER_INTENT and not references and not choice:
@@ -73,7 +77,7 @@ def answer_order_question(session: Session, contact: Contact, text: str, intent:
     except OrderRulesError as error:  # never a failed webhook: the bot answers as it would without orders
         logger.error("orders rules unusable", extra={"event": "orders.rules_error", "reason": str(error)})
         return None
-    inquiry = session.get(OrderInquiry, contact.id)
+    inquiry = lookups.inquiry(contact.id) if lookups is not None else session.get(OrderInquiry, contact.id)
     awaiting = inquiry is not None and inquiry.awaiting_until > now
     if intent != ORDER_INTENT and not awaiting:
         return None
@@ -81,11 +85,14 @@ def answer_order_question(session: Session, contact: Contact, text: str, intent:
         listed = inquiry.choices.split()
         references = listed[int(choice.group(1)) - 1:int(choice.group(1))]
     if not references:
-        return _ask(session, contact, inquiry, rules, now, language) if intent == ORDER_INTENT else None
+        return _ask(session, contact, inquiry, rules, now, language, lookups) if intent == ORDER_INTENT else None
     if inquiry is not None:
         if awaiting and not _LETTER.search(text):
             language = inquiry.language  # "1002" alone: the language the question was asked in
-        session.delete(inquiry)
+        if lookups is not None:
+            lookups.delete(contact.id, inquiry)
+        else:
+            session.delete(inquiry)
     return _answer(session, contact, references, state, now, language, rules, config)
 
 
@@ -108,14 +115,18 @@ def _answer(session: Session, contact: Contact, references: list[str], state: Co
 
 
 def _ask(session: Session, contact: Contact, inquiry: OrderInquiry | None, rules: OrderRules, now: datetime,
-         language: str) -> OrderAnswer | None:
+         language: str, lookups: OrderLookups | None = None) -> OrderAnswer | None:
     """Record the open question; list the contact's recent orders when there are several."""
-    recent = session.scalars(select(Order).where(Order.contact_id == contact.id,
-                                                 Order.updated_at >= now - timedelta(days=rules.recent_days))
-                             .order_by(Order.updated_at.desc(), Order.id.desc()).limit(MAX_LISTED)).all()
+    recent: Sequence[Order] = []
+    if lookups is None or lookups.may_have_orders(contact.id):
+        recent = session.scalars(select(Order).where(Order.contact_id == contact.id,
+                                                     Order.updated_at >= now - timedelta(days=rules.recent_days))
+                                 .order_by(Order.updated_at.desc(), Order.id.desc()).limit(MAX_LISTED)).all()
     if inquiry is None:
         inquiry = OrderInquiry(contact_id=contact.id)
         session.add(inquiry)
+        if lookups is not None:
+            lookups.remember(contact.id, inquiry)
     inquiry.awaiting_until = now + timedelta(minutes=rules.answer_minutes)
     inquiry.language = language
     inquiry.choices = " ".join(order.number for order in recent)[:1000] or None

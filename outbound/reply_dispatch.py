@@ -44,6 +44,8 @@ class ReplyDispatcher:
         engine = processor.session_factory.kw.get("bind")
         self._engine: Engine | None = engine if getattr(engine, "dialect", None) is not None \
             and engine.dialect.name == "postgresql" else None
+        # Prepared once per connection (not behind PgBouncer's transaction pooling: FAST_STATUS_WEBHOOKS=false).
+        self._prepared = bool(getattr(processor.config, "fast_status_webhooks", True))
 
     def dispatch(self, message_ids: Sequence[int]) -> None:
         """Send these queue rows now (inline) or soon (background); leave them to the processor when off."""
@@ -70,7 +72,7 @@ class ReplyDispatcher:
         processor = self.processor
         now = processor.clock()
         rows = claim_replies(engine, message_ids, processor.worker_id, now, processor.config.send_lease_seconds,
-                             processor.pacer.interval)
+                             processor.pacer.interval, self._prepared)
         send_by = time.monotonic() + processor.config.send_lease_seconds - processor.send_margin
         for row in rows:
             if row["last_sent_at"] is not None:
@@ -87,10 +89,11 @@ class ReplyDispatcher:
 
     def _record_sent(self, engine: Engine, outcome: Outcome, now: datetime) -> None:
         at, wamid = outcome.at or now, outcome.result.wamid
-        record_sent(engine, outcome.row_id, self.processor.worker_id, wamid, at, outcome.result.dry_run)
+        record_sent(engine, outcome.row_id, self.processor.worker_id, wamid, at, outcome.result.dry_run,
+                    self._prepared)
         record_send("sent", None, outcome.seconds)
         try:  # after the record's commit, so a status that raced it is seen (outbound.recording)
-            early = early_statuses(engine, [wamid])
+            early = early_statuses(engine, [wamid], self._prepared)
             if early:
                 with self.processor.session_factory() as session:
                     Scheduler(session).apply_stored_statuses(early, {wamid: at})
