@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
 import urllib.request
 from datetime import timedelta
 
@@ -56,6 +57,20 @@ def _seed(session: Session) -> Contact:
     return people[-1]
 
 
+def _seed_synced_templates(session: Session) -> None:
+    """The fake Graph API's templates as an admin's earlier `templates sync` stored them."""
+    from fake_graph_api import DEFAULT_TEMPLATES
+
+    from campaigns.message_templates import parameters_of
+    from database_models import MessageTemplate
+
+    for template in DEFAULT_TEMPLATES:
+        session.add(MessageTemplate(name=template["name"], language=template["language"],
+                                    category=template["category"], status=template["status"], meta_id=template["id"],
+                                    components=template["components"],
+                                    parameters=parameters_of(template["components"])))
+
+
 @pytest.fixture
 def served(tmp_path, fake_graph):
     """gunicorn with two workers on a seeded SQLite file, sending to the fake Graph API; yields (base, Sara's wa_id)."""
@@ -67,6 +82,7 @@ def served(tmp_path, fake_graph):
         sara = _seed(session)
         seed_admin(session)
         seed_admin(session, *AGENT, role="agent")
+        _seed_synced_templates(session)
         session.commit()
         wa_id = sara.wa_id
     engine.dispose()
@@ -144,7 +160,10 @@ def test_an_operator_finds_a_complaint_takes_it_from_the_bot_and_answers_with_a_
     find(By.CSS_SELECTOR, ".inbox-row a").click()
     page_ready(browser, "Sara's thread", lambda: bool(find_all(By.CSS_SELECTOR, "form.take")))
     assert find(By.CSS_SELECTOR, "[data-state]").get_attribute("data-state") == "bot"
-    find(By.CSS_SELECTOR, "form.take button").click()
+    # The thread opens at its newest message; the header's buttons sit under the sticky top bar then.
+    take = find(By.CSS_SELECTOR, "form.take button")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", take)
+    take.click()
     page_ready(browser, "taken from the bot", lambda: bool(find_all(By.CSS_SELECTOR, '[data-state="handoff"]')))
     assert "این گفتگو اکنون با شماست" in find(By.CLASS_NAME, "flashes").text
 
@@ -152,6 +171,7 @@ def test_an_operator_finds_a_complaint_takes_it_from_the_bot_and_answers_with_a_
     assert find(By.ID, "body").get_attribute("value") == SAVED
     find(By.CSS_SELECTOR, ".reply-form button").click()
     wait_until(lambda: fake_graph.counts().get(wa_id) == 1, "the saved reply at the Graph API")
+    replied_at = time.monotonic()
     [sent] = [message for message in fake_graph.messages() if message["to"] == wa_id]
     assert sent["text"] == SAVED.replace("{first_name|مشتری}", "سارا")
 
@@ -163,13 +183,28 @@ def test_an_operator_finds_a_complaint_takes_it_from_the_bot_and_answers_with_a_
     assert "هزینهٔ ارسال را نگیرید" in find(By.CSS_SELECTOR, ".msg-note").text
     assert fake_graph.counts().get(wa_id) == 1  # a note is never sent
 
+    if not find(By.ID, "send-template").get_attribute("open"):  # folded in the reply box
+        find(By.CSS_SELECTOR, "#send-template > summary").click()
+    shipped = find(By.CSS_SELECTOR, 'details[data-template="order_shipped"][data-language="fa"]')
+    shipped.find_element(By.TAG_NAME, "summary").click()
+    shipped.find_element(By.NAME, "param_1").send_keys("سارا")
+    shipped.find_element(By.NAME, "param_2").send_keys("۴۵۲۱")
+    # Meta allows one message to a customer every 6 s (outbound/pacing.py): a sooner one would wait
+    # for the next cron run, which this test does not start. An operator typing takes that long.
+    time.sleep(max(0.0, 6.5 - (time.monotonic() - replied_at)))
+    shipped.find_element(By.CSS_SELECTOR, 'button[value="send"]').click()
+    wait_until(lambda: fake_graph.counts().get(wa_id) == 2, "the synced template at the Graph API")
+    template = [message for message in fake_graph.messages() if message["to"] == wa_id][-1]["template"]
+    assert (template["name"], template["body_parameters"]) == ("order_shipped", ["سارا", "۴۵۲۱"])
+    page_ready(browser, "the thread after the template", lambda: bool(find_all(By.CSS_SELECTOR, "details.note-toggle")))
+
     browser.execute_script("window.stillTheSamePage = true")
     payload = text_message_envelope(wa_id, "ممنون، منتظر می‌مانم", name="Sara")
     assert _post_webhook(base, payload) == 200
     page_ready(browser, "the customer's new message without a reload", lambda: any(
         "منتظر می‌مانم" in bubble.text for bubble in find_all(By.CSS_SELECTOR, ".msg-in")))
     assert browser.execute_script("return window.stillTheSamePage") is True
-    assert fake_graph.counts().get(wa_id) == 1  # the bot stayed silent: a person has the conversation
+    assert fake_graph.counts().get(wa_id) == 2  # the bot stayed silent: a person has the conversation
 
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
         "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
@@ -196,5 +231,5 @@ def test_an_operator_finds_a_complaint_takes_it_from_the_bot_and_answers_with_a_
     by_action = {}
     for row in find_all(By.CSS_SELECTOR, "tr[data-action]"):
         by_action.setdefault(row.get_attribute("data-action"), []).append(row.text)
-    for action in ("saved_reply.created", "conversation.taken", "message.sent", "note.added"):
+    for action in ("saved_reply.created", "conversation.taken", "message.sent", "note.added", "template.sent"):
         assert any(AGENT[0] in text for text in by_action.get(action, [])), (action, by_action)

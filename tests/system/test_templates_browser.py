@@ -103,6 +103,8 @@ def test_a_persian_operator_syncs_sends_a_template_and_a_file_and_picks_one_in_t
         sara, reza = (session.query(Contact).filter_by(wa_id=wa_id).one().id for wa_id in ("989121110001",
                                                                                           "989121110002"))
     browser.get(f"{base}/dashboard/inbox/{sara}")
+    if not browser.find_element(By.ID, "send-template").get_attribute("open"):  # folded in the reply box
+        browser.find_element(By.CSS_SELECTOR, "#send-template > summary").click()
     shipped = browser.find_element(By.CSS_SELECTOR, 'details[data-template="order_shipped"][data-language="fa"]')
     shipped.find_element(By.TAG_NAME, "summary").click()
     shipped.find_element(By.NAME, "param_1").send_keys("سارا")
@@ -122,6 +124,7 @@ def test_a_persian_operator_syncs_sends_a_template_and_a_file_and_picks_one_in_t
     image = tmp_path / "رسید.png"
     image.write_bytes(PNG)
     browser.get(f"{base}/dashboard/inbox/{reza}")
+    browser.find_element(By.CSS_SELECTOR, "#attach > summary").click()
     browser.find_element(By.CSS_SELECTOR, '#attach input[name="file"]').send_keys(str(image))
     browser.find_element(By.CSS_SELECTOR, '#attach input[name="caption"]').send_keys("رسید پرداخت شما")
     browser.find_element(By.CSS_SELECTOR, "#attach button").click()
