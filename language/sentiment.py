@@ -44,6 +44,8 @@ CONCESSION_WEIGHT = 0.5  # "although it was late, ..."
 NEGATED_POSITIVE_FACTOR = -0.8  # "not good" is a bit less than "bad"
 NEGATED_NEGATIVE_FACTOR = -0.5  # "not bad" is only mildly positive
 QUESTION_POSITIVE_FACTOR = 0.35  # "is it good?" / "کدوم بهتره؟" asks, it does not praise
+# A question about a case ("what if it's lost?", "اگه خراب باشه پس میدید؟") asks, it does not complain.
+HYPOTHETICAL_NEGATIVE_FACTOR = 0.2
 EXCLAMATION_STEP = 0.15  # each "!" (up to three) strengthens the message
 # Praise and a complaint with no "but" between them ("thanks, a month of waiting 🙄",
 # "great, another wrong item"): the praise is ironic or outweighed, so it counts this much.
@@ -176,7 +178,7 @@ def _find_cues(tokens: Sequence[str], lexicon: Lexicon) -> tuple[list[_Cue], set
 
 
 def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool,
-                  positive_factor: float = 1.0) -> tuple[float, list[str], set[int]]:
+                  positive_factor: float = 1.0, hypothetical: bool = False) -> tuple[float, list[str], set[int]]:
     """Score one clause: (total, matched cues, signs of its cues as +1/-1)."""
     cues, taken = _find_cues(tokens, lexicon)
     boost = max([weight for key, weight in lexicon.negation_intensifiers.items()
@@ -190,6 +192,7 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool,
         if cue.kind != "emoji":
             weight *= _intensity(tokens, cue.start, lexicon)
             weight *= QUESTION_POSITIVE_FACTOR if question and weight > 0 else 1.0
+            weight *= HYPOTHETICAL_NEGATIVE_FACTOR if hypothetical and weight < 0 else 1.0
         weight *= positive_factor if weight > 0 else 1.0
         signs.update([1 if weight > 0 else -1] if weight else [])
         total += weight
@@ -239,6 +242,8 @@ def analyze_sentiment(text: str) -> SentimentResult:
     lexicon, normalized = cached_lexicon(), normalize(text)
     question = "?" in normalized
     clauses = _clauses(text, lexicon)
+    # "if it gets lost, do I get a refund?": the whole question is about a case.
+    hypothetical = question and any(not lexicon.sets["conditionals"].isdisjoint(tokens) for tokens, _ in clauses)
     positive_factor = 1.0
     if all(weight == 1.0 for _, weight in clauses):  # no "but", no "although"
         signs = set().union(*(_score_clause(tokens, lexicon, question)[2]
@@ -248,7 +253,7 @@ def analyze_sentiment(text: str) -> SentimentResult:
     total, matched = 0.0, []
     before_contrast = after_contrast = 0.0
     for tokens, weight in clauses:
-        clause_total, clause_matched, _ = _score_clause(tokens, lexicon, question, positive_factor)
+        clause_total, clause_matched, _ = _score_clause(tokens, lexicon, question, positive_factor, hypothetical)
         total += weight * clause_total
         matched.extend(clause_matched)
         if weight == BEFORE_CONTRAST_WEIGHT:

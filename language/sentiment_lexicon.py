@@ -24,7 +24,7 @@ _CONTRACTIONS = tuple((re.compile(pattern), replacement) for pattern, replacemen
     (r"'re\b", " are"), (r"'ll\b", " will"), (r"'ve\b", " have"), (r"'d\b", " would")))
 # Token sets read from the YAML file under these names.
 _TOKEN_SETS = ("negators", "negated_copulas", "copula_fillers", "contrast", "still_markers",
-               "waiting_cues", "service_terms", "verb_prefixes")
+               "waiting_cues", "service_terms", "verb_prefixes", "conditionals")
 
 Key = tuple[str, ...]
 

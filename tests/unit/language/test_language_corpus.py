@@ -25,7 +25,7 @@ from language.rules_loader import load_rules
 
 DATA = ROOT / "tests" / "data"
 FROZEN = DATA / "intents_frozen.tsv"
-DEVELOPMENT = tuple(DATA / f"intents_dev{suffix}.tsv" for suffix in ("", "2", "3", "4", "5", "6", "7", "8", "9"))
+DEVELOPMENT = tuple(DATA / f"intents_dev{suffix}.tsv" for suffix in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"))
 INNOCENT = [line.strip() for line in (DATA / "opt_out_innocent.txt").read_text(
     encoding="utf-8").splitlines() if line.strip()]
 
@@ -139,6 +139,15 @@ def test_opt_out_in_a_question_is_not_a_request():
 ])
 def test_finglish_and_two_topic_messages(rules, text, intent):
     assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize("text", [
+    "nice", "very cool", "I'll decide later", "شاید بعدا خبر بدم",
+    "free gift card, click the link", "این کیف رو تو پیجتون دیدم", "هیچی ولش کن", "😂😂", "۱۲۳۴",
+])
+def test_reactions_chit_chat_spam_and_mentions_are_no_request(rules, text):
+    # Issue 14, third pass: `none` is what a message that asks nothing of the shop gets.
+    assert rules.recognize_intent(text).intent == "none"
 
 
 def test_reloading_the_rules_reuses_the_trained_model(rules):
