@@ -1,7 +1,8 @@
 """No secret ever reaches a log, even at LOG_LEVEL=DEBUG, across the whole webhook-to-reply flow.
 
 The secrets: the app secret, the Graph API token, the verify token, the admin token, the
-Flask secret key and, on PostgreSQL, the password inside the database URL (trust
+Flask secret key, an operator's password (given to `flask users create` on standard input and
+typed into the login form) and, on PostgreSQL, the password inside the database URL (trust
 authentication ignores it, so the test URL carries one). The flows: the verification
 handshake, a signed inbound text answered through WhatsAppService at the fake Graph API,
 its status webhooks, a refused send, bad and missing signatures, the admin API and the
@@ -41,6 +42,7 @@ VERIFY_TOKEN = "leakcheck-verify-token-a2c9"
 ADMIN_TOKEN = "leakcheck-admin-token-51be3a9c7d2e1f40"
 SECRET_KEY = "leakcheck-flask-key-0e44b6a1c3d5e7f9"
 DB_PASSWORD = "leakcheckDbPass83x"
+OPERATOR = ("leakcheck-admin", "leakcheck-operator-password-7d1e")
 LIBRARY_LOGGERS = (
     "pywa",
     "httpx",
@@ -65,6 +67,7 @@ def secret_values(database_url: str) -> dict[str, str]:
         "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
         "ADMIN_API_TOKEN": ADMIN_TOKEN,
         "FLASK_SECRET_KEY": SECRET_KEY,
+        "an operator's password": OPERATOR[1],
     }
     if make_url(database_url).password:
         values["database password"] = DB_PASSWORD
@@ -144,8 +147,9 @@ def exercise(client, graph: FakeGraphAPI) -> None:
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', login_page.text).group(1)
     # The cookie is Secure in production; over plain HTTP to gunicorn it is carried by hand.
     cookie = {"Cookie": login_page.headers["Set-Cookie"].split(";")[0]}
-    for token, status in (("wrong", 401), (ADMIN_TOKEN, 302)):
-        answer = client.post("/dashboard/login", data={"csrf_token": csrf, "token": token}, headers=cookie)
+    for password, status in (("wrong password", 401), (OPERATOR[1], 302)):
+        answer = client.post("/dashboard/login", data={"csrf_token": csrf, "username": OPERATOR[0],
+                                                       "password": password}, headers=cookie)
         assert answer.status_code == status
 
 
@@ -197,8 +201,11 @@ def test_in_process_debug_logs_hold_no_secret(libraries, test_config, secret_dat
         if libraries == "every library at DEBUG":
             for name in LIBRARY_LOGGERS:
                 logging.getLogger(name).setLevel(logging.DEBUG)
-        exercise(FlaskClient(app), graph)
         runner = app.test_cli_runner()
+        created = runner.invoke(args=["users", "create", OPERATOR[0], "--role", "admin"],
+                                input=f"{OPERATOR[1]}\n{OPERATOR[1]}\n")
+        assert created.exit_code == 0, created.output
+        exercise(FlaskClient(app), graph)
         assert runner.invoke(args=["smoke", "--to", CUSTOMERS[0], "--wait", "0"]).exit_code == 0
         assert runner.invoke(args=["broadcast", "process"]).exit_code == 0
     finally:
@@ -287,8 +294,13 @@ def served(tmp_path: Path, database_url: str, graph, **settings: str) -> Iterato
 def test_gunicorn_and_the_commands_at_debug_write_no_secret(secret_database_url, graph, engine, tmp_path):
     with served(tmp_path, secret_database_url, graph, WEB_CONCURRENCY="2", TRUSTED_PROXY_HOPS="1") as (
             client, environment, logs):
+        created = subprocess.run([console_script("flask"), "--app", "webhook_handler", "users", "create", OPERATOR[0],
+                                  "--role", "admin"], cwd=ROOT, env=environment, input=OPERATOR[1] + "\n",
+                                 capture_output=True, text=True, timeout=120)
+        assert created.returncode == 0, created.stdout + created.stderr
         exercise(client, graph)
     server_out, server_err = logs
+    outputs = {"flask users create": created.stdout + created.stderr}
     commands = {
         "flask smoke": [
             console_script("flask"),
@@ -304,7 +316,6 @@ def test_gunicorn_and_the_commands_at_debug_write_no_secret(secret_database_url,
         "alembic upgrade": [console_script("alembic"), "upgrade", "head"],
     }
     try:
-        outputs = {}
         for name, command in commands.items():
             result = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
             assert result.returncode == 0, f"{name}: {result.stdout}\n{result.stderr}"

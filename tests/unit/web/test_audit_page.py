@@ -76,12 +76,12 @@ def test_a_contacts_import_is_recorded_with_its_counts(logged_in, db):
 def test_every_action_the_code_records_has_a_label_on_the_audit_page(app):
     """A new record_action("…") without a label would show its raw name to a Persian operator."""
     import re
-    from pathlib import Path
+
+    from conftest import ROOT
 
     from web.dashboard.audit_page import action_labels
 
-    root = Path(__file__).resolve().parents[3]
-    recorded = {name for path in root.glob("**/*.py") if ".venv" not in path.parts and "tests" not in path.parts
+    recorded = {name for path in ROOT.glob("**/*.py") if ".venv" not in path.parts and "tests" not in path.parts
                 for name in re.findall(r'record_action\(\s*\w+,\s*"([a-z_.]+)"', path.read_text(encoding="utf-8"))}
     assert len(recorded) > 20
     with app.test_request_context():
