@@ -68,14 +68,15 @@ def chromium(profile: Path, language: str | None = None) -> Iterator[Any]:
 def page_ready(driver, what: str, condition, timeout: float = 30.0) -> None:
     """Wait until the page has loaded and `condition()` holds, reading again whenever the page was
     replaced mid-read: a click's navigation can swap the document between finding an element and
-    reading its text (a StaleElementReferenceException on a loaded CI machine, 2026-12-06)."""
+    reading its text (a StaleElementReferenceException on a loaded CI machine, 2026-12-06), or
+    the next page may not have drawn the element yet (NoSuchElementException, the same day)."""
     from conftest import wait_until
-    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 
     def settled() -> bool:
         try:
             return driver.execute_script("return document.readyState") == "complete" and bool(condition())
-        except StaleElementReferenceException:
+        except (StaleElementReferenceException, NoSuchElementException):
             return False
 
     wait_until(settled, what, timeout)
