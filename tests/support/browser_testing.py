@@ -136,3 +136,63 @@ def submit_login(driver, username: str = BROWSER_ADMIN[0], password: str = BROWS
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "form.stack button").click()
+
+
+# --- screenshots: into test-output/, and into docs/ when the test says so (UPDATE_DOCS_SCREENSHOTS=1) ---
+
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+SIZES = (("", 1366, 900), ("-phone", 390, 844))  # desktop, and a phone held upright
+
+
+def docs_wanted() -> bool:
+    """Whether this run refreshes the screenshots in docs/."""
+    return os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1"
+
+
+def _capture(driver, file_name: str, to_docs: bool) -> None:
+    import base64
+
+    shot = base64.b64decode(driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})["data"])
+    for folder in [OUTPUT] + ([DOCS] if to_docs else []):
+        folder.mkdir(exist_ok=True)
+        (folder / file_name).write_bytes(shot)
+
+
+def _emulate(driver, width: int, height: int) -> None:
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+
+
+def viewport_shots(driver, name: str, to_docs: bool, ready=None) -> None:
+    """What a screen shows at desktop and phone size: from the top of the page, or, with `ready`, the
+    page opened again at each size (where it scrolls itself, as a thread does) once `ready()` holds."""
+    for suffix, width, height in SIZES:
+        _emulate(driver, width, height)
+        if ready is None:
+            driver.execute_script("window.scrollTo(0, 0)")
+        else:
+            driver.get(driver.current_url)
+            page_ready(driver, f"{name} at {width} px", ready)
+        _capture(driver, f"{name}{suffix}.png", to_docs)
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def page_shot(driver, file_name: str, width: int, height: int = 900, *, to_docs: bool | None = None,
+              no_overflow: bool = False) -> None:
+    """The whole page at `width` CSS pixels. The viewport is made as tall as the page and captured as
+    it is: a clipped capture beyond the viewport lands off-page in a right-to-left document
+    (Chromium 2026-12). `no_overflow` fails the test when the page is wider than the screen."""
+    _emulate(driver, width, height)
+    _emulate(driver, width, max(height, driver.execute_script("return document.documentElement.scrollHeight")))
+    if no_overflow:
+        overflow = driver.execute_script("return document.documentElement.scrollWidth") - width
+        assert overflow <= 0, f"{file_name} is {overflow} px wider than a {width} px screen"
+    _capture(driver, file_name, docs_wanted() if to_docs is None else to_docs)
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def both_widths(driver, stem: str, *, no_overflow: bool = False) -> None:
+    """`page_shot` at desktop and phone width: `stem`.png and `stem`-phone.png."""
+    for suffix, width, height in SIZES:
+        page_shot(driver, f"{stem}{suffix}.png", width, height, no_overflow=no_overflow)

@@ -10,7 +10,6 @@ test-output/ (git-ignored); with UPDATE_DOCS_SCREENSHOTS=1 also to docs/campaign
 
 from __future__ import annotations
 
-import base64
 import os
 import subprocess
 import sys
@@ -19,7 +18,15 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser_testing import chromium, gunicorn, page_ready, seed_admin, submit_login, tools_or_skip
+from browser_testing import (
+    both_widths,
+    chromium,
+    gunicorn,
+    page_ready,
+    seed_admin,
+    submit_login,
+    tools_or_skip,
+)
 from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations
 from sqlalchemy.orm import Session
 
@@ -96,30 +103,6 @@ def served(tmp_path, fake_graph):
 def browser(tmp_path):
     """Headless Chromium through the system chromedriver (tests/support/browser_testing.py)."""
     yield from chromium(tmp_path / "chromium-profile")
-
-
-def screenshot(driver, name: str, width: int, height: int = 900) -> None:
-    """The whole page at `width` CSS pixels into test-output/ (and docs/ with UPDATE_DOCS_SCREENSHOTS=1).
-
-    The viewport is made as tall as the page and captured as it is: a clipped capture beyond the
-    viewport lands off-page in a right-to-left document (Chromium 2026-12).
-    """
-    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
-    page_height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "height": max(height, page_height)})
-    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
-    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-    targets = [ROOT / "test-output" / name] + ([ROOT / "docs" / name]
-                                                if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1" else [])
-    for target in targets:
-        target.parent.mkdir(exist_ok=True)
-        target.write_bytes(base64.b64decode(shot["data"]))
-
-
-def both_widths(driver, stem: str) -> None:
-    screenshot(driver, f"{stem}.png", 1366)
-    screenshot(driver, f"{stem}-phone.png", 390, 844)
 
 
 def log_in(driver, base: str, language: str) -> None:

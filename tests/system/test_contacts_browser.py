@@ -10,12 +10,11 @@ served by different workers: the upload waits in the database. Screenshots go to
 
 from __future__ import annotations
 
-import base64
 import os
 from datetime import timedelta
 
 import pytest
-from browser_testing import chromium, gunicorn, page_ready, seed_admin, submit_login, tools_or_skip
+from browser_testing import chromium, gunicorn, page_ready, seed_admin, submit_login, tools_or_skip, viewport_shots
 from conftest import ROOT, free_port, run_migrations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -82,21 +81,6 @@ def browser(tmp_path):
     yield from chromium(tmp_path / "chromium-profile")
 
 
-def _screenshots(driver, name: str, to_docs: bool) -> None:
-    """The viewport at desktop (1366×900) and phone (390×844) size, into test-output/ and maybe docs/."""
-    for suffix, width, height in (("", 1366, 900), ("-phone", 390, 844)):
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
-        driver.execute_script("window.scrollTo(0, 0)")
-        shot = base64.b64decode(driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})["data"])
-        targets = [ROOT / "test-output" / f"{name}{suffix}.png"] + ([ROOT / "docs" / f"{name}{suffix}.png"]
-                                                                  if to_docs else [])
-        for target in targets:
-            target.parent.mkdir(exist_ok=True)
-            target.write_bytes(shot)
-    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-
-
 @pytest.mark.parametrize("language", ["fa", "en"])
 def test_operator_imports_an_excel_file_then_finds_and_edits_a_contact(served, browser, tmp_path, language):
     from selenium.webdriver.common.by import By
@@ -110,7 +94,7 @@ def test_operator_imports_an_excel_file_then_finds_and_edits_a_contact(served, b
     page_ready(browser, "the contacts list", lambda: browser.current_url.endswith("/dashboard/contacts"))
     assert find(By.TAG_NAME, "html").get_attribute("dir") == ("rtl" if language == "fa" else "ltr")
     assert len(find_all(By.CSS_SELECTOR, "tr[data-contact]")) == 5
-    _screenshots(browser, "contacts-list", docs)
+    viewport_shots(browser, "contacts-list", docs)
 
     find(By.CSS_SELECTOR, 'a[href$="/dashboard/contacts/import"]').click()
     excel = tmp_path / "مشتریان.csv"
@@ -123,7 +107,7 @@ def test_operator_imports_an_excel_file_then_finds_and_edits_a_contact(served, b
     rows = [row.text for row in find_all(By.CSS_SELECTOR, ".preview-table tbody tr")]
     assert len(rows) == 3 and "علی کریمی" in rows[0]  # Persian letters, not the file's Arabic ي
     assert find(By.CSS_SELECTOR, '[data-count="existing"] strong').text == ("۱" if language == "fa" else "1")
-    _screenshots(browser, "contacts-import-preview", docs)
+    viewport_shots(browser, "contacts-import-preview", docs)
 
     find(By.ID, "commit-import").click()
     page_ready(browser, "back on the list", lambda: bool(find_all(By.CLASS_NAME, "flashes")))
@@ -162,4 +146,4 @@ def test_operator_imports_an_excel_file_then_finds_and_edits_a_contact(served, b
     engine.dispose()
     browser.get(f"{base}/dashboard/contacts/{maryam_id}")
     page_ready(browser, "Maryam's page", lambda: bool(find_all(By.CSS_SELECTOR, ".contact-thread .msg")))
-    _screenshots(browser, "contacts-contact", docs)
+    viewport_shots(browser, "contacts-contact", docs)

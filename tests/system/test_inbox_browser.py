@@ -12,7 +12,6 @@ with UPDATE_DOCS_SCREENSHOTS=1 they refresh docs/inbox-*.png at 1366×900 and 39
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import time
@@ -20,7 +19,7 @@ import urllib.request
 from datetime import timedelta
 
 import pytest
-from browser_testing import chromium, gunicorn, page_ready, seed_admin, submit_login, tools_or_skip
+from browser_testing import chromium, gunicorn, page_ready, seed_admin, submit_login, tools_or_skip, viewport_shots
 from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations, wait_until
 from sqlalchemy.orm import Session
 
@@ -102,21 +101,6 @@ def browser(tmp_path):
     yield from chromium(tmp_path / "chromium-profile", "fa")
 
 
-def _screenshots(driver, name: str, to_docs: bool, ready=lambda: True) -> None:
-    """The viewport at desktop (1366×900) and phone (390×844) size, as the page opens at each (once `ready()`)."""
-    for suffix, width, height in (("", 1366, 900), ("-phone", 390, 844)):
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
-        driver.get(driver.current_url)
-        page_ready(driver, f"{name} at {width} px", ready)
-        shot = base64.b64decode(driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})["data"])
-        for target in [ROOT / "test-output" / f"{name}{suffix}.png"] + (
-                [ROOT / "docs" / f"{name}{suffix}.png"] if to_docs else []):
-            target.parent.mkdir(exist_ok=True)
-            target.write_bytes(shot)
-    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-
-
 def _post_webhook(base: str, payload: dict) -> int:
     body = json.dumps(payload, ensure_ascii=False).encode()
     request = urllib.request.Request(f"{base}/webhook", data=body, method="POST", headers={
@@ -155,7 +139,7 @@ def test_an_operator_finds_a_complaint_takes_it_from_the_bot_and_answers_with_a_
     page_ready(browser, "the negative filter", lambda: "show=negative" in browser.current_url)
     [row] = find_all(By.CLASS_NAME, "inbox-row")
     assert "سارا کریمی" in row.text and COMPLAINT in row.text and "منفی" in row.text
-    _screenshots(browser, "inbox-negative", docs)
+    viewport_shots(browser, "inbox-negative", docs)
 
     find(By.CSS_SELECTOR, ".inbox-row a").click()
     page_ready(browser, "Sara's thread", lambda: bool(find_all(By.CSS_SELECTOR, "form.take")))
@@ -211,7 +195,7 @@ def test_an_operator_finds_a_complaint_takes_it_from_the_bot_and_answers_with_a_
     browser.get(browser.current_url.split("#")[0] + "#latest")
     page_ready(browser, "the reply box in view on a phone", lambda: _in_view(browser, "#body"))
     assert _in_view(browser, ".messages > li:last-child")  # and the newest message above it
-    _screenshots(browser, "inbox-thread", docs, ready=lambda: _in_view(browser, "#body"))
+    viewport_shots(browser, "inbox-thread", docs, ready=lambda: _in_view(browser, "#body"))
     browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
     browser.get(f"{base}/dashboard/inbox")  # the list, too, shows a new conversation without a reload

@@ -10,12 +10,11 @@ docs/orders-*.png at 1366×900 and 390×844.
 
 from __future__ import annotations
 
-import base64
 import os
 from datetime import timedelta
 
 import pytest
-from browser_testing import chromium, gunicorn, page_ready, seed_admin, submit_login, tools_or_skip
+from browser_testing import chromium, gunicorn, page_ready, seed_admin, submit_login, tools_or_skip, viewport_shots
 from conftest import ROOT, free_port, run_migrations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -97,21 +96,6 @@ def browser(tmp_path):
     yield from chromium(tmp_path / "chromium-profile")
 
 
-def _screenshots(driver, name: str, to_docs: bool) -> None:
-    """The viewport at desktop (1366×900) and phone (390×844) size, into test-output/ and maybe docs/."""
-    for suffix, width, height in (("", 1366, 900), ("-phone", 390, 844)):
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
-        driver.execute_script("window.scrollTo(0, 0)")
-        shot = base64.b64decode(driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})["data"])
-        targets = [ROOT / "test-output" / f"{name}{suffix}.png"] + ([ROOT / "docs" / f"{name}{suffix}.png"]
-                                                                  if to_docs else [])
-        for target in targets:
-            target.parent.mkdir(exist_ok=True)
-            target.write_bytes(shot)
-    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-
-
 @pytest.mark.parametrize("language", ["fa", "en"])
 def test_operator_uploads_orders_then_finds_them_by_customer_and_tracking_code(served, browser, tmp_path, language):
     from selenium.webdriver.common.by import By
@@ -138,7 +122,7 @@ def test_operator_uploads_orders_then_finds_them_by_customer_and_tracking_code(s
     assert find(By.CSS_SELECTOR, '[data-count="created"] strong').text == text["created"]
     rows = [row.text for row in find_all(By.CSS_SELECTOR, ".preview-table tbody tr")]
     assert len(rows) == 4 and "ماگ سرامیکی" in rows[0]  # Persian letters, not the file's Arabic ي
-    _screenshots(browser, "orders-import-preview", docs)
+    viewport_shots(browser, "orders-import-preview", docs)
     engine = create_engine_for(database_url)
     with Session(engine) as check:
         assert check.scalar(select(func.count()).select_from(Order)) == 2  # the preview wrote nothing
@@ -150,7 +134,7 @@ def test_operator_uploads_orders_then_finds_them_by_customer_and_tracking_code(s
     assert len(numbers) == 6 and numbers[-2:] == ["13991", "13990"]  # the older ones last
     shipped = find(By.CSS_SELECTOR, 'tr[data-order="14051"]').text
     assert text["shipped"] in shipped and text["date"] in shipped and "RR123456789IR" in shipped
-    _screenshots(browser, "orders-list", docs)
+    viewport_shots(browser, "orders-list", docs)
 
     search = find(By.CSS_SELECTOR, 'input[name="q"]')
     search.send_keys("tpx-5588")
@@ -165,9 +149,9 @@ def test_operator_uploads_orders_then_finds_them_by_customer_and_tracking_code(s
     page_ready(browser, "Ali's page", lambda: bool(find_all(By.CSS_SELECTOR, ".orders-panel li")))
     assert [item.get_attribute("data-order") for item in find_all(By.CSS_SELECTOR, ".orders-panel li")] == [
         "14055", "14051"]
-    _screenshots(browser, "orders-contact", docs)
+    viewport_shots(browser, "orders-contact", docs)
     browser.get(f"{base}/dashboard/inbox/{ali}")
     page_ready(browser, "Ali's conversation", lambda: bool(find_all(By.CSS_SELECTOR, "details.orders-panel")))
     find(By.CSS_SELECTOR, "details.orders-panel summary").click()
     assert "RR123456789IR" in find(By.CSS_SELECTOR, "details.orders-panel").text
-    _screenshots(browser, "orders-thread", docs)
+    viewport_shots(browser, "orders-thread", docs)

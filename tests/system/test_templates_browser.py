@@ -15,7 +15,16 @@ import os
 from datetime import timedelta
 
 import pytest
-from browser_testing import chromium, gunicorn, page_ready, seed_admin, submit_login, tools_or_skip
+from browser_testing import (
+    both_widths,
+    chromium,
+    gunicorn,
+    page_ready,
+    page_shot,
+    seed_admin,
+    submit_login,
+    tools_or_skip,
+)
 from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations
 from sqlalchemy.orm import Session
 
@@ -59,26 +68,6 @@ def browser(tmp_path):
     yield from chromium(tmp_path / "chromium-profile", "fa")
 
 
-def screenshot(driver, name: str, width: int, height: int = 900) -> None:
-    """The whole page at `width` CSS pixels into test-output/ (and docs/ with UPDATE_DOCS_SCREENSHOTS=1)."""
-    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
-    page_height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "height": max(height, page_height)})
-    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
-    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-    targets = [ROOT / "test-output" / name] + ([ROOT / "docs" / name]
-                                                if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1" else [])
-    for target in targets:
-        target.parent.mkdir(exist_ok=True)
-        target.write_bytes(base64.b64decode(shot["data"]))
-
-
-def both_widths(driver, stem: str) -> None:
-    screenshot(driver, f"{stem}.png", 1366)
-    screenshot(driver, f"{stem}-phone.png", 390, 844)
-
-
 def test_a_persian_operator_syncs_sends_a_template_and_a_file_and_picks_one_in_the_builder(
         served, browser, fake_graph, tmp_path):
     from selenium.webdriver.common.by import By
@@ -119,7 +108,7 @@ def test_a_persian_operator_syncs_sends_a_template_and_a_file_and_picks_one_in_t
     [sent] = fake_graph.messages()
     assert (sent["to"], sent["template"]["name"], sent["template"]["body_parameters"]) == \
         ("989121110001", "order_shipped", ["سارا", "۴۵۲۱"])
-    screenshot(browser, "templates-thread.png", 1366)
+    page_shot(browser, "templates-thread.png", 1366)
 
     image = tmp_path / "رسید.png"
     image.write_bytes(PNG)
@@ -132,7 +121,7 @@ def test_a_persian_operator_syncs_sends_a_template_and_a_file_and_picks_one_in_t
         By.TAG_NAME, "body").text)
     assert [u["mime_type"] for u in fake_graph.uploads()] == ["image/png"]
     assert fake_graph.messages()[-1]["media"] == {"id": fake_graph.uploads()[0]["id"], "caption": "رسید پرداخت شما"}
-    screenshot(browser, "templates-attachment-phone.png", 390, 844)
+    page_shot(browser, "templates-attachment-phone.png", 390, 844)
 
     browser.get(f"{base}/dashboard/campaigns/new")
     browser.find_element(By.ID, "name").send_keys("ارسال سفارش‌ها")

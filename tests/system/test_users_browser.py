@@ -9,13 +9,21 @@ is refused by whichever worker answers. Screenshots of the users and audit pages
 
 from __future__ import annotations
 
-import base64
 import os
 from datetime import timedelta
 
 import httpx
 import pytest
-from browser_testing import BROWSER_ADMIN, chromium, gunicorn, page_ready, seed_admin, submit_login, tools_or_skip
+from browser_testing import (
+    BROWSER_ADMIN,
+    both_widths,
+    chromium,
+    gunicorn,
+    page_ready,
+    seed_admin,
+    submit_login,
+    tools_or_skip,
+)
 from conftest import ROOT, free_port, run_migrations
 from sqlalchemy.orm import Session
 
@@ -69,25 +77,6 @@ def browser(tmp_path):
     yield from chromium(tmp_path / "chromium-profile", "fa")
 
 
-def _screenshots(driver, name: str) -> None:
-    """The page at desktop (1366×900) and phone (390×844) size, full height, into test-output/ (and maybe docs/)."""
-    to_docs = os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1"
-    for suffix, width, height in (("", 1366, 900), ("-phone", 390, 844)):
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
-        full = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": width, "height": max(height, full), "deviceScaleFactor": 1, "mobile": width < 600})
-        overflow = driver.execute_script("return document.documentElement.scrollWidth") - width
-        assert overflow <= 0, f"{name} is {overflow} px wider than a {width} px screen"
-        shot = base64.b64decode(driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})["data"])
-        for target in [ROOT / "test-output" / f"{name}{suffix}.png"] + (
-                [ROOT / "docs" / f"{name}{suffix}.png"] if to_docs else []):
-            target.parent.mkdir(exist_ok=True)
-            target.write_bytes(shot)
-    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-
-
 def _log_out(driver) -> None:
     from selenium.webdriver.common.by import By
 
@@ -118,7 +107,7 @@ def test_an_admin_adds_an_agent_who_is_refused_admin_pages_and_whose_old_cookie_
                lambda: bool(find_all(By.CSS_SELECTOR, 'tr[data-operator="sara"]')))
     assert "sara اکنون می‌تواند وارد شود." in find(By.CLASS_NAME, "flashes").text
     assert "کارشناس" in find(By.CSS_SELECTOR, 'tr[data-operator="sara"]').text
-    _screenshots(browser, "dashboard-users")
+    both_widths(browser, "dashboard-users", no_overflow=True)
     _log_out(browser)
 
     submit_login(browser, *AGENT)
@@ -149,7 +138,7 @@ def test_an_admin_adds_an_agent_who_is_refused_admin_pages_and_whose_old_cookie_
     assert "اپراتور ساخت" in rows[4][1] and "admin" in rows[4][1] and "سارا کریمی" in rows[4][1]
     year = find(By.CSS_SELECTOR, "tr[data-action] time").text
     assert any(digit in year for digit in "۰۱۲۳۴۵۶۷۸۹") and "140" not in year  # Jalali, Persian digits
-    _screenshots(browser, "dashboard-audit")
+    both_widths(browser, "dashboard-audit", no_overflow=True)
 
 
 def test_a_fresh_install_shows_the_command_that_creates_the_first_admin(fresh, browser):
@@ -160,4 +149,4 @@ def test_a_fresh_install_shows_the_command_that_creates_the_first_admin(fresh, b
     box = browser.find_element(By.CSS_SELECTOR, "[data-first-run]")
     assert "flask --app webhook_handler users create admin --role admin" in box.text
     assert "هنوز کسی نمی‌تواند وارد شود" in box.text
-    _screenshots(browser, "dashboard-first-run")
+    both_widths(browser, "dashboard-first-run", no_overflow=True)
