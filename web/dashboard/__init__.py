@@ -24,6 +24,7 @@ edit problems in the interface language); the campaigns:
 schedule) over `campaign_form`, `campaign_queries` and `campaign_labels`;
 `webhooks_page`: outbound webhook subscriptions and their deliveries (`integrations`);
 `orders_pages` (the orders list, a contact's orders panel) and `orders_import` (CSV upload, preview, commit);
+`uploads`: the files both imports keep between upload and commit;
 `templates_page` (the synced message templates) and `inbox_templates` (a thread's template and file
 sends), both over `template_picker`, the picker the campaign builder shares.
 Importing this package registers every page on `blueprint.dashboard`.

@@ -3,7 +3,7 @@
 The file is read by `campaigns.contacts.parse_contacts_csv` (any encoding a spreadsheet writes,
 Persian or English headers), so the dashboard, the CLI and the API import alike. Between the
 preview and the commit the bytes wait in `contact_uploads` (server-side: the commit may reach
-another gunicorn worker), tied to the login that uploaded them, for UPLOAD_LIFETIME; the commit
+another gunicorn worker), tied to the login that uploaded them, for an hour (`uploads`); the commit
 parses them again and imports in one transaction. A file that cannot be imported at all is
 refused on upload with the reason, and nothing is stored.
 """
@@ -12,31 +12,25 @@ from __future__ import annotations
 
 import io
 import logging
-import re
-import secrets
-from datetime import timedelta
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import delete
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from campaigns.contacts import ContactError, count_existing, import_contacts_csv, parse_contacts_csv
-from database_models import ContactUpload, utcnow
+from database_models import ContactUpload
 from web.dashboard.blueprint import dashboard
 from web.dashboard.contacts_messages import describe
 from web.dashboard.operators import record_action
+from web.dashboard.uploads import keep_upload, pending_upload
 from web.i18n import format_number, localise_digits
 from web.request_db import request_db
 
 logger = logging.getLogger("web.dashboard.contacts")
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # about 40,000 rows, imported well inside gunicorn's timeout (as the API)
-UPLOAD_LIFETIME = timedelta(hours=1)
 PREVIEW_ROWS = 20
 ERRORS_SHOWN = 500
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
 def _form(error: str | None = None, status: int = 200) -> Any:
@@ -68,34 +62,18 @@ def upload() -> Any:
         parse_contacts_csv(data)
     except ContactError as error:
         return _form(describe(error), 400)
-    token, now = secrets.token_urlsafe(32), utcnow()
     with request_db() as db:
-        db.execute(delete(ContactUpload).where(ContactUpload.expires_at < now))
-        db.add(ContactUpload(id=token, login_id=_login_id(), filename=(given.filename or "contacts.csv")[:255],
-                             data=data, created_at=now, expires_at=now + UPLOAD_LIFETIME))
+        token = keep_upload(db, ContactUpload, data, given.filename or "contacts.csv")
         db.commit()
     logger.info("contacts file uploaded", extra={"event": "dashboard.contacts_upload", "bytes": len(data)})
     return redirect(url_for("dashboard.contacts_import_preview", token=token))
-
-
-def _login_id() -> str:
-    return str(session.get("dashboard_session", ""))
-
-
-def _pending(db: Session, token: str) -> ContactUpload:
-    """This login's upload, or 404 (unknown, expired, imported already, or another login's)."""
-    upload = db.get(ContactUpload, token) if _TOKEN.match(token) else None
-    if upload is None or upload.login_id != _login_id() or upload.expires_at <= utcnow():
-        abort(404, _("This upload is no longer waiting (imported, discarded or older than an hour). "
-                     "Upload the file again."))
-    return upload
 
 
 @dashboard.get("/dashboard/contacts/import/<token>", endpoint="contacts_import_preview")
 def preview(token: str) -> Any:
     """What the import would do: the first rows as they will be stored, and every line it would reject."""
     with request_db() as db:
-        upload = _pending(db, token)
+        upload = pending_upload(db, ContactUpload, token)
         parsed = parse_contacts_csv(upload.data)
         addresses = [row[0] for _, row in parsed.rows]
         existing = count_existing(db, addresses)
@@ -113,7 +91,7 @@ def preview(token: str) -> Any:
 def commit(token: str) -> Response:
     """Import the previewed file in one transaction and say what it did."""
     with request_db() as db:
-        upload = _pending(db, token)
+        upload = pending_upload(db, ContactUpload, token)
         report = import_contacts_csv(db, io.BytesIO(upload.data))
         db.delete(upload)
         record_action(db, "contacts.imported", None, None, created=report.created, updated=report.updated,
@@ -129,7 +107,7 @@ def commit(token: str) -> Response:
 def discard(token: str) -> Response:
     """Forget the uploaded file without importing it."""
     with request_db() as db:
-        db.delete(_pending(db, token))
+        db.delete(pending_upload(db, ContactUpload, token))
         db.commit()
     flash(_("The file was discarded; nothing was imported."), "info")
     return redirect(url_for("dashboard.contacts_import"))

@@ -5,7 +5,7 @@ One code path with the CLI: the file is read and imported by `orders.records.imp
 transaction and rolls it back, so its counts (created, updated, unchanged, customers notified,
 lines rejected) are what the commit will do. Between the preview and the commit the bytes wait
 in `order_uploads` (server-side: the commit may reach another worker), tied to the login that
-uploaded them, for UPLOAD_LIFETIME. A file that cannot be imported at all (not text, no
+uploaded them, for an hour (`uploads`). A file that cannot be imported at all (not text, no
 number/wa_id/status header) is refused on upload with the reason, and nothing is stored.
 """
 
@@ -13,19 +13,16 @@ from __future__ import annotations
 
 import csv
 import logging
-import re
-import secrets
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from database_models import Order, OrderUpload, utcnow
+from database_models import Order, OrderUpload
 from orders.records import OrderError, OrderImportReport, import_orders_csv, read_orders_csv
 from orders.rules import order_rules
 from runtime.context import platform
@@ -33,6 +30,7 @@ from web.dashboard.access import admin_required
 from web.dashboard.blueprint import dashboard
 from web.dashboard.contacts_messages import describe as describe_contact_error
 from web.dashboard.operators import record_action
+from web.dashboard.uploads import keep_upload, pending_upload
 from web.i18n import current_language, format_number, localise_digits
 from web.request_db import request_db
 
@@ -44,10 +42,8 @@ MAX_UPLOAD_BYTES = 1024 * 1024
 # created, the notification queued). 500 keeps a busy machine well inside the timeout. Larger files:
 # `flask orders import` or the API.
 MAX_UPLOAD_ORDERS = 500
-UPLOAD_LIFETIME = timedelta(hours=1)
 PREVIEW_ROWS = 20
 ERRORS_SHOWN = 500
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 # Called at request time, so each message is read in the request's language.
 _MESSAGES: dict[str, Callable[[dict], str]] = {
@@ -117,27 +113,11 @@ def upload() -> Any:
         return _form(_("The file has %(count)s orders; at most %(limit)s can be uploaded here. Split it, or import it "
                        "with flask orders import.", count=format_number(lines),
                        limit=format_number(MAX_UPLOAD_ORDERS)), 413)
-    token, now = secrets.token_urlsafe(32), utcnow()
     with request_db() as db:
-        db.execute(delete(OrderUpload).where(OrderUpload.expires_at < now))
-        db.add(OrderUpload(id=token, login_id=_login_id(), filename=(given.filename or "orders.csv")[:255],
-                           data=data, created_at=now, expires_at=now + UPLOAD_LIFETIME))
+        token = keep_upload(db, OrderUpload, data, given.filename or "orders.csv")
         db.commit()
     logger.info("orders file uploaded", extra={"event": "dashboard.orders_upload", "bytes": len(data)})
     return redirect(url_for("dashboard.orders_import_preview", token=token))
-
-
-def _login_id() -> str:
-    return str(session.get("dashboard_session", ""))
-
-
-def _pending(db: Session, token: str) -> OrderUpload:
-    """This login's upload, or 404 (unknown, expired, imported already, or another login's)."""
-    upload = db.get(OrderUpload, token) if _TOKEN.match(token) else None
-    if upload is None or upload.login_id != _login_id() or upload.expires_at <= utcnow():
-        abort(404, _("This upload is no longer waiting (imported, discarded or older than an hour). "
-                     "Upload the file again."))
-    return upload
 
 
 def _preview_rows(db: Session, report: OrderImportReport) -> list[dict[str, Any]]:
@@ -162,7 +142,7 @@ def preview(token: str) -> str:
     """What the import would do: it runs, is counted, and is rolled back."""
     config = platform().config
     with request_db() as db:
-        upload = _pending(db, token)
+        upload = pending_upload(db, OrderUpload, token)
         filename, data = upload.filename, upload.data
         report = import_orders_csv(db, data, order_rules(config), config.zone, preview=True)
         rows = _preview_rows(db, report)
@@ -180,7 +160,7 @@ def commit(token: str) -> Response:
     """Import the previewed file in one transaction (notifications queued with it) and say what it did."""
     config = platform().config
     with request_db() as db:
-        upload = _pending(db, token)
+        upload = pending_upload(db, OrderUpload, token)
         report = import_orders_csv(db, upload.data, order_rules(config), config.zone)
         record_action(db, "orders.imported", "order_upload", upload.filename, created=report.created,
                       updated=report.updated, unchanged=report.unchanged, rejected=len(report.errors),
@@ -199,7 +179,7 @@ def commit(token: str) -> Response:
 def discard(token: str) -> Response:
     """Forget the uploaded file without importing it."""
     with request_db() as db:
-        db.delete(_pending(db, token))
+        db.delete(pending_upload(db, OrderUpload, token))
         db.commit()
     flash(_("The file was discarded; nothing was imported."), "info")
     return redirect(url_for("dashboard.orders_import"))
