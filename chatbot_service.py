@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, text, update
-from sqlalchemy.orm import Session, defer, joinedload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from campaigns.opt_out import CUSTOMER_MESSAGE, set_choice
@@ -31,7 +30,7 @@ from database_models import (
     ReceivedMessageLog,
     utcnow,
 )
-from inbound.conversation_batch import STATE_COLUMNS, BatchStates, StateRow
+from inbound.conversation_batch import NEW_MESSAGES, BatchStates, StateRow, store_intents
 from inbound.shapes import DEFAULT_ORDER_ACK, ORDER, event_reply_key, order_reply_values
 from integrations import events as outbound_webhooks
 from language.intent_cache import cached_recognizer
@@ -140,7 +139,7 @@ class ChatbotService:
         if self.batch_states is not None:
             self.batch_states.write()
         self.session.flush()
-        _store_intents(self.session, intents)
+        store_intents(self.session, intents)
         return Scheduler(self.session).add_replies(replies)
 
     def _decide_and_record(self, contact: Contact, message: ReceivedMessageLog,
@@ -150,7 +149,7 @@ class ChatbotService:
         if decision.intent is not None and intents is None:
             message.intent, message.intent_confidence = decision.intent, round(decision.confidence, 4)
         elif decision.intent is not None:
-            # Seen on the object at once, written by _store_intents in one statement, not one UPDATE a message.
+            # Seen on the object at once, written by store_intents in one statement, not one UPDATE a message.
             set_committed_value(message, "intent", decision.intent)
             set_committed_value(message, "intent_confidence", round(decision.confidence, 4))
             intents.append({"row_id": message.id, "new_intent": decision.intent,
@@ -336,32 +335,6 @@ class ChatbotService:
         } | (extra or {}))
 
 
-# Built once (every answered text runs it): constructing it per webhook was a tenth of a text's CPU.
-_NEW_MESSAGES = (select(ReceivedMessageLog, *STATE_COLUMNS)
-                 .options(joinedload(ReceivedMessageLog.contact), defer(ReceivedMessageLog.payload))
-                 .outerjoin(ConversationState, ConversationState.contact_id == ReceivedMessageLog.contact_id)
-                 .where(ReceivedMessageLog.id.in_(bindparam("ids", expanding=True)))
-                 .order_by(ReceivedMessageLog.id))
-
-
-def _store_intents(session: Session, intents: list[dict[str, Any]]) -> None:
-    """Write the gathered (row_id, new_intent, confidence) of many messages with one statement."""
-    if not intents:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        # One UPDATE joined to unnest()ed arrays: psycopg2's executemany makes a round trip per row.
-        session.execute(text(
-            "UPDATE received_messages AS t SET intent = s.new_intent, intent_confidence = s.confidence "
-            "FROM unnest(CAST(:ids AS bigint[]), CAST(:intents AS varchar[]), CAST(:confidences AS float8[])) "
-            "AS s(row_id, new_intent, confidence) WHERE t.id = s.row_id"
-        ), {"ids": [row["row_id"] for row in intents], "intents": [row["new_intent"] for row in intents],
-            "confidences": [row["confidence"] for row in intents]})
-        return
-    table = ReceivedMessageLog.__table__
-    session.execute(update(table).where(table.c.id == bindparam("row_id"))  # SQLite: in-process executemany
-                    .values(intent=bindparam("new_intent"), intent_confidence=bindparam("confidence")), intents)
-
-
 class Chatbot:
     """The per-process chatbot: rules loaded once at start-up, a service per transaction."""
 
@@ -378,7 +351,7 @@ class Chatbot:
         # Messages, their contacts and their conversation states in one query (a webhook's
         # texts are usually from contacts with no state row yet: that is known here too). The
         # states come as plain columns: the chatbot decides on detached objects, written at the end.
-        loaded = session.execute(_NEW_MESSAGES, {"ids": list(message_ids)}).all()
+        loaded = session.execute(NEW_MESSAGES, {"ids": list(message_ids)}).all()
         service = ChatbotService(session, self.rules, self.config, self.rng)
         service.batch_states = BatchStates(session)
         for row in loaded:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ROOT
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
@@ -140,8 +141,8 @@ def submit_login(driver, username: str = BROWSER_ADMIN[0], password: str = BROWS
 
 # --- screenshots: into test-output/, and into docs/ when the test says so (UPDATE_DOCS_SCREENSHOTS=1) ---
 
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+OUTPUT = ROOT / "test-output"
+DOCS = ROOT / "docs"
 SIZES = (("", 1366, 900), ("-phone", 390, 844))  # desktop, and a phone held upright
 
 

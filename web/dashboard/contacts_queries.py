@@ -24,6 +24,7 @@ from campaigns.spreadsheet import csv_text
 from database_models import Contact, ContactTag
 from language.jalali import latin_digits
 from web.dashboard.inbox import CUSTOMER_SERVICE_WINDOW
+from web.dashboard.search_text import typed_text
 
 PAGE_SIZE = 50
 MAX_SEARCH = 100
@@ -46,12 +47,12 @@ class ContactFilter:
     def from_args(cls, args: Mapping[str, str]) -> ContactFilter:
         """The filter a query string asks for; what cannot be understood is left out."""
         before = args.get("before", "")
-        tag = args.get("tag", "").strip()
+        tag = typed_text(args.get("tag"), MAX_SEARCH)
         try:
             tag = (parse_tags([tag]) or [""])[0]
         except ContactError:
             tag = ""
-        return cls(search=args.get("q", "").strip()[:MAX_SEARCH], tag=tag,
+        return cls(search=typed_text(args.get("q"), MAX_SEARCH), tag=tag,
                    opted_out=args.get("opted_out", "") if args.get("opted_out") in ("yes", "no") else "",
                    window=args.get("window") == "open",
                    before=int(before) if before.isdigit() and 0 < int(before) < 2**31 else None)

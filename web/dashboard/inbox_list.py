@@ -37,6 +37,7 @@ from database_models import (
 from web.dashboard.contacts_queries import MAX_SEARCH
 from web.dashboard.contacts_queries import _matches as contact_matches  # the contacts page's own search
 from web.dashboard.inbox import CUSTOMER_SERVICE_WINDOW, OPERATOR_KIND, operator_names, window_closes_at
+from web.dashboard.search_text import typed_text
 
 PAGE_SIZE = 30
 SHOWS = ("all", "waiting", "mine", "unassigned", "bot", "unread", "negative", "window")
@@ -53,10 +54,8 @@ class InboxFilter:
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> InboxFilter:
         page = args.get("page", "")
-        # Control characters match nothing a person typed, and PostgreSQL refuses a NUL in a query.
-        search = "".join(char for char in args.get("q", "") if char >= " " and char != "\x7f")
         return cls(show=args.get("show", "all") if args.get("show") in SHOWS else "all",
-                   search=search.strip()[:MAX_SEARCH],
+                   search=typed_text(args.get("q"), MAX_SEARCH),
                    page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1)
 
     def query_args(self, **changes: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from orders.rules import OrderRules, order_rules
 from runtime.context import platform
 from web.dashboard import orders_import  # noqa: F401  (registers the upload pages with this module)
 from web.dashboard.blueprint import dashboard
+from web.dashboard.search_text import typed_text
 from web.i18n import current_language
 from web.request_db import request_db
 
@@ -45,7 +46,7 @@ class OrderFilter:
         """From the query string; an unknown status or page is ignored, not an error."""
         status = str(args.get("status") or "")
         page = str(args.get("page") or "1")
-        return cls(search=latin_digits(str(args.get("q") or "")).strip()[:MAX_SEARCH],
+        return cls(search=latin_digits(typed_text(args.get("q"), MAX_SEARCH)),
                    status=status if status in statuses else "",
                    page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1)
 
