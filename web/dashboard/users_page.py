@@ -10,6 +10,7 @@ the audit trail in its own transaction. Admins only.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -110,59 +111,48 @@ def _load(db: Session, operator_id: int) -> Operator:
     return operator
 
 
+def _change(operator_id: int, change: Callable[[Session, Operator], object], action: str,
+            done: Callable[[Operator], str]) -> Response:
+    """Apply one change to an operator with its audit record, or flash why it was refused; back to the list."""
+    with request_db() as db:
+        operator = _load(db, operator_id)
+        try:
+            change(db, operator)
+        except AccountError as error:
+            db.rollback()
+            flash(refusal(error), "error")
+            return redirect(url_for("dashboard.users"))
+        record_action(db, action, "operator", operator.id)
+        db.commit()
+    flash(done(operator), "success")
+    return redirect(url_for("dashboard.users"))
+
+
 @dashboard.post(f"/dashboard/users/{_OPERATOR}/disable", endpoint="users_disable")
 @admin_required
 def users_disable(operator_id: int) -> Response:
     """Disable an operator: their logins end at once."""
     me = current_operator()
-    with request_db() as db:
-        operator = _load(db, operator_id)
-        if me is not None and operator.id == me.id:
-            flash(_("You cannot disable your own account."), "error")
-            return redirect(url_for("dashboard.users"))
-        try:
-            disable_operator(db, operator)
-        except AccountError as error:
-            db.rollback()
-            flash(refusal(error), "error")
-            return redirect(url_for("dashboard.users"))
-        record_action(db, "operator.disabled", "operator", operator.id)
-        db.commit()
-    flash(_("%(name)s is disabled and logged out everywhere.", name=operator.username), "success")
-    return redirect(url_for("dashboard.users"))
+    if me is not None and operator_id == me.id:
+        flash(_("You cannot disable your own account."), "error")
+        return redirect(url_for("dashboard.users"))
+    return _change(operator_id, disable_operator, "operator.disabled",
+                   lambda operator: _("%(name)s is disabled and logged out everywhere.", name=operator.username))
 
 
 @dashboard.post(f"/dashboard/users/{_OPERATOR}/enable", endpoint="users_enable")
 @admin_required
 def users_enable(operator_id: int) -> Response:
     """Let a disabled operator log in again."""
-    with request_db() as db:
-        operator = _load(db, operator_id)
-        try:
-            enable_operator(db, operator)
-        except AccountError as error:
-            db.rollback()
-            flash(refusal(error), "error")
-            return redirect(url_for("dashboard.users"))
-        record_action(db, "operator.enabled", "operator", operator.id)
-        db.commit()
-    flash(_("%(name)s can log in again.", name=operator.username), "success")
-    return redirect(url_for("dashboard.users"))
+    return _change(operator_id, enable_operator, "operator.enabled",
+                   lambda operator: _("%(name)s can log in again.", name=operator.username))
 
 
 @dashboard.post(f"/dashboard/users/{_OPERATOR}/password", endpoint="users_password")
 @admin_required
 def users_password(operator_id: int) -> Response:
     """Set a new password: every login opened with the old one ends (the admin's own, too, for their account)."""
-    with request_db() as db:
-        operator = _load(db, operator_id)
-        try:
-            set_password(db, operator, request.form.get("password", ""))
-        except AccountError as error:
-            db.rollback()
-            flash(refusal(error), "error")
-            return redirect(url_for("dashboard.users"))
-        record_action(db, "operator.password_reset", "operator", operator.id)
-        db.commit()
-    flash(_("New password set for %(name)s; their sessions have ended.", name=operator.username), "success")
-    return redirect(url_for("dashboard.users"))
+    password = request.form.get("password", "")
+    return _change(operator_id, lambda db, operator: set_password(db, operator, password), "operator.password_reset",
+                   lambda operator: _("New password set for %(name)s; their sessions have ended.",
+                                      name=operator.username))
