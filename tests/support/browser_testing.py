@@ -197,3 +197,23 @@ def both_widths(driver, stem: str, *, no_overflow: bool = False) -> None:
     """`page_shot` at desktop and phone width: `stem`.png and `stem`-phone.png."""
     for suffix, width, height in SIZES:
         page_shot(driver, f"{stem}{suffix}.png", width, height, no_overflow=no_overflow)
+
+
+BROWSER_ADMIN_TOKEN = "browser-admin-token-0123456789abcdef"  # the JSON API's token in browser tests
+
+
+def app_env(database_url: str, fake_graph: Any = None, **settings: str) -> dict[str, str]:
+    """The environment of a browser test's gunicorn: development settings of its own on `database_url`,
+    bound to a free port, two workers, sending to `fake_graph` (or a dry run without it); `settings` on top."""
+    from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, free_port
+
+    env = {**os.environ, "SQLALCHEMY_DATABASE_URL": database_url, "ADMIN_API_TOKEN": BROWSER_ADMIN_TOKEN,
+           "FLASK_SECRET_KEY": "browser-test-secret-key", "WHATSAPP_APP_SECRET": "browser-app-secret",
+           "WHATSAPP_VERIFY_TOKEN": "browser-verify-token", "GUNICORN_BIND": f"127.0.0.1:{free_port()}",
+           "WEB_CONCURRENCY": "2", "TIMEZONE": "Asia/Tehran", "APP_ENV": "development"}
+    if fake_graph is not None:
+        env |= {"WHATSAPP_API_TOKEN": GRAPH_TOKEN, "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+                "WHATSAPP_API_BASE_URL": fake_graph.url}
+    else:
+        env.pop("WHATSAPP_API_TOKEN", None)
+    return env | settings

@@ -10,7 +10,6 @@ test-output/ (git-ignored); with UPDATE_DOCS_SCREENSHOTS=1 also to docs/campaign
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from browser_testing import (
+    app_env,
     both_widths,
     chromium,
     gunicorn,
@@ -27,14 +27,13 @@ from browser_testing import (
     submit_login,
     tools_or_skip,
 )
-from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations
+from conftest import ROOT, run_migrations
 from sqlalchemy.orm import Session
 
 from database_models import Broadcast, Contact, ContactTag, ScheduledMessage, utcnow
 from database_setup import create_engine_for
 from language.jalali import jalali_numeric, persian_digits, persian_number
 
-ADMIN_TOKEN = "browser-admin-token-0123456789abcdef"
 ZONE = ZoneInfo("Asia/Tehran")
 # (name, wa_id or BSUID, hours since the last message or None, opted out, tags)
 CUSTOMERS = [("سارا محمدی", "989121110001", 2, False, ("vip",)), ("رضا کریمی", "989121110002", 5, False, ("vip",)),
@@ -88,13 +87,7 @@ def served(tmp_path, fake_graph):
         seed_admin(session)
         session.commit()
     engine.dispose()
-    port = free_port()
-    env = {**os.environ, "SQLALCHEMY_DATABASE_URL": database_url, "ADMIN_API_TOKEN": ADMIN_TOKEN,
-           "FLASK_SECRET_KEY": "browser-test-secret-key", "WHATSAPP_APP_SECRET": "browser-app-secret",
-           "WHATSAPP_VERIFY_TOKEN": "browser-verify-token", "WHATSAPP_API_TOKEN": GRAPH_TOKEN,
-           "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "WHATSAPP_API_BASE_URL": fake_graph.url,
-           "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "TIMEZONE": "Asia/Tehran",
-           "APP_ENV": "development"}
+    env = app_env(database_url, fake_graph)
     with gunicorn(env, tmp_path / "gunicorn.log", ROOT) as base:
         yield base, env
 

@@ -14,15 +14,23 @@ import os
 from datetime import timedelta
 
 import pytest
-from browser_testing import chromium, gunicorn, page_ready, seed_admin, submit_login, tools_or_skip, viewport_shots
-from conftest import ROOT, free_port, run_migrations
+from browser_testing import (
+    app_env,
+    chromium,
+    gunicorn,
+    page_ready,
+    seed_admin,
+    submit_login,
+    tools_or_skip,
+    viewport_shots,
+)
+from conftest import ROOT, run_migrations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from database_models import Contact, ContactTag, ReceivedMessageLog, ScheduledMessage, utcnow
 from database_setup import create_engine_for
 
-ADMIN_TOKEN = "browser-admin-token-0123456789abcdef"
 # What Excel's plain "CSV" writes on a Persian Windows: Windows-1256, which has no Persian ی.
 EXCEL_CSV = ("شماره,نام,برچسب,شهر\n"
              "09121110001,علی کریمی,مشتری;vip,تهران\n"
@@ -65,12 +73,7 @@ def served(tmp_path):
         seed_admin(session)
         session.commit()
     engine.dispose()
-    port = free_port()
-    env = {**os.environ, "SQLALCHEMY_DATABASE_URL": database_url, "ADMIN_API_TOKEN": ADMIN_TOKEN,
-           "FLASK_SECRET_KEY": "browser-test-secret-key", "WHATSAPP_APP_SECRET": "browser-app-secret",
-           "WHATSAPP_VERIFY_TOKEN": "browser-verify-token", "GUNICORN_BIND": f"127.0.0.1:{port}",
-           "WEB_CONCURRENCY": "2", "TIMEZONE": "Asia/Tehran", "APP_ENV": "development"}
-    env.pop("WHATSAPP_API_TOKEN", None)
+    env = app_env(database_url)
     with gunicorn(env, tmp_path / "gunicorn.log", ROOT) as base:
         yield base, database_url
 

@@ -26,8 +26,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser_testing import chromium, page_ready, seed_admin, submit_login, tools_or_skip
-from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations, wait_until
+from browser_testing import app_env, chromium, page_ready, seed_admin, submit_login, tools_or_skip
+from conftest import ROOT, run_migrations, wait_until
 from sqlalchemy.orm import Session
 
 from database_models import (
@@ -41,8 +41,6 @@ from database_models import (
 )
 from database_setup import create_engine_for
 from language.jalali import jalali, persian_number
-
-ADMIN_TOKEN = "browser-admin-token-0123456789abcdef"
 
 PERSIAN_NAMES = (["سارا", "رضا", "مریم", "علی", "ندا", "زهرا", "محمد", "لیلا", "امیر", "فاطمه", "حمید", "نرگس"],
                  ["محمدی", "کریمی", "احمدی", "رضایی", "حسینی", "کاظمی", "موسوی", "جعفری", "نوری", "قاسمی"])
@@ -234,17 +232,11 @@ def served(tmp_path, fake_graph):
         seed_admin(session)
         session.commit()
     engine.dispose()
-    port = free_port()
-    env = {**os.environ, "SQLALCHEMY_DATABASE_URL": database_url, "ADMIN_API_TOKEN": ADMIN_TOKEN,
-           "FLASK_SECRET_KEY": "browser-test-secret-key", "WHATSAPP_APP_SECRET": "browser-app-secret",
-           "WHATSAPP_VERIFY_TOKEN": "browser-verify-token", "WHATSAPP_API_TOKEN": GRAPH_TOKEN,
-           "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "WHATSAPP_API_BASE_URL": fake_graph.url,
-           "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
-           "TIMEZONE": "Asia/Tehran", "APP_ENV": "development"}
+    env = app_env(database_url, fake_graph)
     log = (tmp_path / "gunicorn.log").open("w")
     process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
                                 "webhook_handler:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
+    base = f"http://{env['GUNICORN_BIND']}"
     try:
         _wait_for(base, process, tmp_path / "gunicorn.log")
         yield base, figures

@@ -19,8 +19,17 @@ import urllib.request
 from datetime import timedelta
 
 import pytest
-from browser_testing import chromium, gunicorn, page_ready, seed_admin, submit_login, tools_or_skip, viewport_shots
-from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations, wait_until
+from browser_testing import (
+    app_env,
+    chromium,
+    gunicorn,
+    page_ready,
+    seed_admin,
+    submit_login,
+    tools_or_skip,
+    viewport_shots,
+)
+from conftest import ROOT, run_migrations, wait_until
 from sqlalchemy.orm import Session
 
 from database_models import Contact, ReceivedMessageLog, ScheduledMessage, utcnow
@@ -28,7 +37,6 @@ from database_setup import create_engine_for
 from inbound.sample_payloads import text_message_envelope
 from inbound.signatures import sign_payload
 
-ADMIN_TOKEN = "browser-admin-token-0123456789abcdef"
 AGENT = ("maryam", "maryam-browser-password")  # the agent who works the inbox here
 APP_SECRET = "browser-app-secret"
 COMPLAINT = "بسته‌ام خراب رسید، خیلی ناراحتم"
@@ -85,12 +93,7 @@ def served(tmp_path, fake_graph):
         session.commit()
         wa_id = sara.wa_id
     engine.dispose()
-    env = {**os.environ, "SQLALCHEMY_DATABASE_URL": database_url, "ADMIN_API_TOKEN": ADMIN_TOKEN,
-           "FLASK_SECRET_KEY": "browser-test-secret-key", "WHATSAPP_APP_SECRET": APP_SECRET,
-           "WHATSAPP_VERIFY_TOKEN": "browser-verify-token", "WHATSAPP_API_TOKEN": GRAPH_TOKEN,
-           "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "WHATSAPP_API_BASE_URL": fake_graph.url,
-           "GUNICORN_BIND": f"127.0.0.1:{free_port()}", "WEB_CONCURRENCY": "2", "TIMEZONE": "Asia/Tehran",
-           "APP_ENV": "development"}
+    env = app_env(database_url, fake_graph, WHATSAPP_APP_SECRET=APP_SECRET)
     with gunicorn(env, tmp_path / "gunicorn.log", ROOT) as base:
         yield base, wa_id
 

@@ -11,11 +11,11 @@ template in the campaign builder. Screenshots (desktop 1366 and phone 390) go to
 from __future__ import annotations
 
 import base64
-import os
 from datetime import timedelta
 
 import pytest
 from browser_testing import (
+    app_env,
     both_widths,
     chromium,
     gunicorn,
@@ -25,13 +25,12 @@ from browser_testing import (
     submit_login,
     tools_or_skip,
 )
-from conftest import GRAPH_TOKEN, PHONE_NUMBER_ID, ROOT, free_port, run_migrations
+from conftest import ROOT, run_migrations
 from sqlalchemy.orm import Session
 
 from database_models import Contact, ScheduledMessage, utcnow
 from database_setup import create_engine_for
 
-ADMIN_TOKEN = "browser-admin-token-0123456789abcdef"
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAAB"
                        "JRU5ErkJggg==")  # a 1×1 PNG
 
@@ -51,13 +50,7 @@ def served(tmp_path, fake_graph):
                                  last_inbound_at=now - timedelta(hours=1))])
         seed_admin(session)
         session.commit()
-    port = free_port()
-    env = {**os.environ, "SQLALCHEMY_DATABASE_URL": database_url, "ADMIN_API_TOKEN": ADMIN_TOKEN,
-           "FLASK_SECRET_KEY": "browser-test-secret-key", "WHATSAPP_APP_SECRET": "browser-app-secret",
-           "WHATSAPP_VERIFY_TOKEN": "browser-verify-token", "WHATSAPP_API_TOKEN": GRAPH_TOKEN,
-           "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "WHATSAPP_API_BASE_URL": fake_graph.url,
-           "WHATSAPP_BUSINESS_ACCOUNT_ID": "102290129340398",
-           "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1", "APP_ENV": "development"}
+    env = app_env(database_url, fake_graph, WHATSAPP_BUSINESS_ACCOUNT_ID="102290129340398", WEB_CONCURRENCY="1")
     with gunicorn(env, tmp_path / "gunicorn.log", ROOT) as base:
         yield base, engine
     engine.dispose()

@@ -9,13 +9,13 @@ is refused by whichever worker answers. Screenshots of the users and audit pages
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import httpx
 import pytest
 from browser_testing import (
     BROWSER_ADMIN,
+    app_env,
     both_widths,
     chromium,
     gunicorn,
@@ -24,7 +24,7 @@ from browser_testing import (
     submit_login,
     tools_or_skip,
 )
-from conftest import ROOT, free_port, run_migrations
+from conftest import ROOT, run_migrations
 from sqlalchemy.orm import Session
 
 from database_models import Contact, ReceivedMessageLog, utcnow
@@ -62,12 +62,7 @@ def _serve(tmp_path, with_admin: bool):
                                        text="سلام، سفارشم کجاست؟", payload={}, received_at=now))
         session.commit()
     engine.dispose()
-    port = free_port()
-    env = {**os.environ, "SQLALCHEMY_DATABASE_URL": database_url, "ADMIN_API_TOKEN": "browser-admin-token-0123456789",
-           "FLASK_SECRET_KEY": "browser-test-secret-key", "WHATSAPP_APP_SECRET": "browser-app-secret",
-           "WHATSAPP_VERIFY_TOKEN": "browser-verify-token", "GUNICORN_BIND": f"127.0.0.1:{port}",
-           "WEB_CONCURRENCY": "2", "TIMEZONE": "Asia/Tehran", "APP_ENV": "development"}
-    env.pop("WHATSAPP_API_TOKEN", None)
+    env = app_env(database_url)
     with gunicorn(env, tmp_path / "gunicorn.log", ROOT) as base:
         yield base
 
