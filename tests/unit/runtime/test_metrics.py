@@ -113,7 +113,7 @@ def test_the_processor_counts_what_it_sends(app, client):
 
     platform = app.extensions["whatsapp_platform"]
     with platform.session_factory() as writer:
-        for number in range(3):  # three recipients: the 6 s pair limit would defer a second message to one
+        for number in range(3):  # three recipients, so the pair rate (outbound/pacing.py) defers none
             contact_id = make_contact_row(writer, f"98912000123{number}")
             Scheduler(writer).add(contact_id, body="hello", kind="reply", scheduled_at=utcnow() - timedelta(seconds=1))
         writer.commit()
@@ -226,7 +226,7 @@ def test_behind_a_proxy_the_forwarded_client_address_decides(test_config, engine
 # --- several gunicorn workers --------------------------------------------------------------------------
 
 
-def _wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
+def _wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
