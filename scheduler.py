@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -334,14 +334,15 @@ class Scheduler:
         )
         return result.rowcount
 
-    def last_sent_at(self, contact_ids: Iterable[int], since: datetime) -> dict[int, datetime]:
-        """The latest send to each of `contact_ids` after `since` (for the per-recipient pacing)."""
+    def recent_sends(self, contact_ids: Iterable[int], since: datetime) -> dict[int, list[datetime]]:
+        """The sends to each of `contact_ids` after `since`, oldest first (for the per-recipient pacing)."""
         ids = list(set(contact_ids))
         if not ids:
             return {}
-        rows = self.session.execute(
-            select(_table.c.contact_id, func.max(_table.c.sent_at))
-            .where(_table.c.contact_id.in_(ids), _table.c.sent_at >= since)
-            .group_by(_table.c.contact_id)
-        ).all()
-        return {contact_id: at for contact_id, at in rows if at is not None}
+        sends: dict[int, list[datetime]] = {}
+        for contact_id, at in self.session.execute(
+                select(_table.c.contact_id, _table.c.sent_at)
+                .where(_table.c.contact_id.in_(ids), _table.c.sent_at >= since)
+                .order_by(_table.c.sent_at)):
+            sends.setdefault(contact_id, []).append(at)
+        return sends

@@ -3,7 +3,7 @@ per-recipient interval, retry backoff, and the sending threads themselves.
 
 Meta limits a business number's throughput (WHATSAPP_MAX_MPS, 80 by default, up to
 1,000), answers 130429 when it is exceeded, and allows about one message every six
-seconds to the same user (131056 otherwise). These pieces are shared by a processor's
+seconds to the same user, in short bursts (131056 otherwise). These pieces are shared by a processor's
 sending threads; they know nothing of the database or of HTTP.
 """
 
@@ -17,7 +17,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-PAIR_RATE_INTERVAL = 6.0  # seconds between two messages to the same recipient (Meta's pair rate limit)
+PAIR_RATE_INTERVAL = 6.0  # seconds per message to the same recipient on average (Meta's pair rate limit)
+PAIR_RATE_BURST = 3  # messages to one recipient that may go at once (Meta tolerates up to 45)
 RETRY_BASE_SECONDS = 5.0
 RETRY_MAX_SECONDS = 900.0
 MAX_CONCURRENCY = 200  # WhatsAppService's connection pool size
@@ -58,38 +59,60 @@ class RateLimiter:
 
 
 class RecipientPacer:
-    """Keeps PAIR_RATE_INTERVAL seconds between two accepted messages to one recipient."""
+    """Paces the messages to one recipient: PAIR_RATE_BURST at once, then one per PAIR_RATE_INTERVAL.
 
-    def __init__(self, interval: float = PAIR_RATE_INTERVAL) -> None:
+    Meta's pair rate is one message every six seconds to the same user on average, and it
+    tolerates short bursts (up to 45 in six seconds, then as long a pause). A customer who
+    writes "سلام" and then the question three seconds later gets both replies at once, and an
+    agent's two quick messages both go; a fourth message within the burst waits its turn.
+    A generic cell rate: each recipient has the moment its bucket would be empty (`due`);
+    a send is allowed while that lies less than `burst - 1` intervals ahead.
+    """
+
+    def __init__(self, interval: float = PAIR_RATE_INTERVAL, burst: int = PAIR_RATE_BURST,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.interval = interval
-        self._last: dict[str, float] = {}
+        self.burst = max(1, burst)
+        self._clock = clock
+        self._due: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def reserve(self, wa_id: str) -> tuple[float, float | None]:
         """(0, previous) when `wa_id` may be sent to now (and is booked), else (seconds to wait, None)."""
         with self._lock:
-            now = time.monotonic()
-            previous = self._last.get(wa_id)
-            if previous is not None and now - previous < self.interval:
-                return self.interval - (now - previous), None
-            self._last[wa_id] = now
-            if len(self._last) > 100_000:
-                self._last = {k: v for k, v in self._last.items() if now - v < self.interval}
+            now = self._clock()
+            previous = self._due.get(wa_id)
+            due = now if previous is None else max(previous, now)
+            ahead = due - now - (self.burst - 1) * self.interval
+            if ahead > 0:
+                return ahead, None
+            self._due[wa_id] = due + self.interval
+            if len(self._due) > 100_000:
+                self._due = {key: value for key, value in self._due.items() if value > now}
             return 0.0, previous
 
     def unbook(self, wa_id: str, previous: float | None) -> None:
         """Undo a booking whose send was not accepted."""
         with self._lock:
             if previous is None:
-                self._last.pop(wa_id, None)
+                self._due.pop(wa_id, None)
             else:
-                self._last[wa_id] = previous
+                self._due[wa_id] = previous
 
-    def seed(self, wa_id: str, seconds_ago: float) -> None:
-        """Remember a send made `seconds_ago` (by another run or process)."""
+    @property
+    def window(self) -> float:
+        """How far back earlier sends still count: older ones cannot hold a send back."""
+        return self.burst * self.interval
+
+    def seed(self, wa_id: str, *seconds_ago: float) -> None:
+        """Remember sends made `seconds_ago` (by another run or process), replayed oldest first."""
         with self._lock:
-            at = time.monotonic() - max(0.0, seconds_ago)
-            self._last[wa_id] = max(at, self._last.get(wa_id, at))
+            now, due = self._clock(), None
+            for age in sorted((max(0.0, age) for age in seconds_ago), reverse=True):
+                at = now - age
+                due = (at if due is None else max(due, at)) + self.interval
+            if due is not None:
+                self._due[wa_id] = max(due, self._due.get(wa_id, due))
 
 
 def backoff_delay(attempt: int, rng: random.Random | None = None, base: float = RETRY_BASE_SECONDS,

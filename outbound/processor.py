@@ -225,9 +225,9 @@ class MessageProcessor:
             .where(queue.id.in_([row.id for row in claimed])))}
         now = self.clock()
         by_contact = {row.contact_id: recipients[row.id].wa_id for row in claimed}
-        for contact_id, at in Scheduler(session).last_sent_at(
-                by_contact, now - timedelta(seconds=self.pacer.interval)).items():
-            self.pacer.seed(by_contact[contact_id], (now - at).total_seconds())
+        for contact_id, sends in Scheduler(session).recent_sends(
+                by_contact, now - timedelta(seconds=self.pacer.window)).items():
+            self.pacer.seed(by_contact[contact_id], *((now - at).total_seconds() for at in sends))
         send_by = time.monotonic() + self.config.send_lease_seconds - self.send_margin
         return [ClaimedRow.of(row, recipients[row.id], send_by) for row in claimed]
 

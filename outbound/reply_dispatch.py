@@ -72,11 +72,10 @@ class ReplyDispatcher:
         processor = self.processor
         now = processor.clock()
         rows = claim_replies(engine, message_ids, processor.worker_id, now, processor.config.send_lease_seconds,
-                             processor.pacer.interval, self._prepared)
+                             processor.pacer.window, self._prepared)
         send_by = time.monotonic() + processor.config.send_lease_seconds - processor.send_margin
         for row in rows:
-            if row["last_sent_at"] is not None:
-                processor.pacer.seed(row["wa_id"], (now - row["last_sent_at"]).total_seconds())
+            processor.pacer.seed(row["wa_id"], *((now - at).total_seconds() for at in row["recent_sends"]))
             claimed = ClaimedRow(row["id"], row["kind"], row["wa_id"], row["opted_out"], row["last_inbound_at"], None,
                                  row["body"], row["buttons"], row["reply_to_wamid"], row["template_name"],
                                  row["template_language"], [str(p) for p in row["template_params"] or []] or None,

@@ -4,7 +4,7 @@
 the pair-rate look-up, COMMIT) and records it in another plus an early-status look-up: about
 nine round trips and 4 ms of a web worker's CPU per reply, more than storing the text
 (docs/scale.md). Here the claim is one statement — the same UPDATE (pending → sending under
-this worker's lease, attempts + 1), joined to the contact and to its latest send for the pacer —
+this worker's lease, attempts + 1), joined to the contact and to its recent sends for the pacer —
 and the record one more (the same UPDATE as `queueing.claims.sent_bulk`), each alone on a
 connection in autocommit mode, so each is atomic and commits by itself. The look-up of
 statuses that raced the send stays after the record's commit, as in `outbound.recording`.
@@ -36,8 +36,8 @@ WITH claimed AS (
 SELECT claimed.id, claimed.kind, coalesce(contact.wa_id, contact.user_id) AS wa_id, contact.opted_out,
     contact.last_inbound_at, claimed.body, claimed.buttons, claimed.reply_to_wamid, claimed.template_name,
     claimed.template_language, claimed.template_params, claimed.attempts, claimed.content,
-    (SELECT max(earlier.sent_at) FROM scheduled_messages AS earlier
-     WHERE earlier.contact_id = claimed.contact_id AND earlier.sent_at >= %(since)s) AS last_sent_at
+    ARRAY(SELECT earlier.sent_at FROM scheduled_messages AS earlier
+          WHERE earlier.contact_id = claimed.contact_id AND earlier.sent_at >= %(since)s) AS recent_sends
 FROM claimed JOIN contacts AS contact ON contact.id = claimed.contact_id
 ORDER BY claimed.scheduled_at, claimed.id
 """
@@ -65,7 +65,7 @@ _PREPARED_KEY = "whatsapp_reply_statements_prepared"
 
 def claim_replies(engine: Engine, ids: Sequence[int], worker: str, now: datetime, lease_seconds: float,
                   pacing_seconds: float, prepared: bool = False) -> list[dict[str, Any]]:
-    """Claim the pending reply rows among `ids` for `worker`; each with its recipient and latest send."""
+    """Claim the pending reply rows among `ids` for `worker`; each with its recipient and recent sends."""
     return _run(engine, CLAIM_REPLIES, {
         "ids": list(ids), "worker": worker, "now": now, "lease": now + timedelta(seconds=lease_seconds),
         "since": now - timedelta(seconds=pacing_seconds)}, fetch=True, prepared=prepared)

@@ -201,8 +201,8 @@ def test_three_concurrent_replays_store_once_and_reply_once(served_app, fake_gra
 
     factory = create_session_factory(engine)
     wait_for_dispatch(factory)
-    # Two replies to one customer in one batch are six seconds apart (Meta's pair rate):
-    # the second waits in the queue for the processor, as the cron run would send it.
+    # Replies to one customer beyond the pair rate's burst (outbound/pacing.py) wait in the
+    # queue for the processor, as the cron run would send them.
     config = Config(database_url=database_url, whatsapp_max_mps=200.0)
     sender = WhatsAppService(GRAPH_TOKEN, PHONE_NUMBER_ID, base_url=fake_graph.url)
     try:

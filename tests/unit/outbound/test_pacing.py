@@ -46,26 +46,48 @@ def test_slow_down_halves_the_rate_but_never_below_one_per_second():
     assert limiter.rate == 1.0
 
 
-def test_one_recipient_waits_the_pair_interval_and_others_do_not():
-    pacer = RecipientPacer(interval=6.0)
-    assert pacer.reserve("989120000001") == (0.0, None)
+def test_a_short_burst_to_one_recipient_goes_at_once_and_the_next_waits_the_average_interval():
+    pacer = RecipientPacer(interval=6.0, burst=3)
+    assert [pacer.reserve("989120000001")[0] for _ in range(3)] == [0.0, 0.0, 0.0]
     wait, previous = pacer.reserve("989120000001")
     assert 5.9 < wait <= 6.0 and previous is None
     assert pacer.reserve("989120000002")[0] == 0.0
 
 
+def test_without_a_burst_one_recipient_waits_the_pair_interval():
+    pacer = RecipientPacer(interval=6.0, burst=1)
+    assert pacer.reserve("989120000001") == (0.0, None)
+    wait, previous = pacer.reserve("989120000001")
+    assert 5.9 < wait <= 6.0 and previous is None
+
+
+def test_after_a_burst_the_recipient_gets_one_message_per_interval():
+    clock = [1000.0]
+    pacer = RecipientPacer(interval=6.0, burst=3, clock=lambda: clock[0])
+    sent = []
+    for _ in range(60 * 10):  # ten minutes in steps of 0.1 s, trying to send all the time
+        if pacer.reserve("989120000001")[0] == 0.0:
+            sent.append(clock[0])
+        clock[0] += 0.1
+    assert sent[2] - sent[0] < 0.3  # the burst goes at once
+    # Over any six seconds at most the burst; over the ten minutes the average rate.
+    assert max(sum(1 for at in sent if start <= at < start + 6.0) for start in sent) <= 3
+    assert len(sent) <= 3 + 60 / 6.0 * 10
+
+
 def test_unbooking_a_refused_send_frees_the_recipient_again():
-    pacer = RecipientPacer(interval=6.0)
+    pacer = RecipientPacer(interval=6.0, burst=1)
     _, previous = pacer.reserve("989120000001")
     pacer.unbook("989120000001", previous)
     assert pacer.reserve("989120000001")[0] == 0.0
 
 
 def test_a_send_seen_in_another_run_is_remembered():
-    pacer = RecipientPacer(interval=6.0)
-    pacer.seed("989120000001", seconds_ago=2.0)
+    pacer = RecipientPacer(interval=6.0, burst=2)
+    pacer.seed("989120000001", 2.0)
+    assert pacer.reserve("989120000001")[0] == 0.0  # the second of the burst
     wait, _ = pacer.reserve("989120000001")
-    assert 3.9 < wait <= 4.0
+    assert 3.9 < wait <= 4.0  # the seeded send 2 s ago and this one: the next goes 6 s after the seeded one
 
 
 @pytest.mark.parametrize("attempt, low, high", [(1, 2.5, 5.0), (2, 5.0, 10.0), (4, 20.0, 40.0), (20, 450.0, 900.0)])
@@ -92,3 +114,11 @@ def test_send_threads_return_every_outcome_and_stop_cleanly():
     threads.close()
     assert sorted(outcomes) == [n * 10 for n in range(20)]
     assert threads.take(timeout=0) == []
+
+
+def test_a_burst_seen_in_another_run_holds_the_next_send_back():
+    pacer = RecipientPacer(interval=6.0, burst=3)
+    pacer.seed("989120000001", 1.0, 0.5, 0.0)  # another process sent three in the last second
+    wait, previous = pacer.reserve("989120000001")
+    assert 4.9 < wait <= 5.0 and previous is None
+    assert RecipientPacer(interval=6.0, burst=3).window == 18.0

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from database_models import Contact, ScheduledMessage, utcnow
 from database_setup import create_engine_for, create_session_factory
+from outbound.pacing import PAIR_RATE_BURST
 from outbound.processor import MessageProcessor, RateLimiter, backoff_delay
 from scheduler import Scheduler
 from whatsapp_service import DryRunSender
@@ -199,21 +200,23 @@ def test_130429_from_the_api_halves_the_rate_and_the_row_is_retried(factory, sen
     assert rows_by_status(factory) == {"sent": 20} and set(fake_graph.counts().values()) == {1}
 
 
-def test_two_messages_to_one_recipient_are_six_seconds_apart(factory, sender, fake_graph, database_url):
+def test_a_short_burst_to_one_recipient_goes_and_the_next_message_waits_its_turn(factory, sender, fake_graph,
+                                                                                   database_url):
     seed_broadcast(factory, 1)
     with factory() as session:
         contact = session.scalars(select(Contact)).one()
-        Scheduler(session).add(contact.id, body="a reply, same recipient", kind="reply")
+        for number in range(PAIR_RATE_BURST):  # the broadcast and these: one more than the burst
+            Scheduler(session).add(contact.id, body=f"reply {number}, same recipient", kind="reply")
         session.commit()
     processor = make_processor(factory, sender, database_url)
 
     summary = processor.process_due(now=utcnow(), time_budget=10)
 
-    assert summary.sent == 1 and summary.deferred == 1
-    [sent] = [row for row in all_rows(factory) if row.status == "sent"]
+    assert summary.sent == PAIR_RATE_BURST and summary.deferred == 1
+    first_sent = min(row.sent_at for row in all_rows(factory) if row.status == "sent")
     [held] = [row for row in all_rows(factory) if row.status == "pending"]
-    assert held.attempts == 0 and (held.scheduled_at - sent.sent_at).total_seconds() >= 5.9
-    # Another run, which has nothing in memory, finds the earlier send in the database and waits too.
+    assert held.attempts == 0 and (held.scheduled_at - first_sent).total_seconds() >= 5.9
+    # Another run, which has nothing in memory, finds the earlier sends in the database and waits too.
     with factory() as session:
         session.execute(update(ScheduledMessage).where(ScheduledMessage.id == held.id).values(scheduled_at=utcnow()))
         session.commit()
@@ -221,7 +224,7 @@ def test_two_messages_to_one_recipient_are_six_seconds_apart(factory, sender, fa
     assert fresh.process_due(now=utcnow(), time_budget=10).deferred == 1
     after_interval = make_processor(factory, sender, database_url, clock=lambda: utcnow() + timedelta(seconds=7))
     assert after_interval.process_due(now=utcnow() + timedelta(seconds=7), time_budget=10).sent == 1
-    assert fake_graph.counts() == {contact.wa_id: 2}
+    assert fake_graph.counts() == {contact.wa_id: PAIR_RATE_BURST + 1}
 
 
 def test_opted_out_contacts_are_skipped_at_send_time(factory, sender, fake_graph, database_url):

@@ -15,6 +15,7 @@ from config import parse_business_hours
 from database_models import ScheduledMessage, utcnow
 from inbound.sample_payloads import text_message_envelope
 from inbound.signatures import sign_payload
+from outbound.pacing import PAIR_RATE_BURST
 from webhook_handler import create_app
 from whatsapp_service import WhatsAppService
 
@@ -76,6 +77,17 @@ def test_sequential_redelivery_gets_one_reply(graph_app, fake_graph):
     for _ in range(3):
         assert post(graph_app, payload) == 200
     assert fake_graph.counts() == {CUSTOMER: 1}
+
+
+def test_a_customers_quick_follow_ups_are_answered_at_once_until_the_pair_rate_burst_is_used(graph_app, fake_graph):
+    # "سلام" and then the question a second later: both answers go now, not at the next cron run.
+    for text in ("سلام", "قیمت این محصول چنده؟", "ساعت کاری فروشگاه چیه؟"):
+        assert post(graph_app, text_message_envelope(CUSTOMER, text)) == 200
+    assert fake_graph.counts() == {CUSTOMER: PAIR_RATE_BURST}
+    # One more within the burst's seconds waits its turn in the queue (Meta's pair rate).
+    assert post(graph_app, text_message_envelope(CUSTOMER, "ممنون از راهنمایی")) == 200
+    assert fake_graph.counts() == {CUSTOMER: PAIR_RATE_BURST}
+    assert [row.status for row in replies(graph_app)] == ["sent"] * PAIR_RATE_BURST + ["pending"]
 
 
 def test_failed_first_send_is_retried_by_the_processor_once(graph_app, fake_graph):
