@@ -59,7 +59,7 @@ _PERSIAN_SUFFIXES = ("ه", "ست", "است", "م", "ش", "ام", "یم", "مون
                      "ید", "ین", "ترین")
 _FINGLISH_SUFFIXES = ("e", "eh", "ast", "am")
 _MIN_STEM = 3  # shorter stems (بد + ید = "give!") are too ambiguous to strip to
-_CLAUSE_BREAK = re.compile(r"[,.!?]+")
+_CLAUSE_BREAK = re.compile(r"([,.!?]+)")  # kept: a clause ending in "?" is asked
 _THANKS = frozenset(normalize(word) for word in """
 مرسی ممنون ممنونم متشکرم سپاس تشکر thanks thank thx merci mersi mamnun mamnoon mrc
 """.split())  # nlp.normalize has already mapped ، and ؟
@@ -198,15 +198,21 @@ def _find_cues(tokens: Sequence[str], lexicon: Lexicon, finglish: bool = False) 
 
 
 def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_factor: float = 1.0,
-                  hypothetical: bool = False, finglish: bool = False) -> tuple[float, list[str], set[int]]:
-    """Score one clause: (total, matched cues, signs of its cues as +1/-1)."""
+                  hypothetical: bool = False, finglish: bool = False,
+                  asked: bool | None = None) -> tuple[float, list[str], set[int]]:
+    """Score one clause: (total, matched cues, signs of its cues as +1/-1).
+
+    `question` is the message's mood (praise in it is damped); `asked` whether this clause
+    itself is the question: "when does it come? I ordered ten days ago" states a wait.
+    """
+    asked = question if asked is None else asked
     cues, taken = _find_cues(tokens, lexicon, finglish)
     boost = max([weight for key, weight in lexicon.negation_intensifiers.items()
                  if any(tuple(tokens[i:i + len(key)]) == key for i in range(len(tokens)))], default=1.0)
     total, matched, signs = 0.0, [], set()
     for cue in cues:
         weight, surface = cue.weight, " ".join(tokens[cue.start:cue.end])
-        if cue.kind == "fact" and question:
+        if cue.kind == "fact" and (asked or not lexicon.sets["question_words"].isdisjoint(tokens)):
             continue  # "is it smaller than a medium?" asks; "it is smaller" complains
         if cue.kind in ("word", "fact") and _is_negated(tokens, cue.start, cue.end, lexicon, taken):
             weight *= (NEGATED_POSITIVE_FACTOR if weight > 0 else NEGATED_NEGATIVE_FACTOR) * boost
@@ -226,13 +232,13 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
             token in complaint or is_negated_verb(token.removeprefix("بر")) or _negated_verb(token, lexicon)
             for token in tokens):
         extra.append(("delay-complaint", lexicon.still_weight))  # هنوز نرسیده، still not, سه روزه منتظرم
-    elif not question and patterns.is_wait(text):
+    elif not asked and patterns.is_wait(text):
         extra.append(("delay-duration", patterns.DURATION_WEIGHT))
-    if not question and patterns.is_repeated_attempt(tokens, lexicon):
+    if not asked and patterns.is_repeated_attempt(tokens, lexicon):
         extra.append(("attempts", patterns.ATTEMPTS_WEIGHT))
-    if not question and patterns.is_missing_part(tokens, lexicon):
+    if not asked and patterns.is_missing_part(tokens, lexicon):
         extra.append(("missing", patterns.MISSING_WEIGHT))
-    rated = None if question else patterns.rating(text)
+    rated = None if asked else patterns.rating(text)
     if rated:
         extra.append(("rating", rated * (positive_factor if rated > 0 else 1.0)))
     for name, weight in extra:
@@ -242,40 +248,50 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
     return total, matched, signs
 
 
-def _clauses(text: str, lexicon: Lexicon) -> list[tuple[list[str], float]]:
-    """Split into (tokens, weight) clauses on punctuation, contrast and concession words."""
-    segments: list[tuple[list[str], int, bool]] = []  # tokens, contrasts before it, conceded
+Clause = tuple[list[str], float, bool]  # tokens, weight, asked (ends in "?")
+
+
+def _clauses(text: str, lexicon: Lexicon) -> list[Clause]:
+    """Split into clauses on punctuation, contrast and concession words."""
+    segments: list[tuple[list[str], int, bool, bool]] = []  # tokens, contrasts before it, conceded, asked
     stage = 0
     for line in text.splitlines():  # normalize() would turn line breaks into spaces
-        for piece in _CLAUSE_BREAK.split(normalize(line)):
-            tokens, current, conceded, index = tokens_of(piece, normalized=True), [], False, 0
+        parts = _CLAUSE_BREAK.split(normalize(line))
+        for piece, mark in zip(parts[::2], [*parts[1::2], ""], strict=True):
+            tokens, current, conceded, index, start = tokens_of(piece, normalized=True), [], False, 0, len(segments)
             while index < len(tokens):
                 marker = next((m for m in lexicon.concession if tuple(tokens[index:index + len(m)]) == m), None)
                 if marker or tokens[index] in lexicon.sets["contrast"]:
-                    segments.append((current, stage, conceded))
+                    segments.append((current, stage, conceded, False))
                     current, conceded, stage = [], marker is not None, stage + (marker is None)
                     index += len(marker) if marker else 1
                 else:
                     current.append(tokens[index])
                     index += 1
-            segments.append((current, stage, conceded))
+            segments.append((current, stage, conceded, False))
+            if "?" in mark:  # "it's nice but is it cotton?": the whole piece is asked
+                segments[start:] = [(tokens, at, conceded, True) for tokens, at, conceded, _ in segments[start:]]
     clauses = []
-    for tokens, clause_stage, conceded in filter(lambda segment: segment[0], segments):
+    for tokens, clause_stage, conceded, asked in filter(lambda segment: segment[0], segments):
         weight = 1.0
         if stage:
             weight = AFTER_CONTRAST_WEIGHT if clause_stage == stage else BEFORE_CONTRAST_WEIGHT
-        clauses.append((tokens, weight * (CONCESSION_WEIGHT if conceded else 1.0)))
+        clauses.append((tokens, weight * (CONCESSION_WEIGHT if conceded else 1.0), asked))
     return clauses
 
 
-def _is_procedure(clauses: list[tuple[list[str], float]], lexicon: Lexicon) -> bool:
-    """A question about a case or a procedure: "if it's lost…", "how do I return a broken one?"."""
-    for tokens, _ in clauses:
-        if not lexicon.sets["conditionals"].isdisjoint(tokens):
-            return True
-        if any(tuple(tokens[i:i + len(key)]) == key for key in lexicon.procedures for i in range(len(tokens))):
-            return True
-    return False
+def _is_procedure(clauses: list[Clause], lexicon: Lexicon) -> bool:
+    """A question about a case or a procedure: "if it's lost…", "how do I return a broken one?".
+
+    Not when it asks why, or reports what arrived: "why did you send a broken one?", "it came
+    broken, will you exchange it?" complain.
+    """
+    words = [token for tokens, *_ in clauses for token in tokens]
+    sets = lexicon.sets
+    if not sets["why_words"].isdisjoint(words) or not sets["delivery_verbs"].isdisjoint(words):
+        return False
+    return not sets["conditionals"].isdisjoint(words) or any(
+        tuple(words[i:i + len(key)]) == key for key in lexicon.procedures for i in range(len(words)))
 
 
 def analyze_sentiment(text: str) -> SentimentResult:
@@ -285,16 +301,20 @@ def analyze_sentiment(text: str) -> SentimentResult:
     finglish = any("a" <= character <= "z" for character in normalized) and detect_language(text) == "fa_latin"
     clauses = _clauses(text, lexicon)
     hypothetical = question and _is_procedure(clauses, lexicon)
-    results = [_score_clause(tokens, lexicon, question, 1.0, hypothetical, finglish) for tokens, _ in clauses]
-    everything = [token for tokens, _ in clauses for token in tokens]
+    # A statement before the procedural question still reports: "it was broken, can it be returned?"
+    hypothetical_clauses = [hypothetical and (asked or not lexicon.sets["conditionals"].isdisjoint(tokens))
+                            for tokens, _, asked in clauses]
+    results = [_score_clause(tokens, lexicon, question, 1.0, case, finglish, asked)
+               for (tokens, _, asked), case in zip(clauses, hypothetical_clauses, strict=True)]
+    everything = [token for tokens, *_ in clauses for token in tokens]
     mismatch = not question and patterns.is_mismatch(everything, lexicon)
     signs = set().union({-1} if mismatch else set(), *(signs for *_, signs in results))
     # No "but", no "although", yet praise and a complaint: the praise is ironic or outweighed.
-    if all(weight == 1.0 for _, weight in clauses) and signs == {1, -1}:
-        results = [_score_clause(tokens, lexicon, question, MIXED_POSITIVE_FACTOR, hypothetical, finglish)
-                   for tokens, _ in clauses]
+    if all(weight == 1.0 for _, weight, _ in clauses) and signs == {1, -1}:
+        results = [_score_clause(tokens, lexicon, question, MIXED_POSITIVE_FACTOR, case, finglish, asked)
+                   for (tokens, _, asked), case in zip(clauses, hypothetical_clauses, strict=True)]
     scored = [(tokens, weight, clause_total, clause_matched)
-              for (tokens, weight), (clause_total, clause_matched, _) in zip(clauses, results, strict=True)]
+              for (tokens, weight, _), (clause_total, clause_matched, _) in zip(clauses, results, strict=True)]
     before = sum(clause_total for _, weight, clause_total, _ in scored if weight == BEFORE_CONTRAST_WEIGHT)
     after = sum(clause_total for _, weight, clause_total, _ in scored if weight == AFTER_CONTRAST_WEIGHT)
     opposed = before * after < 0

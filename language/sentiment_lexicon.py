@@ -26,7 +26,8 @@ _CONTRACTIONS = tuple((re.compile(pattern), replacement) for pattern, replacemen
 # Token sets read from the YAML file under these names.
 _TOKEN_SETS = ("negators", "negated_copulas", "copula_fillers", "contrast", "still_markers",
                "waiting_cues", "service_terms", "verb_prefixes", "conditionals", "attempt_words",
-               "copulas", "why_words", "containers", "delivery_verbs")
+               "copulas", "why_words", "containers", "delivery_verbs",
+               "question_words")
 # A Finglish token is looked up by its consonants only when they say enough: three classes
 # (خوشگل = xSgl = khoshgel = khshgl); two (بد = bd = bood) are as often a neutral word.
 _MINIMUM_FUZZY = 3

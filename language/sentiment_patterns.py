@@ -30,12 +30,12 @@ _COUNT = (r"(?:\d+|یه|یک|دو|سه|چهار|پنج|شش|هفت|ده|پونز
           r"chand|a|one|two|three|four|five|ten|several)")
 _DAYS = r"(?:\d+|سه|چهار|پنج|شش|هفت|ده|پونزده|بیست|چند|se|chahar|panj|dah|chand|three|four|five|ten|several)"
 _DURATION = re.compile(
-    rf"\b(?:{_COUNT} (?:هفته|ماه|hafte|mah|weeks?|months?)|{_DAYS} (?:روز|rooz|ruz|days)(?! (?:دیگه|بعد|کاری|dige|"
+    rf"\b(?:{_COUNT} (?:هفته|ماه|hafte|mah|weeks?|months?)|{_DAYS} (?:روزه?|roo?ze?|ruze?|days)(?! (?:دیگه|بعد|کاری|dige|"
     r"kari|later|more))|(?:2|دو|do) (?:روزه|rooze|roozeh|ruze))")
 ATTEMPTS_WEIGHT = -0.8  # سه بار زنگ زدم, I've emailed twice, هر بار میپرسم: nobody dealt with it
 _MANY = frozenset("2 3 4 5 6 7 8 9 10 20 100 دو سه چهار پنج چند چندین ده صد هزار هر do se chand dah sad "
                   "hezar har two three four five several ten hundred every many".split())
-_JOINED_TIMES = re.compile(r"(?:\d+|do|se|chand)(?:bar|bare|dafe)$")  # 3bar, 2bare
+_JOINED_TIMES = re.compile(r"\d+(?:bar|bare|dafe)$")  # 3bar, 2bare (dobare is "again")
 _TIMES = frozenset("بار باره دفعه دفه bar bare dafe daf'e times twice".split())
 
 
@@ -59,9 +59,20 @@ def fuzzy_latin(tokens: Sequence[str], start: int, lexicon: Lexicon) -> tuple[in
     return None
 
 
+GOOD_PREFIX_WEIGHT = 0.9  # خوش + noun is a virtue: خوش‌سلیقه, خوش‌اخلاق, خوش‌حساب
+_NOT_GOOD_PREFIX = ("خوشم", "خوشش", "خوشت", "خوشمون", "خوشتون", "خوششون", "خوشا")
+_WELCOME = frozenset("اومدید اومدین آمدید آمدین اومدی آمدی".split())  # خوش آمدید greets
+_WISHED = frozenset("شب شبتون شبت روز روزتون روزت وقت وقتتون".split())
+
+
 def privative(tokens: Sequence[str], start: int, lexicon: Lexicon) -> tuple[int, float] | None:
-    """بی + a noun of the privative table, joined (بیکیفیت) or apart (بی جواب, bi kifiyat)."""
+    """بی + a noun of the privative table, joined (بیکیفیت) or apart (بی جواب, bi kifiyat); خوش + a noun."""
     token = tokens[start]
+    if token == "خوش" and start + 1 < len(tokens) and tokens[start + 1] not in _WELCOME \
+            and not tokens[start + 1].startswith("باش") and not (start and tokens[start - 1] in _WISHED):
+        return 2, GOOD_PREFIX_WEIGHT  # not a wish: شب خوش, خوش باشید
+    if token.startswith("خوش") and len(token) >= 6 and not token.startswith(_NOT_GOOD_PREFIX):
+        return 1, GOOD_PREFIX_WEIGHT
     if token in ("بی", "bi", "bee") and start + 1 < len(tokens):
         noun, length = tokens[start + 1], 2
     elif token.startswith("بی") and len(token) > 3:
