@@ -338,7 +338,8 @@ def analyze_sentiment(text: str) -> SentimentResult:
         # "ظاهرش خوبه اما جنسش پلاستیکیه": praise, then "but" and a plain fact is a complaint.
         total = UNSAID_COMPLAINT_WEIGHT
         matched.append(f"praise-but{UNSAID_COMPLAINT_WEIGHT:+.2f}")
-    total *= 1 + EXCLAMATION_STEP * min(normalized.count("!"), 3)
+    if not opposed:  # "so pretty!! but it broke": the praise's "!" does not make the complaint louder
+        total *= 1 + EXCLAMATION_STEP * min(normalized.count("!"), 3)
     score = round(math.tanh(total / 2), 4)
     label = "positive" if score >= LABEL_THRESHOLD else "negative" if score <= -LABEL_THRESHOLD else "neutral"
     return SentimentResult(label, score, tuple(matched))
