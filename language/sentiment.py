@@ -113,8 +113,11 @@ def _negated_verb(token: str, lexicon: Lexicon) -> Verb | None:
     if token.startswith(("برن", "درن")):  # a preverb in front: برنمیدارید, درنمیاد
         token = token[2:]
     for prefix in sorted(lexicon.sets["verb_prefixes"], key=len, reverse=True):
-        if token.startswith(prefix) and token[len(prefix):] in lexicon.verb_forms:
-            return lexicon.verb_forms[token[len(prefix):]]
+        if token.startswith(prefix):
+            rest = token[len(prefix):]
+            for form in (rest, rest.removesuffix("e") if rest.isascii() else rest):  # nayoomade: nayoomad
+                if form in lexicon.verb_forms:
+                    return lexicon.verb_forms[form]
     return None
 
 
