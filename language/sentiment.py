@@ -210,8 +210,9 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
     """
     asked = question if asked is None else asked
     cues, taken = _find_cues(tokens, lexicon, finglish)
-    boost = max([weight for key, weight in lexicon.negation_intensifiers.items()
-                 if any(tuple(tokens[i:i + len(key)]) == key for i in range(len(tokens)))], default=1.0)
+    present = set(tokens)
+    boost = max([weight for key, weight in lexicon.negation_intensifiers.items() if key[0] in present
+                 and any(tuple(tokens[i:i + len(key)]) == key for i in range(len(tokens)))], default=1.0)
     total, matched, signs = 0.0, [], set()
     for cue in cues:
         weight, surface = cue.weight, " ".join(tokens[cue.start:cue.end])
@@ -254,16 +255,19 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
 Clause = tuple[list[str], float, bool]  # tokens, weight, asked (ends in "?")
 
 
-def _clauses(text: str, lexicon: Lexicon) -> list[Clause]:
+def _clauses(text: str, lexicon: Lexicon, normalized: str) -> list[Clause]:
     """Split into clauses on punctuation, contrast and concession words."""
     segments: list[tuple[list[str], int, bool, bool]] = []  # tokens, contrasts before it, conceded, asked
     stage = 0
-    for line in text.splitlines():  # normalize() would turn line breaks into spaces
-        parts = _CLAUSE_BREAK.split(normalize(line))
+    lines = text.splitlines()  # normalize() would turn line breaks into spaces
+    openers = {marker[0] for marker in lexicon.concession}
+    for line in lines:
+        parts = _CLAUSE_BREAK.split(normalized if len(lines) == 1 else normalize(line))
         for piece, mark in zip(parts[::2], [*parts[1::2], ""], strict=True):
             tokens, current, conceded, index, start = tokens_of(piece, normalized=True), [], False, 0, len(segments)
             while index < len(tokens):
-                marker = next((m for m in lexicon.concession if tuple(tokens[index:index + len(m)]) == m), None)
+                marker = None if tokens[index] not in openers else next(
+                    (m for m in lexicon.concession if tuple(tokens[index:index + len(m)]) == m), None)
                 if marker or tokens[index] in lexicon.sets["contrast"]:
                     segments.append((current, stage, conceded, False))
                     current, conceded, stage = [], marker is not None, stage + (marker is None)
@@ -302,7 +306,7 @@ def analyze_sentiment(text: str) -> SentimentResult:
     lexicon, normalized = cached_lexicon(), normalize(text)
     question = "?" in normalized
     finglish = any("a" <= character <= "z" for character in normalized) and detect_language(text) == "fa_latin"
-    clauses = _clauses(text, lexicon)
+    clauses = _clauses(text, lexicon, normalized)
     hypothetical = question and _is_procedure(clauses, lexicon)
     # A statement before the procedural question still reports: "it was broken, can it be returned?"
     hypothetical_clauses = [hypothetical and (asked or not lexicon.sets["conditionals"].isdisjoint(tokens))
