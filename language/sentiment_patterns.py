@@ -29,9 +29,10 @@ DURATION_WEIGHT = -0.8
 _COUNT = (r"(?:\d+|یه|یک|دو|سه|چهار|پنج|شش|هفت|ده|پونزده|بیست|چند|ye|yek|do|se|chahar|panj|dah|"
           r"chand|a|one|two|three|four|five|ten|several)")
 _DAYS = r"(?:\d+|سه|چهار|پنج|شش|هفت|ده|پونزده|بیست|چند|se|chahar|panj|dah|chand|three|four|five|ten|several)"
+_LATER = r"(?! (?:دیگه|بعد|کاری|dige|kari|later|more))"
 _DURATION = re.compile(
-    rf"\b(?:{_COUNT} (?:هفته|ماه|hafte|mah|weeks?|months?)|{_DAYS} (?:روزه?|roo?ze?|ruze?|days)(?! (?:دیگه|بعد|کاری|dige|"
-    r"kari|later|more))|(?:2|دو|do) (?:روزه|rooze|roozeh|ruze))")
+    rf"\b(?:{_COUNT} (?:هفته|ماه|hafte|mah|weeks?|months?)|{_DAYS} (?:روزه?|roo?ze?|ruze?|days){_LATER}"
+    r"|(?:2|دو|do) (?:روزه|rooze|roozeh|ruze))")
 ATTEMPTS_WEIGHT = -0.8  # سه بار زنگ زدم, I've emailed twice, هر بار میپرسم: nobody dealt with it
 _MANY = frozenset("2 3 4 5 6 7 8 9 10 20 100 دو سه چهار پنج چند چندین ده صد هزار هر do se chand dah sad "
                   "hezar har two three four five several ten hundred every many".split())
