@@ -62,7 +62,7 @@ def sentiment_command(messages: IO[str]) -> None:
 @click.option("--errors", "max_errors", default=10, show_default=True, help="Misclassified rows to list.")
 def evaluate_sentiment(tsv_file: str, max_errors: int) -> None:
     """Per-class precision, recall and F1, macro-F1 and the confusion matrix on a text<TAB>label file."""
-    from language.sentiment import evaluate, format_evaluation, read_labelled_tsv
+    from language.sentiment_evaluation import evaluate, format_evaluation, read_labelled_tsv
 
     try:
         rows = read_labelled_tsv(tsv_file)

@@ -5,7 +5,8 @@ Owns normalisation and tokens (`nlp`, with `finglish` for Latin-script Persian),
 `opt_out_request`, classified once per distinct normalised wording by `intent_cache`),
 loading the operators' rules file (`rules_loader`), evaluation on
 labelled sets (`intent_evaluation`), Persian digits and the Jalali calendar (`jalali`),
-sentiment (`sentiment`, its lexicon file read by `sentiment_lexicon`), the reply's tone from it
+sentiment (`sentiment`, its lexicon file read by `sentiment_lexicon`, cues of word and clause
+shapes in `sentiment_patterns`, graded by `sentiment_evaluation`), the reply's tone from it
 (`reply_tone`: apologetic variants, when to offer a person), the values a reply is rendered with
 in the customer's language (`reply_text`: the name, opening hours, order sums) and storing those
 results once per message (`enrichment`).

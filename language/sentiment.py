@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from functools import lru_cache
 
-from language.nlp import is_negated_verb, lemma, normalize
+from language import sentiment_patterns as patterns
+from language.nlp import detect_language, is_negated_verb, lemma, normalize
 from language.sentiment_lexicon import (
     LEXICON_PATH,
     Key,
@@ -29,8 +30,7 @@ from language.sentiment_lexicon import (
     tokens_of,
 )
 
-__all__ = ["LABELS", "LEXICON_PATH", "SentimentResult", "analyze_sentiment", "evaluate", "format_evaluation",
-           "lexicon_entries", "load_lexicon", "read_labelled_tsv"]
+__all__ = ["LABELS", "LEXICON_PATH", "SentimentResult", "analyze_sentiment", "lexicon_entries", "load_lexicon"]
 
 LABELS: tuple[str, ...] = ("positive", "neutral", "negative")
 
@@ -38,6 +38,9 @@ LABELS: tuple[str, ...] = ("positive", "neutral", "negative")
 LABEL_THRESHOLD = 0.2  # |score| below this is neutral
 BEFORE_CONTRAST_WEIGHT = 0.5  # "thanks, but it broke": the part after "but" decides
 AFTER_CONTRAST_WEIGHT = 1.5
+# When the two sides disagree the last one decides outright: "lovely 😍👏, but a month late",
+# "late, but worth it". Customers end on what they mean.
+OPPOSED_BEFORE_CONTRAST_WEIGHT = 0.15
 # Praise, "but", then a clause without any cue ("looks nice but the fabric is plastic").
 UNSAID_COMPLAINT_WEIGHT = -0.6
 CONCESSION_WEIGHT = 0.5  # "although it was late, ..."
@@ -50,17 +53,13 @@ EXCLAMATION_STEP = 0.15  # each "!" (up to three) strengthens the message
 # Praise and a complaint with no "but" between them ("thanks, a month of waiting 🙄",
 # "great, another wrong item"): the praise is ironic or outweighed, so it counts this much.
 MIXED_POSITIVE_FACTOR = 0.1
-DURATION_WEIGHT = -0.8  # "یه هفته شد", "two weeks": a count of weeks or months is a wait
-_DURATION = re.compile(
-    r"(?:\b(?:\d+|یه|یک|دو|سه|چهار|پنج|شش|ده|چند|ye|yek|do|se|chand|a|one|two|three|four|"
-    r"several)) (?:هفته|ماه|hafte|mah|week|month)")
 MAX_INTENSITY = 2.0
 _VERB_NOUN_REACH = 4  # ارزش این پول رو نداشت: the noun may stand four words before its verb
 _PERSIAN_SUFFIXES = ("ه", "ست", "است", "م", "ش", "ام", "یم", "مون", "تون", "شون", "ها", "های",
                      "ید", "ین", "ترین")
 _FINGLISH_SUFFIXES = ("e", "eh", "ast", "am")
 _MIN_STEM = 3  # shorter stems (بد + ید = "give!") are too ambiguous to strip to
-_CLAUSE_BREAK = re.compile(r"[,.!?]+")
+_CLAUSE_BREAK = re.compile(r"([,.!?]+)")  # kept: a clause ending in "?" is asked
 _THANKS = frozenset(normalize(word) for word in """
 مرسی ممنون ممنونم متشکرم سپاس تشکر thanks thank thx merci mersi mamnun mamnoon mrc
 """.split())  # nlp.normalize has already mapped ، and ؟
@@ -83,14 +82,15 @@ class _Cue:
     kind: str  # emoji, phrase, verb, word or service
 
 
-def _variants(token: str) -> list[str]:
+@lru_cache(maxsize=8192)  # customers reuse words: the lookups were half of the scoring time
+def _variants(token: str) -> tuple[str, ...]:
     """The token, then the stems its colloquial suffixes may hide (عالیه → عالی)."""
     suffixes = _FINGLISH_SUFFIXES if token.isascii() else _PERSIAN_SUFFIXES
     variants = [token] + [token[: -len(suffix)] for suffix in suffixes
                           if token.endswith(suffix) and len(token) - len(suffix) >= _MIN_STEM]
     if token.endswith("ست") and not token.isascii():
         variants.append(token[:-2] + "ه")  # فوق‌العاده + ست is written فوق‌العادست
-    return variants
+    return tuple(variants)
 
 
 def _match(tokens: Sequence[str], start: int, table: dict[Key, float], taken: set[int]) -> tuple[int, float] | None:
@@ -101,14 +101,23 @@ def _match(tokens: Sequence[str], start: int, table: dict[Key, float], taken: se
             for last in _variants(tokens[start + length - 1]):
                 if head + (last,) in table:
                     return length, table[head + (last,)]
+            if length == 2:  # a suffix on the first word of a pair: پیشنهادتون میکنم
+                for first in _variants(tokens[start])[1:]:
+                    if (first, tokens[start + 1]) in table:
+                        return length, table[(first, tokens[start + 1])]
     return None
 
 
 def _negated_verb(token: str, lexicon: Lexicon) -> Verb | None:
     """The verb when `token` is ن/نمی + a listed form; words merely starting with ن are not."""
+    if token.startswith(("برن", "درن")):  # a preverb in front: برنمیدارید, درنمیاد
+        token = token[2:]
     for prefix in sorted(lexicon.sets["verb_prefixes"], key=len, reverse=True):
-        if token.startswith(prefix) and token[len(prefix):] in lexicon.verb_forms:
-            return lexicon.verb_forms[token[len(prefix):]]
+        if token.startswith(prefix):
+            rest = token[len(prefix):]
+            for form in (rest, rest.removesuffix("e") if rest.isascii() else rest):  # nayoomade: nayoomad
+                if form in lexicon.verb_forms:
+                    return lexicon.verb_forms[form]
     return None
 
 
@@ -131,7 +140,7 @@ def _intensity(tokens: Sequence[str], start: int, lexicon: Lexicon) -> float:
     return min(factor, MAX_INTENSITY)
 
 
-def _find_cues(tokens: Sequence[str], lexicon: Lexicon) -> tuple[list[_Cue], set[int]]:
+def _find_cues(tokens: Sequence[str], lexicon: Lexicon, finglish: bool = False) -> tuple[list[_Cue], set[int]]:
     cues: list[_Cue] = []
     taken: set[int] = set()
 
@@ -145,6 +154,8 @@ def _find_cues(tokens: Sequence[str], lexicon: Lexicon) -> tuple[list[_Cue], set
     index = 0
     while index < len(tokens):  # idioms first: دستتون درد نکنه is thanks, not a negation
         found = _match(tokens, index, lexicon.phrases, taken)
+        if found and found == (1, 0.0) and patterns.indefinite(tokens, index, lexicon, lexicon.words) is not None:
+            found = None  # خوبی is "how are you?" but تجربه خیلی خوبی بود praises
         if found:
             take(index, index + found[0], found[1], "phrase")
         elif (index + 2 < len(tokens) and tokens[index + 1] in lexicon.intensifiers
@@ -168,8 +179,20 @@ def _find_cues(tokens: Sequence[str], lexicon: Lexicon) -> tuple[list[_Cue], set
     index, services = 0, lexicon.sets["service_terms"]
     while index < len(tokens):
         found = _match(tokens, index, lexicon.words, taken)
+        kind = "word"
+        if not found and index not in taken:
+            found, kind = _match(tokens, index, lexicon.facts, taken), "fact"
+            if not found:
+                found, kind = patterns.privative(tokens, index, lexicon), "phrase"
+            if not found:
+                weight = patterns.indefinite(tokens, index, lexicon, lexicon.words)
+                found, kind = (None if weight is None else (1, weight)), "word"
+            if not found and finglish:
+                found = patterns.fuzzy_latin(tokens, index, lexicon)
+            if found and not taken.isdisjoint(range(index, index + found[0])):
+                found = None
         if found and not (index and tokens[index - 1] in lexicon.context_blocked.get(tokens[index], ())):
-            take(index, index + found[0], found[1], "word")
+            take(index, index + found[0], found[1], kind)
         elif (index not in taken and {tokens[index], lemma(tokens[index])} & services
               and _is_negated(tokens, index, index + 1, lexicon, taken)):
             take(index, index + 1, lexicon.service_weight, "service")  # doesn't work, no reply
@@ -177,16 +200,25 @@ def _find_cues(tokens: Sequence[str], lexicon: Lexicon) -> tuple[list[_Cue], set
     return cues, taken
 
 
-def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool,
-                  positive_factor: float = 1.0, hypothetical: bool = False) -> tuple[float, list[str], set[int]]:
-    """Score one clause: (total, matched cues, signs of its cues as +1/-1)."""
-    cues, taken = _find_cues(tokens, lexicon)
-    boost = max([weight for key, weight in lexicon.negation_intensifiers.items()
-                 if any(tuple(tokens[i:i + len(key)]) == key for i in range(len(tokens)))], default=1.0)
+def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_factor: float = 1.0,
+                  hypothetical: bool = False, finglish: bool = False,
+                  asked: bool | None = None) -> tuple[float, list[str], set[int]]:
+    """Score one clause: (total, matched cues, signs of its cues as +1/-1).
+
+    `question` is the message's mood (praise in it is damped); `asked` whether this clause
+    itself is the question: "when does it come? I ordered ten days ago" states a wait.
+    """
+    asked = question if asked is None else asked
+    cues, taken = _find_cues(tokens, lexicon, finglish)
+    present = set(tokens)
+    boost = max([weight for key, weight in lexicon.negation_intensifiers.items() if key[0] in present
+                 and any(tuple(tokens[i:i + len(key)]) == key for i in range(len(tokens)))], default=1.0)
     total, matched, signs = 0.0, [], set()
     for cue in cues:
         weight, surface = cue.weight, " ".join(tokens[cue.start:cue.end])
-        if cue.kind == "word" and _is_negated(tokens, cue.start, cue.end, lexicon, taken):
+        if cue.kind == "fact" and (asked or not lexicon.sets["question_words"].isdisjoint(tokens)):
+            continue  # "is it smaller than a medium?" asks; "it is smaller" complains
+        if cue.kind in ("word", "fact") and _is_negated(tokens, cue.start, cue.end, lexicon, taken):
             weight *= (NEGATED_POSITIVE_FACTOR if weight > 0 else NEGATED_NEGATIVE_FACTOR) * boost
             surface = f"not({surface})"
         if cue.kind != "emoji":
@@ -197,140 +229,124 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool,
         signs.update([1 if weight > 0 else -1] if weight else [])
         total += weight
         matched.append(f"{surface}{weight:+.2f}")
-    sets = lexicon.sets
+    sets, text = lexicon.sets, " ".join(tokens)
     complaint = sets["negated_copulas"] | sets["waiting_cues"] | sets["negators"]
+    extra: list[tuple[str, float]] = []
     if not sets["still_markers"].isdisjoint(tokens) and any(
-            token in complaint or is_negated_verb(token) or _negated_verb(token, lexicon) for token in tokens):
-        total += lexicon.still_weight  # هنوز نرسیده، still not, سه روزه منتظرم
-        matched.append(f"delay-complaint{lexicon.still_weight:+.2f}")
-        signs.add(-1)
-    elif not question and _DURATION.search(" ".join(tokens)):
-        total += DURATION_WEIGHT
-        matched.append(f"delay-duration{DURATION_WEIGHT:+.2f}")
-        signs.add(-1)
+            token in complaint or is_negated_verb(token.removeprefix("بر")) or _negated_verb(token, lexicon)
+            for token in tokens):
+        extra.append(("delay-complaint", lexicon.still_weight))  # هنوز نرسیده، still not, سه روزه منتظرم
+    elif not asked and patterns.is_wait(text):
+        extra.append(("delay-duration", patterns.DURATION_WEIGHT))
+    if not asked and patterns.is_repeated_attempt(tokens, lexicon):
+        extra.append(("attempts", patterns.ATTEMPTS_WEIGHT))
+    if not asked and patterns.is_missing_part(tokens, lexicon):
+        extra.append(("missing", patterns.MISSING_WEIGHT))
+    rated = None if asked else patterns.rating(text)
+    if rated:
+        extra.append(("rating", rated * (positive_factor if rated > 0 else 1.0)))
+    for name, weight in extra:
+        total += weight
+        matched.append(f"{name}{weight:+.2f}")
+        signs.add(1 if weight > 0 else -1)
     return total, matched, signs
 
 
-def _clauses(text: str, lexicon: Lexicon) -> list[tuple[list[str], float]]:
-    """Split into (tokens, weight) clauses on punctuation, contrast and concession words."""
-    segments: list[tuple[list[str], int, bool]] = []  # tokens, contrasts before it, conceded
+Clause = tuple[list[str], float, bool]  # tokens, weight, asked (ends in "?")
+
+
+def _clauses(text: str, lexicon: Lexicon, normalized: str) -> list[Clause]:
+    """Split into clauses on punctuation, contrast and concession words."""
+    segments: list[tuple[list[str], int, bool, bool]] = []  # tokens, contrasts before it, conceded, asked
     stage = 0
-    for line in text.splitlines():  # normalize() would turn line breaks into spaces
-        for piece in _CLAUSE_BREAK.split(normalize(line)):
-            tokens, current, conceded, index = tokens_of(piece, normalized=True), [], False, 0
+    lines = text.splitlines()  # normalize() would turn line breaks into spaces
+    openers = {marker[0] for marker in lexicon.concession}
+    for line in lines:
+        parts = _CLAUSE_BREAK.split(normalized if len(lines) == 1 else normalize(line))
+        for piece, mark in zip(parts[::2], [*parts[1::2], ""], strict=True):
+            tokens, current, conceded, index, start = tokens_of(piece, normalized=True), [], False, 0, len(segments)
             while index < len(tokens):
-                marker = next((m for m in lexicon.concession if tuple(tokens[index:index + len(m)]) == m), None)
+                marker = None if tokens[index] not in openers else next(
+                    (m for m in lexicon.concession if tuple(tokens[index:index + len(m)]) == m), None)
                 if marker or tokens[index] in lexicon.sets["contrast"]:
-                    segments.append((current, stage, conceded))
+                    segments.append((current, stage, conceded, False))
                     current, conceded, stage = [], marker is not None, stage + (marker is None)
                     index += len(marker) if marker else 1
                 else:
                     current.append(tokens[index])
                     index += 1
-            segments.append((current, stage, conceded))
+            segments.append((current, stage, conceded, False))
+            if "?" in mark:  # "it's nice but is it cotton?": the whole piece is asked
+                segments[start:] = [(tokens, at, conceded, True) for tokens, at, conceded, _ in segments[start:]]
     clauses = []
-    for tokens, clause_stage, conceded in filter(lambda segment: segment[0], segments):
+    for tokens, clause_stage, conceded, asked in filter(lambda segment: segment[0], segments):
         weight = 1.0
         if stage:
             weight = AFTER_CONTRAST_WEIGHT if clause_stage == stage else BEFORE_CONTRAST_WEIGHT
-        clauses.append((tokens, weight * (CONCESSION_WEIGHT if conceded else 1.0)))
+        clauses.append((tokens, weight * (CONCESSION_WEIGHT if conceded else 1.0), asked))
     return clauses
+
+
+def _is_procedure(clauses: list[Clause], lexicon: Lexicon) -> bool:
+    """A question about a case or a procedure: "if it's lost…", "how do I return a broken one?".
+
+    Not when it asks why, or reports what arrived: "why did you send a broken one?", "it came
+    broken, will you exchange it?" complain.
+    """
+    words = [token for tokens, *_ in clauses for token in tokens]
+    sets = lexicon.sets
+    if not sets["why_words"].isdisjoint(words) or not sets["delivery_verbs"].isdisjoint(words):
+        return False
+    return not sets["conditionals"].isdisjoint(words) or any(
+        tuple(words[i:i + len(key)]) == key for key in lexicon.procedures for i in range(len(words)))
 
 
 def analyze_sentiment(text: str) -> SentimentResult:
     """Return the sentiment of one customer message."""
     lexicon, normalized = cached_lexicon(), normalize(text)
     question = "?" in normalized
-    clauses = _clauses(text, lexicon)
-    # "if it gets lost, do I get a refund?": the whole question is about a case.
-    hypothetical = question and any(not lexicon.sets["conditionals"].isdisjoint(tokens) for tokens, _ in clauses)
-    positive_factor = 1.0
-    if all(weight == 1.0 for _, weight in clauses):  # no "but", no "although"
-        signs = set().union(*(_score_clause(tokens, lexicon, question)[2]
-                              for tokens, _ in clauses))
-        if signs == {1, -1}:
-            positive_factor = MIXED_POSITIVE_FACTOR
+    finglish = any("a" <= character <= "z" for character in normalized) and detect_language(text) == "fa_latin"
+    clauses = _clauses(text, lexicon, normalized)
+    hypothetical = question and _is_procedure(clauses, lexicon)
+    # A statement before the procedural question still reports: "it was broken, can it be returned?"
+    hypothetical_clauses = [hypothetical and (asked or not lexicon.sets["conditionals"].isdisjoint(tokens))
+                            for tokens, _, asked in clauses]
+    results = [_score_clause(tokens, lexicon, question, 1.0, case, finglish, asked)
+               for (tokens, _, asked), case in zip(clauses, hypothetical_clauses, strict=True)]
+    everything = [token for tokens, *_ in clauses for token in tokens]
+    mismatch = not question and patterns.is_mismatch(everything, lexicon)
+    signs = set().union({-1} if mismatch else set(), *(signs for *_, signs in results))
+    # No "but", no "although", yet praise and a complaint: the praise is ironic or outweighed.
+    if all(weight == 1.0 for _, weight, _ in clauses) and signs == {1, -1}:
+        results = [_score_clause(tokens, lexicon, question, MIXED_POSITIVE_FACTOR, case, finglish, asked)
+                   for (tokens, _, asked), case in zip(clauses, hypothetical_clauses, strict=True)]
+    scored = [(tokens, weight, clause_total, clause_matched)
+              for (tokens, weight, _), (clause_total, clause_matched, _) in zip(clauses, results, strict=True)]
+    before = sum(clause_total for _, weight, clause_total, _ in scored if weight == BEFORE_CONTRAST_WEIGHT)
+    after = sum(clause_total for _, weight, clause_total, _ in scored if weight == AFTER_CONTRAST_WEIGHT)
+    opposed = before * after < 0
     total, matched = 0.0, []
     before_contrast = after_contrast = 0.0
-    for tokens, weight in clauses:
-        clause_total, clause_matched, _ = _score_clause(tokens, lexicon, question, positive_factor, hypothetical)
-        total += weight * clause_total
-        matched.extend(clause_matched)
+    for tokens, weight, clause_total, clause_matched in scored:
         if weight == BEFORE_CONTRAST_WEIGHT:
             # Thanks before "but" is politeness ("thanks, but I already got it"), not praise.
             before_contrast += -math.inf if _THANKS.intersection(tokens) else clause_total
+            weight = OPPOSED_BEFORE_CONTRAST_WEIGHT if opposed else weight
         elif weight == AFTER_CONTRAST_WEIGHT:
             after_contrast += clause_total if clause_matched else math.nan
-    if before_contrast > 0 and math.isnan(after_contrast) and not question:
+        total += weight * clause_total
+        matched.extend(clause_matched)
+    if mismatch:
+        total += patterns.MISMATCH_WEIGHT
+        matched.append(f"mismatch{patterns.MISMATCH_WEIGHT:+.2f}")
+    why = any(not lexicon.sets["why_words"].isdisjoint(tokens) for tokens, weight, _, _ in scored
+              if weight == AFTER_CONTRAST_WEIGHT)
+    if before_contrast > 0 and math.isnan(after_contrast) and (why or not question):
         # "ظاهرش خوبه اما جنسش پلاستیکیه": praise, then "but" and a plain fact is a complaint.
         total = UNSAID_COMPLAINT_WEIGHT
         matched.append(f"praise-but{UNSAID_COMPLAINT_WEIGHT:+.2f}")
-    total *= 1 + EXCLAMATION_STEP * min(normalized.count("!"), 3)
+    if not opposed:  # "so pretty!! but it broke": the praise's "!" does not make the complaint louder
+        total *= 1 + EXCLAMATION_STEP * min(normalized.count("!"), 3)
     score = round(math.tanh(total / 2), 4)
     label = "positive" if score >= LABEL_THRESHOLD else "negative" if score <= -LABEL_THRESHOLD else "neutral"
     return SentimentResult(label, score, tuple(matched))
-
-
-def read_labelled_tsv(path: str | Path) -> list[tuple[str, str]]:
-    """Read `text<TAB>label` rows (an optional header line is skipped)."""
-    rows: list[tuple[str, str]] = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        text, separator, label = line.rpartition("\t")
-        label = label.strip().lower()
-        if not line.strip() or (number == 1 and label not in LABELS):
-            continue
-        if not separator or label not in LABELS:
-            raise ValueError(f"{path}:{number}: expected text<TAB>{'|'.join(LABELS)}")
-        rows.append((text, label))
-    return rows
-
-
-def evaluate(rows: Iterable[tuple[str, str]]) -> dict:
-    """Score `analyze_sentiment` on (text, gold label) rows: per-class P/R/F1, macro-F1, confusion."""
-    confusion = {gold: dict.fromkeys(LABELS, 0) for gold in LABELS}
-    errors: list[tuple[str, str, str]] = []
-    for text, gold in rows:
-        if gold not in LABELS:
-            raise ValueError(f"unknown label {gold!r} for {text!r}")
-        predicted = analyze_sentiment(text).label
-        confusion[gold][predicted] += 1
-        if predicted != gold:
-            errors.append((text, gold, predicted))
-    per_class: dict[str, dict[str, float]] = {}
-    for label in LABELS:
-        hits, support = confusion[label][label], sum(confusion[label].values())
-        predicted_count = sum(confusion[gold][label] for gold in LABELS)
-        precision = hits / predicted_count if predicted_count else 0.0
-        recall = hits / support if support else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_class[label] = {"precision": precision, "recall": recall, "f1": f1, "support": support}
-    # A class absent from both gold and predictions says nothing; averaging its 0 would punish.
-    present = [label for label in LABELS if any(confusion[label].values())
-               or any(confusion[gold][label] for gold in LABELS)]
-    count = sum(sum(row.values()) for row in confusion.values())
-    return {
-        "labels": list(LABELS),
-        "per_class": per_class,
-        "macro_f1": sum(per_class[label]["f1"] for label in present) / len(present) if present else 0.0,
-        "accuracy": sum(confusion[label][label] for label in LABELS) / count if count else 0.0,
-        "count": count,
-        "confusion": [[confusion[gold][predicted] for predicted in LABELS] for gold in LABELS],
-        "errors": errors,
-    }
-
-
-def format_evaluation(result: dict, max_errors: int = 10) -> str:
-    """Render an `evaluate` result as a plain-text table, with the first misclassified rows."""
-    labels = result["labels"]
-    lines = [f"{'label':<10}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}"]
-    for label in labels:
-        row = result["per_class"][label]
-        lines.append(f"{label:<10}{row['precision']:>10.3f}{row['recall']:>8.3f}{row['f1']:>8.3f}{row['support']:>9}")
-    lines += [f"macro-F1 {result['macro_f1']:.3f}   accuracy {result['accuracy']:.3f}   messages {result['count']}",
-              "", "confusion (rows: gold, columns: predicted)", " " * 10 + "".join(f"{x:>10}" for x in labels)]
-    for gold, counts in zip(labels, result["confusion"], strict=True):
-        lines.append(f"{gold:<10}" + "".join(f"{count:>10}" for count in counts))
-    if result["errors"] and max_errors > 0:
-        lines += ["", f"misclassified ({len(result['errors'])}, first {max_errors}):"]
-        lines += [f"  {gold} -> {predicted}: {text}" for text, gold, predicted in result["errors"][:max_errors]]
-    return "\n".join(lines)

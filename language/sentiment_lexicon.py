@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from language.finglish import ENGLISH_WORDS, FINGLISH_WORDS, consonant_spelling, skeleton
 from language.nlp import normalize, tokenize
 
 LEXICON_PATH = Path(__file__).resolve().parents[1] / "rules" / "sentiment_lexicon.yaml"
@@ -24,7 +25,12 @@ _CONTRACTIONS = tuple((re.compile(pattern), replacement) for pattern, replacemen
     (r"'re\b", " are"), (r"'ll\b", " will"), (r"'ve\b", " have"), (r"'d\b", " would")))
 # Token sets read from the YAML file under these names.
 _TOKEN_SETS = ("negators", "negated_copulas", "copula_fillers", "contrast", "still_markers",
-               "waiting_cues", "service_terms", "verb_prefixes", "conditionals")
+               "waiting_cues", "service_terms", "verb_prefixes", "conditionals", "attempt_words",
+               "copulas", "why_words", "containers", "delivery_verbs",
+               "question_words")
+# A Finglish token is looked up by its consonants only when they say enough: three classes
+# (خوشگل = xSgl = khoshgel = khshgl); two (بد = bd = bood) are as often a neutral word.
+_MINIMUM_FUZZY = 3
 
 Key = tuple[str, ...]
 
@@ -52,6 +58,14 @@ class Lexicon:
     service_weight: float
     verb_forms: dict[str, Verb]
     context_blocked: dict[str, frozenset[str]]
+    facts: dict[Key, float]  # complaints only as statements: half, instead of, smaller
+    privative: dict[str, float]  # بی + noun: the weight of lacking it (بی‌کیفیت, بی‌نقص)
+    procedures: tuple[Key, ...]  # "how do i", چطور میشه: a question about a procedure
+    expectation_markers: tuple[str, ...]  # به جای, instead of, in the photo (normalised text)
+    # Finglish by its consonants: Latin entries by consonant spelling, Persian ones by skeleton.
+    latin_spellings: dict[str, float]
+    skeleton_words: dict[str, float]
+    skeleton_phrases: dict[Key, float]
 
 
 def tokens_of(text: str, normalized: bool = False) -> list[str]:
@@ -93,13 +107,16 @@ def _single(entries: Iterable[str], name: str) -> frozenset[str]:
 def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
     """Read and normalise a sentiment lexicon YAML file."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    words, phrases = _weights(data["words"], "words"), _weights(data["phrases"], "phrases")
     verb_forms: dict[str, Verb] = {}
     for name, spec in data["negated_verbs"].items():
         verb = Verb(float(spec.get("weight", 0)), _firsttokens_of(spec.get("nouns"), name))
         verb_forms.update(dict.fromkeys(_single(spec["forms"], name), verb))
+    latin, persian, idioms = _fuzzy_tables(words, phrases, verb_forms,
+                                           _single(data["finglish_neutral"], "finglish_neutral"))
     return Lexicon(
-        phrases=_weights(data["phrases"], "phrases"),
-        words=_weights(data["words"], "words"),
+        phrases=phrases,
+        words=words,
         emoji=_firsttokens_of(data["emoji"], "emoji"),
         intensifiers=_firsttokens_of(data["intensifiers"], "intensifiers"),
         negation_intensifiers=_weights(data["negation_intensifiers"], "negation_intensifiers"),
@@ -109,7 +126,51 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         service_weight=float(data["service_negation_weight"]),
         verb_forms=verb_forms,
         context_blocked={normalize(word): _single(before, word) for word, before in data["context_blocked"].items()},
+        facts=_weights(data["facts"], "facts"),
+        privative={key[0]: weight for key, weight in _weights(data["privative"], "privative").items()},
+        procedures=tuple(tuple(tokens_of(entry)) for entry in data["procedures"]),
+        expectation_markers=tuple(" ".join(tokens_of(entry)) for entry in data["expectation_markers"]),
+        latin_spellings=latin,
+        skeleton_words=persian,
+        skeleton_phrases=idioms,
     )
+
+
+def _unambiguous(pairs: Iterable[tuple[str, float]], neutral: set[str]) -> dict[str, float]:
+    """Keys that no neutral word shares and that no two entries of opposite sign share."""
+    table: dict[str, float] = {}
+    clashing: set[str] = set()
+    for key, weight in pairs:
+        if key in table and (table[key] > 0) != (weight > 0):
+            clashing.add(key)
+        table.setdefault(key, weight)
+    return {key: weight for key, weight in table.items() if key not in clashing | neutral}
+
+
+def _fuzzy_tables(words: dict[Key, float], phrases: dict[Key, float], verbs: Iterable[str],
+                  neutral: Iterable[str]) -> tuple[dict, dict, dict]:
+    """The consonant tables Finglish tokens missing from the lexicon are looked up in.
+
+    A key that a common neutral word or a negated Finglish verb also has is left out:
+    ناامید and `nemide` ("doesn't give") are both n-m-d.
+    """
+    plain = {key[0] for key in words if len(key) == 1}
+    neutral_words = ((FINGLISH_WORDS | ENGLISH_WORDS) - plain) | set(neutral)
+    neutral_words |= {prefix + form for form in verbs if form.isascii() for prefix in ("na", "nemi", "ne")}
+    neutral_spellings = {consonant_spelling(word) for word in neutral_words}
+    neutral_skeletons = {skeleton(word) for word in neutral_words}
+    latin = _unambiguous(((consonant_spelling(key[0]), weight) for key, weight in words.items()
+                          if len(key) == 1 and key[0].isascii() and consonant_spelling(key[0])), neutral_spellings)
+    persian = _unambiguous(((skeleton(key[0]), weight) for key, weight in words.items()
+                            if len(key) == 1 and not key[0].isascii() and len(skeleton(key[0])) >= _MINIMUM_FUZZY),
+                           neutral_skeletons)
+    idioms = {}
+    for key, weight in phrases.items():
+        skeletons = tuple(skeleton(token) for token in key)
+        if len(key) > 1 and not any(token.isascii() for token in key) and all(skeletons) \
+                and sum(map(len, skeletons)) >= 2 * _MINIMUM_FUZZY:
+            idioms.setdefault(skeletons, weight)
+    return latin, persian, idioms
 
 
 @cache

@@ -15,16 +15,8 @@ import pytest
 from conftest import ROOT
 
 from language.nlp import tokenize
-from language.sentiment import (
-    LABELS,
-    SentimentResult,
-    analyze_sentiment,
-    evaluate,
-    format_evaluation,
-    lexicon_entries,
-    load_lexicon,
-    read_labelled_tsv,
-)
+from language.sentiment import LABELS, SentimentResult, analyze_sentiment, lexicon_entries, load_lexicon
+from language.sentiment_evaluation import evaluate, format_evaluation, read_labelled_tsv
 
 # Written and committed before language/sentiment.py was first scored on it (tests/data/README.md).
 EVAL_SET = ROOT / "tests" / "data" / "sentiment_eval.tsv"
@@ -352,45 +344,6 @@ def test_no_lexicon_entry_added_for_issue_14_is_a_frozen_sentence() -> None:
     older = {("کارتون", "درسته"), ("عالی",), ("به", "درد", "نمیخوره")}
     leaked = {tuple(tokenize(text)) for text, _ in read_labelled_tsv(FROZEN_SET)} & lexicon_entries()
     assert leaked - older == set()
-
-
-def test_evaluate_counts_and_metrics() -> None:
-    rows = [
-        ("عالی بود", "positive"),
-        ("افتضاح بود", "negative"),
-        ("سلام", "neutral"),
-        ("سلام", "positive"),
-    ]  # one deliberate miss: positive predicted neutral
-    result = evaluate(rows)
-    assert result["labels"] == ["positive", "neutral", "negative"]
-    assert result["confusion"] == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
-    assert result["accuracy"] == pytest.approx(0.75)
-    assert result["per_class"]["positive"] == pytest.approx(
-        {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2}
-    )
-    assert result["per_class"]["neutral"]["precision"] == pytest.approx(0.5)
-    assert result["macro_f1"] == pytest.approx((2 / 3 + 2 / 3 + 1.0) / 3)
-    assert result["errors"] == [("سلام", "positive", "neutral")]
-    table = format_evaluation(result)
-    assert "macro-F1 0.778" in table and "accuracy 0.750" in table
-    assert "positive -> neutral: سلام" in table
-    with pytest.raises(ValueError):
-        evaluate([("hi", "happy")])
-
-
-def test_evaluate_empty_input() -> None:
-    result = evaluate([])
-    assert result["count"] == 0 and result["macro_f1"] == 0.0 and result["accuracy"] == 0.0
-    assert "messages 0" in format_evaluation(result)
-
-
-def test_read_labelled_tsv(tmp_path: Path) -> None:
-    path = tmp_path / "rows.tsv"
-    path.write_text("text\tsentiment\nخوبه\tpositive\n\nbad one\tNegative\n", encoding="utf-8")
-    assert read_labelled_tsv(path) == [("خوبه", "positive"), ("bad one", "negative")]
-    path.write_text("خوبه\tpositive\nno label here\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=":2:"):
-        read_labelled_tsv(path)
 
 
 def test_lexicon_rejects_yaml_booleans(tmp_path: Path) -> None:

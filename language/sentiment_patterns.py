@@ -1,0 +1,136 @@
+"""Sentiment cues no single lexicon entry states: shapes of words and of whole clauses.
+
+`sentiment` asks this module, for tokens the lexicon does not list as they are written:
+- a Finglish word by its consonants (`khshgl`, `ghashange` meet خوشگل/قشنگ through
+  `finglish.skeleton`; `mmnun` meets `mamnun` by consonant spelling), idioms too (`harf nadare`);
+- بی + a noun (بی‌کیفیت, بی‌نقص, `bi javab`): lacking a good thing is bad, lacking a fault good;
+- an indefinite ی on an adjective before a copula or after an intensifier (تجربه خوبی بود);
+and, for a clause: a rating (۱۰ از ۱۰, 2/10), a count of weeks or days (a wait), and repeated
+attempts to reach the shop (سه بار زنگ زدم, emailed twice), a missing part (تو جعبه نبود); for a
+message: what came against what was expected (به جای ۳۸، ۴۰ اومده). Pure functions over the lexicon.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from language.finglish import consonant_spelling, skeleton
+from language.sentiment_lexicon import Key, Lexicon
+
+# Finglish pronoun and copula endings a word may carry: kifiyatesh, rangesh, ghashange, aliye.
+_LATIN_ENDINGS = ("eshoon", "eshun", "etoon", "etun", "esh", "et", "am", "e", "ye", "ast", "i")
+_PERSIAN_INDEFINITE = ("ی", "ای")
+_RATING = re.compile(r"\b(\d{1,3}) ?(?:از|az|out of|/) ?(5|10|20|100)\b")
+RATING_WEIGHT = 1.3  # 9 از 10 or better, scaled down to a complaint at 4 of 10 or worse
+# A count of weeks or months (یه هفته شد, two weeks), or of days, is a wait; "in 3 days"
+# (۳ روز دیگه, 3 days later) is a promise, not a wait.
+DURATION_WEIGHT = -0.8
+_COUNT = (r"(?:\d+|یه|یک|دو|سه|چهار|پنج|شش|هفت|ده|پونزده|بیست|چند|ye|yek|do|se|chahar|panj|dah|"
+          r"chand|a|one|two|three|four|five|ten|several)")
+_DAYS = r"(?:\d+|سه|چهار|پنج|شش|هفت|ده|پونزده|بیست|چند|se|chahar|panj|dah|chand|three|four|five|ten|several)"
+_LATER = r"(?! (?:دیگه|بعد|کاری|dige|kari|later|more))"
+_DURATION = re.compile(
+    rf"\b(?:{_COUNT} (?:هفته|ماه|hafte|mah|weeks?|months?)|{_DAYS} (?:روزه?|roo?ze?|ruze?|days){_LATER}"
+    r"|(?:2|دو|do) (?:روزه|rooze|roozeh|ruze))")
+ATTEMPTS_WEIGHT = -0.8  # سه بار زنگ زدم, I've emailed twice, هر بار میپرسم: nobody dealt with it
+_MANY = frozenset("2 3 4 5 6 7 8 9 10 20 100 دو سه چهار پنج چند چندین ده صد هزار هر do se chand dah sad "
+                  "hezar har two three four five several ten hundred every many".split())
+_JOINED_TIMES = re.compile(r"\d+(?:bar|bare|dafe)$")  # 3bar, 2bare (dobare is "again")
+_TIMES = frozenset("بار باره دفعه دفه bar bare dafe daf'e times twice".split())
+
+
+def fuzzy_latin(tokens: Sequence[str], start: int, lexicon: Lexicon) -> tuple[int, float] | None:
+    """A Finglish idiom or word at `start` matched by consonants, as (length, weight)."""
+    for length in (3, 2):
+        run = tokens[start:start + length]
+        if len(run) == length and all(token.isascii() and token.isalpha() for token in run):
+            key = tuple(skeleton(token) for token in run)
+            if key in lexicon.skeleton_phrases:
+                return length, lexicon.skeleton_phrases[key]
+    token = tokens[start]
+    if not (token.isascii() and token.isalpha()):
+        return None
+    for form in [token] + [token[:-len(ending)] for ending in _LATIN_ENDINGS
+                           if token.endswith(ending) and len(token) - len(ending) >= 3]:
+        for table, key in ((lexicon.latin_spellings, consonant_spelling(form)),
+                           (lexicon.skeleton_words, skeleton(form))):
+            if key in table:
+                return 1, table[key]
+    return None
+
+
+GOOD_PREFIX_WEIGHT = 0.9  # خوش + noun is a virtue: خوش‌سلیقه, خوش‌اخلاق, خوش‌حساب
+_NOT_GOOD_PREFIX = ("خوشم", "خوشش", "خوشت", "خوشمون", "خوشتون", "خوششون", "خوشا")
+_WELCOME = frozenset("اومدید اومدین آمدید آمدین اومدی آمدی".split())  # خوش آمدید greets
+_WISHED = frozenset("شب شبتون شبت روز روزتون روزت وقت وقتتون".split())
+
+
+def privative(tokens: Sequence[str], start: int, lexicon: Lexicon) -> tuple[int, float] | None:
+    """بی + a noun of the privative table, joined (بیکیفیت) or apart (بی جواب, bi kifiyat); خوش + a noun."""
+    token = tokens[start]
+    if token == "خوش" and start + 1 < len(tokens) and tokens[start + 1] not in _WELCOME \
+            and not tokens[start + 1].startswith("باش") and not (start and tokens[start - 1] in _WISHED):
+        return 2, GOOD_PREFIX_WEIGHT  # not a wish: شب خوش, خوش باشید
+    if token.startswith("خوش") and len(token) >= 6 and not token.startswith(_NOT_GOOD_PREFIX):
+        return 1, GOOD_PREFIX_WEIGHT
+    if token in ("بی", "bi", "bee") and start + 1 < len(tokens):
+        noun, length = tokens[start + 1], 2
+    elif token.startswith("بی") and len(token) > 3:
+        noun, length = token[2:], 1
+    else:
+        return None
+    forms = [noun] + [noun[:-len(end)] for end in ("ش", "شون", "ه", "ی", "e", "esh") if noun.endswith(end)]
+    weight = next((lexicon.privative[form] for form in forms if form in lexicon.privative), None)
+    return None if weight is None else (length, weight)
+
+
+def indefinite(tokens: Sequence[str], start: int, lexicon: Lexicon, table: dict[Key, float]) -> float | None:
+    """خوبی/بدی/khubi as an adjective: after an intensifier or before a copula (جنس خوبی بود)."""
+    token = tokens[start]
+    before = tokens[start - 1] if start else ""
+    after = tokens[start + 1] if start + 1 < len(tokens) else ""
+    if before not in lexicon.intensifiers and after not in lexicon.sets["copulas"]:
+        return None
+    for ending in (*_PERSIAN_INDEFINITE, "i"):
+        if token.endswith(ending) and (token[:-len(ending)],) in table:
+            return table[(token[:-len(ending)],)]
+    return None
+
+
+def rating(text: str) -> float | None:
+    """The weight of a rating written as a fraction (۱۰ از ۱۰, 8/10, 5 out of 5), if any."""
+    match = _RATING.search(text)
+    if not match or int(match.group(1)) > int(match.group(2)):
+        return None
+    share = int(match.group(1)) / int(match.group(2))
+    return RATING_WEIGHT if share >= 0.7 else -RATING_WEIGHT if share <= 0.4 else 0.0
+
+
+def is_wait(text: str) -> bool:
+    """Whether a clause counts weeks, months or days (a statement of waiting)."""
+    return _DURATION.search(text) is not None
+
+
+def is_repeated_attempt(tokens: Sequence[str], lexicon: Lexicon) -> bool:
+    """"three times I called", "هر بار میپرسم": a count of times and a way of reaching the shop."""
+    counted = any(token in _MANY and following in _TIMES for token, following in zip(tokens, tokens[1:], strict=False))
+    counted = counted or "twice" in tokens or any(_JOINED_TIMES.match(token) for token in tokens)
+    return counted and not lexicon.sets["attempt_words"].isdisjoint(tokens)
+
+
+MISSING_WEIGHT = -0.8  # "the charger wasn't in the box", کفش راستش تو جعبه نیست
+MISMATCH_WEIGHT = -0.9  # "instead of 38 a 40 came", تو عکس آبی بود، اومده سبز
+
+
+def is_missing_part(tokens: Sequence[str], lexicon: Lexicon) -> bool:
+    """A statement that something is not in the box or parcel."""
+    return (not lexicon.sets["containers"].isdisjoint(tokens)
+            and not lexicon.sets["negated_copulas"].isdisjoint(tokens))
+
+
+def is_mismatch(tokens: Sequence[str], lexicon: Lexicon) -> bool:
+    """A statement that what came differs from what was ordered or shown ("instead of", "in the photo")."""
+    text = " ".join(tokens)
+    return (any(marker in text for marker in lexicon.expectation_markers)
+            and not lexicon.sets["delivery_verbs"].isdisjoint(tokens))
