@@ -25,8 +25,7 @@ from language.rules_loader import load_rules
 
 DATA = ROOT / "tests" / "data"
 FROZEN = DATA / "intents_frozen.tsv"
-DEVELOPMENT = tuple(DATA / f"intents_dev{suffix}.tsv"
-                    for suffix in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"))
+DEVELOPMENT = tuple(sorted(DATA.glob("intents_dev*.tsv")))
 INNOCENT = [line.strip() for line in (DATA / "opt_out_innocent.txt").read_text(
     encoding="utf-8").splitlines() if line.strip()]
 
