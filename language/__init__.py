@@ -1,7 +1,8 @@
 """Language: Persian and English text processing, shared by the chatbot and analytics.
 
 Owns normalisation and tokens (`nlp`, with `finglish` for Latin-script Persian), intents
-(`intent_rules`, matched by `intent_matcher` and `intent_model`, explicit stop requests by
+(`intent_rules`, matched by `intent_matcher` and `intent_model`, reading a message's clauses
+with `message_clauses`, explicit stop requests by
 `opt_out_request`, classified once per distinct normalised wording by `intent_cache`),
 loading the operators' rules file (`rules_loader`), evaluation on
 labelled sets (`intent_evaluation`), Persian digits and the Jalali calendar (`jalali`),

@@ -9,8 +9,10 @@ naive Bayes model's probability (`intent_model`, trained from the examples when 
 load) plus four fifths of the matcher's evidence (`intent_matcher`: example similarity and
 keywords, in Persian script and Finglish alike). The best intent needs evidence of at
 least `threshold` and a `margin` over the runner-up; explicit out-of-scope examples compete
-as `none`. A `social` intent (greeting, thanks) in front of a request yields to the
-request, and a greeting in front of a farewell-like wish (سلام، شب بخیر) stays a greeting.
+as `none`, and so does the model's vote for opt-out. A `social` intent (greeting, thanks)
+in front of a request yields to the request, and a greeting in front of a farewell-like
+wish (سلام، شب بخیر) stays a greeting. The clauses, questions and small word lists these
+rules read are `message_clauses`.
 
 Reply sets: every intent's `responses`, `fallback` (for `none`), `away` (handoff
 outside business hours) and `media` (a photo/voice/file arrived); `responses_for`
@@ -30,6 +32,17 @@ from language import nlp, opt_out_request
 from language.intent_matcher import NO_INTENT, Matcher, consonant_key
 from language.intent_matcher import word_tokens as _word_tokens
 from language.intent_model import NaiveBayesModel
+from language.message_clauses import (
+    COURTESY_WORDS,
+    FOR_WORDS,
+    POLITENESS_WORDS,
+    PRICE_QUESTION_ENDINGS,
+    THANKS_FOR_WORDS,
+    TIME_BEFORE_HOW_MUCH,
+    clause_tokens,
+    question_tokens,
+    without_dismissed_clauses,
+)
 
 OPT_OUT = "opt_out"
 GREETING = "greeting"
@@ -57,67 +70,6 @@ _EMPTY_VALUE = "\x00"
 # webhook must stay fast whatever a customer pastes.
 _MAXIMUM_CHARACTERS = 1000
 _MAXIMUM_TOKENS = 100
-# Ignored when comparing a whole message with `exact` rules ("STOP please").
-_POLITENESS_WORDS = frozenset(nlp.normalize(word) for word in
-                              ("لطفا", "لطفاً", "خواهشا", "please", "pls", "plz", "lotfan", "ltfn", "lotfn",
-                               "lotfa", "khahesh", "khaheshan"))
-
-
-_COURTESY_WORDS = frozenset(nlp.normalize(word) for word in
-                            ("ممنون", "ممنونم", "مرسی", "متشکرم", "thanks", "thank", "you", "thx",
-                             "mersi", "merci", "mamnun", "mamnoon"))
-
-
-# A clause that sets a topic aside ("price doesn't matter, when does it arrive?") is not the
-# request: it is left out when another clause remains.
-_DISMISSALS = tuple(tuple(_word_tokens(phrase)) for phrase in (
-    "مهم نیست", "اهمیتی نداره", "اهمیت نداره", "فرقی نداره", "فرقی نمیکنه", "مهم نی", "بیخیال",
-    "mohem nist", "moheme nist", "mohem ni", "fargh nadare", "farghi nadare", "bikhial",
-    "doesn't matter", "does not matter", "doesnt matter", "no matter", "not important", "never mind",
-    "don't care", "dont care", "nevermind"))
-# "مرسی بابت پیگیری" / "thanks for the help": thanks for something is thanks, not that thing.
-_FOR_WORDS = frozenset(nlp.normalize(word) for word in ("بابت", "بخاطر", "for", "babat", "babate", "bekhatere"))
-# "این هدفون چند؟": a message that ends in "how much" asks a price, unless it asks the time
-# ("تا ساعت چند؟") or how many days ("چند روز").
-_PRICE_QUESTION_ENDINGS = frozenset(nlp.normalize(word) for word in (
-    "چند", "چن", "چقدر", "چقد", "chand", "chnd", "cheghadr", "cheghad", "chegadr"))
-_TIME_BEFORE_HOW_MUCH = frozenset(nlp.normalize(word) for word in (
-    "ساعت", "تا", "از", "saat", "ta", "az", "until", "time"))
-_THANKS_FOR_WORDS = frozenset(nlp.normalize(word) for word in ("که", "از", "ke", "az", "that"))
-_CLAUSE_BREAK = re.compile(r"[,،.!?؟;؛\n]+")
-
-
-def _clauses(text: str) -> list[list[str]]:
-    return [tokens for part in _CLAUSE_BREAK.split(text) if (tokens := _word_tokens(part))]
-
-
-_QUESTION = re.compile(r"[^,.!?;\n]*\?")
-
-
-def _questions(text: str) -> list[list[str]]:
-    """The word tokens of each clause that ends in a question mark (؟ included)."""
-    return [tokens for part in _QUESTION.findall(nlp.normalize(text)) if (tokens := _word_tokens(part))]
-
-
-def _contains(tokens: Sequence[str], phrase: Sequence[str]) -> bool:
-    return any(tuple(tokens[start:start + len(phrase)]) == tuple(phrase)
-               for start in range(len(tokens) - len(phrase) + 1))
-
-
-_DISMISSAL_STARTS = frozenset(phrase[0] for phrase in _DISMISSALS)
-
-
-def _without_dismissed_clauses(text: str, tokens: Sequence[str]) -> list[str] | None:
-    """The tokens of the clauses that remain when some clause dismisses a topic (None: nothing dismissed)."""
-    if _DISMISSAL_STARTS.isdisjoint(tokens):
-        return None  # the common case, without splitting the text again
-    clauses = _clauses(text)
-    kept = [tokens for tokens in clauses if not any(_contains(tokens, phrase) for phrase in _DISMISSALS)]
-    if not kept or len(kept) == len(clauses):
-        return None
-    return [token for tokens in kept for token in tokens]
-
-
 class RulesError(ValueError):
     """The rules file is unreadable or malformed; the message names file and line."""
 
@@ -195,22 +147,22 @@ class RuleSet:
         if not any(character.isalpha() for token in tokens for character in token):
             return IntentMatch(NO_INTENT, 0.0)  # emoji, digits or punctuation only
         exact_intent = self._matcher.exact.get(" ".join(
-            token for token in tokens if token not in _POLITENESS_WORDS))
+            token for token in tokens if token not in POLITENESS_WORDS))
         if exact_intent is None:
-            kept = [token for token in tokens if token not in _POLITENESS_WORDS]
+            kept = [token for token in tokens if token not in POLITENESS_WORDS]
             if kept and all(token.isascii() for token in kept) and not any(
                     character in "aeiou" for token in kept for character in token[1:]):
                 exact_intent = self._matcher.exact_consonants.get(consonant_key(kept))  # lghv, stp
-        if exact_intent is None and not _COURTESY_WORDS.isdisjoint(tokens):
+        if exact_intent is None and not COURTESY_WORDS.isdisjoint(tokens):
             # "لغو11 ممنون", "STOP thanks": a command with thanks is still the command.
             exact_intent = self._matcher.exact.get(" ".join(
-                token for token in tokens if token not in _POLITENESS_WORDS | _COURTESY_WORDS)) or None
+                token for token in tokens if token not in POLITENESS_WORDS | COURTESY_WORDS)) or None
         if exact_intent is not None:
             return IntentMatch(exact_intent, 1.0)
         if OPT_OUT in self.intents and opt_out_request.is_explicit_opt_out(
                 text[:_MAXIMUM_CHARACTERS]):
             return IntentMatch(OPT_OUT, 1.0)
-        tokens = _without_dismissed_clauses(text[:_MAXIMUM_CHARACTERS], tokens) or tokens
+        tokens = without_dismissed_clauses(text[:_MAXIMUM_CHARACTERS], tokens) or tokens
         tokens = self._matcher.split_run_together(tokens)
         match, ambiguous = self._classify(tokens)
         known = self.intents.get(match.intent)
@@ -237,14 +189,14 @@ class RuleSet:
                     return rest_match
         if match.intent == THANKS and "?" in nlp.normalize(text[:_MAXIMUM_CHARACTERS]):
             # "عالی بود ممنون. راستی تا کی بازید؟": thanks around a question; the question decides.
-            for question in _questions(text[:_MAXIMUM_CHARACTERS]):
+            for question in question_tokens(text[:_MAXIMUM_CHARACTERS]):
                 asked, _ = self._classify(question)
                 asked_intent = self.intents.get(asked.intent)
                 if asked_intent is not None and not asked_intent.social and asked.intent != GOODBYE:
                     return asked
         if match.intent == THANKS:
             # "ممنون، تا بعد" / "thanks, bye!": a last clause that takes leave decides.
-            clauses = _clauses(text[:_MAXIMUM_CHARACTERS])
+            clauses = clause_tokens(text[:_MAXIMUM_CHARACTERS])
             if len(clauses) > 1 and self._classify(clauses[-1])[0].intent == GOODBYE:
                 return IntentMatch(GOODBYE, match.confidence)
         if match.intent == GOODBYE and GREETING in self._matcher.opening_intents(tokens):
@@ -259,16 +211,16 @@ class RuleSet:
         دادید", "ممنون از پشتیبانی خوبتون", "merci ke javab dadid".
         """
         position = next((index for index, token in enumerate(tokens)
-                         if token in _FOR_WORDS or token in _THANKS_FOR_WORDS), None)
+                         if token in FOR_WORDS or token in THANKS_FOR_WORDS), None)
         if not position or position >= len(tokens) - 1:
             return None
         if self._matcher.social_prefix_length(tokens[:position]) != position:
             return None  # something other than small talk comes before "for"
-        if len(next(iter(_clauses(text[:_MAXIMUM_CHARACTERS])), [])) < len(tokens):
+        if len(next(iter(clause_tokens(text[:_MAXIMUM_CHARACTERS])), [])) < len(tokens):
             return None  # "thanks for the reply, when does it arrive?": the question decides
         first_word = next((index for index, token in enumerate(tokens) if token not in nlp.STOPWORDS), 0)
         social = self._matcher.opening_intents(tokens[first_word:]) & self._matcher.social  # خیلی ممنون
-        if tokens[position] not in _FOR_WORDS:
+        if tokens[position] not in FOR_WORDS:
             social &= {THANKS}
         return sorted(social)[0] if social else None
 
@@ -280,9 +232,13 @@ class RuleSet:
         """
         evidence, out_of_scope_score = self._evidence(tokens)
         evidence[NO_INTENT] = out_of_scope_score
+        probabilities = {label: probability for probability, label in self._model.probabilities(tokens)}
+        # What the model takes for an opt-out is, short of the explicit request checked
+        # before, a message about deleting or stopping something else: out of scope.
+        probabilities[NO_INTENT] = probabilities.get(NO_INTENT, 0.0) + probabilities.pop(OPT_OUT, 0.0)
         ranked = sorted(
             ((_MODEL_SHARE * probability + (1 - _MODEL_SHARE) * evidence.get(label, 0.0), label)
-             for probability, label in self._model.probabilities(tokens) if label != OPT_OUT),
+             for label, probability in probabilities.items()),
             reverse=True)
         best_evidence = max(evidence.values(), default=0.0)
         if not ranked or ranked[0][1] == NO_INTENT:
@@ -304,8 +260,8 @@ class RuleSet:
         combined = {label: score for score, label in scores if label != NO_INTENT}
         out_of_scope_score = next((score for score, label in scores if label == NO_INTENT), 0.0)
         keyword_evidence = self._matcher.keyword_scores(tokens)
-        if (PRICING in self.intents and tokens and tokens[-1] in _PRICE_QUESTION_ENDINGS
-                and (len(tokens) < 2 or tokens[-2] not in _TIME_BEFORE_HOW_MUCH)):
+        if (PRICING in self.intents and tokens and tokens[-1] in PRICE_QUESTION_ENDINGS
+                and (len(tokens) < 2 or tokens[-2] not in TIME_BEFORE_HOW_MUCH)):
             keyword_evidence[PRICING] = max(keyword_evidence.get(PRICING, 0.0), 1.0)
         for intent, evidence in keyword_evidence.items():
             score = combined.get(intent, 0.0)

@@ -25,8 +25,7 @@ from language.rules_loader import load_rules
 
 DATA = ROOT / "tests" / "data"
 FROZEN = DATA / "intents_frozen.tsv"
-DEVELOPMENT = tuple(DATA / f"intents_dev{suffix}.tsv"
-                    for suffix in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"))
+DEVELOPMENT = tuple(sorted(DATA.glob("intents_dev*.tsv")))
 INNOCENT = [line.strip() for line in (DATA / "opt_out_innocent.txt").read_text(
     encoding="utf-8").splitlines() if line.strip()]
 
@@ -76,6 +75,25 @@ def test_development_and_frozen_sets_do_not_overlap():
     development = {" ".join(tokenize(text)) for path in DEVELOPMENT
                    for text, _ in read_labelled_messages(path)}
     assert frozen & development == set()
+
+
+def test_natural_mix_development_set(rules):
+    # tests/data/intents_dev12.tsv: a shop's mix of labels (20 % none), committed before its first
+    # score, 0.909 (none F1 0.82); 0.927 after the fourth pass (tests/data/README.md). A floor
+    # against regressions: later passes tune on it, so it no longer measures generalisation.
+    report = evaluate(rules, read_labelled_messages(DATA / "intents_dev12.tsv"))
+    assert report.total >= 250
+    assert report.accuracy >= 0.92, format_report(report)
+
+
+@pytest.mark.parametrize("text", [
+    "شماره تلفن قدیمیمو از پروفایلم پاک کنید",  # was human_agent before the fourth pass
+    "اکانتمو حذف کنید",
+    "عکس پروفایلمو پاک کنید",
+    "delete my account please",
+])
+def test_deleting_something_other_than_messages_is_out_of_scope(rules, text):
+    assert rules.recognize_intent(text).intent == "none"
 
 
 def test_innocent_set_is_large_enough():

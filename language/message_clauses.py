@@ -1,0 +1,73 @@
+"""The shape of a customer message that intent recognition reads besides its words.
+
+Where its clauses break, which clauses are questions, which clause sets a topic aside ("price
+doesn't matter, when does it arrive?"), and the few small word lists the recognition rules in
+`intent_rules` test: politeness and courtesy around a command, "thanks for …", a question
+that ends in "how much".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from language import nlp
+from language.intent_matcher import word_tokens
+
+# Ignored when comparing a whole message with `exact` rules ("STOP please").
+POLITENESS_WORDS = frozenset(nlp.normalize(word) for word in
+                             ("لطفا", "لطفاً", "خواهشا", "please", "pls", "plz", "lotfan", "ltfn", "lotfn",
+                              "lotfa", "khahesh", "khaheshan"))
+# Thanks around a command ("لغو11 ممنون", "STOP thanks").
+COURTESY_WORDS = frozenset(nlp.normalize(word) for word in
+                           ("ممنون", "ممنونم", "مرسی", "متشکرم", "thanks", "thank", "you", "thx",
+                            "mersi", "merci", "mamnun", "mamnoon"))
+# A clause that sets a topic aside ("price doesn't matter, when does it arrive?") is not the
+# request: it is left out when another clause remains.
+_DISMISSALS = tuple(tuple(word_tokens(phrase)) for phrase in (
+    "مهم نیست", "اهمیتی نداره", "اهمیت نداره", "فرقی نداره", "فرقی نمیکنه", "مهم نی", "بیخیال",
+    "mohem nist", "moheme nist", "mohem ni", "fargh nadare", "farghi nadare", "bikhial",
+    "doesn't matter", "does not matter", "doesnt matter", "no matter", "not important", "never mind",
+    "don't care", "dont care", "nevermind"))
+# "مرسی بابت پیگیری" / "thanks for the help": thanks for something is thanks, not that thing.
+FOR_WORDS = frozenset(nlp.normalize(word) for word in ("بابت", "بخاطر", "for", "babat", "babate", "bekhatere"))
+# "این هدفون چند؟": a message that ends in "how much" asks a price, unless it asks the time
+# ("تا ساعت چند؟") or how many days ("چند روز").
+PRICE_QUESTION_ENDINGS = frozenset(nlp.normalize(word) for word in (
+    "چند", "چن", "چقدر", "چقد", "chand", "chnd", "cheghadr", "cheghad", "chegadr"))
+TIME_BEFORE_HOW_MUCH = frozenset(nlp.normalize(word) for word in (
+    "ساعت", "تا", "از", "saat", "ta", "az", "until", "time"))
+THANKS_FOR_WORDS = frozenset(nlp.normalize(word) for word in ("که", "از", "ke", "az", "that"))
+_CLAUSE_BREAK = re.compile(r"[,،.!?؟;؛\n]+")
+
+
+def clause_tokens(text: str) -> list[list[str]]:
+    """The word tokens of each clause (split at , ، . ! ? ؟ ; ؛ and line breaks)."""
+    return [tokens for part in _CLAUSE_BREAK.split(text) if (tokens := word_tokens(part))]
+
+
+_QUESTION = re.compile(r"[^,.!?;\n]*\?")
+
+
+def question_tokens(text: str) -> list[list[str]]:
+    """The word tokens of each clause that ends in a question mark (؟ included)."""
+    return [tokens for part in _QUESTION.findall(nlp.normalize(text)) if (tokens := word_tokens(part))]
+
+
+def _contains(tokens: Sequence[str], phrase: Sequence[str]) -> bool:
+    return any(tuple(tokens[start:start + len(phrase)]) == tuple(phrase)
+               for start in range(len(tokens) - len(phrase) + 1))
+
+
+_DISMISSAL_STARTS = frozenset(phrase[0] for phrase in _DISMISSALS)
+
+
+def without_dismissed_clauses(text: str, tokens: Sequence[str]) -> list[str] | None:
+    """The tokens of the clauses that remain when some clause dismisses a topic (None: nothing dismissed)."""
+    if _DISMISSAL_STARTS.isdisjoint(tokens):
+        return None  # the common case, without splitting the text again
+    clauses = clause_tokens(text)
+    kept = [tokens for tokens in clauses if not any(_contains(tokens, phrase) for phrase in _DISMISSALS)]
+    if not kept or len(kept) == len(clauses):
+        return None
+    return [token for tokens in kept for token in tokens]
