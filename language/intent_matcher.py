@@ -1,11 +1,10 @@
 """Similarity of a message to the rules' examples and keywords: the evidence for each intent.
 
 `Matcher` is built once per rule set (`intent_rules` shares it between rule sets loaded from
-the same file). Evidence comes from two places: the cosine between the message and an
-intent's nearest examples (the nearest weighs half, the next two the other half) over
-TF-IDF-weighted letter 2–4-grams inside words, a lemma and a negation feature and
-consonant-skeleton trigrams (`finglish.skeleton`, so `ghymt chnd` is near `قیمت چنده`); and
-keyword hits, by word, lemma, one-edit typo (4+ letters) or skeleton (3+ consonants),
+the same file). Evidence comes from two places: the best cosine between the message and any
+example over TF-IDF-weighted letter 2–4-grams inside words, a lemma and a negation feature
+and consonant-skeleton trigrams (`finglish.skeleton`, so `ghymt chnd` is near `قیمت چنده`);
+and keyword hits, by word, lemma, one-edit typo (4+ letters) or skeleton (3+ consonants),
 weighted by the share of the message's content words they cover; a stretched last letter
 (heyy, mersii) or a vowel-less Finglish spelling (mmnon) still meets a keyword. A word the
 rules do not know that is two or three known words without spaces (درودبرشما) is split first.
@@ -33,13 +32,6 @@ _MINIMUM_FUZZY_LENGTH = 4
 _MAXIMUM_POSTINGS_SHARE = 0.05
 _MINIMUM_SKELETON_KEYWORD = 3  # two consonants (mn: من and ممنون) are too ambiguous
 _STOPWORD_FEATURE_WEIGHT = 0.5
-# An intent's similarity is half its nearest example's cosine plus half the mean of the next
-# two: one look-alike example (a "do you have …?" that asked for a discount) is weaker
-# evidence than several. Out-of-scope examples have nothing in common but not being a
-# request, so `none` keeps its nearest one. Pooled five-fold cross-validation over all
-# intents_dev*.tsv (tests/data/README.md, fourth pass), with weight 0.5: nearest only 0.941,
-# 2 neighbours 0.948, 3 → 0.951, 4 → 0.949, 5 → 0.948; with 3, weight 0.3 → 0.946, 0.6 → 0.946.
-_NEIGHBOUR_WEIGHT = 0.5
 _NEGATION_FEATURE = "<not>"
 _NEGATION_WEIGHT = 2.0
 _MINIMUM_RUN_TOGETHER = 5  # shorter unknown words are more often typos than two words
@@ -219,8 +211,7 @@ class Matcher:
                 | self.skeletons.get(finglish.skeleton(first), set()))
 
     def ngram_scores(self, tokens: Sequence[str]) -> list[tuple[float, str]]:
-        """Similarity per label, highest first: for an intent, its three nearest examples'
-        cosines (`_NEIGHBOUR_WEIGHT`); for `none`, the nearest out-of-scope example's."""
+        """Best cosine per label (intents and `none`), highest first."""
         query = _ngram_features(tokens)
         weighted = {gram: value * self.idf.get(gram, self.unseen_idf)
                     for gram, value in query.items()}
@@ -232,23 +223,11 @@ class Matcher:
             if entries:
                 for index, example_value in entries:
                     dot_products[index] += value * example_value
-        nearest: dict[str, list[float]] = {}  # per label, the three largest dot products
-        for index, dot_product in dot_products.items():
-            top = nearest.get(labels[index])
-            if top is None:
-                nearest[labels[index]] = [dot_product, 0.0, 0.0]
-            elif dot_product > top[2]:
-                top[2] = dot_product
-                if dot_product > top[1]:
-                    top[1], top[2] = dot_product, top[1]
-                    if dot_product > top[0]:
-                        top[0], top[1] = dot_product, top[0]
         best: dict[str, float] = {}
-        for label, (first, second, third) in nearest.items():
-            if label == NO_INTENT:
-                best[label] = first / norm
-            else:
-                best[label] = ((1 - _NEIGHBOUR_WEIGHT) * first + _NEIGHBOUR_WEIGHT * (second + third) / 2) / norm
+        for index, dot_product in dot_products.items():
+            label, score = labels[index], dot_product / norm
+            if score > best.get(label, 0.0):
+                best[label] = score
         return sorted(((score, label) for label, score in best.items()), reverse=True)
 
     def keyword_scores(self, tokens: Sequence[str]) -> dict[str, float]:

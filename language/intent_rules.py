@@ -232,13 +232,9 @@ class RuleSet:
         """
         evidence, out_of_scope_score = self._evidence(tokens)
         evidence[NO_INTENT] = out_of_scope_score
-        probabilities = {label: probability for probability, label in self._model.probabilities(tokens)}
-        # What the model takes for an opt-out is, short of the explicit request checked
-        # before, a message about deleting or stopping something else: out of scope.
-        probabilities[NO_INTENT] = probabilities.get(NO_INTENT, 0.0) + probabilities.pop(OPT_OUT, 0.0)
         ranked = sorted(
             ((_MODEL_SHARE * probability + (1 - _MODEL_SHARE) * evidence.get(label, 0.0), label)
-             for label, probability in probabilities.items()),
+             for probability, label in self._model.probabilities(tokens) if label != OPT_OUT),
             reverse=True)
         best_evidence = max(evidence.values(), default=0.0)
         if not ranked or ranked[0][1] == NO_INTENT:

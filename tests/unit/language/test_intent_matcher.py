@@ -17,18 +17,6 @@ def similarities(matcher: Matcher, text: str) -> dict[str, float]:
     return {label: score for score, label in matcher.ngram_scores(word_tokens(text))}
 
 
-def test_several_near_examples_outweigh_one_identical_example():
-    matcher = Matcher([
-        FILLER,
-        Intent("single", ("do you have a discount", "where is the shop", "send the invoice"), ("-",)),
-        Intent("several", ("do you have a discount today", "do you have a discount now",
-                           "do you have any discount"), ("-",)),
-    ], ())
-    scores = similarities(matcher, "do you have a discount")
-    assert scores["several"] > scores["single"]
-    assert 0.5 <= scores["single"] < 0.6  # the identical example weighs half; the others are far
-
-
 def test_out_of_scope_keeps_its_nearest_example():
     matcher = Matcher([FILLER, Intent("pricing", ("how much is it", "price please", "what does it cost"), ("-",))],
                       ("the weather is cold today", "who won the match"))

@@ -79,15 +79,14 @@ def test_development_and_frozen_sets_do_not_overlap():
 
 def test_natural_mix_development_set(rules):
     # tests/data/intents_dev12.tsv: a shop's mix of labels (20 % none), committed before its first
-    # score, 0.909 (none F1 0.82); 0.927 after the fourth pass (tests/data/README.md). A floor
-    # against regressions: later passes tune on it, so it no longer measures generalisation.
+    # score, 0.909 (none F1 0.82). The fourth pass raised it to 0.927 but lowered the frozen set and
+    # was reverted (tests/data/README.md), so 0.909 stands. A floor against regressions.
     report = evaluate(rules, read_labelled_messages(DATA / "intents_dev12.tsv"))
     assert report.total >= 250
-    assert report.accuracy >= 0.92, format_report(report)
+    assert report.accuracy >= 0.90, format_report(report)
 
 
 @pytest.mark.parametrize("text", [
-    "شماره تلفن قدیمیمو از پروفایلم پاک کنید",  # was human_agent before the fourth pass
     "اکانتمو حذف کنید",
     "عکس پروفایلمو پاک کنید",
     "delete my account please",
