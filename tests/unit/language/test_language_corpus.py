@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -160,9 +159,10 @@ def test_finglish_and_two_topic_messages(rules, text, intent):
 
 
 def test_reloading_the_rules_reuses_the_trained_model(rules):
-    started = time.process_time()
+    # The first load trains (0.32 s of CPU); an unchanged file loaded again shares the trained parts.
     again = load_rules(ROOT / "rules" / "chatbot_rules.yaml")
-    assert time.process_time() - started < 0.25  # the first load trains: 0.32 s; a reload 0.09 s
+    assert again is not rules
+    assert again._model is rules._model and again._matcher is rules._matcher
     assert again.recognize_intent("ghymt chnd") == rules.recognize_intent("ghymt chnd")
 
 
