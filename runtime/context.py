@@ -127,9 +127,12 @@ def build_platform(config: Config, sender: Sender | None = None, *, with_chatbot
     engine = create_engine_for(config.database_url)
     status_writer = None
     if serves_webhooks and engine.dialect.name == "postgresql" and config.fast_status_webhooks:
-        # Its own small pool of autocommit connections: a status-only webhook is one statement.
+        # Its own pool of autocommit connections: a status-only webhook is one statement, a single text two.
+        # Opened as needed and kept (pool_size) up to what gthread's request threads use at once: an overflow
+        # connection is closed on return, and with 2 kept for 4 threads most texts (which hold theirs while
+        # the chatbot decides) opened a new connection and PREPAREd its statements again.
         status_writer = StatusWriter(create_engine_for(config.database_url, isolation_level="AUTOCOMMIT",
-                                                       pool_size=2, max_overflow=8))
+                                                       pool_size=8, max_overflow=8))
     chatbot = Chatbot(config) if with_chatbot else None
     # On the status writer's autocommit pool: its two statements run as one transaction (BEGIN … COMMIT).
     text_writer = TextWriter(status_writer.engine, chatbot) if status_writer and chatbot else None
