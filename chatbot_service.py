@@ -268,18 +268,21 @@ class Chatbot:
         order_rules(config)  # rules/orders.yaml, checked (and cached) now: a malformed file stops start-up
         self.rng = rng or random.Random()
 
-    def decides_alone(self, text: str) -> bool:
-        """Whether deciding on this plain text changes nothing but its conversation state: not an opt-out
-        or opt-in, a request for a person or a question about orders (inbound.text_writer)."""
-        intent = cached_recognizer(self.rules).recognize(text).intent
-        return intent not in _WITH_EFFECTS and not may_concern_orders(text, intent)
+    def recognize_alone(self, text: str) -> IntentMatch | None:
+        """The intent of a plain text whose decision changes nothing but its conversation state; None for
+        an opt-out or opt-in, a request for a person or a question about orders (inbound.text_writer)."""
+        match = cached_recognizer(self.rules).recognize(text)
+        return None if match.intent in _WITH_EFFECTS or may_concern_orders(text, match.intent) else match
 
-    def decide_alone(self, contact: Any, message: Any, state: Any) -> tuple[Decision, StateRow | None]:
+    def decide_alone(self, contact: Any, message: Any, state: Any, match: IntentMatch
+                     ) -> tuple[Decision, StateRow | None]:
         """`decide` on plain rows, without a session: the decision and the conversation state it read or
-        changed (None: it read none). `state`: the stored state's columns as `BatchStates.known` takes them."""
+        changed (None: it read none). `state`: the stored state's columns as `BatchStates.known` takes them;
+        `match`: what `recognize_alone` said of the message's text."""
         service = ChatbotService(None, self.rules, self.config, self.rng)  # type: ignore[arg-type]
         service.batch_states = BatchStates(None)  # type: ignore[arg-type]
         service.batch_states.known(contact.id, state)
+        service._matches[message.text or ""] = match  # classified once, not again by `decide`
         return service.decide(contact, message), service.batch_states.touched(contact.id)
 
     def handle_new_messages(self, session: Session, message_ids: Sequence[int]) -> list[int]:

@@ -19,7 +19,7 @@ upsert and message insert are the general path's own statements (`campaigns.iden
 `inbound.statements`) compiled and rewritten into CTEs, so their rules are one source;
 tests/unit/inbound/test_text_writer.py posts the same webhooks through both paths and compares
 the rows. Anything else — another shape, a text whose decision has other effects (opt-out or
-in, handoff, orders: `decider.decides_alone`), a revision waiting for the message, outbound
+in, handoff, orders: `decider.recognize_alone`), a revision waiting for the message, outbound
 webhook subscribers — returns None before writing (or after a ROLLBACK) and takes the general path.
 """
 
@@ -105,9 +105,10 @@ class MessageView:
 class Decider(Protocol):
     """What the writer needs of the chatbot (`chatbot_service.Chatbot`)."""
 
-    def decides_alone(self, text: str) -> bool: ...
+    def recognize_alone(self, text: str) -> Any | None: ...
 
-    def decide_alone(self, contact: ContactView, message: MessageView, state: Any) -> tuple[Any, Any]: ...
+    def decide_alone(self, contact: ContactView, message: MessageView, state: Any, match: Any
+                     ) -> tuple[Any, Any]: ...
 
 
 def single_text(envelope: Any) -> InboundText | None:
@@ -144,7 +145,8 @@ class TextWriter:
     def write(self, item: InboundText) -> list[int] | None:
         """Store `item` and the chatbot's reply in one transaction; the reply's queue ids, or None for
         "not here" (nothing written: the general path stores it). Database errors: SQLAlchemy's DBAPIError."""
-        if not self.decider.decides_alone(item.text or "") or self._subscribed():
+        match = self.decider.recognize_alone(item.text or "")
+        if match is None or self._subscribed():
             return None
         received_at = utcnow()
         seen_at = item.sent_at or received_at
@@ -169,7 +171,7 @@ class TextWriter:
                     ingestion_logger.info("duplicate message ignored",
                                           extra={"event": "webhook.duplicate", "wamid": item.wamid})
                     return []
-                reply_id = self._decide_and_write(cursor, item, row, received_at)
+                reply_id = self._decide_and_write(cursor, item, row, received_at, match)
         except self.engine.dialect.loaded_dbapi.Error as error:
             connection.invalidate(error)  # its transaction is rolled back with it
             raise DBAPIError.instance(STORE, None, error, self.engine.dialect.loaded_dbapi.Error) from error
@@ -177,15 +179,15 @@ class TextWriter:
             connection.close()
         return [reply_id] if reply_id is not None else []
 
-    def _decide_and_write(self, cursor: Any, item: InboundText, row: tuple[Any, ...], received_at: datetime
-                          ) -> int | None:
+    def _decide_and_write(self, cursor: Any, item: InboundText, row: tuple[Any, ...], received_at: datetime,
+                          match: Any) -> int | None:
         message_id, contact_id = row[0], row[1]
         ingestion_logger.info("message stored", extra={"event": "message.stored", "wamid": item.wamid,
                                                        "contact_id": contact_id, "message_type": "text"})
         contact = ContactView(*row[1:7])
         stored_state = row[7:8 + len(DECIDED)]
         message = MessageView(message_id, item.wamid, contact_id, item.text, item.sent_at, received_at)
-        decision, state = self.decider.decide_alone(contact, message, _StateColumns(stored_state))
+        decision, state = self.decider.decide_alone(contact, message, _StateColumns(stored_state), match)
         before = stored_state[1:] if stored_state[0] is not None else None
         if state is None:  # the decision stopped before reading the state: nothing to write (as BatchStates)
             after, is_new, changed = before or StateRow(contact_id).values(), False, [False] * len(DECIDED)
