@@ -19,7 +19,7 @@ from config import Config
 from inbound.ingestion import status_only_items
 from inbound.signatures import signature_matches
 from inbound.status_writer import StatusWriter
-from inbound.text_writer import TextWriter, single_text
+from inbound.text_writer import InboundText, TextWriter, single_text
 from runtime.metrics import record_webhook
 
 logger = logging.getLogger("webhook_handler")  # the webhook's log lines keep their logger name
@@ -82,7 +82,7 @@ class StatusWebhookShortcut:
         reply_ids: list[int] | None = []
         try:
             if text is not None:
-                reply_ids = self.context.text_writer.write(text)
+                reply_ids = self._write_text(text, request_id)
                 if reply_ids is None:  # not a text the writer answers alone: the general path
                     return self.wsgi_app(environ, start_response)
             else:
@@ -101,3 +101,15 @@ class StatusWebhookShortcut:
         start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "2"),
                                   ("X-Request-ID", request_id)])
         return [b"OK"]
+
+    def _write_text(self, text: InboundText, request_id: str) -> list[int] | None:
+        """The text writer's answer; None (the general path) also when it failed on something not the database's:
+        it wrote nothing, and the view stores the text and answers as for any other webhook."""
+        try:
+            return self.context.text_writer.write(text, request_id)
+        except SQLAlchemyError:
+            raise
+        except Exception:
+            logger.exception("text fast path failed; taking the general path",
+                             extra={"event": "webhook.text_path_error", "request_id": request_id})
+            return None

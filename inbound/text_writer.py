@@ -142,9 +142,10 @@ class TextWriter:
         self.engine, self.decider = engine, decider
         event.listen(engine, "connect", _prepare)
 
-    def write(self, item: InboundText) -> list[int] | None:
+    def write(self, item: InboundText, request_id: str = "") -> list[int] | None:
         """Store `item` and the chatbot's reply in one transaction; the reply's queue ids, or None for
-        "not here" (nothing written: the general path stores it). Database errors: SQLAlchemy's DBAPIError."""
+        "not here" (nothing written: the general path stores it). Database errors: SQLAlchemy's DBAPIError;
+        any error leaves nothing written (the connection, with its transaction, is discarded)."""
         match = self.decider.recognize_alone(item.text or "")
         if match is None or self._subscribed():
             return None
@@ -168,22 +169,28 @@ class TextWriter:
                     return None
                 if row is None or row[0] is None:  # stored already (or by a concurrent delivery just now)
                     cursor.execute("COMMIT")
-                    ingestion_logger.info("duplicate message ignored",
-                                          extra={"event": "webhook.duplicate", "wamid": item.wamid})
+                    ingestion_logger.info("duplicate message ignored", extra={
+                        "event": "webhook.duplicate", "wamid": item.wamid, "request_id": request_id})
                     return []
-                reply_id = self._decide_and_write(cursor, item, row, received_at, match)
-        except self.engine.dialect.loaded_dbapi.Error as error:
-            connection.invalidate(error)  # its transaction is rolled back with it
-            raise DBAPIError.instance(STORE, None, error, self.engine.dialect.loaded_dbapi.Error) from error
+                reply_id = self._decide_and_write(cursor, item, row, received_at, match, request_id)
+        except BaseException as error:
+            # Closed, not returned: in autocommit mode psycopg2's rollback() does nothing, and the pool would
+            # hand out a connection still inside this transaction. The server rolls it back.
+            connection.invalidate(error)
+            dbapi_error = self.engine.dialect.loaded_dbapi.Error
+            if isinstance(error, dbapi_error):
+                raise DBAPIError.instance(STORE, None, error, dbapi_error) from error
+            raise
         finally:
             connection.close()
         return [reply_id] if reply_id is not None else []
 
     def _decide_and_write(self, cursor: Any, item: InboundText, row: tuple[Any, ...], received_at: datetime,
-                          match: Any) -> int | None:
+                          match: Any, request_id: str) -> int | None:
         message_id, contact_id = row[0], row[1]
         ingestion_logger.info("message stored", extra={"event": "message.stored", "wamid": item.wamid,
-                                                       "contact_id": contact_id, "message_type": "text"})
+                                                       "contact_id": contact_id, "message_type": "text",
+                                                       "request_id": request_id})
         contact = ContactView(*row[1:7])
         stored_state = row[7:8 + len(DECIDED)]
         message = MessageView(message_id, item.wamid, contact_id, item.text, item.sent_at, received_at)
@@ -197,7 +204,7 @@ class TextWriter:
         confidence = round(decision.confidence, 4) if decision.intent is not None else None
         chatbot_logger.info("chatbot decision", extra={"event": "chatbot.decision", "wamid": item.wamid,
                                                        "contact_id": contact_id, "intent": decision.intent,
-                                                       "reason": decision.reason})
+                                                       "reason": decision.reason, "request_id": request_id})
         reply_id = row[-1] if decision.reply is not None else None
         cursor.execute(f"{_execute(DECIDED_WRITE)}; COMMIT", {
             "contact_id": contact_id, "message_id": message_id, "intent": decision.intent, "confidence": confidence,

@@ -142,3 +142,28 @@ def test_the_fast_path_and_the_general_path_leave_the_same_rows(database_url, te
         assert stored[True] == rows
         # Only the opt-out and the request for a person (effects beyond the state) reached the view.
         assert len(seen[True]) == 2 and len(seen[False]) == 11
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # the fast path is PostgreSQL's
+def test_a_failure_inside_the_fast_path_leaves_nothing_and_the_general_path_answers(test_config, tables,
+                                                                                    monkeypatch):
+    app, views = _app(test_config, True)
+    platform = app.extensions["whatsapp_platform"]
+    secret = test_config.whatsapp_app_secret
+    try:
+        def broken(*_: Any) -> Any:
+            raise RuntimeError("a bug in the decision")
+
+        monkeypatch.setattr(platform.chatbot, "decide_alone", broken)  # after the first statement, mid-transaction
+        assert _post(app, secret, text_message_envelope("989127300001", "hello", wamid="wamid.BROKEN.1")) == 200
+        assert views == ["view"]  # stored and answered by the general path
+        monkeypatch.undo()
+        for n in range(3):  # the pool hands out no connection left inside the failed transaction
+            assert _post(app, secret, text_message_envelope(f"98912730001{n}", "hello", wamid=f"wamid.OK.{n}")) == 200
+        assert views == ["view"]
+    finally:
+        platform.close()
+    rows = _rows(tables, "9891273")
+    assert [message[0] for message in rows["messages"]] == ["wamid.BROKEN.1", "wamid.OK.0", "wamid.OK.1",
+                                                            "wamid.OK.2"]
+    assert sorted(reply[1] for reply in rows["replies"]) == [message[0] for message in rows["messages"]]
