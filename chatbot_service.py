@@ -31,33 +31,16 @@ from database_models import (
     utcnow,
 )
 from inbound.conversation_batch import NEW_MESSAGES, BatchStates, StateRow, store_intents
-from inbound.shapes import DEFAULT_ORDER_ACK, ORDER, event_reply_key, order_reply_values
+from inbound.shapes import ORDER, event_reply_key
 from integrations import events as outbound_webhooks
 from language.intent_cache import cached_recognizer
-from language.intent_rules import IntentMatch, RuleSet, choose_response, render_response
+from language.intent_rules import IntentMatch, RuleSet
 from language.nlp import detect_language
-from language.reply_text import (
-    LEADING_NAME_VALUES,
-    describe_hours_english,
-    describe_hours_persian,
-    localized_order_values,
-    name_values,
-    reply_name,
-    without_leading_name,
-)
-from language.reply_tone import (
-    DEFAULT_APOLOGY,
-    DEFAULT_HANDOFF_OFFER,
-    NEUTRAL,
-    Tone,
-    is_toned,
-    next_negative_run,
-    offers_person,
-    tone_of,
-)
-from language.rules_loader import APOLOGY_KEY, HANDOFF_OFFER_KEY, load_rules
+from language.reply_tone import NEUTRAL, Tone, next_negative_run, offers_person, tone_of
+from language.reply_writer import ReplyWriter
+from language.rules_loader import load_rules
 from orders.batch_lookups import OrderLookups
-from orders.conversation import answer_order_question
+from orders.conversation import answer_order_question, may_concern_orders
 from orders.rules import order_rules
 from scheduler import Scheduler
 
@@ -66,11 +49,8 @@ logger = logging.getLogger(__name__)
 TEXT_TYPES = frozenset({"text", "interactive", "button"})
 MEDIA_TYPES = frozenset({"image", "video", "audio", "voice", "document", "sticker"})
 AWAY_RESPONSE_KEY = "away"
-# The built-in acknowledgement of a catalogue order for English writers (Persian: inbound.shapes).
-DEFAULT_ORDER_ACK_ENGLISH = ("Your order of {item_count} item(s), {total} {currency}, has been received ✅ "
-                             "Our team will contact you shortly to confirm it and arrange delivery.")
-_DEFAULT_TONE = {APOLOGY_KEY: DEFAULT_APOLOGY, HANDOFF_OFFER_KEY: DEFAULT_HANDOFF_OFFER}
 LOGGED_ONE_BY_ONE = 20  # decisions of one batch logged one by one at INFO; a larger batch in one line
+_WITH_EFFECTS = frozenset({"opt_out", "opt_in", "human_agent"})  # decisions that write more than the state
 
 
 @dataclass(frozen=True)
@@ -83,7 +63,7 @@ class Decision:
     reason: str
 
 
-class ChatbotService:
+class ChatbotService(ReplyWriter):
     """Decides and queues replies through one session; never commits."""
 
     def __init__(self, session: Session, rules: RuleSet, config: Config, rng: random.Random | None = None,
@@ -278,62 +258,6 @@ class ChatbotService:
             state.state, state.handoff_since, state.expires_at = STATE_BOT, None, None
         return state
 
-    def _event_reply(self, key: str, contact: Contact, message: ReceivedMessageLog) -> str | None:
-        variants = self._variants(f"event:{key}")
-        if not variants and key == ORDER:
-            variants = (DEFAULT_ORDER_ACK_ENGLISH if self.language == "en" else DEFAULT_ORDER_ACK,)
-        if not variants:
-            return None
-        extra = {}
-        if key == ORDER:
-            extra = localized_order_values(order_reply_values(message.event_data or {}), self.language)
-        return self._render(choose_response(variants, self.rng), contact, extra)
-
-    def _respond(self, key: str, contact: Contact, tone: Tone = NEUTRAL, offer: bool = False) -> str | None:
-        """A reply variant of `key`: apologetic to a negative message, with the offer of a person if asked."""
-        variants = self._variants(key)
-        if not variants:
-            return None
-        template = choose_response(variants, self.rng)
-        if tone.negative and is_toned(key):
-            apologetic = self._tone_texts(f"apologetic:{key}")
-            template = (choose_response(apologetic, self.rng) if apologetic
-                        else f"{choose_response(self._tone_texts(APOLOGY_KEY), self.rng)} {template}")
-        reply = self._render(template, contact)
-        if offer:
-            reply += "\n" + self._render(choose_response(self._tone_texts(HANDOFF_OFFER_KEY), self.rng), contact)
-        return reply
-
-    def _tone_texts(self, key: str) -> tuple[str, ...]:
-        """The rules file's tone texts of `key` in the message's language, else the built-in ones (if any)."""
-        tone_responses = getattr(self.rules, "tone_responses", None)
-        found = tone_responses(key, self.language) if tone_responses is not None else ()
-        return found or _DEFAULT_TONE.get(key, {}).get(self.language, ())
-
-    def _variants(self, key: str) -> tuple[str, ...]:
-        """The reply variants of `key` in the message's language (rules without languages: the list)."""
-        localized = getattr(self.rules, "localized_responses", None)
-        if localized is not None:
-            return localized(key, self.language)
-        if key.startswith("event:"):
-            return getattr(self.rules, "event_responses", {}).get(key.removeprefix("event:"), ())
-        return self.rules.responses_for(key)
-
-    def _hours_text(self) -> str:
-        if self.language not in self._hours:  # the config is frozen: once per service and language
-            describe = describe_hours_english if self.language == "en" else describe_hours_persian
-            self._hours[self.language] = describe(self.config)
-        return self._hours[self.language]
-
-    def _render(self, template: str, contact: Contact, extra: dict[str, str] | None = None) -> str:
-        # A Latin name never opens a Persian reply, a Persian one never enters an English reply.
-        name = reply_name(contact)
-        return render_response(without_leading_name(template, self.language, name), {
-            **name_values(name, self.language), **LEADING_NAME_VALUES,
-            "wa_id": contact.identifier,
-            "business_hours": self._hours_text(),
-        } | (extra or {}))
-
 
 class Chatbot:
     """The per-process chatbot: rules loaded once at start-up, a service per transaction."""
@@ -343,6 +267,23 @@ class Chatbot:
         self.rules = rules or load_rules(config.chatbot_rules_path)
         order_rules(config)  # rules/orders.yaml, checked (and cached) now: a malformed file stops start-up
         self.rng = rng or random.Random()
+
+    def recognize_alone(self, text: str) -> IntentMatch | None:
+        """The intent of a plain text whose decision changes nothing but its conversation state; None for
+        an opt-out or opt-in, a request for a person or a question about orders (inbound.text_writer)."""
+        match = cached_recognizer(self.rules).recognize(text)
+        return None if match.intent in _WITH_EFFECTS or may_concern_orders(text, match.intent) else match
+
+    def decide_alone(self, contact: Any, message: Any, state: Any, match: IntentMatch
+                     ) -> tuple[Decision, StateRow | None]:
+        """`decide` on plain rows, without a session: the decision and the conversation state it read or
+        changed (None: it read none). `state`: the stored state's columns as `BatchStates.known` takes them;
+        `match`: what `recognize_alone` said of the message's text."""
+        service = ChatbotService(None, self.rules, self.config, self.rng)  # type: ignore[arg-type]
+        service.batch_states = BatchStates(None)  # type: ignore[arg-type]
+        service.batch_states.known(contact.id, state)
+        service._matches[message.text or ""] = match  # classified once, not again by `decide`
+        return service.decide(contact, message), service.batch_states.touched(contact.id)
 
     def handle_new_messages(self, session: Session, message_ids: Sequence[int]) -> list[int]:
         """Run the chatbot on newly stored messages; returns the ids of queued replies."""

@@ -100,6 +100,10 @@ class BatchStates:
             state = self._states[contact_id] = StateRow(contact_id)
         return state
 
+    def touched(self, contact_id: int) -> StateRow | None:
+        """The contact's state if the decisions read it (stored or new), else None."""
+        return self._states.get(contact_id)
+
     def write(self) -> None:
         """Insert the new states (one multi-row INSERT) and update the changed ones (one statement per set of
         changed columns)."""

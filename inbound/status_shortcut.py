@@ -19,6 +19,7 @@ from config import Config
 from inbound.ingestion import status_only_items
 from inbound.signatures import signature_matches
 from inbound.status_writer import StatusWriter
+from inbound.text_writer import InboundText, TextWriter, single_text
 from runtime.metrics import record_webhook
 
 logger = logging.getLogger("webhook_handler")  # the webhook's log lines keep their logger name
@@ -29,6 +30,8 @@ class WriterHolder(Protocol):
 
     config: Config
     status_writer: StatusWriter
+    text_writer: TextWriter | None
+    dispatcher: Any  # outbound.reply_dispatch.ReplyDispatcher: sends the replies after the commit
 
 
 def json_error(message: str, status: int) -> Response:
@@ -68,14 +71,22 @@ class StatusWebhookShortcut:
         if len(body) != length or not signature_matches(signature, body, self.secret):
             return self.wsgi_app(environ, start_response)
         try:
-            statuses = status_only_items(json.loads(body))
+            envelope = json.loads(body)
+            statuses = status_only_items(envelope)
         except (ValueError, RecursionError):  # not JSON, not an envelope: the view answers 400
             return self.wsgi_app(environ, start_response)
-        if statuses is None:
+        text = single_text(envelope) if statuses is None and self.context.text_writer is not None else None
+        if statuses is None and text is None:
             return self.wsgi_app(environ, start_response)
         request_id = environ.get("HTTP_X_REQUEST_ID", "")[:64] or secrets.token_hex(16)
+        reply_ids: list[int] | None = []
         try:
-            self.context.status_writer.write(statuses)
+            if text is not None:
+                reply_ids = self._write_text(text, request_id)
+                if reply_ids is None:  # not a text the writer answers alone: the general path
+                    return self.wsgi_app(environ, start_response)
+            else:
+                self.context.status_writer.write(statuses)
         except SQLAlchemyError:  # answered here: the view would only try the unreachable database again
             logger.exception("webhook not stored: database error",
                              extra={"event": "webhook.db_error", "request_id": request_id})
@@ -84,7 +95,21 @@ class StatusWebhookShortcut:
             response.headers["X-Request-ID"] = request_id
             return response(environ, start_response)
         record_webhook("stored")
+        if reply_ids:
+            self.context.dispatcher.dispatch(reply_ids)
         # What _plain("OK", 200) would send, without building a Response (a third of this path's CPU).
         start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "2"),
                                   ("X-Request-ID", request_id)])
         return [b"OK"]
+
+    def _write_text(self, text: InboundText, request_id: str) -> list[int] | None:
+        """The text writer's answer; None (the general path) also when it failed on something not the database's:
+        it wrote nothing, and the view stores the text and answers as for any other webhook."""
+        try:
+            return self.context.text_writer.write(text, request_id)
+        except SQLAlchemyError:
+            raise
+        except Exception:
+            logger.exception("text fast path failed; taking the general path",
+                             extra={"event": "webhook.text_path_error", "request_id": request_id})
+            return None

@@ -63,6 +63,14 @@ def subscribed_types(session: Session) -> frozenset[str]:
     return types
 
 
+def cached_wanted(engine: Any, event_type: str) -> bool | None:
+    """`wanted` from the cache alone (no query): None when it is stale, then ask `wanted` with a session."""
+    cached = _cache.get(str(engine.url))
+    if cached is None or time.monotonic() - cached[0] >= CACHE_SECONDS:
+        return None
+    return event_type in cached[1]
+
+
 def wanted(session: Session, event_type: str) -> bool:
     """True when an active subscription (as this process last saw them) wants `event_type`."""
     return event_type in subscribed_types(session)

@@ -62,16 +62,22 @@ def order_references(text: str) -> list[str]:
     return found
 
 
+def may_concern_orders(text: str, intent: str | None) -> bool:
+    """Whether `answer_order_question` could answer this text (else it returns None without a query)."""
+    return (intent == ORDER_INTENT or bool(order_references(text))
+            or _CHOICE.fullmatch(latin_digits(text or "")) is not None)
+
+
 def answer_order_question(session: Session, contact: Contact, text: str, intent: str | None,
                           state: ConversationState, now: datetime, language: str,
                           config: Config, lookups: OrderLookups | None = None) -> OrderAnswer | None:
     """The reply about an order for this message, with its side effects (question recorded, handoff), or None.
 
     `lookups`: the batch's look-ups read at once (orders.batch_lookups), instead of a query per message."""
+    if not may_concern_orders(text, intent):
+        return None  # the common case costs a regular expression, no query
     references = order_references(text)
     choice = _CHOICE.fullmatch(latin_digits(text or ""))  # "2": the second order of the list the bot sent
-    if intent != ORDER_INTENT and not references and not choice:
-        return None  # the common case costs a regular expression, no query
     try:
         rules = order_rules(config)
     except OrderRulesError as error:  # never a failed webhook: the bot answers as it would without orders

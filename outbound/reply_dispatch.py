@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from outbound.claimed_rows import ClaimedRow
 from outbound.outcomes import Outcome
 from outbound.processor import MessageProcessor
-from outbound.reply_statements import claim_replies, early_statuses, record_sent
+from outbound.reply_statements import ReplyConnection, claim_replies, early_statuses, record_sent
 from runtime.metrics import record_send
 from scheduler import Scheduler
 
@@ -69,10 +69,14 @@ class ReplyDispatcher:
 
     def _send_replies(self, engine: Engine, message_ids: list[int]) -> None:
         """`send_now` for reply rows in two statements per reply: claim with recipient, record the send."""
+        with ReplyConnection(engine, self._prepared) as connection:
+            self._claim_and_send(connection, message_ids)
+
+    def _claim_and_send(self, connection: ReplyConnection, message_ids: list[int]) -> None:
         processor = self.processor
         now = processor.clock()
-        rows = claim_replies(engine, message_ids, processor.worker_id, now, processor.config.send_lease_seconds,
-                             processor.pacer.window, self._prepared)
+        rows = claim_replies(connection, message_ids, processor.worker_id, now, processor.config.send_lease_seconds,
+                             processor.pacer.window)
         send_by = time.monotonic() + processor.config.send_lease_seconds - processor.send_margin
         for row in rows:
             processor.pacer.seed(row["wa_id"], *((now - at).total_seconds() for at in row["recent_sends"]))
@@ -82,17 +86,16 @@ class ReplyDispatcher:
                                  row["attempts"], send_by, content=row["content"])
             outcome = processor._send_safely(claimed, False, threading.Event())
             if outcome.action == "sent":
-                self._record_sent(engine, outcome, now)
+                self._record_sent(connection, outcome, now)
             else:  # retries, failures, skips: rare, and recorded exactly as the processor records them
                 processor._record([outcome])
 
-    def _record_sent(self, engine: Engine, outcome: Outcome, now: datetime) -> None:
+    def _record_sent(self, connection: ReplyConnection, outcome: Outcome, now: datetime) -> None:
         at, wamid = outcome.at or now, outcome.result.wamid
-        record_sent(engine, outcome.row_id, self.processor.worker_id, wamid, at, outcome.result.dry_run,
-                    self._prepared)
+        record_sent(connection, outcome.row_id, self.processor.worker_id, wamid, at, outcome.result.dry_run)
         record_send("sent", None, outcome.seconds)
         try:  # after the record's commit, so a status that raced it is seen (outbound.recording)
-            early = early_statuses(engine, [wamid], self._prepared)
+            early = early_statuses(connection, [wamid])
             if early:
                 with self.processor.session_factory() as session:
                     Scheduler(session).apply_stored_statuses(early, {wamid: at})

@@ -5,9 +5,10 @@ the pair-rate look-up, COMMIT) and records it in another plus an early-status lo
 nine round trips and 4 ms of a web worker's CPU per reply, more than storing the text
 (docs/scale.md). Here the claim is one statement — the same UPDATE (pending → sending under
 this worker's lease, attempts + 1), joined to the contact and to its recent sends for the pacer —
-and the record one more (the same UPDATE as `queueing.claims.sent_bulk`), each alone on a
-connection in autocommit mode, so each is atomic and commits by itself. The look-up of
-statuses that raced the send stays after the record's commit, as in `outbound.recording`.
+and the record one more (the same UPDATE as `queueing.claims.sent_bulk`), each alone in
+autocommit mode, so each is atomic and commits by itself; a dispatch runs them all on one
+connection (`ReplyConnection`). The look-up of statuses that raced the send stays after the
+record's commit, as in `outbound.recording`.
 
 Only reply rows without a campaign take this path (replies never have one): a campaign row
 needs rendering and its campaign's status, which `send_now` handles.
@@ -63,25 +64,69 @@ _PREPARED = {
 _PREPARED_KEY = "whatsapp_reply_statements_prepared"
 
 
-def claim_replies(engine: Engine, ids: Sequence[int], worker: str, now: datetime, lease_seconds: float,
-                  pacing_seconds: float, prepared: bool = False) -> list[dict[str, Any]]:
+class ReplyConnection:
+    """One pooled connection in autocommit mode for a dispatch's statements (claim, then per reply record and
+    early statuses), checked out once instead of once a statement; a fresh one after a failed statement."""
+
+    def __init__(self, engine: Engine, prepared: bool = False) -> None:
+        self.engine, self.prepared = engine, prepared
+        self._connection: Any = None
+
+    def __enter__(self) -> ReplyConnection:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._release()
+
+    def run(self, sql: str, parameters: dict[str, Any], fetch: bool = False) -> list[dict[str, Any]]:
+        """`sql` alone, committed by itself; its rows as dicts when `fetch`. Errors as SQLAlchemy's DBAPIError."""
+        dbapi_error = self.engine.dialect.loaded_dbapi.Error
+        if self._connection is None:
+            try:
+                self._connection = self.engine.raw_connection()
+            except dbapi_error as error:
+                raise DBAPIError.instance(None, None, error, dbapi_error) from error
+            # The DBAPI connection in autocommit mode (client-side in psycopg2: no round trip), put back
+            # as the pool expects it when released.
+            self._connection.dbapi_connection.autocommit = True
+        try:
+            with self._connection.cursor() as cursor:
+                _execute(cursor, self._connection, sql, parameters, self.prepared)
+                if not fetch:
+                    return []
+                names = [column[0] for column in cursor.description]
+                return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        except dbapi_error as error:
+            self._connection.invalidate(error)
+            self._release()
+            raise DBAPIError.instance(sql, parameters, error, dbapi_error) from error
+
+    def _release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        if connection.dbapi_connection is not None:
+            connection.dbapi_connection.autocommit = False
+        connection.close()
+
+
+def claim_replies(connection: ReplyConnection, ids: Sequence[int], worker: str, now: datetime,
+                  lease_seconds: float, pacing_seconds: float) -> list[dict[str, Any]]:
     """Claim the pending reply rows among `ids` for `worker`; each with its recipient and recent sends."""
-    return _run(engine, CLAIM_REPLIES, {
+    return connection.run(CLAIM_REPLIES, {
         "ids": list(ids), "worker": worker, "now": now, "lease": now + timedelta(seconds=lease_seconds),
-        "since": now - timedelta(seconds=pacing_seconds)}, fetch=True, prepared=prepared)
+        "since": now - timedelta(seconds=pacing_seconds)}, fetch=True)
 
 
-def record_sent(engine: Engine, row_id: int, worker: str, wamid: str, at: datetime, dry_run: bool,
-                prepared: bool = False) -> None:
+def record_sent(connection: ReplyConnection, row_id: int, worker: str, wamid: str, at: datetime,
+                dry_run: bool) -> None:
     """Record one accepted send of a row `worker` claimed (as `Scheduler.mark_sent_many` does)."""
-    _run(engine, RECORD_SENT, {"id": row_id, "worker": worker, "wamid": wamid, "at": at, "dry_run": dry_run},
-         prepared=prepared)
+    connection.run(RECORD_SENT, {"id": row_id, "worker": worker, "wamid": wamid, "at": at, "dry_run": dry_run})
 
 
-def early_statuses(engine: Engine, wamids: Sequence[str], prepared: bool = False) -> list[tuple]:
+def early_statuses(connection: ReplyConnection, wamids: Sequence[str]) -> list[tuple]:
     """(wamid, status, wa_timestamp, error_code, error_title) already stored for `wamids`."""
-    return [tuple(row.values()) for row in _run(engine, EARLY_STATUSES, {"wamids": list(wamids)}, fetch=True,
-                                                prepared=prepared)]
+    return [tuple(row.values()) for row in connection.run(EARLY_STATUSES, {"wamids": list(wamids)}, fetch=True)]
 
 
 def _execute(cursor: Any, connection: Any, sql: str, parameters: dict[str, Any], prepared: bool) -> None:
@@ -104,29 +149,3 @@ def _execute(cursor: Any, connection: Any, sql: str, parameters: dict[str, Any],
         connection.info[_PREPARED_KEY] = True
     name, names, _ = _PREPARED[sql]
     cursor.execute(f"EXECUTE {name} ({', '.join(f'%({parameter})s' for parameter in names)})", parameters)
-
-
-def _run(engine: Engine, sql: str, parameters: dict[str, Any], fetch: bool = False,
-         prepared: bool = False) -> list[dict[str, Any]]:
-    # The DBAPI connection in autocommit mode (client-side in psycopg2: no round trip), put
-    # back as the pool expects it. Errors come out as SQLAlchemy's, like any other statement's.
-    dbapi_error = engine.dialect.loaded_dbapi.Error
-    try:
-        connection = engine.raw_connection()
-    except dbapi_error as error:
-        raise DBAPIError.instance(None, None, error, dbapi_error) from error
-    try:
-        connection.dbapi_connection.autocommit = True
-        with connection.cursor() as cursor:
-            _execute(cursor, connection, sql, parameters, prepared)
-            if not fetch:
-                return []
-            names = [column[0] for column in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    except dbapi_error as error:
-        connection.invalidate(error)
-        raise DBAPIError.instance(sql, parameters, error, dbapi_error) from error
-    finally:
-        if connection.dbapi_connection is not None:
-            connection.dbapi_connection.autocommit = False
-        connection.close()

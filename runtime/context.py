@@ -25,6 +25,7 @@ from chatbot_service import Chatbot
 from config import Config, load_config
 from database_setup import create_engine_for, create_session_factory
 from inbound.status_writer import StatusWriter
+from inbound.text_writer import TextWriter
 from outbound.processor import MessageProcessor
 from outbound.reply_dispatch import ReplyDispatcher
 from runtime.app_logging import configure_logging
@@ -47,6 +48,7 @@ class Platform:
     session_factory: sessionmaker[Session]
     chatbot: Chatbot | None
     status_writer: StatusWriter | None = None  # PostgreSQL only: status-only webhooks in one statement
+    text_writer: TextWriter | None = None  # PostgreSQL only: a single text stored and answered in two round trips
     given_sender: Sender | None = field(default=None, repr=False)  # a test's or a caller's sender
     _rules: Any = field(default=None, repr=False)
 
@@ -125,12 +127,17 @@ def build_platform(config: Config, sender: Sender | None = None, *, with_chatbot
     engine = create_engine_for(config.database_url)
     status_writer = None
     if serves_webhooks and engine.dialect.name == "postgresql" and config.fast_status_webhooks:
-        # Its own small pool of autocommit connections: a status-only webhook is one statement.
+        # Its own pool of autocommit connections: a status-only webhook is one statement, a single text two.
+        # Opened as needed and kept (pool_size) up to what gthread's request threads use at once: an overflow
+        # connection is closed on return, and with 2 kept for 4 threads most texts (which hold theirs while
+        # the chatbot decides) opened a new connection and PREPAREd its statements again.
         status_writer = StatusWriter(create_engine_for(config.database_url, isolation_level="AUTOCOMMIT",
-                                                       pool_size=2, max_overflow=8))
+                                                       pool_size=8, max_overflow=8))
+    chatbot = Chatbot(config) if with_chatbot else None
+    # On the status writer's autocommit pool: its two statements run as one transaction (BEGIN … COMMIT).
+    text_writer = TextWriter(status_writer.engine, chatbot) if status_writer and chatbot else None
     built = Platform(config=config, engine=engine, session_factory=create_session_factory(engine),
-                     chatbot=Chatbot(config) if with_chatbot else None, status_writer=status_writer,
-                     given_sender=sender)
+                     chatbot=chatbot, status_writer=status_writer, text_writer=text_writer, given_sender=sender)
     if serves_webhooks:
         built.dispatcher  # noqa: B018 - a web worker builds its sender and dispatcher at start, not on a request
     return built

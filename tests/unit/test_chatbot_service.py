@@ -11,10 +11,11 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from chatbot_service import Chatbot, ChatbotService, describe_hours_persian, release_handoff
+from chatbot_service import Chatbot, ChatbotService, release_handoff
 from config import Config, parse_business_hours
 from database_models import ConversationState, ReceivedMessageLog, ScheduledMessage
 from language.intent_rules import render_response
+from language.reply_text import describe_hours_persian
 from language.rules_loader import load_rules, parse_rules
 
 # Wednesday 2026-11-25 10:00 in Tehran (UTC+3:30) is 06:30 UTC: inside the default hours.

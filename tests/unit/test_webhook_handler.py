@@ -392,6 +392,9 @@ def test_database_down_answers_503_never_200(app, post_webhook, monkeypatch):
     dead = create_engine_for("postgresql+psycopg2://nobody@127.0.0.1:1/none")
     monkeypatch.setattr(platform, "engine", dead)
     monkeypatch.setattr(platform, "session_factory", create_session_factory(dead))
+    for writer in (platform.status_writer, platform.text_writer):  # PostgreSQL's one- and two-statement paths
+        if writer is not None:
+            monkeypatch.setattr(writer, "engine", dead)
     response = post_webhook(text_message_envelope("989128888888", "hello"))
     assert response.status_code == 503
     assert client_health(app) == 503

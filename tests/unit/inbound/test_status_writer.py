@@ -207,7 +207,9 @@ def test_status_only_webhooks_skip_flask_and_everything_else_reaches_the_view(pg
     assert _row_status(pg_engine, wamid) == "delivered"
 
     text = envelope(messages_change([inbound_message("989126100002", "text", {"body": "hi"})]))
-    assert post_webhook(text).status_code == 200 and views == [1]  # messages: the view, as always
+    assert post_webhook(text).status_code == 200 and views == []  # one plain text: inbound.text_writer
+    image = envelope(messages_change([inbound_message("989126100002", "image", {"id": "media-1"})]))
+    assert post_webhook(image).status_code == 200 and views == [1]  # other messages: the view, as always
     # Everything the shortcut does not answer itself gets the view's usual answer.
     assert post_webhook(statuses, secret="not-the-app-secret").status_code == 403
     assert post_webhook(b'{"object": "whatsapp_business_account", "entry": [').status_code == 400
