@@ -112,6 +112,7 @@ def build_and_estimate(driver, base: str, name: str, send_at: str) -> None:
 
     driver.get(f"{base}/dashboard/campaigns")
     driver.find_element(By.CSS_SELECTOR, '.page-head a[href$="/dashboard/campaigns/new"]').click()
+    page_ready(driver, "the campaign builder", lambda: bool(driver.find_elements(By.ID, "name")))
     driver.find_element(By.ID, "name").send_keys(name)
     driver.find_element(By.ID, "body").send_keys("سلام {first_name|دوست عزیز}، حراج یلدا در {city} شروع شد: ۳۰٪ تخفیف")
     driver.find_element(By.ID, "template_name").send_keys("yalda_sale")

@@ -364,7 +364,9 @@ def _walk_through(base: str, figures: Seeded, browser, fake_graph, output: Path,
     _docs_shots(browser, "overview", output, docs)
 
     browser.find_element(By.CSS_SELECTOR, '.nav a[href$="/dashboard/inbox"]').click()
-    browser.find_element(By.CSS_SELECTOR, '.inbox-filters [data-show="waiting"]').click()  # the handoff queue
+    waiting_filter = '.inbox-filters [data-show="waiting"]'
+    page_ready(browser, "the inbox", lambda: bool(browser.find_elements(By.CSS_SELECTOR, waiting_filter)))
+    browser.find_element(By.CSS_SELECTOR, waiting_filter).click()  # the handoff queue
     page_ready(browser, "the customers waiting for a person", lambda: "show=waiting" in browser.current_url)
     rows = browser.find_elements(By.CLASS_NAME, "inbox-row")
     assert [row.find_element(By.CSS_SELECTOR, ".inbox-name bdi").text for row in rows] == \
@@ -377,6 +379,7 @@ def _walk_through(base: str, figures: Seeded, browser, fake_graph, output: Path,
 
     name, wa_id, _ = next(waiting for waiting in figures.waiting if waiting[2])
     next(row for row in rows if name in row.text).find_element(By.TAG_NAME, "a").click()
+    page_ready(browser, "the conversation", lambda: bool(browser.find_elements(By.ID, "body")))
     browser.find_element(By.ID, "body").send_keys("سلام، من مریم از پشتیبانی هستم. سفارش شما امروز ارسال می‌شود.")
     browser.find_element(By.CSS_SELECTOR, ".reply-form button").click()
     wait_until(lambda: fake_graph.counts().get(wa_id) == 1, "the operator's reply at the Graph API")

@@ -115,6 +115,7 @@ def test_operator_uploads_orders_then_finds_them_by_customer_and_tracking_code(s
     assert len(find_all(By.CSS_SELECTOR, "tr[data-order]")) == 2
 
     find(By.CSS_SELECTOR, 'a[href$="/dashboard/orders/import"]').click()
+    page_ready(browser, "the upload form", lambda: bool(find_all(By.ID, "orders-file")))
     excel = tmp_path / "سفارش‌ها.csv"
     excel.write_bytes(EXCEL_CSV.encode("cp1256"))
     find(By.ID, "orders-file").send_keys(str(excel))
