@@ -114,6 +114,24 @@ class ContactResolver:
         statement = statements.ensure_by_wa_id if identity.wa_id else statements.ensure_by_user_id
         return self.session.execute(statement, parameters).scalar_one()
 
+    def ensure_many(self, identities: Sequence[Identity]) -> dict[str, int]:
+        """`ensure` for many identities that name one identifier each: {phone number or BSUID: contact id}.
+
+        One multi-row upsert per kind of identifier (each identifier once: a multi-row upsert
+        may not touch one row twice), in pages of SQLAlchemy's insertmanyvalues.
+        """
+        statements, now, ids = _statements(self.dialect), utcnow(), {}
+        distinct = {identity.wa_id or identity.user_id: identity for identity in identities}
+        for column, statement in (("wa_id", statements.ensure_by_wa_id), ("user_id", statements.ensure_by_user_id)):
+            chosen = [identity for key, identity in distinct.items() if getattr(identity, column) == key]
+            if chosen:
+                ids.update((key, contact_id) for contact_id, key in self.session.execute(
+                    statement.returning(Contact.__table__.c[column]),
+                    [{"wa_id": identity.wa_id, "user_id": None if identity.wa_id else identity.user_id,
+                      "profile_name": identity.name, "attributes": {}, "created_at": now, "updated_at": now}
+                     for identity in chosen]))
+        return ids
+
     def apply_change(self, message: dict[str, Any], seen_at: datetime | None) -> int | None:
         """Apply a `user_changed_number` / `user_changed_user_id` system message; the contact's id.
 

@@ -12,9 +12,10 @@ one the processor skips it there, as it does any text without a template.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from datetime import tzinfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,12 +38,29 @@ def notify_status(session: Session, order: Order, rules: OrderRules, language: s
     """
     if not rules.notifications.get(order.status):
         return False
-    language = language or customer_language(session, order.contact_id)
-    template = rules.notification(order.status, language)
     known = select(OrderNotification.id).where(OrderNotification.order_id == order.id,
                                                OrderNotification.status == order.status)
     if session.scalar(known) is not None:
         return False
+    return _queue(session, order, rules, language or customer_language(session, order.contact_id), zone)
+
+
+def notify_statuses(session: Session, orders: Sequence[Order], rules: OrderRules, zone: tzinfo | None = None) -> int:
+    """`notify_status` for many orders (an import): what went already and the customers' languages are read
+    once for all of them; the number of notifications queued."""
+    due = [order for order in orders if rules.notifications.get(order.status)]
+    if not due:
+        return 0
+    sent = {tuple(row) for row in session.execute(select(OrderNotification.order_id, OrderNotification.status)
+                                                  .where(OrderNotification.order_id.in_([order.id for order in due])))}
+    languages = customer_languages(session, {order.contact_id for order in due})
+    return sum(_queue(session, order, rules, languages.get(order.contact_id, "fa"), zone)
+               for order in due if (order.id, order.status) not in sent)
+
+
+def _queue(session: Session, order: Order, rules: OrderRules, language: str, zone: tzinfo | None) -> bool:
+    """Record the (order, status) and queue its message, in a savepoint; False when another writer was first."""
+    template = rules.notification(order.status, language)
     try:
         with session.begin_nested():
             record = OrderNotification(order_id=order.id, status=order.status)
@@ -67,4 +85,19 @@ def customer_language(session: Session, contact_id: int) -> str:
         ReceivedMessageLog.contact_id == contact_id, ReceivedMessageLog.direction == DIRECTION_IN,
         ReceivedMessageLog.text.is_not(None))
         .order_by(ReceivedMessageLog.received_at.desc(), ReceivedMessageLog.id.desc()).limit(1))
-    return "en" if last and detect_language(last) == "en" else "fa"
+    return _language_of(last)
+
+
+def customer_languages(session: Session, contact_ids: Iterable[int]) -> dict[int, str]:
+    """`customer_language` of many contacts in one query (those who never wrote are left out: Persian)."""
+    log = ReceivedMessageLog
+    newest = func.row_number().over(partition_by=log.contact_id,
+                                    order_by=(log.received_at.desc(), log.id.desc())).label("newest")
+    texts = select(log.contact_id, log.text, newest).where(
+        log.contact_id.in_(list(contact_ids)), log.direction == DIRECTION_IN, log.text.is_not(None)).subquery()
+    return {contact_id: _language_of(text) for contact_id, text in session.execute(
+        select(texts.c.contact_id, texts.c.text).where(texts.c.newest == 1))}
+
+
+def _language_of(text: str | None) -> str:
+    return "en" if text and detect_language(text) == "en" else "fa"

@@ -28,7 +28,7 @@ from campaigns.identity import ContactResolver, Identity, is_user_id
 from campaigns.spreadsheet import EncodingError, decode_upload
 from database_models import Order
 from language.jalali import MomentError, latin_digits, parse_moment
-from orders.notifications import notify_status
+from orders.notifications import notify_status, notify_statuses
 from orders.rules import OrderRules
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,8 @@ LIMITS = {"number": 64, "status": 32, "tracking_code": 64, "carrier": 64, "items
 # Windows-1256 has no Persian ی: Excel stores Arabic ي/ك, stored here as the Persian letters (as contacts are).
 PERSIAN_LETTERS = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9"})
 FIELDS = ("contact_id", "status", "carrier", "tracking_code", "expected_at", "items")
+# Orders an import stores at a time: one look-up of customers and of known orders each, one flush.
+STORE_BATCH = 500
 
 
 class OrderError(ValueError):
@@ -146,7 +148,7 @@ def import_orders_csv(session: Session, data: bytes, rules: OrderRules, zone: tz
     `preview`: the caller rolls the transaction back (the dashboard's preview); only the log says so.
     """
     reader, encoding = read_orders_csv(data)
-    report, seen = OrderImportReport(encoding=encoding), {}
+    report, seen, checked = OrderImportReport(encoding=encoding), {}, []
     for row in _rows(reader):
         line = reader.line_num
         number = latin_digits(row.get("number") or "").strip()
@@ -158,20 +160,48 @@ def import_orders_csv(session: Session, data: bytes, rules: OrderRules, zone: tz
                                                    "duplicate", number=number, line=seen[number])))
             continue
         try:
-            with session.begin_nested():  # a line that fails leaves nothing behind
-                _, outcome, notified = upsert_order(session, row, rules, zone)
+            checked.append((line, clean_order(row, rules, zone)))
         except OrderError as error:
             report.errors.append((line, error))
             continue
         seen[number] = line
-        setattr(report, outcome, getattr(report, outcome) + 1)
-        report.lines.append((line, number, outcome))
-        report.notified += notified
+    for start in range(0, len(checked), STORE_BATCH):
+        _store(session, checked[start:start + STORE_BATCH], rules, zone, report)
     logger.info("orders import previewed" if preview else "orders imported", extra={
         "event": "orders.import_preview" if preview else "orders.import", "orders_created": report.created,
         "orders_updated": report.updated, "orders_unchanged": report.unchanged,
         "orders_rejected": len(report.errors), "encoding": encoding})
     return report
+
+
+def _store(session: Session, checked: list[tuple[int, dict[str, Any]]], rules: OrderRules, zone: tzinfo,
+           report: OrderImportReport) -> None:
+    """Store checked orders as `upsert_order` does, a batch at a time: the customers found or created in one
+    statement, the known orders read in one, the rows written in one flush, then the notifications."""
+    identities = [Identity(user_id=address) if is_user_id(address) else Identity(wa_id=address)
+                  for address in {cleaned["address"] for _, cleaned in checked}]
+    contacts = ContactResolver(session).ensure_many(identities)
+    known = {order.number: order for order in session.scalars(
+        select(Order).where(Order.number.in_([cleaned["number"] for _, cleaned in checked])))}
+    changed = []
+    for line, cleaned in checked:
+        values = {key: cleaned[key] for key in FIELDS if key != "contact_id"} | {
+            "number": cleaned["number"], "contact_id": contacts[cleaned["address"]]}
+        order = known.get(cleaned["number"])
+        if order is None:
+            order, outcome = Order(**values), "created"
+            session.add(order)
+        else:
+            changes = {key: values[key] for key in FIELDS if getattr(order, key) != values[key]}
+            for key, value in changes.items():
+                setattr(order, key, value)
+            outcome = "updated" if changes else "unchanged"
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        report.lines.append((line, cleaned["number"], outcome))
+        if outcome != "unchanged":
+            changed.append(order)
+    session.flush()
+    report.notified += notify_statuses(session, changed, rules, zone)
 
 
 def _rows(reader: csv.DictReader) -> Any:

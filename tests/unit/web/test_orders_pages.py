@@ -94,7 +94,7 @@ def test_a_windows_1256_upload_is_previewed_in_persian_then_imported_once(app, p
     (b"number,wa_id,status\n1," + b"x" * 200_000 + b",paid\n", "is not a CSV that can be read"),  # csv's field limit
     (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb5U\x9e", "is not a CSV that can be read"),
     (b"number,wa_id,status\n" + b"1001,989120000000,paid\n" * 60_000, "larger than 1 MB"),
-    (b"number,wa_id,status\n" + b"1001,989120000000,paid\n" * 501, "has 501 orders; at most 500"),
+    (b"number,wa_id,status\n" + b"1001,989120000000,paid\n" * 2001, "has 2,001 orders; at most 2,000"),
 ])
 def test_an_unusable_upload_is_refused_with_the_reason_and_nothing_stored(logged_in, engine, content, message):
     answer = upload(logged_in, content)
