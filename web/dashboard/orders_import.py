@@ -78,6 +78,7 @@ def _max_megabytes() -> str:
 
 def _form(error: str | None = None, status: int = 200) -> Any:
     return render_template("dashboard/orders_import.html", error=error, preview=None, max_megabytes=_max_megabytes(),
+                           max_orders=format_number(MAX_UPLOAD_ORDERS),
                            statuses=", ".join(order_rules(platform().config).statuses)), status
 
 
@@ -150,7 +151,8 @@ def preview(token: str) -> str:
     valid = report.created + report.updated + report.unchanged
     return render_template("dashboard/orders_import.html", error=None, token=token, filename=filename,
                            preview=rows, report=report, valid=valid, errors=errors,
-                           errors_hidden=max(0, len(report.errors) - ERRORS_SHOWN), max_megabytes=_max_megabytes())
+                           errors_hidden=max(0, len(report.errors) - ERRORS_SHOWN), max_megabytes=_max_megabytes(),
+                           max_orders=format_number(MAX_UPLOAD_ORDERS))
 
 
 @dashboard.post("/dashboard/orders/import/<token>", endpoint="orders_import_commit")
