@@ -327,7 +327,7 @@ def examples_for(database_url: str, sqlite: int, postgresql: int) -> int:
 
 @pytest.mark.slow
 def test_fuzzed_webhooks_never_5xx_and_store_exactly_the_valid_items(app, client, engine, database_url):
-    @fuzz_settings(examples_for(database_url, sqlite=1500, postgresql=400))
+    @fuzz_settings(examples_for(database_url, sqlite=800, postgresql=250))
     @given(body=signed_body())
     def run(body: bytes) -> None:
         check_one(app, client, engine, body)
