@@ -259,7 +259,8 @@ def test_concurrent_claims_never_hand_out_a_row_twice(factory, database_url):
 
     everything = [row_id for ids in claimed.values() for row_id in ids]
     assert len(everything) == 600 and len(set(everything)) == 600
-    assert sum(1 for ids in claimed.values() if ids) >= 2
+    if not database_url.startswith("sqlite"):  # SQLite serialises writers: on a loaded machine one thread
+        assert sum(1 for ids in claimed.values() if ids) >= 2  # has taken all 600 rows (CI, 2026-12-06)
     with factory() as session:
         owners = dict(session.execute(select(ScheduledMessage.id, ScheduledMessage.claimed_by)).all())
     assert all(owners[row_id] == worker for worker, ids in claimed.items() for row_id in ids)
