@@ -100,9 +100,12 @@ def test_flapping_api_every_row_ends_sent_or_failed_and_nothing_is_sent_twice(fa
 
     rows = outcomes(factory)
     assert {row.status for row in rows.values()} <= {"sent", "failed"}
-    for wa_id in undeliverable:  # a permanent error: failed at once with Meta's code, never retried
+    for wa_id in undeliverable:  # a permanent error: failed with Meta's code, never retried after it
         row = rows[wa_id]
-        assert (row.status, row.last_error_code, row.attempts) == ("failed", 131026, 1)
+        # The flapping's timeouts and forced errors hit whichever request comes next, so a first try
+        # may meet one of them before Meta's 131026 (CI, 2026-12-06: attempts 2); retrying the
+        # permanent error would run the row to MAX_ATTEMPTS. test_processor pins one request per permanent error.
+        assert (row.status, row.last_error_code) == ("failed", 131026) and row.attempts < MAX_ATTEMPTS
         assert row.last_error_title and row.failed_at is not None
     for wa_id, row in rows.items():
         if row.status == "failed" and wa_id not in undeliverable:
