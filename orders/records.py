@@ -108,20 +108,23 @@ def upsert_order(session: Session, values: dict[str, Any], rules: OrderRules, zo
     address = cleaned.pop("address")
     identity = Identity(user_id=address) if is_user_id(address) else Identity(wa_id=address)
     cleaned["contact_id"] = ContactResolver(session).ensure(identity)
-    order = session.scalars(select(Order).where(Order.number == cleaned["number"])).one_or_none()
-    if order is None:
-        order = Order(**cleaned)
-        session.add(order)
-        session.flush()
-        outcome = "created"
-    else:
-        changes = {key: cleaned[key] for key in FIELDS if getattr(order, key) != cleaned[key]}
-        for key, value in changes.items():
-            setattr(order, key, value)
-        session.flush()
-        outcome = "updated" if changes else "unchanged"
+    known = session.scalars(select(Order).where(Order.number == cleaned["number"])).one_or_none()
+    order, outcome = _apply(session, known, cleaned)
+    session.flush()
     notified = outcome != "unchanged" and notify_status(session, order, rules, language, zone)
     return order, outcome, notified
+
+
+def _apply(session: Session, order: Order | None, values: dict[str, Any]) -> tuple[Order, str]:
+    """A new order from `values` (added to the session), or the known one brought up to them; and the outcome."""
+    if order is None:
+        order = Order(**values)
+        session.add(order)
+        return order, "created"
+    changes = {key: values[key] for key in FIELDS if getattr(order, key) != values[key]}
+    for key, value in changes.items():
+        setattr(order, key, value)
+    return order, "updated" if changes else "unchanged"
 
 
 def read_orders_csv(data: bytes) -> tuple[csv.DictReader, str]:
@@ -185,17 +188,9 @@ def _store(session: Session, checked: list[tuple[int, dict[str, Any]]], rules: O
         select(Order).where(Order.number.in_([cleaned["number"] for _, cleaned in checked])))}
     changed = []
     for line, cleaned in checked:
-        values = {key: cleaned[key] for key in FIELDS if key != "contact_id"} | {
-            "number": cleaned["number"], "contact_id": contacts[cleaned["address"]]}
-        order = known.get(cleaned["number"])
-        if order is None:
-            order, outcome = Order(**values), "created"
-            session.add(order)
-        else:
-            changes = {key: values[key] for key in FIELDS if getattr(order, key) != values[key]}
-            for key, value in changes.items():
-                setattr(order, key, value)
-            outcome = "updated" if changes else "unchanged"
+        values = {key: value for key, value in cleaned.items() if key != "address"} | {
+            "contact_id": contacts[cleaned["address"]]}
+        order, outcome = _apply(session, known.get(cleaned["number"]), values)
         setattr(report, outcome, getattr(report, outcome) + 1)
         report.lines.append((line, cleaned["number"], outcome))
         if outcome != "unchanged":
