@@ -385,12 +385,16 @@ def _walk_through(base: str, figures: Seeded, browser, fake_graph, output: Path,
     wait_until(lambda: fake_graph.counts().get(wa_id) == 1, "the operator's reply at the Graph API")
     [sent] = [message for message in fake_graph.messages() if message["to"] == wa_id]
     assert sent["type"] == "text" and "از پشتیبانی هستم" in sent["text"]
-    browser.refresh()  # the page was drawn before the send finished; now the row is sent
-    latest = browser.find_elements(By.CSS_SELECTOR, ".msg-out")[-1]
+    # The page was drawn before the send finished, and the row is marked sent just after the Graph API
+    # answers: reload until the newest bubble shows it.
+    def sent_bubble():
+        browser.refresh()
+        latest = browser.find_elements(By.CSS_SELECTOR, ".msg-out")[-1]
+        return latest if latest.find_elements(By.CSS_SELECTOR, '.ticks[data-status="sent"]') else None
+    latest = wait_until(sent_bubble, "the operator's reply marked sent in the thread")
     # textContent: the thread pane may have scrolled the bubble's text out of view (.text reads nothing then).
     latest_text = latest.get_attribute("textContent")
     assert "از پشتیبانی هستم" in latest_text and words.operator in latest_text.lower()
-    assert latest.find_elements(By.CSS_SELECTOR, '.ticks[data-status="sent"]')
     # textContent: most of the thread is scrolled out of its pane, where .text reads nothing.
     days = [day.get_attribute("textContent") for day in browser.find_elements(By.CSS_SELECTOR, ".day-sep")]
     times = [moment.get_attribute("textContent") for moment in browser.find_elements(By.CSS_SELECTOR, ".msg-meta time")]
