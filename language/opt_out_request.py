@@ -66,6 +66,16 @@ _RECEIVING = _words("دریافت receive receiving daryaft")
 _REFUSING = _words("نیستم ندارم عدم نمیخوام نمیخواهم nistam nemikham")
 _REQUEST_VERB_STEMS = ("حذف", "پاک", "قطع", "متوقف", "خارج", "بیرون", "درم", "غیرفعال",
                        "خاموش", "hazf", "pak", "ghat", "kharej", "motevaghef")
+# Deleting is what a customer asks of one message they sent ("پیاممو پاک کنید", "delete my last
+# message"): beside a messaging word it is a stop request only when the clause names a list, the
+# ads, or the customer as what goes ("منو از لیست حذف کنید", "حذفم کنید", "تبلیغات رو حذف کنید").
+_DELETING_STEMS = ("حذف", "پاک", "hazf", "pak")
+_LIST_OR_ADS_PREFIXES = (
+    "لیست", "فهرست", "list", "تبلیغ", "تخفیفات", "خبرنامه", "اطلاعرسانی", "ads", "advert", "promo",
+    "newsletter", "mailing", "notification", "spam", "اسپم", "tabligh", "khabarname", "takhfifat", "offers",
+)
+_LIST_OR_ADS_WORDS = _words("ad رسانی")
+_SELF = _words("منو من مرا مارو ما me us mano mara")
 # "پاک نکنید" / "قطع نکنید" is "do NOT delete / cut": the opposite of a stop request.
 _NEGATED_LIGHT_VERBS = _words("نکنید نکنین نکن nakonid nakonin nakon")
 _REQUEST_VERBS = _words("کنید کنین کن بکنید بکنین بکن نمایید بفرمایید بیارید بیارین konid konin kon")
@@ -189,7 +199,19 @@ def _has_pair(words: Sequence[str], pairs: tuple[tuple[str, str], ...]) -> bool:
     return any((first, second) in pairs for first, second in zip(words, words[1:], strict=False))
 
 
-def _requests_stop(words: Sequence[str]) -> bool:
+def _deletes_self(word: str) -> bool:
+    """حذفم / پاکم / hazfam: the deleting verb with "me" as its object."""
+    stem = next((stem for stem in _DELETING_STEMS if word.startswith(stem)), None)
+    return stem is not None and word[len(stem):] in ("م", "am", "em")
+
+
+def _names_what_goes(words: Sequence[str]) -> bool:
+    """A list, the ads or the customer is what the clause asks to delete (see _DELETING_STEMS)."""
+    return any(word.startswith(_LIST_OR_ADS_PREFIXES) or word in _LIST_OR_ADS_WORDS or word in _SELF
+               or _deletes_self(word) for word in words)
+
+
+def _requests_stop(words: Sequence[str], deleting_counts: bool = True) -> bool:
     if any(word in _STOPPING and not (
             word in _NEGATED_LIGHT_VERBS and position and words[position - 1].startswith(_REQUEST_VERB_STEMS))
            for position, word in enumerate(words)) or _has_pair(words, _STOPPING_PAIRS):
@@ -197,6 +219,8 @@ def _requests_stop(words: Sequence[str]) -> bool:
     if any(word in _RECEIVING for word in words) and any(word in _REFUSING for word in words):
         return True
     for position, word in enumerate(words):
+        if not deleting_counts and word.startswith(_DELETING_STEMS):
+            continue
         if word.startswith(_REQUEST_VERB_STEMS) and any(
                 following in _REQUEST_VERBS for following in words[position + 1:position + 3]):
             return True
@@ -216,7 +240,7 @@ def _clause_opts_out(words: Sequence[str]) -> bool:
     if messaging and any(first in _CANCELLING and second in _SENDING_OR_RECEIVING
                          for first, second in zip(words, words[1:], strict=False)):
         return True
-    return messaging and _requests_stop(words)
+    return messaging and _requests_stop(words, deleting_counts=_names_what_goes(words))
 
 
 def is_explicit_opt_out(text: str) -> bool:

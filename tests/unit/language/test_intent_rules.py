@@ -187,6 +187,10 @@ HELD_OUT: dict[str, list[str]] = {
         "پیام تبلیغی برام نفرستید",
         "unsubscribe please",
         "لغو عضويت لطفا",
+        # Deleting beside a messaging word opts out when a list, the ads or the customer goes.
+        "از لیست پیامکتون حذفم کنید",
+        "پیامک های تبلیغاتی رو حذف کنید",
+        "mano az list hazf konid",
     ],
     "opt_in": [
         "میخوام دوباره عضو بشم",
