@@ -145,6 +145,16 @@ class Matcher:
                         self.phrase_starts[skeletons[0]].append((tokens, skeletons, intent.name))
                 elif tokens:
                     self._index_word(tokens[0], intent.name)
+        # Example words that are a keyword written together with another known word (کدتخفیف).
+        # `split_run_together` keeps a word the examples know whole, so its keyword is found here.
+        self.compounds: dict[str, set[str]] = {}
+        for word in self.vocabulary:
+            # Persian script only: a Latin word hides short keywords by chance (hichi: hi + chi).
+            if len(word) >= _MINIMUM_RUN_TOGETHER and word not in self.words and not word.isascii():
+                intents_of_parts = set().union(*(self.words.get(part, set())
+                                                 for part in self._known_parts(word, depth=1) or ()))
+                if intents_of_parts:
+                    self.compounds[word] = intents_of_parts
 
     def split_run_together(self, tokens: Sequence[str]) -> list[str]:
         """Split an unknown word that is two or three known words written without spaces.
@@ -257,6 +267,9 @@ class Matcher:
                 intents = self.words.get(finglish.without_final_double(token), set())
                 if not intents and finglish.has_few_vowels(token):
                     intents = self.consonant_spellings.get(finglish.consonant_spelling(token), set())
+            if not intents and token in self.compounds:
+                intents = self.compounds[token]
+                hit_strength = _FUZZY_KEYWORD_STRENGTH
             for intent in intents:
                 strength[intent] = max(strength[intent], hit_strength)
                 covered[intent].add(position)

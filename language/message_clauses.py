@@ -3,7 +3,7 @@
 Where its clauses break, which clauses are questions, which clause sets a topic aside ("price
 doesn't matter, when does it arrive?"), and the few small word lists the recognition rules in
 `intent_rules` test: politeness and courtesy around a command, "thanks for …", a question
-that ends in "how much".
+that ends in "how much" or pays "how much".
 """
 
 from __future__ import annotations
@@ -37,6 +37,12 @@ PRICE_QUESTION_ENDINGS = frozenset(nlp.normalize(word) for word in (
     "چند", "چن", "چقدر", "چقد", "chand", "chnd", "cheghadr", "cheghad", "chegadr"))
 TIME_BEFORE_HOW_MUCH = frozenset(nlp.normalize(word) for word in (
     "ساعت", "تا", "از", "saat", "ta", "az", "until", "time"))
+# "چقدر باید واریز کنم؟": "how much" anywhere beside paying asks a price. Not چند, which is also
+# "a few": "چند روز پیش واریز کردم" (I paid a few days ago) asks no price.
+HOW_MUCH_WORDS = frozenset(nlp.normalize(word) for word in ("چقدر", "چقد", "cheghadr", "cheghad", "chegadr"))
+PAYING_WORDS = frozenset(nlp.normalize(word) for word in (
+    "پرداخت", "بپردازم", "بپردازیم", "بپردازید", "واریز", "بریزم", "بریزیم", "pay", "paying", "payment",
+    "pardakht", "bepardazam", "variz", "berizam"))
 THANKS_FOR_WORDS = frozenset(nlp.normalize(word) for word in ("که", "از", "ke", "az", "that"))
 _CLAUSE_BREAK = re.compile(r"[,،.!?؟;؛\n]+")
 
