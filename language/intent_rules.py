@@ -41,6 +41,7 @@ from language.message_clauses import (
     PRICE_QUESTION_ENDINGS,
     THANKS_FOR_WORDS,
     TIME_BEFORE_HOW_MUCH,
+    asks_what_the_bot_is,
     clause_tokens,
     question_tokens,
     without_dismissed_clauses,
@@ -165,6 +166,8 @@ class RuleSet:
         if OPT_OUT in self.intents and opt_out_request.is_explicit_opt_out(
                 text[:_MAXIMUM_CHARACTERS]):
             return IntentMatch(OPT_OUT, 1.0)
+        if asks_what_the_bot_is(tokens):
+            return IntentMatch(NO_INTENT, 0.0)  # "are you a robot?" asks for no person
         tokens = without_dismissed_clauses(text[:_MAXIMUM_CHARACTERS], tokens) or tokens
         tokens = self._matcher.split_run_together(tokens)
         match, ambiguous = self._classify(tokens)

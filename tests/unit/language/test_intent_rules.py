@@ -388,6 +388,21 @@ def test_pricing_and_thanks_need_their_words(rules, text, intent):
     assert rules.recognize_intent(text).intent == intent
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("r u a bot or a real human?", "none"),
+        ("آیا شما ربات هستید؟", "none"),
+        ("robati ya adam?", "none"),
+        ("آدم واقعی میخوام نه ربات", "human_agent"),
+        ("are you a bot? let me talk to a person", "human_agent"),
+        ("ربات نمیخوام، یکی جواب بده", "human_agent"),
+    ],
+)
+def test_asking_what_the_bot_is_is_no_request_for_a_person(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
 def test_an_intent_that_needs_a_keyword_is_not_chosen_on_similarity_alone(tmp_path):
     text = VALID_RULES + (
         "  pricing:\n"
