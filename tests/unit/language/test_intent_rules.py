@@ -403,6 +403,10 @@ def test_asking_what_the_bot_is_is_no_request_for_a_person(rules, text, intent):
     assert rules.recognize_intent(text).intent == intent
 
 
+def test_every_out_of_scope_example_is_none(rules):
+    assert [text for text in rules.out_of_scope if rules.recognize_intent(text).intent != "none"] == []
+
+
 def test_an_intent_that_needs_a_keyword_is_not_chosen_on_similarity_alone(tmp_path):
     text = VALID_RULES + (
         "  pricing:\n"
