@@ -8,8 +8,10 @@ opts out, and nothing else ever does; otherwise every label is scored as a fifth
 naive Bayes model's probability (`intent_model`, trained from the examples when the rules
 load) plus four fifths of the matcher's evidence (`intent_matcher`: example similarity and
 keywords, in Persian script and Finglish alike). The best intent needs evidence of at
-least `threshold` and a `margin` over the runner-up; explicit out-of-scope examples compete
-as `none`, and so does the model's vote for opt-out. A `social` intent (greeting, thanks)
+least `threshold` and a `margin` over the runner-up, and one of its keywords when it
+`needs_keyword` (pricing, thanks); explicit out-of-scope examples compete as `none`, and a
+message that nearly repeats one is `none`. A message that only asks whether it talks to a
+bot ("are you a robot?") is `none`, not a request for a person. A `social` intent (greeting, thanks)
 in front of a request yields to the request, and a greeting in front of a farewell-like
 wish (سلام، شب بخیر) stays a greeting. The clauses, questions and small word lists these
 rules read are `message_clauses`.

@@ -3,7 +3,7 @@
 Where its clauses break, which clauses are questions, which clause sets a topic aside ("price
 doesn't matter, when does it arrive?"), and the few small word lists the recognition rules in
 `intent_rules` test: politeness and courtesy around a command, "thanks for …", a question
-that ends in "how much" or pays "how much".
+that ends in "how much" or pays "how much", a message that only asks what the bot is.
 """
 
 from __future__ import annotations
