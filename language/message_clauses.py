@@ -3,7 +3,7 @@
 Where its clauses break, which clauses are questions, which clause sets a topic aside ("price
 doesn't matter, when does it arrive?"), and the few small word lists the recognition rules in
 `intent_rules` test: politeness and courtesy around a command, "thanks for …", a question
-that ends in "how much".
+that ends in "how much" or pays "how much", a message that only asks what the bot is.
 """
 
 from __future__ import annotations
@@ -37,7 +37,28 @@ PRICE_QUESTION_ENDINGS = frozenset(nlp.normalize(word) for word in (
     "چند", "چن", "چقدر", "چقد", "chand", "chnd", "cheghadr", "cheghad", "chegadr"))
 TIME_BEFORE_HOW_MUCH = frozenset(nlp.normalize(word) for word in (
     "ساعت", "تا", "از", "saat", "ta", "az", "until", "time"))
+# "چقدر باید واریز کنم؟": "how much" anywhere beside paying asks a price. Not چند, which is also
+# "a few": "چند روز پیش واریز کردم" (I paid a few days ago) asks no price.
+HOW_MUCH_WORDS = frozenset(nlp.normalize(word) for word in ("چقدر", "چقد", "cheghadr", "cheghad", "chegadr"))
+PAYING_WORDS = frozenset(nlp.normalize(word) for word in (
+    "پرداخت", "بپردازم", "بپردازیم", "بپردازید", "واریز", "بریزم", "بریزیم", "pay", "paying", "payment",
+    "pardakht", "bepardazam", "variz", "berizam"))
 THANKS_FOR_WORDS = frozenset(nlp.normalize(word) for word in ("که", "از", "ke", "az", "that"))
+# "are you a robot?", "تو آدمی یا ربات؟", "to bot hasti?": a message made only of a word for what
+# the bot is and the words of asking what someone is asks about the bot, not for a person; "آدم
+# میخوام" and "real person please" hold a word of neither list and stay requests.
+_WHAT_THE_BOT_IS = frozenset(nlp.normalize(word) for word in (
+    "ربات", "روبات", "بات", "bot", "robot", "chatbot", "آدم", "انسان", "human", "person", "automated",
+    "automatic", "خودکار", "ماشین", "machine", "adam", "ensan"))
+# The same words with the ی of "you are" (رباتی؟ آدمی؟, robati?).
+_YOU_ARE_WHAT = frozenset(nlp.normalize(word) for word in (
+    "رباتی", "روباتی", "رباتید", "رباتین", "آدمی", "آدمید", "آدمین", "انسانی", "adami", "robati", "ensani"))
+_ASKING_WHAT = frozenset(nlp.normalize(word) for word in (
+    "are", "is", "am", "r", "هستی", "هستین", "هستید", "هستش", "آیا", "hasti", "hastin", "hastid", "hast"))
+_ABOUT_THE_BOT = _WHAT_THE_BOT_IS | _YOU_ARE_WHAT | _ASKING_WHAT | frozenset(nlp.normalize(word) for word in (
+    "you", "u", "i", "this", "it", "a", "an", "the", "or", "to", "with", "talking", "chatting", "real", "actual",
+    "reply", "answer", "ai", "تو", "شما", "یا", "یه", "یک", "واقعی", "هست", "است", "من", "دارم", "با", "که",
+    "to", "shoma", "ya", "ye", "vaghei", "ba", "man"))
 _CLAUSE_BREAK = re.compile(r"[,،.!?؟;؛\n]+")
 
 
@@ -71,3 +92,10 @@ def without_dismissed_clauses(text: str, tokens: Sequence[str]) -> list[str] | N
     if not kept or len(kept) == len(clauses):
         return None
     return [token for tokens in kept for token in tokens]
+
+
+def asks_what_the_bot_is(tokens: Sequence[str]) -> bool:
+    """Whether a message only asks whether it is talking to a bot or a person (no request for one)."""
+    return (not (_WHAT_THE_BOT_IS | _YOU_ARE_WHAT).isdisjoint(tokens)
+            and not (_ASKING_WHAT | _YOU_ARE_WHAT).isdisjoint(tokens)
+            and all(token in _ABOUT_THE_BOT for token in tokens))

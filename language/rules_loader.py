@@ -35,7 +35,8 @@ from language.intent_rules import (
 
 _TOP_LEVEL_KEYS = ("threshold", "margin", "fallback", "away", "media", "out_of_scope", "events", "apology",
                    "handoff_offer", "intents")
-_INTENT_KEYS = ("examples", "keywords", "exact", "responses", "apologetic", "media_response", "threshold", "social")
+_INTENT_KEYS = ("examples", "keywords", "exact", "responses", "apologetic", "media_response", "threshold", "social",
+                "needs_keyword")
 APOLOGY_KEY, HANDOFF_OFFER_KEY = "apology", "handoff_offer"
 _NULL_TAG = "tag:yaml.org,2002:null"
 LANGUAGES = ("fa", "en")  # reply languages; a plain list of replies serves both
@@ -270,6 +271,15 @@ class _RulesReader:
                 raise self.error(item, f"exact rule {item.value!r} of {name!r} is "
                                        f"already an exact rule of {owner!r}")
 
+    def needs_keyword(self, name: str, entries: dict[str, tuple[yaml.Node, yaml.Node]]) -> bool:
+        if "needs_keyword" not in entries:
+            return False
+        needs = self.flag(entries["needs_keyword"][1], f"{name}.needs_keyword")
+        if needs and "keywords" not in entries:
+            raise self.error(entries["needs_keyword"][0],
+                             f"{name}.needs_keyword: the intent has no keywords, so it could never be recognised")
+        return needs
+
     def intent(self, name: str, key_node: yaml.Node, node: yaml.Node) -> Intent:
         if not _INTENT_NAME.fullmatch(name) or name == NO_INTENT:
             raise self.error(key_node, f"bad intent name {name!r}: use lower-case "
@@ -298,6 +308,7 @@ class _RulesReader:
             threshold=(self.number(entries["threshold"][1], f"{name}.threshold")
                        if "threshold" in entries else None),
             social=self.flag(entries["social"][1], f"{name}.social") if "social" in entries else False,
+            needs_keyword=self.needs_keyword(name, entries),
         )
 
     def media_response(self, node: yaml.Node, name: str) -> MediaResponse:

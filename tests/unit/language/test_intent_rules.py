@@ -373,6 +373,60 @@ def test_cancelling_an_order_is_not_an_opt_out(rules):
 @pytest.mark.parametrize(
     ("text", "intent"),
     [
+        # Pricing and thanks need one of their words: a product question or a reaction near an
+        # example is not a price question or thanks.
+        ("این کتونی سایز ۴۴ هم دارین؟", "none"),
+        ("do you have the linen shirt in white?", "none"),
+        ("اکانت کاربریمو پاک کنید", "none"),
+        ("اوکی فهمیدم", "none"),
+        ("واقعا جدی میگی؟", "none"),
+        ("برای دو تا ازش چقدر باید واریز کنم؟", "pricing"),
+        ("ارسال به شیراز رایگانه؟", "pricing"),
+        ("is there a sale on winter coats?", "pricing"),
+        ("کدتخفیف برای خرید اول دارین؟", "pricing"),
+        ("sepas az rahnamaei", "thanks"),
+        ("دستتون طلا، خیلی کمک کردید", "thanks"),
+    ],
+)
+def test_pricing_and_thanks_need_their_words(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("r u a bot or a real human?", "none"),
+        ("آیا شما ربات هستید؟", "none"),
+        ("robati ya adam?", "none"),
+        ("آدم واقعی میخوام نه ربات", "human_agent"),
+        ("are you a bot? let me talk to a person", "human_agent"),
+        ("ربات نمیخوام، یکی جواب بده", "human_agent"),
+    ],
+)
+def test_asking_what_the_bot_is_is_no_request_for_a_person(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+def test_every_out_of_scope_example_is_none(rules):
+    assert [text for text in rules.out_of_scope if rules.recognize_intent(text).intent != "none"] == []
+
+
+def test_an_intent_that_needs_a_keyword_is_not_chosen_on_similarity_alone(tmp_path):
+    text = VALID_RULES + (
+        "  pricing:\n"
+        "    examples: [تخفیف دارین, قیمت این چنده, کاتالوگ دارین]\n"
+        "    keywords: [قیمت, تخفیف, کاتالوگ]\n"
+        "    needs_keyword: true\n"
+        "    responses: [price]\n")
+    rules = load_rules(write_rules(tmp_path, text))
+    assert rules.intents["pricing"].needs_keyword and not rules.intents["greeting"].needs_keyword
+    assert rules.recognize_intent("سایز بزرگ دارین").intent == "none"
+    assert rules.recognize_intent("قیمتش چنده").intent == "pricing"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
         ("سلام، سفارشم کجاست؟", "order_status"),
         ("سلام وقت بخیر، قیمت این چنده؟", "pricing"),
         ("ممنون، ساعت کاریتون چیه؟", "business_hours"),
@@ -511,6 +565,8 @@ def test_media_response_attachment_loads(tmp_path):
         ("intents: []\nfallback: [x]\n", 1, "must be a mapping"),
         ("- just\n- a list\n", 1, "must be a mapping"),
         ("", 1, "empty"),
+        (VALID_RULES.replace("    keywords: [سلام]\n", "    needs_keyword: true\n"), 7, "has no keywords"),
+        (VALID_RULES + "    needs_keyword: maybe\n", 10, "must be true or false"),
         (VALID_RULES + "    media_response: {type: gif, url: https://x.example}\n", 10, "type must be one of"),
         (VALID_RULES + "    media_response: {type: image, url: http://x.example}\n", 10, "must start with https://"),
     ],
