@@ -1,0 +1,69 @@
+"""The chatbot graded on messages written by people who never saw its rules or our other sets.
+
+`intents_blind.tsv`, `intents_blind2.tsv` and `sentiment_blind.tsv` were each written in one sitting
+by a writer given only the labels' conventions and the issue's mix of styles, filtered against every
+rule example and labelled sentence (counts printed, no text), and committed before any classifier
+ran on them (tests/data/README.md, "Sets written blind"). They measure what our own sets overestimate:
+how the bot does with phrasings its authors did not think of. `intents_blind2.tsv` is the clean one:
+only its figures have ever been printed. The floors sit just under the figures measured once after the
+fifth pass; a lower figure after a change is a regression, not a file to edit.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT
+
+from language.intent_evaluation import evaluate, format_report, read_labelled_messages
+from language.nlp import tokenize
+from language.rules_loader import load_rules
+from language.sentiment_evaluation import evaluate as evaluate_sentiment
+from language.sentiment_evaluation import format_evaluation, read_labelled_tsv
+
+DATA = ROOT / "tests" / "data"
+BLIND = DATA / "intents_blind.tsv"
+BLIND2 = DATA / "intents_blind2.tsv"
+SENTIMENT_BLIND = DATA / "sentiment_blind.tsv"
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_rules(ROOT / "rules" / "chatbot_rules.yaml")
+
+
+def _normalised(path) -> set[str]:
+    return {" ".join(tokenize(text)) for text, _ in read_labelled_messages(path)}
+
+
+def test_no_rule_example_is_a_blind_sentence(rules):
+    blind = _normalised(BLIND) | _normalised(BLIND2)
+    examples = [example for intent in rules.intents.values() for example in intent.examples]
+    examples += list(rules.out_of_scope)
+    assert [example for example in examples if " ".join(tokenize(example)) in blind] == []
+
+
+def test_no_development_sentence_is_a_blind_sentence():
+    development = set().union(*(_normalised(path) for path in sorted(DATA.glob("intents_dev*.tsv"))))
+    assert development & (_normalised(BLIND) | _normalised(BLIND2)) == set()
+
+
+@pytest.mark.parametrize(("path", "accuracy", "none_f1"), [
+    # Main before the fifth pass: 0.879 / none 0.762 (blind) and 0.875 / 0.811 (blind2); after it: 0.913 /
+    # 0.841 and 0.907 / 0.857, then 0.913 / 0.841 and 0.903 / 0.851 once three out-of-scope examples that
+    # rules ahead of the matcher answered were taken out (blind2 measured twice in all).
+    (BLIND, 0.90, 0.83),
+    (BLIND2, 0.90, 0.85),
+], ids=["blind", "blind2"])
+def test_blind_intent_sets(rules, path, accuracy, none_f1):
+    rows = read_labelled_messages(path)
+    assert len(rows) >= 200 and {label for _, label in rows} == set(rules.intents) | {"none"}
+    report = evaluate(rules, rows)
+    scores = {score.intent: score.f1 for score in report.scores}
+    assert report.accuracy >= accuracy and scores["none"] >= none_f1, format_report(report)
+
+
+def test_blind_sentiment_set():
+    rows = read_labelled_tsv(SENTIMENT_BLIND)
+    assert len(rows) >= 100
+    result = evaluate_sentiment(rows)
+    assert result["macro_f1"] >= 0.92, format_evaluation(result)  # measured 0.930, before the fifth pass
