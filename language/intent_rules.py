@@ -208,6 +208,10 @@ class RuleSet:
                 asked_intent = self.intents.get(asked.intent)
                 if asked_intent is not None and not asked_intent.social and asked.intent != GOODBYE:
                     return asked
+        if match.intent == NO_INTENT and not ambiguous:
+            asked = self._request_after_statements(text[:_MAXIMUM_CHARACTERS])
+            if asked is not None:
+                return asked
         if match.intent == THANKS:
             # "ممنون، تا بعد" / "thanks, bye!": a last clause that takes leave decides.
             clauses = clause_tokens(text[:_MAXIMUM_CHARACTERS])
@@ -217,6 +221,24 @@ class RuleSet:
             # "سلام، شب بخیر" / "salam, ruzetun khosh" is said on arriving, not leaving.
             return IntentMatch(GREETING, match.confidence)
         return match
+
+    def _request_after_statements(self, text: str) -> IntentMatch | None:
+        """The request of a message that states something and then asks (else None).
+
+        "I paid yesterday, when will you send it?": the statement is near an out-of-scope example
+        (paying) and pulls the whole message to none; the question that ends it is the request.
+        Only a last clause of three words or more that is the one question ("چرا جواب نمیدین؟
+        پیامم رسید؟" asks twice; "avaz mikonid?" is too short to decide alone).
+        """
+        clauses = clause_tokens(text)
+        questions = question_tokens(text)
+        if len(clauses) < 2 or len(questions) != 1 or questions[0] != clauses[-1] or len(questions[0]) < 3:
+            return None
+        asked, _ = self._classify(questions[0])
+        asked_intent = self.intents.get(asked.intent)
+        if asked_intent is None or asked_intent.social or asked.intent == GOODBYE:
+            return None
+        return asked
 
     def _thanks_for_something(self, tokens: Sequence[str], text: str) -> str | None:
         """The social intent of a one-clause "thanks for …" / "مرسی بابت …" message, else None.
