@@ -253,16 +253,18 @@ class Matcher:
         for position, token in enumerate(tokens):
             intents = self.words.get(token, set()) | self.words.get(nlp.lemma(token), set())
             hit_strength = 1.0
-            if (not intents and len(token) >= _MINIMUM_FUZZY_LENGTH
-                    and token not in nlp.STOPWORDS):  # باشه is not a typo of بازه
+            # A stopword or a word the lemmatiser knows whole is no other spelling of a keyword:
+            # باشه is not a typo of بازه, nor همکاری (working together) of همکار (a colleague).
+            respelled = token not in nlp.STOPWORDS and not nlp.is_known_stem(token)
+            if not intents and len(token) >= _MINIMUM_FUZZY_LENGTH and respelled:
                 for variant in _deletions(token) | {token}:
                     intents = intents | self.fuzzy.get(variant, set())
                 hit_strength = _FUZZY_KEYWORD_STRENGTH
-            if not intents and token not in nlp.STOPWORDS:
+            if not intents and respelled:
                 # Another spelling of a keyword: mrc, khdfz and ghymt meet مرسی, خدافظ, قیمت.
                 intents = self.skeletons.get(finglish.skeleton(token), set())
                 hit_strength = _FUZZY_KEYWORD_STRENGTH
-            if not intents and token not in nlp.STOPWORDS:
+            if not intents and respelled:
                 # A stretched last letter (heyy, mersii, سلامم) or a vowel-less spelling (mmnon).
                 intents = self.words.get(finglish.without_final_double(token), set())
                 if not intents and finglish.has_few_vowels(token):

@@ -201,6 +201,12 @@ class RuleSet:
                 if (rest_intent is not None and not rest_intent.social
                         and rest_intent.name != GOODBYE) and decisive:
                     return rest_match
+                if (rest_match.intent == NO_INTENT and len(content_words) >= 2
+                        and self._asks_in_last_clause(text[:_MAXIMUM_CHARACTERS])
+                        and not self._matcher.keyword_scores(rest).keys() & self._matcher.social):
+                    # "سلام، ماگ‌ها تو ماکروویو میرن؟": small talk in front of a question no intent
+                    # answers is that question, not a greeting.
+                    return IntentMatch(NO_INTENT, rest_match.confidence)
         if match.intent == THANKS and "?" in nlp.normalize(text[:_MAXIMUM_CHARACTERS]):
             # "عالی بود ممنون. راستی تا کی بازید؟": thanks around a question; the question decides.
             for question in question_tokens(text[:_MAXIMUM_CHARACTERS]):
@@ -221,6 +227,13 @@ class RuleSet:
             # "سلام، شب بخیر" / "salam, ruzetun khosh" is said on arriving, not leaving.
             return IntentMatch(GREETING, match.confidence)
         return match
+
+    @staticmethod
+    def _asks_in_last_clause(text: str) -> bool:
+        """Whether the message's last clause is a question."""
+        clauses = clause_tokens(text)
+        questions = question_tokens(text)
+        return bool(clauses and questions) and questions[-1] == clauses[-1]
 
     def _request_after_statements(self, text: str) -> IntentMatch | None:
         """The request of a message that states something and then asks (else None).
