@@ -42,7 +42,9 @@ TIME_BEFORE_HOW_MUCH = frozenset(nlp.normalize(word) for word in (
 HOW_MUCH_WORDS = frozenset(nlp.normalize(word) for word in ("چقدر", "چقد", "cheghadr", "cheghad", "chegadr"))
 PAYING_WORDS = frozenset(nlp.normalize(word) for word in (
     "پرداخت", "بپردازم", "بپردازیم", "بپردازید", "واریز", "بریزم", "بریزیم", "pay", "paying", "payment",
-    "pardakht", "bepardazam", "variz", "berizam"))
+    "pardakht", "bepardazam", "variz", "berizam",
+    # "با پیک چقدر میگیرین؟": how much you take is a price too
+    "میگیرین", "میگیرید", "میگیره", "میگیرن", "migirin", "migirid", "migire"))
 THANKS_FOR_WORDS = frozenset(nlp.normalize(word) for word in ("که", "از", "ke", "az", "that"))
 # "are you a robot?", "تو آدمی یا ربات؟", "to bot hasti?": a message made only of a word for what
 # the bot is and the words of asking what someone is asks about the bot, not for a person; "آدم
