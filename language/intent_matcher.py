@@ -205,9 +205,8 @@ class Matcher:
         position, keyword_seen = 0, False
         while position < len(tokens):
             token = tokens[position]
-            phrase_length = next((len(phrase) for phrase, _, intent in self.phrase_starts.get(token, ())
-                                  if intent in self.social and tuple(
-                                      tokens[position:position + len(phrase)]) == phrase), 0)
+            phrase_length = next((len(phrase) for phrase, _, intent in self._phrases_from(token)
+                                  if intent in self.social and self._phrase_at(tokens, position, phrase)), 0)
             if phrase_length or (self.words.get(token, set())
                                  | self.words.get(nlp.lemma(token), set())) & self.social:
                 position += phrase_length or 1
@@ -217,6 +216,22 @@ class Matcher:
             else:
                 break
         return position if keyword_seen else 0
+
+    def _phrases_from(self, token: str) -> list[tuple[tuple[str, ...], tuple[str, ...], str]]:
+        """Keyword phrases that may start at `token`, by its word or its skeleton."""
+        consonants = finglish.skeleton(token)
+        candidates = self.phrase_starts.get(token, [])
+        return candidates + self.phrase_starts.get(consonants, []) if consonants != token else candidates
+
+    @staticmethod
+    def _phrase_at(tokens: Sequence[str], start: int, phrase: Sequence[str]) -> bool:
+        """Whether `phrase` is written at `start`, word for word or in another spelling (دستت درد نکنه)."""
+        window = tokens[start:start + len(phrase)]
+        if tuple(window) == tuple(phrase):
+            return True
+        return len(window) == len(phrase) and _same_skeleton(
+            window, [finglish.skeleton(token) for token in window], phrase,
+            [finglish.skeleton(word) for word in phrase])
 
     def opening_intents(self, tokens: Sequence[str]) -> set[str]:
         """The intents whose keyword (or its skeleton) is the message's first word."""
