@@ -223,6 +223,11 @@ class RuleSet:
             clauses = clause_tokens(text[:_MAXIMUM_CHARACTERS])
             if len(clauses) > 1 and self._classify(clauses[-1])[0].intent == GOODBYE:
                 return IntentMatch(GOODBYE, match.confidence)
+        if match.intent == GREETING:
+            keywords = self._matcher.keyword_scores(tokens)
+            if GOODBYE in keywords and GREETING not in keywords:
+                # "شب بخیر عزیزم": a wish for the night with no word of greeting takes leave.
+                return IntentMatch(GOODBYE, match.confidence)
         if match.intent == GOODBYE and GREETING in self._matcher.opening_intents(tokens):
             # "سلام، شب بخیر" / "salam, ruzetun khosh" is said on arriving, not leaving.
             return IntentMatch(GREETING, match.confidence)
