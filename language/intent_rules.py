@@ -233,12 +233,16 @@ class RuleSet:
             return IntentMatch(GREETING, match.confidence)
         return match
 
-    @staticmethod
-    def _asks_in_last_clause(text: str) -> bool:
-        """Whether the message's last clause is a question."""
+    def _asks_in_last_clause(self, text: str) -> bool:
+        """Whether the message's last clause is a question that no intent answers on its own.
+
+        "ممنونم از شما که جواب دادین، کی ارسال میشه؟": the rest after the thanks is none as a
+        whole, but its last question asks for the order's status.
+        """
         clauses = clause_tokens(text)
         questions = question_tokens(text)
-        return bool(clauses and questions) and questions[-1] == clauses[-1]
+        return (bool(clauses and questions) and questions[-1] == clauses[-1]
+                and self._classify(questions[-1])[0].intent == NO_INTENT)
 
     def _request_after_statements(self, text: str) -> IntentMatch | None:
         """The request of a message that states something and then asks (else None).
