@@ -46,6 +46,7 @@ from language.message_clauses import (
     asks_what_the_bot_is,
     clause_tokens,
     question_tokens,
+    reviews_in_the_past,
     without_dismissed_clauses,
 )
 
@@ -223,6 +224,8 @@ class RuleSet:
             clauses = clause_tokens(text[:_MAXIMUM_CHARACTERS])
             if len(clauses) > 1 and self._classify(clauses[-1])[0].intent == GOODBYE:
                 return IntentMatch(GOODBYE, match.confidence)
+        if match.intent == PRICING and reviews_in_the_past(text[:_MAXIMUM_CHARACTERS], tokens):
+            return IntentMatch(NO_INTENT, match.confidence)  # "the price was fine but the box was torn"
         if match.intent == GREETING:
             keywords = self._matcher.keyword_scores(tokens)
             if GOODBYE in keywords and GREETING not in keywords:

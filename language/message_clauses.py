@@ -45,6 +45,18 @@ PAYING_WORDS = frozenset(nlp.normalize(word) for word in (
     "pardakht", "bepardazam", "variz", "berizam",
     # "با پیک چقدر میگیرین؟": how much you take is a price too
     "میگیرین", "میگیرید", "میگیره", "میگیرن", "migirin", "migirid", "migire"))
+# "قیمتش خوب بود ولی کیفیتش نه" / "the price was fine but …": a price judged in the past beside a
+# "but" is a review of what arrived, not a price question.
+_CONTRAST_WORDS = frozenset(nlp.normalize(word) for word in ("ولی", "اما", "but", "vali", "ama", "however"))
+_WAS_WORDS = frozenset(nlp.normalize(word) for word in ("بود", "بودن", "بودند", "was", "were", "bood", "bud"))
+
+
+def reviews_in_the_past(text: str, tokens: Sequence[str]) -> bool:
+    """Whether a message with no question judges something in the past and contrasts it ("… was fine but …")."""
+    return ("?" not in nlp.normalize(text) and not _CONTRAST_WORDS.isdisjoint(tokens)
+            and not _WAS_WORDS.isdisjoint(tokens))
+
+
 THANKS_FOR_WORDS = frozenset(nlp.normalize(word) for word in ("که", "از", "ke", "az", "that"))
 # "are you a robot?", "تو آدمی یا ربات؟", "to bot hasti?": a message made only of a word for what
 # the bot is and the words of asking what someone is asks about the bot, not for a person; "آدم
