@@ -44,6 +44,7 @@ from language.message_clauses import (
     THANKS_FOR_WORDS,
     TIME_BEFORE_HOW_MUCH,
     asks_what_the_bot_is,
+    asks_whether_you_deliver_to_a_place,
     clause_tokens,
     question_tokens,
     reviews_in_the_past,
@@ -55,6 +56,7 @@ GREETING = "greeting"
 GOODBYE = "goodbye"
 THANKS = "thanks"
 PRICING = "pricing"
+ORDER_STATUS = "order_status"
 AWAY_KEY = "away"
 MEDIA_KEY = "media"
 ALLOWED_PLACEHOLDERS = frozenset({"name", "first_name", "wa_id", "business_hours"})
@@ -226,6 +228,8 @@ class RuleSet:
                 return IntentMatch(GOODBYE, match.confidence)
         if match.intent == PRICING and reviews_in_the_past(text[:_MAXIMUM_CHARACTERS], tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "the price was fine but the box was torn"
+        if match.intent == ORDER_STATUS and asks_whether_you_deliver_to_a_place(tokens):
+            return IntentMatch(NO_INTENT, match.confidence)  # "do you deliver to Turkey?"
         if match.intent == GREETING:
             keywords = self._matcher.keyword_scores(tokens)
             if GOODBYE in keywords and GREETING not in keywords:

@@ -57,6 +57,25 @@ def reviews_in_the_past(text: str, tokens: Sequence[str]) -> bool:
             and not _WAS_WORDS.isdisjoint(tokens))
 
 
+# "به کانادا ارسال دارید؟" / "do you deliver to Turkey": whether you deliver to a place at all is no
+# question about an order; "my order", "it", "سفارشم" make it one.
+_DELIVERING = frozenset(nlp.normalize(word) for word in (
+    "ارسال", "میفرستید", "میفرستین", "بفرستید", "ersal", "mifrestid", "mifrestin", "deliver", "ship", "send"))
+_TO_A_PLACE = frozenset(nlp.normalize(word) for word in ("به", "be", "to"))
+_DO_YOU = frozenset(nlp.normalize(word) for word in (
+    "دارید", "دارین", "darid", "darin", "do", "does", "can", "میکنید", "میکنین", "mikonid", "mikonin",
+    "میفرستید", "میفرستین", "mifrestid", "mifrestin"))
+_AN_ORDER_OF_MINE = frozenset(nlp.normalize(word) for word in (
+    "my", "me", "it", "mine", "order", "package", "parcel", "سفارشم", "سفارشمو", "سفارش", "بستم", "بسته", "مرسوله",
+    "من", "sefaresham", "sefaresh", "bastam", "baste", "man", "کی", "key", "kei", "when", "yet", "هنوز", "hanuz"))
+
+
+def asks_whether_you_deliver_to_a_place(tokens: Sequence[str]) -> bool:
+    """Whether a message asks if the shop delivers to a place at all (not where an order is)."""
+    return (not _DELIVERING.isdisjoint(tokens) and not _TO_A_PLACE.isdisjoint(tokens)
+            and not _DO_YOU.isdisjoint(tokens) and _AN_ORDER_OF_MINE.isdisjoint(tokens))
+
+
 THANKS_FOR_WORDS = frozenset(nlp.normalize(word) for word in ("که", "از", "ke", "az", "that"))
 # "are you a robot?", "تو آدمی یا ربات؟", "to bot hasti?": a message made only of a word for what
 # the bot is and the words of asking what someone is asks about the bot, not for a person; "آدم

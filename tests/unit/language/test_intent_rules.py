@@ -464,6 +464,10 @@ def test_the_question_after_a_statement_or_small_talk_decides(rules, text, inten
         ("یکی از همکاراتون جواب بده", "human_agent"),
         ("the price was alright but the colour was not what I ordered", "none"),
         ("قیمتش چند بود؟", "pricing"),
+        # whether you deliver to a place at all is no question about an order
+        ("به اصفهان هم ارسال میکنید؟", "none"),
+        ("do you ship to Italy?", "none"),
+        ("سفارشم کی به اصفهان میرسه؟", "order_status"),
     ],
 )
 def test_words_in_another_sense(rules, text, intent):
