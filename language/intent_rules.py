@@ -43,6 +43,7 @@ from language.message_clauses import (
     PRICE_QUESTION_ENDINGS,
     THANKS_FOR_WORDS,
     TIME_BEFORE_HOW_MUCH,
+    asks_the_clock,
     asks_what_the_bot_is,
     asks_whether_you_deliver_to_a_place,
     clause_tokens,
@@ -57,6 +58,7 @@ GOODBYE = "goodbye"
 THANKS = "thanks"
 PRICING = "pricing"
 ORDER_STATUS = "order_status"
+BUSINESS_HOURS = "business_hours"
 AWAY_KEY = "away"
 MEDIA_KEY = "media"
 ALLOWED_PLACEHOLDERS = frozenset({"name", "first_name", "wa_id", "business_hours"})
@@ -228,6 +230,8 @@ class RuleSet:
                 return IntentMatch(GOODBYE, match.confidence)
         if match.intent == PRICING and reviews_in_the_past(text[:_MAXIMUM_CHARACTERS], tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "the price was fine but the box was torn"
+        if match.intent == BUSINESS_HOURS and asks_the_clock(tokens):
+            return IntentMatch(NO_INTENT, match.confidence)  # "what time is it in London?"
         if match.intent == ORDER_STATUS and asks_whether_you_deliver_to_a_place(tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "do you deliver to Turkey?"
         if match.intent == GREETING:

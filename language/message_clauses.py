@@ -76,6 +76,21 @@ def asks_whether_you_deliver_to_a_place(tokens: Sequence[str]) -> bool:
             and not _DO_YOU.isdisjoint(tokens) and _AN_ORDER_OF_MINE.isdisjoint(tokens))
 
 
+# "what time is it now?", "ساعت چنده الان؟": the clock asked, with no word of the shop's hours.
+_WHAT_TIME_IS_IT = tuple(tuple(word_tokens(phrase)) for phrase in (
+    "what time is it", "whats the time", "what's the time", "ساعت چنده الان", "الان ساعت چنده", "الان ساعت چند",
+    "ساعت چند الان", "alan saat chande", "saat chande alan"))
+_THE_SHOPS_HOURS = frozenset(nlp.normalize(word) for word in (
+    "باز", "بازید", "بازین", "بازه", "بسته", "تعطیل", "تعطیلید", "کاری", "کار", "شما", "open", "close", "closed",
+    "closing", "opening", "you", "your", "shop", "store", "baz", "bazid", "bazin", "tatil", "shoma", "kari"))
+
+
+def asks_the_clock(tokens: Sequence[str]) -> bool:
+    """Whether a message asks what time it is, not when the shop opens."""
+    return (any(_contains(tokens, phrase) for phrase in _WHAT_TIME_IS_IT)
+            and _THE_SHOPS_HOURS.isdisjoint(tokens))
+
+
 THANKS_FOR_WORDS = frozenset(nlp.normalize(word) for word in ("که", "از", "ke", "az", "that"))
 # "are you a robot?", "تو آدمی یا ربات؟", "to bot hasti?": a message made only of a word for what
 # the bot is and the words of asking what someone is asks about the bot, not for a person; "آدم

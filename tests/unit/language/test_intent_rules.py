@@ -468,6 +468,10 @@ def test_the_question_after_a_statement_or_small_talk_decides(rules, text, inten
         ("به اصفهان هم ارسال میکنید؟", "none"),
         ("do you ship to Italy?", "none"),
         ("سفارشم کی به اصفهان میرسه؟", "order_status"),
+        # the clock asked is no question about opening hours
+        ("الان ساعت چنده تو ایران؟", "none"),
+        ("what time is it in Tokyo right now", "none"),
+        ("ساعت چند بازید؟", "business_hours"),
     ],
 )
 def test_words_in_another_sense(rules, text, intent):
