@@ -47,6 +47,7 @@ from language.message_clauses import (
     asks_what_the_bot_is,
     asks_whether_you_deliver_to_a_place,
     clause_tokens,
+    names_a_currency,
     question_tokens,
     reviews_in_the_past,
     without_dismissed_clauses,
@@ -228,6 +229,8 @@ class RuleSet:
             clauses = clause_tokens(text[:_MAXIMUM_CHARACTERS])
             if len(clauses) > 1 and self._classify(clauses[-1])[0].intent == GOODBYE:
                 return IntentMatch(GOODBYE, match.confidence)
+        if match.intent == PRICING and names_a_currency(tokens):
+            return IntentMatch(NO_INTENT, match.confidence)  # "نرخ دلار امروز چنده؟"
         if match.intent == PRICING and reviews_in_the_past(text[:_MAXIMUM_CHARACTERS], tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "the price was fine but the box was torn"
         if match.intent == BUSINESS_HOURS and asks_the_clock(tokens):

@@ -91,6 +91,23 @@ def asks_the_clock(tokens: Sequence[str]) -> bool:
             and _THE_SHOPS_HOURS.isdisjoint(tokens))
 
 
+# "قیمت دلار امروز چنده؟": the price of a currency or of coins is the market's, not the shop's.
+# (Not gold: a gold ring is something a shop sells.)
+_CURRENCIES = frozenset(nlp.normalize(word) for word in (
+    "دلار", "یورو", "سکه", "ارز", "بیتکوین", "بیت‌کوین", "درهم", "لیر", "پوند", "dollar", "dollars", "euro",
+    "euros", "bitcoin", "dolar", "yoro", "sekke", "arz"))
+
+
+_IN_A_CURRENCY = frozenset(nlp.normalize(word) for word in ("به", "in", "be", "با", "ba"))
+
+
+def names_a_currency(tokens: Sequence[str]) -> bool:
+    """Whether a message names a currency or coins as what is priced, not as what a price is
+    written in ("قیمتش به دلار چند میشه؟" asks the shop's price)."""
+    return any(token in _CURRENCIES and (position == 0 or tokens[position - 1] not in _IN_A_CURRENCY)
+               for position, token in enumerate(tokens))
+
+
 THANKS_FOR_WORDS = frozenset(nlp.normalize(word) for word in ("که", "از", "ke", "az", "that"))
 # "are you a robot?", "تو آدمی یا ربات؟", "to bot hasti?": a message made only of a word for what
 # the bot is and the words of asking what someone is asks about the bot, not for a person; "آدم

@@ -472,6 +472,10 @@ def test_the_question_after_a_statement_or_small_talk_decides(rules, text, inten
         ("الان ساعت چنده تو ایران؟", "none"),
         ("what time is it in Tokyo right now", "none"),
         ("ساعت چند بازید؟", "business_hours"),
+        # the price of a currency or of coins is the market's, not the shop's
+        ("قیمت یورو الان چنده؟", "none"),
+        ("how much is one bitcoin today", "none"),
+        ("قیمت این کیف به دلار چند میشه؟", "pricing"),
     ],
 )
 def test_words_in_another_sense(rules, text, intent):
