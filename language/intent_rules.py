@@ -12,9 +12,13 @@ least `threshold` and a `margin` over the runner-up, and one of its keywords whe
 `needs_keyword` (pricing, thanks); explicit out-of-scope examples compete as `none`, and a
 message that nearly repeats one is `none`. A message that only asks whether it talks to a
 bot ("are you a robot?") is `none`, not a request for a person. A `social` intent (greeting, thanks)
-in front of a request yields to the request, and a greeting in front of a farewell-like
-wish (سلام، شب بخیر) stays a greeting. The clauses, questions and small word lists these
-rules read are `message_clauses`.
+in front of a request yields to the request, and in front of a question no intent answers
+("سلام، ماگ‌ها تو ماکروویو میرن؟") is `none`; a greeting in front of a farewell-like wish (سلام،
+شب بخیر) stays a greeting, and such a wish with no greeting word (شب بخیر عزیزم) is a farewell. A
+message that is `none` as a whole but ends in its one question ("I paid yesterday, when will you
+send it?") is that question. A request that asks beside its intent's meaning (the dollar's price,
+the clock, delivery to a place at all, a price judged in the past) is `none`. The clauses,
+questions and small word lists these rules read are `message_clauses`.
 
 Reply sets: every intent's `responses`, `fallback` (for `none`), `away` (handoff
 outside business hours) and `media` (a photo/voice/file arrived); `responses_for`
@@ -43,13 +47,10 @@ from language.message_clauses import (
     PRICE_QUESTION_ENDINGS,
     THANKS_FOR_WORDS,
     TIME_BEFORE_HOW_MUCH,
-    asks_the_clock,
+    asks_beside_the_intent,
     asks_what_the_bot_is,
-    asks_whether_you_deliver_to_a_place,
     clause_tokens,
-    names_a_currency,
     question_tokens,
-    reviews_in_the_past,
     without_dismissed_clauses,
 )
 
@@ -58,8 +59,6 @@ GREETING = "greeting"
 GOODBYE = "goodbye"
 THANKS = "thanks"
 PRICING = "pricing"
-ORDER_STATUS = "order_status"
-BUSINESS_HOURS = "business_hours"
 AWAY_KEY = "away"
 MEDIA_KEY = "media"
 ALLOWED_PLACEHOLDERS = frozenset({"name", "first_name", "wa_id", "business_hours"})
@@ -229,14 +228,8 @@ class RuleSet:
             clauses = clause_tokens(text[:_MAXIMUM_CHARACTERS])
             if len(clauses) > 1 and self._classify(clauses[-1])[0].intent == GOODBYE:
                 return IntentMatch(GOODBYE, match.confidence)
-        if match.intent == PRICING and names_a_currency(tokens):
-            return IntentMatch(NO_INTENT, match.confidence)  # "نرخ دلار امروز چنده؟"
-        if match.intent == PRICING and reviews_in_the_past(text[:_MAXIMUM_CHARACTERS], tokens):
-            return IntentMatch(NO_INTENT, match.confidence)  # "the price was fine but the box was torn"
-        if match.intent == BUSINESS_HOURS and asks_the_clock(tokens):
-            return IntentMatch(NO_INTENT, match.confidence)  # "what time is it in London?"
-        if match.intent == ORDER_STATUS and asks_whether_you_deliver_to_a_place(tokens):
-            return IntentMatch(NO_INTENT, match.confidence)  # "do you deliver to Turkey?"
+        if asks_beside_the_intent(match.intent, text[:_MAXIMUM_CHARACTERS], tokens):
+            return IntentMatch(NO_INTENT, match.confidence)  # "نرخ دلار امروز چنده؟" asks no shop's price
         if match.intent == GREETING:
             keywords = self._matcher.keyword_scores(tokens)
             if GOODBYE in keywords and GREETING not in keywords:

@@ -3,7 +3,9 @@
 Where its clauses break, which clauses are questions, which clause sets a topic aside ("price
 doesn't matter, when does it arrive?"), and the few small word lists the recognition rules in
 `intent_rules` test: politeness and courtesy around a command, "thanks for …", a question
-that ends in "how much" or pays "how much", a message that only asks what the bot is.
+that ends in "how much" or pays "how much", a message that only asks what the bot is, and a
+request that asks beside its intent's meaning (a currency's price, the clock, delivery to a
+place at all, a price judged in the past).
 """
 
 from __future__ import annotations
@@ -164,3 +166,18 @@ def asks_what_the_bot_is(tokens: Sequence[str]) -> bool:
     return (not (_WHAT_THE_BOT_IS | _YOU_ARE_WHAT).isdisjoint(tokens)
             and not (_ASKING_WHAT | _YOU_ARE_WHAT).isdisjoint(tokens)
             and all(token in _ABOUT_THE_BOT for token in tokens))
+
+
+def asks_beside_the_intent(intent: str, text: str, tokens: Sequence[str]) -> bool:
+    """Whether a message given `intent` asks something beside that intent's meaning.
+
+    The price of a currency or a price judged in the past is no price question, the clock asked is
+    no question about opening hours, and delivery to a place at all is no order's status.
+    """
+    if intent == "pricing":
+        return names_a_currency(tokens) or reviews_in_the_past(text, tokens)
+    if intent == "business_hours":
+        return asks_the_clock(tokens)
+    if intent == "order_status":
+        return asks_whether_you_deliver_to_a_place(tokens)
+    return False
