@@ -205,9 +205,8 @@ class Matcher:
         position, keyword_seen = 0, False
         while position < len(tokens):
             token = tokens[position]
-            phrase_length = next((len(phrase) for phrase, _, intent in self.phrase_starts.get(token, ())
-                                  if intent in self.social and tuple(
-                                      tokens[position:position + len(phrase)]) == phrase), 0)
+            phrase_length = next((len(phrase) for phrase, _, intent in self._phrases_from(token)
+                                  if intent in self.social and self._phrase_at(tokens, position, phrase)), 0)
             if phrase_length or (self.words.get(token, set())
                                  | self.words.get(nlp.lemma(token), set())) & self.social:
                 position += phrase_length or 1
@@ -217,6 +216,22 @@ class Matcher:
             else:
                 break
         return position if keyword_seen else 0
+
+    def _phrases_from(self, token: str) -> list[tuple[tuple[str, ...], tuple[str, ...], str]]:
+        """Keyword phrases that may start at `token`, by its word or its skeleton."""
+        consonants = finglish.skeleton(token)
+        candidates = self.phrase_starts.get(token, [])
+        return candidates + self.phrase_starts.get(consonants, []) if consonants != token else candidates
+
+    @staticmethod
+    def _phrase_at(tokens: Sequence[str], start: int, phrase: Sequence[str]) -> bool:
+        """Whether `phrase` is written at `start`, word for word or in another spelling (دستت درد نکنه)."""
+        window = tokens[start:start + len(phrase)]
+        if tuple(window) == tuple(phrase):
+            return True
+        return len(window) == len(phrase) and _same_skeleton(
+            window, [finglish.skeleton(token) for token in window], phrase,
+            [finglish.skeleton(word) for word in phrase])
 
     def opening_intents(self, tokens: Sequence[str]) -> set[str]:
         """The intents whose keyword (or its skeleton) is the message's first word."""
@@ -253,16 +268,18 @@ class Matcher:
         for position, token in enumerate(tokens):
             intents = self.words.get(token, set()) | self.words.get(nlp.lemma(token), set())
             hit_strength = 1.0
-            if (not intents and len(token) >= _MINIMUM_FUZZY_LENGTH
-                    and token not in nlp.STOPWORDS):  # باشه is not a typo of بازه
+            # A stopword or a word the lemmatiser knows whole is no other spelling of a keyword:
+            # باشه is not a typo of بازه, nor همکاری (working together) of همکار (a colleague).
+            respelled = token not in nlp.STOPWORDS and not nlp.is_known_stem(token)
+            if not intents and len(token) >= _MINIMUM_FUZZY_LENGTH and respelled:
                 for variant in _deletions(token) | {token}:
                     intents = intents | self.fuzzy.get(variant, set())
                 hit_strength = _FUZZY_KEYWORD_STRENGTH
-            if not intents and token not in nlp.STOPWORDS:
+            if not intents and respelled:
                 # Another spelling of a keyword: mrc, khdfz and ghymt meet مرسی, خدافظ, قیمت.
                 intents = self.skeletons.get(finglish.skeleton(token), set())
                 hit_strength = _FUZZY_KEYWORD_STRENGTH
-            if not intents and token not in nlp.STOPWORDS:
+            if not intents and respelled:
                 # A stretched last letter (heyy, mersii, سلامم) or a vowel-less spelling (mmnon).
                 intents = self.words.get(finglish.without_final_double(token), set())
                 if not intents and finglish.has_few_vowels(token):

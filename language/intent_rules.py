@@ -12,9 +12,13 @@ least `threshold` and a `margin` over the runner-up, and one of its keywords whe
 `needs_keyword` (pricing, thanks); explicit out-of-scope examples compete as `none`, and a
 message that nearly repeats one is `none`. A message that only asks whether it talks to a
 bot ("are you a robot?") is `none`, not a request for a person. A `social` intent (greeting, thanks)
-in front of a request yields to the request, and a greeting in front of a farewell-like
-wish (سلام، شب بخیر) stays a greeting. The clauses, questions and small word lists these
-rules read are `message_clauses`.
+in front of a request yields to the request, and in front of a question no intent answers
+("سلام، ماگ‌ها تو ماکروویو میرن؟") is `none`; a greeting in front of a farewell-like wish (سلام،
+شب بخیر) stays a greeting, and such a wish with no greeting word (شب بخیر عزیزم) is a farewell. A
+message that is `none` as a whole but ends in its one question ("I paid yesterday, when will you
+send it?") is that question. A request that asks beside its intent's meaning (the dollar's price,
+the clock, delivery to a place at all, a price judged in the past) is `none`. The clauses,
+questions and small word lists these rules read are `message_clauses`.
 
 Reply sets: every intent's `responses`, `fallback` (for `none`), `away` (handoff
 outside business hours) and `media` (a photo/voice/file arrived); `responses_for`
@@ -43,6 +47,7 @@ from language.message_clauses import (
     PRICE_QUESTION_ENDINGS,
     THANKS_FOR_WORDS,
     TIME_BEFORE_HOW_MUCH,
+    asks_beside_the_intent,
     asks_what_the_bot_is,
     clause_tokens,
     question_tokens,
@@ -201,6 +206,12 @@ class RuleSet:
                 if (rest_intent is not None and not rest_intent.social
                         and rest_intent.name != GOODBYE) and decisive:
                     return rest_match
+                if (rest_match.intent == NO_INTENT and len(content_words) >= 2
+                        and self._asks_in_last_clause(text[:_MAXIMUM_CHARACTERS])
+                        and not self._matcher.keyword_scores(rest).keys() & self._matcher.social):
+                    # "سلام، ماگ‌ها تو ماکروویو میرن؟": small talk in front of a question no intent
+                    # answers is that question, not a greeting.
+                    return IntentMatch(NO_INTENT, rest_match.confidence)
         if match.intent == THANKS and "?" in nlp.normalize(text[:_MAXIMUM_CHARACTERS]):
             # "عالی بود ممنون. راستی تا کی بازید؟": thanks around a question; the question decides.
             for question in question_tokens(text[:_MAXIMUM_CHARACTERS]):
@@ -208,15 +219,55 @@ class RuleSet:
                 asked_intent = self.intents.get(asked.intent)
                 if asked_intent is not None and not asked_intent.social and asked.intent != GOODBYE:
                     return asked
+        if match.intent == NO_INTENT and not ambiguous:
+            asked = self._request_after_statements(text[:_MAXIMUM_CHARACTERS])
+            if asked is not None:
+                return asked
         if match.intent == THANKS:
             # "ممنون، تا بعد" / "thanks, bye!": a last clause that takes leave decides.
             clauses = clause_tokens(text[:_MAXIMUM_CHARACTERS])
             if len(clauses) > 1 and self._classify(clauses[-1])[0].intent == GOODBYE:
                 return IntentMatch(GOODBYE, match.confidence)
+        if asks_beside_the_intent(match.intent, text[:_MAXIMUM_CHARACTERS], tokens):
+            return IntentMatch(NO_INTENT, match.confidence)  # "نرخ دلار امروز چنده؟" asks no shop's price
+        if match.intent == GREETING:
+            keywords = self._matcher.keyword_scores(tokens)
+            if GOODBYE in keywords and GREETING not in keywords:
+                # "شب بخیر عزیزم": a wish for the night with no word of greeting takes leave.
+                return IntentMatch(GOODBYE, match.confidence)
         if match.intent == GOODBYE and GREETING in self._matcher.opening_intents(tokens):
             # "سلام، شب بخیر" / "salam, ruzetun khosh" is said on arriving, not leaving.
             return IntentMatch(GREETING, match.confidence)
         return match
+
+    def _asks_in_last_clause(self, text: str) -> bool:
+        """Whether the message's last clause is a question that no intent answers on its own.
+
+        "ممنونم از شما که جواب دادین، کی ارسال میشه؟": the rest after the thanks is none as a
+        whole, but its last question asks for the order's status.
+        """
+        clauses = clause_tokens(text)
+        questions = question_tokens(text)
+        return (bool(clauses and questions) and questions[-1] == clauses[-1]
+                and self._classify(questions[-1])[0].intent == NO_INTENT)
+
+    def _request_after_statements(self, text: str) -> IntentMatch | None:
+        """The request of a message that states something and then asks (else None).
+
+        "I paid yesterday, when will you send it?": the statement is near an out-of-scope example
+        (paying) and pulls the whole message to none; the question that ends it is the request.
+        Only a last clause of three words or more that is the one question ("چرا جواب نمیدین؟
+        پیامم رسید؟" asks twice; "avaz mikonid?" is too short to decide alone).
+        """
+        clauses = clause_tokens(text)
+        questions = question_tokens(text)
+        if len(clauses) < 2 or len(questions) != 1 or questions[0] != clauses[-1] or len(questions[0]) < 3:
+            return None
+        asked, _ = self._classify(questions[0])
+        asked_intent = self.intents.get(asked.intent)
+        if asked_intent is None or asked_intent.social or asked.intent == GOODBYE:
+            return None
+        return asked
 
     def _thanks_for_something(self, tokens: Sequence[str], text: str) -> str | None:
         """The social intent of a one-clause "thanks for …" / "مرسی بابت …" message, else None.

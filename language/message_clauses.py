@@ -3,7 +3,9 @@
 Where its clauses break, which clauses are questions, which clause sets a topic aside ("price
 doesn't matter, when does it arrive?"), and the few small word lists the recognition rules in
 `intent_rules` test: politeness and courtesy around a command, "thanks for …", a question
-that ends in "how much" or pays "how much", a message that only asks what the bot is.
+that ends in "how much" or pays "how much", a message that only asks what the bot is, and a
+request that asks beside its intent's meaning (a currency's price, the clock, delivery to a
+place at all, a price judged in the past).
 """
 
 from __future__ import annotations
@@ -42,7 +44,72 @@ TIME_BEFORE_HOW_MUCH = frozenset(nlp.normalize(word) for word in (
 HOW_MUCH_WORDS = frozenset(nlp.normalize(word) for word in ("چقدر", "چقد", "cheghadr", "cheghad", "chegadr"))
 PAYING_WORDS = frozenset(nlp.normalize(word) for word in (
     "پرداخت", "بپردازم", "بپردازیم", "بپردازید", "واریز", "بریزم", "بریزیم", "pay", "paying", "payment",
-    "pardakht", "bepardazam", "variz", "berizam"))
+    "pardakht", "bepardazam", "variz", "berizam",
+    # "با پیک چقدر میگیرین؟": how much you take is a price too
+    "میگیرین", "میگیرید", "میگیره", "میگیرن", "migirin", "migirid", "migire"))
+# "قیمتش خوب بود ولی کیفیتش نه" / "the price was fine but …": a price judged in the past beside a
+# "but" is a review of what arrived, not a price question.
+_CONTRAST_WORDS = frozenset(nlp.normalize(word) for word in ("ولی", "اما", "but", "vali", "ama", "however"))
+_WAS_WORDS = frozenset(nlp.normalize(word) for word in ("بود", "بودن", "بودند", "was", "were", "bood", "bud"))
+
+
+def reviews_in_the_past(text: str, tokens: Sequence[str]) -> bool:
+    """Whether a message with no question judges something in the past and contrasts it ("… was fine but …")."""
+    return ("?" not in nlp.normalize(text) and not _CONTRAST_WORDS.isdisjoint(tokens)
+            and not _WAS_WORDS.isdisjoint(tokens))
+
+
+# "به کانادا ارسال دارید؟" / "do you deliver to Turkey": whether you deliver to a place at all is no
+# question about an order; "my order", "it", "سفارشم" make it one.
+_DELIVERING = frozenset(nlp.normalize(word) for word in (
+    "ارسال", "میفرستید", "میفرستین", "بفرستید", "ersal", "mifrestid", "mifrestin", "deliver", "ship", "send"))
+_TO_A_PLACE = frozenset(nlp.normalize(word) for word in ("به", "be", "to"))
+_DO_YOU = frozenset(nlp.normalize(word) for word in (
+    "دارید", "دارین", "darid", "darin", "do", "does", "can", "میکنید", "میکنین", "mikonid", "mikonin",
+    "میفرستید", "میفرستین", "mifrestid", "mifrestin"))
+_AN_ORDER_OF_MINE = frozenset(nlp.normalize(word) for word in (
+    "my", "me", "it", "mine", "order", "package", "parcel", "سفارشم", "سفارشمو", "سفارش", "بستم", "بسته", "مرسوله",
+    "من", "sefaresham", "sefaresh", "bastam", "baste", "man", "کی", "key", "kei", "when", "yet", "هنوز", "hanuz"))
+
+
+def asks_whether_you_deliver_to_a_place(tokens: Sequence[str]) -> bool:
+    """Whether a message asks if the shop delivers to a place at all (not where an order is)."""
+    return (not _DELIVERING.isdisjoint(tokens) and not _TO_A_PLACE.isdisjoint(tokens)
+            and not _DO_YOU.isdisjoint(tokens) and _AN_ORDER_OF_MINE.isdisjoint(tokens))
+
+
+# "what time is it now?", "ساعت چنده الان؟": the clock asked, with no word of the shop's hours.
+_WHAT_TIME_IS_IT = tuple(tuple(word_tokens(phrase)) for phrase in (
+    "what time is it", "whats the time", "what's the time", "ساعت چنده الان", "الان ساعت چنده", "الان ساعت چند",
+    "ساعت چند الان", "alan saat chande", "saat chande alan"))
+_THE_SHOPS_HOURS = frozenset(nlp.normalize(word) for word in (
+    "باز", "بازید", "بازین", "بازه", "بسته", "تعطیل", "تعطیلید", "کاری", "کار", "شما", "open", "close", "closed",
+    "closing", "opening", "you", "your", "shop", "store", "baz", "bazid", "bazin", "tatil", "shoma", "kari"))
+
+
+def asks_the_clock(tokens: Sequence[str]) -> bool:
+    """Whether a message asks what time it is, not when the shop opens."""
+    return (any(_contains(tokens, phrase) for phrase in _WHAT_TIME_IS_IT)
+            and _THE_SHOPS_HOURS.isdisjoint(tokens))
+
+
+# "قیمت دلار امروز چنده؟": the price of a currency or of coins is the market's, not the shop's.
+# (Not gold: a gold ring is something a shop sells.)
+_CURRENCIES = frozenset(nlp.normalize(word) for word in (
+    "دلار", "یورو", "سکه", "ارز", "بیتکوین", "بیت‌کوین", "درهم", "لیر", "پوند", "dollar", "dollars", "euro",
+    "euros", "bitcoin", "dolar", "yoro", "sekke", "arz"))
+
+
+_IN_A_CURRENCY = frozenset(nlp.normalize(word) for word in ("به", "in", "be", "با", "ba"))
+
+
+def names_a_currency(tokens: Sequence[str]) -> bool:
+    """Whether a message names a currency or coins as what is priced, not as what a price is
+    written in ("قیمتش به دلار چند میشه؟" asks the shop's price)."""
+    return any(token in _CURRENCIES and (position == 0 or tokens[position - 1] not in _IN_A_CURRENCY)
+               for position, token in enumerate(tokens))
+
+
 THANKS_FOR_WORDS = frozenset(nlp.normalize(word) for word in ("که", "از", "ke", "az", "that"))
 # "are you a robot?", "تو آدمی یا ربات؟", "to bot hasti?": a message made only of a word for what
 # the bot is and the words of asking what someone is asks about the bot, not for a person; "آدم
@@ -99,3 +166,18 @@ def asks_what_the_bot_is(tokens: Sequence[str]) -> bool:
     return (not (_WHAT_THE_BOT_IS | _YOU_ARE_WHAT).isdisjoint(tokens)
             and not (_ASKING_WHAT | _YOU_ARE_WHAT).isdisjoint(tokens)
             and all(token in _ABOUT_THE_BOT for token in tokens))
+
+
+def asks_beside_the_intent(intent: str, text: str, tokens: Sequence[str]) -> bool:
+    """Whether a message given `intent` asks something beside that intent's meaning.
+
+    The price of a currency or a price judged in the past is no price question, the clock asked is
+    no question about opening hours, and delivery to a place at all is no order's status.
+    """
+    if intent == "pricing":
+        return names_a_currency(tokens) or reviews_in_the_past(text, tokens)
+    if intent == "business_hours":
+        return asks_the_clock(tokens)
+    if intent == "order_status":
+        return asks_whether_you_deliver_to_a_place(tokens)
+    return False

@@ -181,7 +181,7 @@ _KNOWN_STEMS = _normalized_set("""
 زیتون ستون میمون آسمون پشیمون همون تنها انتها ملاقات دفتر دختر کبوتر کامپیوتر
 فیلتر متر چتر بستر شتر دکتر لپتاپ تبلت گارانتی شارژ هدیه جایزه سبد کارتخوان
 ساختمان سازمان داستان بیمارستان تابستان زمستان دبستان استان مهمان درمان گمان
-پیمان ایمان فرمان سلامت امنیت ظرفیت فعالیت موفقیت اولویت فوریت عضو کاربر
+پیمان ایمان فرمان سلامت امنیت ظرفیت فعالیت موفقیت اولویت فوریت عضو کاربر همکاری مدرسه
 """)
 _IRREGULAR_LEMMAS = {
     normalize(plural): normalize(singular)
@@ -245,6 +245,11 @@ def _english_lemma(token: str) -> str:
                 return stem[:-1]
             return stem
     return token
+
+
+def is_known_stem(token: str) -> bool:
+    """Whether a normalised token is a word the lemmatiser knows whole (همکاری, not همکار + ی)."""
+    return token in _KNOWN_STEMS
 
 
 def lemma(token: str) -> str:

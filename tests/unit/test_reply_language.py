@@ -141,7 +141,9 @@ ISOLATED = re.compile("\u2068[^\u2069]*\u2069")  # a name in FSI…PDI: a placeh
 COMPLAINTS = [  # (text, its intent, strongly negative)
     ("قیمتش خیلی گرونه، ناراحت شدم", "pricing", False),
     ("ساعت کاری شما چنده؟ دیروز هیچکس جواب نداد، خیلی بده", "business_hours", True),
-    ("مرسی واقعا، یک ماهه منتظرم 🙄", "thanks", False),
+    # Sarcastic thanks, then a month of waiting: the wait asks where the order is (the corpus's
+    # convention, "ده روزه منتظرم ..." is order_status); the apology is what this test checks.
+    ("مرسی واقعا، یک ماهه منتظرم 🙄", "order_status", False),
     ("خدافظ، دیگه ازتون خرید نمیکنم", "goodbye", False),
     ("سلام، خیلی ناراحتم", "greeting", False),
     ("افتضاحه، دیگه پیام تبلیغاتی نفرستید", "opt_out", True),

@@ -436,6 +436,52 @@ def test_a_greeting_in_front_of_a_request_yields_the_request(rules, text, intent
     assert rules.recognize_intent(text).intent == intent
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # a statement near an out-of-scope example (paying), then the question that is the request
+        ("I paid by card this morning, when will you ship it?", "order_status"),
+        ("کارت به کارت کردم دیروز، پس کی میفرستین؟", "order_status"),
+        # small talk in front of a question no intent answers is that question
+        ("سلام، این کوله ضد آب هم هست؟", "none"),
+        ("mersi, in lebas ro mishe ba ab dagh shost?", "none"),
+        # ... but a request after the thanks still decides
+        ("ممنون که جواب دادین، سفارشم کی میرسه؟", "order_status"),
+    ],
+)
+def test_the_question_after_a_statement_or_small_talk_decides(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("شب بخیر دوست من", "goodbye"),  # a wish for the night with no greeting word takes leave
+        ("سلام، شب بخیر", "greeting"),
+        ("هر وقت کیف قهوه‌ای اومد بهم خبر بدید", "opt_in"),  # tell me when it is back is asking for messages
+        ("we make leather belts and want to work with your shop, are you interested in همکاری؟", "none"),
+        ("تولیدی جوراب داریم، همکاری میکنید؟", "none"),  # همکاری (working together) is no همکار (colleague)
+        ("یکی از همکاراتون جواب بده", "human_agent"),
+        ("the price was alright but the colour was not what I ordered", "none"),
+        ("قیمتش چند بود؟", "pricing"),
+        # whether you deliver to a place at all is no question about an order
+        ("به اصفهان هم ارسال میکنید؟", "none"),
+        ("do you ship to Italy?", "none"),
+        ("سفارشم کی به اصفهان میرسه؟", "order_status"),
+        # the clock asked is no question about opening hours
+        ("الان ساعت چنده تو ایران؟", "none"),
+        ("what time is it in Tokyo right now", "none"),
+        ("ساعت چند بازید؟", "business_hours"),
+        # the price of a currency or of coins is the market's, not the shop's
+        ("قیمت یورو الان چنده؟", "none"),
+        ("how much is one bitcoin today", "none"),
+        ("قیمت این کیف به دلار چند میشه؟", "pricing"),
+    ],
+)
+def test_words_in_another_sense(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
 def test_confidence_is_between_zero_and_one(rules):
     for text in ("سلام", "قیمت", "hello there how are you", "asdf", "👍"):
         assert 0.0 <= rules.recognize_intent(text).confidence <= 1.0
