@@ -55,6 +55,7 @@ from language.message_clauses import (
 )
 
 OPT_OUT = "opt_out"
+OPT_IN = "opt_in"
 GREETING = "greeting"
 GOODBYE = "goodbye"
 THANKS = "thanks"
@@ -158,6 +159,14 @@ class RuleSet:
 
     def recognize_intent(self, text: str) -> IntentMatch:
         """Return the intent of a customer message, or `none` when unsure."""
+        match = self._recognize(text)
+        if match.intent == OPT_IN and match.confidence < 1.0 and opt_out_request.asks_to_leave(
+                text[:_MAXIMUM_CHARACTERS]):
+            # "please remove my number" is not explicit enough to opt out, and never a subscription.
+            return IntentMatch(NO_INTENT, match.confidence)
+        return match
+
+    def _recognize(self, text: str) -> IntentMatch:
         tokens = _word_tokens(text[:_MAXIMUM_CHARACTERS])[:_MAXIMUM_TOKENS]
         if not any(character.isalpha() for token in tokens for character in token):
             return IntentMatch(NO_INTENT, 0.0)  # emoji, digits or punctuation only

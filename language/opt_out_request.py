@@ -250,3 +250,16 @@ def is_explicit_opt_out(text: str) -> bool:
             any(word in _AGAIN for word in words) and not _requests_stop(words) for words in clauses):
         return False
     return any(_clause_opts_out(words) for words in clauses)
+
+
+def asks_to_leave(text: str) -> bool:
+    """Tell whether a clause of `text` asks to stop, remove or delete, and none undoes it.
+
+    Short of an explicit opt-out ("please remove my number", "mano hazf konid"), such a message is
+    still never a request to subscribe: the intent rules answer it as nothing rather than opt_in.
+    """
+    clauses = _clauses(text)
+    if any(word in _UNDOING for words in clauses for word in words):
+        return False
+    return any(_requests_stop(words) for words in clauses)
+

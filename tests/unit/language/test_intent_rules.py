@@ -715,3 +715,23 @@ def test_read_labelled_messages(tmp_path):
     path.write_text("text\tintent\nno tab here\n", encoding="utf-8")
     with pytest.raises(ValueError, match=":2:"):
         read_labelled_messages(path)
+
+
+@pytest.mark.parametrize("text", [
+    "please remove my number",
+    "mano hazf konid",
+    "بسه دیگه منو حذف کنید",
+    "just take me off, enough",
+])
+def test_a_request_to_be_removed_is_never_a_subscription(rules, text):
+    # Not explicit enough to opt out (no list, ads or messages named), and certainly no opt-in:
+    # answering "you are subscribed" to someone who asked to leave is the worst reply there is.
+    assert rules.recognize_intent(text).intent not in ("opt_in", "opt_out")
+
+
+@pytest.mark.parametrize("text", [
+    "اشتباهی حذف شدم دوباره عضوم کنید",
+    "I unsubscribed by mistake, turn it back on",
+])
+def test_undoing_a_removal_still_subscribes(rules, text):
+    assert rules.recognize_intent(text).intent == "opt_in"
