@@ -52,14 +52,14 @@ def migrate_to(url: str, revision: str) -> None:
     command.upgrade(alembic_config, revision)
 
 
-def seed(url: str, sends: int, variants: list[str]) -> None:
+def seed(url: str, sends: int, variants: list[str], history: bool) -> None:
     """`sends` contacts with one sent broadcast row each (bench/webhook_load.py's seed), then VACUUM and CHECKPOINT."""
     import webhook_load
     from sqlalchemy import create_engine
 
     engine = create_engine(url)
     webhook_load.SEEDED_SENDS = sends
-    webhook_load.seed_sent_broadcast(engine)
+    webhook_load.seed_sent_broadcast(engine, history)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         for sql in variants:
             connection.exec_driver_sql(sql)
@@ -159,6 +159,8 @@ def main() -> None:
     parser.add_argument("--database", default="postgresql+psycopg2://postgres@127.0.0.1:5432/wa_bench_text_statements")
     parser.add_argument("--revision", default="head", help="the Alembic revision to measure")
     parser.add_argument("--seed", type=int, default=60_000, help="sent broadcast rows seeded first")
+    parser.add_argument("--no-history", action="store_true",
+                        help="no earlier messages and states (bench/webhook_load.py before the fourth round)")
     parser.add_argument("--split-commit", action="store_true", help="send the COMMIT by itself")
     parser.add_argument("--separate-record", action="store_true",
                         help="the record and the early-status look-up in two round trips (before the fourth round)")
@@ -178,7 +180,7 @@ def main() -> None:
     recreate_database(url)
     try:
         migrate_to(url, options.revision)
-        seed(url, options.seed, options.sql)
+        seed(url, options.seed, options.sql, not options.no_history)
         target = make_url(url)
         connection = psycopg2.connect(host=target.host, port=target.port or 5432, user=target.username,
                                       password=target.password, dbname=target.database)

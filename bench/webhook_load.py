@@ -147,7 +147,7 @@ def verify(engine: Any, mix: str, run: dict) -> int:
     return len(keys)
 
 
-def seed_sent_broadcast(engine: Any) -> None:
+def seed_sent_broadcast(engine: Any, history: bool = True) -> None:
     """SEEDED_SENDS contacts each with one sent broadcast row, wamid.BENCHOUT<n>, for status webhooks, and
     with one earlier text and a conversation state: a shop's history, which the text path looks up by key.
 
@@ -172,6 +172,8 @@ def seed_sent_broadcast(engine: Any) -> None:
              "scheduled_at": now, "status": "sent", "wamid": f"wamid.BENCHOUT{n}", "sent_at": now, "attempts": 1,
              "dry_run": False, "unconfirmed_sends": 0, "created_at": now, "updated_at": now}
             for n in range(SEEDED_SENDS)])
+        if not history:
+            return
         earlier = now - timedelta(days=1)
         connection.execute(insert(ReceivedMessageLog.__table__), [
             {"wamid": f"wamid.BENCHHISTORY{n}", "contact_id": ids[f"98918{n:07d}"], "message_type": "text",
