@@ -4,7 +4,7 @@
 
 In one run it creates (and drops) its own PostgreSQL database (BENCH_ADMIN_URL's server,
 default postgresql+psycopg2://postgres@127.0.0.1:5432/postgres), migrates it, seeds sent
-broadcast rows for status webhooks to update, starts the fake Graph API
+broadcast rows for status webhooks to update (and their contacts' earlier texts), starts the fake Graph API
 (tests/support/fake_graph_api.py) as a process, the app under gunicorn (APP_ENV=production, real
 secrets, SEND_REPLIES_INLINE=false) and bench/bare_app.py under the same gunicorn config,
 and drives both from separate client processes (raw asyncio HTTP/1.1, signed bodies) with:
@@ -17,7 +17,8 @@ and drives both from separate client processes (raw asyncio HTTP/1.1, signed bod
 For each mix: requests/s, p50/p99 latency and the ratio to the bare endpoint (closed loop,
 --connections in flight per client process; with --rounds N, N alternating bare/app pairs and
 the median ratio). With mix b it also runs b against a second app with REPLY_SENDER=processor
-(web workers only store) and then one processor process that sends the queued replies. Then
+(web workers only store) and then one processor process that sends the queued replies, timed
+against a plain concurrent httpx client sending as many to the same fake Graph API. Then
 open-loop runs at --rate req/s of mixes a and b (latency counted from each request's
 scheduled start, so a server that falls behind shows it). After every run it checks that
 every request answered 200 is in the database. Client and server CPU are printed so a saturated
