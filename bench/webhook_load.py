@@ -263,6 +263,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1,
                         help="bare/app pairs per mix, alternating; the round with the median ratio is printed")
     parser.add_argument("--fixed-mixes", default="ab", help="mixes for the open-loop run at --rate")
+    parser.add_argument("--database-setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="ALTER DATABASE … SET for the benchmark's database (e.g. commit_delay=100)")
     parser.add_argument("--database-name", default=f"wa_bench_webhook_{os.getpid()}",
                         help="the database it creates and drops on BENCH_ADMIN_URL's server")
     options = parser.parse_args()
@@ -284,6 +286,9 @@ def main() -> None:
             # Otherwise autovacuum and the first checkpoint after 60,000 fresh rows land in the first run.
             connection.exec_driver_sql("VACUUM ANALYZE")
             connection.exec_driver_sql("CHECKPOINT")
+            for setting in options.database_setting:  # an experiment on this database only (its own sessions)
+                name, value = setting.split("=", 1)
+                connection.exec_driver_sql(f'ALTER DATABASE "{database}" SET {name} = {value}')
 
         fake_port, app_port, bare_port = free_port(), free_port(), free_port()
         fake_server = ROOT / "tests" / "support" / "fake_graph_api.py"
