@@ -110,7 +110,7 @@ def schedule(factory, wa_ids: list[str] | None, name: str) -> tuple[int, float]:
     return report.recipients, time.perf_counter() - started
 
 
-def ceiling(fake: FakeServer, first: int, count: int, concurrency: int) -> float:
+def ceiling(fake: FakeServer, first: int, count: int, concurrency: int, token: str = TOKEN) -> float:
     """Seconds a plain concurrent httpx client takes to send `count` texts: what the fake server can take.
 
     One httpx.Client per thread: a single client shared by many threads collapses in
@@ -126,7 +126,7 @@ def ceiling(fake: FakeServer, first: int, count: int, concurrency: int) -> float
         client = getattr(local, "client", None)
         if client is None:
             client = local.client = httpx.Client(timeout=30, trust_env=False, verify=ssl_context,
-                                                 headers={"Authorization": f"Bearer {TOKEN}"})
+                                                 headers={"Authorization": f"Bearer {token}"})
             clients.append(client)
         body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": f"98930{i:07d}",
                 "type": "text", "text": {"body": f"سلام {i} 🎁", "preview_url": False}}

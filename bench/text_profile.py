@@ -1,18 +1,23 @@
 """CPU per answered text, in one process: where the webhook's time goes, measured without gunicorn's noise.
 
     python bench/text_profile.py [--texts 2000] [--database URL] [--send web|processor|inline]
-                                 [--profile 30] [--repeat 3]
+                                 [--profile 30] [--repeat 3] [--statements]
 
 Each text is one signed webhook (a new contact writing "hello there", as bench/webhook_load.py's
 mix b), called straight through the WSGI app (no HTTP client, no test client) on a fresh
-PostgreSQL database, with the fake Graph API (tests/support/fake_graph_api.py) as a process.
+PostgreSQL database seeded as bench/webhook_load.py seeds it (`--no-history`: empty tables),
+with the fake Graph API (tests/support/fake_graph_api.py) as a process.
 `--send web` answers the way a web worker does (the reply dispatcher's background thread,
 drained after each batch); `inline` sends in the request's own thread (easier to profile);
 `processor` only stores. It prints the process CPU (all threads) and the CPU of this app's
 PostgreSQL backends (read from /proc for the backends pg_stat_activity lists on the
 benchmark's database, so other users of the server add nothing) per text, for each repeat.
 With --profile N it prints cProfile's top N by cumulative and by own time (the dispatcher's
-threads are not profiled: use `--send inline` to see the sending).
+threads are not profiled: use `--send inline` to see the sending). With --statements it also
+prints PostgreSQL's CPU per text statement by statement: every cursor of the app's connections
+reads its backend's CPU clock (/proc/<pid>/schedstat, nanoseconds) before and after each
+execute, and what the backends spent outside any execute (connection start, the driver's
+COMMIT and ROLLBACK) is the "outside a statement" line.
 """
 
 from __future__ import annotations
@@ -25,9 +30,12 @@ import io
 import json
 import os
 import pstats
+import re
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,6 +87,85 @@ def backend_cpu(engine, database: str) -> float:
     return total
 
 
+def backend_nanoseconds(pid: int) -> int:
+    """CPU time a PostgreSQL backend has used, in nanoseconds (the scheduler's own clock, not 10 ms ticks)."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+
+
+class StatementClock:
+    """PostgreSQL CPU per statement, summed over every cursor of every connection the app opens."""
+
+    def __init__(self) -> None:
+        self.nanoseconds: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
+        self.lock = threading.Lock()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.nanoseconds.clear()
+            self.calls.clear()
+
+    def add(self, label: str, nanoseconds: int) -> None:
+        if label.startswith("SELECT pid FROM pg_stat_activity"):  # the benchmark's own look-up
+            return
+        with self.lock:
+            self.nanoseconds[label] += nanoseconds
+            self.calls[label] += 1
+
+    def cursor_class(self):
+        """A psycopg2 cursor that times each execute on its backend."""
+        import psycopg2.extensions
+
+        clock = self
+
+        class TimedCursor(psycopg2.extensions.cursor):
+            def execute(self, query, variables=None):
+                pid = self.connection.info.backend_pid
+                before = backend_nanoseconds(pid)
+                try:
+                    return super().execute(query, variables)
+                finally:
+                    clock.add(statement_label(query), backend_nanoseconds(pid) - before)
+
+        return TimedCursor
+
+    def report(self, texts: int, total_seconds: float) -> None:
+        """The statements by CPU, per text."""
+        timed = sum(self.nanoseconds.values()) / 1e9
+        in_all = total_seconds * 1e6 / texts
+        print(f"    PostgreSQL CPU per text by statement (schedstat; {in_all:.0f} us a text in all):")
+        for label, nanoseconds in self.nanoseconds.most_common():
+            print(f"    {nanoseconds / 1000 / texts:8.0f} us  {self.calls[label] / texts:5.2f} calls  {label}")
+        print(f"    {(total_seconds - timed) * 1e6 / texts:8.0f} us              outside a statement")
+
+
+def statement_label(query) -> str:
+    """A short name for a statement: the prepared statement's name for EXECUTE, else its first words."""
+    sql = query.decode() if isinstance(query, bytes) else str(query)
+    names = re.findall(r"EXECUTE (\w+)", sql)
+    flat = " ".join(sql.split())
+    if names:
+        return " + ".join(names) + (" (+COMMIT)" if "COMMIT" in flat else "") + (" (BEGIN+)" if flat.startswith(
+            "BEGIN") else "")
+    return flat[:90]
+
+
+def database_nanoseconds(engine, database: str) -> int:
+    """CPU nanoseconds of the PostgreSQL backends connected to `database`."""
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        pids = list(connection.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = :d "
+                                            "AND pid <> pg_backend_pid()"), {"d": database}))
+    total = 0
+    for pid in pids:
+        try:
+            total += backend_nanoseconds(pid)
+        except OSError:
+            continue
+    return total
+
+
 def post_all(app, bodies: list[bytes], dispatcher) -> list[str]:
     """Call the app for each body; the statuses that were not 200."""
     wrong = []
@@ -101,6 +188,9 @@ def main() -> None:
     parser.add_argument("--database", default="postgresql+psycopg2://postgres@127.0.0.1:5432/wa_bench_text_profile")
     parser.add_argument("--send", choices=("web", "inline", "processor"), default="web")
     parser.add_argument("--profile", type=int, default=0, metavar="N")
+    parser.add_argument("--no-history", action="store_true",
+                        help="start from empty tables (before issue 17's fourth round), not webhook_load's seed")
+    parser.add_argument("--statements", action="store_true", help="PostgreSQL's CPU per text, statement by statement")
     options = parser.parse_args()
 
     from sqlalchemy import create_engine
@@ -109,12 +199,31 @@ def main() -> None:
     url, database = options.database, make_url(options.database).database
     recreate_database(url)
     migrate(url)
+    if not options.no_history:  # bench/webhook_load.py's seed: a shop's history, so the plans are production's
+        import webhook_load
+
+        seeding = create_engine(url)
+        webhook_load.seed_sent_broadcast(seeding)
+        with seeding.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+            connection.exec_driver_sql("CHECKPOINT")
+        seeding.dispose()
     port = free_port()
     fake = subprocess.Popen([sys.executable, str(ROOT / "tests" / "support" / "fake_graph_api.py"), "--port",
                              str(port), "--token", TOKEN], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        from sqlalchemy import Engine, event
+
         from config import Config
         from webhook_handler import create_app
+
+        clock = StatementClock() if options.statements else None
+        if clock:
+            timed_cursor = clock.cursor_class()
+
+            @event.listens_for(Engine, "connect")
+            def _timed(dbapi_connection, _record):  # before any listener of the app's engines runs a statement
+                dbapi_connection.cursor_factory = timed_cursor
 
         time.sleep(1.0)
         config = Config(database_url=url, whatsapp_app_secret=SECRET, whatsapp_verify_token="bench-verify",
@@ -134,6 +243,9 @@ def main() -> None:
             profiler = cProfile.Profile(time.thread_time) if options.profile and repeat == options.repeat - 1 else None
             database_before, cpu_before, wall_before = backend_cpu(monitor, database), time.process_time(), \
                 time.perf_counter()
+            if clock:
+                clock.reset()
+                nanoseconds_before = database_nanoseconds(monitor, database)
             if profiler:
                 profiler.enable()
             wrong = post_all(app, bodies, context.dispatcher)
@@ -144,6 +256,8 @@ def main() -> None:
             print(f"  repeat {repeat + 1}: app {cpu * 1000 / options.texts:.2f} ms, PostgreSQL "
                   f"{database_cpu * 1000 / options.texts:.2f} ms, wall {wall * 1000 / options.texts:.2f} ms"
                   f"{' (profiled)' if profiler else ''}; non-200: {len(wrong)}; load {os.getloadavg()[0]:.1f}")
+            if clock:
+                clock.report(options.texts, (database_nanoseconds(monitor, database) - nanoseconds_before) / 1e9)
             if profiler:
                 for key in ("cumulative", "tottime"):
                     out = io.StringIO()

@@ -4,7 +4,7 @@
 
 In one run it creates (and drops) its own PostgreSQL database (BENCH_ADMIN_URL's server,
 default postgresql+psycopg2://postgres@127.0.0.1:5432/postgres), migrates it, seeds sent
-broadcast rows for status webhooks to update, starts the fake Graph API
+broadcast rows for status webhooks to update (and their contacts' earlier texts), starts the fake Graph API
 (tests/support/fake_graph_api.py) as a process, the app under gunicorn (APP_ENV=production, real
 secrets, SEND_REPLIES_INLINE=false) and bench/bare_app.py under the same gunicorn config,
 and drives both from separate client processes (raw asyncio HTTP/1.1, signed bodies) with:
@@ -17,7 +17,8 @@ and drives both from separate client processes (raw asyncio HTTP/1.1, signed bod
 For each mix: requests/s, p50/p99 latency and the ratio to the bare endpoint (closed loop,
 --connections in flight per client process; with --rounds N, N alternating bare/app pairs and
 the median ratio). With mix b it also runs b against a second app with REPLY_SENDER=processor
-(web workers only store) and then one processor process that sends the queued replies. Then
+(web workers only store) and then one processor process that sends the queued replies, timed
+against a plain concurrent httpx client sending as many to the same fake Graph API. Then
 open-loop runs at --rate req/s of mixes a and b (latency counted from each request's
 scheduled start, so a server that falls behind shows it). After every run it checks that
 every request answered 200 is in the database. Client and server CPU are printed so a saturated
@@ -28,6 +29,7 @@ shares them, so treat the numbers as ratios, not as a server's capacity.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import signal
@@ -37,7 +39,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,11 +148,16 @@ def verify(engine: Any, mix: str, run: dict) -> int:
     return len(keys)
 
 
-def seed_sent_broadcast(engine: Any) -> None:
-    """SEEDED_SENDS contacts each with one sent broadcast row, wamid.BENCHOUT<n>, for status webhooks."""
+def seed_sent_broadcast(engine: Any, history: bool = True) -> None:
+    """SEEDED_SENDS contacts each with one sent broadcast row, wamid.BENCHOUT<n>, for status webhooks, and
+    with one earlier text and a conversation state: a shop's history, which the text path looks up by key.
+
+    Without that history the first texts' statements find received_messages and conversation_states
+    nearly empty, the plan each connection caches for its prepared statements scans them in full, and
+    that plan stays for the whole run on a server without autovacuum (docs/scale.md §7, fourth round)."""
     from sqlalchemy import insert, select
 
-    from database_models import Broadcast, Contact, ScheduledMessage, utcnow
+    from database_models import Broadcast, Contact, ConversationState, ReceivedMessageLog, ScheduledMessage, utcnow
 
     now = utcnow()
     with engine.begin() as connection:
@@ -163,6 +172,16 @@ def seed_sent_broadcast(engine: Any) -> None:
             {"contact_id": ids[f"98918{n:07d}"], "broadcast_id": broadcast_id, "kind": "broadcast", "body": "hi",
              "scheduled_at": now, "status": "sent", "wamid": f"wamid.BENCHOUT{n}", "sent_at": now, "attempts": 1,
              "dry_run": False, "unconfirmed_sends": 0, "created_at": now, "updated_at": now}
+            for n in range(SEEDED_SENDS)])
+        if not history:
+            return
+        earlier = now - timedelta(days=1)
+        connection.execute(insert(ReceivedMessageLog.__table__), [
+            {"wamid": f"wamid.BENCHHISTORY{n}", "contact_id": ids[f"98918{n:07d}"], "message_type": "text",
+             "text": "hi", "payload": {}, "received_at": earlier, "direction": "in", "imported": False}
+            for n in range(SEEDED_SENDS)])
+        connection.execute(insert(ConversationState.__table__), [
+            {"contact_id": ids[f"98918{n:07d}"], "state": "bot", "negative_in_a_row": 0, "updated_at": earlier}
             for n in range(SEEDED_SENDS)])
 
 
@@ -184,19 +203,48 @@ def queued_replies(options: argparse.Namespace, env: dict[str, str], log: Path, 
     run = {"closed": f"wamid.BENCHIN{web['now']}x%", "open": f"wamid.BENCHIN{fixed['now']}x%"}
     with engine.connect() as connection:
         pending = connection.execute(count, run | {"status": "pending"}).scalar_one()
+    from broadcast_throughput import ceiling as ceiling_seconds  # here: the client processes need none of the app
+
+    from outbound.pacing import default_concurrency
+
+    concurrency = default_concurrency(1000)  # the processor's sending threads at WHATSAPP_MAX_MPS=1000
+    fake = SimpleNamespace(url=f"http://127.0.0.1:{options.fake_port}")
+    plain_before = pending / ceiling_seconds(fake, 0, pending, concurrency, token=TOKEN)
     started = time.monotonic()
     processor = [sys.executable, "run_broadcast_processor.py", "--no-guard", "--no-enrich", "--time-budget", "300"]
-    subprocess.run(processor, cwd=ROOT, env=env | {"WHATSAPP_MAX_MPS": "1000"}, stdout=subprocess.DEVNULL, check=False)
+    finished = subprocess.run(processor, cwd=ROOT, env=env | {"WHATSAPP_MAX_MPS": "1000"}, capture_output=True,
+                              text=True, check=False)
     seconds = time.monotonic() - started
     with engine.connect() as connection:
         sent = connection.execute(count, run | {"status": "sent"}).scalar_one()
+    plain_after = pending / ceiling_seconds(fake, pending, pending, concurrency, token=TOKEN)
+    summary = processor_summary(finished.stdout + finished.stderr)
+    sending = summary.get("seconds") or seconds
+    plain = (plain_before + plain_after) / 2
     print(f"b, REPLY_SENDER=processor (web workers only store): {web['rps']:.0f} req/s = "
           f"{web['rps'] / ceiling['rps']:.2f} of bare ({ceiling['rps']:.0f}), p99 {web['p99']:.1f} ms, app CPU "
           f"{web['server_ms']:.2f} ms/req, PostgreSQL {web['database_ms']:.2f}; then one processor process sent "
-          f"{sent} of the {pending} queued replies in {seconds:.1f} s, start-up included "
-          f"({sent / seconds:.0f} msg/s, WHATSAPP_MAX_MPS=1000)\n  open loop at {options.rate:.0f} req/s against it: "
+          f"{sent} of the {pending} queued replies in {sending:.1f} s of its run ({seconds:.1f} s with its start-up: "
+          f"{sent / seconds:.0f} msg/s), {sent / sending:.0f} msg/s, WHATSAPP_MAX_MPS=1000, {concurrency} threads\n"
+          f"  a plain concurrent httpx client ({concurrency} threads, one client each) sending as many to the same "
+          f"fake Graph API just before and just after it: {plain_before:.0f} and {plain_after:.0f} msg/s\n"
+          f"target b, REPLY_SENDER=processor: processor / plain client = {sent / sending / plain:.2f} >= 0.7 "
+          f"{'MET' if sent / sending / plain >= 0.7 else 'MISSED'}\n"
+          f"  open loop at {options.rate:.0f} req/s against it: "
           f"achieved {fixed['rps']:.0f} req/s, p50 {fixed['p50']:.1f} ms, p99 {fixed['p99']:.1f} ms")
     return web
+
+
+def processor_summary(output: str) -> dict:
+    """The JSON summary the processor logs at the end of its run ({} if it logged none)."""
+    for line in reversed(output.splitlines()):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.get("event") == "processor.summary":
+            return record
+    return {}
 
 
 def main() -> None:
@@ -215,6 +263,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1,
                         help="bare/app pairs per mix, alternating; the round with the median ratio is printed")
     parser.add_argument("--fixed-mixes", default="ab", help="mixes for the open-loop run at --rate")
+    parser.add_argument("--database-setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="ALTER DATABASE … SET for the benchmark's database (e.g. commit_delay=100)")
     parser.add_argument("--database-name", default=f"wa_bench_webhook_{os.getpid()}",
                         help="the database it creates and drops on BENCH_ADMIN_URL's server")
     options = parser.parse_args()
@@ -236,6 +286,9 @@ def main() -> None:
             # Otherwise autovacuum and the first checkpoint after 60,000 fresh rows land in the first run.
             connection.exec_driver_sql("VACUUM ANALYZE")
             connection.exec_driver_sql("CHECKPOINT")
+            for setting in options.database_setting:  # an experiment on this database only (its own sessions)
+                name, value = setting.split("=", 1)
+                connection.exec_driver_sql(f'ALTER DATABASE "{database}" SET {name} = {value}')
 
         fake_port, app_port, bare_port = free_port(), free_port(), free_port()
         fake_server = ROOT / "tests" / "support" / "fake_graph_api.py"
@@ -256,7 +309,7 @@ def main() -> None:
         app = start_gunicorn("webhook_handler:create_app()", env, app_port, log)
         processes.append(app)
         bare = start_gunicorn("bench.bare_app:create_app()", env, bare_port, log)
-        options.bare_port = bare_port
+        options.bare_port, options.fake_port = bare_port, fake_port
         processes.append(bare)
         workers = options.workers or int(os.environ.get("WEB_CONCURRENCY", min(2 * os.cpu_count() + 1, 8)))
         threads = int(env.get("GUNICORN_THREADS", "1"))

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from outbound.claimed_rows import ClaimedRow
 from outbound.outcomes import Outcome
 from outbound.processor import MessageProcessor
-from outbound.reply_statements import ReplyConnection, claim_replies, early_statuses, record_sent
+from outbound.reply_statements import ReplyConnection, claim_replies, record_sent
 from runtime.metrics import record_send
 from scheduler import Scheduler
 
@@ -92,10 +92,11 @@ class ReplyDispatcher:
 
     def _record_sent(self, connection: ReplyConnection, outcome: Outcome, now: datetime) -> None:
         at, wamid = outcome.at or now, outcome.result.wamid
-        record_sent(connection, outcome.row_id, self.processor.worker_id, wamid, at, outcome.result.dry_run)
+        # The look-up of statuses that raced the send runs after the record's commit, in the same round trip
+        # (reply_statements): a failure of either is this dispatch's failure (the row is left as it stands).
+        early = record_sent(connection, outcome.row_id, self.processor.worker_id, wamid, at, outcome.result.dry_run)
         record_send("sent", None, outcome.seconds)
-        try:  # after the record's commit, so a status that raced it is seen (outbound.recording)
-            early = early_statuses(connection, [wamid])
+        try:
             if early:
                 with self.processor.session_factory() as session:
                     Scheduler(session).apply_stored_statuses(early, {wamid: at})

@@ -1,4 +1,4 @@
-"""PostgreSQL: a chatbot reply claimed, loaded and recorded in two autocommitted statements.
+"""PostgreSQL: a chatbot reply claimed, loaded and recorded in two autocommitted round trips.
 
 `MessageProcessor.send_now` claims a reply in a transaction (BEGIN, the claim, the recipient,
 the pair-rate look-up, COMMIT) and records it in another plus an early-status look-up: about
@@ -8,7 +8,10 @@ this worker's lease, attempts + 1), joined to the contact and to its recent send
 and the record one more (the same UPDATE as `queueing.claims.sent_bulk`), each alone in
 autocommit mode, so each is atomic and commits by itself; a dispatch runs them all on one
 connection (`ReplyConnection`). The look-up of statuses that raced the send stays after the
-record's commit, as in `outbound.recording`.
+record's commit, as in `outbound.recording`, but travels with it: `BEGIN; record; COMMIT;
+look-up` is one message to the server, which runs the look-up in a transaction of its own
+after the COMMIT (PostgreSQL's simple-query protocol), so it still sees any status committed
+before the record was — one round trip where there were two.
 
 Only reply rows without a campaign take this path (replies never have one): a campaign row
 needs rendering and its campaign's status, which `send_now` handles.
@@ -78,8 +81,12 @@ class ReplyConnection:
     def __exit__(self, *_: object) -> None:
         self._release()
 
-    def run(self, sql: str, parameters: dict[str, Any], fetch: bool = False) -> list[dict[str, Any]]:
-        """`sql` alone, committed by itself; its rows as dicts when `fetch`. Errors as SQLAlchemy's DBAPIError."""
+    def run(self, sql: str, parameters: dict[str, Any], fetch: bool = False, then: str | None = None
+            ) -> list[dict[str, Any]]:
+        """`sql` alone, committed by itself; its rows as dicts when `fetch`. Errors as SQLAlchemy's DBAPIError.
+
+        With `then`, that statement follows in the same message after `sql`'s COMMIT (its own transaction,
+        its own snapshot), and the rows are its rows; `parameters` holds both statements' parameters."""
         dbapi_error = self.engine.dialect.loaded_dbapi.Error
         if self._connection is None:
             try:
@@ -91,7 +98,11 @@ class ReplyConnection:
             self._connection.dbapi_connection.autocommit = True
         try:
             with self._connection.cursor() as cursor:
-                _execute(cursor, self._connection, sql, parameters, self.prepared)
+                statement = _statement(cursor, self._connection, sql, self.prepared)
+                if then is not None:
+                    after = _statement(cursor, self._connection, then, self.prepared)
+                    statement = f"BEGIN; {statement}; COMMIT; {after}"
+                cursor.execute(statement, parameters)
                 if not fetch:
                     return []
                 names = [column[0] for column in cursor.description]
@@ -119,18 +130,17 @@ def claim_replies(connection: ReplyConnection, ids: Sequence[int], worker: str, 
 
 
 def record_sent(connection: ReplyConnection, row_id: int, worker: str, wamid: str, at: datetime,
-                dry_run: bool) -> None:
-    """Record one accepted send of a row `worker` claimed (as `Scheduler.mark_sent_many` does)."""
-    connection.run(RECORD_SENT, {"id": row_id, "worker": worker, "wamid": wamid, "at": at, "dry_run": dry_run})
+                dry_run: bool) -> list[tuple]:
+    """Record one accepted send of a row `worker` claimed (as `Scheduler.mark_sent_many` does), then, after
+    that commit, look up the statuses stored for its wamid already: (wamid, status, wa_timestamp, error_code,
+    error_title) for `Scheduler.apply_stored_statuses`. One round trip; an error may come from either."""
+    rows = connection.run(RECORD_SENT, {"id": row_id, "worker": worker, "wamid": wamid, "at": at, "dry_run": dry_run,
+                                        "wamids": [wamid]}, fetch=True, then=EARLY_STATUSES)
+    return [tuple(row.values()) for row in rows]
 
 
-def early_statuses(connection: ReplyConnection, wamids: Sequence[str]) -> list[tuple]:
-    """(wamid, status, wa_timestamp, error_code, error_title) already stored for `wamids`."""
-    return [tuple(row.values()) for row in connection.run(EARLY_STATUSES, {"wamids": list(wamids)}, fetch=True)]
-
-
-def _execute(cursor: Any, connection: Any, sql: str, parameters: dict[str, Any], prepared: bool) -> None:
-    """Run `sql`; with `prepared`, as EXECUTE of the statement PREPAREd once on this DBAPI connection.
+def _statement(cursor: Any, connection: Any, sql: str, prepared: bool) -> str:
+    """`sql` as sent: itself, or with `prepared` the EXECUTE of the statement PREPAREd once on this DBAPI connection.
 
     Planning these statements cost PostgreSQL more than running them (the claim ~0.9 ms of
     planning against 0.15 ms of execution: scheduled_messages has ten indexes), on every reply.
@@ -138,8 +148,7 @@ def _execute(cursor: Any, connection: Any, sql: str, parameters: dict[str, Any],
     Not behind PgBouncer's transaction pooling (FAST_STATUS_WEBHOOKS=false switches it off).
     """
     if not prepared:
-        cursor.execute(sql, parameters)
-        return
+        return sql.strip()
     if not connection.info.get(_PREPARED_KEY):  # the pool keeps `info` for the DBAPI connection's lifetime
         for statement, (name, names, types) in _PREPARED.items():
             numbered = statement
@@ -148,4 +157,4 @@ def _execute(cursor: Any, connection: Any, sql: str, parameters: dict[str, Any],
             cursor.execute(f"PREPARE {name} ({', '.join(types)}) AS {numbered}")
         connection.info[_PREPARED_KEY] = True
     name, names, _ = _PREPARED[sql]
-    cursor.execute(f"EXECUTE {name} ({', '.join(f'%({parameter})s' for parameter in names)})", parameters)
+    return f"EXECUTE {name} ({', '.join(f'%({parameter})s' for parameter in names)})"
