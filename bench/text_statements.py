@@ -103,7 +103,7 @@ def run_texts(connection, texts: list[Text], split_commit: bool, clock: Counter 
               separate_record: bool = False) -> None:
     """Send each text's statements as the web worker does, timing each on the backend."""
     from inbound.text_writer import DECIDED_WRITE, STORE, _execute
-    from outbound.reply_statements import _PREPARED, CLAIM_REPLIES, EARLY_STATUSES, RECORD_SENT
+    from outbound.reply_statements import _PREPARED, CLAIM_REPLY, EARLY_STATUSES, RECORD_SENT
 
     pid = connection.info.backend_pid
     cursor = connection.cursor()
@@ -138,8 +138,8 @@ def run_texts(connection, texts: list[Text], split_commit: bool, clock: Counter 
             timed("decided: EXECUTE whatsapp_text_decided + COMMIT", f"{prefix}{_execute(DECIDED_WRITE)}; COMMIT",
                   text.decided(row))
         now = text.now
-        timed("claim (autocommit)", prefix + prepared(CLAIM_REPLIES), {
-            "ids": [row[-1]], "worker": "statements-bench", "now": now, "lease": now + timedelta(seconds=60),
+        timed("claim (autocommit)", prefix + prepared(CLAIM_REPLY), {
+            "id": row[-1], "worker": "statements-bench", "now": now, "lease": now + timedelta(seconds=60),
             "since": now - timedelta(seconds=6)})
         sent = f"wamid.OUT{text.wamid}"
         record = {"id": row[-1], "worker": "statements-bench", "wamid": sent, "at": now, "dry_run": False}
