@@ -11,7 +11,9 @@ rules file (STOP, لغو, لغو۱۱ …), a message opts out only when one clau
   cancelling the sending or receiving itself (لغو دریافت پیامک),
 and no clause says it is a mistake to undo (اشتباهی, by mistake, back), or asks for messages
 again (دوباره, again) without a stopping word ("don't text me again" still opts out).
-A clause that is a question ("unsubscribe from what?") never counts. Two of these words
+A clause that is a question ("unsubscribe from what?") never counts, unless it opens with a
+request and asks nothing else ("میشه دیگه پیام تبلیغاتی نفرستید؟", "can you stop sending me the
+newsletter?"); a waiting or shopping list ("لیست انتظار", "my shopping list") is no messaging list. Two of these words
 written without a space (`تبلیغاتنفرستین`, `nomore`) are read as two, and a one-letter slip in
 a deciding word of five letters or more (`نفستید`, `پایمک`, `unsubscibe`) is read as that word,
 never as a negation the customer did not type. SMS Finglish with no vowel after the first
@@ -84,6 +86,7 @@ _UNDOING = _words("""
 """)
 # "again" undoes only where nothing in its clause stops: "don't text me again" is no way back.
 _AGAIN = _words("دوباره مجدد again dobare")
+_OUT_OR_OFF = _words("out off")
 
 
 _PAIR_WORDS = frozenset(word for pair in _STOPPING_PAIRS for word in pair)
@@ -183,13 +186,41 @@ def _repaired(word: str) -> str:
     return word
 
 
-def _clauses(text: str) -> list[list[str]]:
+# "میشه دیگه پیام تبلیغاتی نفرستید؟", "can you stop sending me the newsletter?": a request put politely
+# as a question is still a request; "unsubscribe from what?" asks something.
+_REQUEST_OPENINGS = _words("""
+میشه میشود امکانش ممکنه لطفا لطفاً خواهشا خواهشمندم mishe lotfan khahesh can could would will please pls plz
+""")
+_ASKING_WORDS = _words("چی چیه چرا کی کجا چطور چطوری کدوم what why when where which how who chi chera koja")
+_GREETING_WORDS = _words("سلام درود hi hello hey salam dorood")
+# A list that is not the shop's messages: "لیست انتظار", "list entezare kif", "my shopping list".
+_OTHER_LIST_AFTER = _words("انتظار خرید خریدم خریدام علاقه علاقمندی علاقه‌مندی سبد entezar entezare kharid kharidam")
+_OTHER_LIST_BEFORE = _words("waiting shopping wish")
+_LIST_WORDS = _words("لیست فهرست list")
+
+
+def _asks_politely(words: Sequence[str]) -> bool:
+    """A question that opens with a request (میشه، can you, please) and asks nothing else."""
+    opening = [word for word in words[:4] if word not in _GREETING_WORDS][:2]
+    return bool(opening) and opening[0] in _REQUEST_OPENINGS and _ASKING_WORDS.isdisjoint(words)
+
+
+def _without_other_lists(words: list[str]) -> list[str]:
+    """The words with a list that is not the messaging list (a waiting or shopping list) made neutral."""
+    return ["<list>" if word in _LIST_WORDS and (
+        (position + 1 < len(words) and words[position + 1] in _OTHER_LIST_AFTER)
+        or (position and words[position - 1] in _OTHER_LIST_BEFORE)) else word
+        for position, word in enumerate(words)]
+
+
+def _clauses(text: str, questions: bool = False) -> list[list[str]]:
+    """The clauses of `text` as repaired words; a question only when it is a polite request (or `questions`)."""
     normalized = nlp.normalize(text)
     clauses = []
     for part in _CLAUSE_BREAK.split(normalized):
-        words = [_repaired(piece) for kind, token in nlp.classified_tokens(part) if kind == "word"
-                 for piece in _split_run_together(token)]
-        if words and not part.rstrip().endswith("?"):
+        words = _without_other_lists([_repaired(piece) for kind, token in nlp.classified_tokens(part)
+                                      if kind == "word" for piece in _split_run_together(token)])
+        if words and (questions or not part.rstrip().endswith("?") or _asks_politely(words)):
             clauses.append(words)
     return clauses
 
@@ -218,6 +249,9 @@ def _requests_stop(words: Sequence[str], deleting_counts: bool = True) -> bool:
         return True
     if any(word in _RECEIVING for word in words) and any(word in _REFUSING for word in words):
         return True
+    if any(word == "take" and not _OUT_OR_OFF.isdisjoint(words[position + 1:position + 5])
+           for position, word in enumerate(words)):
+        return True  # "take this number out of your list", "take us off"
     for position, word in enumerate(words):
         if not deleting_counts and word.startswith(_DELETING_STEMS):
             continue
@@ -253,13 +287,15 @@ def is_explicit_opt_out(text: str) -> bool:
 
 
 def asks_to_leave(text: str) -> bool:
-    """Tell whether a clause of `text` asks to stop, remove or delete, and none undoes it.
+    """Tell whether a clause of `text`, questions included, asks to stop, remove or delete or names
+    unsubscribing, and none undoes it.
 
-    Short of an explicit opt-out ("please remove my number", "mano hazf konid"), such a message is
-    still never a request to subscribe: the intent rules answer it as nothing rather than opt_in.
+    Short of an explicit opt-out ("please remove my number", "mano hazf konid", "unsubscribe from
+    what?"), such a message is still never a request to subscribe: the intent rules answer it as
+    nothing rather than opt_in.
     """
-    clauses = _clauses(text)
+    clauses = _clauses(text, questions=True)
     if any(word in _UNDOING for words in clauses for word in words):
         return False
-    return any(_requests_stop(words) for words in clauses)
+    return any(_requests_stop(words) or _clause_opts_out(words) for words in clauses)
 

@@ -735,3 +735,24 @@ def test_a_request_to_be_removed_is_never_a_subscription(rules, text):
 ])
 def test_undoing_a_removal_still_subscribes(rules, text):
     assert rules.recognize_intent(text).intent == "opt_in"
+
+
+@pytest.mark.parametrize("text", [
+    "میشه دیگه پیام تبلیغاتی نفرستید؟",
+    "can you stop sending me the newsletter?",
+    "سلام میشه منو از لیست پیامک حذف کنید؟",
+    "please take this number out of your broadcast list",
+])
+def test_a_stop_request_put_politely_as_a_question_opts_out(rules, text):
+    assert rules.recognize_intent(text).intent == "opt_out"
+
+
+@pytest.mark.parametrize("text", [
+    "unsubscribe from what? I never signed up",
+    "لغو عضویت از چی؟ من که عضو نبودم",
+    "منو از لیست انتظار کیف مشکی خارج کنید، خریدمش",
+    "take me off the waiting list for size 40, I found one",
+])
+def test_a_question_about_unsubscribing_or_another_list_neither_opts_out_nor_in(rules, text):
+    assert rules.recognize_intent(text).intent not in ("opt_out", "opt_in")
+

@@ -115,6 +115,24 @@ def test_innocent_message_never_opts_out(rules, text):
     assert rules.recognize_intent(text).intent != "opt_out"
 
 
+# tests/data/opt_out_requests.txt: 80 requests to stop the shop's messages, written blind with the
+# last 200 lines of the innocent set (tests/data/README.md, "Sets written blind").
+REQUESTS = [line.strip() for line in (DATA / "opt_out_requests.txt").read_text(
+    encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_most_written_requests_to_stop_opt_out(rules):
+    # First score 68 of 80 (0.850), two of them answered as a subscription; 70 after the polite question
+    # ("میشه دیگه پیام تبلیغاتی نفرستید؟") counted as a request and "take … out of your list" as stopping.
+    missed = [text for text in REQUESTS if rules.recognize_intent(text).intent != "opt_out"]
+    assert len(REQUESTS) >= 80 and len(missed) <= 10, missed
+
+
+@pytest.mark.parametrize("text", REQUESTS)
+def test_a_request_to_stop_is_never_answered_as_a_subscription(rules, text):
+    assert rules.recognize_intent(text).intent != "opt_in"
+
+
 @pytest.mark.parametrize("text", [
     "did you get my message?",  # was opt_out at 0.69 before issue 14
     "پیامم رسید؟",
