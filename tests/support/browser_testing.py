@@ -83,6 +83,24 @@ def page_ready(driver, what: str, condition, timeout: float = 30.0) -> None:
     wait_until(settled, what, timeout)
 
 
+def page_direction(driver, timeout: float = 30.0) -> str:
+    """The page's <html dir> once it has loaded, read again when a navigation replaced the document
+    between finding <html> and reading it (a StaleElementReferenceException on CI, 2026-12-06)."""
+    from conftest import wait_until
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    def read() -> str | None:
+        try:
+            if driver.execute_script("return document.readyState") != "complete":
+                return None
+            return driver.find_element(By.TAG_NAME, "html").get_attribute("dir") or None
+        except (StaleElementReferenceException, NoSuchElementException):
+            return None
+
+    return wait_until(read, "the page's direction", timeout)
+
+
 def healthy(base: str) -> bool:
     """Whether the app at `base` answers /healthz with 200."""
     try:

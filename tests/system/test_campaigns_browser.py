@@ -22,6 +22,7 @@ from browser_testing import (
     both_widths,
     chromium,
     gunicorn,
+    page_direction,
     page_ready,
     seed_admin,
     submit_login,
@@ -151,7 +152,7 @@ def test_a_persian_operator_builds_schedules_sends_and_reads_a_campaign(served, 
     base, env = served
     log_in(browser, base, "fa")
     browser.get(f"{base}/dashboard/campaigns")
-    assert browser.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl"
+    assert page_direction(browser) == "rtl"
     assert "حراج پاییزه" in browser.find_element(By.CSS_SELECTOR, "table.campaigns-table").text
     both_widths(browser, "campaigns-list")
 

@@ -18,6 +18,7 @@ from browser_testing import (
     app_env,
     chromium,
     gunicorn,
+    page_direction,
     page_ready,
     seed_admin,
     submit_login,
@@ -95,7 +96,7 @@ def test_operator_imports_an_excel_file_then_finds_and_edits_a_contact(served, b
     browser.get(f"{base}/dashboard/language/{language}?next=/dashboard/contacts")
     submit_login(browser)
     page_ready(browser, "the contacts list", lambda: browser.current_url.endswith("/dashboard/contacts"))
-    assert find(By.TAG_NAME, "html").get_attribute("dir") == ("rtl" if language == "fa" else "ltr")
+    assert page_direction(browser) == ("rtl" if language == "fa" else "ltr")
     assert len(find_all(By.CSS_SELECTOR, "tr[data-contact]")) == 5
     viewport_shots(browser, "contacts-list", docs)
 

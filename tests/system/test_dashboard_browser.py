@@ -26,7 +26,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser_testing import app_env, chromium, page_ready, seed_admin, submit_login, tools_or_skip
+from browser_testing import app_env, chromium, page_direction, page_ready, seed_admin, submit_login, tools_or_skip
 from conftest import ROOT, run_migrations, wait_until
 from sqlalchemy.orm import Session
 
@@ -329,7 +329,7 @@ def _walk_through(base: str, figures: Seeded, browser, fake_graph, output: Path,
     zone_today = utcnow().astimezone(ZoneInfo("Asia/Tehran")).date()
     browser.get(f"{base}/dashboard")
     assert "/dashboard/login" in browser.current_url
-    assert browser.find_element(By.TAG_NAME, "html").get_attribute("dir") == words.direction
+    assert page_direction(browser) == words.direction
     _docs_shots(browser, "login", output, docs)
     submit_login(browser)
     page_ready(browser, "the overview after login", lambda: browser.current_url.endswith("/dashboard"))

@@ -18,6 +18,7 @@ from browser_testing import (
     app_env,
     chromium,
     gunicorn,
+    page_direction,
     page_ready,
     seed_admin,
     submit_login,
@@ -110,7 +111,7 @@ def test_operator_uploads_orders_then_finds_them_by_customer_and_tracking_code(s
     browser.get(f"{base}/dashboard/language/{language}?next=/dashboard/orders")
     submit_login(browser)
     page_ready(browser, "the orders list", lambda: browser.current_url.endswith("/dashboard/orders"))
-    assert find(By.TAG_NAME, "html").get_attribute("dir") == ("rtl" if language == "fa" else "ltr")
+    assert page_direction(browser) == ("rtl" if language == "fa" else "ltr")
     assert find(By.CSS_SELECTOR, 'nav.nav a[aria-current="page"]').get_attribute("href").endswith("/dashboard/orders")
     assert len(find_all(By.CSS_SELECTOR, "tr[data-order]")) == 2
 

@@ -19,6 +19,7 @@ from browser_testing import (
     both_widths,
     chromium,
     gunicorn,
+    page_direction,
     page_ready,
     page_shot,
     seed_admin,
@@ -75,7 +76,7 @@ def test_a_persian_operator_syncs_sends_a_template_and_a_file_and_picks_one_in_t
     page_ready(browser, "the templates page", lambda: browser.find_elements(By.ID, "sync-templates"))
     browser.find_element(By.CSS_SELECTOR, "#sync-templates button").click()
     page_ready(browser, "the synced list", lambda: browser.find_elements(By.ID, "templates"))
-    assert browser.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl"
+    assert page_direction(browser) == "rtl"
     assert "۵ قالب همگام شد: ۵ تازه، ۰ به‌روز." in browser.find_element(By.CLASS_NAME, "flashes").text
     assert len(browser.find_elements(By.CSS_SELECTOR, "#templates tbody tr")) == 5
     assert len(fake_graph.template_requests()) == 3

@@ -19,6 +19,7 @@ from browser_testing import (
     both_widths,
     chromium,
     gunicorn,
+    page_direction,
     page_ready,
     seed_admin,
     submit_login,
@@ -86,7 +87,7 @@ def test_an_admin_adds_an_agent_who_is_refused_admin_pages_and_whose_old_cookie_
     base, find, find_all = served, browser.find_element, browser.find_elements
     browser.get(f"{base}/dashboard/users")
     page_ready(browser, "the login form", lambda: bool(find_all(By.ID, "username")))
-    assert find(By.TAG_NAME, "html").get_attribute("dir") == "rtl"
+    assert page_direction(browser) == "rtl"
     submit_login(browser)
     page_ready(browser, "the users page after login", lambda: browser.current_url.endswith("/dashboard/users"))
     assert [row.get_attribute("data-operator") for row in find_all(By.CSS_SELECTOR, "tr[data-operator]")] == ["admin"]
