@@ -1,0 +1,58 @@
+"""Filter a newly written labelled set before its first score (tests/data/README.md).
+
+    .venv/bin/python tests/support/filter_new_set.py NEW.tsv tests/data/intents_devN.tsv
+
+Drops every sentence whose normalised words equal a rule example, an out-of-scope example, a
+sentence of any labelled file in tests/data (the frozen and blind ones included, compared without
+printing them), a line of the opt-out sets, or an earlier sentence of the same set. Prints counts
+only, so a writer's set can be filtered without anyone reading what it shares with the held-out
+files. The first line (the header) is kept as it is.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from language.nlp import tokenize  # noqa: E402
+from language.rules_loader import load_rules  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+
+
+def normalised(text: str) -> str:
+    return " ".join(tokenize(text))
+
+
+def known_sentences() -> set[str]:
+    """Every rule example, out-of-scope example and labelled sentence already in the repository."""
+    rules = load_rules(ROOT / "rules" / "chatbot_rules.yaml")
+    known = {normalised(example) for intent in rules.intents.values() for example in intent.examples}
+    known |= {normalised(example) for example in rules.out_of_scope}
+    for path in DATA.glob("*.tsv"):
+        for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+            known.add(normalised(line.split("\t")[0]))
+    for path in DATA.glob("opt_out_*.txt"):
+        known |= {normalised(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    return known
+
+
+def main(source: Path, target: Path) -> None:
+    lines = source.read_text(encoding="utf-8").splitlines()
+    known, seen, kept = known_sentences(), set(), [lines[0]]
+    for line in lines[1:]:
+        key = normalised(line.split("\t")[0])
+        if key not in known and key not in seen:
+            seen.add(key)
+            kept.append(line)
+    target.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    print(f"{source.name}: {len(lines) - 1} read, {len(lines) - len(kept)} dropped, {len(kept) - 1} kept")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    main(Path(sys.argv[1]), Path(sys.argv[2]))
