@@ -14,7 +14,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the repository's ROOT is conftest's
+
+from conftest import ROOT  # noqa: E402
+
 sys.path.insert(0, str(ROOT))
 
 from language.nlp import tokenize  # noqa: E402
