@@ -34,7 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from language import nlp, opt_out_request
+from language import nlp, opt_in_request, opt_out_request
 from language.intent_matcher import NO_INTENT, Matcher, consonant_key
 from language.intent_matcher import word_tokens as _word_tokens
 from language.intent_model import NaiveBayesModel
@@ -164,9 +164,14 @@ class RuleSet:
                 text[:_MAXIMUM_CHARACTERS]):
             # "please remove my number" is not explicit enough to opt out, and never a subscription.
             return IntentMatch(NO_INTENT, match.confidence)
+        if match.intent == OPT_IN and match.confidence < 1.0 and not opt_in_request.asks_for_messages(
+                text[:_MAXIMUM_CHARACTERS]):
+            # "send the invoice again", "do you have any offers this week?": no request for the shop's
+            # messages; the message is what it is without opt-in.
+            return self._recognize(text, excluded=frozenset({OPT_IN}))
         return match
 
-    def _recognize(self, text: str) -> IntentMatch:
+    def _recognize(self, text: str, excluded: frozenset[str] = frozenset()) -> IntentMatch:
         tokens = _word_tokens(text[:_MAXIMUM_CHARACTERS])[:_MAXIMUM_TOKENS]
         if not any(character.isalpha() for token in tokens for character in token):
             return IntentMatch(NO_INTENT, 0.0)  # emoji, digits or punctuation only
@@ -190,7 +195,7 @@ class RuleSet:
             return IntentMatch(NO_INTENT, 0.0)  # "are you a robot?" asks for no person
         tokens = without_dismissed_clauses(text[:_MAXIMUM_CHARACTERS], tokens) or tokens
         tokens = self._matcher.split_run_together(tokens)
-        match, ambiguous = self._classify(tokens)
+        match, ambiguous = self._classify(tokens, excluded)
         known = self.intents.get(match.intent)
         thanked = self._thanks_for_something(tokens, text)
         if thanked is not None:
@@ -201,7 +206,7 @@ class RuleSet:
             prefix = self._matcher.social_prefix_length(tokens)
             rest = tokens[prefix:]
             if prefix and rest:
-                rest_match, _ = self._classify(rest)
+                rest_match, _ = self._classify(rest, excluded)
                 content_words = [token for token in rest if token not in nlp.STOPWORDS]
                 # One stray word ("thank you very much") must not turn into a request.
                 rest_intent = self.intents.get(rest_match.intent)
@@ -216,7 +221,7 @@ class RuleSet:
                         and rest_intent.name != GOODBYE) and decisive:
                     return rest_match
                 if (rest_match.intent == NO_INTENT and len(content_words) >= 2
-                        and self._asks_in_last_clause(text[:_MAXIMUM_CHARACTERS])
+                        and self._asks_in_last_clause(text[:_MAXIMUM_CHARACTERS], excluded)
                         and not self._matcher.keyword_scores(rest).keys() & self._matcher.social):
                     # "سلام، ماگ‌ها تو ماکروویو میرن؟": small talk in front of a question no intent
                     # answers is that question, not a greeting.
@@ -224,18 +229,18 @@ class RuleSet:
         if match.intent == THANKS and "?" in nlp.normalize(text[:_MAXIMUM_CHARACTERS]):
             # "عالی بود ممنون. راستی تا کی بازید؟": thanks around a question; the question decides.
             for question in question_tokens(text[:_MAXIMUM_CHARACTERS]):
-                asked, _ = self._classify(question)
+                asked, _ = self._classify(question, excluded)
                 asked_intent = self.intents.get(asked.intent)
                 if asked_intent is not None and not asked_intent.social and asked.intent != GOODBYE:
                     return asked
         if match.intent == NO_INTENT and not ambiguous:
-            asked = self._request_after_statements(text[:_MAXIMUM_CHARACTERS])
+            asked = self._request_after_statements(text[:_MAXIMUM_CHARACTERS], excluded)
             if asked is not None:
                 return asked
         if match.intent == THANKS:
             # "ممنون، تا بعد" / "thanks, bye!": a last clause that takes leave decides.
             clauses = clause_tokens(text[:_MAXIMUM_CHARACTERS])
-            if len(clauses) > 1 and self._classify(clauses[-1])[0].intent == GOODBYE:
+            if len(clauses) > 1 and self._classify(clauses[-1], excluded)[0].intent == GOODBYE:
                 return IntentMatch(GOODBYE, match.confidence)
         if asks_beside_the_intent(match.intent, text[:_MAXIMUM_CHARACTERS], tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "نرخ دلار امروز چنده؟" asks no shop's price
@@ -249,7 +254,7 @@ class RuleSet:
             return IntentMatch(GREETING, match.confidence)
         return match
 
-    def _asks_in_last_clause(self, text: str) -> bool:
+    def _asks_in_last_clause(self, text: str, excluded: frozenset[str]) -> bool:
         """Whether the message's last clause is a question that no intent answers on its own.
 
         "ممنونم از شما که جواب دادین، کی ارسال میشه؟": the rest after the thanks is none as a
@@ -258,9 +263,9 @@ class RuleSet:
         clauses = clause_tokens(text)
         questions = question_tokens(text)
         return (bool(clauses and questions) and questions[-1] == clauses[-1]
-                and self._classify(questions[-1])[0].intent == NO_INTENT)
+                and self._classify(questions[-1], excluded)[0].intent == NO_INTENT)
 
-    def _request_after_statements(self, text: str) -> IntentMatch | None:
+    def _request_after_statements(self, text: str, excluded: frozenset[str]) -> IntentMatch | None:
         """The request of a message that states something and then asks (else None).
 
         "I paid yesterday, when will you send it?": the statement is near an out-of-scope example
@@ -272,7 +277,7 @@ class RuleSet:
         questions = question_tokens(text)
         if len(clauses) < 2 or len(questions) != 1 or questions[0] != clauses[-1] or len(questions[0]) < 3:
             return None
-        asked, _ = self._classify(questions[0])
+        asked, _ = self._classify(questions[0], excluded)
         asked_intent = self.intents.get(asked.intent)
         if asked_intent is None or asked_intent.social or asked.intent == GOODBYE:
             return None
@@ -298,7 +303,7 @@ class RuleSet:
             social &= {THANKS}
         return sorted(social)[0] if social else None
 
-    def _classify(self, tokens: Sequence[str]) -> tuple[IntentMatch, bool]:
+    def _classify(self, tokens: Sequence[str], excluded: frozenset[str] = frozenset()) -> tuple[IntentMatch, bool]:
         """Rank labels by model probability and matcher evidence; apply threshold and margin.
 
         The flag tells that only the margin rule said `none`. Opt-out is never picked
@@ -311,7 +316,7 @@ class RuleSet:
             return IntentMatch(NO_INTENT, round(out_of_scope_score, 4)), False
         ranked = sorted(
             ((_MODEL_SHARE * probability + (1 - _MODEL_SHARE) * evidence.get(label, 0.0), label)
-             for probability, label in self._model.probabilities(tokens) if label != OPT_OUT),
+             for probability, label in self._model.probabilities(tokens) if label != OPT_OUT and label not in excluded),
             reverse=True)
         best_evidence = max(evidence.values(), default=0.0)
         if not ranked or ranked[0][1] == NO_INTENT:

@@ -1,0 +1,201 @@
+"""Whether a message asks to receive the shop's messages (what an opt-in must be).
+
+An opt-in subscribes a customer to marketing, so, like an opt-out (`opt_out_request`), it needs a
+clear request, not a message that merely mentions sending, messages, adding or restoring: "send
+the invoice again", "add a mug to my order", "I cancelled my order by mistake, bring it back" and
+"when will it be back in stock?" ask for none of the shop's messages. A message asks for them when
+one clause (questions included: "can I join your newsletter?")
+- names a subscription (عضو، عضویت، خبرنامه، subscribe, sign me up, opt in, newsletter, ozv …)
+  that is not something else's (a YouTube channel, an affiliate programme, the site's account, a
+  monthly box) and is not denied ("I never subscribed");
+- names the shop's stream (offers, deals, sales, promos, discounts, news, updates, new arrivals,
+  notifications, broadcast, تخفیفا، حراج، پیامک‌ها، اطلاعیه‌ها …: a plural or a kind, never "that
+  message") beside a word of wanting, sending to me, keeping or turning on (میخوام، برام
+  بفرستید، فعال کنید، send me, keep, back on …);
+- asks to be added, put or kept on a list, a group or "in the loop" (منو اضافه کنید، بذارید تو
+  لیست، add me, count me in, keep me posted), where the list is not a price, colour or wish list;
+- asks to be told when something comes (خبرم کنید، بهم پیام بدید وقتی اومد، notify me, ping me
+  when … is back), not asks when it comes ("kei dobare mojood mishe?");
+- undoes an opt-out ("I replied STOP by accident", "اشتباهی لغو زدم", "I want back in") where no
+  order, account, cart or code is what was undone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from language import nlp
+
+_CLAUSE_BREAK = re.compile(r"[,.!?;:\n]+")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(nlp.normalize(word) for word in text.split())
+
+
+# Subscribing: a verb or a word of membership (عضوم، عضویتمو، ozvam, subscribe me) is enough; a noun
+# (خبرنامه، newsletter, mailing list, اشتراک) needs a word of wanting or adding ("the newsletter said
+# 20% off" asks nothing).
+_SUBSCRIBING_PREFIXES = ("عضو", "ozv", "subscri", "resubscri", "re-subscri", "optin")
+_SUBSCRIPTION_NOUN_PREFIXES = ("خبرنامه", "khabarname", "newsletter", "mailing", "اشتراک", "eshterak")
+_SUBSCRIPTION_WORDS = _words("opt-in signup")
+_SUBSCRIPTION_PAIRS = (("sign", "me"), ("sign", "up"), ("opt", "in"), ("opt", "me"), ("want", "back"),
+                       ("count", "me"), ("re-add", "me"), ("readd", "me"),
+                       ("join", "your"), ("join", "the"))
+# A subscription to something other than the shop's messages, or the site's account (anywhere in
+# the message: "برنامه همکاری در فروش دارید؟ چطوری عضو شم؟").
+_OTHER_SUBSCRIPTIONS = _words("""
+youtube channel affiliate programme program team hiring wholesale buy site سایت سایتتون
+باشگاه club نتفلیکس netflix spotify فیلیمو مجله magazine box جعبه jabe jabeye jabe-ye ماهانه mahane
+monthly قهوه coffee tea همکاری نماینده استخدام account حساب auto-renew
+""")
+# Denied or already done: "من که عضو نشده بودم", "I never subscribed", "ozv e site shodam".
+_DENIALS = _words("""
+never not didn't didnt نشده نشدم نبودم نیستم نکردم شدم nashodam nashode nistam nakardam shodam subscribed
+""")
+# The shop's stream of messages, named as a kind or in the plural.
+_STREAM_PREFIXES = (
+    "تخفیف", "حراج", "تبلیغ", "پیامها", "پیامای", "پیامهای", "پیاماتون", "پیامهاتون", "پیامات",
+    "پیامک", "پیشنهاد", "اطلاعیه", "اطلاعرسانی", "خبرای", "اخبار", "جشنواره", "آفر", "افر", "کالکشن",
+    "محصولات", "جنس", "اجناس", "پیامهات", "اطلاع",
+    "offers", "deals", "sales", "promo", "discounts", "updates", "news", "notification", "alerts", "arrivals",
+    "drops", "restock", "catalogue", "catalog", "emails", "broadcast", "messages", "texts",
+    "loop", "collection",
+    "takhfif", "haraj", "tabligh", "payamha", "payamaye", "payamhaye", "payamatono", "payamak",
+    "ettelaie", "akhbar", "jashnvare",
+)
+_STREAM_WORDS = _words("خبرا stuff pieces")
+# One message ("پیام", "a text") is the stream only sent again or from now on: "dobare payam befrestid";
+# "فقط پیام بده" (to the courier) and "به شماره جدید پیام بدید" ask for one message.
+_ONE_MESSAGE = _words("پیام پیامی payam pm message text sms اسمس")
+_AGAIN = _words("دوباره مجدد مجددا باز بازم بعد dobare again anymore next")
+_RECEIVING = _words("دریافت daryaft receive receiving ارسال ersal")
+# An order's news: "هر وقت ارسال شد پیام بدید" asks to hear that it shipped, not for the shop's messages.
+_SHIPPED = (("ارسال", "شد"), ("ersal", "shod"), ("post", "shod"), ("پست", "شد"), ("it", "ships"), ("it's", "ready"))
+# Wanting, sending to me, keeping, turning on.
+_WANTING = _words("""
+میخوام میخواهم میخوایم بخوام مایلم مایل خواهانم دارم بیاد بیان نمیاد برسه بفرستید بفرستین بفرست بفرستی
+بفرستن فرمایید کنید کنین کن بدید بدین بده بدهید بگید بگین بگو فعال روشن وصل دریافت بگیرم بگیریم باشم
+باخبر بدم میدم مشکلی نمیدید
+mikham mikhaym befrestid befrestin befres bedid bedin bede begid begin faal roshan vasl begiram basham
+want wanna like love interested send sending receive get getting keep keeping turn start starting
+resume back text whatsapp ping tell put add use let message
+""")
+# Being added to, put on or kept on a list, a group, a broadcast.
+_LIST_PREFIXES = ("لیست", "فهرست", "گروه", "کانال", "list", "broadcast", "group", "loop", "جریان", "jaryan")
+_ADDING = _words("""
+اضافه اضافم اضافهم اد بذارید بذارین بذار بزارید بزارین قرار ثبت برگردونید برگردونین نگه وصلم
+ezafe bezarid bezar bezarin sabt add put keep re-add readd include count باشم basham
+""")
+_SELF = _words("منو منم مرا مارو mano manam me شمارمو شمارمم شماره number")
+_OTHER_LISTS = _words("""
+قیمت قیمتا قیمتها قیمتای رنگ رنگها رنگهای سایز سایزها علاقه علاقهمندی علاقهمندیهام انتظار خرید سفارشای
+سفارشهای شهرهایی پیش price prices wish wait waiting shopping size sizes colour colors color rang gheymat
+gheymataton things
+""")
+# Being told when something comes: خبرم کنید، بهم پیام بدید وقتی اومد، notify me, ping me when it is back.
+_TELL_ME = _words("خبرم خبر اطلاع بهم khabaram khabar notify notified ping tell text message let pm پیام payam bm behem")
+_TELL_ME_VERBS = _words("""
+کنید کنین کن بدید بدین بده بدهید بگید بگین بگو رسانی konid kon bedid bedin bede begid bgid me
+""")
+_WHEN_IT_COMES = _words("""
+وقتی هر اگه اگر موجود اومد اومدن اومدش بیاد رسید شارژ زدید گذاشتید
+vaghti har age agar mojood mojud mojod oomad umad omad resid فرایدی یلدا
+when whenever once if back available restock restocks comes arrives friday yalda
+""")
+_ASKING_WHEN = _words("کی چرا kei key chera")
+_ASKED_AFTER_WHEN = _words("will is does do are can")
+# Asking about messages sent or that cannot be sent: "did you get my messages?", "I can't send messages".
+_NOT_WANTING = _words("did didn't got can't cant cannot دارید دارین darid darin قبلی ghabli previous")
+# Turning back on: "دوباره فعالم کنید", "dobare faal konid"; "start again".
+_ACTIVATING = _words("فعال فعالم فعالش روشن روشنش وصل وصلش وصلم faal faalam roshan vasl reactivate")
+_RESTARTING = _words("start شروع استارت restart resume")
+# Undoing an opt-out: a stopping word beside a word of mistake or return.
+_STOPPED = _words("""
+لغو لغو11 انصراف قطع بلاک لفت stop stopped unsubscribed unsubscribe left laghv enseraf
+""")
+_UNDO = _words("""
+اشتباهی اشتباه پشیمون برگردونید برگردونین دوباره آنبلاک mistake accidentally accident oops back
+again unblocked eshtebahi eshtebah dobare
+""")
+# What else may be sent, cancelled or turned on: an order, the cart, an account, a code, an invoice.
+_OTHER_THINGS = _words("""
+سفارش سفارشمو سفارشم سفارشو سفارشی سبد حساب حسابم اکانت کد کدش کدم تخفیفم رمز آدرس مرجوعی پرداخت پروفایل
+فاکتور فاکتورو عکس بسته بستم
+order orders cart account code password address return payment sefaresh sefareshi sefareshamo sabad invoice
+package parcel ships shipped tracking delivery لینک link عکس photo pic video فیلم ویس ready آماده پیک پیکتونو
+courier
+""")
+
+
+def _clauses(text: str) -> list[list[str]]:
+    return [words for part in _CLAUSE_BREAK.split(nlp.normalize(text))
+            if (words := [token for kind, token in nlp.classified_tokens(part) if kind == "word"])]
+
+
+def _pair(words: Sequence[str], pairs: tuple[tuple[str, str], ...]) -> bool:
+    return any(pair in pairs for pair in zip(words, words[1:], strict=False))
+
+
+def _subscribes(words: Sequence[str]) -> bool:
+    if not _DENIALS.isdisjoint(words) or (not _STOPPED.isdisjoint(words) and _UNDO.isdisjoint(words)):
+        return False  # "من که عضو نشدم", "لغو عضویت از چی؟"
+    if any(word.startswith(_SUBSCRIBING_PREFIXES) or word in _SUBSCRIPTION_WORDS for word in words) or _pair(
+            words, _SUBSCRIPTION_PAIRS):
+        return True
+    return any(word.startswith(_SUBSCRIPTION_NOUN_PREFIXES) for word in words) and not (
+        _WANTING.isdisjoint(words) and _ADDING.isdisjoint(words))
+
+
+def _asks_for_the_stream(words: Sequence[str]) -> bool:
+    if not _OTHER_THINGS.isdisjoint(words) or not _NOT_WANTING.isdisjoint(words):
+        return False
+    if any(word.startswith(_STREAM_PREFIXES) or word in _STREAM_WORDS for word in words):
+        return not _WANTING.isdisjoint(words)
+    return not _ONE_MESSAGE.isdisjoint(words) and not (_AGAIN.isdisjoint(words) and _RECEIVING.isdisjoint(
+        words)) and not (_WANTING.isdisjoint(words) and _ACTIVATING.isdisjoint(words))
+
+
+def _turns_back_on(words: Sequence[str]) -> bool:
+    """"دوباره فعالم کنید", "start again": switching back on, with nothing else named (whole message)."""
+    if not _OTHER_THINGS.isdisjoint(words):
+        return False
+    return bool(words) and words[0] in _RESTARTING or (
+        not _ACTIVATING.isdisjoint(words) and not (_AGAIN.isdisjoint(words) and _RECEIVING.isdisjoint(words)))
+
+
+def _joins_a_list(words: Sequence[str]) -> bool:
+    if _ADDING.isdisjoint(words) or not _OTHER_THINGS.isdisjoint(words):
+        return False
+    lists = [position for position, word in enumerate(words) if word.startswith(_LIST_PREFIXES)]
+    if any(words[position + 1:position + 2] and words[position + 1] in _OTHER_LISTS
+           or (position and words[position - 1] in _OTHER_LISTS) for position in lists):
+        return False
+    return bool(lists) or not _SELF.isdisjoint(words)
+
+
+def _asks_to_be_told(words: Sequence[str]) -> bool:
+    told = not _TELL_ME.isdisjoint(words) and not _TELL_ME_VERBS.isdisjoint(words)
+    asked = not _ASKING_WHEN.isdisjoint(words) or any(
+        word == "when" and words[position + 1:position + 2] and words[position + 1] in _ASKED_AFTER_WHEN
+        for position, word in enumerate(words))
+    return (told and not (_WHEN_IT_COMES.isdisjoint(words) and not any(
+        word.startswith(_STREAM_PREFIXES) for word in words)) and not asked and _OTHER_THINGS.isdisjoint(words))
+
+
+def _undoes_an_opt_out(words: Sequence[str]) -> bool:
+    return not _STOPPED.isdisjoint(words) and not _UNDO.isdisjoint(words) and _OTHER_THINGS.isdisjoint(words)
+
+
+def asks_for_messages(text: str) -> bool:
+    """Tell whether `text` asks to receive (or resume) the shop's messages (module docstring)."""
+    clauses = _clauses(text)
+    everything = [word for words in clauses for word in words]
+    if not _OTHER_SUBSCRIPTIONS.isdisjoint(everything) and not any(
+            word.startswith(_STREAM_PREFIXES) for word in everything):
+        return False
+    if _pair(everything, _SHIPPED):
+        return False
+    return any(_subscribes(words) or _joins_a_list(words) for words in clauses) or any(
+        check(everything) for check in (_asks_for_the_stream, _asks_to_be_told, _undoes_an_opt_out, _turns_back_on))
