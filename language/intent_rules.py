@@ -85,6 +85,10 @@ _EMPTY_VALUE = "\x00"
 # webhook must stay fast whatever a customer pastes.
 _MAXIMUM_CHARACTERS = 1000
 _MAXIMUM_TOKENS = 100
+# Answered opt_in instead when the message clearly asks for the shop's messages (`opt_in_request`).
+_SMALL_TALK = frozenset({GREETING, THANKS, GOODBYE})
+
+
 class RulesError(ValueError):
     """The rules file is unreadable or malformed; the message names file and line."""
 
@@ -169,6 +173,10 @@ class RuleSet:
             # "send the invoice again", "do you have any offers this week?": no request for the shop's
             # messages; the message is what it is without opt-in.
             return self._recognize(text, excluded=frozenset({OPT_IN}))
+        if ((match.intent == NO_INTENT or match.intent in _SMALL_TALK) and OPT_IN in self.intents
+                and opt_in_request.asks_for_messages(text[:_MAXIMUM_CHARACTERS])
+                and not opt_out_request.asks_to_leave(text[:_MAXIMUM_CHARACTERS])):
+            return IntentMatch(OPT_IN, max(match.confidence, self.threshold))
         return match
 
     def _recognize(self, text: str, excluded: frozenset[str] = frozenset()) -> IntentMatch:

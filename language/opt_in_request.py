@@ -48,7 +48,7 @@ _SUBSCRIPTION_PAIRS = (("sign", "me"), ("sign", "up"), ("opt", "in"), ("opt", "m
 _OTHER_SUBSCRIPTIONS = _words("""
 youtube channel affiliate programme program team hiring wholesale buy site سایت سایتتون
 باشگاه club نتفلیکس netflix spotify فیلیمو مجله magazine box جعبه jabe jabeye jabe-ye ماهانه mahane
-monthly قهوه coffee tea همکاری نماینده استخدام account حساب auto-renew
+monthly قهوه coffee tea همکاری نماینده استخدام account حساب auto-renew ما our
 """)
 # Denied or already done: "من که عضو نشده بودم", "I never subscribed", "ozv e site shodam".
 _DENIALS = _words("""
@@ -58,7 +58,7 @@ never not didn't didnt نشده نشدم نبودم نیستم نکردم شدم
 _STREAM_PREFIXES = (
     "تخفیف", "حراج", "تبلیغ", "پیامها", "پیامای", "پیامهای", "پیاماتون", "پیامهاتون", "پیامات",
     "پیامک", "پیشنهاد", "اطلاعیه", "اطلاعرسانی", "خبرای", "اخبار", "جشنواره", "آفر", "افر", "کالکشن",
-    "محصولات", "جنس", "اجناس", "پیامهات", "اطلاع",
+    "محصولات", "جنسا", "اجناس", "پیامهات", "اطلاع",
     "offers", "deals", "sales", "promo", "discounts", "updates", "news", "notification", "alerts", "arrivals",
     "drops", "restock", "catalogue", "catalog", "emails", "broadcast", "messages", "texts",
     "loop", "collection",
@@ -66,6 +66,7 @@ _STREAM_PREFIXES = (
     "ettelaie", "akhbar", "jashnvare",
 )
 _STREAM_WORDS = _words("خبرا stuff pieces")
+_NEW_GOODS = (("جنس", "جدید"), ("jens", "jadid"), ("محصول", "جدید"), ("mahsool", "jadid"), ("new", "stuff"))
 # One message ("پیام", "a text") is the stream only sent again or from now on: "dobare payam befrestid";
 # "فقط پیام بده" (to the courier) and "به شماره جدید پیام بدید" ask for one message.
 _ONE_MESSAGE = _words("پیام پیامی payam pm message text sms اسمس")
@@ -95,7 +96,9 @@ _OTHER_LISTS = _words("""
 gheymataton things
 """)
 # Being told when something comes: خبرم کنید، بهم پیام بدید وقتی اومد، notify me, ping me when it is back.
-_TELL_ME = _words("خبرم خبر اطلاع بهم khabaram khabar notify notified ping tell text message let pm پیام payam bm behem")
+_TELL_ME = _words("""
+خبرم خبر اطلاع بهم پیام khabaram khabar notify notified ping tell text message let pm payam bm behem
+""")
 _TELL_ME_VERBS = _words("""
 کنید کنین کن بدید بدین بده بدهید بگید بگین بگو رسانی konid kon bedid bedin bede begid bgid me
 """)
@@ -107,7 +110,7 @@ when whenever once if back available restock restocks comes arrives friday yalda
 _ASKING_WHEN = _words("کی چرا kei key chera")
 _ASKED_AFTER_WHEN = _words("will is does do are can")
 # Asking about messages sent or that cannot be sent: "did you get my messages?", "I can't send messages".
-_NOT_WANTING = _words("did didn't got can't cant cannot دارید دارین darid darin قبلی ghabli previous")
+_NOT_WANTING = _words("did didn't got can't cant cannot نمیخوام nemikham دارید دارین darid darin قبلی ghabli previous")
 # Turning back on: "دوباره فعالم کنید", "dobare faal konid"; "start again".
 _ACTIVATING = _words("فعال فعالم فعالش روشن روشنش وصل وصلش وصلم faal faalam roshan vasl reactivate")
 _RESTARTING = _words("start شروع استارت restart resume")
@@ -151,7 +154,7 @@ def _subscribes(words: Sequence[str]) -> bool:
 def _asks_for_the_stream(words: Sequence[str]) -> bool:
     if not _OTHER_THINGS.isdisjoint(words) or not _NOT_WANTING.isdisjoint(words):
         return False
-    if any(word.startswith(_STREAM_PREFIXES) or word in _STREAM_WORDS for word in words):
+    if any(word.startswith(_STREAM_PREFIXES) or word in _STREAM_WORDS for word in words) or _pair(words, _NEW_GOODS):
         return not _WANTING.isdisjoint(words)
     return not _ONE_MESSAGE.isdisjoint(words) and not (_AGAIN.isdisjoint(words) and _RECEIVING.isdisjoint(
         words)) and not (_WANTING.isdisjoint(words) and _ACTIVATING.isdisjoint(words))

@@ -41,6 +41,13 @@ unsubscribe optout opt-out انصراف آنسابسکرایب انسابسکر�
 _SUBSCRIPTION_PREFIXES = ("عضو", "اشتراک", "ozv", "eshterak", "subscription",
                           "membership", "خبرنامه", "khabarname", "newsletter")
 _CANCELLING = _words("لغو لغوش کنسل laghv laghve cancel cancelled end terminate خارج kharej")
+# A subscription to something the shop sells or another service is no messaging list: "eshterak e
+# jabe-ye mahane ro laghv konam" (the monthly box), "cancel my coffee subscription".
+_PRODUCT_SUBSCRIPTIONS = _words("""
+جعبه باکس jabe jabe-ye jabeye box قهوه coffee tea چای مجله magazine نتفلیکس netflix spotify فیلیمو youtube
+""")
+# "... ولی الان میخوام دوباره بدید": what follows a "but" is read as a clause of its own.
+_CONTRAST = _words("ولی اما but vali ama")
 _MESSAGING_PREFIXES = (
     "پیام", "اسمس", "sms", "تبلیغ", "تخفیفات", "خبرنامه", "لیست", "فهرست", "اطلاعرسانی",
     "message", "messaging", "text", "ads", "advert", "promo", "newsletter", "mailing",
@@ -83,6 +90,7 @@ _NEGATED_LIGHT_VERBS = _words("نکنید نکنین نکن nakonid nakonin nako
 _REQUEST_VERBS = _words("کنید کنین کن بکنید بکنین بکن نمایید بفرمایید بیارید بیارین konid konin kon")
 _UNDOING = _words("""
 اشتباهی اشتباه برگردونید برگردونین برگردون فعال mistake mistakenly back resume eshtebahi eshtebah
+accidentally accident oops
 """)
 # "again" undoes only where nothing in its clause stops: "don't text me again" is no way back.
 _AGAIN = _words("دوباره مجدد again dobare")
@@ -213,6 +221,17 @@ def _without_other_lists(words: list[str]) -> list[str]:
         for position, word in enumerate(words)]
 
 
+def _split_at_contrast(words: list[str]) -> list[list[str]]:
+    """The words before and after each "but" (ولی، اما) as clauses of their own."""
+    clauses: list[list[str]] = [[]]
+    for word in words:
+        if word in _CONTRAST:
+            clauses.append([])
+        else:
+            clauses[-1].append(word)
+    return [clause for clause in clauses if clause]
+
+
 def _clauses(text: str, questions: bool = False) -> list[list[str]]:
     """The clauses of `text` as repaired words; a question only when it is a polite request (or `questions`)."""
     normalized = nlp.normalize(text)
@@ -221,7 +240,7 @@ def _clauses(text: str, questions: bool = False) -> list[list[str]]:
         words = _without_other_lists([_repaired(piece) for kind, token in nlp.classified_tokens(part)
                                       if kind == "word" for piece in _split_run_together(token)])
         if words and (questions or not part.rstrip().endswith("?") or _asks_politely(words)):
-            clauses.append(words)
+            clauses.extend(_split_at_contrast(words))
     return clauses
 
 
@@ -266,7 +285,8 @@ def _clause_opts_out(words: Sequence[str]) -> bool:
             word == "opt" and "out" in words[position + 1:position + 3]
             for position, word in enumerate(words)):
         return True
-    if any(word.startswith(_SUBSCRIPTION_PREFIXES) for word in words) and (
+    if any(word.startswith(_SUBSCRIPTION_PREFIXES) for word in words) and _PRODUCT_SUBSCRIPTIONS.isdisjoint(
+            words) and (
             any(word in _CANCELLING for word in words) or _requests_stop(words)):
         return True
     messaging = any(word.startswith(_MESSAGING_PREFIXES) or word in _MESSAGING_WORDS
@@ -295,7 +315,8 @@ def asks_to_leave(text: str) -> bool:
     nothing rather than opt_in.
     """
     clauses = _clauses(text, questions=True)
-    if any(word in _UNDOING for words in clauses for word in words):
+    if any(word in _UNDOING for words in clauses for word in words) or any(
+            any(word in _AGAIN for word in words) and not _requests_stop(words) for words in clauses):
         return False
     return any(_requests_stop(words) or _clause_opts_out(words) for words in clauses)
 
