@@ -48,8 +48,10 @@ _SUBSCRIPTION_PAIRS = (("sign", "me"), ("sign", "up"), ("opt", "in"), ("opt", "m
 _OTHER_SUBSCRIPTIONS = _words("""
 youtube channel affiliate programme program team hiring wholesale buy site سایت سایتتون
 باشگاه club نتفلیکس netflix spotify فیلیمو مجله magazine box جعبه jabe jabeye jabe-ye ماهانه mahane
-monthly قهوه coffee tea همکاری نماینده استخدام account حساب auto-renew ما our
+monthly قهوه coffee tea همکاری نماینده استخدام account حساب auto-renew
 """)
+# Spam inviting the reader to join someone's channel: "همین الان عضو کانال ما شوید".
+_OUR_CHANNEL = (("کانال", "ما"), ("گروه", "ما"), ("our", "channel"), ("our", "group"))
 # Denied or already done: "من که عضو نشده بودم", "I never subscribed", "ozv e site shodam".
 _DENIALS = _words("""
 never not didn't didnt نشده نشدم نبودم نیستم نکردم شدم nashodam nashode nistam nakardam shodam subscribed
@@ -70,6 +72,8 @@ _NEW_GOODS = (("جنس", "جدید"), ("jens", "jadid"), ("محصول", "جدی�
 # One message ("پیام", "a text") is the stream only sent again or from now on: "dobare payam befrestid";
 # "فقط پیام بده" (to the courier) and "به شماره جدید پیام بدید" ask for one message.
 _ONE_MESSAGE = _words("پیام پیامی payam pm message text sms اسمس")
+_ONE_MESSAGE_BEFORE = _words("اون این همون همین that this the last previous same")
+_ONE_MESSAGE_AFTER = _words("که قبلی آخر ke ghabli akhar you")
 _AGAIN = _words("دوباره مجدد مجددا باز بازم بعد dobare again anymore next")
 _RECEIVING = _words("دریافت daryaft receive receiving ارسال ersal")
 # An order's news: "هر وقت ارسال شد پیام بدید" asks to hear that it shipped, not for the shop's messages.
@@ -156,8 +160,18 @@ def _asks_for_the_stream(words: Sequence[str]) -> bool:
         return False
     if any(word.startswith(_STREAM_PREFIXES) or word in _STREAM_WORDS for word in words) or _pair(words, _NEW_GOODS):
         return not _WANTING.isdisjoint(words)
-    return not _ONE_MESSAGE.isdisjoint(words) and not (_AGAIN.isdisjoint(words) and _RECEIVING.isdisjoint(
-        words)) and not (_WANTING.isdisjoint(words) and _ACTIVATING.isdisjoint(words))
+    one_message = [position for position, word in enumerate(words) if word in _ONE_MESSAGE]
+    if not one_message or any(_names_one_message(words, position) for position in one_message):
+        return False
+    return not (_AGAIN.isdisjoint(words) and _RECEIVING.isdisjoint(words)) and not (
+        _WANTING.isdisjoint(words) and _ACTIVATING.isdisjoint(words))
+
+
+def _names_one_message(words: Sequence[str], position: int) -> bool:
+    """"اون پیامی که صبح فرستادین", "that message", "the last text": one message already sent."""
+    before = words[position - 1] if position else ""
+    after = words[position + 1] if position + 1 < len(words) else ""
+    return before in _ONE_MESSAGE_BEFORE or after in _ONE_MESSAGE_AFTER or words[position].endswith("ی")
 
 
 def _turns_back_on(words: Sequence[str]) -> bool:
@@ -195,7 +209,7 @@ def asks_for_messages(text: str) -> bool:
     """Tell whether `text` asks to receive (or resume) the shop's messages (module docstring)."""
     clauses = _clauses(text)
     everything = [word for words in clauses for word in words]
-    if not _OTHER_SUBSCRIPTIONS.isdisjoint(everything) and not any(
+    if _pair(everything, _OUR_CHANNEL) or not _OTHER_SUBSCRIPTIONS.isdisjoint(everything) and not any(
             word.startswith(_STREAM_PREFIXES) for word in everything):
         return False
     if _pair(everything, _SHIPPED):

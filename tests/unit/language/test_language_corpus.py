@@ -133,6 +133,42 @@ def test_a_request_to_stop_is_never_answered_as_a_subscription(rules, text):
     assert rules.recognize_intent(text).intent != "opt_in"
 
 
+# tests/data/opt_in_innocent.txt and opt_in_requests.txt: written blind for the seventh pass (tests/data/README.md,
+# "The seventh pass"). An opt-in subscribes a customer to marketing, so it needs a clear request for the shop's
+# messages (language/opt_in_request.py): sending, resending, adding to an order or restoring an order is none.
+OPT_IN_INNOCENT = [line.strip() for line in (DATA / "opt_in_innocent.txt").read_text(
+    encoding="utf-8").splitlines() if line.strip()]
+OPT_IN_REQUESTS = [line.strip() for line in (DATA / "opt_in_requests.txt").read_text(
+    encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_opt_in_sets_are_large_enough():
+    assert len(OPT_IN_INNOCENT) >= 200 and len(OPT_IN_REQUESTS) >= 80
+
+
+@pytest.mark.parametrize("text", OPT_IN_INNOCENT + INNOCENT)
+def test_innocent_message_is_never_a_subscription(rules, text):
+    assert rules.recognize_intent(text).intent != "opt_in"
+
+
+@pytest.mark.parametrize("text", OPT_IN_INNOCENT)
+def test_innocent_message_for_opt_in_never_opts_out(rules, text):
+    assert rules.recognize_intent(text).intent != "opt_out"
+
+
+def test_most_written_requests_to_subscribe_opt_in(rules):
+    # First score 60 of 87 (0.690) with 26 of the innocent set answered opt_in and one request opted out;
+    # 82 after the seventh pass (a clear request for the shop's messages is opt_in when the classifier found
+    # nothing or small talk, and nothing else is).
+    missed = [text for text in OPT_IN_REQUESTS if rules.recognize_intent(text).intent != "opt_in"]
+    assert len(missed) <= 7, missed
+
+
+@pytest.mark.parametrize("text", OPT_IN_REQUESTS)
+def test_a_request_to_subscribe_never_opts_out(rules, text):
+    assert rules.recognize_intent(text).intent != "opt_out"
+
+
 @pytest.mark.parametrize("text", [
     "did you get my message?",  # was opt_out at 0.69 before issue 14
     "پیامم رسید؟",

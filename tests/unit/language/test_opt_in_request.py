@@ -1,0 +1,44 @@
+"""The opt-in guard: a clear request for the shop's messages, never a message that only mentions
+sending, messages, adding or restoring (language/opt_in_request.py). Phrasings written for this test."""
+
+from __future__ import annotations
+
+import pytest
+
+from language.opt_in_request import asks_for_messages
+
+
+@pytest.mark.parametrize("text", [
+    "لطفا منو عضو خبرنامه کنید",
+    "subscribe me to your weekly deals",
+    "میخوام حراجای بعدی رو برام پیامک کنید",
+    "keep sending me your promos please",
+    "شماره منو بذارید تو لیست پیامکی",
+    "put me on your mailing list",
+    "هر وقت اون شلوار سایز ۳۲ اومد خبرم کنید",
+    "ping me when the red kettle is back",
+    "از دستم در رفت زدم لغو، میخوام دوباره پیامک بیاد",
+    "I hit stop by accident, turn the offers back on",
+])
+def test_a_clear_request_for_the_shops_messages(text):
+    assert asks_for_messages(text)
+
+
+@pytest.mark.parametrize("text", [
+    "رسید خرید رو دوباره بفرستید",
+    "send the tracking link again please",
+    "یه شال هم به سفارشم اضافه کنید",
+    "add a gift note to my order",
+    "سفارشمو اشتباهی کنسل کردم، برش گردونید",
+    "I cancelled the order by accident, can you restore it?",
+    "کی این کیف دوباره موجود میشه؟",
+    "when will the green mug be back in stock?",
+    "اون پیامی که صبح فرستادین رو دوباره بفرستید",
+    "how do I add a second address to my account",
+    "I subscribed to your YouTube channel yesterday",
+    "لغو عضویت از چی؟ من اصلا عضو نبودم",
+    "وقتی سفارشم ارسال شد بهم پیام بدید",
+    "did you get my messages?",
+])
+def test_mentioning_sending_adding_or_restoring_is_no_request(text):
+    assert not asks_for_messages(text)
