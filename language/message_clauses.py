@@ -161,6 +161,30 @@ def without_dismissed_clauses(text: str, tokens: Sequence[str]) -> list[str] | N
     return [token for tokens in kept for token in tokens]
 
 
+# "یه روسری هم به سفارشم اضافه کنید", "send it to Karaj instead of Tehran", "cancel my order", "the plates
+# arrived broken": changing, cancelling or complaining about an order asks nothing of its status.
+_CHANGING_PREFIXES = ("اضافه", "ezafe", "حذف", "hazf", "کنسل", "cancel", "laghv", "عوض", "avaz", "تغییر",
+                      "taghir", "change", "switch", "remove", "instead", "بجای", "bejaye", "پاره", "شکست",
+                      "کنده", "ترک", "معیوب", "خراب", "broken", "damaged", "torn", "crack", "defect", "refund",
+                      "تعویض", "مرجوع", "exchange")
+_CHANGING_WORDS = frozenset(nlp.normalize(word) for word in (
+    "لغو", "add", "cncl", "stop", "جای", "جاش", "jaye", "bezarid", "بذارید", "بذارین", "بزارید", "pick"))
+# "سفارشو تحویل خواهرم بدید": handing it to someone else.
+_HANDING = frozenset(nlp.normalize(word) for word in ("تحویل", "tahvil"))
+_GIVE = frozenset(nlp.normalize(word) for word in ("بدید", "بدین", "بدهید", "bedid", "bedin"))
+# Asking where or when: the status after all ("سفارشمو عوض کردم، کی میرسه؟").
+_ASKING_WHERE_OR_WHEN = frozenset(nlp.normalize(word) for word in (
+    "کی", "کجا", "کجاست", "کجاس", "کو", "کجای", "چرا", "when", "where", "why", "status", "kei", "key", "koja",
+    "kojast", "kojas", "chera", "کدوم", "track", "tracking", "رهگیری", "پیگیری"))
+
+
+def changes_the_order(tokens: Sequence[str]) -> bool:
+    """Whether a message asks to change, cancel or complain about an order rather than where it is."""
+    changing = any(token.startswith(_CHANGING_PREFIXES) or token in _CHANGING_WORDS for token in tokens) or (
+        not _HANDING.isdisjoint(tokens) and not _GIVE.isdisjoint(tokens))
+    return changing and _ASKING_WHERE_OR_WHEN.isdisjoint(tokens)
+
+
 def asks_what_the_bot_is(tokens: Sequence[str]) -> bool:
     """Whether a message only asks whether it is talking to a bot or a person (no request for one)."""
     return (not (_WHAT_THE_BOT_IS | _YOU_ARE_WHAT).isdisjoint(tokens)
@@ -179,5 +203,5 @@ def asks_beside_the_intent(intent: str, text: str, tokens: Sequence[str]) -> boo
     if intent == "business_hours":
         return asks_the_clock(tokens)
     if intent == "order_status":
-        return asks_whether_you_deliver_to_a_place(tokens)
+        return asks_whether_you_deliver_to_a_place(tokens) or changes_the_order(tokens)
     return False
