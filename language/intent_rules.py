@@ -49,6 +49,8 @@ from language.message_clauses import (
     TIME_BEFORE_HOW_MUCH,
     asks_beside_the_intent,
     asks_what_the_bot_is,
+    asks_where_a_parcel_is,
+    changes_the_order,
     clause_tokens,
     question_tokens,
     without_dismissed_clauses,
@@ -60,6 +62,7 @@ GREETING = "greeting"
 GOODBYE = "goodbye"
 THANKS = "thanks"
 PRICING = "pricing"
+ORDER_STATUS = "order_status"
 AWAY_KEY = "away"
 MEDIA_KEY = "media"
 ALLOWED_PLACEHOLDERS = frozenset({"name", "first_name", "wa_id", "business_hours"})
@@ -245,6 +248,9 @@ class RuleSet:
             asked = self._request_after_statements(text[:_MAXIMUM_CHARACTERS], excluded)
             if asked is not None:
                 return asked
+            if ORDER_STATUS in self.intents and asks_where_a_parcel_is(tokens) and not changes_the_order(tokens):
+                # "بسته من الان کجاست؟", "kif ro key mifrestin?": where it is or when it comes.
+                return IntentMatch(ORDER_STATUS, max(match.confidence, self.threshold))
         if match.intent == THANKS:
             # "ممنون، تا بعد" / "thanks, bye!": a last clause that takes leave decides.
             clauses = clause_tokens(text[:_MAXIMUM_CHARACTERS])

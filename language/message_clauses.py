@@ -185,6 +185,44 @@ def changes_the_order(tokens: Sequence[str]) -> bool:
     return changing and _ASKING_WHERE_OR_WHEN.isdisjoint(tokens)
 
 
+# "بسته من الان کجاست؟", "kif ro key mifrestin?", "where is my stuff": where something bought is, or when it
+# is sent or comes, is its order's status even when no word names the order.
+_WHERE_IS = frozenset(nlp.normalize(word) for word in (
+    "کجاست", "کجان", "کجاس", "کجاستش", "کو", "kojast", "kojan", "kojas", "where", "where's", "wheres"))
+_WHEN_IS = frozenset(nlp.normalize(word) for word in ("کی", "kei", "key", "when"))
+# You sending or bringing it is about an order; its coming or arriving only beside something bought or
+# "my" ("حقوقم کی میاد", when does my salary come, is no parcel: حقوقم is neither).
+_YOU_SEND = frozenset(nlp.normalize(word) for word in (
+    "میارین", "میارید", "میارینش", "میاریدش", "میفرستین", "میفرستید", "میفرستینش", "میفرستیدش", "بیارین", "بفرستین",
+    "mifrestin", "mifrestid", "miarin", "miarid", "ship", "send", "deliver"))
+_IT_COMES = frozenset(nlp.normalize(word) for word in (
+    "میرسه", "میاد", "برسه", "بیاد", "mirese", "miad", "berese", "biad", "arrive", "arrives", "arriving", "come",
+    "coming", "shipped", "sent", "delivered", "get", "پستچی", "postchi", "پیک", "peyk"))
+_SOMETHING_BOUGHT = frozenset(nlp.normalize(word) for word in (
+    "من", "my", "mine", "خریدم", "kharidam", "bought", "ordered", "بسته", "baste", "جنس", "jens", "stuff", "پکیج",
+    "package", "parcel", "یکیش", "یکی", "کفش", "کیف", "kif", "kafsh", "لباس", "this", "این", "in",
+    "it", "اینو", "سفارش", "order"))
+# A place, a page or the shop itself is asked for, or whether something is in stock or open.
+_NOT_A_PARCEL = frozenset(nlp.normalize(word) for word in (
+    "آدرس", "آدرسش", "آدرستون", "شعبه", "شعبتون", "فروشگاه", "فروشگاهتون", "مغازه", "مغازتون", "shop", "store",
+    "address", "adres", "showroom", "لوکیشن", "location", "پیج", "پیجتون", "page", "site", "سایت", "سایتتون",
+    "دکمه", "button", "لیست", "list", "instagram", "اینستا", "دفتر", "office", "باز", "بازید", "بازین", "تعطیل",
+    "open", "close", "closed", "baz", "موجود", "mojood", "mojud", "stock", "available", "تخفیف", "حراج", "sale",
+    "جشنواره", "offer", "offers", "فاکتور", "invoice", "پول", "پولم", "refund", "money", "جواب", "answer", "reply",
+    "زنگ", "call", "میتونم", "can", "i", "ساخت", "ساختش", "made"))
+
+
+def asks_where_a_parcel_is(tokens: Sequence[str]) -> bool:
+    """Whether a message asks where something bought is, or when it is sent or arrives (no place asked)."""
+    if not _NOT_A_PARCEL.isdisjoint(tokens):
+        return False
+    bought = not _SOMETHING_BOUGHT.isdisjoint(tokens)
+    if not _WHERE_IS.isdisjoint(tokens):
+        return bought
+    return not _WHEN_IS.isdisjoint(tokens) and (
+        not _YOU_SEND.isdisjoint(tokens) or (bought and not _IT_COMES.isdisjoint(tokens)))
+
+
 def asks_what_the_bot_is(tokens: Sequence[str]) -> bool:
     """Whether a message only asks whether it is talking to a bot or a person (no request for one)."""
     return (not (_WHAT_THE_BOT_IS | _YOU_ARE_WHAT).isdisjoint(tokens)
