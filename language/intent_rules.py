@@ -276,8 +276,11 @@ class RuleSet:
         """
         clauses = clause_tokens(text)
         questions = question_tokens(text)
-        return (bool(clauses and questions) and questions[-1] == clauses[-1]
-                and self._classify(questions[-1], excluded)[0].intent == NO_INTENT)
+        if not (clauses and questions) or questions[-1] != clauses[-1]:
+            return False
+        # "سلام mixer دستی دارید؟": a one-clause message is asked without the small talk in front of it.
+        asked = questions[-1][self._matcher.social_prefix_length(questions[-1]):] or questions[-1]
+        return self._classify(asked, excluded)[0].intent == NO_INTENT
 
     def _request_after_statements(self, text: str, excluded: frozenset[str]) -> IntentMatch | None:
         """The request of a message that states something and then asks (else None).
