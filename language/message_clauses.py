@@ -87,6 +87,33 @@ _THE_SHOPS_HOURS = frozenset(nlp.normalize(word) for word in (
     "closing", "opening", "you", "your", "shop", "store", "baz", "bazid", "bazin", "tatil", "shoma", "kari"))
 
 
+# "سایتتون باز نمیشه", "the app won't open": a site, an app or a link that does not open is no question
+# about the shop's hours.
+_SITE_OR_APP = frozenset(nlp.normalize(word) for word in (
+    "سایت", "سایتتون", "سایتش", "اپ", "اپلیکیشن", "اپلیکیشنتون", "برنامه", "برنامتون", "لینک", "لینکش", "صفحه",
+    "site", "sitetun", "website", "app", "application", "link", "page", "لینکتون", "درگاه", "dargah", "appetun"))
+_OPEN = frozenset(nlp.normalize(word) for word in ("باز", "baz", "open", "opens", "load", "loads"))
+
+
+def a_site_does_not_open(tokens: Sequence[str]) -> bool:
+    """Whether a message says (or asks why) a site, an app or a link does not open."""
+    return not _SITE_OR_APP.isdisjoint(tokens) and not _OPEN.isdisjoint(tokens)
+
+
+# "وزن این قابلمه چقدره؟", "ابعاد سینی چقدره؟": how much of a measure is no price.
+_MEASURES = frozenset(nlp.normalize(word) for word in (
+    "وزن", "وزنش", "ابعاد", "ابعادش", "طول", "طولش", "عرض", "عرضش", "ارتفاع", "ارتفاعش", "ظرفیت", "ظرفیتش", "حجم",
+    "حجمش", "قطر", "قطرش", "موجودی", "موجودیش", "vazn", "vaznesh", "abad", "abaadesh", "weight", "dimensions",
+    "capacity", "volume", "height", "width", "length"))
+_PRICE_WORDS = frozenset(nlp.normalize(word) for word in (
+    "قیمت", "قیمتش", "هزینه", "تومن", "تومان", "price", "cost", "costs", "ghimat", "gheymat", "hazine", "toman"))
+
+
+def asks_how_much_of_a_measure(tokens: Sequence[str]) -> bool:
+    """Whether "how much" asks a weight, a size or a stock, with no word of a price."""
+    return not _MEASURES.isdisjoint(tokens) and _PRICE_WORDS.isdisjoint(tokens)
+
+
 def asks_the_clock(tokens: Sequence[str]) -> bool:
     """Whether a message asks what time it is, not when the shop opens."""
     return (any(_contains(tokens, phrase) for phrase in _WHAT_TIME_IS_IT)
@@ -237,9 +264,9 @@ def asks_beside_the_intent(intent: str, text: str, tokens: Sequence[str]) -> boo
     no question about opening hours, and delivery to a place at all is no order's status.
     """
     if intent == "pricing":
-        return names_a_currency(tokens) or reviews_in_the_past(text, tokens)
+        return names_a_currency(tokens) or reviews_in_the_past(text, tokens) or asks_how_much_of_a_measure(tokens)
     if intent == "business_hours":
-        return asks_the_clock(tokens)
+        return asks_the_clock(tokens) or a_site_does_not_open(tokens)
     if intent == "order_status":
         return asks_whether_you_deliver_to_a_place(tokens) or changes_the_order(tokens)
     return False
