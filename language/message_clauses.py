@@ -250,6 +250,17 @@ def asks_where_a_parcel_is(tokens: Sequence[str]) -> bool:
         not _YOU_SEND.isdisjoint(tokens) or (bought and not _IT_COMES.isdisjoint(tokens)))
 
 
+# Spam that names money or joining: followers for sale, earning without capital, guaranteed profit.
+_SPAM_WORDS = frozenset(nlp.normalize(word) for word in (
+    "فالوور", "فالوئر", "فالور", "follower", "followers", "درآمد", "درامد", "سرمایه", "تضمینی", "بیتکوین", "کریپتو",
+    "فارکس", "crypto", "bitcoin", "forex", "income", "investment", "earn", "lottery", "winner", "prize"))
+
+
+def is_spam(tokens: Sequence[str]) -> bool:
+    """Whether a message holds a word of the spam every shop receives (it asks the shop nothing)."""
+    return not _SPAM_WORDS.isdisjoint(tokens)
+
+
 def asks_what_the_bot_is(tokens: Sequence[str]) -> bool:
     """Whether a message only asks whether it is talking to a bot or a person (no request for one)."""
     return (not (_WHAT_THE_BOT_IS | _YOU_ARE_WHAT).isdisjoint(tokens)
@@ -263,6 +274,8 @@ def asks_beside_the_intent(intent: str, text: str, tokens: Sequence[str]) -> boo
     The price of a currency or a price judged in the past is no price question, the clock asked is
     no question about opening hours, and delivery to a place at all is no order's status.
     """
+    if is_spam(tokens):
+        return True
     if intent == "pricing":
         return names_a_currency(tokens) or reviews_in_the_past(text, tokens) or asks_how_much_of_a_measure(tokens)
     if intent == "business_hours":

@@ -87,7 +87,7 @@ _LIST_OR_ADS_WORDS = _words("ad رسانی")
 _SELF = _words("منو من مرا مارو ما me us mano mara")
 # "پاک نکنید" / "قطع نکنید" is "do NOT delete / cut": the opposite of a stop request.
 _NEGATED_LIGHT_VERBS = _words("نکنید نکنین نکن nakonid nakonin nakon")
-_REQUEST_VERBS = _words("کنید کنین کن بکنید بکنین بکن نمایید بفرمایید بیارید بیارین konid konin kon")
+_REQUEST_VERBS = _words("کنید کنین کن بکنید بکنین بکن نمایید بفرمایید بیارید بیارین konid konin kon knid knin")
 _UNDOING = _words("""
 اشتباهی اشتباه برگردونید برگردونین برگردون فعال mistake mistakenly back resume eshtebahi eshtebah
 accidentally accident oops
