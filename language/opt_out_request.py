@@ -297,13 +297,29 @@ def _clause_opts_out(words: Sequence[str]) -> bool:
     return messaging and _requests_stop(words, deleting_counts=_names_what_goes(words))
 
 
+# "روزی ده تا پیام میدین، خسته شدم، بسه دیگه": the shop's sending named in one clause (a question
+# included), a short stop request in another.
+_YOU_SEND = _words("""
+میدین میدید میدن میفرستید میفرستین میفرستن میزنید میزنین midin midid mifrestid mifrestin send sending sends
+""")
+_MAXIMUM_STOP_CLAUSE = 5
+
+
+def _stops_what_another_clause_names(clauses: Sequence[Sequence[str]], asked: Sequence[Sequence[str]]) -> bool:
+    named = any(not _YOU_SEND.isdisjoint(words) and any(
+        word.startswith(_MESSAGING_PREFIXES) or word in _MESSAGING_WORDS for word in words) for words in asked)
+    return named and any(len(words) <= _MAXIMUM_STOP_CLAUSE and _requests_stop(words, deleting_counts=any(
+        word in _SELF or _deletes_self(word) for word in words)) for words in clauses)
+
+
 def is_explicit_opt_out(text: str) -> bool:
     """Tell whether `text` explicitly asks to stop receiving messages (module docstring)."""
     clauses = _clauses(text)
     if any(word in _UNDOING for words in clauses for word in words) or any(
             any(word in _AGAIN for word in words) and not _requests_stop(words) for words in clauses):
         return False
-    return any(_clause_opts_out(words) for words in clauses)
+    return any(_clause_opts_out(words) for words in clauses) or _stops_what_another_clause_names(
+        clauses, _clauses(text, questions=True))
 
 
 def asks_to_leave(text: str) -> bool:
