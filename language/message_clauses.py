@@ -261,6 +261,22 @@ def is_spam(tokens: Sequence[str]) -> bool:
     return not _SPAM_WORDS.isdisjoint(tokens)
 
 
+# "نه ممنون نمیخوام", "no thanks, I don't want it": declining an offer with nothing else said is no
+# request for a person (the bot's "I don't want the bot" examples) nor anything else.
+_DECLINING = frozenset(nlp.normalize(word) for word in (
+    "نمیخوام", "نمیخواهم", "نمیخوایم", "nemikham", "nemikhaam", "want", "don't", "dont", "do", "not"))
+_DECLINING_ONLY = _DECLINING | frozenset(nlp.normalize(word) for word in (
+    "نه", "نخیر", "ممنون", "مرسی", "فعلا", "الان", "دیگه", "na", "nah", "no", "nope", "thanks", "thank", "you",
+    "mamnun", "merci", "mersi", "felan", "right", "now", "it", "i", "that", "this", "one", "اینو", "اونو",
+    "باشه", "خب", "ok", "okay"))
+
+
+def only_declines(tokens: Sequence[str]) -> bool:
+    """Whether a message only says no, thanks and "I don't want (it)"."""
+    return (not {"نمیخوام", "نمیخواهم", "نمیخوایم", "nemikham", "nemikhaam", "want"}.isdisjoint(tokens)
+            and all(token in _DECLINING_ONLY for token in tokens))
+
+
 def asks_what_the_bot_is(tokens: Sequence[str]) -> bool:
     """Whether a message only asks whether it is talking to a bot or a person (no request for one)."""
     return (not (_WHAT_THE_BOT_IS | _YOU_ARE_WHAT).isdisjoint(tokens)
@@ -274,7 +290,7 @@ def asks_beside_the_intent(intent: str, text: str, tokens: Sequence[str]) -> boo
     The price of a currency or a price judged in the past is no price question, the clock asked is
     no question about opening hours, and delivery to a place at all is no order's status.
     """
-    if is_spam(tokens):
+    if is_spam(tokens) or only_declines(tokens):
         return True
     if intent == "pricing":
         return names_a_currency(tokens) or reviews_in_the_past(text, tokens) or asks_how_much_of_a_measure(tokens)
