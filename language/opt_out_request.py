@@ -305,11 +305,15 @@ _YOU_SEND = _words("""
 _MAXIMUM_STOP_CLAUSE = 5
 
 
-def _stops_what_another_clause_names(clauses: Sequence[Sequence[str]], asked: Sequence[Sequence[str]]) -> bool:
-    named = any(not _YOU_SEND.isdisjoint(words) and any(
-        word.startswith(_MESSAGING_PREFIXES) or word in _MESSAGING_WORDS for word in words) for words in asked)
-    return named and any(len(words) <= _MAXIMUM_STOP_CLAUSE and _requests_stop(words, deleting_counts=any(
-        word in _SELF or _deletes_self(word) for word in words)) for words in clauses)
+def _stops_what_another_clause_names(text: str, clauses: Sequence[Sequence[str]]) -> bool:
+    if len(clauses) < 2 and "?" not in text and "؟" not in text:
+        return False
+    if not any(len(words) <= _MAXIMUM_STOP_CLAUSE and _requests_stop(words, deleting_counts=any(
+            word in _SELF or _deletes_self(word) for word in words)) for words in clauses):
+        return False
+    return any(not _YOU_SEND.isdisjoint(words) and any(
+        word.startswith(_MESSAGING_PREFIXES) or word in _MESSAGING_WORDS for word in words)
+        for words in _clauses(text, questions=True))
 
 
 def is_explicit_opt_out(text: str) -> bool:
@@ -318,8 +322,7 @@ def is_explicit_opt_out(text: str) -> bool:
     if any(word in _UNDOING for words in clauses for word in words) or any(
             any(word in _AGAIN for word in words) and not _requests_stop(words) for words in clauses):
         return False
-    return any(_clause_opts_out(words) for words in clauses) or _stops_what_another_clause_names(
-        clauses, _clauses(text, questions=True))
+    return any(_clause_opts_out(words) for words in clauses) or _stops_what_another_clause_names(text, clauses)
 
 
 def asks_to_leave(text: str) -> bool:
