@@ -52,10 +52,10 @@ monthly قهوه coffee tea همکاری نماینده استخدام account �
 """)
 # Spam inviting the reader to join someone's channel: "همین الان عضو کانال ما شوید".
 _OUR_CHANNEL = (("کانال", "ما"), ("گروه", "ما"), ("our", "channel"), ("our", "group"))
-# Denied or already done: "من که عضو نشده بودم", "I never subscribed", "ozv e site shodam".
-_DENIALS = _words("""
-never not didn't didnt نشده نشدم نبودم نیستم نکردم شدم nashodam nashode nistam nakardam shodam subscribed
-""")
+# Denied: "من که عضو نشده بودم", "I never subscribed".
+_DENIALS = _words("never not didn't didnt نشده نشدم نبودم نیستم نکردم nashodam nashode nistam nakardam")
+# Already done, right after the word of joining: "ozv e site shodam", "عضو شدم تو سایت", "I subscribed to …".
+_ALREADY = _words("شدم shodam subscribed")
 # The shop's stream of messages, named as a kind or in the plural.
 _STREAM_PREFIXES = (
     "تخفیف", "حراج", "تبلیغ", "پیامها", "پیامای", "پیامهای", "پیاماتون", "پیامهاتون", "پیامات",
@@ -148,8 +148,12 @@ def _pair(words: Sequence[str], pairs: tuple[tuple[str, str], ...]) -> bool:
 def _subscribes(words: Sequence[str]) -> bool:
     if not _DENIALS.isdisjoint(words) or (not _STOPPED.isdisjoint(words) and _UNDO.isdisjoint(words)):
         return False  # "من که عضو نشدم", "لغو عضویت از چی؟"
-    if any(word.startswith(_SUBSCRIBING_PREFIXES) or word in _SUBSCRIPTION_WORDS for word in words) or _pair(
-            words, _SUBSCRIPTION_PAIRS):
+    joining = [position for position, word in enumerate(words)
+               if word.startswith(_SUBSCRIBING_PREFIXES) or word in _SUBSCRIPTION_WORDS]
+    if any(word in _ALREADY and (position in joining or position - 1 in joining or position - 2 in joining)
+           for position, word in enumerate(words)):
+        return False
+    if joining or _pair(words, _SUBSCRIPTION_PAIRS):
         return True
     return any(word.startswith(_SUBSCRIPTION_NOUN_PREFIXES) for word in words) and not (
         _WANTING.isdisjoint(words) and _ADDING.isdisjoint(words))
