@@ -123,9 +123,10 @@ REQUESTS = [line.strip() for line in (DATA / "opt_out_requests.txt").read_text(
 
 def test_most_written_requests_to_stop_opt_out(rules):
     # First score 68 of 80 (0.850), two of them answered as a subscription; 70 after the polite question
-    # ("میشه دیگه پیام تبلیغاتی نفرستید؟") counted as a request and "take … out of your list" as stopping.
+    # ("میشه دیگه پیام تبلیغاتی نفرستید؟") counted as a request and "take … out of your list" as stopping;
+    # 72 after the seventh pass (the shop's sending named in one clause, a short stop in another).
     missed = [text for text in REQUESTS if rules.recognize_intent(text).intent != "opt_out"]
-    assert len(REQUESTS) >= 80 and len(missed) <= 10, missed
+    assert len(REQUESTS) >= 80 and len(missed) <= 8, missed
 
 
 @pytest.mark.parametrize("text", REQUESTS)
@@ -161,7 +162,7 @@ def test_most_written_requests_to_subscribe_opt_in(rules):
     # 82 after the seventh pass (a clear request for the shop's messages is opt_in when the classifier found
     # nothing or small talk, and nothing else is).
     missed = [text for text in OPT_IN_REQUESTS if rules.recognize_intent(text).intent != "opt_in"]
-    assert len(missed) <= 7, missed
+    assert len(missed) <= 5, missed
 
 
 @pytest.mark.parametrize("text", OPT_IN_REQUESTS)
