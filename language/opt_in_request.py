@@ -48,7 +48,8 @@ _SUBSCRIPTION_PAIRS = (("sign", "me"), ("sign", "up"), ("opt", "in"), ("opt", "m
 _OTHER_SUBSCRIPTIONS = _words("""
 youtube channel affiliate programme program team hiring wholesale buy site سایت سایتتون
 باشگاه club نتفلیکس netflix spotify فیلیمو مجله magazine box جعبه jabe jabeye jabe-ye ماهانه mahane
-monthly قهوه coffee tea همکاری نماینده استخدام account حساب auto-renew
+monthly قهوه coffee tea همکاری نماینده استخدام account حساب auto-renew telegram تلگرام instagram اینستا
+اینستاگرام ایتا روبیکا
 """)
 # Spam inviting the reader to join someone's channel: "همین الان عضو کانال ما شوید".
 _OUR_CHANNEL = (("کانال", "ما"), ("گروه", "ما"), ("our", "channel"), ("our", "group"))
@@ -62,12 +63,14 @@ _STREAM_PREFIXES = (
     "پیامک", "پیشنهاد", "اطلاعیه", "اطلاعرسانی", "خبرای", "اخبار", "جشنواره", "آفر", "افر", "کالکشن",
     "محصولات", "جنسا", "اجناس", "پیامهات", "اطلاع",
     "offers", "deals", "sales", "promo", "discounts", "updates", "news", "notification", "alerts", "arrivals",
-    "drops", "restock", "catalogue", "catalog", "emails", "broadcast", "messages", "texts",
+    "drops", "restock", "emails", "broadcast", "messages", "texts",
     "loop", "collection",
     "takhfif", "haraj", "tabligh", "payamha", "payamaye", "payamhaye", "payamatono", "payamak",
     "ettelaie", "akhbar", "jashnvare",
 )
 _STREAM_WORDS = _words("خبرا stuff pieces")
+# A list, a catalogue or a photo of the products is one document, not the stream: "لیست محصولات رو بفرستید".
+_A_DOCUMENT_OF = _words("لیست فهرست کاتالوگ عکس عکسای عکسهای list catalogue catalog photo photos pdf of")
 _NEW_GOODS = (("جنس", "جدید"), ("jens", "jadid"), ("محصول", "جدید"), ("mahsool", "jadid"), ("new", "stuff"))
 # One message ("پیام", "a text") is the stream only sent again or from now on: "dobare payam befrestid";
 # "فقط پیام بده" (to the courier) and "به شماره جدید پیام بدید" ask for one message.
@@ -94,6 +97,9 @@ _ADDING = _words("""
 ezafe bezarid bezar bezarin sabt add put keep re-add readd include count باشم basham
 """)
 _SELF = _words("منو منم مرا مارو mano manam me شمارمو شمارمم شماره number")
+# Adding oneself with no list named takes a verb of adding ("add me back", "اضافم کنید"); "keep it for me"
+# and "put it aside for me" add no one.
+_ADDING_ONESELF = _words("اضافه اضافم اضافهم اد ثبت ezafe sabt add re-add readd include count")
 _OTHER_LISTS = _words("""
 قیمت قیمتا قیمتها قیمتای رنگ رنگها رنگهای سایز سایزها علاقه علاقهمندی علاقهمندیهام انتظار خرید سفارشای
 سفارشهای شهرهایی پیش price prices wish wait waiting shopping size sizes colour colors color rang gheymat
@@ -106,10 +112,11 @@ _TELL_ME = _words("""
 _TELL_ME_VERBS = _words("""
 کنید کنین کن بدید بدین بده بدهید بگید بگین بگو رسانی konid kon bedid bedin bede begid bgid me
 """)
-_WHEN_IT_COMES = _words("""
-وقتی هر اگه اگر موجود اومد اومدن اومدش بیاد رسید شارژ زدید گذاشتید
-vaghti har age agar mojood mojud mojod oomad umad omad resid فرایدی یلدا
-when whenever once if back available restock restocks comes arrives friday yalda
+# Something coming: back in stock, new, a sale's day ("let me know if it fits my phone" asks a question).
+_IT_COMES = _words("""
+موجود اومد اومدن اومدش بیاد رسید شارژ زدید گذاشتید فرایدی یلدا
+mojood mojud mojod oomad umad omad resid back available restock restocks comes arrives stock friday
+yalda
 """)
 _ASKING_WHEN = _words("کی چرا kei key chera")
 _ASKED_AFTER_WHEN = _words("will is does do are can")
@@ -162,7 +169,9 @@ def _subscribes(words: Sequence[str]) -> bool:
 def _asks_for_the_stream(words: Sequence[str]) -> bool:
     if not _OTHER_THINGS.isdisjoint(words) or not _NOT_WANTING.isdisjoint(words):
         return False
-    if any(word.startswith(_STREAM_PREFIXES) or word in _STREAM_WORDS for word in words) or _pair(words, _NEW_GOODS):
+    if any((word.startswith(_STREAM_PREFIXES) or word in _STREAM_WORDS)
+           and not (position and words[position - 1] in _A_DOCUMENT_OF)
+           for position, word in enumerate(words)) or _pair(words, _NEW_GOODS):
         return not _WANTING.isdisjoint(words)
     one_message = [position for position, word in enumerate(words) if word in _ONE_MESSAGE]
     if not one_message or any(_names_one_message(words, position) for position in one_message):
@@ -193,7 +202,7 @@ def _joins_a_list(words: Sequence[str]) -> bool:
     if any(words[position + 1:position + 2] and words[position + 1] in _OTHER_LISTS
            or (position and words[position - 1] in _OTHER_LISTS) for position in lists):
         return False
-    return bool(lists) or not _SELF.isdisjoint(words)
+    return bool(lists) or (not _SELF.isdisjoint(words) and not _ADDING_ONESELF.isdisjoint(words))
 
 
 def _asks_to_be_told(words: Sequence[str]) -> bool:
@@ -201,7 +210,7 @@ def _asks_to_be_told(words: Sequence[str]) -> bool:
     asked = not _ASKING_WHEN.isdisjoint(words) or any(
         word == "when" and words[position + 1:position + 2] and words[position + 1] in _ASKED_AFTER_WHEN
         for position, word in enumerate(words))
-    return (told and not (_WHEN_IT_COMES.isdisjoint(words) and not any(
+    return (told and not (_IT_COMES.isdisjoint(words) and not any(
         word.startswith(_STREAM_PREFIXES) for word in words)) and not asked and _OTHER_THINGS.isdisjoint(words))
 
 

@@ -39,6 +39,11 @@ def test_a_clear_request_for_the_shops_messages(text):
     "لغو عضویت از چی؟ من اصلا عضو نبودم",
     "وقتی سفارشم ارسال شد بهم پیام بدید",
     "did you get my messages?",
+    "let me know if this cable fits my phone",
+    "keep the blue case aside for me till Friday",
+    "لیست محصولات جدیدتون رو بفرستید",
+    "شماره‌مو عوض کردم، به شماره جدید پیام بدید",
+    "add me on telegram",
 ])
 def test_mentioning_sending_adding_or_restoring_is_no_request(text):
     assert not asks_for_messages(text)
