@@ -125,6 +125,7 @@ _NOT_WANTING = _words("did didn't got can't cant cannot نمیخوام nemikham 
 # Turning back on: "دوباره فعالم کنید", "dobare faal konid"; "start again".
 _ACTIVATING = _words("فعال فعالم فعالش روشن روشنش وصل وصلش وصلم faal faalam roshan vasl reactivate")
 _RESTARTING = _words("start شروع استارت restart resume")
+_SHORT_RESTART = 4  # "start again please"; "شروع حراج از کیه؟" asks when a sale starts
 # Undoing an opt-out: a stopping word beside a word of mistake or return.
 _STOPPED = _words("""
 لغو لغو11 انصراف قطع بلاک لفت stop stopped unsubscribed unsubscribe left laghv enseraf
@@ -191,7 +192,7 @@ def _turns_back_on(words: Sequence[str]) -> bool:
     """"دوباره فعالم کنید", "start again": switching back on, with nothing else named (whole message)."""
     if not _OTHER_THINGS.isdisjoint(words):
         return False
-    return bool(words) and words[0] in _RESTARTING or (
+    return bool(words) and words[0] in _RESTARTING and len(words) <= _SHORT_RESTART or (
         not _ACTIVATING.isdisjoint(words) and not (_AGAIN.isdisjoint(words) and _RECEIVING.isdisjoint(words)))
 
 
