@@ -227,8 +227,9 @@ _IT_COMES = frozenset(nlp.normalize(word) for word in (
     "coming", "shipped", "sent", "delivered", "get", "پستچی", "postchi", "پیک", "peyk"))
 _SOMETHING_BOUGHT = frozenset(nlp.normalize(word) for word in (
     "من", "my", "mine", "خریدم", "kharidam", "bought", "ordered", "بسته", "baste", "جنس", "jens", "stuff", "پکیج",
-    "package", "parcel", "یکیش", "یکی", "کفش", "کیف", "kif", "kafsh", "لباس", "this", "این", "in",
-    "it", "اینو", "سفارش", "order"))
+    "package", "parcel", "یکیش", "یکی", "کفش", "کیف", "kif", "kafsh", "لباس", "سفارش", "order"))
+# "when will it come" asks about it; "where is the port on it" does not.
+_IT = frozenset(nlp.normalize(word) for word in ("this", "این", "in", "it", "اینو"))
 # A place, a page or the shop itself is asked for, or whether something is in stock or open.
 _NOT_A_PARCEL = frozenset(nlp.normalize(word) for word in (
     "آدرس", "آدرسش", "آدرستون", "شعبه", "شعبتون", "فروشگاه", "فروشگاهتون", "مغازه", "مغازتون", "shop", "store",
@@ -246,8 +247,8 @@ def asks_where_a_parcel_is(tokens: Sequence[str]) -> bool:
     bought = not _SOMETHING_BOUGHT.isdisjoint(tokens)
     if not _WHERE_IS.isdisjoint(tokens):
         return bought
-    return not _WHEN_IS.isdisjoint(tokens) and (
-        not _YOU_SEND.isdisjoint(tokens) or (bought and not _IT_COMES.isdisjoint(tokens)))
+    return not _WHEN_IS.isdisjoint(tokens) and (not _YOU_SEND.isdisjoint(tokens) or (
+        (bought or not _IT.isdisjoint(tokens)) and not _IT_COMES.isdisjoint(tokens)))
 
 
 # Spam that names money or joining: followers for sale, earning without capital, guaranteed profit.
