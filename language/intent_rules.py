@@ -16,8 +16,12 @@ in front of a request yields to the request, and in front of a question no inten
 ("سلام، ماگ‌ها تو ماکروویو میرن؟") is `none`; a greeting in front of a farewell-like wish (سلام،
 شب بخیر) stays a greeting, and such a wish with no greeting word (شب بخیر عزیزم) is a farewell. A
 message that is `none` as a whole but ends in its one question ("I paid yesterday, when will you
-send it?") is that question. A request that asks beside its intent's meaning (the dollar's price,
-the clock, delivery to a place at all, a price judged in the past) is `none`. The clauses,
+send it?") is that question, and one that asks where something bought is or when it comes is
+order_status. A request that asks beside its intent's meaning (the dollar's price, the clock,
+delivery to a place at all, a price judged in the past, a change to an order, a site that does not
+open, how much of a measure, spam, a bare "no, I don't want it") is `none`. Opt-in needs a clear
+request for the shop's messages (`opt_in_request`): without one the message is classified without
+opt-in, and with one a message found to be nothing or small talk is opt-in. The clauses,
 questions and small word lists these rules read are `message_clauses`.
 
 Reply sets: every intent's `responses`, `fallback` (for `none`), `away` (handoff

@@ -9,8 +9,12 @@ rules file (STOP, لغو, لغو۱۱ …), a message opts out only when one clau
   with a stopping word (نفرستید، ندید، قطع کنید، حذفم کنید، نمیخوام، بسه، مزاحم نشید, stop,
   no more, no longer, don't, remove me, take me off, leave me alone, nafrestid …), or with
   cancelling the sending or receiving itself (لغو دریافت پیامک),
-and no clause says it is a mistake to undo (اشتباهی, by mistake, back), or asks for messages
-again (دوباره, again) without a stopping word ("don't text me again" still opts out).
+and no clause says it is a mistake to undo (اشتباهی, by mistake, accidentally, back), or asks for
+messages again (دوباره, again) without a stopping word ("don't text me again" still opts out); what
+follows "but" (ولی، اما) is a clause of its own. The shop's sending named in one clause, a question
+included ("روزی ده تا پیام میدین؟"), with a short stop request in another ("بسه دیگه") opts out too.
+A subscription to something the shop sells or another service (a monthly box, coffee, a magazine)
+is no messaging list.
 A clause that is a question ("unsubscribe from what?") never counts, unless it opens with a
 request and asks nothing else ("میشه دیگه پیام تبلیغاتی نفرستید؟", "can you stop sending me the
 newsletter?"); a waiting or shopping list ("لیست انتظار", "my shopping list") is no messaging list. Two of these words
