@@ -2,8 +2,9 @@
 
 Owns normalisation and tokens (`nlp`, with `finglish` for Latin-script Persian), intents
 (`intent_rules`, matched by `intent_matcher` and `intent_model`, reading a message's clauses
-with `message_clauses`, explicit stop requests by
-`opt_out_request` and clear requests for the shop's messages by `opt_in_request`, classified once per distinct normalised wording by `intent_cache`),
+with `message_clauses`, explicit stop requests by `opt_out_request` and clear
+requests for the shop's messages by `opt_in_request`, classified once per distinct
+normalised wording by `intent_cache`),
 loading the operators' rules file (`rules_loader`), evaluation on
 labelled sets (`intent_evaluation`), Persian digits and the Jalali calendar (`jalali`),
 sentiment (`sentiment`, its lexicon file read by `sentiment_lexicon`, cues of word and clause

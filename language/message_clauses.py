@@ -100,6 +100,17 @@ def a_site_does_not_open(tokens: Sequence[str]) -> bool:
     return not _SITE_OR_APP.isdisjoint(tokens) and not _OPEN.isdisjoint(tokens)
 
 
+# "مرجوعی تا چند روز قبول میکنید؟", "how many days do I have to return it?": how long a return, an
+# exchange or a warranty lasts is no question about opening hours.
+_RETURNS_PREFIXES = ("مرجوع", "تعویض", "گارانتی", "ضمانت", "return", "exchange", "warrant", "refund",
+                     "marjoo", "taviz", "garanti")
+
+
+def asks_how_long_a_return_lasts(tokens: Sequence[str]) -> bool:
+    """Whether a message names returning, exchanging or a warranty (what a question of "until when" is about)."""
+    return any(token.startswith(_RETURNS_PREFIXES) for token in tokens)
+
+
 # "وزن این قابلمه چقدره؟", "ابعاد سینی چقدره؟": how much of a measure is no price.
 _MEASURES = frozenset(nlp.normalize(word) for word in (
     "وزن", "وزنش", "ابعاد", "ابعادش", "طول", "طولش", "عرض", "عرضش", "ارتفاع", "ارتفاعش", "ظرفیت", "ظرفیتش", "حجم",
@@ -296,7 +307,7 @@ def asks_beside_the_intent(intent: str, text: str, tokens: Sequence[str]) -> boo
     if intent == "pricing":
         return names_a_currency(tokens) or reviews_in_the_past(text, tokens) or asks_how_much_of_a_measure(tokens)
     if intent == "business_hours":
-        return asks_the_clock(tokens) or a_site_does_not_open(tokens)
+        return asks_the_clock(tokens) or a_site_does_not_open(tokens) or asks_how_long_a_return_lasts(tokens)
     if intent == "order_status":
         return asks_whether_you_deliver_to_a_place(tokens) or changes_the_order(tokens)
     return False
