@@ -144,9 +144,23 @@ courier
 """)
 
 
-def _clauses(text: str) -> list[list[str]]:
-    return [words for part in _CLAUSE_BREAK.split(nlp.normalize(text))
+def _clauses(normalized: str) -> list[list[str]]:
+    return [words for part in _CLAUSE_BREAK.split(normalized)
             if (words := [token for kind, token in nlp.classified_tokens(part) if kind == "word"])]
+
+
+# Every way to ask holds one of these words or stems; a message with none of them (most messages) is
+# answered at once, before its clauses are read.
+_TRIGGER_PREFIXES = (_SUBSCRIBING_PREFIXES + _SUBSCRIPTION_NOUN_PREFIXES + _STREAM_PREFIXES + _LIST_PREFIXES)
+_TRIGGER_WORDS = (_SUBSCRIPTION_WORDS | _STREAM_WORDS | _ONE_MESSAGE | _ADDING_ONESELF | _TELL_ME | _STOPPED
+                  | _ACTIVATING | _RESTARTING
+                  | {first for first, _ in _SUBSCRIPTION_PAIRS + _NEW_GOODS})
+_PUNCTUATION = ",.!?;:\"'()"
+
+
+def _may_ask(normalized: str) -> bool:
+    return any(word in _TRIGGER_WORDS or word.startswith(_TRIGGER_PREFIXES)
+               for word in (piece.strip(_PUNCTUATION) for piece in normalized.split()))
 
 
 def _pair(words: Sequence[str], pairs: tuple[tuple[str, str], ...]) -> bool:
@@ -221,7 +235,10 @@ def _undoes_an_opt_out(words: Sequence[str]) -> bool:
 
 def asks_for_messages(text: str) -> bool:
     """Tell whether `text` asks to receive (or resume) the shop's messages (module docstring)."""
-    clauses = _clauses(text)
+    normalized = nlp.normalize(text)
+    if not _may_ask(normalized):
+        return False
+    clauses = _clauses(normalized)
     everything = [word for words in clauses for word in words]
     if _pair(everything, _OUR_CHANNEL) or not _OTHER_SUBSCRIPTIONS.isdisjoint(everything) and not any(
             word.startswith(_STREAM_PREFIXES) for word in everything):
