@@ -1,13 +1,13 @@
 """The chatbot graded on messages written by people who never saw its rules or our other sets.
 
-`intents_blind.tsv`, `intents_blind2.tsv`, `intents_blind3.tsv` and `sentiment_blind.tsv` were each
-written in one sitting by a writer given only the labels' conventions and the issue's mix of
-styles, filtered against every rule example and labelled sentence (counts printed, no text), and
+`intents_blind.tsv` to `intents_blind4.tsv` and `sentiment_blind.tsv` were each written in one sitting
+by a writer given only the labels' conventions and the issue's mix of styles, filtered against every rule example and labelled sentence (counts printed, no text), and
 committed before any classifier ran on them (tests/data/README.md, "Sets written blind"). They
 measure what our own sets overestimate: how the bot does with phrasings its authors did not think
-of. Only the figures of `intents_blind2.tsv` and `intents_blind3.tsv` have ever been printed. The
-floors sit just under the figures measured after the sixth pass; a lower figure after a change is a
-regression, not a file to edit.
+of. Only the figures of `intents_blind2.tsv` and `intents_blind3.tsv` have ever been printed (of
+`intents_blind4.tsv`, the seven lines of its first score's `none` row by mistake; nothing was made of
+them). The floors sit just under the figures measured after the seventh pass; a lower figure after a
+change is a regression, not a file to edit.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ DATA = ROOT / "tests" / "data"
 BLIND = DATA / "intents_blind.tsv"
 BLIND2 = DATA / "intents_blind2.tsv"
 BLIND3 = DATA / "intents_blind3.tsv"
+BLIND4 = DATA / "intents_blind4.tsv"
 SENTIMENT_BLIND = DATA / "sentiment_blind.tsv"
 
 
@@ -38,7 +39,7 @@ def _normalised(path) -> set[str]:
 
 
 def test_no_rule_example_is_a_blind_sentence(rules):
-    blind = _normalised(BLIND) | _normalised(BLIND2) | _normalised(BLIND3)
+    blind = _normalised(BLIND) | _normalised(BLIND2) | _normalised(BLIND3) | _normalised(BLIND4)
     examples = [example for intent in rules.intents.values() for example in intent.examples]
     examples += list(rules.out_of_scope)
     assert [example for example in examples if " ".join(tokenize(example)) in blind] == []
@@ -46,18 +47,21 @@ def test_no_rule_example_is_a_blind_sentence(rules):
 
 def test_no_development_sentence_is_a_blind_sentence():
     development = set().union(*(_normalised(path) for path in sorted(DATA.glob("intents_dev*.tsv"))))
-    assert development & (_normalised(BLIND) | _normalised(BLIND2) | _normalised(BLIND3)) == set()
+    assert development & (_normalised(BLIND) | _normalised(BLIND2) | _normalised(BLIND3) | _normalised(BLIND4)) == set()
 
 
 @pytest.mark.parametrize(("path", "accuracy", "none_f1"), [
     # Main before the fifth pass: 0.879 / none 0.762 (blind) and 0.875 / 0.811 (blind2); after it: 0.913 /
     # 0.841 and 0.907 / 0.857, then 0.913 / 0.841 and 0.903 / 0.851 once three out-of-scope examples that
     # rules ahead of the matcher answered were taken out. blind3 was written after the fifth pass: 0.876 /
-    # 0.791 then, 0.880 / 0.800 after the sixth (blind 0.937 / 0.903, blind2 0.927 / 0.890).
+    # 0.791 then, 0.880 / 0.800 after the sixth (blind 0.937 / 0.903, blind2 0.927 / 0.890). blind4 was
+    # written before the seventh pass, its gate: 0.897 / 0.823 on main, 0.913 / 0.850 after it (blind
+    # 0.942 / 0.903, blind2 0.927 / 0.887, blind3 0.892 / 0.815).
     (BLIND, 0.93, 0.89),
     (BLIND2, 0.92, 0.88),
-    (BLIND3, 0.87, 0.79),
-], ids=["blind", "blind2", "blind3"])
+    (BLIND3, 0.88, 0.80),
+    (BLIND4, 0.90, 0.84),
+], ids=["blind", "blind2", "blind3", "blind4"])
 def test_blind_intent_sets(rules, path, accuracy, none_f1):
     rows = read_labelled_messages(path)
     assert len(rows) >= 200 and {label for _, label in rows} == set(rules.intents) | {"none"}
