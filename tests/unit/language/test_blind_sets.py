@@ -1,13 +1,14 @@
 """The chatbot graded on messages written by people who never saw its rules or our other sets.
 
-`intents_blind.tsv` to `intents_blind4.tsv` and `sentiment_blind.tsv` were each written in one sitting
-by a writer given only the labels' conventions and the issue's mix of styles, filtered against every rule example and labelled sentence (counts printed, no text), and
-committed before any classifier ran on them (tests/data/README.md, "Sets written blind"). They
-measure what our own sets overestimate: how the bot does with phrasings its authors did not think
-of. Only the figures of `intents_blind2.tsv` and `intents_blind3.tsv` have ever been printed (of
-`intents_blind4.tsv`, the seven lines of its first score's `none` row by mistake; nothing was made of
-them). The floors sit just under the figures measured after the seventh pass; a lower figure after a
-change is a regression, not a file to edit.
+`intents_blind.tsv` to `intents_blind4.tsv` and `sentiment_blind.tsv` were each written in one
+sitting by a writer given only the labels' conventions and the issue's mix of styles, filtered
+against every rule example and labelled sentence (counts printed, no text), and committed before any
+classifier ran on them (tests/data/README.md, "Sets written blind"). They measure what our own sets
+overestimate: how the bot does with phrasings its authors did not think of. Only the figures of
+`intents_blind2.tsv` and `intents_blind3.tsv` have ever been printed (of `intents_blind4.tsv`, the
+seven lines of its first score's `none` row by mistake; nothing was made of them). The floors sit
+just under the figures measured after the seventh pass; a lower figure after a change is a
+regression, not a file to edit.
 """
 
 from __future__ import annotations
