@@ -76,7 +76,7 @@ class PerThreadTransport(httpx.BaseTransport):
     """One kept-alive `http.client` connection per thread and origin, behind a cap on concurrent requests.
 
     Not httpx's own transport: httpcore and h11 were a third of a send's CPU here (docs/scale.md §7,
-    fifth round: 0.37 → 0.25 ms a send). Not a shared pool either: httpcore 1.0.9's collapses when
+    fifth round: a send's CPU 0.38 → 0.26 ms). Not a shared pool either: httpcore 1.0.9's collapses when
     many threads wait on it (each freed connection is offered to every queued request, in O(n*m)
     passes) and can close a connection another thread is still using (encode/httpcore#1110). A sync
     client sends one request at a time per thread, so one connection per thread needs no sharing.
