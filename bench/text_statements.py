@@ -1,7 +1,7 @@
 """PostgreSQL's CPU per answered text, statement by statement, without the app around it.
 
     python bench/text_statements.py [--texts 3000] [--repeat 3] [--database URL] [--explain]
-                                    [--revision head] [--split-commit]
+                                    [--revision head] [--split-commit] [--pipelined-claim]
 
 On a fresh database (migrated to --revision, seeded with 60,000 sent broadcast rows as
 bench/webhook_load.py seeds them, then VACUUM ANALYZE and CHECKPOINT) one connection runs,
@@ -100,7 +100,7 @@ class Text:
 
 
 def run_texts(connection, texts: list[Text], split_commit: bool, clock: Counter | None, explain: bool = False,
-              separate_record: bool = False) -> None:
+              separate_record: bool = False, pipelined_claim: bool = False) -> None:
     """Send each text's statements as the web worker does, timing each on the backend."""
     from inbound.text_writer import DECIDED_WRITE, STORE, _execute
     from outbound.reply_statements import _PREPARED, CLAIM_REPLY, EARLY_STATUSES, RECORD_SENT
@@ -131,16 +131,22 @@ def run_texts(connection, texts: list[Text], split_commit: bool, clock: Counter 
                            "FROM received_messages WHERE wamid = %(wamid)s", text.store)
             rows = cursor.fetchall()
         row = rows[0]
-        if split_commit:
-            timed("decided: EXECUTE whatsapp_text_decided", f"{prefix}{_execute(DECIDED_WRITE)}", text.decided(row))
-            timed("COMMIT (store + decided)", "COMMIT")
-        else:
-            timed("decided: EXECUTE whatsapp_text_decided + COMMIT", f"{prefix}{_execute(DECIDED_WRITE)}; COMMIT",
-                  text.decided(row))
         now = text.now
-        timed("claim (autocommit)", prefix + prepared(CLAIM_REPLY), {
-            "id": row[-1], "worker": "statements-bench", "now": now, "lease": now + timedelta(seconds=60),
-            "since": now - timedelta(seconds=6)})
+        claim = {"id": row[-1], "worker": "statements-bench", "now": now, "lease": now + timedelta(seconds=60),
+                 "since": now - timedelta(seconds=6)}
+        if pipelined_claim:  # issue 17's fifth round, candidate 1: one WAL flush for the decided writes and the claim
+            timed("decided + COMMIT (synchronous_commit off) + claim (one message)",
+                  f"SET LOCAL synchronous_commit = off; {prefix}{_execute(DECIDED_WRITE)}; COMMIT; "
+                  f"{prefix}{prepared(CLAIM_REPLY)}", text.decided(row) | claim)
+        else:
+            if split_commit:
+                timed("decided: EXECUTE whatsapp_text_decided", f"{prefix}{_execute(DECIDED_WRITE)}",
+                      text.decided(row))
+                timed("COMMIT (store + decided)", "COMMIT")
+            else:
+                timed("decided: EXECUTE whatsapp_text_decided + COMMIT", f"{prefix}{_execute(DECIDED_WRITE)}; COMMIT",
+                      text.decided(row))
+            timed("claim (autocommit)", prefix + prepared(CLAIM_REPLY), claim)
         sent = f"wamid.OUT{text.wamid}"
         record = {"id": row[-1], "worker": "statements-bench", "wamid": sent, "at": now, "dry_run": False}
         if separate_record:  # as before issue 17's fourth round: two round trips
@@ -164,6 +170,9 @@ def main() -> None:
     parser.add_argument("--split-commit", action="store_true", help="send the COMMIT by itself")
     parser.add_argument("--separate-record", action="store_true",
                         help="the record and the early-status look-up in two round trips (before the fourth round)")
+    parser.add_argument("--pipelined-claim", action="store_true",
+                        help="the decided writes committed with synchronous_commit off and the claim after them, one "
+                             "message (one WAL flush for both)")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS, WAL) one more text")
     parser.add_argument("--keep", action="store_true", help="leave the database (default: drop it)")
     parser.add_argument("--perf", metavar="FILE", help="perf record the backend during the last repeat into FILE")
@@ -194,7 +203,7 @@ def main() -> None:
                 cursor.execute(f"PREPARE {name} ({', '.join(types)}) AS {numbered}")
         run = str(int(time.time()))
         run_texts(connection, [Text(run + "w", n) for n in range(200)], options.split_commit, None,
-                  separate_record=options.separate_record)  # warm-up
+                  separate_record=options.separate_record, pipelined_claim=options.pipelined_claim)  # warm-up
         print(f"{options.texts} texts a repeat on {target.database} (revision {options.revision}); "
               "PostgreSQL backend CPU per text, microseconds")
         for repeat in range(options.repeat):
@@ -208,7 +217,8 @@ def main() -> None:
                                         stderr=subprocess.DEVNULL)
                 time.sleep(1.0)
             started = time.perf_counter()
-            run_texts(connection, texts, options.split_commit, clock, separate_record=options.separate_record)
+            run_texts(connection, texts, options.split_commit, clock, separate_record=options.separate_record,
+                      pipelined_claim=options.pipelined_claim)
             wall = time.perf_counter() - started
             if perf:
                 perf.send_signal(signal.SIGINT)

@@ -1,4 +1,4 @@
-"""The httpx client and transports under pywa: one connection per thread, an optional redirect.
+"""The httpx client and transports under pywa: one stdlib connection per thread, an optional redirect.
 
 `whatsapp_service.WhatsAppService` builds its client on `PerThreadTransport`, wrapped in a
 `RedirectTransport` when the base URL is not Meta's own (the fake Graph API in tests, a proxy).
@@ -6,11 +6,17 @@
 
 from __future__ import annotations
 
+import http.client
+import select
+import socket
+import ssl
 import threading
+import time
 
 import httpx
 
 GRAPH_API_HOST = "graph.facebook.com"
+KEEPALIVE_SECONDS = 30.0  # a kept-alive connection idle longer is replaced (httpx's keepalive_expiry before)
 
 
 class RedirectTransport(httpx.BaseTransport):
@@ -48,54 +54,146 @@ class RedirectTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-class PerThreadTransport(httpx.BaseTransport):
-    """A one-connection pool per thread, behind a cap on concurrent requests.
+class _Connection:
+    """One thread's connection to one origin, with when it was last used."""
 
-    httpcore 1.0.9's shared pool collapses when many threads wait on it (each freed
-    connection is offered to every queued request, in O(n*m) passes) and can close a
-    connection another thread is still using (encode/httpcore#1110): a sent message then
-    looks like a connection error and invites a duplicate. A sync client sends one
-    request at a time per thread, so one connection per thread needs no sharing at all.
+    def __init__(self, connection: http.client.HTTPConnection) -> None:
+        self.connection, self.idle_since = connection, time.monotonic()
+
+    def usable(self) -> bool:
+        """False when idle too long or the server has closed it (readable while idle: EOF or junk)."""
+        sock = self.connection.sock
+        if sock is None or time.monotonic() - self.idle_since > KEEPALIVE_SECONDS:
+            return False
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return False
+        poller = select.poll()  # not select.select: a descriptor above 1023 is fine
+        poller.register(sock, select.POLLIN)
+        return not poller.poll(0)
+
+
+class PerThreadTransport(httpx.BaseTransport):
+    """One kept-alive `http.client` connection per thread and origin, behind a cap on concurrent requests.
+
+    Not httpx's own transport: httpcore and h11 were a third of a send's CPU here (docs/scale.md §7,
+    fifth round: a send's CPU 0.38 → 0.26 ms). Not a shared pool either: httpcore 1.0.9's collapses when
+    many threads wait on it (each freed connection is offered to every queued request, in O(n*m)
+    passes) and can close a connection another thread is still using (encode/httpcore#1110). A sync
+    client sends one request at a time per thread, so one connection per thread needs no sharing.
+
+    Failures are raised as httpx's own transport raises them (tests/unit/graph_api/
+    test_stdlib_transport.py runs both against the same servers), so pywa and `whatsapp_service`
+    classify them as before. A kept-alive connection the server has closed, or idle past
+    KEEPALIVE_SECONDS, is replaced before anything is written to it; nothing is ever retried
+    after the first byte was written (without an idempotency key, retrying is the caller's
+    decision, made from the SendResult).
     """
 
-    def __init__(self, max_concurrent_requests: int) -> None:
-        self._ssl_context = httpx.create_ssl_context()  # ~17 ms each: build it once, share it
+    def __init__(self, max_concurrent_requests: int, ssl_context: ssl.SSLContext | None = None) -> None:
+        self._ssl_context = ssl_context or httpx.create_ssl_context()
         self._slots = threading.BoundedSemaphore(max_concurrent_requests)
         self._local = threading.local()
-        self._pools: list[tuple[threading.Thread, httpx.HTTPTransport]] = []
+        self._all: dict[tuple[threading.Thread, tuple], _Connection] = {}  # (thread, origin): its connection
         self._lock = threading.Lock()
 
-    def _own_pool(self) -> httpx.HTTPTransport:
-        pool = getattr(self._local, "pool", None)
-        if pool is None:
-            # No transport-level retries: without an idempotency key, retrying is the
-            # caller's decision, made from the SendResult.
-            limits = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=30.0)
-            pool = self._local.pool = httpx.HTTPTransport(verify=self._ssl_context, limits=limits, retries=0)
-            with self._lock:  # close the pools of threads that have ended
-                ended = [p for thread, p in self._pools if not thread.is_alive()]
-                self._pools = [(t, p) for t, p in self._pools if t.is_alive()]
-                self._pools.append((threading.current_thread(), pool))
-            for ended_pool in ended:
-                ended_pool.close()
-        return pool
-
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Send `request` on this thread's connection once a request slot is free."""
-        wait = request.extensions.get("timeout", {}).get("pool")
-        if not self._slots.acquire(timeout=wait):
+        """Send `request` on this thread's connection to its origin once a request slot is free."""
+        timeouts = request.extensions.get("timeout", {})
+        if not self._slots.acquire(timeout=timeouts.get("pool")):
             raise httpx.PoolTimeout("no free request slot", request=request)
         try:
-            return self._own_pool().handle_request(request)
+            return self._send(request, timeouts)
         finally:
             self._slots.release()
 
+    def _send(self, request: httpx.Request, timeouts: dict) -> httpx.Response:
+        url = request.url
+        origin = (url.scheme, url.host, url.port)
+        connections = self._local.__dict__.setdefault("connections", {})
+        held = connections.get(origin)
+        if held is None or not held.usable():
+            if held is not None:
+                held.connection.close()
+            held = connections[origin] = self._open(request, origin, timeouts)
+        connection = held.connection
+        body = request.read()
+        headers = request.headers.raw
+        if "Transfer-Encoding" in request.headers:  # a stream of unknown length, read whole above
+            headers = [(name, value) for name, value in headers if name.lower() != b"transfer-encoding"]
+            headers.append((b"Content-Length", str(len(body)).encode("ascii")))
+        phase = "write"
+        try:
+            connection.putrequest(request.method, url.raw_path.decode("ascii"), skip_host=True,
+                                  skip_accept_encoding=True)
+            for name, value in headers:
+                connection.putheader(name, value)
+            connection.endheaders(body or None)
+            phase = "read"
+            connection.sock.settimeout(timeouts.get("read"))
+            answer = connection.getresponse()
+            content = answer.read()
+        except BaseException as error:
+            connection.close()
+            del connections[origin]
+            converted = _as_httpx(error, phase, request)
+            if converted is error:
+                raise
+            raise converted from error
+        if answer.will_close:
+            connection.close()
+            del connections[origin]
+        held.idle_since = time.monotonic()
+        return httpx.Response(answer.status, headers=answer.msg.items(), stream=httpx.ByteStream(content),
+                              extensions={"http_version": b"HTTP/1.1",
+                                          "reason_phrase": answer.reason.encode("ascii", "replace")})
+
+    def _open(self, request: httpx.Request, origin: tuple, timeouts: dict) -> _Connection:
+        scheme, host, port = origin
+        if scheme == "https":
+            connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+                host, port, timeout=timeouts.get("connect"), context=self._ssl_context)
+        else:
+            connection = http.client.HTTPConnection(host, port, timeout=timeouts.get("connect"))
+        try:
+            connection.connect()
+        except BaseException as error:
+            connection.close()
+            converted = _as_httpx(error, "connect", request)
+            if converted is error:
+                raise
+            raise converted from error
+        connection.sock.settimeout(timeouts.get("write"))
+        connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        held = _Connection(connection)
+        with self._lock:  # close the connections of threads that have ended
+            ended = [key for key in self._all if not key[0].is_alive()]
+            closing = [self._all.pop(key) for key in ended]
+            self._all[threading.current_thread(), origin] = held
+        for each in closing:
+            each.connection.close()
+        return held
+
     def close(self) -> None:
-        """Close every thread's connection."""
+        """Close every thread's connections."""
         with self._lock:
-            pools, self._pools = self._pools, []
-        for _, pool in pools:
-            pool.close()
+            held, self._all = list(self._all.values()), {}
+        for each in held:
+            each.connection.close()
+
+
+def _as_httpx(error: BaseException, phase: str, request: httpx.Request) -> BaseException:
+    """The httpx exception its own transport raises for `error` in `phase` (connect, write or read)."""
+    if not isinstance(error, (OSError, http.client.HTTPException)):
+        return error
+    if isinstance(error, TimeoutError):
+        kind = {"connect": httpx.ConnectTimeout, "write": httpx.WriteTimeout, "read": httpx.ReadTimeout}[phase]
+        return kind(str(error) or "timed out", request=request)
+    if isinstance(error, http.client.RemoteDisconnected):
+        return httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+    if isinstance(error, http.client.HTTPException):
+        return httpx.RemoteProtocolError(f"{type(error).__name__}: {error}", request=request)
+    kind = {"connect": httpx.ConnectError, "write": httpx.WriteError, "read": httpx.ReadError}[phase]
+    return kind(str(error), request=request)
 
 
 def needs_redirect(base_url: str | None) -> bool:
