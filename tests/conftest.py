@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import werkzeug.security
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from jinja2 import BytecodeCache
@@ -61,6 +62,30 @@ def wait_until(condition: Callable[[], Any], what: str, timeout: float = 30.0) -
             return result
         time.sleep(0.05)
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+class _RememberedKeys:
+    """werkzeug's scrypt key derivation, each (method, salt, password) worked out once per test process.
+
+    The key is a pure function of those three, so a remembered one is the same bytes scrypt would
+    give again: every password check still compares the stored hash with the real key of the password
+    typed (a wrong password is a new triple, derived for real). What it saves is the second derivation
+    of the same triple, which is most of a dashboard test's set-up: `log_in` creates the test admin
+    (one derivation) and then logs in with the same password (the same derivation again), 0.1 s each.
+    """
+
+    def __init__(self, derive: Callable[[str, str, str], tuple[str, str]]) -> None:
+        self.derive = derive
+        self.keys: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    def __call__(self, method: str, salt: str, password: str) -> tuple[str, str]:
+        triple = (method, salt, password)
+        if triple not in self.keys:
+            self.keys[triple] = self.derive(method, salt, password)
+        return self.keys[triple]
+
+
+werkzeug.security._hash_internal = _RememberedKeys(werkzeug.security._hash_internal)
 
 
 def run_migrations(database_url: str) -> None:
