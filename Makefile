@@ -32,10 +32,12 @@ run: migrate
 
 # The suite runs in TEST_WORKERS parallel pytest-xdist workers (one per core by default; each has
 # its own PostgreSQL database beside TEST_DATABASE_URL's); TEST_WORKERS=0 runs it in one process.
+# Whole modules go to the workers in collection order, the system runs first (tests/conftest.py),
+# so the run does not end with one worker alone on a long module.
 # The twenty slowest tests are listed at the end of every run (where the suite's time goes).
 TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --durations=20 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=20 $(PYTEST_ARGS)
 
 # `make demo URL=http://host:port` posts to an app elsewhere (default http://127.0.0.1:8000).
 demo: install

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import werkzeug.security
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from jinja2 import BytecodeCache
@@ -45,6 +46,20 @@ EVAL_DATA = ROOT / "tests" / "data"
 GUNICORN_COMMAND = [f"{Path(sys.executable).parent}/gunicorn", "-c", "gunicorn.conf.py", "webhook_handler:create_app()"]
 
 
+SYSTEM_TESTS = ROOT / "tests" / "system"
+
+
+@pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by backend
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The system runs first: real gunicorn, Celery, nginx, Chromium, a few to fifty seconds a module.
+
+    `make test` hands whole modules to its workers in this order (`--no-loadscope-reorder`). In
+    pytest-xdist's default order, most tests per module first, these few-test modules came last,
+    and one worker could spend the end of the run alone on a production install or a browser.
+    """
+    items.sort(key=lambda item: not item.path.is_relative_to(SYSTEM_TESTS))
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as probe:
@@ -61,6 +76,30 @@ def wait_until(condition: Callable[[], Any], what: str, timeout: float = 30.0) -
             return result
         time.sleep(0.05)
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+class _RememberedKeys:
+    """werkzeug's scrypt key derivation, each (method, salt, password) worked out once per test process.
+
+    The key is a pure function of those three, so a remembered one is the same bytes scrypt would
+    give again: every password check still compares the stored hash with the real key of the password
+    typed (a wrong password is a new triple, derived for real). What it saves is the second derivation
+    of the same triple, which is most of a dashboard test's set-up: `log_in` creates the test admin
+    (one derivation) and then logs in with the same password (the same derivation again), 0.1 s each.
+    """
+
+    def __init__(self, derive: Callable[[str, str, str], tuple[str, str]]) -> None:
+        self.derive = derive
+        self.keys: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    def __call__(self, method: str, salt: str, password: str) -> tuple[str, str]:
+        triple = (method, salt, password)
+        if triple not in self.keys:
+            self.keys[triple] = self.derive(method, salt, password)
+        return self.keys[triple]
+
+
+werkzeug.security._hash_internal = _RememberedKeys(werkzeug.security._hash_internal)
 
 
 def run_migrations(database_url: str) -> None:
@@ -111,19 +150,8 @@ def worker_database(url: str) -> Iterator[str]:
         server.dispose()
 
 
-@pytest.fixture(scope="session")
-def _postgres_database() -> Iterator[str]:
-    with worker_database(postgres_url_or_skip()) as url:
-        yield url
-
-
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated, empty database of each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    else:
-        url = request.getfixturevalue("_postgres_database")
+def migrated_empty(url: str) -> str:
+    """`url`'s database emptied (every table dropped) and migrated to head; skip or fail when it is unreachable."""
     engine = create_engine_for(url)
     try:
         with engine.connect() as connection:
@@ -135,15 +163,46 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     reset_database(engine)
     engine.dispose()
     run_migrations(url)
-    yield url
+    return url
 
 
 @pytest.fixture(scope="session")
-def engine(database_url: str) -> Iterator[Engine]:
-    """One engine per backend for the whole run."""
-    engine = create_engine_for(database_url)
-    yield engine
-    engine.dispose()
+def _sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return migrated_empty(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
+
+
+@pytest.fixture(scope="session")
+def _postgresql_database() -> Iterator[str]:
+    with worker_database(postgres_url_or_skip()) as url:
+        yield migrated_empty(url)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A migrated database of each backend, emptied by the fixtures that commit.
+
+    Each backend's database is built once per process by the fixture above: pytest tears a
+    parametrised session fixture down whenever the next test wants the other parameter, and under
+    `--dist loadscope` a worker runs a module's SQLite tests and then its PostgreSQL ones, so
+    building here rebuilt (dropped and migrated) both databases for every module.
+    """
+    return request.getfixturevalue(f"_{request.param}_database")
+
+
+@pytest.fixture(scope="session")
+def _engines() -> Iterator[dict[str, Engine]]:
+    engines: dict[str, Engine] = {}
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str, _engines: dict[str, Engine]) -> Engine:
+    """One engine per backend for the whole run (kept while the other backend's tests run)."""
+    if database_url not in _engines:
+        _engines[database_url] = create_engine_for(database_url)
+    return _engines[database_url]
 
 
 def clean_tables(engine: Engine) -> None:

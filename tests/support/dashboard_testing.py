@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from unittest import mock
 
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "test-admin-password"  # an admin `log_in` creates when the app has none by this name
@@ -19,12 +21,28 @@ def csrf_from(client, path: str = "/dashboard/login") -> str:
     return match.group(1)
 
 
+# One real scrypt hash per password for the operators tests set up (accounts.operators makes it
+# with a fresh salt each time; these operators are the set-up, not what is tested). With conftest's
+# remembered keys, logging in with that password then costs no second derivation either.
+_SET_UP_HASHES: dict[str, str] = {}
+
+
+def _set_up_hash(password: str, method: str = "scrypt") -> str:
+    if (password, method) not in _SET_UP_HASHES:
+        _SET_UP_HASHES[password, method] = generate_password_hash(password, method=method)
+    return _SET_UP_HASHES[password, method]
+
+
 def make_operator(app, username: str, password: str, role: str = "admin", display_name: str | None = None):
-    """Create (and commit) an operator in `app`'s database, as `flask … users create` does; returns its id."""
-    from accounts.operators import create_operator, find_operator
+    """Create (and commit) an operator in `app`'s database, as `flask … users create` does (the same
+    checks and row, its password hash made once per password in a test run); returns its id."""
+    from accounts import operators
 
     with app.extensions["whatsapp_platform"].session_factory() as db:
-        operator = find_operator(db, username) or create_operator(db, username, password, role, display_name)
+        operator = operators.find_operator(db, username)
+        if operator is None:
+            with mock.patch.object(operators, "generate_password_hash", _set_up_hash):
+                operator = operators.create_operator(db, username, password, role, display_name)
         db.commit()
         return operator.id
 

@@ -18,7 +18,7 @@ from database_models import ConversationState, ReceivedMessageLog
 def live_server(app):
     """The app served over real HTTP on a free port, for commands that post to it."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)  # shutdown() waits a poll
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

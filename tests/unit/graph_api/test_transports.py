@@ -25,7 +25,7 @@ class _SetsCookies(BaseHTTPRequestHandler):
 
 def test_a_set_cookie_is_neither_kept_nor_sent_back():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _SetsCookies)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)  # shutdown() waits a poll
     thread.start()
     try:
         with GraphClient(base_url=f"http://127.0.0.1:{server.server_address[1]}") as client:
