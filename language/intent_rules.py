@@ -38,7 +38,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from language import nlp, opt_in_request, opt_out_request
+from language import nlp, opt_in_request, opt_out_request, stated_requests
 from language.intent_matcher import NO_INTENT, Matcher, consonant_key
 from language.intent_matcher import word_tokens as _word_tokens
 from language.intent_model import NaiveBayesModel
@@ -56,6 +56,7 @@ from language.message_clauses import (
     asks_where_a_parcel_is,
     changes_the_order,
     clause_tokens,
+    names_a_topic_no_intent_answers,
     question_tokens,
     without_dismissed_clauses,
 )
@@ -255,11 +256,27 @@ class RuleSet:
             if ORDER_STATUS in self.intents and asks_where_a_parcel_is(tokens) and not changes_the_order(tokens):
                 # "بسته من الان کجاست؟", "kif ro key mifrestin?": where it is or when it comes.
                 return IntentMatch(ORDER_STATUS, max(match.confidence, self.threshold))
+            if ORDER_STATUS in self.intents and stated_requests.states_a_wait(tokens) and not changes_the_order(tokens):
+                # "گفتین ۴۸ ساعته، الان ۵ روز گذشته", "paid, nothing came": a wait stated asks for the status.
+                return IntentMatch(ORDER_STATUS, max(match.confidence, self.threshold))
+            if (PRICING in self.intents and stated_requests.compares_prices(tokens)
+                    and PRICING in self._evidence(tokens)[2]):
+                # "ghmt sfid ba khakestari yekie?": a price set against another is a price question.
+                return IntentMatch(PRICING, max(match.confidence, self.threshold))
         if match.intent == THANKS:
             # "ممنون، تا بعد" / "thanks, bye!": a last clause that takes leave decides.
             clauses = clause_tokens(text[:_MAXIMUM_CHARACTERS])
             if len(clauses) > 1 and self._classify(clauses[-1], excluded)[0].intent == GOODBYE:
                 return IntentMatch(GOODBYE, match.confidence)
+        if match.intent == GOODBYE and stated_requests.puts_off_or_laughs(tokens) and GOODBYE not in (
+                self._matcher.keyword_scores(stated_requests.without_for_now(tokens))):
+            return IntentMatch(NO_INTENT, match.confidence)  # "maybe later", "فعلا نه": nobody leaves
+        if match.intent in (GREETING, "business_hours", "human_agent") and stated_requests.asks_whether_anyone_answers(
+                tokens[self._matcher.social_prefix_length(tokens):]):
+            return IntentMatch(GREETING, match.confidence)  # "سلام، جواب میدین؟" asks no opening hours
+        if match.intent == GREETING and names_a_topic_no_intent_answers(
+                tokens[self._matcher.social_prefix_length(tokens):]):
+            return IntentMatch(NO_INTENT, match.confidence)  # "salam, the site won't open since last night"
         if asks_beside_the_intent(match.intent, text[:_MAXIMUM_CHARACTERS], tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "نرخ دلار امروز چنده؟" asks no shop's price
         if match.intent == GREETING:

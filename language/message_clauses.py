@@ -289,6 +289,18 @@ def only_declines(tokens: Sequence[str]) -> bool:
             and all(token in _DECLINING_ONLY for token in tokens))
 
 
+def names_a_topic_no_intent_answers(tokens: Sequence[str]) -> bool:
+    """Whether words after a greeting name a return, a site that does not open, a change to an order or spam.
+
+    "salam, your site hasn't opened since last night", a formal request for guidance on returns: a
+    statement after a greeting is about that topic, which no intent answers, not a greeting.
+    """
+    if len([token for token in tokens if token not in nlp.STOPWORDS]) < 2:
+        return False
+    return (a_site_does_not_open(tokens) or asks_how_long_a_return_lasts(tokens) or changes_the_order(tokens)
+            or is_spam(tokens))
+
+
 def asks_what_the_bot_is(tokens: Sequence[str]) -> bool:
     """Whether a message only asks whether it is talking to a bot or a person (no request for one)."""
     return (not (_WHAT_THE_BOT_IS | _YOU_ARE_WHAT).isdisjoint(tokens)

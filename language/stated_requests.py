@@ -1,0 +1,118 @@
+"""Requests a message makes without asking them, and small talk that only looks like a request.
+
+`intent_rules` reads these after the classifier: a wait stated with nothing asked ("you said two
+days, it has been a week") is a question about the order's status; two prices set against each
+other ("is the white one the same price as the grey?") ask a price; "are you there?" or "do you
+answer?" with nothing else is a greeting, not a question about opening hours; a decision put off
+("maybe later", "فعلا نه") or a laugh is no farewell; and a greeting in front of a topic the shop's
+intents never answer (returns, a site that does not open, a change to an order) is that topic.
+Word lists only, by category, in our own words; every function takes normalised word tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from language import nlp
+
+
+def _words(*words: str) -> frozenset[str]:
+    return frozenset(nlp.normalize(word) for word in words)
+
+
+# Something that should have come and has not: the parcel, the goods, the courier.
+_NOT_ARRIVED = _words(
+    "نیومد", "نیومده", "نیامد", "نیامده", "نرسید", "نرسیده", "نرسیدن", "نرسیدند", "نفرستادین", "نفرستادید",
+    "نفرستادن", "nayumad", "nayumade", "nayomad", "nayomade", "nayoomad", "nayoomade", "naumad", "naresid",
+    "nareside", "naresideh", "nafrestadin", "hasn't", "hasnt", "didn't", "didnt", "never", "haven't", "havent",
+    "yet")
+_ARRIVING = _words(
+    "arrived", "arrive", "came", "come", "received", "receive", "got", "get", "delivered", "shipped", "sent")
+_PERSIAN_NOT_ARRIVED = _NOT_ARRIVED - _words("hasn't", "hasnt", "didn't", "didnt", "never", "haven't", "havent",
+                                             "yet")
+# What an order is: the parcel, the goods, the courier who brings them.
+_ORDERED = _words(
+    "سفارش", "سفارشم", "سفارشمون", "بسته", "بستم", "بسته‌ام", "جنس", "جنسم", "جنسا", "کالا", "کالام", "مرسوله",
+    "مرسولم", "خرید", "خریدم", "پیک", "پستچی", "محموله", "کیفم", "کفشم", "لباسم", "sefaresh", "sefaresham",
+    "baste", "bastam", "jens", "kala", "kharidam", "peyk", "postchi", "order", "parcel", "package", "courier",
+    "postman", "delivery", "item", "items", "stuff", "it", "nothing", "هیچی", "hichi", "چیزی", "chizi")
+# A refund or a reply that has not come is no parcel.
+_NOT_A_PARCEL = _words(
+    "پولم", "پولمو", "refund", "money", "جواب", "جوابی", "پاسخ", "answer", "reply", "javab", "پیام",
+    "پیامم", "message", "sms", "کد", "code", "ایمیل", "email", "فاکتور", "invoice", "رسید", "receipt")
+# "گفتین ۴۸ ساعته، الان ۵ روز گذشته": a promise set against the time that has passed.
+_PROMISED = _words(
+    "گفتین", "گفتید", "گفتن", "گفته", "قرار", "قول", "goftin", "goftid", "gofte", "gharar", "ghol", "said",
+    "promised", "supposed")
+_TIME_PASSED = _words(
+    "گذشته", "گذشت", "گذشتس", "شده", "شد", "میشه", "gozashte", "gozasht", "shode", "mishe", "passed", "been",
+    "later", "ago", "over")
+_SPANS = _words(
+    "روز", "روزه", "روزه‌ست", "هفته", "هفتس", "هفته‌ست", "هفتست", "ماه", "ماهه", "ساعت", "ساعته", "rooz", "ruz",
+    "rooze", "ruze", "hafte", "haftas", "mah", "saat", "saate", "day", "days", "week", "weeks", "month", "hours")
+
+
+def states_a_wait(tokens: Sequence[str]) -> bool:
+    """Whether a message states that an order has not come, or that a promised time has passed."""
+    if not _NOT_A_PARCEL.isdisjoint(tokens):
+        return False
+    ordered = not _ORDERED.isdisjoint(tokens)
+    if ordered and not _PERSIAN_NOT_ARRIVED.isdisjoint(tokens):
+        return True
+    if ordered and any(token in _ARRIVING and (position and (tokens[position - 1] in _NOT_ARRIVED or tokens[
+            position - 1] == "not")) for position, token in enumerate(tokens)):
+        return True  # "it hasn't arrived", "the parcel never came", "not received"
+    return (not _PROMISED.isdisjoint(tokens) and not _SPANS.isdisjoint(tokens)
+            and not _TIME_PASSED.isdisjoint(tokens))
+
+
+# "ghmt sfid ba khakestari yekie?", "kodoom arzun tare?": a price set against another's.
+_COMPARING = _words(
+    "یکیه", "یکیه؟", "یکسانه", "یکسان", "یکی", "فرق", "فرقش", "فرقی", "تفاوت", "ارزونتر", "ارزونتره", "ارزان‌تر",
+    "گرونتر", "گرونتره", "گران‌تر", "کدوم", "کدام", "کدومش", "yekie", "yekiye", "yeki", "fargh", "farghi",
+    "tafavot", "arzuntar", "arzoontar", "gerountar", "gerontar", "kodoom", "kodum", "kodom", "same", "difference",
+    "cheaper", "pricier", "which", "vs", "versus", "than", "tare", "tar", "تره", "تر")
+
+
+def compares_prices(tokens: Sequence[str]) -> bool:
+    """Whether a message sets one price against another (the price keyword is the caller's to find)."""
+    return not _COMPARING.isdisjoint(tokens)
+
+
+# "سلام، جواب میدین؟", "هستید؟", "anyone there?": whether anyone answers, with no time asked.
+_ARE_YOU_THERE = _words(
+    "جواب", "پاسخ", "پاسخگو", "میدین", "میدید", "میدی", "میدن", "میدهید", "میدهین", "هستید", "هستین", "هستی", "هست",
+    "هستن", "کسی", "اونجا", "آنلاین", "انلاین", "javab", "pasokh", "midin", "midid", "midi", "hastid", "hastin",
+    "hasti", "hast", "kasi", "oonja", "unja", "online", "answer", "answering", "reply", "replying", "respond",
+    "there", "anyone", "anybody", "someone", "somebody", "is", "are", "you", "do", "u", "r", "ya", "یا", "نه",
+    "na", "no", "or", "not", "still", "هنوز", "hanuz", "hanooz")
+_ANSWERING = _ARE_YOU_THERE - _words("is", "are", "you", "do", "u", "r", "ya", "یا", "نه", "na", "no", "or", "not",
+                                     "still", "هنوز", "hanuz", "hanooz")
+
+
+def asks_whether_anyone_answers(tokens: Sequence[str]) -> bool:
+    """Whether a message (its small talk aside) only asks whether anyone is there to answer."""
+    return bool(tokens) and not _ANSWERING.isdisjoint(tokens) and all(token in _ARE_YOU_THERE for token in tokens)
+
+
+# "maybe later", "فعلا نه", "فعلا پول ندارم": a decision put off is no farewell.
+_FOR_NOW = _words("فعلا", "فعلاً", "فعلن", "felan", "felaan", "later", "بعدا", "بعدن", "badan", "now")
+_PUTTING_OFF = _words(
+    "نه", "na", "nah", "no", "not", "maybe", "perhaps", "شاید", "shayad", "shaiad", "اگه", "age", "if", "حالا",
+    "hala", "ببینم", "bebinam", "think", "فکر", "fekr")
+# "haha nice", "خخخ عالی": a laugh.
+_LAUGHING = _words("haha", "hahaha", "hehe", "lol", "lmao", "خ", "ههه", "هه", "kh", "khkh", "جالبه", "jalebe")
+
+
+def puts_off_or_laughs(tokens: Sequence[str]) -> bool:
+    """Whether a message puts a decision off ("maybe later", "فعلا نه") or laughs."""
+    if not _LAUGHING.isdisjoint(tokens):
+        return True
+    if _FOR_NOW.isdisjoint(tokens):
+        return False
+    return not _PUTTING_OFF.isdisjoint(tokens) or any(nlp.is_negated_verb(token) for token in tokens)
+
+
+def without_for_now(tokens: Sequence[str]) -> list[str]:
+    """The tokens without the words of "for now" and "later" (to look for a farewell keyword of its own)."""
+    return [token for token in tokens if token not in _FOR_NOW]
