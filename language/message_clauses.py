@@ -36,7 +36,9 @@ FOR_WORDS = frozenset(nlp.normalize(word) for word in ("بابت", "بخاطر",
 # "این هدفون چند؟": a message that ends in "how much" asks a price, unless it asks the time
 # ("تا ساعت چند؟") or how many days ("چند روز").
 PRICE_QUESTION_ENDINGS = frozenset(nlp.normalize(word) for word in (
-    "چند", "چن", "چقدر", "چقد", "chand", "chnd", "cheghadr", "cheghad", "chegadr"))
+    "چند", "چن", "چقدر", "چقد", "chand", "chnd", "cheghadr", "cheghad", "chegadr",
+    # "… چنده؟", "… cheghadre?": the same with "is"
+    "چنده", "چنن", "چقدره", "چقده", "chande", "chnde", "cheghadre", "cheghade"))
 TIME_BEFORE_HOW_MUCH = frozenset(nlp.normalize(word) for word in (
     "ساعت", "تا", "از", "saat", "ta", "az", "until", "time"))
 # "چقدر باید واریز کنم؟": "how much" anywhere beside paying asks a price. Not چند, which is also
