@@ -95,6 +95,8 @@ _MAXIMUM_CHARACTERS = 1000
 _MAXIMUM_TOKENS = 100
 # Answered opt_in instead when the message clearly asks for the shop's messages (`opt_in_request`).
 _SMALL_TALK = frozenset({GREETING, THANKS, GOODBYE})
+# Content words after a greeting that make a message more than a greeting (see `_says_more_than_hello`).
+_CONTENT_AFTER_A_GREETING = 3
 
 
 class RulesError(ValueError):
@@ -274,8 +276,7 @@ class RuleSet:
         if match.intent in (GREETING, "business_hours", "human_agent") and stated_requests.asks_whether_anyone_answers(
                 tokens[self._matcher.social_prefix_length(tokens):]):
             return IntentMatch(GREETING, match.confidence)  # "سلام، جواب میدین؟" asks no opening hours
-        if match.intent == GREETING and names_a_topic_no_intent_answers(
-                tokens[self._matcher.social_prefix_length(tokens):]):
+        if match.intent == GREETING and self._says_more_than_hello(tokens, excluded):
             return IntentMatch(NO_INTENT, match.confidence)  # "salam, the site won't open since last night"
         if asks_beside_the_intent(match.intent, text[:_MAXIMUM_CHARACTERS], tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "نرخ دلار امروز چنده؟" asks no shop's price
@@ -288,6 +289,23 @@ class RuleSet:
             # "سلام، شب بخیر" / "salam, ruzetun khosh" is said on arriving, not leaving.
             return IntentMatch(GREETING, match.confidence)
         return match
+
+    def _says_more_than_hello(self, tokens: Sequence[str], excluded: frozenset[str]) -> bool:
+        """Whether a message taken for a greeting goes on to say something no intent answers.
+
+        "سلام، من از مشتریای قدیمیتونم", "salam, your site won't open": the greeting opens a message
+        about something else. The rest needs three content words, no social keyword and nothing an
+        intent answers alone; a topic no intent answers (a return, a site that does not open) needs two.
+        """
+        rest = tokens[self._matcher.social_prefix_length(tokens):]
+        if names_a_topic_no_intent_answers(rest):
+            return True
+        content_words = [token for token in rest
+                         if token not in nlp.STOPWORDS and token not in stated_requests.ADDRESS_AND_COURTESY]
+        if len(content_words) < _CONTENT_AFTER_A_GREETING or self._matcher.keyword_scores(rest).keys() & (
+                self._matcher.social | {GOODBYE}):
+            return False
+        return self._classify(rest, excluded)[0].intent == NO_INTENT
 
     def _asks_in_last_clause(self, text: str, excluded: frozenset[str]) -> bool:
         """Whether the message's last clause is a question that no intent answers on its own.

@@ -116,3 +116,14 @@ def puts_off_or_laughs(tokens: Sequence[str]) -> bool:
 def without_for_now(tokens: Sequence[str]) -> list[str]:
     """The tokens without the words of "for now" and "later" (to look for a farewell keyword of its own)."""
     return [token for token in tokens if token not in _FOR_NOW]
+
+
+# Words that address the shop or excuse the writer beside a greeting ("سلام آقای فروشنده", "درود بر تیم
+# فروش", "ببخشید مزاحم شدم", "روزتون پر انرژی"): no content of their own.
+ADDRESS_AND_COURTESY = _words(
+    "آقا", "آقای", "خانم", "خانوم", "فروشنده", "فروش", "نده", "تیم", "ادمین", "مدیریت", "کارکنان", "همکاران",
+    "دوستان", "عزیز", "عزیزم", "عزیزان", "جان", "گرامی", "محترم", "بر", "پر", "انرژی", "شاد", "شادی", "ببخشید",
+    "ببخشین", "مزاحم", "مزاحمتون", "شدم", "میشم", "روزتون", "وقتتون", "شبتون", "صبحتون", "عصرتون", "خوش", "باشه",
+    "باشید", "باشین", "agha", "khanum", "khanoom", "azizam", "aziz", "doostan", "dustan", "bebakhshid",
+    "bebakhshin", "mozahem", "shodam", "team", "admin", "sir", "madam", "guys", "dear", "friends", "everyone",
+    "all", "there", "sorry", "bother", "bothering")
