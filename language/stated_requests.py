@@ -40,6 +40,9 @@ _ORDERED = _words(
 _NOT_A_PARCEL = _words(
     "پولم", "پولمو", "refund", "money", "جواب", "جوابی", "پاسخ", "answer", "reply", "javab", "پیام",
     "پیامم", "message", "sms", "کد", "code", "ایمیل", "email", "فاکتور", "invoice", "رسید", "receipt")
+# Returning or exchanging: how long ago something was bought is then the return window.
+_RETURNING = ("مرجوع", "تعویض", "عوض", "return", "refund", "exchange", "marjoo", "taviz", "avaz")
+_GIVING_BACK = {("پس", "بدم"), ("پس", "بدیم"), ("پس", "بدهم"), ("pas", "bedam"), ("pas", "bedim"), ("send", "back")}
 # "گفتین ۴۸ ساعته، الان ۵ روز گذشته": a promise set against the time that has passed.
 _PROMISED = _words(
     "گفتین", "گفتید", "گفتن", "گفته", "قرار", "قول", "goftin", "goftid", "gofte", "gharar", "ghol", "said",
@@ -51,17 +54,35 @@ _SPANS = _words(
     "روز", "روزه", "روزه‌ست", "هفته", "هفتس", "هفته‌ست", "هفتست", "ماه", "ماهه", "ساعت", "ساعته", "rooz", "ruz",
     "rooze", "ruze", "hafte", "haftas", "mah", "saat", "saate", "day", "days", "week", "weeks", "month", "hours")
 
+# A span said to have passed right after it ("یه هفته شد", "ye hafte shod", "two weeks passed").
+_SPAN_PASSED = _words("گذشته", "گذشت", "شد", "شده", "shod", "shode", "gozasht", "gozashte", "passed", "now")
+# A span in its "it has been" form ("سه روزه", "4 rooze", "یه هفته‌ست"), beside an order, waiting or a stage
+# of preparing it ("این کرم سه ماهه بازه، هنوز خوبه؟" is no wait).
+_SPANS_SO_FAR = _words("روزه", "روزس", "هفتس", "هفته‌ست", "هفتست", "ماهه", "rooze", "ruze", "haftas", "haftast")
+_STILL_WAITING = _words("منتظرم", "منتظریم", "montazeram", "waiting", "آماده", "آمادهسازی", "آماده‌سازی", "مرحله",
+                        "پردازش", "amade", "marhale", "pardazesh", "processing", "preparing")
+_NO_NEWS = {("خبری", "نیست"), ("خبری", "نشده"), ("khabari", "nist"), ("khabari", "nashode"), ("no", "news"),
+            ("no", "update"), ("no", "updates")}
+
 
 def states_a_wait(tokens: Sequence[str]) -> bool:
     """Whether a message states that an order has not come, or that a promised time has passed."""
-    if not _NOT_A_PARCEL.isdisjoint(tokens):
-        return False
+    if not _NOT_A_PARCEL.isdisjoint(tokens) or any(token.startswith(_RETURNING) for token in tokens) or any(
+            pair in _GIVING_BACK for pair in zip(tokens, tokens[1:], strict=False)):
+        return False  # "از خرید ۵ روز گذشته، میتونم پس بدم؟" asks about a return
     ordered = not _ORDERED.isdisjoint(tokens)
     if ordered and not _PERSIAN_NOT_ARRIVED.isdisjoint(tokens):
         return True
     if ordered and any(token in _ARRIVING and (position and (tokens[position - 1] in _NOT_ARRIVED or tokens[
             position - 1] == "not")) for position, token in enumerate(tokens)):
         return True  # "it hasn't arrived", "the parcel never came", "not received"
+    if ordered and any(pair in _NO_NEWS for pair in zip(tokens, tokens[1:], strict=False)):
+        return True  # "از ارسال خبری نیست"
+    if any(token in _SPANS and not _SPAN_PASSED.isdisjoint(tokens[position + 1:position + 3])
+           for position, token in enumerate(tokens)):
+        return True  # "ye hafte shod!!", "دو روز گذشته"
+    if not _SPANS_SO_FAR.isdisjoint(tokens) and (ordered or not _STILL_WAITING.isdisjoint(tokens)):
+        return True  # "hanooz tu marhale amade sazi, 4 rooze"
     return (not _PROMISED.isdisjoint(tokens) and not _SPANS.isdisjoint(tokens)
             and not _TIME_PASSED.isdisjoint(tokens))
 
