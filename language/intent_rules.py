@@ -215,6 +215,10 @@ class RuleSet:
         tokens = self._matcher.split_run_together(tokens)
         match, ambiguous = self._classify(tokens, excluded)
         known = self.intents.get(match.intent)
+        if match.intent in _SMALL_TALK:
+            turned = self._request_after_a_turn(tokens, excluded)
+            if turned is not None:
+                return turned
         thanked = self._thanks_for_something(tokens, text)
         if thanked is not None:
             return IntentMatch(thanked, max(match.confidence, self.threshold))
@@ -339,6 +343,21 @@ class RuleSet:
             return None
         return asked
 
+    def _request_after_a_turn(self, tokens: Sequence[str], excluded: frozenset[str]) -> IntentMatch | None:
+        """The request after "but", "just" or "by the way" that follows small talk (else None).
+
+        "مرسی از جوابتون فقط کی به دستم میرسه", "thanks for answering but the parcel still hasn't come":
+        with no punctuation the thanks decides the whole; what follows the turn is the request.
+        """
+        position = next((index for index, token in enumerate(tokens) if index and token in stated_requests.TURNS), None)
+        if position is None or len(tokens) - position - 1 < 2:
+            return None
+        asked, _ = self._classify(tokens[position + 1:], excluded)
+        asked_intent = self.intents.get(asked.intent)
+        if asked_intent is None or asked_intent.social or asked.intent == GOODBYE:
+            return None
+        return asked
+
     def _thanks_for_something(self, tokens: Sequence[str], text: str) -> str | None:
         """The social intent of a one-clause "thanks for …" / "مرسی بابت …" message, else None.
 
@@ -351,6 +370,8 @@ class RuleSet:
             return None
         if self._matcher.social_prefix_length(tokens[:position]) != position:
             return None  # something other than small talk comes before "for"
+        if not stated_requests.TURNS.isdisjoint(tokens[position:]):
+            return None  # "ممنون از جوابتون ولی بسته هنوز نرسیده": what follows the turn decides
         if len(next(iter(clause_tokens(text[:_MAXIMUM_CHARACTERS])), [])) < len(tokens):
             return None  # "thanks for the reply, when does it arrive?": the question decides
         first_word = next((index for index, token in enumerate(tokens) if token not in nlp.STOPWORDS), 0)

@@ -148,3 +148,6 @@ ADDRESS_AND_COURTESY = _words(
     "باشید", "باشین", "agha", "khanum", "khanoom", "azizam", "aziz", "doostan", "dustan", "bebakhshid",
     "bebakhshin", "mozahem", "shodam", "team", "admin", "sir", "madam", "guys", "dear", "friends", "everyone",
     "all", "there", "sorry", "bother", "bothering")
+
+# "… فقط کی میرسه", "… but it still hasn't come", "… راستی قیمتش چنده": a turn from small talk to a request.
+TURNS = _words("فقط", "ولی", "اما", "راستی", "faghat", "vali", "ama", "rasti", "but", "just", "btw", "however")
