@@ -274,6 +274,10 @@ class RuleSet:
             clauses = clause_tokens(text[:_MAXIMUM_CHARACTERS])
             if len(clauses) > 1 and self._classify(clauses[-1], excluded)[0].intent == GOODBYE:
                 return IntentMatch(GOODBYE, match.confidence)
+        if (match.intent == GOODBYE and ORDER_STATUS in self.intents and stated_requests.names_an_arrival(tokens)
+                and not self._matcher.keyword_scores(stated_requests.without_days(tokens)).keys() & {GOODBYE}):
+            # "ta farda mirese?": "until tomorrow" dates the arrival; nobody takes leave.
+            return IntentMatch(ORDER_STATUS, match.confidence)
         if match.intent == GOODBYE and stated_requests.puts_off_or_laughs(tokens) and GOODBYE not in (
                 self._matcher.keyword_scores(stated_requests.without_for_now(tokens))):
             return IntentMatch(NO_INTENT, match.confidence)  # "maybe later", "فعلا نه": nobody leaves

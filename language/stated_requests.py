@@ -151,3 +151,20 @@ ADDRESS_AND_COURTESY = _words(
 
 # "… فقط کی میرسه", "… but it still hasn't come", "… راستی قیمتش چنده": a turn from small talk to a request.
 TURNS = _words("فقط", "ولی", "اما", "راستی", "faghat", "vali", "ama", "rasti", "but", "just", "btw", "however")
+
+# "ta farda mirese?", "تا شنبه میرسه؟": a day named beside an arrival dates it; "until tomorrow" is then no farewell.
+_ARRIVES = _words("میرسه", "برسه", "میرسن", "برسن", "میرسد", "mirese", "berese", "miresan", "arrive", "arrives",
+                  "arriving", "delivered", "tahvil", "تحویل")
+_DAYS = _words("فردا", "پسفردا", "پس‌فردا", "امروز", "شنبه", "یکشنبه", "دوشنبه", "سهشنبه", "چهارشنبه", "پنجشنبه", "جمعه",
+               "هفته", "بعد", "تا", "farda", "pasfarda", "emruz", "emrooz", "shanbe", "jome", "ta", "bad", "hafte",
+               "tomorrow", "today", "monday", "friday", "weekend", "next", "week", "by", "until", "see", "you")
+
+
+def names_an_arrival(tokens: Sequence[str]) -> bool:
+    """Whether a message names something arriving (a parcel's verb, not a visitor's)."""
+    return not _ARRIVES.isdisjoint(tokens)
+
+
+def without_days(tokens: Sequence[str]) -> list[str]:
+    """The tokens without the days and "until" (to look for a farewell of its own)."""
+    return [token for token in tokens if token not in _DAYS]
