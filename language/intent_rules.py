@@ -68,6 +68,7 @@ GOODBYE = "goodbye"
 THANKS = "thanks"
 PRICING = "pricing"
 ORDER_STATUS = "order_status"
+HUMAN_AGENT = "human_agent"
 AWAY_KEY = "away"
 MEDIA_KEY = "media"
 ALLOWED_PLACEHOLDERS = frozenset({"name", "first_name", "wa_id", "business_hours"})
@@ -209,6 +210,10 @@ class RuleSet:
         if OPT_OUT in self.intents and opt_out_request.is_explicit_opt_out(
                 text[:_MAXIMUM_CHARACTERS]):
             return IntentMatch(OPT_OUT, 1.0)
+        if HUMAN_AGENT in self.intents and stated_requests.asks_to_be_called_on_a_number(
+                text[:_MAXIMUM_CHARACTERS], tokens):
+            # "zng bznid bm 09121112233", a long complaint ending "… با من تماس بگیره: ۰۹۱۲…": call me on this.
+            return IntentMatch(HUMAN_AGENT, 1.0)
         if asks_what_the_bot_is(tokens):
             return IntentMatch(NO_INTENT, 0.0)  # "are you a robot?" asks for no person
         tokens = without_dismissed_clauses(text[:_MAXIMUM_CHARACTERS], tokens) or tokens

@@ -11,6 +11,7 @@ Word lists only, by category, in our own words; every function takes normalised 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from language import nlp
@@ -168,3 +169,12 @@ def names_an_arrival(tokens: Sequence[str]) -> bool:
 def without_days(tokens: Sequence[str]) -> list[str]:
     """The tokens without the days and "until" (to look for a farewell of its own)."""
     return [token for token in tokens if token not in _DAYS]
+
+# "call me on 0912…", "zng bznid bm 0912…": a mobile number beside a word of calling asks for a person.
+_MOBILE_NUMBER = re.compile(r"(?<!\d)(?:\+?98|0)?9\d{9}(?!\d)")
+_CALLING = _words("زنگ", "تماس", "zang", "zng", "tamas", "tms", "call", "ring", "phone", "callback")
+
+
+def asks_to_be_called_on_a_number(text: str, tokens: Sequence[str]) -> bool:
+    """Whether a message gives a mobile number and a word of calling (zang, تماس, call)."""
+    return not _CALLING.isdisjoint(tokens) and _MOBILE_NUMBER.search(nlp.normalize(text).replace(" ", "")) is not None
