@@ -253,9 +253,11 @@ class RuleSet:
                     # "سلام، ماگ‌ها تو ماکروویو میرن؟": small talk in front of a question no intent
                     # answers is that question, not a greeting.
                     return IntentMatch(NO_INTENT, rest_match.confidence)
-        if match.intent == THANKS and "?" in nlp.normalize(text[:_MAXIMUM_CHARACTERS]):
+        if match.intent in (THANKS, GREETING) and "?" in nlp.normalize(text[:_MAXIMUM_CHARACTERS]):
             # "عالی بود ممنون. راستی تا کی بازید؟": thanks around a question; the question decides.
             for question in question_tokens(text[:_MAXIMUM_CHARACTERS]):
+                if stated_requests.asks_whether_anyone_answers(question):
+                    continue  # "شب بخیر سلام، هستین؟" asks no opening hours
                 asked, _ = self._classify(question, excluded)
                 asked_intent = self.intents.get(asked.intent)
                 if asked_intent is not None and not asked_intent.social and asked.intent != GOODBYE:
