@@ -281,6 +281,9 @@ class RuleSet:
             clauses = clause_tokens(text[:_MAXIMUM_CHARACTERS])
             if len(clauses) > 1 and self._classify(clauses[-1], excluded)[0].intent == GOODBYE:
                 return IntentMatch(GOODBYE, match.confidence)
+        if (match.intent == "business_hours" and ORDER_STATUS in self.intents and stated_requests.states_a_wait(tokens)
+                and not changes_the_order(tokens)):
+            return IntentMatch(ORDER_STATUS, match.confidence)  # "شنبه گفتین میرسه الان چهارشنبه ست!": days of a wait
         if (match.intent == GOODBYE and ORDER_STATUS in self.intents and stated_requests.names_an_arrival(tokens)
                 and not self._matcher.keyword_scores(stated_requests.without_days(tokens)).keys() & {GOODBYE}):
             # "ta farda mirese?": "until tomorrow" dates the arrival; nobody takes leave.
