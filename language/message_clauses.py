@@ -65,7 +65,16 @@ def reviews_in_the_past(text: str, tokens: Sequence[str]) -> bool:
 # question about an order; "my order", "it", "سفارشم" make it one.
 _DELIVERING = frozenset(nlp.normalize(word) for word in (
     "ارسال", "میفرستید", "میفرستین", "بفرستید", "ersal", "mifrestid", "mifrestin", "deliver", "ship", "send"))
-_TO_A_PLACE = frozenset(nlp.normalize(word) for word in ("به", "be", "to"))
+_TO_A_PLACE = frozenset(nlp.normalize(word) for word in ("به", "be", "b", "to"))
+# "با تیپاکس هم میفرستید؟", "پیک خودتون میاره یا با پست؟": how the shop delivers, not where an order is.
+_BY_A_CARRIER = frozenset(nlp.normalize(word) for word in (
+    "تیپاکس", "چاپار", "پست", "پستی", "پیشتاز", "پیک", "اسنپ", "tipax", "chapar", "post", "pishtaz", "peyk",
+    "courier", "dhl", "fedex"))
+_BY = frozenset(nlp.normalize(word) for word in ("با", "ba", "by", "via", "with", "یا", "ya", "or"))
+# "how do I order through whatsapp", "شماره ملی لازمه برای ثبت سفارش؟": how to order, not where one is.
+_HOW_TO_ORDER = tuple(tuple(word_tokens(phrase)) for phrase in (
+    "ثبت سفارش", "sabt sefaresh", "sabte sefaresh", "how do i order", "how to order", "how can i order",
+    "place an order", "make an order", "چطور سفارش", "چطوری سفارش", "chetori sefaresh", "chetor sefaresh"))
 _DO_YOU = frozenset(nlp.normalize(word) for word in (
     "دارید", "دارین", "darid", "darin", "do", "does", "can", "میکنید", "میکنین", "mikonid", "mikonin",
     "میفرستید", "میفرستین", "mifrestid", "mifrestin"))
@@ -75,9 +84,21 @@ _AN_ORDER_OF_MINE = frozenset(nlp.normalize(word) for word in (
 
 
 def asks_whether_you_deliver_to_a_place(tokens: Sequence[str]) -> bool:
-    """Whether a message asks if the shop delivers to a place at all (not where an order is)."""
-    return (not _DELIVERING.isdisjoint(tokens) and not _TO_A_PLACE.isdisjoint(tokens)
-            and not _DO_YOU.isdisjoint(tokens) and _AN_ORDER_OF_MINE.isdisjoint(tokens))
+    """Whether a message asks if the shop delivers to a place at all, or how (not where an order is)."""
+    if any(_contains(tokens, phrase) for phrase in _HOW_TO_ORDER) and _ORDERED_ALREADY.isdisjoint(tokens):
+        return True
+    if not _AN_ORDER_OF_MINE.isdisjoint(tokens):
+        return False
+    if not _BY.isdisjoint(tokens) and not _BY_A_CARRIER.isdisjoint(tokens) and not (
+            _DELIVERING | _DO_YOU | _BRINGING).isdisjoint(tokens):
+        return True
+    return not _DELIVERING.isdisjoint(tokens) and not _TO_A_PLACE.isdisjoint(tokens) and not _DO_YOU.isdisjoint(tokens)
+
+
+_ORDERED_ALREADY = frozenset(nlp.normalize(word) for word in (
+    "کردم", "کردیم", "کرده", "شد", "شده", "kardam", "kardim", "shod", "shode", "هنوز", "hanuz", "hanooz", "still",
+    "yet", "کی", "کجا", "kei", "key", "when", "where", "placed", "did", "already"))
+_BRINGING = frozenset(nlp.normalize(word) for word in ("میاره", "میارید", "میارین", "miare", "miarid", "bring"))
 
 
 # "what time is it now?", "ساعت چنده الان؟": the clock asked, with no word of the shop's hours.
