@@ -281,6 +281,10 @@ class RuleSet:
             clauses = clause_tokens(text[:_MAXIMUM_CHARACTERS])
             if len(clauses) > 1 and self._classify(clauses[-1], excluded)[0].intent == GOODBYE:
                 return IntentMatch(GOODBYE, match.confidence)
+        if match.intent == ORDER_STATUS and stated_requests.states_what_came(text[:_MAXIMUM_CHARACTERS], tokens):
+            # "بسته رو گرفتم": nothing asked of an order; "سفارشم رسید، ممنون" thanks for it.
+            thanked = THANKS in self.intents and THANKS in self._matcher.keyword_scores(tokens)
+            return IntentMatch(THANKS if thanked else NO_INTENT, match.confidence)
         if (match.intent == "business_hours" and ORDER_STATUS in self.intents and stated_requests.states_a_wait(tokens)
                 and not changes_the_order(tokens)):
             return IntentMatch(ORDER_STATUS, match.confidence)  # "شنبه گفتین میرسه الان چهارشنبه ست!": days of a wait

@@ -180,3 +180,19 @@ _CALLING = _words("زنگ", "تماس", "zang", "zng", "tamas", "tms", "call", "
 def asks_to_be_called_on_a_number(text: str, tokens: Sequence[str]) -> bool:
     """Whether a message gives a mobile number and a word of calling (zang, تماس, call)."""
     return not _CALLING.isdisjoint(tokens) and _MOBILE_NUMBER.search(nlp.normalize(text).replace(" ", "")) is not None
+
+# "بسته رو گرفتم", "got it today, thanks": what has come, stated with nothing asked, asks no status.
+_RECEIVED = _words("گرفتم", "گرفتیم", "رسید", "رسیدن", "اومد", "اومدن", "آمد", "gereftam", "resid", "residan", "umad",
+                   "oomad", "received", "arrived", "got", "came")
+_STILL_OR_ASKING = _words(
+    "هنوز", "کی", "کجا", "کجاست", "چرا", "چی", "فقط", "ولی", "اما", "hanuz", "hanooz", "kei", "key", "koja", "chera",
+    "faghat", "vali", "ama", "still", "yet", "when", "where", "why", "what", "only", "but", "half", "نصف", "بقیه",
+    "baghie", "rest", "wrong", "اشتباه", "اشتباهه", "eshtebah", "eshtebahe", "کجاست", "kojast", "kojas", "nothing",
+    "هیچی", "hichi", "been", "days", "روزه", "rooze")
+
+
+def states_what_came(text: str, tokens: Sequence[str]) -> bool:
+    """Whether a message only states that something came (no question, no negation, nothing still missing)."""
+    return ("?" not in nlp.normalize(text) and not _RECEIVED.isdisjoint(tokens)
+            and _STILL_OR_ASKING.isdisjoint(tokens) and _NOT_ARRIVED.isdisjoint(tokens)
+            and not any(nlp.is_negated_verb(token) for token in tokens))
