@@ -196,3 +196,23 @@ def states_what_came(text: str, tokens: Sequence[str]) -> bool:
     return ("?" not in nlp.normalize(text) and not _RECEIVED.isdisjoint(tokens)
             and _STILL_OR_ASKING.isdisjoint(tokens) and _NOT_ARRIVED.isdisjoint(tokens)
             and not any(nlp.is_negated_verb(token) for token in tokens))
+
+# "ربات خوبی هستی", "in robot bahale 😂", "اپراتور شما خیلی مودب بود": a judgement of the bot or a person, no
+# request for one.
+_THE_BOT_OR_A_PERSON = _words(
+    "ربات", "روبات", "رباته", "اپراتور", "اپراتورتون", "پشتیبان", "پشتیبانی", "پشتیبانیتون", "همکار", "همکارتون",
+    "همکاراتون", "robot", "bot", "operator", "support", "agent", "staff", "poshtibani", "poshtiban", "operatoretun")
+_JUDGING = _words(
+    "خوب", "خوبی", "خوبیه", "مودب", "بامزه", "باحال", "باهوش", "عالی", "عالیه", "گل", "ماه", "مهربون",
+    "مهربان", "bahal", "bahale", "bamaze", "bahoosh", "khoob", "khub", "ali", "good", "nice", "funny", "cute", "smart",
+    "kind", "polite", "helpful", "great", "lovely", "sweet", "دمش", "خیرش", "kheyresh")
+_ASKING_FOR_ONE = _words(
+    "میخوام", "میخواهم", "میخواستم", "بخوام", "وصل", "صحبت", "حرف", "تماس", "زنگ", "جواب", "بدید", "بدین", "لطفا",
+    "کنید", "کنین", "mikham", "mikhastam", "vasl", "sohbat", "harf", "tamas", "zang", "javab", "lotfan", "want", "need",
+    "connect", "talk", "speak", "call", "please", "answer", "reply", "can", "could", "get", "?")
+
+
+def judges_the_bot_or_a_person(tokens: Sequence[str]) -> bool:
+    """Whether a message judges the bot or a person of the shop and asks nothing of them."""
+    return (not _THE_BOT_OR_A_PERSON.isdisjoint(tokens) and not _JUDGING.isdisjoint(tokens)
+            and _ASKING_FOR_ONE.isdisjoint(tokens))
