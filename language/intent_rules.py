@@ -58,6 +58,7 @@ from language.message_clauses import (
     clause_tokens,
     names_a_topic_no_intent_answers,
     question_tokens,
+    reviews_in_the_past,
     without_dismissed_clauses,
 )
 
@@ -273,6 +274,7 @@ class RuleSet:
                 # "گفتین ۴۸ ساعته، الان ۵ روز گذشته", "paid, nothing came": a wait stated asks for the status.
                 return IntentMatch(ORDER_STATUS, max(match.confidence, self.threshold))
             if (PRICING in self.intents and stated_requests.compares_prices(tokens)
+                    and not reviews_in_the_past(text[:_MAXIMUM_CHARACTERS], tokens)
                     and PRICING in self._evidence(tokens)[2]):
                 # "ghmt sfid ba khakestari yekie?": a price set against another is a price question.
                 return IntentMatch(PRICING, max(match.confidence, self.threshold))
