@@ -283,6 +283,9 @@ class RuleSet:
             clauses = clause_tokens(text[:_MAXIMUM_CHARACTERS])
             if len(clauses) > 1 and self._classify(clauses[-1], excluded)[0].intent == GOODBYE:
                 return IntentMatch(GOODBYE, match.confidence)
+        if (match.intent == HUMAN_AGENT and "business_hours" in self.intents
+                and stated_requests.asks_when_to_call(tokens)):
+            return IntentMatch("business_hours", match.confidence)  # "when can I call?" asks the hours
         if match.intent == HUMAN_AGENT and stated_requests.judges_the_bot_or_a_person(tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "ربات خوبی هستی" asks for nobody
         if match.intent == ORDER_STATUS and stated_requests.states_what_came(text[:_MAXIMUM_CHARACTERS], tokens):

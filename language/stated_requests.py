@@ -216,3 +216,18 @@ def judges_the_bot_or_a_person(tokens: Sequence[str]) -> bool:
     """Whether a message judges the bot or a person of the shop and asks nothing of them."""
     return (not _THE_BOT_OR_A_PERSON.isdisjoint(tokens) and not _JUDGING.isdisjoint(tokens)
             and _ASKING_FOR_ONE.isdisjoint(tokens))
+
+# "when can I call?", "در چه ساعاتی میتونم تماس بگیرم؟": when the shop can be called is its opening hours (issue 14),
+# not a request for a person.
+_WHEN_OR_HOURS = _words("کی", "ساعتی", "ساعاتی", "ساعت", "ساعات", "زمانی", "وقتی", "kei", "key", "saati", "saat",
+                        "when", "hours", "time", "what")
+_I_CAN = _words("میتونم", "میتوانم", "میشه", "بشه", "میشود", "mitunam", "mitoonam", "mishe", "can", "could", "should")
+
+
+def asks_when_to_call(tokens: Sequence[str]) -> bool:
+    """Whether a message asks when (at what hours) the shop can be called or reached."""
+    return (not _WHEN_OR_HOURS.isdisjoint(tokens) and not _CALLING.isdisjoint(tokens)
+            and not _I_CAN.isdisjoint(tokens) and _MOBILE_NUMBER_WORDS.isdisjoint(tokens))
+
+
+_MOBILE_NUMBER_WORDS = _words("me", "من", "منو", "باهام", "baham", "behem", "بهم")
