@@ -221,6 +221,12 @@ class RuleSet:
         tokens = self._matcher.split_run_together(tokens)
         match, ambiguous = self._classify(tokens, excluded)
         known = self.intents.get(match.intent)
+        if match.intent == THANKS:
+            asked = stated_requests.without_thanks_ahead(tokens)
+            asked = asked[self._matcher.social_prefix_length(asked):] if asked else None
+            if asked and len([token for token in asked if token not in nlp.STOPWORDS]) >= 2:
+                # "سلام ممنون میشم بگید این کتاب برای چه سنی مناسبه": thanks ahead of the answer wrap the question.
+                return self._classify(asked, excluded)[0]
         if match.intent in _SMALL_TALK:
             turned = self._request_after_a_turn(tokens, excluded)
             if turned is not None:

@@ -231,3 +231,18 @@ def asks_when_to_call(tokens: Sequence[str]) -> bool:
 
 
 _MOBILE_NUMBER_WORDS = _words("me", "من", "منو", "باهام", "baham", "behem", "بهم")
+
+# "ممنون میشم بگید …", "I'd be grateful if you told me …", "thanks in advance": thanks for an answer not yet
+# given wrap the request; the words around them are what is asked.
+_THANKS_AHEAD = {("ممنون", "میشم"), ("ممنون", "میشیم"), ("ممنون", "میشوم"), ("متشکر", "میشم"), ("متشکر", "میشوم"),
+                 ("سپاسگزار", "میشوم"), ("mamnun", "misham"), ("mamnoon", "misham"), ("merci", "misham"),
+                 ("mersi", "misham"), ("be", "grateful"), ("appreciate", "it"), ("in", "advance"), ("پیشاپیش", "ممنون"),
+                 ("پیشاپیش", "ممنونم"), ("پیشاپیش", "سپاس")}
+
+
+def without_thanks_ahead(tokens: Sequence[str]) -> list[str] | None:
+    """The tokens without a thanks given ahead of the answer ("ممنون میشم"), or None when there is none."""
+    for position, pair in enumerate(zip(tokens, tokens[1:], strict=False)):
+        if pair in _THANKS_AHEAD:
+            return [*tokens[:position], *tokens[position + 2:]]
+    return None
