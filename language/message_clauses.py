@@ -249,13 +249,15 @@ def changes_the_order(tokens: Sequence[str]) -> bool:
 # "بسته من الان کجاست؟", "kif ro key mifrestin?", "where is my stuff": where something bought is, or when it
 # is sent or comes, is its order's status even when no word names the order.
 _WHERE_IS = frozenset(nlp.normalize(word) for word in (
-    "کجاست", "کجان", "کجاس", "کجاستش", "کو", "kojast", "kojan", "kojas", "where", "where's", "wheres"))
+    "کجاست", "کجان", "کجاس", "کجاستش", "کو", "kojast", "kojan", "kojas", "where", "where's", "wheres",
+    # "any news about my delivery?"
+    "news", "update", "updates"))
 _WHEN_IS = frozenset(nlp.normalize(word) for word in ("کی", "kei", "key", "when"))
 # You sending or bringing it is about an order; its coming or arriving only beside something bought or
 # "my" ("حقوقم کی میاد", when does my salary come, is no parcel: حقوقم is neither).
 _YOU_SEND = frozenset(nlp.normalize(word) for word in (
     "میارین", "میارید", "میارینش", "میاریدش", "میفرستین", "میفرستید", "میفرستینش", "میفرستیدش", "بیارین", "بفرستین",
-    "mifrestin", "mifrestid", "miarin", "miarid", "ship", "send", "deliver"))
+    "mifrestin", "mifrestid", "miarin", "miarid", "ship", "send", "deliver", "ارسالش", "ersalesh", "ارسالشون"))
 _IT_COMES = frozenset(nlp.normalize(word) for word in (
     "میرسه", "میاد", "برسه", "بیاد", "mirese", "miad", "berese", "biad", "arrive", "arrives", "arriving", "come",
     "coming", "shipped", "sent", "delivered", "get", "پستچی", "postchi", "پیک", "peyk"))
@@ -274,10 +276,16 @@ _NOT_A_PARCEL = frozenset(nlp.normalize(word) for word in (
     "زنگ", "call", "میتونم", "can", "i", "ساخت", "ساختش", "made"))
 
 
+_MONEY = frozenset({nlp.normalize("پول")})
+_PAID = frozenset(nlp.normalize(word) for word in (
+    "واریز", "ریختم", "دادم", "پرداخت", "کردم", "variz", "rikhtam", "dadam", "pardakht", "paid"))
+
+
 def asks_where_a_parcel_is(tokens: Sequence[str]) -> bool:
     """Whether a message asks where something bought is, or when it is sent or arrives (no place asked)."""
-    if not _NOT_A_PARCEL.isdisjoint(tokens):
-        return False
+    not_a_parcel = _NOT_A_PARCEL.intersection(tokens)
+    if not_a_parcel and not (not_a_parcel == _MONEY and not _PAID.isdisjoint(tokens)):
+        return False  # "پول رو واریز کردم کی میفرستین": money paid is no money asked for
     bought = not _SOMETHING_BOUGHT.isdisjoint(tokens)
     if not _WHERE_IS.isdisjoint(tokens):
         return bought
