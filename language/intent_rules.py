@@ -292,7 +292,7 @@ class RuleSet:
         if (match.intent == HUMAN_AGENT and "business_hours" in self.intents
                 and stated_requests.asks_when_to_call(tokens)):
             return IntentMatch("business_hours", match.confidence)  # "when can I call?" asks the hours
-        if match.intent == HUMAN_AGENT and stated_requests.judges_the_bot_or_a_person(tokens):
+        if match.intent in (HUMAN_AGENT, GREETING) and stated_requests.judges_the_bot_or_a_person(tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "ربات خوبی هستی" asks for nobody
         if match.intent == ORDER_STATUS and stated_requests.states_what_came(text[:_MAXIMUM_CHARACTERS], tokens):
             # "بسته رو گرفتم": nothing asked of an order; "سفارشم رسید، ممنون" thanks for it.

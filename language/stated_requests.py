@@ -120,7 +120,8 @@ def asks_whether_anyone_answers(tokens: Sequence[str]) -> bool:
 
 
 # "maybe later", "فعلا نه", "فعلا پول ندارم": a decision put off is no farewell.
-_FOR_NOW = _words("فعلا", "فعلاً", "فعلن", "felan", "felaan", "later", "بعدا", "بعدن", "badan", "now")
+_FOR_NOW = _words("فعلا", "فعلاً", "فعلن", "felan", "felaan", "later", "بعدا", "بعدن", "badan", "now", "tomorrow",
+                  "فردا", "farda", "next", "time")
 _PUTTING_OFF = _words(
     "نه", "na", "nah", "no", "not", "maybe", "perhaps", "شاید", "shayad", "shaiad", "اگه", "age", "if", "حالا",
     "hala", "ببینم", "bebinam", "think", "فکر", "fekr")
@@ -201,10 +202,12 @@ def states_what_came(text: str, tokens: Sequence[str]) -> bool:
 # request for one.
 _THE_BOT_OR_A_PERSON = _words(
     "ربات", "روبات", "رباته", "اپراتور", "اپراتورتون", "پشتیبان", "پشتیبانی", "پشتیبانیتون", "همکار", "همکارتون",
-    "همکاراتون", "robot", "bot", "operator", "support", "agent", "staff", "poshtibani", "poshtiban", "operatoretun")
+    "همکاراتون", "robot", "robote", "bot", "bote", "operator", "support", "agent", "staff", "poshtibani", "poshtiban",
+    "operatoretun")
 _JUDGING = _words(
     "خوب", "خوبی", "خوبیه", "مودب", "بامزه", "باحال", "باهوش", "عالی", "عالیه", "گل", "ماه", "مهربون",
-    "مهربان", "bahal", "bahale", "bamaze", "bahoosh", "khoob", "khub", "ali", "good", "nice", "funny", "cute", "smart",
+    "مهربان", "bahal", "bahale", "bamaze", "bahoosh", "khoob", "khub", "khoobi", "khubi",
+    "ali", "good", "nice", "funny", "cute", "smart",
     "kind", "polite", "helpful", "great", "lovely", "sweet", "دمش", "خیرش", "kheyresh")
 _ASKING_FOR_ONE = _words(
     "میخوام", "میخواهم", "میخواستم", "بخوام", "وصل", "صحبت", "حرف", "تماس", "زنگ", "جواب", "بدید", "بدین", "لطفا",

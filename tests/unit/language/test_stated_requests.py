@@ -68,6 +68,23 @@ def rules() -> RuleSet:
         ("lotfan zang bezanid be man 09351112244", "human_agent"),
         ("nice bot lol", "none"),
         ("ربات خوبی هستی ولی میخوام با آدم حرف بزنم", "human_agent"),
+        ("robote khoobi hasti", "none"),
+        # when the shop can be called is its opening hours (issue 14)
+        ("what time can i call you", "business_hours"),
+        ("kei mitunam zang bezanam", "business_hours"),
+        ("when will you call me?", "human_agent"),
+        # thanks ahead of the answer wrap the request
+        ("ممنون میشم قیمتشو بگید", "pricing"),
+        ("thanks in advance for your help", "thanks"),
+        # Finglish and no punctuation
+        ("goftin 3 roze mirese alan 1 haftas", "order_status"),
+        ("se rooze montazeram", "order_status"),
+        ("slm mn ye soal dashtam dar mored jens parche", "none"),
+        ("maybe tomorrow", "none"),
+        ("ba post mifrestid ya peyk", "none"),
+        ("chetori sefaresh bedam", "none"),
+        # a keyword's one-letter slip keeps its first letter
+        ("how long do I boil the rice?", "none"),
     ],
 )
 def test_requests_stated_and_small_talk_that_looks_like_one(rules, text, intent):
