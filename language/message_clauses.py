@@ -143,6 +143,15 @@ _PRICE_WORDS = frozenset(nlp.normalize(word) for word in (
     "قیمت", "قیمتش", "هزینه", "تومن", "تومان", "price", "cost", "costs", "ghimat", "gheymat", "hazine", "toman"))
 
 
+# "baraye 8 sale monasebe?": Finglish "sale" after a number is years (سال), not a sale.
+_YEARS_OLD = re.compile(r"\d+\s*(?:sale|saleh|salegi|salash|salame|sal)\b")
+
+
+def counts_years(text: str) -> bool:
+    """Whether a message counts years in Finglish ("8 sale", "3 salegi")."""
+    return _YEARS_OLD.search(nlp.normalize(text)) is not None
+
+
 def asks_how_much_of_a_measure(tokens: Sequence[str]) -> bool:
     """Whether "how much" asks a weight, a size or a stock, with no word of a price."""
     return not _MEASURES.isdisjoint(tokens) and _PRICE_WORDS.isdisjoint(tokens)
@@ -348,7 +357,8 @@ def asks_beside_the_intent(intent: str, text: str, tokens: Sequence[str]) -> boo
     if is_spam(tokens) or only_declines(tokens):
         return True
     if intent == "pricing":
-        return names_a_currency(tokens) or reviews_in_the_past(text, tokens) or asks_how_much_of_a_measure(tokens)
+        return (names_a_currency(tokens) or reviews_in_the_past(text, tokens) or asks_how_much_of_a_measure(tokens)
+                or (counts_years(text) and _PRICE_WORDS.isdisjoint(tokens)))
     if intent == "business_hours":
         return asks_the_clock(tokens) or a_site_does_not_open(tokens) or asks_how_long_a_return_lasts(tokens)
     if intent == "order_status":

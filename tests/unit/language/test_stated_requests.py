@@ -85,6 +85,9 @@ def rules() -> RuleSet:
         ("chetori sefaresh bedam", "none"),
         # a keyword's one-letter slip keeps its first letter
         ("how long do I boil the rice?", "none"),
+        # Finglish "sale" after a number counts years
+        ("in lebas baraye 3 salegi andaze ast?", "none"),
+        ("sale darin?", "pricing"),
     ],
 )
 def test_requests_stated_and_small_talk_that_looks_like_one(rules, text, intent):
