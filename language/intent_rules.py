@@ -19,7 +19,9 @@ message that is `none` as a whole but ends in its one question ("I paid yesterda
 send it?") is that question, and one that asks where something bought is or when it comes is
 order_status. A request that asks beside its intent's meaning (the dollar's price, the clock,
 delivery to a place at all, a price judged in the past, a change to an order, a site that does not
-open, how much of a measure, spam, a bare "no, I don't want it") is `none`. Opt-in needs a clear
+open, how much of a measure, spam, a bare "no, I don't want it") is `none`; so is a greeting that goes
+on to say something no intent answers. Requests stated without a question (a wait, a price compared,
+a number to call on) and small talk that only looks like a request are `stated_requests`. Opt-in needs a clear
 request for the shop's messages (`opt_in_request`): without one the message is classified without
 opt-in, and with one a message found to be nothing or small talk is opt-in. The clauses,
 questions and small word lists these rules read are `message_clauses`.

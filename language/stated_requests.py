@@ -1,12 +1,15 @@
 """Requests a message makes without asking them, and small talk that only looks like a request.
 
 `intent_rules` reads these after the classifier: a wait stated with nothing asked ("you said two
-days, it has been a week") is a question about the order's status; two prices set against each
-other ("is the white one the same price as the grey?") ask a price; "are you there?" or "do you
-answer?" with nothing else is a greeting, not a question about opening hours; a decision put off
-("maybe later", "فعلا نه") or a laugh is no farewell; and a greeting in front of a topic the shop's
-intents never answer (returns, a site that does not open, a change to an order) is that topic.
-Word lists only, by category, in our own words; every function takes normalised word tokens.
+days, it has been a week") is a question about the order's status, and what came, stated with
+nothing asked, is none; two prices set against each other ("is the white one the same price as the
+grey?") ask a price; "are you there?" or "do you answer?" with nothing else is a greeting, and when
+the shop can be called is its opening hours; a mobile number beside a word of calling asks for a
+person, and a judgement of the bot or a person of the shop asks for nobody; a decision put off
+("maybe later", "فعلا نه") or a laugh is no farewell; thanks given ahead of the answer ("ممنون میشم
+بگید …") and a turn after small talk ("… فقط کی میرسه") leave the request to decide; words of address
+and excuse beside a greeting ("سلام آقای فروشنده") say nothing more. Word lists only, by category, in
+our own words; the functions take normalised word tokens.
 """
 
 from __future__ import annotations
