@@ -310,8 +310,9 @@ class RuleSet:
         if match.intent == GOODBYE and stated_requests.puts_off_or_laughs(tokens) and GOODBYE not in (
                 self._matcher.keyword_scores(stated_requests.without_for_now(tokens))):
             return IntentMatch(NO_INTENT, match.confidence)  # "maybe later", "فعلا نه": nobody leaves
-        if match.intent in (GREETING, "business_hours", "human_agent") and stated_requests.asks_whether_anyone_answers(
-                tokens[self._matcher.social_prefix_length(tokens):]):
+        if (match.intent in (GREETING, "business_hours", "human_agent")
+                and stated_requests.may_ask_whether_anyone_answers(tokens)
+                and stated_requests.asks_whether_anyone_answers(tokens[self._matcher.social_prefix_length(tokens):])):
             return IntentMatch(GREETING, match.confidence)  # "سلام، جواب میدین؟" asks no opening hours
         if match.intent == GREETING and self._says_more_than_hello(tokens, excluded):
             return IntentMatch(NO_INTENT, match.confidence)  # "salam, the site won't open since last night"
@@ -334,6 +335,8 @@ class RuleSet:
         about something else. The rest needs three content words, no social keyword and nothing an
         intent answers alone; a topic no intent answers (a return, a site that does not open) needs two.
         """
+        if len(tokens) < _CONTENT_AFTER_A_GREETING:
+            return False  # the common short greeting, without reading its prefix
         rest = tokens[self._matcher.social_prefix_length(tokens):]
         if names_a_topic_no_intent_answers(rest):
             return True

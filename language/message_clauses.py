@@ -85,7 +85,8 @@ _AN_ORDER_OF_MINE = frozenset(nlp.normalize(word) for word in (
 
 def asks_whether_you_deliver_to_a_place(tokens: Sequence[str]) -> bool:
     """Whether a message asks if the shop delivers to a place at all, or how (not where an order is)."""
-    if any(_contains(tokens, phrase) for phrase in _HOW_TO_ORDER) and _ORDERED_ALREADY.isdisjoint(tokens):
+    if (not _HOW_TO_ORDER_STARTS.isdisjoint(tokens) and any(_contains(tokens, phrase) for phrase in _HOW_TO_ORDER)
+            and _ORDERED_ALREADY.isdisjoint(tokens)):
         return True
     if not _AN_ORDER_OF_MINE.isdisjoint(tokens):
         return False
@@ -95,6 +96,7 @@ def asks_whether_you_deliver_to_a_place(tokens: Sequence[str]) -> bool:
     return not _DELIVERING.isdisjoint(tokens) and not _TO_A_PLACE.isdisjoint(tokens) and not _DO_YOU.isdisjoint(tokens)
 
 
+_HOW_TO_ORDER_STARTS = frozenset(phrase[0] for phrase in _HOW_TO_ORDER)
 _ORDERED_ALREADY = frozenset(nlp.normalize(word) for word in (
     "کردم", "کردیم", "کرده", "شد", "شده", "kardam", "kardim", "shod", "shode", "هنوز", "hanuz", "hanooz", "still",
     "yet", "کی", "کجا", "kei", "key", "when", "where", "placed", "did", "already"))
@@ -144,6 +146,7 @@ _PRICE_WORDS = frozenset(nlp.normalize(word) for word in (
 
 
 # "baraye 8 sale monasebe?": Finglish "sale" after a number is years (سال), not a sale.
+_YEAR_WORDS = frozenset(("sale", "saleh", "salegi", "salash", "salame", "sal"))
 _YEARS_OLD = re.compile(r"\d+\s*(?:sale|saleh|salegi|salash|salame|sal)\b")
 
 
@@ -358,7 +361,7 @@ def asks_beside_the_intent(intent: str, text: str, tokens: Sequence[str]) -> boo
         return True
     if intent == "pricing":
         return (names_a_currency(tokens) or reviews_in_the_past(text, tokens) or asks_how_much_of_a_measure(tokens)
-                or (counts_years(text) and _PRICE_WORDS.isdisjoint(tokens)))
+                or (not _YEAR_WORDS.isdisjoint(tokens) and counts_years(text) and _PRICE_WORDS.isdisjoint(tokens)))
     if intent == "business_hours":
         return asks_the_clock(tokens) or a_site_does_not_open(tokens) or asks_how_long_a_return_lasts(tokens)
     if intent == "order_status":

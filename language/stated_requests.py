@@ -117,6 +117,11 @@ _ANSWERING = _ARE_YOU_THERE - _words("is", "are", "you", "do", "u", "r", "ya", "
                                      "still", "هنوز", "hanuz", "hanooz")
 
 
+def may_ask_whether_anyone_answers(tokens: Sequence[str]) -> bool:
+    """A cheap first look: whether a word of answering or being there is in the message at all."""
+    return not _ANSWERING.isdisjoint(tokens)
+
+
 def asks_whether_anyone_answers(tokens: Sequence[str]) -> bool:
     """Whether a message (its small talk aside) only asks whether anyone is there to answer."""
     return bool(tokens) and not _ANSWERING.isdisjoint(tokens) and all(token in _ARE_YOU_THERE for token in tokens)
