@@ -229,8 +229,8 @@ class RuleSet:
             if asked and len([token for token in asked if token not in nlp.STOPWORDS]) >= 2:
                 # "سلام ممنون میشم بگید این کتاب برای چه سنی مناسبه": thanks ahead of the answer wrap the question.
                 return self._classify(asked, excluded)[0]
-        if match.intent in _SMALL_TALK:
-            turned = self._request_after_a_turn(tokens, excluded)
+        if match.intent in _SMALL_TALK or THANKS in self._matcher.opening_intents(tokens):
+            turned = self._request_after_a_turn(tokens, excluded, text[:_MAXIMUM_CHARACTERS])
             if turned is not None:
                 return turned
         thanked = self._thanks_for_something(tokens, text)
@@ -379,7 +379,7 @@ class RuleSet:
             return None
         return asked
 
-    def _request_after_a_turn(self, tokens: Sequence[str], excluded: frozenset[str]) -> IntentMatch | None:
+    def _request_after_a_turn(self, tokens: Sequence[str], excluded: frozenset[str], text: str) -> IntentMatch | None:
         """The request after "but", "just" or "by the way" that follows small talk (else None).
 
         "مرسی از جوابتون فقط کی به دستم میرسه", "thanks for answering but the parcel still hasn't come":
@@ -389,9 +389,16 @@ class RuleSet:
         if position is None or len(tokens) - position - 1 < 2:
             return None
         asked, _ = self._classify(tokens[position + 1:], excluded)
+        if (asked.intent == NO_INTENT and nlp.normalize(text).rstrip().endswith("?")
+                and THANKS in self._matcher.opening_intents(tokens) and len(tokens) - position - 1 >= 3):
+            # "ممنون از پیگیریتون، فقط یه سوال، این … یدکی هم داره؟": thanks for what was done, then a
+            # question no intent answers (the thanks named a follow-up, an order_status word).
+            return asked
         asked_intent = self.intents.get(asked.intent)
         if asked_intent is None or asked_intent.social or asked.intent == GOODBYE:
             return None
+        if asks_beside_the_intent(asked.intent, text, tokens):
+            return IntentMatch(NO_INTENT, asked.confidence)  # "mrc, vali in baraye 8 sale …": years, no sale
         return asked
 
     def _thanks_for_something(self, tokens: Sequence[str], text: str) -> str | None:

@@ -44,6 +44,8 @@ _ORDERED = _words(
 _NOT_A_PARCEL = _words(
     "پولم", "پولمو", "refund", "money", "جواب", "جوابی", "پاسخ", "answer", "reply", "javab", "پیام",
     "پیامم", "message", "sms", "کد", "code", "ایمیل", "email", "فاکتور", "invoice", "رسید", "receipt")
+# "جوابمو ندادین، سه روز گذشته": a reply or a message that has not come, in any of its forms.
+_REPLY_PREFIXES = ("جواب", "پاسخ", "پیام", "javab", "pasokh", "payam", "repl", "answer", "messag")
 # Returning or exchanging: how long ago something was bought is then the return window.
 _RETURNING = ("مرجوع", "تعویض", "عوض", "return", "refund", "exchange", "marjoo", "taviz", "avaz")
 _GIVING_BACK = {("پس", "بدم"), ("پس", "بدیم"), ("پس", "بدهم"), ("pas", "bedam"), ("pas", "bedim"), ("send", "back")}
@@ -60,6 +62,7 @@ _SPANS = _words(
 
 # A span said to have passed right after it ("یه هفته شد", "ye hafte shod", "two weeks passed").
 _SPAN_PASSED = _words("گذشته", "گذشت", "شد", "شده", "shod", "shode", "gozasht", "gozashte", "passed", "now")
+_AUXILIARIES = (["has"], ["have"], ["had"], ["is"], ["was"])
 # A span in its "it has been" form ("سه روزه", "4 rooze", "یه هفته‌ست"), beside an order, waiting or a stage
 # of preparing it ("این کرم سه ماهه بازه، هنوز خوبه؟" is no wait).
 _SPANS_SO_FAR = _words("روزه", "روزس", "هفتس", "هفته‌ست", "هفتست", "ماهه", "rooze", "ruze", "haftas", "haftast")
@@ -71,8 +74,8 @@ _NO_NEWS = {("خبری", "نیست"), ("خبری", "نشده"), ("khabari", "nis
 
 def states_a_wait(tokens: Sequence[str]) -> bool:
     """Whether a message states that an order has not come, or that a promised time has passed."""
-    if not _NOT_A_PARCEL.isdisjoint(tokens) or any(token.startswith(_RETURNING) for token in tokens) or any(
-            pair in _GIVING_BACK for pair in zip(tokens, tokens[1:], strict=False)):
+    if (not _NOT_A_PARCEL.isdisjoint(tokens) or any(token.startswith(_RETURNING + _REPLY_PREFIXES) for token in tokens)
+            or any(pair in _GIVING_BACK for pair in zip(tokens, tokens[1:], strict=False))):
         return False  # "از خرید ۵ روز گذشته، میتونم پس بدم؟" asks about a return
     ordered = not _ORDERED.isdisjoint(tokens)
     if ordered and not _PERSIAN_NOT_ARRIVED.isdisjoint(tokens):
@@ -82,7 +85,8 @@ def states_a_wait(tokens: Sequence[str]) -> bool:
         return True  # "it hasn't arrived", "the parcel never came", "not received"
     if ordered and any(pair in _NO_NEWS for pair in zip(tokens, tokens[1:], strict=False)):
         return True  # "از ارسال خبری نیست"
-    if any(token in _SPANS and not _SPAN_PASSED.isdisjoint(tokens[position + 1:position + 3])
+    if any(token in _SPANS and not _SPAN_PASSED.isdisjoint(
+            tokens[position + 1:position + (3 if tokens[position + 1:position + 2] in _AUXILIARIES else 2)])
            for position, token in enumerate(tokens)):
         return True  # "ye hafte shod!!", "دو روز گذشته"
     if not _SPANS_SO_FAR.isdisjoint(tokens) and (ordered or not _STILL_WAITING.isdisjoint(tokens)):

@@ -34,6 +34,8 @@ def rules() -> RuleSet:
         ("از خرید ۵ روز گذشته میتونم پس بدم؟", "none"),
         ("پولم هنوز برنگشته", "none"),
         ("گارانتی ۶ ماهه داره؟", "none"),
+        ("جوابمو ندادین هنوز، سه روز گذشته", "none"),
+        ("a week has passed and nothing", "order_status"),
         # what came, stated with nothing asked, is no status question
         ("گرفتمش", "none"),
         ("the parcel arrived today", "none"),
@@ -64,6 +66,8 @@ def rules() -> RuleSet:
         # small talk, a turn, then the request
         ("mersi faghat kei mirese dastam", "order_status"),
         ("thanks but I'm just looking", "thanks"),
+        ("merci az peygiri vali in rang ro nadarid?", "none"),  # thanks for a follow-up, then a question
+        ("thanks for the update, but when does it arrive?", "order_status"),
         # a number to call on asks for a person; a judgement of the bot asks for nobody
         ("lotfan zang bezanid be man 09351112244", "human_agent"),
         ("nice bot lol", "none"),
