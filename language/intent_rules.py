@@ -320,8 +320,9 @@ class RuleSet:
             return IntentMatch(NO_INTENT, match.confidence)  # "نرخ دلار امروز چنده؟" asks no shop's price
         if match.intent == GREETING:
             keywords = self._matcher.keyword_scores(tokens)
-            if GOODBYE in keywords and GREETING not in keywords:
-                # "شب بخیر عزیزم": a wish for the night with no word of greeting takes leave.
+            if GREETING not in keywords and (GOODBYE in keywords or stated_requests.wishes_a_good_time(tokens)):
+                # "شب بخیر عزیزم", "روز خوبی داشته باشین": a wish for the night or the day ahead with no word
+                # of greeting takes leave.
                 return IntentMatch(GOODBYE, match.confidence)
         if match.intent == GOODBYE and GREETING in self._matcher.opening_intents(tokens):
             # "سلام، شب بخیر" / "salam, ruzetun khosh" is said on arriving, not leaving.

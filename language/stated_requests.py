@@ -261,3 +261,12 @@ def without_thanks_ahead(tokens: Sequence[str]) -> list[str] | None:
         if pair in _THANKS_AHEAD:
             return [*tokens[:position], *tokens[position + 2:]]
     return None
+
+# "روز خوبی داشته باشین", "have a nice weekend": a wish for the time ahead, said on leaving.
+_WISHING = {("داشته", "باشین"), ("داشته", "باشید"), ("داشته", "باشی"), ("dashte", "bashin"), ("dashte", "bashid"),
+            ("have", "a"), ("enjoy", "your")}
+
+
+def wishes_a_good_time(tokens: Sequence[str]) -> bool:
+    """Whether a message wishes a good time ahead ("have a nice day", "روز خوبی داشته باشین")."""
+    return any(pair in _WISHING for pair in zip(tokens, tokens[1:], strict=False))

@@ -58,6 +58,9 @@ def rules() -> RuleSet:
         ("hahaha ok", "none"),
         ("فعلا خداحافظ", "goodbye"),
         ("ok bye, maybe I'll come back", "goodbye"),
+        # a wish for the day ahead with no greeting word takes leave
+        ("عصر خوبی داشته باشید", "goodbye"),
+        ("سلام، روز خوبی داشته باشید", "greeting"),
         # a greeting that goes on to say something no intent answers is that something
         ("سلام، من سه هفته پیش ازتون کفش خریدم", "none"),
         ("hello, I am a student writing a thesis on online shops", "none"),
