@@ -16,6 +16,7 @@ so a Latin-script message can be told Finglish or English. Tables only; no model
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _PERSIAN_CLASSES = {
     "ب": "b", "پ": "p", "ت": "t", "ط": "t", "ث": "s", "س": "s", "ص": "s", "ج": "j",
@@ -34,6 +35,9 @@ _DOUBLED_CLASS = re.compile(r"(.)\1+")
 MINIMUM_SKELETON = 2  # a one-consonant skeleton (ب, be, ba, بد) says too little
 
 
+# A message's tokens have their skeleton taken several times (features, keywords, phrases); 2,048
+# short strings are a few hundred KiB.
+@lru_cache(maxsize=2048)
 def skeleton(token: str) -> str:
     """Return the consonant skeleton of a normalised Persian or Latin token ('' if none)."""
     if token.isascii():

@@ -128,7 +128,9 @@ class Matcher:
         self.exact_consonants: dict[str, str] = {}
         self.social = {intent.name for intent in intents if intent.social}
         self.words: dict[str, set[str]] = defaultdict(set)
-        self.fuzzy: dict[str, set[str]] = defaultdict(set)
+        # A one-letter slip keeps the first letter: "rice" is no "price", nor "fees" a slip of "yes".
+        self.fuzzy: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        self._first_letters: dict[tuple[str, str], tuple[str, str]] = {}
         self.skeletons: dict[str, set[str]] = defaultdict(set)
         self.consonant_spellings: dict[str, set[str]] = defaultdict(set)
         self.phrase_starts: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], str]]] = (
@@ -201,7 +203,8 @@ class Matcher:
             self.consonant_spellings[spelled].add(intent)
         if len(word) >= _MINIMUM_FUZZY_LENGTH:
             for variant in _deletions(word) | {word}:
-                self.fuzzy[variant].add(intent)
+                # One shared pair per first letter and intent: a tuple per variant cost 0.6 MiB.
+                self.fuzzy[variant].add(self._first_letters.setdefault((word[0], intent), (word[0], intent)))
 
     def social_prefix_length(self, tokens: Sequence[str]) -> int:
         """Count leading social-intent keywords and stopwords (0 without a keyword)."""
@@ -277,7 +280,7 @@ class Matcher:
                          and token not in _COMMON_FINGLISH_VERBS)
             if not intents and len(token) >= _MINIMUM_FUZZY_LENGTH and respelled:
                 for variant in _deletions(token) | {token}:
-                    intents = intents | self.fuzzy.get(variant, set())
+                    intents = intents | {intent for first, intent in self.fuzzy.get(variant, ()) if first == token[0]}
                 hit_strength = _FUZZY_KEYWORD_STRENGTH
             if not intents and respelled:
                 # Another spelling of a keyword: mrc, khdfz and ghymt meet مرسی, خدافظ, قیمت.

@@ -19,7 +19,9 @@ message that is `none` as a whole but ends in its one question ("I paid yesterda
 send it?") is that question, and one that asks where something bought is or when it comes is
 order_status. A request that asks beside its intent's meaning (the dollar's price, the clock,
 delivery to a place at all, a price judged in the past, a change to an order, a site that does not
-open, how much of a measure, spam, a bare "no, I don't want it") is `none`. Opt-in needs a clear
+open, how much of a measure, spam, a bare "no, I don't want it") is `none`; so is a greeting that goes
+on to say something no intent answers. Requests stated without a question (a wait, a price compared,
+a number to call on) and small talk that only looks like a request are `stated_requests`. Opt-in needs a clear
 request for the shop's messages (`opt_in_request`): without one the message is classified without
 opt-in, and with one a message found to be nothing or small talk is opt-in. The clauses,
 questions and small word lists these rules read are `message_clauses`.
@@ -38,7 +40,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from language import nlp, opt_in_request, opt_out_request
+from language import nlp, opt_in_request, opt_out_request, stated_requests
 from language.intent_matcher import NO_INTENT, Matcher, consonant_key
 from language.intent_matcher import word_tokens as _word_tokens
 from language.intent_model import NaiveBayesModel
@@ -56,7 +58,9 @@ from language.message_clauses import (
     asks_where_a_parcel_is,
     changes_the_order,
     clause_tokens,
+    names_a_topic_no_intent_answers,
     question_tokens,
+    reviews_in_the_past,
     without_dismissed_clauses,
 )
 
@@ -67,6 +71,7 @@ GOODBYE = "goodbye"
 THANKS = "thanks"
 PRICING = "pricing"
 ORDER_STATUS = "order_status"
+HUMAN_AGENT = "human_agent"
 AWAY_KEY = "away"
 MEDIA_KEY = "media"
 ALLOWED_PLACEHOLDERS = frozenset({"name", "first_name", "wa_id", "business_hours"})
@@ -94,6 +99,8 @@ _MAXIMUM_CHARACTERS = 1000
 _MAXIMUM_TOKENS = 100
 # Answered opt_in instead when the message clearly asks for the shop's messages (`opt_in_request`).
 _SMALL_TALK = frozenset({GREETING, THANKS, GOODBYE})
+# Content words after a greeting that make a message more than a greeting (see `_says_more_than_hello`).
+_CONTENT_AFTER_A_GREETING = 3
 
 
 class RulesError(ValueError):
@@ -206,12 +213,26 @@ class RuleSet:
         if OPT_OUT in self.intents and opt_out_request.is_explicit_opt_out(
                 text[:_MAXIMUM_CHARACTERS]):
             return IntentMatch(OPT_OUT, 1.0)
+        if HUMAN_AGENT in self.intents and stated_requests.asks_to_be_called_on_a_number(
+                text[:_MAXIMUM_CHARACTERS], tokens):
+            # "zng bznid bm 09121112233", a long complaint ending "… با من تماس بگیره: ۰۹۱۲…": call me on this.
+            return IntentMatch(HUMAN_AGENT, 1.0)
         if asks_what_the_bot_is(tokens):
             return IntentMatch(NO_INTENT, 0.0)  # "are you a robot?" asks for no person
         tokens = without_dismissed_clauses(text[:_MAXIMUM_CHARACTERS], tokens) or tokens
         tokens = self._matcher.split_run_together(tokens)
         match, ambiguous = self._classify(tokens, excluded)
         known = self.intents.get(match.intent)
+        if match.intent == THANKS:
+            asked = stated_requests.without_thanks_ahead(tokens)
+            asked = asked[self._matcher.social_prefix_length(asked):] if asked else None
+            if asked and len([token for token in asked if token not in nlp.STOPWORDS]) >= 2:
+                # "سلام ممنون میشم بگید این کتاب برای چه سنی مناسبه": thanks ahead of the answer wrap the question.
+                return self._classify(asked, excluded)[0]
+        if match.intent in _SMALL_TALK or THANKS in self._matcher.opening_intents(tokens):
+            turned = self._request_after_a_turn(tokens, excluded, text[:_MAXIMUM_CHARACTERS])
+            if turned is not None:
+                return turned
         thanked = self._thanks_for_something(tokens, text)
         if thanked is not None:
             return IntentMatch(thanked, max(match.confidence, self.threshold))
@@ -241,9 +262,11 @@ class RuleSet:
                     # "سلام، ماگ‌ها تو ماکروویو میرن؟": small talk in front of a question no intent
                     # answers is that question, not a greeting.
                     return IntentMatch(NO_INTENT, rest_match.confidence)
-        if match.intent == THANKS and "?" in nlp.normalize(text[:_MAXIMUM_CHARACTERS]):
+        if match.intent in (THANKS, GREETING) and "?" in nlp.normalize(text[:_MAXIMUM_CHARACTERS]):
             # "عالی بود ممنون. راستی تا کی بازید؟": thanks around a question; the question decides.
             for question in question_tokens(text[:_MAXIMUM_CHARACTERS]):
+                if stated_requests.asks_whether_anyone_answers(question):
+                    continue  # "شب بخیر سلام، هستین؟" asks no opening hours
                 asked, _ = self._classify(question, excluded)
                 asked_intent = self.intents.get(asked.intent)
                 if asked_intent is not None and not asked_intent.social and asked.intent != GOODBYE:
@@ -255,22 +278,75 @@ class RuleSet:
             if ORDER_STATUS in self.intents and asks_where_a_parcel_is(tokens) and not changes_the_order(tokens):
                 # "بسته من الان کجاست؟", "kif ro key mifrestin?": where it is or when it comes.
                 return IntentMatch(ORDER_STATUS, max(match.confidence, self.threshold))
+            if ORDER_STATUS in self.intents and stated_requests.states_a_wait(tokens) and not changes_the_order(tokens):
+                # "گفتین ۴۸ ساعته، الان ۵ روز گذشته", "paid, nothing came": a wait stated asks for the status.
+                return IntentMatch(ORDER_STATUS, max(match.confidence, self.threshold))
+            if (PRICING in self.intents and stated_requests.compares_prices(tokens)
+                    and not reviews_in_the_past(text[:_MAXIMUM_CHARACTERS], tokens)
+                    and PRICING in self._evidence(tokens)[2]):
+                # "ghmt sfid ba khakestari yekie?": a price set against another is a price question.
+                return IntentMatch(PRICING, max(match.confidence, self.threshold))
         if match.intent == THANKS:
             # "ممنون، تا بعد" / "thanks, bye!": a last clause that takes leave decides.
             clauses = clause_tokens(text[:_MAXIMUM_CHARACTERS])
             if len(clauses) > 1 and self._classify(clauses[-1], excluded)[0].intent == GOODBYE:
                 return IntentMatch(GOODBYE, match.confidence)
+        if (match.intent == HUMAN_AGENT and "business_hours" in self.intents
+                and stated_requests.asks_when_to_call(tokens)):
+            return IntentMatch("business_hours", match.confidence)  # "when can I call?" asks the hours
+        if match.intent in (HUMAN_AGENT, GREETING) and stated_requests.judges_the_bot_or_a_person(tokens):
+            return IntentMatch(NO_INTENT, match.confidence)  # "ربات خوبی هستی" asks for nobody
+        if match.intent == ORDER_STATUS and stated_requests.states_what_came(text[:_MAXIMUM_CHARACTERS], tokens):
+            # "بسته رو گرفتم": nothing asked of an order; "سفارشم رسید، ممنون" thanks for it.
+            thanked = THANKS in self.intents and THANKS in self._matcher.keyword_scores(tokens)
+            return IntentMatch(THANKS if thanked else NO_INTENT, match.confidence)
+        if (match.intent == "business_hours" and ORDER_STATUS in self.intents and stated_requests.states_a_wait(tokens)
+                and not changes_the_order(tokens)):
+            return IntentMatch(ORDER_STATUS, match.confidence)  # "شنبه گفتین میرسه الان چهارشنبه ست!": days of a wait
+        if (match.intent == GOODBYE and ORDER_STATUS in self.intents and stated_requests.names_an_arrival(tokens)
+                and not self._matcher.keyword_scores(stated_requests.without_days(tokens)).keys() & {GOODBYE}):
+            # "ta farda mirese?": "until tomorrow" dates the arrival; nobody takes leave.
+            return IntentMatch(ORDER_STATUS, match.confidence)
+        if match.intent == GOODBYE and stated_requests.puts_off_or_laughs(tokens) and GOODBYE not in (
+                self._matcher.keyword_scores(stated_requests.without_for_now(tokens))):
+            return IntentMatch(NO_INTENT, match.confidence)  # "maybe later", "فعلا نه": nobody leaves
+        if (match.intent in (GREETING, "business_hours", "human_agent")
+                and stated_requests.may_ask_whether_anyone_answers(tokens)
+                and stated_requests.asks_whether_anyone_answers(tokens[self._matcher.social_prefix_length(tokens):])):
+            return IntentMatch(GREETING, match.confidence)  # "سلام، جواب میدین؟" asks no opening hours
+        if match.intent == GREETING and self._says_more_than_hello(tokens, excluded):
+            return IntentMatch(NO_INTENT, match.confidence)  # "salam, the site won't open since last night"
         if asks_beside_the_intent(match.intent, text[:_MAXIMUM_CHARACTERS], tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "نرخ دلار امروز چنده؟" asks no shop's price
         if match.intent == GREETING:
             keywords = self._matcher.keyword_scores(tokens)
-            if GOODBYE in keywords and GREETING not in keywords:
-                # "شب بخیر عزیزم": a wish for the night with no word of greeting takes leave.
+            if GREETING not in keywords and (GOODBYE in keywords or stated_requests.wishes_a_good_time(tokens)):
+                # "شب بخیر عزیزم", "روز خوبی داشته باشین": a wish for the night or the day ahead with no word
+                # of greeting takes leave.
                 return IntentMatch(GOODBYE, match.confidence)
         if match.intent == GOODBYE and GREETING in self._matcher.opening_intents(tokens):
             # "سلام، شب بخیر" / "salam, ruzetun khosh" is said on arriving, not leaving.
             return IntentMatch(GREETING, match.confidence)
         return match
+
+    def _says_more_than_hello(self, tokens: Sequence[str], excluded: frozenset[str]) -> bool:
+        """Whether a message taken for a greeting goes on to say something no intent answers.
+
+        "سلام، من از مشتریای قدیمیتونم", "salam, your site won't open": the greeting opens a message
+        about something else. The rest needs three content words, no social keyword and nothing an
+        intent answers alone; a topic no intent answers (a return, a site that does not open) needs two.
+        """
+        if len(tokens) < _CONTENT_AFTER_A_GREETING:
+            return False  # the common short greeting, without reading its prefix
+        rest = tokens[self._matcher.social_prefix_length(tokens):]
+        if names_a_topic_no_intent_answers(rest):
+            return True
+        content_words = [token for token in rest
+                         if token not in nlp.STOPWORDS and token not in stated_requests.ADDRESS_AND_COURTESY]
+        if len(content_words) < _CONTENT_AFTER_A_GREETING or self._matcher.keyword_scores(rest).keys() & (
+                self._matcher.social | {GOODBYE}):
+            return False
+        return self._classify(rest, excluded)[0].intent == NO_INTENT
 
     def _asks_in_last_clause(self, text: str, excluded: frozenset[str]) -> bool:
         """Whether the message's last clause is a question that no intent answers on its own.
@@ -304,6 +380,28 @@ class RuleSet:
             return None
         return asked
 
+    def _request_after_a_turn(self, tokens: Sequence[str], excluded: frozenset[str], text: str) -> IntentMatch | None:
+        """The request after "but", "just" or "by the way" that follows small talk (else None).
+
+        "مرسی از جوابتون فقط کی به دستم میرسه", "thanks for answering but the parcel still hasn't come":
+        with no punctuation the thanks decides the whole; what follows the turn is the request.
+        """
+        position = next((index for index, token in enumerate(tokens) if index and token in stated_requests.TURNS), None)
+        if position is None or len(tokens) - position - 1 < 2:
+            return None
+        asked, _ = self._classify(tokens[position + 1:], excluded)
+        if (asked.intent == NO_INTENT and nlp.normalize(text).rstrip().endswith("?")
+                and THANKS in self._matcher.opening_intents(tokens) and len(tokens) - position - 1 >= 3):
+            # "ممنون از پیگیریتون، فقط یه سوال، این … یدکی هم داره؟": thanks for what was done, then a
+            # question no intent answers (the thanks named a follow-up, an order_status word).
+            return asked
+        asked_intent = self.intents.get(asked.intent)
+        if asked_intent is None or asked_intent.social or asked.intent == GOODBYE:
+            return None
+        if asks_beside_the_intent(asked.intent, text, tokens):
+            return IntentMatch(NO_INTENT, asked.confidence)  # "mrc, vali in baraye 8 sale …": years, no sale
+        return asked
+
     def _thanks_for_something(self, tokens: Sequence[str], text: str) -> str | None:
         """The social intent of a one-clause "thanks for …" / "مرسی بابت …" message, else None.
 
@@ -316,6 +414,8 @@ class RuleSet:
             return None
         if self._matcher.social_prefix_length(tokens[:position]) != position:
             return None  # something other than small talk comes before "for"
+        if not stated_requests.TURNS.isdisjoint(tokens[position:]):
+            return None  # "ممنون از جوابتون ولی بسته هنوز نرسیده": what follows the turn decides
         if len(next(iter(clause_tokens(text[:_MAXIMUM_CHARACTERS])), [])) < len(tokens):
             return None  # "thanks for the reply, when does it arrive?": the question decides
         first_word = next((index for index, token in enumerate(tokens) if token not in nlp.STOPWORDS), 0)

@@ -36,7 +36,9 @@ FOR_WORDS = frozenset(nlp.normalize(word) for word in ("بابت", "بخاطر",
 # "این هدفون چند؟": a message that ends in "how much" asks a price, unless it asks the time
 # ("تا ساعت چند؟") or how many days ("چند روز").
 PRICE_QUESTION_ENDINGS = frozenset(nlp.normalize(word) for word in (
-    "چند", "چن", "چقدر", "چقد", "chand", "chnd", "cheghadr", "cheghad", "chegadr"))
+    "چند", "چن", "چقدر", "چقد", "chand", "chnd", "cheghadr", "cheghad", "chegadr",
+    # "… چنده؟", "… cheghadre?": the same with "is"
+    "چنده", "چنن", "چقدره", "چقده", "chande", "chnde", "cheghadre", "cheghade"))
 TIME_BEFORE_HOW_MUCH = frozenset(nlp.normalize(word) for word in (
     "ساعت", "تا", "از", "saat", "ta", "az", "until", "time"))
 # "چقدر باید واریز کنم؟": "how much" anywhere beside paying asks a price. Not چند, which is also
@@ -63,7 +65,16 @@ def reviews_in_the_past(text: str, tokens: Sequence[str]) -> bool:
 # question about an order; "my order", "it", "سفارشم" make it one.
 _DELIVERING = frozenset(nlp.normalize(word) for word in (
     "ارسال", "میفرستید", "میفرستین", "بفرستید", "ersal", "mifrestid", "mifrestin", "deliver", "ship", "send"))
-_TO_A_PLACE = frozenset(nlp.normalize(word) for word in ("به", "be", "to"))
+_TO_A_PLACE = frozenset(nlp.normalize(word) for word in ("به", "be", "b", "to"))
+# "با تیپاکس هم میفرستید؟", "پیک خودتون میاره یا با پست؟": how the shop delivers, not where an order is.
+_BY_A_CARRIER = frozenset(nlp.normalize(word) for word in (
+    "تیپاکس", "چاپار", "پست", "پستی", "پیشتاز", "پیک", "اسنپ", "tipax", "chapar", "post", "pishtaz", "peyk",
+    "courier", "dhl", "fedex"))
+_BY = frozenset(nlp.normalize(word) for word in ("با", "ba", "by", "via", "with", "یا", "ya", "or"))
+# "how do I order through whatsapp", "شماره ملی لازمه برای ثبت سفارش؟": how to order, not where one is.
+_HOW_TO_ORDER = tuple(tuple(word_tokens(phrase)) for phrase in (
+    "ثبت سفارش", "sabt sefaresh", "sabte sefaresh", "how do i order", "how to order", "how can i order",
+    "place an order", "make an order", "چطور سفارش", "چطوری سفارش", "chetori sefaresh", "chetor sefaresh"))
 _DO_YOU = frozenset(nlp.normalize(word) for word in (
     "دارید", "دارین", "darid", "darin", "do", "does", "can", "میکنید", "میکنین", "mikonid", "mikonin",
     "میفرستید", "میفرستین", "mifrestid", "mifrestin"))
@@ -73,9 +84,23 @@ _AN_ORDER_OF_MINE = frozenset(nlp.normalize(word) for word in (
 
 
 def asks_whether_you_deliver_to_a_place(tokens: Sequence[str]) -> bool:
-    """Whether a message asks if the shop delivers to a place at all (not where an order is)."""
-    return (not _DELIVERING.isdisjoint(tokens) and not _TO_A_PLACE.isdisjoint(tokens)
-            and not _DO_YOU.isdisjoint(tokens) and _AN_ORDER_OF_MINE.isdisjoint(tokens))
+    """Whether a message asks if the shop delivers to a place at all, or how (not where an order is)."""
+    if (not _HOW_TO_ORDER_STARTS.isdisjoint(tokens) and any(_contains(tokens, phrase) for phrase in _HOW_TO_ORDER)
+            and _ORDERED_ALREADY.isdisjoint(tokens)):
+        return True
+    if not _AN_ORDER_OF_MINE.isdisjoint(tokens):
+        return False
+    if not _BY.isdisjoint(tokens) and not _BY_A_CARRIER.isdisjoint(tokens) and not (
+            _DELIVERING | _DO_YOU | _BRINGING).isdisjoint(tokens):
+        return True
+    return not _DELIVERING.isdisjoint(tokens) and not _TO_A_PLACE.isdisjoint(tokens) and not _DO_YOU.isdisjoint(tokens)
+
+
+_HOW_TO_ORDER_STARTS = frozenset(phrase[0] for phrase in _HOW_TO_ORDER)
+_ORDERED_ALREADY = frozenset(nlp.normalize(word) for word in (
+    "کردم", "کردیم", "کرده", "شد", "شده", "kardam", "kardim", "shod", "shode", "هنوز", "hanuz", "hanooz", "still",
+    "yet", "کی", "کجا", "kei", "key", "when", "where", "placed", "did", "already"))
+_BRINGING = frozenset(nlp.normalize(word) for word in ("میاره", "میارید", "میارین", "miare", "miarid", "bring"))
 
 
 # "what time is it now?", "ساعت چنده الان؟": the clock asked, with no word of the shop's hours.
@@ -118,6 +143,16 @@ _MEASURES = frozenset(nlp.normalize(word) for word in (
     "capacity", "volume", "height", "width", "length"))
 _PRICE_WORDS = frozenset(nlp.normalize(word) for word in (
     "قیمت", "قیمتش", "هزینه", "تومن", "تومان", "price", "cost", "costs", "ghimat", "gheymat", "hazine", "toman"))
+
+
+# "baraye 8 sale monasebe?": Finglish "sale" after a number is years (سال), not a sale.
+_YEAR_WORDS = frozenset(("sale", "saleh", "salegi", "salash", "salame", "sal"))
+_YEARS_OLD = re.compile(r"\d+\s*(?:sale|saleh|salegi|salash|salame|sal)\b")
+
+
+def counts_years(text: str) -> bool:
+    """Whether a message counts years in Finglish ("8 sale", "3 salegi")."""
+    return _YEARS_OLD.search(nlp.normalize(text)) is not None
 
 
 def asks_how_much_of_a_measure(tokens: Sequence[str]) -> bool:
@@ -226,13 +261,15 @@ def changes_the_order(tokens: Sequence[str]) -> bool:
 # "بسته من الان کجاست؟", "kif ro key mifrestin?", "where is my stuff": where something bought is, or when it
 # is sent or comes, is its order's status even when no word names the order.
 _WHERE_IS = frozenset(nlp.normalize(word) for word in (
-    "کجاست", "کجان", "کجاس", "کجاستش", "کو", "kojast", "kojan", "kojas", "where", "where's", "wheres"))
+    "کجاست", "کجان", "کجاس", "کجاستش", "کو", "kojast", "kojan", "kojas", "where", "where's", "wheres",
+    # "any news about my delivery?"
+    "news", "update", "updates"))
 _WHEN_IS = frozenset(nlp.normalize(word) for word in ("کی", "kei", "key", "when"))
 # You sending or bringing it is about an order; its coming or arriving only beside something bought or
 # "my" ("حقوقم کی میاد", when does my salary come, is no parcel: حقوقم is neither).
 _YOU_SEND = frozenset(nlp.normalize(word) for word in (
     "میارین", "میارید", "میارینش", "میاریدش", "میفرستین", "میفرستید", "میفرستینش", "میفرستیدش", "بیارین", "بفرستین",
-    "mifrestin", "mifrestid", "miarin", "miarid", "ship", "send", "deliver"))
+    "mifrestin", "mifrestid", "miarin", "miarid", "ship", "send", "deliver", "ارسالش", "ersalesh", "ارسالشون"))
 _IT_COMES = frozenset(nlp.normalize(word) for word in (
     "میرسه", "میاد", "برسه", "بیاد", "mirese", "miad", "berese", "biad", "arrive", "arrives", "arriving", "come",
     "coming", "shipped", "sent", "delivered", "get", "پستچی", "postchi", "پیک", "peyk"))
@@ -251,10 +288,16 @@ _NOT_A_PARCEL = frozenset(nlp.normalize(word) for word in (
     "زنگ", "call", "میتونم", "can", "i", "ساخت", "ساختش", "made"))
 
 
+_MONEY = frozenset({nlp.normalize("پول")})
+_PAID = frozenset(nlp.normalize(word) for word in (
+    "واریز", "ریختم", "دادم", "پرداخت", "کردم", "variz", "rikhtam", "dadam", "pardakht", "paid"))
+
+
 def asks_where_a_parcel_is(tokens: Sequence[str]) -> bool:
     """Whether a message asks where something bought is, or when it is sent or arrives (no place asked)."""
-    if not _NOT_A_PARCEL.isdisjoint(tokens):
-        return False
+    not_a_parcel = _NOT_A_PARCEL.intersection(tokens)
+    if not_a_parcel and not (not_a_parcel == _MONEY and not _PAID.isdisjoint(tokens)):
+        return False  # "پول رو واریز کردم کی میفرستین": money paid is no money asked for
     bought = not _SOMETHING_BOUGHT.isdisjoint(tokens)
     if not _WHERE_IS.isdisjoint(tokens):
         return bought
@@ -289,6 +332,18 @@ def only_declines(tokens: Sequence[str]) -> bool:
             and all(token in _DECLINING_ONLY for token in tokens))
 
 
+def names_a_topic_no_intent_answers(tokens: Sequence[str]) -> bool:
+    """Whether words after a greeting name a return, a site that does not open, a change to an order or spam.
+
+    "salam, your site hasn't opened since last night", a formal request for guidance on returns: a
+    statement after a greeting is about that topic, which no intent answers, not a greeting.
+    """
+    if len([token for token in tokens if token not in nlp.STOPWORDS]) < 2:
+        return False
+    return (a_site_does_not_open(tokens) or asks_how_long_a_return_lasts(tokens) or changes_the_order(tokens)
+            or is_spam(tokens))
+
+
 def asks_what_the_bot_is(tokens: Sequence[str]) -> bool:
     """Whether a message only asks whether it is talking to a bot or a person (no request for one)."""
     return (not (_WHAT_THE_BOT_IS | _YOU_ARE_WHAT).isdisjoint(tokens)
@@ -305,7 +360,8 @@ def asks_beside_the_intent(intent: str, text: str, tokens: Sequence[str]) -> boo
     if is_spam(tokens) or only_declines(tokens):
         return True
     if intent == "pricing":
-        return names_a_currency(tokens) or reviews_in_the_past(text, tokens) or asks_how_much_of_a_measure(tokens)
+        return (names_a_currency(tokens) or reviews_in_the_past(text, tokens) or asks_how_much_of_a_measure(tokens)
+                or (not _YEAR_WORDS.isdisjoint(tokens) and counts_years(text) and _PRICE_WORDS.isdisjoint(tokens)))
     if intent == "business_hours":
         return asks_the_clock(tokens) or a_site_does_not_open(tokens) or asks_how_long_a_return_lasts(tokens)
     if intent == "order_status":

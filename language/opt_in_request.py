@@ -222,7 +222,9 @@ def _joins_a_list(words: Sequence[str]) -> bool:
 
 def _asks_to_be_told(words: Sequence[str]) -> bool:
     told = not _TELL_ME.isdisjoint(words) and not _TELL_ME_VERBS.isdisjoint(words)
-    asked = not _ASKING_WHEN.isdisjoint(words) or any(
+    # "خبرم کنید کی شارژ میشه": "when" after the request to be told is "tell me when", not a question.
+    first_told = min((position for position, word in enumerate(words) if word in _TELL_ME_VERBS), default=len(words))
+    asked = any(word in _ASKING_WHEN and position < first_told for position, word in enumerate(words)) or any(
         word == "when" and words[position + 1:position + 2] and words[position + 1] in _ASKED_AFTER_WHEN
         for position, word in enumerate(words))
     return (told and not (_IT_COMES.isdisjoint(words) and not any(

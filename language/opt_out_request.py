@@ -58,7 +58,7 @@ _MESSAGING_PREFIXES = (
     "notification", "spam", "payam", "pyam", "pym", "tabligh", "khabarname", "takhfifat",
     "offers", "اسپم",
 )
-_MESSAGING_WORDS = _words("pm pms ad list اس رسانی msg msgs")
+_MESSAGING_WORDS = _words("pm pms ad list listetun listeton liste listet اس رسانی msg msgs")
 # Negated send/give/hit verbs and "I don't want", in the spellings customers use.
 _STOPPING = _words("""
 نفرستید نفرستین نفرست نفرستی نفرستن ندید ندین نده ندهید نزنید نزنین نزن نکنید نکنین
@@ -71,7 +71,9 @@ _STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "inter
                    ("no", "longer"), ("me", "alone"), ("مزاحم", "نشید"), ("مزاحم", "نشین"),
                    ("مزاحم", "نشو"), ("mozahem", "nashid"), ("mozahem", "nashin"),
                    ("want", "out"), ("spam", "nakonid"), ("spam", "nakon"), ("اسپم", "نکنید"),
-                   ("اسپم", "نکنین"))
+                   ("اسپم", "نکنین"),
+                   # "bas konid dige": stop it
+                   ("بس", "کنید"), ("بس", "کنین"), ("bas", "konid"), ("bas", "konin"), ("bas", "kon"))
 # "لغو دریافت پیامک", "لغو ارسال پیام": cancelling the receiving or the sending itself.
 _SENDING_OR_RECEIVING = _words("دریافت ارسال daryaft ersal receiving sending")
 # "I do not wish to receive messages": a refusal next to receiving.
@@ -91,7 +93,8 @@ _LIST_OR_ADS_WORDS = _words("ad رسانی")
 _SELF = _words("منو من مرا مارو ما me us mano mara")
 # "پاک نکنید" / "قطع نکنید" is "do NOT delete / cut": the opposite of a stop request.
 _NEGATED_LIGHT_VERBS = _words("نکنید نکنین نکن nakonid nakonin nakon")
-_REQUEST_VERBS = _words("کنید کنین کن بکنید بکنین بکن نمایید بفرمایید بیارید بیارین konid konin kon knid knin")
+_REQUEST_VERBS = _words(
+    "کنید کنین کن بکنید بکنین بکن نمایید نمائید بفرمایید فرمایید فرمائید بیارید بیارین konid konin kon knid knin")
 _UNDOING = _words("""
 اشتباهی اشتباه برگردونید برگردونین برگردون فعال mistake mistakenly back resume eshtebahi eshtebah
 accidentally accident oops

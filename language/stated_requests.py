@@ -1,0 +1,272 @@
+"""Requests a message makes without asking them, and small talk that only looks like a request.
+
+`intent_rules` reads these after the classifier: a wait stated with nothing asked ("you said two
+days, it has been a week") is a question about the order's status, and what came, stated with
+nothing asked, is none; two prices set against each other ("is the white one the same price as the
+grey?") ask a price; "are you there?" or "do you answer?" with nothing else is a greeting, and when
+the shop can be called is its opening hours; a mobile number beside a word of calling asks for a
+person, and a judgement of the bot or a person of the shop asks for nobody; a decision put off
+("maybe later", "فعلا نه") or a laugh is no farewell; thanks given ahead of the answer ("ممنون میشم
+بگید …") and a turn after small talk ("… فقط کی میرسه") leave the request to decide; words of address
+and excuse beside a greeting ("سلام آقای فروشنده") say nothing more. Word lists only, by category, in
+our own words; the functions take normalised word tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from language import nlp
+
+
+def _words(*words: str) -> frozenset[str]:
+    return frozenset(nlp.normalize(word) for word in words)
+
+
+# Something that should have come and has not: the parcel, the goods, the courier.
+_NOT_ARRIVED = _words(
+    "نیومد", "نیومده", "نیامد", "نیامده", "نرسید", "نرسیده", "نرسیدن", "نرسیدند", "نفرستادین", "نفرستادید",
+    "نفرستادن", "nayumad", "nayumade", "nayomad", "nayomade", "nayoomad", "nayoomade", "naumad", "naresid",
+    "nareside", "naresideh", "nafrestadin", "hasn't", "hasnt", "didn't", "didnt", "never", "haven't", "havent",
+    "yet")
+_ARRIVING = _words(
+    "arrived", "arrive", "came", "come", "received", "receive", "got", "get", "delivered", "shipped", "sent")
+_PERSIAN_NOT_ARRIVED = _NOT_ARRIVED - _words("hasn't", "hasnt", "didn't", "didnt", "never", "haven't", "havent",
+                                             "yet")
+# What an order is: the parcel, the goods, the courier who brings them.
+_ORDERED = _words(
+    "سفارش", "سفارشم", "سفارشمون", "بسته", "بستم", "بسته‌ام", "جنس", "جنسم", "جنسا", "کالا", "کالام", "مرسوله",
+    "مرسولم", "خرید", "خریدم", "پیک", "پستچی", "محموله", "کیفم", "کفشم", "لباسم", "sefaresh", "sefaresham",
+    "baste", "bastam", "jens", "kala", "kharidam", "peyk", "postchi", "order", "parcel", "package", "courier",
+    "postman", "delivery", "item", "items", "stuff", "it", "nothing", "هیچی", "hichi", "چیزی", "chizi")
+# A refund or a reply that has not come is no parcel.
+_NOT_A_PARCEL = _words(
+    "پولم", "پولمو", "refund", "money", "جواب", "جوابی", "پاسخ", "answer", "reply", "javab", "پیام",
+    "پیامم", "message", "sms", "کد", "code", "ایمیل", "email", "فاکتور", "invoice", "رسید", "receipt")
+# "جوابمو ندادین، سه روز گذشته": a reply or a message that has not come, in any of its forms.
+_REPLY_PREFIXES = ("جواب", "پاسخ", "پیام", "javab", "pasokh", "payam", "repl", "answer", "messag")
+# Returning or exchanging: how long ago something was bought is then the return window.
+_RETURNING = ("مرجوع", "تعویض", "عوض", "return", "refund", "exchange", "marjoo", "taviz", "avaz")
+_GIVING_BACK = {("پس", "بدم"), ("پس", "بدیم"), ("پس", "بدهم"), ("pas", "bedam"), ("pas", "bedim"), ("send", "back")}
+# "گفتین ۴۸ ساعته، الان ۵ روز گذشته": a promise set against the time that has passed.
+_PROMISED = _words(
+    "گفتین", "گفتید", "گفتن", "گفته", "قرار", "قول", "goftin", "goftid", "gofte", "gharar", "ghol", "said",
+    "promised", "supposed")
+_TIME_PASSED = _words(
+    "گذشته", "گذشت", "گذشتس", "شده", "شد", "میشه", "gozashte", "gozasht", "shode", "mishe", "passed", "been",
+    "later", "ago", "over")
+_SPANS = _words(
+    "روز", "روزه", "روزه‌ست", "هفته", "هفتس", "هفته‌ست", "هفتست", "ماه", "ماهه", "ساعت", "ساعته", "rooz", "ruz",
+    "rooze", "ruze", "hafte", "haftas", "mah", "saat", "saate", "day", "days", "week", "weeks", "month", "hours")
+
+# A span said to have passed right after it ("یه هفته شد", "ye hafte shod", "two weeks passed").
+_SPAN_PASSED = _words("گذشته", "گذشت", "شد", "شده", "shod", "shode", "gozasht", "gozashte", "passed", "now")
+_AUXILIARIES = (["has"], ["have"], ["had"], ["is"], ["was"])
+# A span in its "it has been" form ("سه روزه", "4 rooze", "یه هفته‌ست"), beside an order, waiting or a stage
+# of preparing it ("این کرم سه ماهه بازه، هنوز خوبه؟" is no wait).
+_SPANS_SO_FAR = _words("روزه", "روزس", "هفتس", "هفته‌ست", "هفتست", "ماهه", "rooze", "ruze", "haftas", "haftast")
+_STILL_WAITING = _words("منتظرم", "منتظریم", "montazeram", "waiting", "آماده", "آمادهسازی", "آماده‌سازی", "مرحله",
+                        "پردازش", "amade", "marhale", "pardazesh", "processing", "preparing")
+_NO_NEWS = {("خبری", "نیست"), ("خبری", "نشده"), ("khabari", "nist"), ("khabari", "nashode"), ("no", "news"),
+            ("no", "update"), ("no", "updates")}
+
+
+def states_a_wait(tokens: Sequence[str]) -> bool:
+    """Whether a message states that an order has not come, or that a promised time has passed."""
+    if (not _NOT_A_PARCEL.isdisjoint(tokens) or any(token.startswith(_RETURNING + _REPLY_PREFIXES) for token in tokens)
+            or any(pair in _GIVING_BACK for pair in zip(tokens, tokens[1:], strict=False))):
+        return False  # "از خرید ۵ روز گذشته، میتونم پس بدم؟" asks about a return
+    ordered = not _ORDERED.isdisjoint(tokens)
+    if ordered and not _PERSIAN_NOT_ARRIVED.isdisjoint(tokens):
+        return True
+    if ordered and any(token in _ARRIVING and (position and (tokens[position - 1] in _NOT_ARRIVED or tokens[
+            position - 1] == "not")) for position, token in enumerate(tokens)):
+        return True  # "it hasn't arrived", "the parcel never came", "not received"
+    if ordered and any(pair in _NO_NEWS for pair in zip(tokens, tokens[1:], strict=False)):
+        return True  # "از ارسال خبری نیست"
+    if any(token in _SPANS and not _SPAN_PASSED.isdisjoint(
+            tokens[position + 1:position + (3 if tokens[position + 1:position + 2] in _AUXILIARIES else 2)])
+           for position, token in enumerate(tokens)):
+        return True  # "ye hafte shod!!", "دو روز گذشته"
+    if not _SPANS_SO_FAR.isdisjoint(tokens) and (ordered or not _STILL_WAITING.isdisjoint(tokens)):
+        return True  # "hanooz tu marhale amade sazi, 4 rooze"
+    if not _PROMISED.isdisjoint(tokens) and not _ARRIVES.isdisjoint(tokens):
+        return True  # "شنبه گفتین میرسه الان چهارشنبه ست!"
+    return (not _PROMISED.isdisjoint(tokens) and not _SPANS.isdisjoint(tokens)
+            and not _TIME_PASSED.isdisjoint(tokens))
+
+
+# "ghmt sfid ba khakestari yekie?", "kodoom arzun tare?": a price set against another's.
+_COMPARING = _words(
+    "یکیه", "یکیه؟", "یکسانه", "یکسان", "یکی", "فرق", "فرقش", "فرقی", "تفاوت", "ارزونتر", "ارزونتره", "ارزان‌تر",
+    "گرونتر", "گرونتره", "گران‌تر", "کدوم", "کدام", "کدومش", "yekie", "yekiye", "yeki", "fargh", "farghi",
+    "tafavot", "arzuntar", "arzoontar", "gerountar", "gerontar", "kodoom", "kodum", "kodom", "same", "difference",
+    "cheaper", "pricier", "which", "vs", "versus", "than", "tare", "tar", "تره", "تر")
+
+
+def compares_prices(tokens: Sequence[str]) -> bool:
+    """Whether a message sets one price against another (the price keyword is the caller's to find)."""
+    return not _COMPARING.isdisjoint(tokens)
+
+
+# "سلام، جواب میدین؟", "هستید؟", "anyone there?": whether anyone answers, with no time asked.
+_ARE_YOU_THERE = _words(
+    "جواب", "پاسخ", "پاسخگو", "میدین", "میدید", "میدی", "میدن", "میدهید", "میدهین", "هستید", "هستین", "هستی", "هست",
+    "هستن", "کسی", "اونجا", "آنلاین", "انلاین", "javab", "pasokh", "midin", "midid", "midi", "hastid", "hastin",
+    "hasti", "hast", "kasi", "oonja", "unja", "online", "answer", "answering", "reply", "replying", "respond",
+    "there", "anyone", "anybody", "someone", "somebody", "is", "are", "you", "do", "u", "r", "ya", "یا", "نه",
+    "na", "no", "or", "not", "still", "هنوز", "hanuz", "hanooz")
+_ANSWERING = _ARE_YOU_THERE - _words("is", "are", "you", "do", "u", "r", "ya", "یا", "نه", "na", "no", "or", "not",
+                                     "still", "هنوز", "hanuz", "hanooz")
+
+
+def may_ask_whether_anyone_answers(tokens: Sequence[str]) -> bool:
+    """A cheap first look: whether a word of answering or being there is in the message at all."""
+    return not _ANSWERING.isdisjoint(tokens)
+
+
+def asks_whether_anyone_answers(tokens: Sequence[str]) -> bool:
+    """Whether a message (its small talk aside) only asks whether anyone is there to answer."""
+    return bool(tokens) and not _ANSWERING.isdisjoint(tokens) and all(token in _ARE_YOU_THERE for token in tokens)
+
+
+# "maybe later", "فعلا نه", "فعلا پول ندارم": a decision put off is no farewell.
+_FOR_NOW = _words("فعلا", "فعلاً", "فعلن", "felan", "felaan", "later", "بعدا", "بعدن", "badan", "now", "tomorrow",
+                  "فردا", "farda", "next", "time")
+_PUTTING_OFF = _words(
+    "نه", "na", "nah", "no", "not", "maybe", "perhaps", "شاید", "shayad", "shaiad", "اگه", "age", "if", "حالا",
+    "hala", "ببینم", "bebinam", "think", "فکر", "fekr")
+# "haha nice", "خخخ عالی": a laugh.
+_LAUGHING = _words("haha", "hahaha", "hehe", "lol", "lmao", "خ", "ههه", "هه", "kh", "khkh", "جالبه", "jalebe")
+
+
+def puts_off_or_laughs(tokens: Sequence[str]) -> bool:
+    """Whether a message puts a decision off ("maybe later", "فعلا نه") or laughs."""
+    if not _LAUGHING.isdisjoint(tokens):
+        return True
+    if _FOR_NOW.isdisjoint(tokens):
+        return False
+    return not _PUTTING_OFF.isdisjoint(tokens) or any(nlp.is_negated_verb(token) for token in tokens)
+
+
+def without_for_now(tokens: Sequence[str]) -> list[str]:
+    """The tokens without the words of "for now" and "later" (to look for a farewell keyword of its own)."""
+    return [token for token in tokens if token not in _FOR_NOW]
+
+
+# Words that address the shop or excuse the writer beside a greeting ("سلام آقای فروشنده", "درود بر تیم
+# فروش", "ببخشید مزاحم شدم", "روزتون پر انرژی"): no content of their own.
+ADDRESS_AND_COURTESY = _words(
+    "آقا", "آقای", "خانم", "خانوم", "فروشنده", "فروش", "نده", "تیم", "ادمین", "مدیریت", "کارکنان", "همکاران",
+    "دوستان", "عزیز", "عزیزم", "عزیزان", "جان", "گرامی", "محترم", "بر", "پر", "انرژی", "شاد", "شادی", "ببخشید",
+    "ببخشین", "مزاحم", "مزاحمتون", "شدم", "میشم", "روزتون", "وقتتون", "شبتون", "صبحتون", "عصرتون", "خوش", "باشه",
+    "باشید", "باشین", "agha", "khanum", "khanoom", "azizam", "aziz", "doostan", "dustan", "bebakhshid",
+    "bebakhshin", "mozahem", "shodam", "team", "admin", "sir", "madam", "guys", "dear", "friends", "everyone",
+    "all", "there", "sorry", "bother", "bothering")
+
+# "… فقط کی میرسه", "… but it still hasn't come", "… راستی قیمتش چنده": a turn from small talk to a request.
+TURNS = _words("فقط", "ولی", "اما", "راستی", "faghat", "vali", "ama", "rasti", "but", "just", "btw", "however")
+
+# "ta farda mirese?", "تا شنبه میرسه؟": a day named beside an arrival dates it; "until tomorrow" is then no farewell.
+_ARRIVES = _words("میرسه", "برسه", "میرسن", "برسن", "میرسد", "mirese", "berese", "miresan", "arrive", "arrives",
+                  "arriving", "delivered", "tahvil", "تحویل")
+_DAYS = _words("فردا", "پسفردا", "پس‌فردا", "امروز", "شنبه", "یکشنبه", "دوشنبه", "سهشنبه", "چهارشنبه", "پنجشنبه", "جمعه",
+               "هفته", "بعد", "تا", "farda", "pasfarda", "emruz", "emrooz", "shanbe", "jome", "ta", "bad", "hafte",
+               "tomorrow", "today", "monday", "friday", "weekend", "next", "week", "by", "until", "see", "you")
+
+
+def names_an_arrival(tokens: Sequence[str]) -> bool:
+    """Whether a message names something arriving (a parcel's verb, not a visitor's)."""
+    return not _ARRIVES.isdisjoint(tokens)
+
+
+def without_days(tokens: Sequence[str]) -> list[str]:
+    """The tokens without the days and "until" (to look for a farewell of its own)."""
+    return [token for token in tokens if token not in _DAYS]
+
+# "call me on 0912…", "zng bznid bm 0912…": a mobile number beside a word of calling asks for a person.
+_MOBILE_NUMBER = re.compile(r"(?<!\d)(?:\+?98|0)?9\d{9}(?!\d)")
+_CALLING = _words("زنگ", "تماس", "zang", "zng", "tamas", "tms", "call", "ring", "phone", "callback")
+
+
+def asks_to_be_called_on_a_number(text: str, tokens: Sequence[str]) -> bool:
+    """Whether a message gives a mobile number and a word of calling (zang, تماس, call)."""
+    return not _CALLING.isdisjoint(tokens) and _MOBILE_NUMBER.search(nlp.normalize(text).replace(" ", "")) is not None
+
+# "بسته رو گرفتم", "got it today, thanks": what has come, stated with nothing asked, asks no status.
+_RECEIVED = _words("گرفتم", "گرفتیم", "رسید", "رسیدن", "اومد", "اومدن", "آمد", "gereftam", "resid", "residan", "umad",
+                   "oomad", "received", "arrived", "got", "came")
+_STILL_OR_ASKING = _words(
+    "هنوز", "کی", "کجا", "کجاست", "چرا", "چی", "فقط", "ولی", "اما", "hanuz", "hanooz", "kei", "key", "koja", "chera",
+    "faghat", "vali", "ama", "still", "yet", "when", "where", "why", "what", "only", "but", "half", "نصف", "بقیه",
+    "baghie", "rest", "wrong", "اشتباه", "اشتباهه", "eshtebah", "eshtebahe", "کجاست", "kojast", "kojas", "nothing",
+    "هیچی", "hichi", "been", "days", "روزه", "rooze")
+
+
+def states_what_came(text: str, tokens: Sequence[str]) -> bool:
+    """Whether a message only states that something came (no question, no negation, nothing still missing)."""
+    return ("?" not in nlp.normalize(text) and not _RECEIVED.isdisjoint(tokens)
+            and _STILL_OR_ASKING.isdisjoint(tokens) and _NOT_ARRIVED.isdisjoint(tokens)
+            and not any(nlp.is_negated_verb(token) for token in tokens))
+
+# "ربات خوبی هستی", "in robot bahale 😂", "اپراتور شما خیلی مودب بود": a judgement of the bot or a person, no
+# request for one.
+_THE_BOT_OR_A_PERSON = _words(
+    "ربات", "روبات", "رباته", "اپراتور", "اپراتورتون", "پشتیبان", "پشتیبانی", "پشتیبانیتون", "همکار", "همکارتون",
+    "همکاراتون", "robot", "robote", "bot", "bote", "operator", "support", "agent", "staff", "poshtibani", "poshtiban",
+    "operatoretun")
+_JUDGING = _words(
+    "خوب", "خوبی", "خوبیه", "مودب", "بامزه", "باحال", "باهوش", "عالی", "عالیه", "گل", "ماه", "مهربون",
+    "مهربان", "bahal", "bahale", "bamaze", "bahoosh", "khoob", "khub", "khoobi", "khubi",
+    "ali", "good", "nice", "funny", "cute", "smart",
+    "kind", "polite", "helpful", "great", "lovely", "sweet", "دمش", "خیرش", "kheyresh")
+_ASKING_FOR_ONE = _words(
+    "میخوام", "میخواهم", "میخواستم", "بخوام", "وصل", "صحبت", "حرف", "تماس", "زنگ", "جواب", "بدید", "بدین", "لطفا",
+    "کنید", "کنین", "mikham", "mikhastam", "vasl", "sohbat", "harf", "tamas", "zang", "javab", "lotfan", "want", "need",
+    "connect", "talk", "speak", "call", "please", "answer", "reply", "can", "could", "get", "?")
+
+
+def judges_the_bot_or_a_person(tokens: Sequence[str]) -> bool:
+    """Whether a message judges the bot or a person of the shop and asks nothing of them."""
+    return (not _THE_BOT_OR_A_PERSON.isdisjoint(tokens) and not _JUDGING.isdisjoint(tokens)
+            and _ASKING_FOR_ONE.isdisjoint(tokens))
+
+# "when can I call?", "در چه ساعاتی میتونم تماس بگیرم؟": when the shop can be called is its opening hours (issue 14),
+# not a request for a person.
+_WHEN_OR_HOURS = _words("کی", "ساعتی", "ساعاتی", "ساعت", "ساعات", "زمانی", "وقتی", "kei", "key", "saati", "saat",
+                        "when", "hours", "time", "what")
+_I_CAN = _words("میتونم", "میتوانم", "میشه", "بشه", "میشود", "mitunam", "mitoonam", "mishe", "can", "could", "should")
+
+
+def asks_when_to_call(tokens: Sequence[str]) -> bool:
+    """Whether a message asks when (at what hours) the shop can be called or reached."""
+    return (not _WHEN_OR_HOURS.isdisjoint(tokens) and not _CALLING.isdisjoint(tokens)
+            and not _I_CAN.isdisjoint(tokens) and _MOBILE_NUMBER_WORDS.isdisjoint(tokens))
+
+
+_MOBILE_NUMBER_WORDS = _words("me", "من", "منو", "باهام", "baham", "behem", "بهم")
+
+# "ممنون میشم بگید …", "I'd be grateful if you told me …", "thanks in advance": thanks for an answer not yet
+# given wrap the request; the words around them are what is asked.
+_THANKS_AHEAD = {("ممنون", "میشم"), ("ممنون", "میشیم"), ("ممنون", "میشوم"), ("متشکر", "میشم"), ("متشکر", "میشوم"),
+                 ("سپاسگزار", "میشوم"), ("mamnun", "misham"), ("mamnoon", "misham"), ("merci", "misham"),
+                 ("mersi", "misham"), ("be", "grateful"), ("appreciate", "it"), ("in", "advance"), ("پیشاپیش", "ممنون"),
+                 ("پیشاپیش", "ممنونم"), ("پیشاپیش", "سپاس")}
+
+
+def without_thanks_ahead(tokens: Sequence[str]) -> list[str] | None:
+    """The tokens without a thanks given ahead of the answer ("ممنون میشم"), or None when there is none."""
+    for position, pair in enumerate(zip(tokens, tokens[1:], strict=False)):
+        if pair in _THANKS_AHEAD:
+            return [*tokens[:position], *tokens[position + 2:]]
+    return None
+
+# "روز خوبی داشته باشین", "have a nice weekend": a wish for the time ahead, said on leaving.
+_WISHING = {("داشته", "باشین"), ("داشته", "باشید"), ("داشته", "باشی"), ("dashte", "bashin"), ("dashte", "bashid"),
+            ("have", "a"), ("enjoy", "your")}
+
+
+def wishes_a_good_time(tokens: Sequence[str]) -> bool:
+    """Whether a message wishes a good time ahead ("have a nice day", "روز خوبی داشته باشین")."""
+    return any(pair in _WISHING for pair in zip(tokens, tokens[1:], strict=False))
