@@ -1,13 +1,13 @@
 """The chatbot graded on messages written by people who never saw its rules or our other sets.
 
-`intents_blind.tsv` to `intents_blind4.tsv` and `sentiment_blind.tsv` were each written in one
+`intents_blind.tsv` to `intents_blind5.tsv` and `sentiment_blind.tsv` were each written in one
 sitting by a writer given only the labels' conventions and the issue's mix of styles, filtered
 against every rule example and labelled sentence (counts printed, no text), and committed before any
 classifier ran on them (tests/data/README.md, "Sets written blind"). They measure what our own sets
 overestimate: how the bot does with phrasings its authors did not think of. Only the figures of
 `intents_blind2.tsv` and `intents_blind3.tsv` have ever been printed (of `intents_blind4.tsv`, the
 seven lines of its first score's `none` row by mistake; nothing was made of them). The floors sit
-just under the figures measured after the seventh pass; a lower figure after a change is a
+just under the figures measured after the eighth pass; a lower figure after a change is a
 regression, not a file to edit.
 """
 
@@ -27,6 +27,7 @@ BLIND = DATA / "intents_blind.tsv"
 BLIND2 = DATA / "intents_blind2.tsv"
 BLIND3 = DATA / "intents_blind3.tsv"
 BLIND4 = DATA / "intents_blind4.tsv"
+BLIND5 = DATA / "intents_blind5.tsv"
 SENTIMENT_BLIND = DATA / "sentiment_blind.tsv"
 
 
@@ -39,8 +40,12 @@ def _normalised(path) -> set[str]:
     return {" ".join(tokenize(text)) for text, _ in read_labelled_messages(path)}
 
 
+def _all_blind_sentences() -> set[str]:
+    return set().union(*(_normalised(path) for path in (BLIND, BLIND2, BLIND3, BLIND4, BLIND5)))
+
+
 def test_no_rule_example_is_a_blind_sentence(rules):
-    blind = _normalised(BLIND) | _normalised(BLIND2) | _normalised(BLIND3) | _normalised(BLIND4)
+    blind = _all_blind_sentences()
     examples = [example for intent in rules.intents.values() for example in intent.examples]
     examples += list(rules.out_of_scope)
     assert [example for example in examples if " ".join(tokenize(example)) in blind] == []
@@ -48,7 +53,7 @@ def test_no_rule_example_is_a_blind_sentence(rules):
 
 def test_no_development_sentence_is_a_blind_sentence():
     development = set().union(*(_normalised(path) for path in sorted(DATA.glob("intents_dev*.tsv"))))
-    assert development & (_normalised(BLIND) | _normalised(BLIND2) | _normalised(BLIND3) | _normalised(BLIND4)) == set()
+    assert development & _all_blind_sentences() == set()
 
 
 @pytest.mark.parametrize(("path", "accuracy", "none_f1"), [
@@ -57,12 +62,15 @@ def test_no_development_sentence_is_a_blind_sentence():
     # rules ahead of the matcher answered were taken out. blind3 was written after the fifth pass: 0.876 /
     # 0.791 then, 0.880 / 0.800 after the sixth (blind 0.937 / 0.903, blind2 0.927 / 0.890). blind4 was
     # written before the seventh pass, its gate: 0.897 / 0.823 on main, 0.913 / 0.850 after it (blind
-    # 0.942 / 0.903, blind2 0.927 / 0.887, blind3 0.892 / 0.815).
+    # 0.942 / 0.903, blind2 0.927 / 0.887, blind3 0.892 / 0.815). blind5 was written before the eighth
+    # pass, its gate: 0.929 / 0.894 on main, 0.943 / 0.894 after it (blind 0.947 / 0.903, blind2 0.931 /
+    # 0.895, blind3 0.892 / 0.815, blind4 0.917 / 0.867).
     (BLIND, 0.93, 0.89),
     (BLIND2, 0.92, 0.88),
     (BLIND3, 0.88, 0.80),
-    (BLIND4, 0.90, 0.84),
-], ids=["blind", "blind2", "blind3", "blind4"])
+    (BLIND4, 0.90, 0.85),
+    (BLIND5, 0.93, 0.88),
+], ids=["blind", "blind2", "blind3", "blind4", "blind5"])
 def test_blind_intent_sets(rules, path, accuracy, none_f1):
     rows = read_labelled_messages(path)
     assert len(rows) >= 200 and {label for _, label in rows} == set(rules.intents) | {"none"}
