@@ -38,6 +38,8 @@ class ProcessSummary:
     recovered: int = 0
     batches: int = 0
     seconds: float = 0.0
+    claim_seconds: float = 0.0  # of `seconds`, claiming batches (the sending threads go on meanwhile)
+    record_seconds: float = 0.0  # of `seconds`, committing outcomes (likewise)
     failed_by_code: dict[str, int] = field(default_factory=dict)
     campaigns_completed: list[int] = field(default_factory=list)
 

@@ -115,6 +115,8 @@ class MessageProcessor:
                 self._record_safely(leftovers)
         self._complete_campaigns(run.touched, summary)
         summary.seconds = round(time.monotonic() - started, 3)
+        summary.claim_seconds = round(summary.claim_seconds, 3)
+        summary.record_seconds = round(summary.record_seconds, 3)
         if summary.claimed:
             record_batch(summary.seconds, summary.claimed)
         return summary
@@ -150,7 +152,9 @@ class MessageProcessor:
         """Claim the next batch (refilling early) and hand it to the sending threads; note when nothing is due."""
         summary = run.summary
         size = run.batch_size if run.limit is None else min(run.batch_size, run.limit - summary.claimed)
+        started = time.monotonic()
         rows = self._claim(run.now, size)
+        summary.claim_seconds += time.monotonic() - started
         run.next_claim = 0.0 if rows else time.monotonic() + RECORD_EVERY  # nothing due: ask less often
         if rows:
             run.touched.update(row.broadcast_id for row in rows if row.broadcast_id is not None)
@@ -171,10 +175,12 @@ class MessageProcessor:
         run.outstanding -= len(arrived)
         run.done += arrived
         if run.done and (time.monotonic() - run.last_record >= RECORD_EVERY or not run.outstanding):
+            started = time.monotonic()
             self._record(run.done)
             for outcome in run.done:
                 run.summary.add(outcome)
             run.done, run.last_record = [], time.monotonic()
+            run.summary.record_seconds += run.last_record - started
 
     def _complete_campaigns(self, touched: set[int], summary: ProcessSummary) -> None:
         """Step 3: campaigns this run sent for that have no row left to send (after the outcomes' commit)."""
