@@ -1,6 +1,6 @@
 """The chatbot graded on messages written by people who never saw its rules or our other sets.
 
-`intents_blind.tsv` to `intents_blind5.tsv` and `sentiment_blind.tsv` were each written in one
+`intents_blind.tsv` to `intents_blind6.tsv` and `sentiment_blind.tsv` were each written in one
 sitting by a writer given only the labels' conventions and the issue's mix of styles, filtered
 against every rule example and labelled sentence (counts printed, no text), and committed before any
 classifier ran on them (tests/data/README.md, "Sets written blind"). They measure what our own sets
@@ -28,6 +28,7 @@ BLIND2 = DATA / "intents_blind2.tsv"
 BLIND3 = DATA / "intents_blind3.tsv"
 BLIND4 = DATA / "intents_blind4.tsv"
 BLIND5 = DATA / "intents_blind5.tsv"
+BLIND6 = DATA / "intents_blind6.tsv"
 SENTIMENT_BLIND = DATA / "sentiment_blind.tsv"
 
 
@@ -41,7 +42,7 @@ def _normalised(path) -> set[str]:
 
 
 def _all_blind_sentences() -> set[str]:
-    return set().union(*(_normalised(path) for path in (BLIND, BLIND2, BLIND3, BLIND4, BLIND5)))
+    return set().union(*(_normalised(path) for path in (BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6)))
 
 
 def test_no_rule_example_is_a_blind_sentence(rules):
@@ -64,13 +65,15 @@ def test_no_development_sentence_is_a_blind_sentence():
     # written before the seventh pass, its gate: 0.897 / 0.823 on main, 0.913 / 0.850 after it (blind
     # 0.942 / 0.903, blind2 0.927 / 0.887, blind3 0.892 / 0.815). blind5 was written before the eighth
     # pass, its gate: 0.929 / 0.894 on main, 0.943 / 0.894 after it (blind 0.947 / 0.903, blind2 0.931 /
-    # 0.895, blind3 0.892 / 0.815, blind4 0.917 / 0.867).
+    # 0.895, blind3 0.892 / 0.815, blind4 0.917 / 0.867). blind6 was written after the eighth pass, the
+    # gate of a ninth that moved no held-out figure and was not kept: 0.928 / 0.912.
     (BLIND, 0.93, 0.89),
     (BLIND2, 0.92, 0.88),
     (BLIND3, 0.88, 0.80),
     (BLIND4, 0.90, 0.85),
     (BLIND5, 0.93, 0.88),
-], ids=["blind", "blind2", "blind3", "blind4", "blind5"])
+    (BLIND6, 0.92, 0.90),
+], ids=["blind", "blind2", "blind3", "blind4", "blind5", "blind6"])
 def test_blind_intent_sets(rules, path, accuracy, none_f1):
     rows = read_labelled_messages(path)
     assert len(rows) >= 200 and {label for _, label in rows} == set(rules.intents) | {"none"}
