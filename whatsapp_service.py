@@ -45,7 +45,14 @@ from graph_api.media import (
     template_components,
 )
 from graph_api.results import MAX_TITLE_LENGTH, SendResult
-from graph_api.transports import GRAPH_API_HOST, GraphClient, PerThreadTransport, RedirectTransport, needs_redirect
+from graph_api.transports import (
+    GRAPH_API_HOST,
+    GraphClient,
+    PerThreadTransport,
+    RedirectTransport,
+    graph_api_proxy,
+    needs_redirect,
+)
 
 # The error table and the Graph API's host live in `graph_api`; this facade re-exports them.
 __all__ = ["DEFAULT_API_VERSION", "GRAPH_API_HOST", "MARKETING_OPT_OUT", "OUTSIDE_WINDOW", "PERMANENT_CODES",
@@ -167,15 +174,15 @@ class WhatsAppService:
             raise ValueError("WHATSAPP_PHONE_NUMBER_ID is required for WhatsAppService")
         self.phone_number_id = str(phone_number_id)
         self.redirected = needs_redirect(base_url)
-        transport: httpx.BaseTransport = PerThreadTransport(max_connections)
+        # HTTPS_PROXY / NO_PROXY apply to Meta's own address only (graph_api_proxy): a shop whose
+        # server cannot reach Meta directly sends through its proxy's CONNECT tunnel.
+        transport: httpx.BaseTransport = PerThreadTransport(max_connections, proxy=graph_api_proxy(base_url))
         if self.redirected:
             transport = RedirectTransport(str(base_url), transport)
         self._http = GraphClient(
             transport=transport,
             timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=read_timeout),
-            # Proxy variables would mount a transport for graph.facebook.com that
-            # bypasses the redirect, so they only apply when talking to Meta itself.
-            trust_env=not self.redirected,
+            trust_env=not self.redirected,  # httpx itself reads no proxy variable when given a transport
         )
         # No server: pywa is used as a pure client. It sets the session's base_url
         # and Authorization header itself.

@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
+import base64
 import http.client
 import select
 import socket
 import ssl
 import threading
 import time
+import urllib.request
 
 import httpx
 
@@ -89,8 +91,10 @@ class PerThreadTransport(httpx.BaseTransport):
     decision, made from the SendResult).
     """
 
-    def __init__(self, max_concurrent_requests: int, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(self, max_concurrent_requests: int, ssl_context: ssl.SSLContext | None = None,
+                 proxy: str | None = None) -> None:
         self._ssl_context = ssl_context or httpx.create_ssl_context()
+        self._proxy = _tunnel_proxy(proxy) if proxy else None
         self._slots = threading.BoundedSemaphore(max_concurrent_requests)
         self._local = threading.local()
         self._all: dict[tuple[threading.Thread, tuple], _Connection] = {}  # (thread, origin): its connection
@@ -149,8 +153,14 @@ class PerThreadTransport(httpx.BaseTransport):
 
     def _open(self, request: httpx.Request, origin: tuple, timeouts: dict) -> _Connection:
         scheme, host, port = origin
-        if scheme == "https":
+        if scheme == "https" and self._proxy is not None:
+            # Through the proxy's CONNECT tunnel; TLS, its SNI and the certificate check are still the Graph API's.
+            proxy_host, proxy_port, proxy_headers = self._proxy
             connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+                proxy_host, proxy_port, timeout=timeouts.get("connect"), context=self._ssl_context)
+            connection.set_tunnel(host, port, headers=proxy_headers)
+        elif scheme == "https":
+            connection = http.client.HTTPSConnection(
                 host, port, timeout=timeouts.get("connect"), context=self._ssl_context)
         else:
             connection = http.client.HTTPConnection(host, port, timeout=timeouts.get("connect"))
@@ -179,6 +189,34 @@ class PerThreadTransport(httpx.BaseTransport):
             held, self._all = list(self._all.values()), {}
         for each in held:
             each.connection.close()
+
+
+def _tunnel_proxy(proxy: str) -> tuple[str, int, dict[str, str]]:
+    """An http:// proxy URL as (host, port, CONNECT headers); credentials in the URL become Proxy-Authorization."""
+    url = httpx.URL(proxy)
+    if url.scheme != "http" or not url.host:
+        raise ValueError(f"HTTPS_PROXY must be an http:// URL (a proxy that tunnels with CONNECT), not {proxy!r}")
+    headers = {}
+    if url.username or url.password:
+        credentials = f"{url.username}:{url.password}".encode()
+        headers["Proxy-Authorization"] = "Basic " + base64.b64encode(credentials).decode("ascii")
+    return url.host, url.port or 80, headers
+
+
+def graph_api_proxy(base_url: str | None) -> str | None:
+    """The proxy the environment names for Meta's Graph API (HTTPS_PROXY / ALL_PROXY, minus NO_PROXY), else None.
+
+    Only for Meta's own address: a base URL elsewhere (the fake Graph API, a reverse proxy) is reached
+    directly. httpx reads these variables only for a client without a transport of its own, and ours
+    always has one, so they are read here.
+    """
+    if needs_redirect(base_url):
+        return None
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get("https") or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass_environment(GRAPH_API_HOST, proxies):
+        return None
+    return proxy
 
 
 def _as_httpx(error: BaseException, phase: str, request: httpx.Request) -> BaseException:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from graph_api.transports import PerThreadTransport
+from graph_api.transports import PerThreadTransport, graph_api_proxy
 
 TIMEOUT = httpx.Timeout(connect=2.0, read=0.5, write=2.0, pool=2.0)
 
@@ -247,3 +247,101 @@ def test_tls_is_verified_and_its_connection_kept_alive(certificate, trusted):
                     client.post(url, json={})
     assert server.accepted == 2  # one kept-alive connection per transport, or one refused each
     server.close()
+
+
+@pytest.fixture(scope="module")
+def graph_certificate(tmp_path_factory) -> tuple[str, str]:
+    """A self-signed certificate for graph.facebook.com (openssl), as (certificate, key) paths."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed")
+    directory = tmp_path_factory.mktemp("graph-tls")
+    subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-days", "2", "-subj", "/CN=graph.facebook.com", "-addext", "subjectAltName=DNS:graph.facebook.com",
+                    "-keyout", str(directory / "key.pem"), "-out", str(directory / "cert.pem")],
+                   check=True, capture_output=True)
+    return str(directory / "cert.pem"), str(directory / "key.pem")
+
+
+class TunnellingProxy(ScriptedServer):
+    """A CONNECT proxy on 127.0.0.1 that tunnels every request to `target_port` and notes what it was asked."""
+
+    def __init__(self, target_port: int, password: str | None = None) -> None:
+        self.target_port, self.password, self.asked = target_port, password, []
+        super().__init__(self._tunnel)
+
+    def _tunnel(self, connection: socket.socket, _index: int) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = connection.recv(4096)
+            if not chunk:
+                return
+            head += chunk
+        self.asked.append(head.decode("latin-1"))
+        if self.password is not None and f"Proxy-Authorization: Basic {self.password}" not in self.asked[-1]:
+            connection.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
+            return
+        with socket.create_connection(("127.0.0.1", self.target_port)) as upstream:
+            connection.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+            def pump(source: socket.socket, sink: socket.socket) -> None:
+                try:
+                    while data := source.recv(65536):
+                        sink.sendall(data)
+                except OSError:
+                    pass
+                finally:
+                    sink.close()
+
+            threading.Thread(target=pump, args=(upstream, connection), daemon=True).start()
+            pump(connection, upstream)
+
+
+def test_meta_is_reached_through_the_proxys_tunnel_with_its_own_certificate_checked(graph_certificate):
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(*graph_certificate)
+    served_names = []
+
+    def handle(connection, _index):
+        with server_context.wrap_socket(connection, server_side=True) as tls:
+            while request := read_request(tls):
+                served_names.append(request.split(b"\r\n")[0])
+                tls.sendall(answer())
+
+    graph = ScriptedServer(handle)
+    proxy = TunnellingProxy(graph.port, password="c2hvcDpzZWNyZXQ=")  # shop:secret
+    transport = PerThreadTransport(4, ssl.create_default_context(cafile=graph_certificate[0]),
+                                   proxy=f"http://shop:secret@127.0.0.1:{proxy.port}")
+    with httpx.Client(transport=transport, timeout=TIMEOUT) as client:
+        answers = [client.post("https://graph.facebook.com/v21.0/123/messages", json={}).json() for _ in range(2)]
+    assert answers == [{"ok": True}] * 2
+    assert served_names == [b"POST /v21.0/123/messages HTTP/1.1"] * 2
+    assert len(proxy.asked) == 1 and proxy.asked[0].startswith("CONNECT graph.facebook.com:443 HTTP/1.")
+    graph.close(), proxy.close()
+
+
+def test_a_proxy_that_refuses_the_tunnel_is_a_connect_error(graph_certificate):
+    proxy = TunnellingProxy(target_port=1, password="x")  # asks for credentials the URL does not carry
+    transport = PerThreadTransport(4, ssl.create_default_context(cafile=graph_certificate[0]),
+                                   proxy=f"http://127.0.0.1:{proxy.port}")
+    with httpx.Client(transport=transport, timeout=TIMEOUT) as client, pytest.raises(httpx.ConnectError, match="407"):
+        client.post("https://graph.facebook.com/v21.0/123/messages", json={})
+    assert len(proxy.asked) == 1
+    proxy.close()
+
+
+def test_the_environments_proxy_applies_to_meta_only(monkeypatch):
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert graph_api_proxy(None) is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.shop.example:3128")
+    assert graph_api_proxy(None) == "http://proxy.shop.example:3128"
+    assert graph_api_proxy("https://graph.facebook.com") == "http://proxy.shop.example:3128"
+    assert graph_api_proxy("http://127.0.0.1:9000") is None  # the fake Graph API or a reverse proxy: direct
+    monkeypatch.setenv("NO_PROXY", "localhost,.facebook.com")
+    assert graph_api_proxy(None) is None
+
+
+def test_a_proxy_that_cannot_tunnel_is_refused_when_the_service_starts():
+    with pytest.raises(ValueError, match="HTTPS_PROXY must be an http:// URL"):
+        PerThreadTransport(4, proxy="socks5://127.0.0.1:1080")
