@@ -208,18 +208,23 @@ def test_a_body_of_unknown_length_is_sent_whole(client_for):
     server.close()
 
 
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory) -> tuple[str, str]:
-    """A self-signed certificate for 127.0.0.1 (openssl), as (certificate, key) paths."""
+def self_signed(tmp_path_factory, name: str, alternative_name: str) -> tuple[str, str]:
+    """A self-signed certificate (openssl) for `name`, as (certificate, key) paths."""
     openssl = shutil.which("openssl")
     if openssl is None:
         pytest.skip("openssl is not installed")
     directory = tmp_path_factory.mktemp("tls")
     subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-days", "2", "-subj", f"/CN={name}", "-addext", f"subjectAltName={alternative_name}",
                     "-keyout", str(directory / "key.pem"), "-out", str(directory / "cert.pem")],
                    check=True, capture_output=True)
     return str(directory / "cert.pem"), str(directory / "key.pem")
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1."""
+    return self_signed(tmp_path_factory, "localhost", "IP:127.0.0.1")
 
 
 @pytest.mark.parametrize("trusted", [True, False], ids=["trusted", "untrusted"])
@@ -251,16 +256,8 @@ def test_tls_is_verified_and_its_connection_kept_alive(certificate, trusted):
 
 @pytest.fixture(scope="module")
 def graph_certificate(tmp_path_factory) -> tuple[str, str]:
-    """A self-signed certificate for graph.facebook.com (openssl), as (certificate, key) paths."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("openssl is not installed")
-    directory = tmp_path_factory.mktemp("graph-tls")
-    subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-days", "2", "-subj", "/CN=graph.facebook.com", "-addext", "subjectAltName=DNS:graph.facebook.com",
-                    "-keyout", str(directory / "key.pem"), "-out", str(directory / "cert.pem")],
-                   check=True, capture_output=True)
-    return str(directory / "cert.pem"), str(directory / "key.pem")
+    """A self-signed certificate for graph.facebook.com."""
+    return self_signed(tmp_path_factory, "graph.facebook.com", "DNS:graph.facebook.com")
 
 
 class TunnellingProxy(ScriptedServer):
