@@ -195,7 +195,8 @@ def _tunnel_proxy(proxy: str) -> tuple[str, int, dict[str, str]]:
     """An http:// proxy URL as (host, port, CONNECT headers); credentials in the URL become Proxy-Authorization."""
     url = httpx.URL(proxy)
     if url.scheme != "http" or not url.host:
-        raise ValueError(f"HTTPS_PROXY must be an http:// URL (a proxy that tunnels with CONNECT), not {proxy!r}")
+        # The scheme only: the URL may carry the proxy's password.
+        raise ValueError(f"HTTPS_PROXY must be an http:// URL (a proxy that tunnels with CONNECT), not {url.scheme}://…")
     headers = {}
     if url.username or url.password:
         credentials = f"{url.username}:{url.password}".encode()

@@ -340,5 +340,6 @@ def test_the_environments_proxy_applies_to_meta_only(monkeypatch):
 
 
 def test_a_proxy_that_cannot_tunnel_is_refused_when_the_service_starts():
-    with pytest.raises(ValueError, match="HTTPS_PROXY must be an http:// URL"):
-        PerThreadTransport(4, proxy="socks5://127.0.0.1:1080")
+    with pytest.raises(ValueError, match="HTTPS_PROXY must be an http:// URL") as refused:
+        PerThreadTransport(4, proxy="socks5://shop:s3cret@127.0.0.1:1080")
+    assert "s3cret" not in str(refused.value)  # the error names the scheme, never the proxy's password
