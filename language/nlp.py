@@ -132,13 +132,14 @@ def extract_emoji(text: str) -> list[str]:
     return [token for kind, token in classified_tokens(text) if kind == "emoji"]
 
 
-def _normalized_set(words: str) -> frozenset[str]:
-    return frozenset(normalize(word) for word in words.split())
+def word_set(*texts: str) -> frozenset[str]:
+    """The normalised words of `texts`, each split on whitespace: the word lists the language rules read."""
+    return frozenset(normalize(word) for text in texts for word in text.split())
 
 
 # Formal words (hazm-like), the colloquial ones hazm lacks, English and common
 # Finglish. Question words are included: analytics wants topics, not "where".
-STOPWORDS: frozenset[str] = _normalized_set("""
+STOPWORDS: frozenset[str] = word_set("""
 و در به از که این آن را با برای تا است بود شد هم یا اما ولی اگر نیز پس چون چه
 چرا کجا کی چی چیه چیست کدام کدوم چطور چگونه چند چقدر چقد هر همه همین همان هیچ
 یک یه یکی دو سه من تو شما ما او آنها ایشان اونها ایشون خود خودم خودت خودش خودمون
@@ -170,7 +171,7 @@ _MINIMUM_STEM_LENGTH = 3
 # suffixes (م ت ش) and ات/ام/مان/تان are too often part of the word itself
 # (سفارش, قیمت, سلام, زمان) to cut blindly; that is how other stemmers turn
 # سفارشم into سفار. The words here are also never stemmed themselves.
-_KNOWN_STEMS = _normalized_set("""
+_KNOWN_STEMS = word_set("""
 سفارش قیمت محصول کالا جنس بسته مرسوله ارسال پست پیک کد رهگیری پیگیری وضعیت پیام
 تخفیف پرداخت فاکتور مشتری پشتیبانی شماره آدرس حساب پول هزینه تحویل ساعت روز هفته
 ماه سال شعبه فروشگاه مغازه سایت برنامه اپلیکیشن اپراتور کارشناس مدیر همکار تلفن
@@ -274,7 +275,7 @@ def lemma(token: str) -> str:
 
 # Present and past stems of common verbs (formal and colloquial), used to tell a
 # negated verb (ن + stem + ending) from a word that merely starts with ن.
-_VERB_STEMS = _normalized_set("""
+_VERB_STEMS = word_set("""
 بود باش یست دار داشت کرد کن شد شو رس رسید خواست خواه خوا دید بین گرفت گیر داد ده
 اومد آمد یومد یا آ زد زن رفت ر گفت گو گفتن خرید خر فرستاد فرست تونست توان تون
 دونست دون دان خورد خور پسندید پسند ارزید ارز ساخت ساز گذاشت ذار ذاشت آورد آور
@@ -283,7 +284,7 @@ _VERB_STEMS = _normalized_set("""
 """)
 _VERB_ENDINGS = ("", "م", "ی", "ه", "د", "یم", "ید", "ین", "ن", "ند", "ست", "ستم",
                  "ستی", "ستیم", "ستید", "ستن", "ستند", "یده")
-_NOT_NEGATED = _normalized_set("نمونه نشون نشان نزدیک نرم نگران ندا نوشابه نکته")
+_NOT_NEGATED = word_set("نمونه نشون نشان نزدیک نرم نگران ندا نوشابه نکته")
 
 
 def is_negated_verb(token: str) -> bool:

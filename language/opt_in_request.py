@@ -30,8 +30,7 @@ from language import nlp
 _CLAUSE_BREAK = re.compile(r"[,.!?;:\n]+")
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(nlp.normalize(word) for word in text.split())
+_words = nlp.word_set
 
 
 # Subscribing: a verb or a word of membership (عضوم، عضویتمو، ozvam, subscribe me) is enough; a noun

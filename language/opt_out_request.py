@@ -35,8 +35,7 @@ from language import finglish, nlp
 _CLAUSE_BREAK = re.compile(r"[,.!;:\n]+|(?<=\?)")
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(nlp.normalize(word) for word in text.split())
+_words = nlp.word_set
 
 
 _UNSUBSCRIBE = _words("""

@@ -19,9 +19,7 @@ from collections.abc import Sequence
 
 from language import nlp
 
-
-def _words(*words: str) -> frozenset[str]:
-    return frozenset(nlp.normalize(word) for word in words)
+_words = nlp.word_set
 
 
 # Something that should have come and has not: the parcel, the goods, the courier.
