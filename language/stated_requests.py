@@ -245,6 +245,13 @@ def asks_when_to_call(tokens: Sequence[str]) -> bool:
 
 _MOBILE_NUMBER_WORDS = _words("me", "من", "منو", "باهام", "baham", "behem", "بهم")
 
+
+def asks_to_be_called_back(tokens: Sequence[str]) -> bool:
+    """Whether a word of calling stands beside "me" ("when will you call me?", "با من تماس بگیرید", "بهم زنگ
+    بزنید"): a call back asks for a person, not for the hours ("tell me when I can call" has them apart)."""
+    return any(token in _CALLING and not _MOBILE_NUMBER_WORDS.isdisjoint(tokens[max(0, position - 2):position + 3])
+               for position, token in enumerate(tokens))
+
 # "ممنون میشم بگید …", "I'd be grateful if you told me …", "thanks in advance": thanks for an answer not yet
 # given wrap the request; the words around them are what is asked.
 _THANKS_AHEAD = {("ممنون", "میشم"), ("ممنون", "میشیم"), ("ممنون", "میشوم"), ("متشکر", "میشم"), ("متشکر", "میشوم"),

@@ -78,6 +78,9 @@ def test_no_rule_example_is_a_frozen_sentence(rules):
     examples = [example for intent in rules.intents.values() for example in intent.examples]
     examples += list(rules.out_of_scope)
     assert [example for example in examples if " ".join(tokenize(example)) in frozen] == []
+    # The model's training messages (rules/intent_training.tsv): counted, so a failure prints no sentence.
+    assert len(rules.training) >= 3800
+    assert sum(" ".join(tokenize(text)) in frozen for text, _ in rules.training) == 0
 
 
 def test_development_and_frozen_sets_do_not_overlap():
