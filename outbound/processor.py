@@ -48,7 +48,7 @@ from outbound.pacing import (
     default_concurrency,
 )
 from outbound.recording import record_outcomes
-from runtime.metrics import record_batch
+from runtime.metrics import record_batch, record_claims
 from scheduler import Scheduler
 from whatsapp_service import OUTSIDE_WINDOW, RATE_LIMITED, Sender, SendResult
 
@@ -118,7 +118,7 @@ class MessageProcessor:
         summary.claim_seconds = round(summary.claim_seconds, 3)
         summary.record_seconds = round(summary.record_seconds, 3)
         if summary.claimed:
-            record_batch(summary.seconds, summary.claimed)
+            record_batch(summary.seconds)
         return summary
 
     def _recover_expired_claims(self, now: datetime | None, summary: ProcessSummary) -> None:
@@ -159,6 +159,7 @@ class MessageProcessor:
         if rows:
             run.touched.update(row.broadcast_id for row in rows if row.broadcast_id is not None)
             summary.claimed += len(rows)
+            record_claims(len(rows))
             summary.batches += 1
             run.outstanding += len(rows)
             threads.submit(rows)

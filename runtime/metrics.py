@@ -44,8 +44,8 @@ from prometheus_client.multiprocess import mark_process_dead
 logger = logging.getLogger(__name__)
 
 __all__ = ["CONTENT_TYPE_LATEST", "MULTIPROCESS_ENV", "PROCESSOR_RESULTS", "WEBHOOK_RESULTS",
-           "compact_dead_process_files", "directory_lock", "mark_worker_dead", "record_batch", "record_processor_run",
-           "record_send", "record_task", "record_webhook"]
+           "compact_dead_process_files", "directory_lock", "mark_worker_dead", "record_batch", "record_claims",
+           "record_processor_run", "record_send", "record_task", "record_webhook"]
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 WEBHOOK_RESULTS = ("stored", "bad_signature", "unsigned", "bad_json", "bad_envelope", "db_unavailable", "too_large")
@@ -66,10 +66,10 @@ SEND_LATENCY = Histogram(
     "whatsapp_send_latency_seconds", "Duration of one Graph API send call.",
     buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0))
 BATCH_DURATION = Histogram(
-    "whatsapp_processor_batch_seconds", "Duration of one processor batch (claim, send, record).",
+    "whatsapp_processor_batch_seconds", "Duration of one processor run that claimed rows (claim, send, record).",
     buckets=(0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0))
 CLAIMED_MESSAGES = Counter(
-    "whatsapp_processor_claimed_messages", "Queue rows claimed by the processor.")
+    "whatsapp_processor_claimed_messages", "Queue rows claimed by the processor, counted at each claim.")
 PROCESSOR_RUNS = Counter(
     "whatsapp_processor_runs", "Processor runs (cron, CLI, Celery), by result.", ["result"])
 TASKS = Counter(
@@ -103,10 +103,14 @@ def record_send(status: str, error_code: int | str | None, seconds: float | None
         SEND_LATENCY.observe(seconds)
 
 
-def record_batch(seconds: float, claimed: int) -> None:
-    """Observe one processor batch: how long it took and how many rows it claimed."""
-    BATCH_DURATION.observe(seconds)
+def record_claims(claimed: int) -> None:
+    """Count rows the processor just claimed (at each claim, so a long run shows its progress)."""
     CLAIMED_MESSAGES.inc(claimed)
+
+
+def record_batch(seconds: float) -> None:
+    """Observe one processor run that claimed rows: how long it took (claim, send, record)."""
+    BATCH_DURATION.observe(seconds)
 
 
 def record_processor_run(result: str) -> None:

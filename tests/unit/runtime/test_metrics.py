@@ -19,7 +19,7 @@ from sqlalchemy import select
 from database_models import Contact, ScheduledMessage
 from inbound.sample_payloads import text_message_envelope
 from inbound.signatures import sign_payload
-from runtime.metrics import WEBHOOK_RESULTS, record_batch, record_send, record_webhook
+from runtime.metrics import WEBHOOK_RESULTS, record_batch, record_claims, record_send, record_webhook
 from webhook_handler import create_app
 
 TOKEN = "test-admin-token-value"
@@ -85,7 +85,8 @@ def test_send_and_batch_helpers_move_their_metrics(app, client):
     record_send("failed", 131026, 0.4)
     record_send("failed", "not-a-code", None)
     record_send("skipped", None, None)
-    record_batch(1.5, 40)
+    record_batch(1.5)
+    record_claims(40)
     after = scrape(client)
 
     def moved(name, **labels):
@@ -127,6 +128,49 @@ def test_the_processor_counts_what_it_sends(app, client):
     assert after[count] - before.get(count, 0.0) == 3
     batches = ("whatsapp_processor_batch_seconds_count", ())
     assert after[batches] - before.get(batches, 0.0) == 1
+    claimed = ("whatsapp_processor_claimed_messages_total", ())
+    assert after[claimed] - before.get(claimed, 0.0) == 3
+
+
+def test_claims_are_counted_while_the_run_still_sends(test_config, engine, fake_graph):
+    """An operator watching /metrics sees a long run's claims as they happen, not when it ends."""
+    import threading
+
+    from template_testing import graph_sender
+
+    from database_models import utcnow
+    from scheduler import Scheduler
+
+    app = create_app(test_config, sender=graph_sender(fake_graph))
+    client = app.test_client()
+    platform = app.extensions["whatsapp_platform"]
+    try:
+        with platform.session_factory() as writer:
+            for number in range(3):
+                contact_id = make_contact_row(writer, f"98912000124{number}")
+                Scheduler(writer).add(contact_id, body="hello", kind="reply",
+                                      scheduled_at=utcnow() - timedelta(seconds=1))
+            writer.commit()
+        fake_graph.set_latency(1500)  # every send waits 1.5 s at the fake API
+        claimed = ("whatsapp_processor_claimed_messages_total", ())
+        sent = ("whatsapp_messages_sent_total", (("error_code", "none"), ("status", "sent")))
+        before = scrape(client)
+        run = threading.Thread(target=platform.processor.process_due, kwargs={"time_budget": 10})
+        run.start()
+        during, deadline = before, time.monotonic() + 1.2
+        while time.monotonic() < deadline and during.get(claimed, 0.0) - before.get(claimed, 0.0) < 3:
+            time.sleep(0.05)
+            during = scrape(client)
+        run.join(timeout=20)
+        after = scrape(client)
+        assert during.get(claimed, 0.0) - before.get(claimed, 0.0) == 3
+        assert during.get(sent, 0.0) == before.get(sent, 0.0)  # nothing answered yet: the claims came first
+        assert after.get(sent, 0.0) - before.get(sent, 0.0) == 3
+        assert after.get(claimed, 0.0) - before.get(claimed, 0.0) == 3
+    finally:
+        fake_graph.set_latency(0)
+        platform.close()
+        clean_tables(engine)
 
 
 def make_contact_row(session, wa_id: str) -> int:
