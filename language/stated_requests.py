@@ -89,6 +89,9 @@ def states_a_wait(tokens: Sequence[str]) -> bool:
         return True  # "ye hafte shod!!", "دو روز گذشته"
     if not _SPANS_SO_FAR.isdisjoint(tokens) and (ordered or not _STILL_WAITING.isdisjoint(tokens)):
         return True  # "hanooz tu marhale amade sazi, 4 rooze"
+    if any(token in _SPANS and tokens[position + 1:position + 3] == ["of", "waiting"]
+           for position, token in enumerate(tokens)):
+        return True  # "a month of waiting", the English span so far
     if not _PROMISED.isdisjoint(tokens) and not _ARRIVES.isdisjoint(tokens):
         return True  # "شنبه گفتین میرسه الان چهارشنبه ست!"
     return (not _PROMISED.isdisjoint(tokens) and not _SPANS.isdisjoint(tokens)
