@@ -104,10 +104,16 @@ def _single(entries: Iterable[str], name: str) -> frozenset[str]:
     return frozenset(token for entry in entries for token in tokens_of(entry))
 
 
-def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
-    """Read and normalise a sentiment lexicon YAML file."""
+def load_lexicon(path: Path = LEXICON_PATH, without: Iterable[Key] = ()) -> Lexicon:
+    """Read and normalise a sentiment lexicon YAML file, leaving out the word and phrase keys `without`.
+
+    (`without` is for cross-validation: an entry equal to a sentence being scored is left out.)
+    """
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    left_out = set(without)
     words, phrases = _weights(data["words"], "words"), _weights(data["phrases"], "phrases")
+    words = {key: weight for key, weight in words.items() if key not in left_out}
+    phrases = {key: weight for key, weight in phrases.items() if key not in left_out}
     verb_forms: dict[str, Verb] = {}
     for name, spec in data["negated_verbs"].items():
         verb = Verb(float(spec.get("weight", 0)), _firsttokens_of(spec.get("nouns"), name))

@@ -1,0 +1,120 @@
+"""Pooled five-fold cross-validation of sentiment (lexicon and trained model) over every development set.
+
+    python bench/sentiment_cross_validation.py [--errors] [--sweep] [--write-corpus]
+
+Every development message (tests/data/sentiment_dev*.tsv, pooled; never the held-out sets)
+falls in one of five folds by a hash of its normalised words, so a sentence written twice lands
+in one fold. For each fold the lexicon is loaded without any word or phrase entry equal to one of
+the fold's sentences and the model (`language.sentiment_model`) is trained on the other four
+folds only, then the fold is scored: a learned part is judged on sentences it never saw. Prints
+macro-F1 and precision / recall / F1 per label over the pool, with the lexicon alone and with
+the model, and macro-F1 per file. `--sweep` also prints the pooled figure at other model
+confidences; `--write-corpus` rewrites rules/sentiment_corpus.tsv, the shipped training corpus,
+from the development files (a test keeps the two equal). A measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import zlib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from language import sentiment  # noqa: E402
+from language.nlp import tokenize  # noqa: E402
+from language.sentiment_evaluation import read_labelled_tsv  # noqa: E402
+from language.sentiment_lexicon import load_lexicon, tokens_of  # noqa: E402
+from language.sentiment_model import CORPUS_PATH, SentimentModel  # noqa: E402
+
+FOLDS = 5
+LABELS = sentiment.LABELS
+
+
+def development_rows() -> list[tuple[str, str, str]]:
+    """(file name, text, label) of every sentiment development set, in a fixed order."""
+    paths = sorted((ROOT / "tests" / "data").glob("sentiment_dev*.tsv"),
+                   key=lambda path: (len(path.name), path.name))
+    return [(path.name, text, label) for path in paths for text, label in read_labelled_tsv(path)]
+
+
+def corpus_text(rows: list[tuple[str, str, str]]) -> str:
+    """The shipped corpus for `rows`: `text<TAB>label` lines, in the files' order."""
+    return "".join(f"{text}\t{label}\n" for _, text, label in rows)
+
+
+def scores(pairs: list[tuple[str, str]]) -> tuple[float, dict[str, tuple[float, float, float]]]:
+    """Macro-F1 and (precision, recall, F1) per label of (gold, predicted) pairs."""
+    per_label = {}
+    for label in LABELS:
+        hits = sum(gold == predicted == label for gold, predicted in pairs)
+        predicted_count = sum(predicted == label for _, predicted in pairs)
+        gold_count = sum(gold == label for gold, _ in pairs)
+        precision = hits / predicted_count if predicted_count else 0.0
+        recall = hits / gold_count if gold_count else 0.0
+        per_label[label] = (precision, recall, 2 * hits / (predicted_count + gold_count) if gold_count else 0.0)
+    return sum(f1 for *_, f1 in per_label.values()) / len(LABELS), per_label
+
+
+def report(name: str, pairs: list[tuple[str, str]]) -> None:
+    macro, per_label = scores(pairs)
+    print(f"{name}: macro-F1 {macro:.4f}; " + ", ".join(
+        f"{label} P {p:.3f} R {r:.3f} F1 {f:.3f}" for label, (p, r, f) in per_label.items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--errors", action="store_true", help="print every misclassified message")
+    parser.add_argument("--sweep", action="store_true", help="also score other model confidences")
+    parser.add_argument("--write-corpus", action="store_true", help="rewrite rules/sentiment_corpus.tsv")
+    arguments = parser.parse_args()
+    rows = development_rows()
+    if arguments.write_corpus:
+        CORPUS_PATH.write_text(corpus_text(rows), encoding="utf-8")
+        print(f"wrote {len(rows)} rows to {CORPUS_PATH.relative_to(ROOT)}")
+        return
+    words = [" ".join(tokenize(text)) for _, text, _ in rows]
+    folds = [zlib.crc32(word.encode()) % FOLDS for word in words]
+    alone, combined = [""] * len(rows), [""] * len(rows)
+    guesses: list[tuple[bool, str, float]] = [(False, "", 0.0)] * len(rows)  # (no cue, model label, probability)
+    for fold in range(FOLDS):
+        inside = [index for index, row_fold in enumerate(folds) if row_fold == fold]
+        lexicon = load_lexicon(without={tuple(tokens_of(rows[index][1])) for index in inside})
+        model = SentimentModel((text, label) for (_, text, label), row_fold in zip(rows, folds, strict=True)
+                               if row_fold != fold)
+        for index in inside:
+            text = rows[index][1]
+            result = sentiment.analyze_sentiment(text, lexicon, model=False)
+            alone[index] = result.label
+            combined[index] = sentiment.analyze_sentiment(text, lexicon, model).label
+            guesses[index] = (not result.matched, *model.predict(tokens_of(text)))
+    gold = [label for *_, label in rows]
+    print(f"{len(rows)} messages in {len({name for name, *_ in rows})} files, {FOLDS} folds; "
+          f"load average {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+    report("lexicon alone", list(zip(gold, alone, strict=True)))
+    report(f"with the model (confidence {sentiment.MODEL_CONFIDENCE})", list(zip(gold, combined, strict=True)))
+    print(f"messages with no cue: {sum(empty for empty, *_ in guesses)}")
+    if arguments.sweep:
+        for confidence in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.01):
+            swept = [guess if empty and guess != "neutral" and probability >= confidence else label
+                     for label, (empty, guess, probability) in zip(alone, guesses, strict=True)]
+            report(f"  confidence {confidence}", list(zip(gold, swept, strict=True)))
+        report("  model alone", [(label, guess) for label, (_, guess, _) in zip(gold, guesses, strict=True)])
+    by_file: dict[str, list[int]] = {}
+    for index, (name, _, _) in enumerate(rows):
+        by_file.setdefault(name, []).append(index)
+    for title, predicted in (("lexicon alone", alone), ("with the model", combined)):
+        print(f"macro-F1 per file, {title}: " + ", ".join(
+            f"{name.removesuffix('.tsv').removeprefix('sentiment_')} "
+            f"{scores([(gold[i], predicted[i]) for i in indexes])[0]:.3f}" for name, indexes in by_file.items()))
+    if arguments.errors:
+        for (name, text, label), guess in zip(rows, combined, strict=True):
+            if label != guess:
+                print(f"{name}\t{label} -> {guess}\t{text}")
+
+
+if __name__ == "__main__":
+    main()
