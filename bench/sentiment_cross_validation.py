@@ -78,8 +78,11 @@ def main() -> None:
         return
     words = [" ".join(tokenize(text)) for _, text, _ in rows]
     folds = [zlib.crc32(word.encode()) % FOLDS for word in words]
+    confidences = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95) if arguments.sweep else ()
     alone, combined = [""] * len(rows), [""] * len(rows)
-    guesses: list[tuple[bool, str, float]] = [(False, "", 0.0)] * len(rows)  # (no cue, model label, probability)
+    swept = {confidence: [""] * len(rows) for confidence in confidences}
+    model_alone = [""] * len(rows)
+    shipped = sentiment.MODEL_CONFIDENCE
     for fold in range(FOLDS):
         inside = [index for index, row_fold in enumerate(folds) if row_fold == fold]
         lexicon = load_lexicon(without={tuple(tokens_of(rows[index][1])) for index in inside})
@@ -87,22 +90,23 @@ def main() -> None:
                                if row_fold != fold)
         for index in inside:
             text = rows[index][1]
-            result = sentiment.analyze_sentiment(text, lexicon, model=False)
-            alone[index] = result.label
+            alone[index] = sentiment.analyze_sentiment(text, lexicon, model=False).label
             combined[index] = sentiment.analyze_sentiment(text, lexicon, model).label
-            guesses[index] = (not result.matched, *model.predict(tokens_of(text)))
+            model_alone[index] = model.predict(tokens_of(text))[0]
+            for confidence in confidences:
+                sentiment.MODEL_CONFIDENCE = confidence
+                swept[confidence][index] = sentiment.analyze_sentiment(text, lexicon, model).label
+            sentiment.MODEL_CONFIDENCE = shipped
     gold = [label for *_, label in rows]
     print(f"{len(rows)} messages in {len({name for name, *_ in rows})} files, {FOLDS} folds; "
           f"load average {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     report("lexicon alone", list(zip(gold, alone, strict=True)))
     report(f"with the model (confidence {sentiment.MODEL_CONFIDENCE})", list(zip(gold, combined, strict=True)))
-    print(f"messages with no cue: {sum(empty for empty, *_ in guesses)}")
+    print(f"messages the model decided: {sum(a != c for a, c in zip(alone, combined, strict=True))}")
+    for confidence, predicted in swept.items():
+        report(f"  confidence {confidence}", list(zip(gold, predicted, strict=True)))
     if arguments.sweep:
-        for confidence in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.01):
-            swept = [guess if empty and guess != "neutral" and probability >= confidence else label
-                     for label, (empty, guess, probability) in zip(alone, guesses, strict=True)]
-            report(f"  confidence {confidence}", list(zip(gold, swept, strict=True)))
-        report("  model alone", [(label, guess) for label, (_, guess, _) in zip(gold, guesses, strict=True)])
+        report("  model alone", list(zip(gold, model_alone, strict=True)))
     by_file: dict[str, list[int]] = {}
     for index, (name, _, _) in enumerate(rows):
         by_file.setdefault(name, []).append(index)

@@ -1,12 +1,14 @@
-"""Message sentiment from our own lexicon and rules, and its evaluation on labelled data.
+"""Message sentiment from our own lexicon and rules, with a small trained model where they are silent.
 
-No model is involved (none works offline for Persian): `analyze_sentiment` normalises
-with `nlp`, splits the message into clauses on punctuation and contrast words, then
-scores cues in a fixed order: emoji, idioms from the phrase table, negated verbs
-(نرسید، کار نمیکنه، جواب ندادید), then weighted words with intensifiers and negation.
+`analyze_sentiment` normalises with `nlp`, splits the message into clauses on punctuation and
+contrast words, then scores cues in a fixed order: emoji, idioms from the phrase table, negated
+verbs (نرسید، کار نمیکنه، جواب ندادید), then weighted words with intensifiers and negation.
 The lexicon lives in `rules/sentiment_lexicon.yaml` so operators can extend it;
 `sentiment_lexicon` reads it once per process, on first use (its names are importable from
-here as before).
+here as before). A statement in which the lexicon finds no cue with a sign — feelings it has no
+word for, stated as facts — goes to `sentiment_model` (trained in the process from
+`rules/sentiment_corpus.tsv`), which labels it only when confident; greetings and the
+lexicon's 0-weight phrases are left out of what it reads.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ MAX_INTENSITY = 2.0
 # this much, a mild feeling: never "strongly negative" for the reply's tone.
 MODEL_CONFIDENCE = 0.8
 MODEL_SCORE = 0.3
+MODEL_ON_QUESTIONS = False  # cross-validated the same either way; a question asks (the lexicon damps it too)
 _VERB_NOUN_REACH = 4  # ارزش این پول رو نداشت: the noun may stand four words before its verb
 _PERSIAN_SUFFIXES = ("ه", "ست", "است", "م", "ش", "ام", "یم", "مون", "تون", "شون", "ها", "های",
                      "ید", "ین", "ترین")
@@ -307,6 +310,20 @@ def _is_procedure(clauses: list[Clause], lexicon: Lexicon) -> bool:
         tuple(words[i:i + len(key)]) == key for key in lexicon.procedures for i in range(len(words)))
 
 
+def _unexplained(tokens: list[str], lexicon: Lexicon) -> list[str]:
+    """The tokens the lexicon has not explained as neutral: greetings and 0-weight phrases left out."""
+    rest, index, pleasantries = [], 0, lexicon.sets["pleasantries"]
+    while index < len(tokens):
+        found = _match(tokens, index, lexicon.phrases, set())
+        if found and found[1] == 0:
+            index += found[0]
+            continue
+        if tokens[index] not in pleasantries:
+            rest.append(tokens[index])
+        index += 1
+    return rest
+
+
 def analyze_sentiment(text: str, lexicon: Lexicon | None = None,
                       model: SentimentModel | None | bool = True) -> SentimentResult:
     """Return the sentiment of one customer message.
@@ -358,10 +375,12 @@ def analyze_sentiment(text: str, lexicon: Lexicon | None = None,
         matched.append(f"praise-but{UNSAID_COMPLAINT_WEIGHT:+.2f}")
     if not opposed:  # "so pretty!! but it broke": the praise's "!" does not make the complaint louder
         total *= 1 + EXCLAMATION_STEP * min(normalized.count("!"), 3)
-    if not matched and model is not False:
-        # No cue at all: the trained model may say what the words do ("the tea was stale").
+    rest = [] if signs or model is False or (question and not MODEL_ON_QUESTIONS) else _unexplained(
+        tokens_of(normalized, normalized=True), lexicon)
+    if rest:
+        # No cue with a sign: the trained model may say what the words do ("the tea was stale").
         trained = cached_model() if model is True else model
-        guess, probability = trained.predict(tokens_of(normalized, normalized=True))
+        guess, probability = trained.predict(rest)
         if guess != "neutral" and probability >= MODEL_CONFIDENCE:
             sign = 1 if guess == "positive" else -1
             return SentimentResult(guess, sign * MODEL_SCORE, (f"model:{guess}{probability:.2f}",))
