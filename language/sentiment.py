@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from language import sentiment_patterns as patterns
+from language.finglish import ENGLISH_WORDS
 from language.nlp import detect_language, is_negated_verb, lemma, normalize
 from language.sentiment_lexicon import (
     LEXICON_PATH,
@@ -223,7 +224,10 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
     boost = max([weight for key, weight in lexicon.negation_intensifiers.items() if key[0] in present
                  and any(tuple(tokens[i:i + len(key)]) == key for i in range(len(tokens)))], default=1.0)
     total, matched, signs = 0.0, [], set()
+    unmet = set() if asked else patterns.unmet_expectation(tokens)
     for cue in cues:
+        if cue.start in unmet and cue.weight > 0:
+            continue  # "expected better": the better was not given
         weight, surface = cue.weight, " ".join(tokens[cue.start:cue.end])
         if cue.kind == "fact" and (asked or not lexicon.sets["question_words"].isdisjoint(tokens)):
             continue  # "is it smaller than a medium?" asks; "it is smaller" complains
@@ -251,6 +255,8 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
         extra.append(("attempts", patterns.ATTEMPTS_WEIGHT))
     if not asked and patterns.is_missing_part(tokens, lexicon):
         extra.append(("missing", patterns.MISSING_WEIGHT))
+    if unmet and not any(cue.weight < 0 for cue in cues):  # not again beside انتظار بیشتری داشتم
+        extra.append(("expectation", patterns.UNMET_EXPECTATION_WEIGHT))
     rated = None if asked else patterns.rating(text)
     if rated:
         extra.append(("rating", rated * (positive_factor if rated > 0 else 1.0)))
@@ -310,6 +316,21 @@ def _is_procedure(clauses: list[Clause], lexicon: Lexicon) -> bool:
         tuple(words[i:i + len(key)]) == key for key in lexicon.procedures for i in range(len(words)))
 
 
+def _reads_as_finglish(text: str, normalized: str) -> bool:
+    """Latin letters that are Finglish: as `nlp` tells, or mostly words English does not have.
+
+    `nlp.detect_language` needs a known Finglish word or spelling, so vowel-less Finglish
+    (`dmtun grm`) reads as English there; here it is Finglish unless half its words are English.
+    """
+    if not any("a" <= character <= "z" for character in normalized):
+        return False
+    language = detect_language(text)
+    if language != "en":
+        return language == "fa_latin"
+    words = [token for token in tokens_of(normalized, normalized=True) if token.isascii() and token.isalpha()]
+    return sum(token in ENGLISH_WORDS for token in words) * 2 < len(words)
+
+
 def _unexplained(tokens: list[str], lexicon: Lexicon) -> list[str]:
     """The tokens the lexicon has not explained as neutral: greetings and 0-weight phrases left out."""
     rest, index, pleasantries = [], 0, lexicon.sets["pleasantries"]
@@ -333,7 +354,7 @@ def analyze_sentiment(text: str, lexicon: Lexicon | None = None,
     """
     lexicon, normalized = lexicon or cached_lexicon(), normalize(text)
     question = "?" in normalized
-    finglish = any("a" <= character <= "z" for character in normalized) and detect_language(text) == "fa_latin"
+    finglish = _reads_as_finglish(text, normalized)
     clauses = _clauses(text, lexicon, normalized)
     hypothetical = question and _is_procedure(clauses, lexicon)
     # A statement before the procedural question still reports: "it was broken, can it be returned?"

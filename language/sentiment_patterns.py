@@ -82,6 +82,9 @@ def privative(tokens: Sequence[str], start: int, lexicon: Lexicon) -> tuple[int,
         return None
     forms = [noun] + [noun[:-len(end)] for end in ("ش", "شون", "ه", "ی", "e", "esh") if noun.endswith(end)]
     weight = next((lexicon.privative[form] for form in forms if form in lexicon.privative), None)
+    if weight is None and noun.isascii() and length == 2:  # bi kefiat, bi keyfiat: by consonants
+        weight = next((lexicon.privative_skeletons[skeleton(form)] for form in forms
+                       if skeleton(form) in lexicon.privative_skeletons), None)
     return None if weight is None else (length, weight)
 
 
@@ -108,8 +111,39 @@ def rating(text: str) -> float | None:
 
 
 def is_wait(text: str) -> bool:
-    """Whether a clause counts weeks, months or days (a statement of waiting)."""
-    return _DURATION.search(text) is not None
+    """Whether a clause counts weeks, months or days (a statement of waiting).
+
+    Not when an arrival follows in the present ("چند روزه میرسه", a question or a promise), nor
+    when a few days are followed by the arrival itself ("۲ روزه رسید": it came fast).
+    """
+    return any(not _ARRIVAL_AFTER.match(text, match.end()) and not (
+        _FEW_DAYS.fullmatch(match.group()) and _ARRIVED_AFTER.match(text, match.end()))
+        for match in _DURATION.finditer(text))
+
+
+_ARRIVAL_AFTER = re.compile(r" (?:میرسه|میرسد|میاد|میاید|می رسه|برسه|mirese|miresе|miad|berese|biad|arrives?)\b")
+_ARRIVED_AFTER = re.compile(r" (?:رسید|اومد|رسیدن|اومدن|دستم رسید|resid|oomad|umad|arrived|came)\b")
+_FEW_DAYS = re.compile(r"(?:1|2|3|یه|یک|دو|سه|ye|yek|do|se|one|two|three) (?:روزه?|roo?ze?|ruze?|days?)")
+UNMET_EXPECTATION_WEIGHT = -1.0
+_EXPECTED_LATIN = frozenset("expected expecting expect expectations entezar entezaram entezaresh tavaqo".split())
+_MORE = frozenset("بیشتر بیشتری بهتر بهتری more better bishtar behtar".split())
+_THAN = frozenset("از than az".split())
+
+
+def _is_expectation(token: str) -> bool:
+    return token.startswith(("انتظار", "توقع")) or token in _EXPECTED_LATIN
+
+
+def unmet_expectation(tokens: Sequence[str]) -> set[int]:
+    """Positions of "more"/"better" in a clause that expected more (انتظار بیشتری داشتم, expected much better).
+
+    "better than expected" (بهتر از انتظارم بود) is praise: a comparative followed by "than" and
+    the expectation is not counted.
+    """
+    if not any(_is_expectation(token) for token in tokens):
+        return set()
+    return {index for index, token in enumerate(tokens) if token in _MORE and not (
+        index + 2 < len(tokens) and tokens[index + 1] in _THAN and _is_expectation(tokens[index + 2]))}
 
 
 def is_repeated_attempt(tokens: Sequence[str], lexicon: Lexicon) -> bool:

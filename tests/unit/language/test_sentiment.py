@@ -331,6 +331,43 @@ def test_issue_14_categories(text: str, expected: str) -> None:
     assert label(text) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # An expectation not met; "better than expected" praises.
+    ("توقع بهتری ازتون داشتم", "negative"),
+    ("I expected a lot better from this brand", "negative"),
+    ("بهتر از انتظارم بود", "positive"),
+    ("even better than expected", "positive"),
+    # A phrase's verb with the colloquial ending; vowel-less Finglish; بی + a Finglish noun.
+    ("سنگ تموم گذاشتین", "positive"),
+    ("mrc, harf ndsht", "positive"),
+    ("jensesh bi keyfiat bud", "negative"),
+    ("rastesh kheili khoob bood", "positive"),  # rastesh ("honestly") is no cue
+    # Days before an arrival: fast, or a question; days of waiting complain.
+    ("دو روزه رسید، ممنون", "positive"),
+    ("چند روزه میرسه مشهد", "neutral"),
+    ("دو هفته است منتظرم", "negative"),
+    # A device that does not connect or charge.
+    ("شارژر وصل نمیشه", "negative"),
+    ("the cable does not charge", "negative"),
+    # A smell described, and a smell alone.
+    ("the candle smells so good", "positive"),
+    ("the box smells", "negative"),
+    # The customer's own mistake, a polite refusal, praise reported from others.
+    ("آدرس رو اشتباه زدم، میشه عوضش کنید؟", "neutral"),
+    ("نه مرسی، فعلا لازم ندارم", "neutral"),
+    ("همکارام خیلی تعریف کردن از عطرتون", "positive"),
+    # Spoiled, stale, not natural; worth its price; "what a state".
+    ("بیسکوییت ها بیات بودن", "negative"),
+    ("the bread was stale", "negative"),
+    ("برنج کپک زده بود", "negative"),
+    ("رنگش اصلا طبیعی نیست", "negative"),
+    ("گرون بود ولی میارزید", "positive"),
+    ("این چه وضع بسته بندیه", "negative"),
+])
+def test_sentiment_pass_of_2026_12_07(text: str, expected: str) -> None:
+    assert label(text) == expected
+
+
 @pytest.mark.parametrize("path", [EVAL_SET, HELD_OUT_SET], ids=["evaluation", "held-out"])
 def test_no_lexicon_entry_is_a_whole_labelled_sentence(path: Path) -> None:
     entries = lexicon_entries()
