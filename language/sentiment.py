@@ -98,8 +98,12 @@ def _variants(token: str) -> tuple[str, ...]:
     suffixes = _FINGLISH_SUFFIXES if token.isascii() else _PERSIAN_SUFFIXES
     variants = [token] + [token[: -len(suffix)] for suffix in suffixes
                           if token.endswith(suffix) and len(token) - len(suffix) >= _MIN_STEM]
-    if token.endswith("ست") and not token.isascii():
-        variants.append(token[:-2] + "ه")  # فوق‌العاده + ست is written فوق‌العادست
+    if not token.isascii():
+        if token.endswith("ست"):
+            variants.append(token[:-2] + "ه")  # فوق‌العاده + ست is written فوق‌العادست
+        # A word's final ه is dropped before a pronoun: اندازش is اندازه + ش, جعبم جعبه + م.
+        variants += [token[:-len(suffix)] + "ه" for suffix in ("ش", "م", "ت", "شون", "تون", "مون")
+                     if token.endswith(suffix) and len(token) - len(suffix) >= _MIN_STEM]
     return tuple(variants)
 
 
@@ -225,10 +229,14 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
                  and any(tuple(tokens[i:i + len(key)]) == key for i in range(len(tokens)))], default=1.0)
     total, matched, signs = 0.0, [], set()
     unmet = set() if asked else patterns.unmet_expectation(tokens)
+    neither = patterns.neither_nor(tokens)
     for cue in cues:
         if cue.start in unmet and cue.weight > 0:
             continue  # "expected better": the better was not given
         weight, surface = cue.weight, " ".join(tokens[cue.start:cue.end])
+        if neither is not None and cue.start > neither and weight < 0 and cue.kind != "emoji":
+            weight *= NEGATED_NEGATIVE_FACTOR  # نه آب رفت نه پرز داد: neither fault happened
+            surface = f"neither({surface})"
         if cue.kind == "fact" and (asked or not lexicon.sets["question_words"].isdisjoint(tokens)):
             continue  # "is it smaller than a medium?" asks; "it is smaller" complains
         if cue.kind in ("word", "fact") and _is_negated(tokens, cue.start, cue.end, lexicon, taken):
@@ -249,7 +257,7 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
             token in complaint or is_negated_verb(token.removeprefix("بر")) or _negated_verb(token, lexicon)
             for token in tokens):
         extra.append(("delay-complaint", lexicon.still_weight))  # هنوز نرسیده، still not, سه روزه منتظرم
-    elif not asked and patterns.is_wait(text):
+    elif not asked and patterns.is_wait(text) and not patterns.in_use(tokens, lexicon):
         extra.append(("delay-duration", patterns.DURATION_WEIGHT))
     if not asked and patterns.is_repeated_attempt(tokens, lexicon):
         extra.append(("attempts", patterns.ATTEMPTS_WEIGHT))

@@ -27,7 +27,7 @@ _CONTRACTIONS = tuple((re.compile(pattern), replacement) for pattern, replacemen
 _TOKEN_SETS = ("negators", "negated_copulas", "copula_fillers", "contrast", "still_markers",
                "waiting_cues", "service_terms", "verb_prefixes", "conditionals", "attempt_words",
                "copulas", "why_words", "containers", "delivery_verbs",
-               "question_words", "pleasantries")
+               "question_words", "pleasantries", "use_markers")
 # A Finglish token is looked up by its consonants only when they say enough: three classes
 # (خوشگل = xSgl = khoshgel = khshgl); two (بد = bd = bood) are as often a neutral word.
 _MINIMUM_FUZZY = 3

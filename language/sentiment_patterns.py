@@ -31,7 +31,7 @@ _COUNT = (r"(?:\d+|یه|یک|دو|سه|چهار|پنج|شش|هفت|ده|پونز
 _DAYS = r"(?:\d+|سه|چهار|پنج|شش|هفت|ده|پونزده|بیست|چند|se|chahar|panj|dah|chand|three|four|five|ten|several)"
 _LATER = r"(?! (?:دیگه|بعد|کاری|dige|kari|later|more))"
 _DURATION = re.compile(
-    rf"\b(?:{_COUNT} (?:هفته|ماه|hafte|mah|weeks?|months?)|{_DAYS} (?:روزه?|roo?ze?|ruze?|days){_LATER}"
+    rf"\b(?:{_COUNT} (?:هفته|هفتس|ماه|hafte|mah|weeks?|months?)|{_DAYS} (?:روزه?|roo?ze?|ruze?|days){_LATER}"
     r"|(?:2|دو|do) (?:روزه|rooze|roozeh|ruze))")
 ATTEMPTS_WEIGHT = -0.8  # سه بار زنگ زدم, I've emailed twice, هر بار میپرسم: nobody dealt with it
 _MANY = frozenset("2 3 4 5 6 7 8 9 10 20 100 دو سه چهار پنج چند چندین ده صد هزار هر do se chand dah sad "
@@ -164,7 +164,36 @@ def is_missing_part(tokens: Sequence[str], lexicon: Lexicon) -> bool:
 
 
 def is_mismatch(tokens: Sequence[str], lexicon: Lexicon) -> bool:
-    """A statement that what came differs from what was ordered or shown ("instead of", "in the photo")."""
+    """A statement that what came differs from what was ordered or shown.
+
+    "instead of", "in the photo" beside a delivery verb; or an order of one number and a
+    delivery of another ("سایز ۳۰ سفارش دادم ۲۸ فرستادین", ordered 128, sent 64).
+    """
     text = " ".join(tokens)
-    return (any(marker in text for marker in lexicon.expectation_markers)
-            and not lexicon.sets["delivery_verbs"].isdisjoint(tokens))
+    delivered = [index for index, token in enumerate(tokens) if token in lexicon.sets["delivery_verbs"]]
+    if not delivered:
+        return False
+    if any(marker in text for marker in lexicon.expectation_markers):
+        return True
+    ordered = next((index for index, token in enumerate(tokens) if token in _ORDERED), None)
+    if ordered is None or ordered > delivered[-1]:
+        return False
+    numbers = {int(number) for number in _SMALL_NUMBER.findall(text)}
+    return len(numbers) >= 2
+
+
+_ORDERED = frozenset("سفارش سفارشم خریدم ordered order sefaresh kharidam".split())
+_SMALL_NUMBER = re.compile(r"(?<!\d)\d{1,3}(?!\d)")  # sizes and capacities, not order numbers
+
+
+def in_use(tokens: Sequence[str], lexicon: Lexicon) -> bool:
+    """A duration of use, not of waiting: "using it for a week", "دو ماهه میپوشه", a warranty's months."""
+    return not lexicon.sets["use_markers"].isdisjoint(tokens)
+
+
+def neither_nor(tokens: Sequence[str]) -> int | None:
+    """Where "نه X نه Y" (na … na, neither … nor) starts: the faults after it did not happen."""
+    for word in ("نه", "na", "neither"):
+        if tokens.count(word) >= 2 or (word == "neither" and word in tokens and "nor" in tokens):
+            return tokens.index(word)
+    return None

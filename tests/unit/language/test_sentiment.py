@@ -363,6 +363,21 @@ def test_issue_14_categories(text: str, expected: str) -> None:
     ("رنگش اصلا طبیعی نیست", "negative"),
     ("گرون بود ولی میارزید", "positive"),
     ("این چه وضع بسته بندیه", "negative"),
+    # A time of use is no wait; "neither … nor" a fault is praise.
+    ("دو هفته است ازش استفاده میکنم، عالیه", "positive"),
+    ("using it for a month now, works great", "positive"),
+    ("نه رنگش رفت نه خراب شد", "positive"),
+    # "except", "despite"; a silent ه before a pronoun; one number ordered, another delivered.
+    ("همه چی خوب بود جز اینکه جعبه نداشت", "negative"),
+    ("علیرغم قیمت مناسب، جنسش خراب بود", "negative"),
+    ("کفش اندازم نیست", "negative"),
+    ("سایز ۴۲ سفارش دادم ۴۰ اومد", "negative"),
+    ("ordered 2 kg, got 1 kg", "negative"),
+    ("سفارش ۲ تا دادم، ۲ تا رسید", "neutral"),
+    # Thanks beside weeks on the way; worry, then relief; a device that freezes.
+    ("خیلی ممنون، سه هفتس تو راهه", "negative"),
+    ("نگران بودم ولی سالم رسید و خیالم راحت شد", "positive"),
+    ("گوشی مدام هنگ میکنه", "negative"),
 ])
 def test_sentiment_pass_of_2026_12_07(text: str, expected: str) -> None:
     assert label(text) == expected
