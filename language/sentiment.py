@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from language import sentiment_patterns as patterns
 from language.finglish import ENGLISH_WORDS
-from language.nlp import detect_language, is_negated_verb, lemma, normalize
+from language.nlp import detect_language, is_negated_verb, normalize
+from language.sentiment_cues import find_cues, intensity, is_negated, match, negated_verb
 from language.sentiment_lexicon import (
     LEXICON_PATH,
-    Key,
     Lexicon,
-    Verb,
     cached_lexicon,
     lexicon_entries,
     load_lexicon,
@@ -57,18 +54,12 @@ EXCLAMATION_STEP = 0.15  # each "!" (up to three) strengthens the message
 # Praise and a complaint with no "but" between them ("thanks, a month of waiting 🙄",
 # "great, another wrong item"): the praise is ironic or outweighed, so it counts this much.
 MIXED_POSITIVE_FACTOR = 0.1
-MAX_INTENSITY = 2.0
 # The trained model decides a message with no cue only when it is this sure of positive or
 # negative (pooled five-fold cross-validation, tests/data/README.md); its label then scores
 # this much, a mild feeling: never "strongly negative" for the reply's tone.
 MODEL_CONFIDENCE = 0.8
 MODEL_SCORE = 0.3
 MODEL_ON_QUESTIONS = False  # cross-validated the same either way; a question asks (the lexicon damps it too)
-_VERB_NOUN_REACH = 4  # ارزش این پول رو نداشت: the noun may stand four words before its verb
-_PERSIAN_SUFFIXES = ("ه", "ست", "است", "م", "ش", "ام", "یم", "مون", "تون", "شون", "ها", "های",
-                     "ید", "ین", "ترین")
-_FINGLISH_SUFFIXES = ("e", "eh", "ast", "am")
-_MIN_STEM = 3  # shorter stems (بد + ید = "give!") are too ambiguous to strip to
 _CLAUSE_BREAK = re.compile(r"([,.!?]+)")  # kept: a clause ending in "?" is asked
 _THANKS = frozenset(normalize(word) for word in """
 مرسی ممنون ممنونم متشکرم سپاس تشکر thanks thank thx merci mersi mamnun mamnoon mrc
@@ -84,136 +75,6 @@ class SentimentResult:
     matched: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Cue:
-    start: int
-    end: int
-    weight: float
-    kind: str  # emoji, phrase, verb, word or service
-
-
-@lru_cache(maxsize=8192)  # customers reuse words: the lookups were half of the scoring time
-def _variants(token: str) -> tuple[str, ...]:
-    """The token, then the stems its colloquial suffixes may hide (عالیه → عالی)."""
-    suffixes = _FINGLISH_SUFFIXES if token.isascii() else _PERSIAN_SUFFIXES
-    variants = [token] + [token[: -len(suffix)] for suffix in suffixes
-                          if token.endswith(suffix) and len(token) - len(suffix) >= _MIN_STEM]
-    if not token.isascii():
-        if token.endswith("ست"):
-            variants.append(token[:-2] + "ه")  # فوق‌العاده + ست is written فوق‌العادست
-        # A word's final ه is dropped before a pronoun: اندازش is اندازه + ش, جعبم جعبه + م.
-        variants += [token[:-len(suffix)] + "ه" for suffix in ("ش", "م", "ت", "شون", "تون", "مون")
-                     if token.endswith(suffix) and len(token) - len(suffix) >= _MIN_STEM]
-    return tuple(variants)
-
-
-def _match(tokens: Sequence[str], start: int, table: dict[Key, float], taken: set[int]) -> tuple[int, float] | None:
-    """Longest entry of `table` at `start` as (length, weight); its last token may carry a suffix."""
-    for length in range(min(4, len(tokens) - start), 0, -1):
-        if taken.isdisjoint(range(start, start + length)):
-            head = tuple(tokens[start:start + length - 1])
-            for last in _variants(tokens[start + length - 1]):
-                if head + (last,) in table:
-                    return length, table[head + (last,)]
-            if length == 2:  # a suffix on the first word of a pair: پیشنهادتون میکنم
-                for first in _variants(tokens[start])[1:]:
-                    if (first, tokens[start + 1]) in table:
-                        return length, table[(first, tokens[start + 1])]
-    return None
-
-
-def _negated_verb(token: str, lexicon: Lexicon) -> Verb | None:
-    """The verb when `token` is ن/نمی + a listed form; words merely starting with ن are not."""
-    if token.startswith(("برن", "درن")):  # a preverb in front: برنمیدارید, درنمیاد
-        token = token[2:]
-    for prefix in sorted(lexicon.sets["verb_prefixes"], key=len, reverse=True):
-        if token.startswith(prefix):
-            rest = token[len(prefix):]
-            for form in (rest, rest.removesuffix("e") if rest.isascii() else rest):  # nayoomade: nayoomad
-                if form in lexicon.verb_forms:
-                    return lexicon.verb_forms[form]
-    return None
-
-
-def _is_negated(tokens: Sequence[str], start: int, end: int, lexicon: Lexicon, taken: set[int]) -> bool:
-    """English-style negator up to three tokens before, or a Persian negated copula after."""
-    if any(tokens[i] in lexicon.sets["negators"] and i not in taken for i in range(max(0, start - 3), start)):
-        return True
-    for token in tokens[end:end + 3]:
-        if token in lexicon.sets["negated_copulas"]:
-            return True
-        if token not in lexicon.sets["copula_fillers"]:
-            return False
-    return False
-
-
-def _intensity(tokens: Sequence[str], start: int, lexicon: Lexicon) -> float:
-    factor = 1.0
-    for token in tokens[max(0, start - 2):start]:
-        factor *= next((lexicon.intensifiers[form] for form in _variants(token) if form in lexicon.intensifiers), 1.0)
-    return min(factor, MAX_INTENSITY)
-
-
-def _find_cues(tokens: Sequence[str], lexicon: Lexicon, finglish: bool = False) -> tuple[list[_Cue], set[int]]:
-    cues: list[_Cue] = []
-    taken: set[int] = set()
-
-    def take(start: int, end: int, weight: float, kind: str) -> None:
-        cues.append(_Cue(start, end, weight, kind))
-        taken.update(range(start, end))
-
-    for index, token in enumerate(tokens):
-        if token in lexicon.emoji:
-            take(index, index + 1, lexicon.emoji[token], "emoji")
-    index = 0
-    while index < len(tokens):  # idioms first: دستتون درد نکنه is thanks, not a negation
-        found = _match(tokens, index, lexicon.phrases, taken)
-        if found and found == (1, 0.0) and patterns.indefinite(tokens, index, lexicon, lexicon.words) is not None:
-            found = None  # خوبی is "how are you?" but تجربه خیلی خوبی بود praises
-        if found:
-            take(index, index + found[0], found[1], "phrase")
-        elif (index + 2 < len(tokens) and tokens[index + 1] in lexicon.intensifiers
-              and taken.isdisjoint(range(index, index + 3))):
-            # An intensifier inside an idiom: کیفیتش خیلی پایینه is کیفیتش پایین, said harder.
-            skipped = _match([tokens[index], *tokens[index + 2:index + 5]], 0, lexicon.phrases, set())
-            if skipped and skipped[0] >= 2 and taken.isdisjoint(range(index, index + skipped[0] + 1)):
-                found = (skipped[0] + 1, skipped[1] * lexicon.intensifiers[tokens[index + 1]])
-                take(index, index + found[0], found[1], "phrase")
-        index += found[0] if found else 1
-    for index, token in enumerate(tokens):
-        verb = None if index in taken else _negated_verb(token, lexicon)
-        if verb is not None:
-            start, weight = index, verb.weight
-            before = next((i for i in range(index - 1, max(-1, index - _VERB_NOUN_REACH - 1), -1)
-                           if tokens[i] in verb.nouns and i not in taken), None)
-            if before is not None:
-                start, weight = before, verb.nouns[tokens[before]]
-            if weight:
-                take(start, index + 1, weight, "verb")
-    index, services = 0, lexicon.sets["service_terms"]
-    while index < len(tokens):
-        found = _match(tokens, index, lexicon.words, taken)
-        kind = "word"
-        if not found and index not in taken:
-            found, kind = _match(tokens, index, lexicon.facts, taken), "fact"
-            if not found:
-                found, kind = patterns.privative(tokens, index, lexicon), "phrase"
-            if not found:
-                weight = patterns.indefinite(tokens, index, lexicon, lexicon.words)
-                found, kind = (None if weight is None else (1, weight)), "word"
-            if not found and finglish:
-                found = patterns.fuzzy_latin(tokens, index, lexicon)
-            if found and not taken.isdisjoint(range(index, index + found[0])):
-                found = None
-        if found and not (index and tokens[index - 1] in lexicon.context_blocked.get(tokens[index], ())):
-            take(index, index + found[0], found[1], kind)
-        elif (index not in taken and {tokens[index], lemma(tokens[index])} & services
-              and _is_negated(tokens, index, index + 1, lexicon, taken)):
-            take(index, index + 1, lexicon.service_weight, "service")  # doesn't work, no reply
-        index += found[0] if found else 1
-    return cues, taken
-
-
 def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_factor: float = 1.0,
                   hypothetical: bool = False, finglish: bool = False,
                   asked: bool | None = None) -> tuple[float, list[str], set[int]]:
@@ -223,7 +84,7 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
     itself is the question: "when does it come? I ordered ten days ago" states a wait.
     """
     asked = question if asked is None else asked
-    cues, taken = _find_cues(tokens, lexicon, finglish)
+    cues, taken = find_cues(tokens, lexicon, finglish)
     present = set(tokens)
     boost = max([weight for key, weight in lexicon.negation_intensifiers.items() if key[0] in present
                  and any(tuple(tokens[i:i + len(key)]) == key for i in range(len(tokens)))], default=1.0)
@@ -239,11 +100,11 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
             surface = f"neither({surface})"
         if cue.kind == "fact" and (asked or not lexicon.sets["question_words"].isdisjoint(tokens)):
             continue  # "is it smaller than a medium?" asks; "it is smaller" complains
-        if cue.kind in ("word", "fact") and _is_negated(tokens, cue.start, cue.end, lexicon, taken):
+        if cue.kind in ("word", "fact") and is_negated(tokens, cue.start, cue.end, lexicon, taken):
             weight *= (NEGATED_POSITIVE_FACTOR if weight > 0 else NEGATED_NEGATIVE_FACTOR) * boost
             surface = f"not({surface})"
         if cue.kind != "emoji":
-            weight *= _intensity(tokens, cue.start, lexicon)
+            weight *= intensity(tokens, cue.start, lexicon)
             weight *= QUESTION_POSITIVE_FACTOR if question and weight > 0 else 1.0
             weight *= HYPOTHETICAL_NEGATIVE_FACTOR if hypothetical and weight < 0 else 1.0
         weight *= positive_factor if weight > 0 else 1.0
@@ -254,7 +115,7 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
     complaint = sets["negated_copulas"] | sets["waiting_cues"] | sets["negators"]
     extra: list[tuple[str, float]] = []
     if not sets["still_markers"].isdisjoint(tokens) and any(
-            token in complaint or is_negated_verb(token.removeprefix("بر")) or _negated_verb(token, lexicon)
+            token in complaint or is_negated_verb(token.removeprefix("بر")) or negated_verb(token, lexicon)
             for token in tokens):
         extra.append(("delay-complaint", lexicon.still_weight))  # هنوز نرسیده، still not, سه روزه منتظرم
     elif not asked and patterns.is_wait(text) and not patterns.in_use(tokens, lexicon):
@@ -343,7 +204,7 @@ def _unexplained(tokens: list[str], lexicon: Lexicon) -> list[str]:
     """The tokens the lexicon has not explained as neutral: greetings and 0-weight phrases left out."""
     rest, index, pleasantries = [], 0, lexicon.sets["pleasantries"]
     while index < len(tokens):
-        found = _match(tokens, index, lexicon.phrases, set())
+        found = match(tokens, index, lexicon.phrases, set())
         if found and found[1] == 0:
             index += found[0]
             continue
