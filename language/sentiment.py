@@ -201,17 +201,19 @@ def _reads_as_finglish(text: str, normalized: str) -> bool:
 
 
 def _unexplained(tokens: list[str], lexicon: Lexicon) -> list[str]:
-    """The tokens the lexicon has not explained as neutral: greetings and 0-weight phrases left out."""
-    rest, index, pleasantries = [], 0, lexicon.sets["pleasantries"]
+    """What the model may read: all but greetings, or nothing when a 0-weight phrase says "no feeling".
+
+    A 0-weight phrase ("would like", "no thanks", فرق نمیکنه) is the lexicon knowing the words
+    state no feeling; the model would read them as the feelings they appear in elsewhere ("I
+    would like to order the red one" beside "ordered the red one, got the blue").
+    """
+    index = 0
     while index < len(tokens):
         found = match(tokens, index, lexicon.phrases, set())
         if found and found[1] == 0:
-            index += found[0]
-            continue
-        if tokens[index] not in pleasantries:
-            rest.append(tokens[index])
-        index += 1
-    return rest
+            return []
+        index += found[0] if found else 1
+    return [token for token in tokens if token not in lexicon.sets["pleasantries"]]
 
 
 def analyze_sentiment(text: str, lexicon: Lexicon | None = None,

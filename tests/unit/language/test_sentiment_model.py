@@ -15,7 +15,7 @@ from language import sentiment
 from language.reply_tone import STRONGLY_NEGATIVE_SCORE
 from language.sentiment import analyze_sentiment
 from language.sentiment_evaluation import read_labelled_tsv
-from language.sentiment_model import CORPUS_PATH, SentimentModel, read_corpus
+from language.sentiment_model import CORPUS_PATH, NEUTRAL_INTENTS, SentimentModel, neutral_requests, read_corpus
 
 NO_CUE_COMPLAINT = "هلش تازه نبود و بوی نا میداد"  # written for this test; no lexicon cue in it
 
@@ -59,7 +59,17 @@ def test_the_model_never_overrides_a_cue_or_answers_a_question():
     assert analyze_sentiment(NO_CUE_COMPLAINT + "؟").label == "neutral"
 
 
+def test_the_rules_plain_requests_train_the_model_as_neutral(tmp_path: Path):
+    requests = neutral_requests()
+    assert len(requests) > 100 and {label for _, label in requests} == {"neutral"}
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("intents:\n  pricing: {examples: [how much]}\n  thanks: {examples: [merci]}\n", encoding="utf-8")
+    assert "pricing" in NEUTRAL_INTENTS and "thanks" not in NEUTRAL_INTENTS
+    assert neutral_requests(rules) == [("how much", "neutral")]
+
+
 @pytest.mark.parametrize("text", ["سلام وقتتون بخیر", "salam vaghtetoon bekheir", "شب خوش", "farq nemide",
-                                  "3 روز دیگه میرسه"])
+                                  "3 روز دیگه میرسه", "I want to order the red one",
+                                  "I would like to order the red one"])
 def test_greetings_and_fixed_neutral_expressions_are_not_read_by_the_model(text: str):
     assert analyze_sentiment(text).label == "neutral"
