@@ -77,11 +77,12 @@ class SentimentResult:
 
 def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_factor: float = 1.0,
                   hypothetical: bool = False, finglish: bool = False,
-                  asked: bool | None = None) -> tuple[float, list[str], set[int]]:
+                  asked: bool | None = None, solved_later: bool = False) -> tuple[float, list[str], set[int]]:
     """Score one clause: (total, matched cues, signs of its cues as +1/-1).
 
     `question` is the message's mood (praise in it is damped); `asked` whether this clause
     itself is the question: "when does it come? I ordered ten days ago" states a wait.
+    `solved_later`: a later clause says the problem was solved, so this one's complaints do not count.
     """
     asked = question if asked is None else asked
     cues, taken = find_cues(tokens, lexicon, finglish)
@@ -91,7 +92,13 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
     total, matched, signs = 0.0, [], set()
     unmet = set() if asked else patterns.unmet_expectation(tokens)
     neither = patterns.neither_nor(tokens)
+    # "a small problem, you solved it quickly": what came before the solving is no complaint.
+    solved = len(tokens) if solved_later else min(
+        (cue.start for cue in cues if cue.weight > 0
+         and not lexicon.sets["solved_words"].isdisjoint(tokens[cue.start:cue.end])), default=None)
     for cue in cues:
+        if solved is not None and cue.weight < 0 and cue.start < solved:
+            continue
         if cue.start in unmet and cue.weight > 0:
             continue  # "expected better": the better was not given
         weight, surface = cue.weight, " ".join(tokens[cue.start:cue.end])
@@ -130,6 +137,8 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
     if rated:
         extra.append(("rating", rated * (positive_factor if rated > 0 else 1.0)))
     for name, weight in extra:
+        if solved_later and weight < 0:
+            continue
         total += weight
         matched.append(f"{name}{weight:+.2f}")
         signs.add(1 if weight > 0 else -1)
@@ -233,13 +242,21 @@ def analyze_sentiment(text: str, lexicon: Lexicon | None = None,
                             for tokens, _, asked in clauses]
     results = [_score_clause(tokens, lexicon, question, 1.0, case, finglish, asked)
                for (tokens, _, asked), case in zip(clauses, hypothetical_clauses, strict=True)]
+    # "I had a problem with the payment, support solved it fast": the clauses before the solving.
+    solved_at = max((index for index, ((tokens, _, _), (_, _, clause_signs)) in enumerate(
+        zip(clauses, results, strict=True)) if 1 in clause_signs
+        and not lexicon.sets["solved_words"].isdisjoint(tokens)), default=0)
+    if solved_at:
+        results = [_score_clause(tokens, lexicon, question, 1.0, case, finglish, asked, index < solved_at)
+                   for index, ((tokens, _, asked), case) in enumerate(zip(clauses, hypothetical_clauses, strict=True))]
     everything = [token for tokens, *_ in clauses for token in tokens]
     mismatch = not question and patterns.is_mismatch(everything, lexicon)
     signs = set().union({-1} if mismatch else set(), *(signs for *_, signs in results))
     # No "but", no "although", yet praise and a complaint: the praise is ironic or outweighed.
     if all(weight == 1.0 for _, weight, _ in clauses) and signs == {1, -1}:
-        results = [_score_clause(tokens, lexicon, question, MIXED_POSITIVE_FACTOR, case, finglish, asked)
-                   for (tokens, _, asked), case in zip(clauses, hypothetical_clauses, strict=True)]
+        results = [_score_clause(tokens, lexicon, question, MIXED_POSITIVE_FACTOR, case, finglish, asked,
+                                 index < solved_at)
+                   for index, ((tokens, _, asked), case) in enumerate(zip(clauses, hypothetical_clauses, strict=True))]
     scored = [(tokens, weight, clause_total, clause_matched)
               for (tokens, weight, _), (clause_total, clause_matched, _) in zip(clauses, results, strict=True)]
     before = sum(clause_total for _, weight, clause_total, _ in scored if weight == BEFORE_CONTRAST_WEIGHT)

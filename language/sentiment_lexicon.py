@@ -27,7 +27,7 @@ _CONTRACTIONS = tuple((re.compile(pattern), replacement) for pattern, replacemen
 _TOKEN_SETS = ("negators", "negated_copulas", "copula_fillers", "contrast", "still_markers",
                "waiting_cues", "service_terms", "verb_prefixes", "conditionals", "attempt_words",
                "copulas", "why_words", "containers", "delivery_verbs",
-               "question_words", "pleasantries", "use_markers")
+               "question_words", "pleasantries", "solved_words")
 # A Finglish token is looked up by its consonants only when they say enough: three classes
 # (خوشگل = xSgl = khoshgel = khshgl); two (بد = bd = bood) are as often a neutral word.
 _MINIMUM_FUZZY = 3
@@ -62,6 +62,7 @@ class Lexicon:
     privative: dict[str, float]  # بی + noun: the weight of lacking it (بی‌کیفیت, بی‌نقص)
     privative_skeletons: dict[str, float]  # the same nouns by consonants, for Finglish (bi kefiat)
     procedures: tuple[Key, ...]  # "how do i", چطور میشه: a question about a procedure
+    use_markers: tuple[Key, ...]  # a duration beside one is a time of use, not a wait
     expectation_markers: tuple[str, ...]  # به جای, instead of, in the photo (normalised text)
     # Finglish by its consonants: Latin entries by consonant spelling, Persian ones by skeleton.
     latin_spellings: dict[str, float]
@@ -148,6 +149,7 @@ def load_lexicon(path: Path = LEXICON_PATH, without: Iterable[Key] = ()) -> Lexi
         privative_skeletons=_unambiguous(((skeleton(noun), weight) for noun, weight in privative.items()
                                           if len(skeleton(noun)) >= _MINIMUM_FUZZY), set()),
         procedures=tuple(tuple(tokens_of(entry)) for entry in data["procedures"]),
+        use_markers=tuple(tuple(tokens_of(entry)) for entry in data["use_markers"]),
         expectation_markers=tuple(" ".join(tokens_of(entry)) for entry in data["expectation_markers"]),
         latin_spellings=latin,
         skeleton_words=persian,

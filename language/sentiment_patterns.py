@@ -188,7 +188,8 @@ _SMALL_NUMBER = re.compile(r"(?<!\d)\d{1,3}(?!\d)")  # sizes and capacities, not
 
 def in_use(tokens: Sequence[str], lexicon: Lexicon) -> bool:
     """A duration of use, not of waiting: "using it for a week", "دو ماهه میپوشه", a warranty's months."""
-    return not lexicon.sets["use_markers"].isdisjoint(tokens)
+    return any(tuple(tokens[index:index + len(marker)]) == marker
+               for marker in lexicon.use_markers for index in range(len(tokens)) if tokens[index] == marker[0])
 
 
 def neither_nor(tokens: Sequence[str]) -> int | None:

@@ -378,6 +378,14 @@ def test_issue_14_categories(text: str, expected: str) -> None:
     ("خیلی ممنون، سه هفتس تو راهه", "negative"),
     ("نگران بودم ولی سالم رسید و خیالم راحت شد", "positive"),
     ("گوشی مدام هنگ میکنه", "negative"),
+    # A problem solved, in the same clause or a later one; one not solved yet still complains.
+    ("یه مشکلی با پرداخت داشتم، پشتیبانی زود حلش کرد", "positive"),
+    ("was worried it would break on the way but it came fine, problem resolved", "positive"),
+    ("مشکلم هنوز حل نشده", "negative"),
+    ("سفارشم خراب بود، گفتن حل میشه ولی هنوز خبری نیست", "negative"),
+    # Months of wear or work are no wait.
+    ("سه ماهه پا میکنه و هنوز سالمه", "positive"),
+    ("دو هفته است کار میکنم باهاش، عالیه", "positive"),
 ])
 def test_sentiment_pass_of_2026_12_07(text: str, expected: str) -> None:
     assert label(text) == expected
