@@ -1,4 +1,4 @@
-"""The trained part of sentiment: naive Bayes over the labelled sentences shipped in rules/.
+"""The trained part of sentiment: a logistic regression over the labelled sentences shipped in rules/.
 
 `rules/sentiment_corpus.tsv` is every sentiment development set of tests/data, joined
 (`bench/sentiment_cross_validation.py --write-corpus` writes it; a test keeps the two equal,
@@ -112,5 +112,5 @@ class SentimentModel:
 
 @cache
 def cached_model() -> SentimentModel:
-    """The model trained from CORPUS_PATH, once per process, on first use."""
+    """The model trained from CORPUS_PATH, once per process (a web worker at start-up: `sentiment.prepare`)."""
     return SentimentModel(read_corpus() + neutral_requests())

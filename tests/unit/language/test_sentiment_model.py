@@ -73,3 +73,19 @@ def test_the_rules_plain_requests_train_the_model_as_neutral(tmp_path: Path):
                                   "I would like to order the red one"])
 def test_greetings_and_fixed_neutral_expressions_are_not_read_by_the_model(text: str):
     assert analyze_sentiment(text).label == "neutral"
+
+
+def test_a_web_worker_trains_the_model_before_its_first_message():
+    """The app's chatbot prepares the sentiment model at start-up: a customer's first message does not
+    wait for its training. Checked in a fresh interpreter, where nothing has trained it yet."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; sys.path.insert(0, '.'); from language.sentiment_model import cached_model; "
+             "from config import load_config; from chatbot_service import Chatbot; "
+             "before = cached_model.cache_info().currsize; Chatbot(load_config({})); "
+             "print(before, cached_model.cache_info().currsize)")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["0", "1"]
