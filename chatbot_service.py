@@ -39,6 +39,7 @@ from language.nlp import detect_language
 from language.reply_tone import NEUTRAL, Tone, next_negative_run, offers_person, tone_of
 from language.reply_writer import ReplyWriter
 from language.rules_loader import load_rules
+from language.sentiment import prepare as prepare_sentiment
 from orders.batch_lookups import OrderLookups
 from orders.conversation import answer_order_question, may_concern_orders
 from orders.rules import order_rules
@@ -266,6 +267,7 @@ class Chatbot:
         self.config = config
         self.rules = rules or load_rules(config.chatbot_rules_path)
         order_rules(config)  # rules/orders.yaml, checked (and cached) now: a malformed file stops start-up
+        prepare_sentiment()  # the replies' tone reads it: trained now, not on a customer's first message
         self.rng = rng or random.Random()
 
     def recognize_alone(self, text: str) -> IntentMatch | None:

@@ -1,36 +1,38 @@
-"""Message sentiment from our own lexicon and rules, and its evaluation on labelled data.
+"""Message sentiment from our own lexicon and rules, with a small trained model where they are silent.
 
-No model is involved (none works offline for Persian): `analyze_sentiment` normalises
-with `nlp`, splits the message into clauses on punctuation and contrast words, then
-scores cues in a fixed order: emoji, idioms from the phrase table, negated verbs
-(نرسید، کار نمیکنه، جواب ندادید), then weighted words with intensifiers and negation.
+`analyze_sentiment` normalises with `nlp`, splits the message into clauses on punctuation and
+contrast words, then scores cues in a fixed order: emoji, idioms from the phrase table, negated
+verbs (نرسید، کار نمیکنه، جواب ندادید), then weighted words with intensifiers and negation.
 The lexicon lives in `rules/sentiment_lexicon.yaml` so operators can extend it;
 `sentiment_lexicon` reads it once per process, on first use (its names are importable from
-here as before).
+here as before). A statement in which the lexicon finds no cue with a sign — feelings it has no
+word for, stated as facts — goes to `sentiment_model` (trained in the process from
+`rules/sentiment_corpus.tsv`), which labels it only when confident; greetings and the
+lexicon's 0-weight phrases are left out of what it reads.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from language import sentiment_patterns as patterns
-from language.nlp import detect_language, is_negated_verb, lemma, normalize
+from language.finglish import ENGLISH_WORDS
+from language.nlp import detect_language, is_negated_verb, normalize
+from language.sentiment_cues import find_cues, intensity, is_negated, match, negated_verb
 from language.sentiment_lexicon import (
     LEXICON_PATH,
-    Key,
     Lexicon,
-    Verb,
     cached_lexicon,
     lexicon_entries,
     load_lexicon,
     tokens_of,
 )
+from language.sentiment_model import SentimentModel, cached_model
 
-__all__ = ["LABELS", "LEXICON_PATH", "SentimentResult", "analyze_sentiment", "lexicon_entries", "load_lexicon"]
+__all__ = ["LABELS", "LEXICON_PATH", "SentimentResult", "analyze_sentiment", "lexicon_entries", "load_lexicon",
+           "prepare"]
 
 LABELS: tuple[str, ...] = ("positive", "neutral", "negative")
 
@@ -53,12 +55,12 @@ EXCLAMATION_STEP = 0.15  # each "!" (up to three) strengthens the message
 # Praise and a complaint with no "but" between them ("thanks, a month of waiting 🙄",
 # "great, another wrong item"): the praise is ironic or outweighed, so it counts this much.
 MIXED_POSITIVE_FACTOR = 0.1
-MAX_INTENSITY = 2.0
-_VERB_NOUN_REACH = 4  # ارزش این پول رو نداشت: the noun may stand four words before its verb
-_PERSIAN_SUFFIXES = ("ه", "ست", "است", "م", "ش", "ام", "یم", "مون", "تون", "شون", "ها", "های",
-                     "ید", "ین", "ترین")
-_FINGLISH_SUFFIXES = ("e", "eh", "ast", "am")
-_MIN_STEM = 3  # shorter stems (بد + ید = "give!") are too ambiguous to strip to
+# The trained model decides a message with no cue only when it is this sure of positive or
+# negative (pooled five-fold cross-validation, tests/data/README.md); its label then scores
+# this much, a mild feeling: never "strongly negative" for the reply's tone.
+MODEL_CONFIDENCE = 0.8
+MODEL_SCORE = 0.3
+MODEL_ON_QUESTIONS = False  # cross-validated the same either way; a question asks (the lexicon damps it too)
 _CLAUSE_BREAK = re.compile(r"([,.!?]+)")  # kept: a clause ending in "?" is asked
 _THANKS = frozenset(normalize(word) for word in """
 مرسی ممنون ممنونم متشکرم سپاس تشکر thanks thank thx merci mersi mamnun mamnoon mrc
@@ -74,155 +76,43 @@ class SentimentResult:
     matched: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Cue:
-    start: int
-    end: int
-    weight: float
-    kind: str  # emoji, phrase, verb, word or service
-
-
-@lru_cache(maxsize=8192)  # customers reuse words: the lookups were half of the scoring time
-def _variants(token: str) -> tuple[str, ...]:
-    """The token, then the stems its colloquial suffixes may hide (عالیه → عالی)."""
-    suffixes = _FINGLISH_SUFFIXES if token.isascii() else _PERSIAN_SUFFIXES
-    variants = [token] + [token[: -len(suffix)] for suffix in suffixes
-                          if token.endswith(suffix) and len(token) - len(suffix) >= _MIN_STEM]
-    if token.endswith("ست") and not token.isascii():
-        variants.append(token[:-2] + "ه")  # فوق‌العاده + ست is written فوق‌العادست
-    return tuple(variants)
-
-
-def _match(tokens: Sequence[str], start: int, table: dict[Key, float], taken: set[int]) -> tuple[int, float] | None:
-    """Longest entry of `table` at `start` as (length, weight); its last token may carry a suffix."""
-    for length in range(min(4, len(tokens) - start), 0, -1):
-        if taken.isdisjoint(range(start, start + length)):
-            head = tuple(tokens[start:start + length - 1])
-            for last in _variants(tokens[start + length - 1]):
-                if head + (last,) in table:
-                    return length, table[head + (last,)]
-            if length == 2:  # a suffix on the first word of a pair: پیشنهادتون میکنم
-                for first in _variants(tokens[start])[1:]:
-                    if (first, tokens[start + 1]) in table:
-                        return length, table[(first, tokens[start + 1])]
-    return None
-
-
-def _negated_verb(token: str, lexicon: Lexicon) -> Verb | None:
-    """The verb when `token` is ن/نمی + a listed form; words merely starting with ن are not."""
-    if token.startswith(("برن", "درن")):  # a preverb in front: برنمیدارید, درنمیاد
-        token = token[2:]
-    for prefix in sorted(lexicon.sets["verb_prefixes"], key=len, reverse=True):
-        if token.startswith(prefix):
-            rest = token[len(prefix):]
-            for form in (rest, rest.removesuffix("e") if rest.isascii() else rest):  # nayoomade: nayoomad
-                if form in lexicon.verb_forms:
-                    return lexicon.verb_forms[form]
-    return None
-
-
-def _is_negated(tokens: Sequence[str], start: int, end: int, lexicon: Lexicon, taken: set[int]) -> bool:
-    """English-style negator up to three tokens before, or a Persian negated copula after."""
-    if any(tokens[i] in lexicon.sets["negators"] and i not in taken for i in range(max(0, start - 3), start)):
-        return True
-    for token in tokens[end:end + 3]:
-        if token in lexicon.sets["negated_copulas"]:
-            return True
-        if token not in lexicon.sets["copula_fillers"]:
-            return False
-    return False
-
-
-def _intensity(tokens: Sequence[str], start: int, lexicon: Lexicon) -> float:
-    factor = 1.0
-    for token in tokens[max(0, start - 2):start]:
-        factor *= next((lexicon.intensifiers[form] for form in _variants(token) if form in lexicon.intensifiers), 1.0)
-    return min(factor, MAX_INTENSITY)
-
-
-def _find_cues(tokens: Sequence[str], lexicon: Lexicon, finglish: bool = False) -> tuple[list[_Cue], set[int]]:
-    cues: list[_Cue] = []
-    taken: set[int] = set()
-
-    def take(start: int, end: int, weight: float, kind: str) -> None:
-        cues.append(_Cue(start, end, weight, kind))
-        taken.update(range(start, end))
-
-    for index, token in enumerate(tokens):
-        if token in lexicon.emoji:
-            take(index, index + 1, lexicon.emoji[token], "emoji")
-    index = 0
-    while index < len(tokens):  # idioms first: دستتون درد نکنه is thanks, not a negation
-        found = _match(tokens, index, lexicon.phrases, taken)
-        if found and found == (1, 0.0) and patterns.indefinite(tokens, index, lexicon, lexicon.words) is not None:
-            found = None  # خوبی is "how are you?" but تجربه خیلی خوبی بود praises
-        if found:
-            take(index, index + found[0], found[1], "phrase")
-        elif (index + 2 < len(tokens) and tokens[index + 1] in lexicon.intensifiers
-              and taken.isdisjoint(range(index, index + 3))):
-            # An intensifier inside an idiom: کیفیتش خیلی پایینه is کیفیتش پایین, said harder.
-            skipped = _match([tokens[index], *tokens[index + 2:index + 5]], 0, lexicon.phrases, set())
-            if skipped and skipped[0] >= 2 and taken.isdisjoint(range(index, index + skipped[0] + 1)):
-                found = (skipped[0] + 1, skipped[1] * lexicon.intensifiers[tokens[index + 1]])
-                take(index, index + found[0], found[1], "phrase")
-        index += found[0] if found else 1
-    for index, token in enumerate(tokens):
-        verb = None if index in taken else _negated_verb(token, lexicon)
-        if verb is not None:
-            start, weight = index, verb.weight
-            before = next((i for i in range(index - 1, max(-1, index - _VERB_NOUN_REACH - 1), -1)
-                           if tokens[i] in verb.nouns and i not in taken), None)
-            if before is not None:
-                start, weight = before, verb.nouns[tokens[before]]
-            if weight:
-                take(start, index + 1, weight, "verb")
-    index, services = 0, lexicon.sets["service_terms"]
-    while index < len(tokens):
-        found = _match(tokens, index, lexicon.words, taken)
-        kind = "word"
-        if not found and index not in taken:
-            found, kind = _match(tokens, index, lexicon.facts, taken), "fact"
-            if not found:
-                found, kind = patterns.privative(tokens, index, lexicon), "phrase"
-            if not found:
-                weight = patterns.indefinite(tokens, index, lexicon, lexicon.words)
-                found, kind = (None if weight is None else (1, weight)), "word"
-            if not found and finglish:
-                found = patterns.fuzzy_latin(tokens, index, lexicon)
-            if found and not taken.isdisjoint(range(index, index + found[0])):
-                found = None
-        if found and not (index and tokens[index - 1] in lexicon.context_blocked.get(tokens[index], ())):
-            take(index, index + found[0], found[1], kind)
-        elif (index not in taken and {tokens[index], lemma(tokens[index])} & services
-              and _is_negated(tokens, index, index + 1, lexicon, taken)):
-            take(index, index + 1, lexicon.service_weight, "service")  # doesn't work, no reply
-        index += found[0] if found else 1
-    return cues, taken
-
-
 def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_factor: float = 1.0,
                   hypothetical: bool = False, finglish: bool = False,
-                  asked: bool | None = None) -> tuple[float, list[str], set[int]]:
+                  asked: bool | None = None, solved_later: bool = False) -> tuple[float, list[str], set[int]]:
     """Score one clause: (total, matched cues, signs of its cues as +1/-1).
 
     `question` is the message's mood (praise in it is damped); `asked` whether this clause
     itself is the question: "when does it come? I ordered ten days ago" states a wait.
+    `solved_later`: a later clause says the problem was solved, so this one's complaints do not count.
     """
     asked = question if asked is None else asked
-    cues, taken = _find_cues(tokens, lexicon, finglish)
+    cues, taken = find_cues(tokens, lexicon, finglish)
     present = set(tokens)
     boost = max([weight for key, weight in lexicon.negation_intensifiers.items() if key[0] in present
                  and any(tuple(tokens[i:i + len(key)]) == key for i in range(len(tokens)))], default=1.0)
     total, matched, signs = 0.0, [], set()
+    unmet = set() if asked else patterns.unmet_expectation(tokens)
+    neither = patterns.neither_nor(tokens)
+    # "a small problem, you solved it quickly": what came before the solving is no complaint.
+    solved = len(tokens) if solved_later else min(
+        (cue.start for cue in cues if cue.weight > 0
+         and not lexicon.sets["solved_words"].isdisjoint(tokens[cue.start:cue.end])), default=None)
     for cue in cues:
+        if solved is not None and cue.weight < 0 and cue.start < solved:
+            continue
+        if cue.start in unmet and cue.weight > 0:
+            continue  # "expected better": the better was not given
         weight, surface = cue.weight, " ".join(tokens[cue.start:cue.end])
+        if neither is not None and cue.start > neither and weight < 0 and cue.kind != "emoji":
+            weight *= NEGATED_NEGATIVE_FACTOR  # نه آب رفت نه پرز داد: neither fault happened
+            surface = f"neither({surface})"
         if cue.kind == "fact" and (asked or not lexicon.sets["question_words"].isdisjoint(tokens)):
             continue  # "is it smaller than a medium?" asks; "it is smaller" complains
-        if cue.kind in ("word", "fact") and _is_negated(tokens, cue.start, cue.end, lexicon, taken):
+        if cue.kind in ("word", "fact") and is_negated(tokens, cue.start, cue.end, lexicon, taken):
             weight *= (NEGATED_POSITIVE_FACTOR if weight > 0 else NEGATED_NEGATIVE_FACTOR) * boost
             surface = f"not({surface})"
         if cue.kind != "emoji":
-            weight *= _intensity(tokens, cue.start, lexicon)
+            weight *= intensity(tokens, cue.start, lexicon)
             weight *= QUESTION_POSITIVE_FACTOR if question and weight > 0 else 1.0
             weight *= HYPOTHETICAL_NEGATIVE_FACTOR if hypothetical and weight < 0 else 1.0
         weight *= positive_factor if weight > 0 else 1.0
@@ -233,19 +123,23 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
     complaint = sets["negated_copulas"] | sets["waiting_cues"] | sets["negators"]
     extra: list[tuple[str, float]] = []
     if not sets["still_markers"].isdisjoint(tokens) and any(
-            token in complaint or is_negated_verb(token.removeprefix("بر")) or _negated_verb(token, lexicon)
+            token in complaint or is_negated_verb(token.removeprefix("بر")) or negated_verb(token, lexicon)
             for token in tokens):
         extra.append(("delay-complaint", lexicon.still_weight))  # هنوز نرسیده، still not, سه روزه منتظرم
-    elif not asked and patterns.is_wait(text):
+    elif not asked and patterns.is_wait(text) and not patterns.in_use(tokens, lexicon):
         extra.append(("delay-duration", patterns.DURATION_WEIGHT))
     if not asked and patterns.is_repeated_attempt(tokens, lexicon):
         extra.append(("attempts", patterns.ATTEMPTS_WEIGHT))
     if not asked and patterns.is_missing_part(tokens, lexicon):
         extra.append(("missing", patterns.MISSING_WEIGHT))
+    if unmet and not any(cue.weight < 0 for cue in cues):  # not again beside انتظار بیشتری داشتم
+        extra.append(("expectation", patterns.UNMET_EXPECTATION_WEIGHT))
     rated = None if asked else patterns.rating(text)
     if rated:
         extra.append(("rating", rated * (positive_factor if rated > 0 else 1.0)))
     for name, weight in extra:
+        if solved_later and weight < 0:
+            continue
         total += weight
         matched.append(f"{name}{weight:+.2f}")
         signs.add(1 if weight > 0 else -1)
@@ -301,11 +195,54 @@ def _is_procedure(clauses: list[Clause], lexicon: Lexicon) -> bool:
         tuple(words[i:i + len(key)]) == key for key in lexicon.procedures for i in range(len(words)))
 
 
-def analyze_sentiment(text: str) -> SentimentResult:
-    """Return the sentiment of one customer message."""
-    lexicon, normalized = cached_lexicon(), normalize(text)
+def _reads_as_finglish(text: str, normalized: str) -> bool:
+    """Latin letters that are Finglish: as `nlp` tells, or mostly words English does not have.
+
+    `nlp.detect_language` needs a known Finglish word or spelling, so vowel-less Finglish
+    (`dmtun grm`) reads as English there; here it is Finglish unless half its words are English.
+    """
+    if not any("a" <= character <= "z" for character in normalized):
+        return False
+    language = detect_language(text)
+    if language != "en":
+        return language == "fa_latin"
+    words = [token for token in tokens_of(normalized, normalized=True) if token.isascii() and token.isalpha()]
+    return sum(token in ENGLISH_WORDS for token in words) * 2 < len(words)
+
+
+def _unexplained(tokens: list[str], lexicon: Lexicon) -> list[str]:
+    """What the model may read: all but greetings, or nothing when a 0-weight phrase says "no feeling".
+
+    A 0-weight phrase ("would like", "no thanks", فرق نمیکنه) is the lexicon knowing the words
+    state no feeling; the model would read them as the feelings they appear in elsewhere ("I
+    would like to order the red one" beside "ordered the red one, got the blue").
+    """
+    index = 0
+    while index < len(tokens):
+        found = match(tokens, index, lexicon.phrases, set())
+        if found and found[1] == 0:
+            return []
+        index += found[0] if found else 1
+    return [token for token in tokens if token not in lexicon.sets["pleasantries"]]
+
+
+def prepare() -> None:
+    """Read the lexicon and train the model now: a web worker does it at start-up (`chatbot_service.Chatbot`),
+    so no customer's first message waits the ~0.5 s of CPU they take."""
+    cached_lexicon()
+    cached_model()
+
+
+def analyze_sentiment(text: str, lexicon: Lexicon | None = None,
+                      model: SentimentModel | None | bool = True) -> SentimentResult:
+    """Return the sentiment of one customer message.
+
+    `lexicon` and `model` default to the shipped ones; `model=False` scores with the lexicon alone
+    (the cross-validation bench passes both, trained without the fold it scores).
+    """
+    lexicon, normalized = lexicon or cached_lexicon(), normalize(text)
     question = "?" in normalized
-    finglish = any("a" <= character <= "z" for character in normalized) and detect_language(text) == "fa_latin"
+    finglish = _reads_as_finglish(text, normalized)
     clauses = _clauses(text, lexicon, normalized)
     hypothetical = question and _is_procedure(clauses, lexicon)
     # A statement before the procedural question still reports: "it was broken, can it be returned?"
@@ -313,13 +250,21 @@ def analyze_sentiment(text: str) -> SentimentResult:
                             for tokens, _, asked in clauses]
     results = [_score_clause(tokens, lexicon, question, 1.0, case, finglish, asked)
                for (tokens, _, asked), case in zip(clauses, hypothetical_clauses, strict=True)]
+    # "I had a problem with the payment, support solved it fast": the clauses before the solving.
+    solved_at = max((index for index, ((tokens, _, _), (_, _, clause_signs)) in enumerate(
+        zip(clauses, results, strict=True)) if 1 in clause_signs
+        and not lexicon.sets["solved_words"].isdisjoint(tokens)), default=0)
+    if solved_at:
+        results = [_score_clause(tokens, lexicon, question, 1.0, case, finglish, asked, index < solved_at)
+                   for index, ((tokens, _, asked), case) in enumerate(zip(clauses, hypothetical_clauses, strict=True))]
     everything = [token for tokens, *_ in clauses for token in tokens]
     mismatch = not question and patterns.is_mismatch(everything, lexicon)
     signs = set().union({-1} if mismatch else set(), *(signs for *_, signs in results))
     # No "but", no "although", yet praise and a complaint: the praise is ironic or outweighed.
     if all(weight == 1.0 for _, weight, _ in clauses) and signs == {1, -1}:
-        results = [_score_clause(tokens, lexicon, question, MIXED_POSITIVE_FACTOR, case, finglish, asked)
-                   for (tokens, _, asked), case in zip(clauses, hypothetical_clauses, strict=True)]
+        results = [_score_clause(tokens, lexicon, question, MIXED_POSITIVE_FACTOR, case, finglish, asked,
+                                 index < solved_at)
+                   for index, ((tokens, _, asked), case) in enumerate(zip(clauses, hypothetical_clauses, strict=True))]
     scored = [(tokens, weight, clause_total, clause_matched)
               for (tokens, weight, _), (clause_total, clause_matched, _) in zip(clauses, results, strict=True)]
     before = sum(clause_total for _, weight, clause_total, _ in scored if weight == BEFORE_CONTRAST_WEIGHT)
@@ -347,6 +292,15 @@ def analyze_sentiment(text: str) -> SentimentResult:
         matched.append(f"praise-but{UNSAID_COMPLAINT_WEIGHT:+.2f}")
     if not opposed:  # "so pretty!! but it broke": the praise's "!" does not make the complaint louder
         total *= 1 + EXCLAMATION_STEP * min(normalized.count("!"), 3)
+    rest = [] if signs or model is False or (question and not MODEL_ON_QUESTIONS) else _unexplained(
+        tokens_of(normalized, normalized=True), lexicon)
+    if rest:
+        # No cue with a sign: the trained model may say what the words do ("the tea was stale").
+        trained = cached_model() if model is True else model
+        guess, probability = trained.predict(rest)
+        if guess != "neutral" and probability >= MODEL_CONFIDENCE:
+            sign = 1 if guess == "positive" else -1
+            return SentimentResult(guess, sign * MODEL_SCORE, (f"model:{guess}{probability:.2f}",))
     score = round(math.tanh(total / 2), 4)
     label = "positive" if score >= LABEL_THRESHOLD else "negative" if score <= -LABEL_THRESHOLD else "neutral"
     return SentimentResult(label, score, tuple(matched))

@@ -27,7 +27,7 @@ _CONTRACTIONS = tuple((re.compile(pattern), replacement) for pattern, replacemen
 _TOKEN_SETS = ("negators", "negated_copulas", "copula_fillers", "contrast", "still_markers",
                "waiting_cues", "service_terms", "verb_prefixes", "conditionals", "attempt_words",
                "copulas", "why_words", "containers", "delivery_verbs",
-               "question_words")
+               "question_words", "pleasantries", "solved_words")
 # A Finglish token is looked up by its consonants only when they say enough: three classes
 # (خوشگل = xSgl = khoshgel = khshgl); two (بد = bd = bood) are as often a neutral word.
 _MINIMUM_FUZZY = 3
@@ -60,7 +60,9 @@ class Lexicon:
     context_blocked: dict[str, frozenset[str]]
     facts: dict[Key, float]  # complaints only as statements: half, instead of, smaller
     privative: dict[str, float]  # بی + noun: the weight of lacking it (بی‌کیفیت, بی‌نقص)
+    privative_skeletons: dict[str, float]  # the same nouns by consonants, for Finglish (bi kefiat)
     procedures: tuple[Key, ...]  # "how do i", چطور میشه: a question about a procedure
+    use_markers: tuple[Key, ...]  # a duration beside one is a time of use, not a wait
     expectation_markers: tuple[str, ...]  # به جای, instead of, in the photo (normalised text)
     # Finglish by its consonants: Latin entries by consonant spelling, Persian ones by skeleton.
     latin_spellings: dict[str, float]
@@ -77,11 +79,20 @@ def tokens_of(text: str, normalized: bool = False) -> list[str]:
 
 
 def _keys(entry: str) -> set[Key]:
-    """Token tuples an entry stands for: ZWNJ, space and joined spellings alike."""
+    """Token tuples an entry stands for: ZWNJ, space and joined spellings alike.
+
+    A Persian phrase ending in a verb of the plural "you" stands for both endings, formal ید and
+    colloquial ین (گل کاشتید, گل کاشتین).
+    """
     spellings = {entry, entry.replace("\u200c", " ")}
     if not entry.isascii():
         spellings.add(entry.replace("\u200c", "").replace(" ", ""))
-    return {key for key in (tuple(tokens_of(spelling)) for spelling in spellings) if key}
+    keys = {key for key in (tuple(tokens_of(spelling)) for spelling in spellings) if key}
+    for key in list(keys):
+        if len(key) > 1 and key[-1].endswith(("ید", "ین")) and len(key[-1]) > 3:
+            other = "ین" if key[-1].endswith("ید") else "ید"
+            keys.add((*key[:-1], key[-1][:-2] + other))
+    return keys
 
 
 def _weights(section: dict | None, name: str) -> dict[Key, float]:
@@ -104,14 +115,21 @@ def _single(entries: Iterable[str], name: str) -> frozenset[str]:
     return frozenset(token for entry in entries for token in tokens_of(entry))
 
 
-def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
-    """Read and normalise a sentiment lexicon YAML file."""
+def load_lexicon(path: Path = LEXICON_PATH, without: Iterable[Key] = ()) -> Lexicon:
+    """Read and normalise a sentiment lexicon YAML file, leaving out the word and phrase keys `without`.
+
+    (`without` is for cross-validation: an entry equal to a sentence being scored is left out.)
+    """
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    left_out = set(without)
     words, phrases = _weights(data["words"], "words"), _weights(data["phrases"], "phrases")
+    words = {key: weight for key, weight in words.items() if key not in left_out}
+    phrases = {key: weight for key, weight in phrases.items() if key not in left_out}
     verb_forms: dict[str, Verb] = {}
     for name, spec in data["negated_verbs"].items():
         verb = Verb(float(spec.get("weight", 0)), _firsttokens_of(spec.get("nouns"), name))
         verb_forms.update(dict.fromkeys(_single(spec["forms"], name), verb))
+    privative = {key[0]: weight for key, weight in _weights(data["privative"], "privative").items()}
     latin, persian, idioms = _fuzzy_tables(words, phrases, verb_forms,
                                            _single(data["finglish_neutral"], "finglish_neutral"))
     return Lexicon(
@@ -127,8 +145,11 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         verb_forms=verb_forms,
         context_blocked={normalize(word): _single(before, word) for word, before in data["context_blocked"].items()},
         facts=_weights(data["facts"], "facts"),
-        privative={key[0]: weight for key, weight in _weights(data["privative"], "privative").items()},
+        privative=privative,
+        privative_skeletons=_unambiguous(((skeleton(noun), weight) for noun, weight in privative.items()
+                                          if len(skeleton(noun)) >= _MINIMUM_FUZZY), set()),
         procedures=tuple(tuple(tokens_of(entry)) for entry in data["procedures"]),
+        use_markers=tuple(tuple(tokens_of(entry)) for entry in data["use_markers"]),
         expectation_markers=tuple(" ".join(tokens_of(entry)) for entry in data["expectation_markers"]),
         latin_spellings=latin,
         skeleton_words=persian,

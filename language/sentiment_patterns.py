@@ -31,7 +31,7 @@ _COUNT = (r"(?:\d+|یه|یک|دو|سه|چهار|پنج|شش|هفت|ده|پونز
 _DAYS = r"(?:\d+|سه|چهار|پنج|شش|هفت|ده|پونزده|بیست|چند|se|chahar|panj|dah|chand|three|four|five|ten|several)"
 _LATER = r"(?! (?:دیگه|بعد|کاری|dige|kari|later|more))"
 _DURATION = re.compile(
-    rf"\b(?:{_COUNT} (?:هفته|ماه|hafte|mah|weeks?|months?)|{_DAYS} (?:روزه?|roo?ze?|ruze?|days){_LATER}"
+    rf"\b(?:{_COUNT} (?:هفته|هفتس|ماه|hafte|mah|weeks?|months?)|{_DAYS} (?:روزه?|roo?ze?|ruze?|days){_LATER}"
     r"|(?:2|دو|do) (?:روزه|rooze|roozeh|ruze))")
 ATTEMPTS_WEIGHT = -0.8  # سه بار زنگ زدم, I've emailed twice, هر بار میپرسم: nobody dealt with it
 _MANY = frozenset("2 3 4 5 6 7 8 9 10 20 100 دو سه چهار پنج چند چندین ده صد هزار هر do se chand dah sad "
@@ -82,6 +82,9 @@ def privative(tokens: Sequence[str], start: int, lexicon: Lexicon) -> tuple[int,
         return None
     forms = [noun] + [noun[:-len(end)] for end in ("ش", "شون", "ه", "ی", "e", "esh") if noun.endswith(end)]
     weight = next((lexicon.privative[form] for form in forms if form in lexicon.privative), None)
+    if weight is None and noun.isascii() and length == 2:  # bi kefiat, bi keyfiat: by consonants
+        weight = next((lexicon.privative_skeletons[skeleton(form)] for form in forms
+                       if skeleton(form) in lexicon.privative_skeletons), None)
     return None if weight is None else (length, weight)
 
 
@@ -108,8 +111,39 @@ def rating(text: str) -> float | None:
 
 
 def is_wait(text: str) -> bool:
-    """Whether a clause counts weeks, months or days (a statement of waiting)."""
-    return _DURATION.search(text) is not None
+    """Whether a clause counts weeks, months or days (a statement of waiting).
+
+    Not when an arrival follows in the present ("چند روزه میرسه", a question or a promise), nor
+    when a few days are followed by the arrival itself ("۲ روزه رسید": it came fast).
+    """
+    return any(not _ARRIVAL_AFTER.match(text, match.end()) and not (
+        _FEW_DAYS.fullmatch(match.group()) and _ARRIVED_AFTER.match(text, match.end()))
+        for match in _DURATION.finditer(text))
+
+
+_ARRIVAL_AFTER = re.compile(r" (?:میرسه|میرسد|میاد|میاید|می رسه|برسه|mirese|miresе|miad|berese|biad|arrives?)\b")
+_ARRIVED_AFTER = re.compile(r" (?:رسید|اومد|رسیدن|اومدن|دستم رسید|resid|oomad|umad|arrived|came)\b")
+_FEW_DAYS = re.compile(r"(?:1|2|3|یه|یک|دو|سه|ye|yek|do|se|one|two|three) (?:روزه?|roo?ze?|ruze?|days?)")
+UNMET_EXPECTATION_WEIGHT = -1.0
+_EXPECTED_LATIN = frozenset("expected expecting expect expectations entezar entezaram entezaresh tavaqo".split())
+_MORE = frozenset("بیشتر بیشتری بهتر بهتری more better bishtar behtar".split())
+_THAN = frozenset("از than az".split())
+
+
+def _is_expectation(token: str) -> bool:
+    return token.startswith(("انتظار", "توقع")) or token in _EXPECTED_LATIN
+
+
+def unmet_expectation(tokens: Sequence[str]) -> set[int]:
+    """Positions of "more"/"better" in a clause that expected more (انتظار بیشتری داشتم, expected much better).
+
+    "better than expected" (بهتر از انتظارم بود) is praise: a comparative followed by "than" and
+    the expectation is not counted.
+    """
+    if not any(_is_expectation(token) for token in tokens):
+        return set()
+    return {index for index, token in enumerate(tokens) if token in _MORE and not (
+        index + 2 < len(tokens) and tokens[index + 1] in _THAN and _is_expectation(tokens[index + 2]))}
 
 
 def is_repeated_attempt(tokens: Sequence[str], lexicon: Lexicon) -> bool:
@@ -130,7 +164,37 @@ def is_missing_part(tokens: Sequence[str], lexicon: Lexicon) -> bool:
 
 
 def is_mismatch(tokens: Sequence[str], lexicon: Lexicon) -> bool:
-    """A statement that what came differs from what was ordered or shown ("instead of", "in the photo")."""
+    """A statement that what came differs from what was ordered or shown.
+
+    "instead of", "in the photo" beside a delivery verb; or an order of one number and a
+    delivery of another ("سایز ۳۰ سفارش دادم ۲۸ فرستادین", ordered 128, sent 64).
+    """
     text = " ".join(tokens)
-    return (any(marker in text for marker in lexicon.expectation_markers)
-            and not lexicon.sets["delivery_verbs"].isdisjoint(tokens))
+    delivered = [index for index, token in enumerate(tokens) if token in lexicon.sets["delivery_verbs"]]
+    if not delivered:
+        return False
+    if any(marker in text for marker in lexicon.expectation_markers):
+        return True
+    ordered = next((index for index, token in enumerate(tokens) if token in _ORDERED), None)
+    if ordered is None or ordered > delivered[-1]:
+        return False
+    numbers = {int(number) for number in _SMALL_NUMBER.findall(text)}
+    return len(numbers) >= 2
+
+
+_ORDERED = frozenset("سفارش سفارشم خریدم ordered order sefaresh kharidam".split())
+_SMALL_NUMBER = re.compile(r"(?<!\d)\d{1,3}(?!\d)")  # sizes and capacities, not order numbers
+
+
+def in_use(tokens: Sequence[str], lexicon: Lexicon) -> bool:
+    """A duration of use, not of waiting: "using it for a week", "دو ماهه میپوشه", a warranty's months."""
+    return any(tuple(tokens[index:index + len(marker)]) == marker
+               for marker in lexicon.use_markers for index in range(len(tokens)) if tokens[index] == marker[0])
+
+
+def neither_nor(tokens: Sequence[str]) -> int | None:
+    """Where "نه X نه Y" (na … na, neither … nor) starts: the faults after it did not happen."""
+    for word in ("نه", "na", "neither"):
+        if tokens.count(word) >= 2 or (word == "neither" and word in tokens and "nor" in tokens):
+            return tokens.index(word)
+    return None

@@ -331,6 +331,66 @@ def test_issue_14_categories(text: str, expected: str) -> None:
     assert label(text) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # An expectation not met; "better than expected" praises.
+    ("توقع بهتری ازتون داشتم", "negative"),
+    ("I expected a lot better from this brand", "negative"),
+    ("بهتر از انتظارم بود", "positive"),
+    ("even better than expected", "positive"),
+    # A phrase's verb with the colloquial ending; vowel-less Finglish; بی + a Finglish noun.
+    ("سنگ تموم گذاشتین", "positive"),
+    ("mrc, harf ndsht", "positive"),
+    ("jensesh bi keyfiat bud", "negative"),
+    ("rastesh kheili khoob bood", "positive"),  # rastesh ("honestly") is no cue
+    # Days before an arrival: fast, or a question; days of waiting complain.
+    ("دو روزه رسید، ممنون", "positive"),
+    ("چند روزه میرسه مشهد", "neutral"),
+    ("دو هفته است منتظرم", "negative"),
+    # A device that does not connect or charge.
+    ("شارژر وصل نمیشه", "negative"),
+    ("the cable does not charge", "negative"),
+    # A smell described, and a smell alone.
+    ("the candle smells so good", "positive"),
+    ("the box smells", "negative"),
+    # The customer's own mistake, a polite refusal, praise reported from others.
+    ("آدرس رو اشتباه زدم، میشه عوضش کنید؟", "neutral"),
+    ("نه مرسی، فعلا لازم ندارم", "neutral"),
+    ("همکارام خیلی تعریف کردن از عطرتون", "positive"),
+    # Spoiled, stale, not natural; worth its price; "what a state".
+    ("بیسکوییت ها بیات بودن", "negative"),
+    ("the bread was stale", "negative"),
+    ("برنج کپک زده بود", "negative"),
+    ("رنگش اصلا طبیعی نیست", "negative"),
+    ("گرون بود ولی میارزید", "positive"),
+    ("این چه وضع بسته بندیه", "negative"),
+    # A time of use is no wait; "neither … nor" a fault is praise.
+    ("دو هفته است ازش استفاده میکنم، عالیه", "positive"),
+    ("using it for a month now, works great", "positive"),
+    ("نه رنگش رفت نه خراب شد", "positive"),
+    # "except", "despite"; a silent ه before a pronoun; one number ordered, another delivered.
+    ("همه چی خوب بود جز اینکه جعبه نداشت", "negative"),
+    ("علیرغم قیمت مناسب، جنسش خراب بود", "negative"),
+    ("کفش اندازم نیست", "negative"),
+    ("سایز ۴۲ سفارش دادم ۴۰ اومد", "negative"),
+    ("ordered 2 kg, got 1 kg", "negative"),
+    ("سفارش ۲ تا دادم، ۲ تا رسید", "neutral"),
+    # Thanks beside weeks on the way; worry, then relief; a device that freezes.
+    ("خیلی ممنون، سه هفتس تو راهه", "negative"),
+    ("نگران بودم ولی سالم رسید و خیالم راحت شد", "positive"),
+    ("گوشی مدام هنگ میکنه", "negative"),
+    # A problem solved, in the same clause or a later one; one not solved yet still complains.
+    ("یه مشکلی با پرداخت داشتم، پشتیبانی زود حلش کرد", "positive"),
+    ("was worried it would break on the way but it came fine, problem resolved", "positive"),
+    ("مشکلم هنوز حل نشده", "negative"),
+    ("سفارشم خراب بود، گفتن حل میشه ولی هنوز خبری نیست", "negative"),
+    # Months of wear or work are no wait.
+    ("سه ماهه پا میکنه و هنوز سالمه", "positive"),
+    ("دو هفته است کار میکنم باهاش، عالیه", "positive"),
+])
+def test_sentiment_pass_of_2026_12_07(text: str, expected: str) -> None:
+    assert label(text) == expected
+
+
 @pytest.mark.parametrize("path", [EVAL_SET, HELD_OUT_SET], ids=["evaluation", "held-out"])
 def test_no_lexicon_entry_is_a_whole_labelled_sentence(path: Path) -> None:
     entries = lexicon_entries()
