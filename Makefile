@@ -43,6 +43,11 @@ test: install
 demo: install
 	$(BIN)/flask --app webhook_handler demo-webhook $(if $(URL),--url "$(URL)")
 
+# After adding or changing a development set (tests/data/intents_dev*.tsv): the copy the intent model
+# learns from, rules/intent_training.tsv (a test fails while the two differ).
+intent-training: install
+	$(BIN)/python tests/support/build_intent_training.py
+
 lint: install
 	$(BIN)/ruff check .
 

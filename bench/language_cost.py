@@ -1,6 +1,6 @@
 """CPU time per message of the chatbot's language work: intent classification and the reply's tone.
 
-    python bench/language_cost.py [--rounds 3] [--data 'tests/data/intents_dev*.tsv']
+    python bench/language_cost.py [--rounds 3] [--data 'tests/data/intents_dev*.tsv'] [--rules FILE]
 
 Classifies every distinct message of the development intent sets (tests/data/intents_dev*.tsv;
 never the frozen set, which only the final evaluation reads) with the shipped rules file and
@@ -53,11 +53,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1, help="passes over the texts; the first is reported")
     parser.add_argument("--data", default=DEVELOPMENT_SETS, help="glob of labelled files")
+    parser.add_argument("--rules", default=Config().chatbot_rules_path, help="the rules file (default: shipped)")
     arguments = parser.parse_args()
     texts = distinct_texts(arguments.data)
     if not texts:
         raise SystemExit(f"no labelled messages match {arguments.data}")
-    rules = load_rules(Config().chatbot_rules_path)
+    rules = load_rules(arguments.rules)
     rules.recognize_intent("warm up")  # the first call imports and builds lazily
     analyze_sentiment("warm up")
     print(f"{len(texts)} distinct messages; load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")

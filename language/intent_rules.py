@@ -84,11 +84,19 @@ _KEYWORD_WEIGHT = 0.6
 # An intent's score: this share of the model's probability plus the rest of the
 # matcher's evidence. Five-fold cross-validation on tests/data/intents_dev.tsv:
 # 0.0 → 0.905, 0.1 → 0.931, 0.2 → 0.931, 0.3 → 0.922, 0.5 → 0.913, 1.0 → 0.865.
-_MODEL_SHARE = 0.2
+# Since the model learns from every development message (tenth pass, 4,717 messages):
+# pooled five-fold 0.2 → 0.9654, 0.25 → 0.9657; leave-one-file-out 0.2 → 0.9640, 0.25 →
+# 0.9665 (with the bench's old fold key 0.3 → 0.9665 and 0.9659, 0.25 above it in both);
+# the three files written blind after the rules' last change (intents_dev_blind7–9, 877),
+# held out together: 0.15 → 0.911, 0.2 → 0.916, 0.25 → 0.924, 0.3–0.4 → 0.926.
+_MODEL_SHARE = 0.25
 # A message this near an out-of-scope example is none, whatever the model votes (it voted for a
 # farewell on "great", an out-of-scope example, because farewells say "have a great day").
-# Pooled cross-validation: 0.85 and 0.9 fix one message, 0.95 none; nothing broken.
-_REPEATS_OUT_OF_SCOPE = 0.9
+# Pooled cross-validation: 0.85 and 0.9 fix one message, 0.95 none; nothing broken. 0.85 since the
+# model learns from the development sets (tenth pass): its vote for opening hours on "can I come in
+# person to see it?" (training messages ask the hours of coming in person) outweighed the example at
+# cosine 0.86; the pooled and leave-one-file-out errors are the same at 0.85 and 0.9, 0.8 breaks three.
+_REPEATS_OUT_OF_SCOPE = 0.85
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}|]*)(?:\|([^{}]*))?\}|[{}]")
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 _INTENT_NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -140,16 +148,18 @@ class IntentMatch:
 
 
 @lru_cache(maxsize=4)
-def _trained(intents: tuple[Intent, ...], out_of_scope: tuple[str, ...]
-             ) -> tuple[Matcher, NaiveBayesModel]:
+def _trained(intents: tuple[Intent, ...], out_of_scope: tuple[str, ...],
+             training: tuple[tuple[str, str], ...] = ()) -> tuple[Matcher, NaiveBayesModel]:
     """Build the matcher and train the model once per process for the same rules.
 
     Both are read-only afterwards, so rule sets loaded again from an unchanged file (each
-    app, each test) share them: 0.23 s of CPU per load saved.
+    app, each test) share them: 0.23 s of CPU per load saved. `training` holds the labelled
+    messages (text, intent or `none`) the model learns from beside the examples.
     """
     model = NaiveBayesModel(
         [(intent.name, _word_tokens(example)) for intent in intents for example in intent.examples]
-        + [(NO_INTENT, _word_tokens(example)) for example in out_of_scope])
+        + [(NO_INTENT, _word_tokens(example)) for example in out_of_scope]
+        + [(label, _word_tokens(text)) for text, label in training])
     return Matcher(intents, out_of_scope), model
 
 
@@ -165,6 +175,7 @@ class RuleSet:
         out_of_scope: Sequence[str] = (),
         media_responses: Sequence[str] = (),
         away: Sequence[str] = (),
+        training: Sequence[tuple[str, str]] = (),
     ) -> None:
         self.intents = {intent.name: intent for intent in intents}
         self.fallback = tuple(fallback)
@@ -173,7 +184,8 @@ class RuleSet:
         self.out_of_scope = tuple(out_of_scope)
         self.media_responses = tuple(media_responses)
         self.away = tuple(away)
-        self._matcher, self._model = _trained(tuple(self.intents.values()), self.out_of_scope)
+        self.training = tuple(training)
+        self._matcher, self._model = _trained(tuple(self.intents.values()), self.out_of_scope, self.training)
 
     def recognize_intent(self, text: str) -> IntentMatch:
         """Return the intent of a customer message, or `none` when unsure."""
@@ -294,6 +306,10 @@ class RuleSet:
         if (match.intent == HUMAN_AGENT and "business_hours" in self.intents
                 and stated_requests.asks_when_to_call(tokens)):
             return IntentMatch("business_hours", match.confidence)  # "when can I call?" asks the hours
+        if (match.intent == "business_hours" and HUMAN_AGENT in self.intents
+                and stated_requests.asks_to_be_called_back(tokens)):
+            # "when will you call me?": the model, taught that "when can I call?" asks the hours, votes for them.
+            return IntentMatch(HUMAN_AGENT, match.confidence)
         if match.intent in (HUMAN_AGENT, GREETING) and stated_requests.judges_the_bot_or_a_person(tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "ربات خوبی هستی" asks for nobody
         if match.intent == ORDER_STATUS and stated_requests.states_what_came(text[:_MAXIMUM_CHARACTERS], tokens):
@@ -310,6 +326,10 @@ class RuleSet:
         if match.intent == GOODBYE and stated_requests.puts_off_or_laughs(tokens) and GOODBYE not in (
                 self._matcher.keyword_scores(stated_requests.without_for_now(tokens))):
             return IntentMatch(NO_INTENT, match.confidence)  # "maybe later", "فعلا نه": nobody leaves
+        if match.intent == NO_INTENT and not ambiguous and GOODBYE in self.intents:
+            farewell = self._farewell_clause(text[:_MAXIMUM_CHARACTERS], excluded)
+            if farewell is not None:
+                return farewell
         if (match.intent in (GREETING, "business_hours", "human_agent")
                 and stated_requests.may_ask_whether_anyone_answers(tokens)
                 and stated_requests.asks_whether_anyone_answers(tokens[self._matcher.social_prefix_length(tokens):])):
@@ -328,6 +348,22 @@ class RuleSet:
             # "سلام، شب بخیر" / "salam, ruzetun khosh" is said on arriving, not leaving.
             return IntentMatch(GREETING, match.confidence)
         return match
+
+    def _farewell_clause(self, text: str, excluded: frozenset[str]) -> IntentMatch | None:
+        """A farewell said in a clause of its own, in a message of statements that is none as a whole (else None).
+
+        "ok bye, maybe I'll come back": the model, taught that a decision put off is none, votes none on the
+        whole; the clause "ok bye" takes leave with a farewell keyword. Not when anything is asked.
+        """
+        clauses = clause_tokens(text)
+        if len(clauses) < 2 or question_tokens(text):
+            return None
+        for clause in clauses:
+            if GOODBYE in self._matcher.keyword_scores(clause):
+                farewell, _ = self._classify(clause, excluded)
+                if farewell.intent == GOODBYE:
+                    return farewell
+        return None
 
     def _says_more_than_hello(self, tokens: Sequence[str], excluded: frozenset[str]) -> bool:
         """Whether a message taken for a greeting goes on to say something no intent answers.

@@ -355,12 +355,14 @@ def asks_beside_the_intent(intent: str, text: str, tokens: Sequence[str]) -> boo
     """Whether a message given `intent` asks something beside that intent's meaning.
 
     The price of a currency or a price judged in the past is no price question, the clock asked is
-    no question about opening hours, and delivery to a place at all is no order's status.
+    no question about opening hours nor a price ("الان ساعت چنده؟"), and delivery to a place at all is
+    no order's status.
     """
     if is_spam(tokens) or only_declines(tokens):
         return True
     if intent == "pricing":
         return (names_a_currency(tokens) or reviews_in_the_past(text, tokens) or asks_how_much_of_a_measure(tokens)
+                or asks_the_clock(tokens)
                 or (not _YEAR_WORDS.isdisjoint(tokens) and counts_years(text) and _PRICE_WORDS.isdisjoint(tokens)))
     if intent == "business_hours":
         return asks_the_clock(tokens) or a_site_does_not_open(tokens) or asks_how_long_a_return_lasts(tokens)

@@ -1,7 +1,10 @@
 """Loading and validating the chatbot's rules file (YAML) into a `RuleSet` (a `ChatbotRules`).
 
 Errors name the file, the line (from the YAML node marks, so schema errors have one
-too) and the reason; a malformed file stops start-up instead of answering wrongly.
+too) and the reason; a malformed file stops start-up instead of answering wrongly. The
+file may name a `training_messages` file (labelled messages, `text<TAB>intent`, that the
+intent model learns from beside the examples): found beside the rules file, else in the
+shipped rules/ directory; a label that is no intent of the rules (nor `none`) is an error.
 """
 
 from __future__ import annotations
@@ -33,13 +36,14 @@ from language.intent_rules import (
     template_problem,
 )
 
-_TOP_LEVEL_KEYS = ("threshold", "margin", "fallback", "away", "media", "out_of_scope", "events", "apology",
-                   "handoff_offer", "intents")
+_TOP_LEVEL_KEYS = ("threshold", "margin", "fallback", "away", "media", "out_of_scope", "training_messages",
+                   "events", "apology", "handoff_offer", "intents")
 _INTENT_KEYS = ("examples", "keywords", "exact", "responses", "apologetic", "media_response", "threshold", "social",
                 "needs_keyword")
 APOLOGY_KEY, HANDOFF_OFFER_KEY = "apology", "handoff_offer"
 _NULL_TAG = "tag:yaml.org,2002:null"
 LANGUAGES = ("fa", "en")  # reply languages; a plain list of replies serves both
+SHIPPED_RULES_DIRECTORY = Path(__file__).resolve().parent.parent / "rules"
 
 
 class ChatbotRules(RuleSet):
@@ -98,11 +102,36 @@ def load_rules(path: str | Path) -> RuleSet:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise RulesError(f"{path}: cannot read the rules file: {error}") from error
-    return parse_rules(text, source=str(path))
+    return parse_rules(text, source=str(path), directory=path.parent)
 
 
-def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
-    """Build a RuleSet from YAML text; `source` names the file in error messages."""
+def read_training_messages(path: Path, labels: set[str]) -> tuple[tuple[str, str], ...]:
+    """Read a `text<TAB>label` file of labelled messages (# comments, blank lines and an optional
+    `text<TAB>intent` header skipped); every label must be an intent of the rules or `none`."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise RulesError(f"{path}: cannot read the training messages: {error}") from error
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        text, separator, label = line.rpartition("\t")
+        text, label = text.strip(), label.strip()
+        if not separator or not text or not label:
+            raise RulesError(f"{path}:{number}: expected text<TAB>label")
+        if (text.lower(), label.lower()) == ("text", "intent"):
+            continue
+        if label not in labels:
+            raise RulesError(f"{path}:{number}: unknown label {label!r} (expected an intent of the rules or "
+                             f"{NO_INTENT!r})")
+        rows.append((text, label))
+    return tuple(rows)
+
+
+def parse_rules(text: str, source: str = "<rules>", directory: str | Path = ".") -> RuleSet:
+    """Build a RuleSet from YAML text; `source` names the file in error messages, and a
+    `training_messages` file is found relative to `directory` (the rules file's)."""
     try:
         root = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.MarkedYAMLError as error:
@@ -114,14 +143,15 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
         raise RulesError(f"{source}: invalid YAML: {error}") from error
     if root is None:
         raise RulesError(f"{source}:1: the rules file is empty")
-    return _RulesReader(source).rule_set(root)
+    return _RulesReader(source, Path(directory)).rule_set(root)
 
 
 class _RulesReader:
     """Walks the composed YAML nodes so every schema error can name its line."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, directory: Path = Path(".")) -> None:
         self.source = source
+        self.directory = directory
         self.exact_owners: dict[str, str] = {}
         self.localized: dict[str, dict[str, tuple[str, ...]]] = {}
         self.tone: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -244,7 +274,26 @@ class _RulesReader:
                           if "out_of_scope" in top else ()),
             media_responses=media_responses,
             away=(self.replies(top["away"][1], "away", AWAY_KEY) if "away" in top else ()),
+            training=(self.training_messages(top["training_messages"][1], {intent.name for intent in intents})
+                      if "training_messages" in top else ()),
         )
+
+    def training_messages(self, node: yaml.Node, intents: set[str]) -> tuple[tuple[str, str], ...]:
+        """The labelled messages of the file named by `training_messages` (relative to the rules file)."""
+        name = self.text(node, "training_messages")
+        path = Path(name)
+        if path.is_absolute() or ".." in path.parts:
+            raise self.error(node, "training_messages must name a file beside the rules file or below it")
+        beside = self.directory / path
+        if beside.is_file():
+            return read_training_messages(beside, intents | {NO_INTENT})
+        # A rules file copied elsewhere (CHATBOT_RULES_PATH) learns from the shipped messages, as it
+        # answers orders with the shipped orders.yaml when it has none beside it.
+        shipped = SHIPPED_RULES_DIRECTORY / path
+        if not shipped.is_file():
+            raise self.error(node, f"training_messages: no file {name!r} beside the rules file "
+                                   f"({str(beside)!r}) or in {str(SHIPPED_RULES_DIRECTORY)!r}")
+        return read_training_messages(shipped, intents | {NO_INTENT})
 
     def events(self, node: yaml.Node) -> dict[str, tuple[str, ...]]:
         responses = {}

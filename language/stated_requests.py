@@ -89,6 +89,9 @@ def states_a_wait(tokens: Sequence[str]) -> bool:
         return True  # "ye hafte shod!!", "دو روز گذشته"
     if not _SPANS_SO_FAR.isdisjoint(tokens) and (ordered or not _STILL_WAITING.isdisjoint(tokens)):
         return True  # "hanooz tu marhale amade sazi, 4 rooze"
+    if any(token in _SPANS and tokens[position + 1:position + 3] == ["of", "waiting"]
+           for position, token in enumerate(tokens)):
+        return True  # "a month of waiting", the English span so far
     if not _PROMISED.isdisjoint(tokens) and not _ARRIVES.isdisjoint(tokens):
         return True  # "شنبه گفتین میرسه الان چهارشنبه ست!"
     return (not _PROMISED.isdisjoint(tokens) and not _SPANS.isdisjoint(tokens)
@@ -244,6 +247,13 @@ def asks_when_to_call(tokens: Sequence[str]) -> bool:
 
 
 _MOBILE_NUMBER_WORDS = _words("me", "من", "منو", "باهام", "baham", "behem", "بهم")
+
+
+def asks_to_be_called_back(tokens: Sequence[str]) -> bool:
+    """Whether a word of calling stands beside "me" ("when will you call me?", "با من تماس بگیرید", "بهم زنگ
+    بزنید"): a call back asks for a person, not for the hours ("tell me when I can call" has them apart)."""
+    return any(token in _CALLING and not _MOBILE_NUMBER_WORDS.isdisjoint(tokens[max(0, position - 2):position + 3])
+               for position, token in enumerate(tokens))
 
 # "ممنون میشم بگید …", "I'd be grateful if you told me …", "thanks in advance": thanks for an answer not yet
 # given wrap the request; the words around them are what is asked.

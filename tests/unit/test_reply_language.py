@@ -150,7 +150,9 @@ COMPLAINTS = [  # (text, its intent, strongly negative)
     ("افتضاح بود", "none", False),
     ("خیلی بدید، سفارشم هنوز نرسیده 😡", "order_status", True),
     ("what are your opening hours? nobody answered yesterday, awful", "business_hours", True),
-    ("thanks for nothing, a month of waiting 🙄", "thanks", True),
+    # Its English twin follows the same convention since the model learns from the development sets
+    # (tests/data/README.md, "The tenth pass"); it was thanks before.
+    ("thanks for nothing, a month of waiting 🙄", "order_status", True),
     ("stop sending me this spam, it is awful", "opt_out", False),
     ("this robot understands nothing, terrible, someone answer", "human_agent", False),
     ("it's terrible, my order still hasn't arrived 😡", "order_status", True),

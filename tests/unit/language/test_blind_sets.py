@@ -50,6 +50,8 @@ def test_no_rule_example_is_a_blind_sentence(rules):
     examples = [example for intent in rules.intents.values() for example in intent.examples]
     examples += list(rules.out_of_scope)
     assert [example for example in examples if " ".join(tokenize(example)) in blind] == []
+    # The model's training messages (rules/intent_training.tsv): counted, so a failure prints no sentence.
+    assert sum(" ".join(tokenize(text)) in blind for text, _ in rules.training) == 0
 
 
 def test_no_development_sentence_is_a_blind_sentence():

@@ -78,6 +78,9 @@ def test_no_rule_example_is_a_frozen_sentence(rules):
     examples = [example for intent in rules.intents.values() for example in intent.examples]
     examples += list(rules.out_of_scope)
     assert [example for example in examples if " ".join(tokenize(example)) in frozen] == []
+    # The model's training messages (rules/intent_training.tsv): counted, so a failure prints no sentence.
+    assert len(rules.training) >= 3800
+    assert sum(" ".join(tokenize(text)) in frozen for text, _ in rules.training) == 0
 
 
 def test_development_and_frozen_sets_do_not_overlap():
@@ -90,7 +93,9 @@ def test_development_and_frozen_sets_do_not_overlap():
 def test_natural_mix_development_set(rules):
     # tests/data/intents_dev12.tsv: a shop's mix of labels (20 % none), committed before its first
     # score, 0.909 (none F1 0.82). The fourth pass raised it to 0.927 but lowered the frozen set and
-    # was reverted (tests/data/README.md), so 0.909 stands. A floor against regressions.
+    # was reverted (tests/data/README.md), so 0.909 stands. A floor against regressions. Since the tenth
+    # pass the model learns from this file (rules/intent_training.tsv): the floor now guards the rules that
+    # can override the model; only bench/intent_cross_validation.py measures the file.
     report = evaluate(rules, read_labelled_messages(DATA / "intents_dev12.tsv"))
     assert report.total >= 250
     assert report.accuracy >= 0.90, format_report(report)
@@ -99,7 +104,8 @@ def test_natural_mix_development_set(rules):
 def test_none_development_set(rules):
     # tests/data/intents_dev13.tsv: a third none by the out-of-scope categories, committed before
     # its first score, 0.870 on main's code (none F1 0.79); 0.950 after the fifth pass, which used it
-    # (tests/data/README.md). A floor against regressions, not a held-out figure.
+    # (tests/data/README.md). A floor against regressions, not a held-out figure (and, since the tenth pass,
+    # a file the model learns from).
     report = evaluate(rules, read_labelled_messages(DATA / "intents_dev13.tsv"))
     assert report.total >= 100
     assert report.accuracy >= 0.93, format_report(report)
@@ -234,7 +240,7 @@ def test_finglish_and_two_topic_messages(rules, text, intent):
 
 
 def test_reloading_the_rules_reuses_the_trained_model(rules):
-    # The first load trains (0.32 s of CPU); an unchanged file loaded again shares the trained parts.
+    # The first load trains (0.6 s of CPU); an unchanged file loaded again shares the trained parts.
     again = load_rules(ROOT / "rules" / "chatbot_rules.yaml")
     assert again is not rules
     assert again._model is rules._model and again._matcher is rules._matcher
