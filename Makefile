@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test install migrate demo lint bench clean translations
+.PHONY: run test install migrate demo lint bench clean translations training-corpora
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,8 +45,8 @@ demo: install
 
 # After adding or changing a development set (tests/data/intents_dev*.tsv): the copy the intent model
 # learns from, rules/intent_training.tsv (a test fails while the two differ).
-intent-training: install
-	$(BIN)/python tests/support/build_intent_training.py
+training-corpora: install
+	$(BIN)/python tests/support/build_training_corpora.py
 
 lint: install
 	$(BIN)/ruff check .

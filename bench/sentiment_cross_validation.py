@@ -1,6 +1,6 @@
 """Pooled five-fold cross-validation of sentiment (lexicon and trained model) over every development set.
 
-    python bench/sentiment_cross_validation.py [--errors] [--sweep] [--write-corpus]
+    python bench/sentiment_cross_validation.py [--errors] [--sweep]
 
 Every development message (tests/data/sentiment_dev*.tsv, pooled; never the held-out sets)
 falls in one of five folds by a hash of its normalised words, so a sentence written twice lands
@@ -10,8 +10,8 @@ folds only, then the fold is scored: a learned part is judged on sentences it ne
 macro-F1 and precision / recall / F1 per label over the pool, with the lexicon alone and with
 the model, macro-F1 per file, and how many plain requests written blind (intents_dev_blind*.tsv)
 the model calls positive or negative. `--sweep` also prints the pooled figure at other model
-confidences; `--write-corpus` rewrites rules/sentiment_corpus.tsv, the shipped training corpus,
-from the development files (a test keeps the two equal). A measurement, not a test.
+confidences. rules/sentiment_corpus.tsv, the shipped training corpus, is written from the same
+files by `make training-corpora`. A measurement, not a test.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from language.intent_evaluation import read_labelled_messages  # noqa: E402
 from language.nlp import tokenize  # noqa: E402
 from language.sentiment_evaluation import read_labelled_tsv  # noqa: E402
 from language.sentiment_lexicon import load_lexicon, tokens_of  # noqa: E402
-from language.sentiment_model import CORPUS_PATH, NEUTRAL_INTENTS, SentimentModel, neutral_requests  # noqa: E402
+from language.sentiment_model import NEUTRAL_INTENTS, SentimentModel, neutral_requests  # noqa: E402
 
 FOLDS = 5
 LABELS = sentiment.LABELS
@@ -41,11 +41,6 @@ def development_rows() -> list[tuple[str, str, str]]:
     paths = sorted((ROOT / "tests" / "data").glob("sentiment_dev*.tsv"),
                    key=lambda path: (len(path.name), path.name))
     return [(path.name, text, label) for path in paths for text, label in read_labelled_tsv(path)]
-
-
-def corpus_text(rows: list[tuple[str, str, str]]) -> str:
-    """The shipped corpus for `rows`: `text<TAB>label` lines, in the files' order."""
-    return "".join(f"{text}\t{label}\n" for _, text, label in rows)
 
 
 def scores(pairs: list[tuple[str, str]]) -> tuple[float, dict[str, tuple[float, float, float]]]:
@@ -83,13 +78,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true", help="print every misclassified message")
     parser.add_argument("--sweep", action="store_true", help="also score other model confidences")
-    parser.add_argument("--write-corpus", action="store_true", help="rewrite rules/sentiment_corpus.tsv")
     arguments = parser.parse_args()
     rows = development_rows()
-    if arguments.write_corpus:
-        CORPUS_PATH.write_text(corpus_text(rows), encoding="utf-8")
-        print(f"wrote {len(rows)} rows to {CORPUS_PATH.relative_to(ROOT)}")
-        return
     requests = neutral_requests()  # never scored here, so always trained on
     words = [" ".join(tokenize(text)) for _, text, _ in rows]
     folds = [zlib.crc32(word.encode()) % FOLDS for word in words]

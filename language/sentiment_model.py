@@ -1,7 +1,7 @@
 """The trained part of sentiment: a logistic regression over the labelled sentences shipped in rules/.
 
 `rules/sentiment_corpus.tsv` is every sentiment development set of tests/data, joined
-(`bench/sentiment_cross_validation.py --write-corpus` writes it; a test keeps the two equal,
+(`make training-corpora` writes it; a test keeps the two equal,
 and the app never reads tests/data); the chatbot rules' examples of plain requests join it as
 neutral. On first use the process trains a multinomial logistic
 regression on it over the intent side's features (`intent_model.features`: lemmas, word pairs,

@@ -1,7 +1,7 @@
 """The labelled messages the intent model learns from (rules/intent_training.tsv).
 
 The app reads only rules/, so the development sets (tests/data/intents_dev*.tsv) are copied there by
-tests/support/build_intent_training.py; these tests keep the copy equal to them, free of held-out
+tests/support/build_training_corpora.py; these tests keep the copy equal to them, free of held-out
 sentences, and loaded by the rules (tests/data/README.md, "The tenth pass").
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from build_intent_training import TRAINING, development_sets, training_text
+from build_training_corpora import TRAINING, development_sets, training_text
 from conftest import ROOT
 
 from language.intent_evaluation import read_labelled_messages
@@ -29,7 +29,7 @@ def rules():
 
 
 def test_the_shipped_training_messages_are_the_development_sets():
-    # When this fails, a development set was added or changed: run `make intent-training`.
+    # When this fails, a development set was added or changed: run `make training-corpora`.
     assert TRAINING.read_text(encoding="utf-8") == training_text()
 
 

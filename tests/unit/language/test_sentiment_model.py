@@ -1,7 +1,7 @@
 """Tests for language/sentiment_model.py and how `sentiment` uses it when the lexicon finds no cue.
 
 The shipped corpus must be the development sets, row for row: the app reads only rules/, so a
-development set added or corrected in tests/data without `--write-corpus` would silently drift.
+development set added or corrected in tests/data without `make training-corpora` would silently drift.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ NO_CUE_COMPLAINT = "هلش تازه نبود و بوی نا میداد"  # writt
 def test_the_shipped_corpus_is_every_development_set_in_order():
     paths = sorted((ROOT / "tests" / "data").glob("sentiment_dev*.tsv"), key=lambda path: (len(path.name), path.name))
     expected = [row for path in paths for row in read_labelled_tsv(path)]
-    assert read_corpus() == expected, "run: python bench/sentiment_cross_validation.py --write-corpus"
+    assert read_corpus() == expected, "run: make training-corpora"
     assert CORPUS_PATH.parent.name == "rules"
 
 
