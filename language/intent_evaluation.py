@@ -87,8 +87,9 @@ def evaluate(ruleset: RuleSet, rows: Sequence[tuple[str, str]]) -> EvaluationRep
         correct=correct, total=len(results), confusions=tuple(confusions))
 
 
-def format_report(report: EvaluationReport) -> str:
-    """Render a report as a `rasa test nlu`-style table plus the confusion list."""
+def format_report(report: EvaluationReport, examples: bool = True) -> str:
+    """Render a report as a `rasa test nlu`-style table plus the confusion list (`examples=False`: counts
+    only, for a held-out set whose sentences nobody may read, such as a failing test's message)."""
     width = max([len(score.intent) for score in report.scores] + [len("weighted avg")])
     lines = [f"{'':>{width}}  precision    recall  f1-score   support", ""]
     for score in report.scores:
@@ -108,7 +109,6 @@ def format_report(report: EvaluationReport) -> str:
     if report.confusions:
         lines.append("Confusions (expected → predicted):")
         for confusion in report.confusions:
-            examples = " | ".join(confusion.examples)
-            lines.append(f"  {confusion.expected} → {confusion.predicted} "
-                         f"({confusion.count}): {examples}")
+            shown = f": {' | '.join(confusion.examples)}" if examples else ""
+            lines.append(f"  {confusion.expected} → {confusion.predicted} ({confusion.count}){shown}")
     return "\n".join(lines)

@@ -1,14 +1,14 @@
 """The chatbot graded on messages written by people who never saw its rules or our other sets.
 
-`intents_blind.tsv` to `intents_blind6.tsv` and `sentiment_blind.tsv` were each written in one
+`intents_blind.tsv` to `intents_blind7.tsv`, `sentiment_blind.tsv` and `sentiment_blind2.tsv` were each written in one
 sitting by a writer given only the labels' conventions and the issue's mix of styles, filtered
 against every rule example and labelled sentence (counts printed, no text), and committed before any
 classifier ran on them (tests/data/README.md, "Sets written blind"). They measure what our own sets
 overestimate: how the bot does with phrasings its authors did not think of. Only the figures of
 `intents_blind2.tsv` and `intents_blind3.tsv` have ever been printed (of `intents_blind4.tsv`, the
 seven lines of its first score's `none` row by mistake; nothing was made of them). The floors sit
-just under the figures measured after the eighth pass; a lower figure after a change is a
-regression, not a file to edit.
+just under the figures measured after the tenth intent pass and the sentiment pass of 2026-12-07;
+a lower figure after a change is a regression, not a file to edit.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ BLIND3 = DATA / "intents_blind3.tsv"
 BLIND4 = DATA / "intents_blind4.tsv"
 BLIND5 = DATA / "intents_blind5.tsv"
 BLIND6 = DATA / "intents_blind6.tsv"
+BLIND7 = DATA / "intents_blind7.tsv"
 SENTIMENT_BLIND = DATA / "sentiment_blind.tsv"
+SENTIMENT_BLIND2 = DATA / "sentiment_blind2.tsv"
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +44,7 @@ def _normalised(path) -> set[str]:
 
 
 def _all_blind_sentences() -> set[str]:
-    return set().union(*(_normalised(path) for path in (BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6)))
+    return set().union(*(_normalised(path) for path in (BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7)))
 
 
 def test_no_rule_example_is_a_blind_sentence(rules):
@@ -68,24 +70,32 @@ def test_no_development_sentence_is_a_blind_sentence():
     # 0.942 / 0.903, blind2 0.927 / 0.887, blind3 0.892 / 0.815). blind5 was written before the eighth
     # pass, its gate: 0.929 / 0.894 on main, 0.943 / 0.894 after it (blind 0.947 / 0.903, blind2 0.931 /
     # 0.895, blind3 0.892 / 0.815, blind4 0.917 / 0.867). blind6 was written after the eighth pass, the
-    # gate of a ninth that moved no held-out figure and was not kept: 0.928 / 0.912.
-    (BLIND, 0.93, 0.89),
-    (BLIND2, 0.92, 0.88),
-    (BLIND3, 0.88, 0.80),
-    (BLIND4, 0.90, 0.85),
-    (BLIND5, 0.93, 0.88),
-    (BLIND6, 0.92, 0.90),
-], ids=["blind", "blind2", "blind3", "blind4", "blind5", "blind6"])
+    # gate of a ninth that moved no held-out figure and was not kept: 0.928 / 0.912. blind7 was written
+    # before the tenth pass (the model learns from every development message), its gate: 0.877 / 0.857 on
+    # main, 0.903 / 0.876 after it (blind 0.981 / 0.969, blind2 0.960 / 0.930, blind3 0.917 / 0.857,
+    # blind4 0.937 / 0.894, blind5 0.957 / 0.909, blind6 0.943 / 0.918).
+    (BLIND, 0.97, 0.95),
+    (BLIND2, 0.95, 0.91),
+    (BLIND3, 0.91, 0.84),
+    (BLIND4, 0.93, 0.88),
+    (BLIND5, 0.95, 0.89),
+    (BLIND6, 0.93, 0.90),
+    (BLIND7, 0.89, 0.86),
+], ids=["blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7"])
 def test_blind_intent_sets(rules, path, accuracy, none_f1):
     rows = read_labelled_messages(path)
     assert len(rows) >= 200 and {label for _, label in rows} == set(rules.intents) | {"none"}
     report = evaluate(rules, rows)
     scores = {score.intent: score.f1 for score in report.scores}
-    assert report.accuracy >= accuracy and scores["none"] >= none_f1, format_report(report)
+    assert report.accuracy >= accuracy and scores["none"] >= none_f1, format_report(report, examples=False)
 
 
-def test_blind_sentiment_set():
-    rows = read_labelled_tsv(SENTIMENT_BLIND)
+@pytest.mark.parametrize(("path", "macro_f1"), [
+    (SENTIMENT_BLIND, 0.96),  # 0.930 at its first score, 0.979 after the sentiment pass of 2026-12-07
+    (SENTIMENT_BLIND2, 0.90),  # that pass's gate, written blind for it: 0.859 on main, 0.917 after it
+], ids=["blind", "blind2"])
+def test_blind_sentiment_sets(path, macro_f1):
+    rows = read_labelled_tsv(path)
     assert len(rows) >= 100
     result = evaluate_sentiment(rows)
-    assert result["macro_f1"] >= 0.92, format_evaluation(result)  # measured 0.930, before the fifth pass
+    assert result["macro_f1"] >= macro_f1, format_evaluation(result, max_errors=0)

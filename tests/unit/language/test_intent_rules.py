@@ -706,6 +706,9 @@ def test_evaluate_scores_and_confusions():
     assert "precision" in table and "recall" in table and "f1-score" in table and "support" in table
     assert "weighted avg" in table and "thanks → greeting (1): سلام" in table
     assert any(line.split()[:2] == ["accuracy", "0.800"] for line in table.splitlines())
+    # For a held-out set (a failing floor's message) the confusions are counted, never quoted.
+    counted = format_report(report, examples=False)
+    assert "thanks → greeting (1)" in counted and "سلام" not in counted
 
 
 def test_read_labelled_messages(tmp_path):

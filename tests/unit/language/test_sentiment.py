@@ -278,7 +278,7 @@ def test_evaluation_set_macro_f1() -> None:
     result = evaluate(read_labelled_tsv(EVAL_SET))
     assert result["count"] == 60
     # Measured 0.967 on first scoring, 0.983 after issue 14's general fixes.
-    assert result["macro_f1"] >= 0.98, format_evaluation(result)
+    assert result["macro_f1"] >= 0.98, format_evaluation(result, max_errors=0)
 
 
 def test_held_out_macro_f1() -> None:
@@ -286,15 +286,16 @@ def test_held_out_macro_f1() -> None:
     assert len(rows) >= 60
     assert {gold for _, gold in rows} == set(LABELS)
     result = evaluate(rows)
-    assert result["macro_f1"] >= 0.98, format_evaluation(result)  # measured 0.984, then 0.989
+    assert result["macro_f1"] >= 0.98, format_evaluation(result, max_errors=0)  # measured 0.984, then 0.989
 
 
 def test_frozen_set_macro_f1() -> None:
     rows = read_labelled_tsv(FROZEN_SET)
     assert len(rows) >= 120 and {gold for _, gold in rows} == set(LABELS)
     result = evaluate(rows)
-    # Measured 0.807 before issue 14, 0.879 after passes one to three, 0.909 after the fourth (measured once).
-    assert result["macro_f1"] >= 0.90, format_evaluation(result)
+    # Measured 0.807 before issue 14, 0.879 after passes one to three, 0.909 after the fourth (measured once),
+    # 0.939 after the sentiment pass of 2026-12-07 (a model for statements with no lexicon cue).
+    assert result["macro_f1"] >= 0.92, format_evaluation(result, max_errors=0)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
