@@ -105,9 +105,11 @@ def load_rules(path: str | Path) -> RuleSet:
     return parse_rules(text, source=str(path), directory=path.parent)
 
 
-def read_training_messages(path: Path, labels: set[str]) -> tuple[tuple[str, str], ...]:
+def read_training_messages(path: Path, labels: set[str], *, skip_unknown: bool = False) -> tuple[tuple[str, str], ...]:
     """Read a `text<TAB>label` file of labelled messages (# comments, blank lines and an optional
-    `text<TAB>intent` header skipped); every label must be an intent of the rules or `none`."""
+    `text<TAB>intent` header skipped); every label must be an intent of the rules or `none`, or with
+    `skip_unknown` a message of another label is left out (the shipped file read by a rules file that
+    has dropped one of the shipped intents)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
@@ -121,6 +123,8 @@ def read_training_messages(path: Path, labels: set[str]) -> tuple[tuple[str, str
         if not separator or not text or not label:
             raise RulesError(f"{path}:{number}: expected text<TAB>label")
         if (text.lower(), label.lower()) == ("text", "intent"):
+            continue
+        if label not in labels and skip_unknown:
             continue
         if label not in labels:
             raise RulesError(f"{path}:{number}: unknown label {label!r} (expected an intent of the rules or "
@@ -288,12 +292,13 @@ class _RulesReader:
         if beside.is_file():
             return read_training_messages(beside, intents | {NO_INTENT})
         # A rules file copied elsewhere (CHATBOT_RULES_PATH) learns from the shipped messages, as it
-        # answers orders with the shipped orders.yaml when it has none beside it.
+        # answers orders with the shipped orders.yaml when it has none beside it; an intent the operator
+        # removed from the copy leaves its messages out instead of stopping start-up.
         shipped = SHIPPED_RULES_DIRECTORY / path
         if not shipped.is_file():
             raise self.error(node, f"training_messages: no file {name!r} beside the rules file "
                                    f"({str(beside)!r}) or in {str(SHIPPED_RULES_DIRECTORY)!r}")
-        return read_training_messages(shipped, intents | {NO_INTENT})
+        return read_training_messages(shipped, intents | {NO_INTENT}, skip_unknown=True)
 
     def events(self, node: yaml.Node) -> dict[str, tuple[str, ...]]:
         responses = {}

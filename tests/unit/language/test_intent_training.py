@@ -78,6 +78,18 @@ def test_a_copied_rules_file_learns_from_the_shipped_messages(tmp_path, rules):
     assert load_rules(tmp_path / "chatbot_rules.yaml").training == rules.training
 
 
+def test_a_copy_without_one_of_the_shipped_intents_still_loads(tmp_path, rules):
+    """An operator who deletes an intent from a copied rules file gets a bot without it, not a start-up error."""
+    import yaml
+
+    content = yaml.safe_load((ROOT / "rules" / "chatbot_rules.yaml").read_text(encoding="utf-8"))
+    del content["intents"]["opt_in"]
+    (tmp_path / "chatbot_rules.yaml").write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    copied = load_rules(tmp_path / "chatbot_rules.yaml")
+    assert "opt_in" not in copied.intents and copied.training
+    assert [row for row in rules.training if row[1] != "opt_in"] == list(copied.training)
+
+
 @pytest.mark.parametrize(("content", "error"), [
     ("hello\tgoodbye\n", r"messages.tsv:1: unknown label 'goodbye'"),
     ("text\tintent\nhello\n", r"messages.tsv:2: expected text<TAB>label"),
