@@ -99,8 +99,12 @@ def settle(process: subprocess.Popen, deadline_seconds: float = 120.0) -> None:
 
 
 def drive(port: int, mix: str, options: argparse.Namespace, server_pids: list[int], rate: float = 0.0,
-          fake_pid: int | None = None) -> dict:
-    """Run the clients against `port`; throughput, percentiles, status codes and CPU use."""
+          fake_pid: int | None = None, replies: bool = False) -> dict:
+    """Run the clients against `port`; throughput, percentiles, status codes and CPU use.
+
+    With `replies` (the web tier sends them) the CPU is read once every reply is sent: when the closed loop
+    outruns the reply threads, replies still queue in the workers after the last 200, and CPU read then
+    left their sends out (docs/scale.md §7, seventh round)."""
     clients = 1 if rate else options.clients
     now = int(time.time())
     jobs = [{"port": port, "mix": mix, "client": n, "seconds": options.fixed_seconds if rate else options.duration,
@@ -110,6 +114,11 @@ def drive(port: int, mix: str, options: argparse.Namespace, server_pids: list[in
     server_cpu, database_cpu, fake_cpu = cpu_seconds(server_pids), cpu_seconds(postmaster), cpu_seconds(fake)
     with multiprocessing.get_context("spawn").Pool(clients) as pool:
         results = pool.map(run_client, jobs)
+    unsent, waited = (options.unsent_replies(), time.monotonic()) if replies else (0, time.monotonic())
+    if unsent:
+        deadline = waited + 60
+        while options.unsent_replies() and time.monotonic() < deadline:
+            time.sleep(0.05)
     postmaster = sorted(set(postmaster) | set(options.database_pids()))  # backends opened during the run count too
     server_cpu, database_cpu = cpu_seconds(server_pids) - server_cpu, cpu_seconds(postmaster) - database_cpu
     fake_cpu = cpu_seconds(fake) - fake_cpu
@@ -121,6 +130,7 @@ def drive(port: int, mix: str, options: argparse.Namespace, server_pids: list[in
         "rps": len(latencies) / wall, "p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
         "statuses": dict(statuses), "client_cpu": sum(r["cpu"] for r in results) / wall,
         "server_ms": server_cpu * 1000 / requests, "database_ms": database_cpu * 1000 / requests,
+        "unsent": unsent, "drained_seconds": time.monotonic() - waited if unsent else 0.0,
         "fake_ms": fake_cpu * 1000 / requests, "client_ms": sum(r["cpu"] for r in results) * 1000 / requests,
         "acknowledged": [(job["client"], index) for job, r in zip(jobs, results, strict=True)
                          for index in r["acknowledged"]], "now": now,
@@ -146,6 +156,15 @@ def verify(engine: Any, mix: str, run: dict) -> int:
     if missing:
         raise SystemExit(f"GUARANTEE BROKEN: {len(missing)} acknowledged rows missing, e.g. {missing[:3]}")
     return len(keys)
+
+
+def unsent_replies(engine: Any) -> int:
+    """Reply rows not sent yet (mixes b and c answer every text with one; none waits for the pair rate)."""
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM scheduled_messages WHERE kind = 'reply' "
+                                       "AND status IN ('pending', 'sending')")).scalar_one()
 
 
 def seed_sent_broadcast(engine: Any, history: bool = True) -> None:
@@ -284,6 +303,7 @@ def main() -> None:
         engine = create_engine(url)
         seed_sent_broadcast(engine)
         options.database_pids = lambda: backend_pids(engine, database)
+        options.unsent_replies = lambda: unsent_replies(engine)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             # Otherwise autovacuum and the first checkpoint after 60,000 fresh rows land in the first run.
             connection.exec_driver_sql("VACUUM ANALYZE")
@@ -331,7 +351,7 @@ def main() -> None:
             rounds, checked = [], 0
             for _ in range(max(1, options.rounds)):
                 ceiling = drive(bare_port, mix, options, [bare.pid])
-                measured = drive(app_port, mix, options, [app.pid], fake_pid=fake.pid)
+                measured = drive(app_port, mix, options, [app.pid], fake_pid=fake.pid, replies=mix in "bc")
                 checked += verify(engine, mix, measured)
                 rounds.append((measured["rps"] / ceiling["rps"], measured, ceiling))
             rounds.sort(key=lambda entry: entry[0])
@@ -345,7 +365,9 @@ def main() -> None:
                   f"{ceiling['p99']:>9.1f}{measured['server_ms']:>15.2f}{ceiling['server_ms']:>6.2f}"
                   f"{measured['database_ms']:>6.2f}{measured['fake_ms']:>6.2f}{measured['client_ms']:>7.2f}"
                   f"{measured['client_cpu']:>11.2f}  "
-                  f"{others or '-'}  ({checked} acknowledged rows verified, all rounds)")
+                  f"{others or '-'}  ({checked} acknowledged rows verified, all rounds)"
+                  + (f"; {measured['unsent']} replies still queued at the last answer, CPU counted until sent "
+                     f"({measured['drained_seconds']:.1f} s)" if measured["unsent"] else ""))
         if "b" in options.mixes:
             stored_only = queued_replies(options, env, log, bare, engine, fake.pid, processes)
             figures = {"app": results["b"][0]["server_ms"], "PostgreSQL": results["b"][0]["database_ms"],
