@@ -377,11 +377,12 @@ def main() -> None:
                       f"{'MET' if figures[name] <= target else 'MISSED'}")
         print()
         for mix in options.fixed_mixes:
-            fixed = drive(app_port, mix, options, [app.pid], rate=options.rate)
+            fixed = drive(app_port, mix, options, [app.pid], rate=options.rate, fake_pid=fake.pid, replies=mix in "bc")
             verify(engine, mix, fixed)
             print(f"open loop, mix {mix} at {options.rate:.0f} req/s for {options.fixed_seconds:.0f} s: achieved "
                   f"{fixed['rps']:.0f} req/s, p50 {fixed['p50']:.1f} ms, p99 {fixed['p99']:.1f} ms (target p99 < 250 "
-                  f"ms: {'MET' if fixed['p99'] < 250 else 'MISSED'}); non-200: "
+                  f"ms: {'MET' if fixed['p99'] < 250 else 'MISSED'}); CPU ms/req: app {fixed['server_ms']:.2f}, "
+                  f"PostgreSQL {fixed['database_ms']:.2f}; non-200: "
                   f"{ {c: n for c, n in fixed['statuses'].items() if c != 200} or '-'}")
         for mix, target in TARGETS.items():
             if mix in results:
