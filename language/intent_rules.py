@@ -330,7 +330,7 @@ class RuleSet:
             farewell = self._farewell_clause(text[:_MAXIMUM_CHARACTERS], excluded)
             if farewell is not None:
                 return farewell
-        if (match.intent in (GREETING, "business_hours", "human_agent")
+        if (match.intent in (GREETING, "business_hours", "human_agent", NO_INTENT)
                 and stated_requests.may_ask_whether_anyone_answers(tokens)
                 and stated_requests.asks_whether_anyone_answers(tokens[self._matcher.social_prefix_length(tokens):])):
             return IntentMatch(GREETING, match.confidence)  # "سلام، جواب میدین؟" asks no opening hours

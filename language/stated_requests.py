@@ -117,9 +117,11 @@ _ARE_YOU_THERE = _words(
     "هستن", "کسی", "اونجا", "آنلاین", "انلاین", "javab", "pasokh", "midin", "midid", "midi", "hastid", "hastin",
     "hasti", "hast", "kasi", "oonja", "unja", "online", "answer", "answering", "reply", "replying", "respond",
     "there", "anyone", "anybody", "someone", "somebody", "is", "are", "you", "do", "u", "r", "ya", "یا", "نه",
-    "na", "no", "or", "not", "still", "هنوز", "hanuz", "hanooz")
+    "na", "no", "or", "not", "still", "هنوز", "hanuz", "hanooz",
+    # the colloquial and SMS spellings: "کسی اونجا هس؟", "kasi onjas javab bede?", "ksi hst", "الو؟ هستین؟"
+    "میده", "بده", "mide", "bede", "اونجاس", "onjas", "unjas", "onja", "هس", "hs", "hst", "ksi", "الو", "alo", "allo")
 _ANSWERING = _ARE_YOU_THERE - _words("is", "are", "you", "do", "u", "r", "ya", "یا", "نه", "na", "no", "or", "not",
-                                     "still", "هنوز", "hanuz", "hanooz")
+                                     "still", "هنوز", "hanuz", "hanooz", "الو", "alo", "allo")
 
 
 def may_ask_whether_anyone_answers(tokens: Sequence[str]) -> bool:
