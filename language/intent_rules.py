@@ -163,6 +163,21 @@ def _trained(intents: tuple[Intent, ...], out_of_scope: tuple[str, ...],
     return Matcher(intents, out_of_scope), model
 
 
+# A message of one gesture alone (with flowers, hearts or a skin tone) says what the gesture says: folded hands
+# thank, a waving hand greets. Any other emoji, or two gestures that disagree, is none.
+_GESTURES = {"🙏": THANKS, "👋": GREETING}
+_GESTURE_COMPANIONS = frozenset("🌹💐🌸🌺🌷❤♥💕💖🏻🏼🏽🏾🏿\ufe0f\u200d")
+
+
+def _gesture(text: str) -> str | None:
+    characters = [character for character in text if not character.isspace()]
+    said = {_GESTURES[character] for character in characters if character in _GESTURES}
+    if len(said) != 1 or not all(character in _GESTURES or character in _GESTURE_COMPANIONS
+                                 for character in characters):
+        return None
+    return said.pop()
+
+
 class RuleSet:
     """Validated chatbot rules with a precomputed intent matcher."""
 
@@ -208,6 +223,9 @@ class RuleSet:
     def _recognize(self, text: str, excluded: frozenset[str] = frozenset()) -> IntentMatch:
         tokens = _word_tokens(text[:_MAXIMUM_CHARACTERS])[:_MAXIMUM_TOKENS]
         if not any(character.isalpha() for token in tokens for character in token):
+            gesture = _gesture(text[:_MAXIMUM_CHARACTERS])
+            if gesture in self.intents and gesture not in excluded:
+                return IntentMatch(gesture, self.threshold)  # "🙏", "👋🏻": a gesture said with no words
             return IntentMatch(NO_INTENT, 0.0)  # emoji, digits or punctuation only
         exact_intent = self._matcher.exact.get(" ".join(
             token for token in tokens if token not in POLITENESS_WORDS))

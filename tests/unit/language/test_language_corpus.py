@@ -272,6 +272,20 @@ def test_finglish_and_two_topic_messages(rules, text, intent):
     assert rules.recognize_intent(text).intent == intent
 
 
+@pytest.mark.parametrize(("text", "intent"), [
+    # the eleventh pass: a gesture alone, "is anyone there" spelt as customers type it, thanks "ک" something
+    ("🙏🏼", "thanks"),
+    ("👋👋", "greeting"),
+    ("😂🙏", "none"),
+    ("🙏👋", "none"),
+    ("الو؟ کسی هس؟", "greeting"),
+    ("درود، کسی اونجاس؟", "greeting"),
+    ("mrc k pasokh dadin", "thanks"),
+])
+def test_gestures_presence_checks_and_short_thanks(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
 def test_reloading_the_rules_reuses_the_trained_model(rules):
     # The first load trains (0.6 s of CPU); an unchanged file loaded again shares the trained parts.
     again = load_rules(ROOT / "rules" / "chatbot_rules.yaml")
