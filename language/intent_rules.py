@@ -40,7 +40,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from language import nlp, opt_in_request, opt_out_request, stated_requests
+from language import nlp, opt_in_request, opt_out_request, sentiment, stated_requests
 from language.intent_matcher import NO_INTENT, Matcher, consonant_key
 from language.intent_matcher import word_tokens as _word_tokens
 from language.intent_model import NaiveBayesModel
@@ -365,7 +365,25 @@ class RuleSet:
         if match.intent == GOODBYE and GREETING in self._matcher.opening_intents(tokens):
             # "سلام، شب بخیر" / "salam, ruzetun khosh" is said on arriving, not leaving.
             return IntentMatch(GREETING, match.confidence)
+        if match.intent == NO_INTENT and not excluded and self._thanks_then_tells(tokens, text[:_MAXIMUM_CHARACTERS]):
+            return IntentMatch(THANKS, max(match.confidence, self.threshold))
         return match
+
+    def _thanks_then_tells(self, tokens: Sequence[str], text: str) -> bool:
+        """Whether a message opens with thanks and only tells what followed ("thanks, the earrings arrived and my
+        sister loved them", "ممنون، انگشترو گرفتم همسرم خیلی خوشش اومد"): no question, no turn ("ولی", "راستی",
+        "but") and no thanks ahead of a request ("ممنون میشم اگه …"). The model reads the story as none.
+        """
+        if not (THANKS in self.intents and tokens and THANKS in self._matcher.words.get(tokens[0], ())
+                and "?" not in nlp.normalize(text) and stated_requests.TURNS.isdisjoint(tokens)
+                and stated_requests.without_thanks_ahead(tokens) is None):
+            return False
+        # What follows must be glad: a praise or a gladness beside the thanks, not the thanks alone ("thanks,
+        # please cancel my order" asks something; "ممنون، محصول خراب رسید" complains).
+        told = sentiment.analyze_sentiment(text)
+        return told.label == "positive" and any(
+            cue.rsplit("+", 1)[0] not in self._matcher.words or THANKS not in self._matcher.words[cue.rsplit("+", 1)[0]]
+            for cue in told.matched if "+" in cue)
 
     def _farewell_clause(self, text: str, excluded: frozenset[str]) -> IntentMatch | None:
         """A farewell said in a clause of its own, in a message of statements that is none as a whole (else None).

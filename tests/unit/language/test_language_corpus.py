@@ -281,6 +281,11 @@ def test_finglish_and_two_topic_messages(rules, text, intent):
     ("الو؟ کسی هس؟", "greeting"),
     ("درود، کسی اونجاس؟", "greeting"),
     ("mrc k pasokh dadin", "thanks"),
+    # thanks, then only glad news of the purchase; not a request or a complaint after the thanks
+    ("thanks! the ring fits perfectly and my wife adores it", "thanks"),
+    ("مرسی، دستبند رسید و دخترم عاشقش شد 😍", "thanks"),
+    ("thanks, please cancel my order", "none"),
+    ("ممنون، ساعت شکسته رسید", "none"),
 ])
 def test_gestures_presence_checks_and_short_thanks(rules, text, intent):
     assert rules.recognize_intent(text).intent == intent
