@@ -50,10 +50,12 @@ _GIVING_BACK = {("پس", "بدم"), ("پس", "بدیم"), ("پس", "بدهم"), 
 # "گفتین ۴۸ ساعته، الان ۵ روز گذشته": a promise set against the time that has passed.
 _PROMISED = _words(
     "گفتین", "گفتید", "گفتن", "گفته", "قرار", "قول", "goftin", "goftid", "gofte", "gharar", "ghol", "said",
-    "promised", "supposed")
+    "promised", "supposed", "told")
 _TIME_PASSED = _words(
     "گذشته", "گذشت", "گذشتس", "شده", "شد", "میشه", "gozashte", "gozasht", "shode", "mishe", "passed", "been",
-    "later", "ago", "over")
+    "later", "ago", "over",
+    # "گفتید سه روز کاری، امروز روز هفتمه", "I was told 2-3 days. It's day 6": the day the wait has reached
+    "دومه", "سومه", "چهارمه", "پنجمه", "ششمه", "هفتمه", "هشتمه", "نهمه", "دهمه", "it's", "its")
 _SPANS = _words(
     "روز", "روزه", "روزه‌ست", "هفته", "هفتس", "هفته‌ست", "هفتست", "ماه", "ماهه", "ساعت", "ساعته", "rooz", "ruz",
     "rooze", "ruze", "hafte", "haftas", "mah", "saat", "saate", "day", "days", "week", "weeks", "month", "hours")
@@ -66,6 +68,8 @@ _AUXILIARIES = (["has"], ["have"], ["had"], ["is"], ["was"])
 _SPANS_SO_FAR = _words("روزه", "روزس", "هفتس", "هفته‌ست", "هفتست", "ماهه", "rooze", "ruze", "haftas", "haftast")
 _STILL_WAITING = _words("منتظرم", "منتظریم", "montazeram", "waiting", "آماده", "آمادهسازی", "آماده‌سازی", "مرحله",
                         "پردازش", "amade", "marhale", "pardazesh", "processing", "preparing")
+# "3 weeks and still nothing": a span with nothing come yet.
+_STILL_NOTHING = {("still", "nothing"), ("هنوز", "هیچی"), ("hanuz", "hichi"), ("hanooz", "hichi"), ("still", "no")}
 _NO_NEWS = {("خبری", "نیست"), ("خبری", "نشده"), ("khabari", "nist"), ("khabari", "nashode"), ("no", "news"),
             ("no", "update"), ("no", "updates")}
 
@@ -87,6 +91,8 @@ def states_a_wait(tokens: Sequence[str]) -> bool:
             tokens[position + 1:position + (3 if tokens[position + 1:position + 2] in _AUXILIARIES else 2)])
            for position, token in enumerate(tokens)):
         return True  # "ye hafte shod!!", "دو روز گذشته"
+    if not _SPANS.isdisjoint(tokens) and any(pair in _STILL_NOTHING for pair in zip(tokens, tokens[1:], strict=False)):
+        return True  # "3 weeks and still nothing"
     if not _SPANS_SO_FAR.isdisjoint(tokens) and (ordered or not _STILL_WAITING.isdisjoint(tokens)):
         return True  # "hanooz tu marhale amade sazi, 4 rooze"
     if any(token in _SPANS and tokens[position + 1:position + 3] == ["of", "waiting"]

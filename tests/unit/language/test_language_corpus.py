@@ -286,6 +286,10 @@ def test_finglish_and_two_topic_messages(rules, text, intent):
     ("مرسی، دستبند رسید و دخترم عاشقش شد 😍", "thanks"),
     ("thanks, please cancel my order", "none"),
     ("ممنون، ساعت شکسته رسید", "none"),
+    # the day a promised wait has reached, a span with nothing come yet
+    ("قرار بود دو روزه برسه، الان روز پنجمه", "order_status"),
+    ("they told me 48 hours, it's been a week", "order_status"),
+    ("two weeks and still nothing!!", "order_status"),
 ])
 def test_gestures_presence_checks_and_short_thanks(rules, text, intent):
     assert rules.recognize_intent(text).intent == intent
