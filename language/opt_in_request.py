@@ -14,10 +14,12 @@ one clause (questions included: "can I join your newsletter?")
   بفرستید، فعال کنید، send me, keep, back on …);
 - asks to be added, put or kept on a list, a group or "in the loop" (منو اضافه کنید، بذارید تو
   لیست، add me, count me in, keep me posted), where the list is not a price, colour or wish list;
-- asks to be told when something comes (خبرم کنید، بهم پیام بدید وقتی اومد، notify me, ping me
-  when … is back), not asks when it comes ("kei dobare mojood mishe?");
+- asks to be told when something comes (خبرم کنید، بهم پیام بدید وقتی اومد، یه ندا بدین، ye pm bezanid,
+  notify me, ping me when … is back, keep me posted), not asks when it comes ("kei dobare mojood mishe?");
 - undoes an opt-out ("I replied STOP by accident", "اشتباهی لغو زدم", "I want back in") where no
   order, account, cart or code is what was undone.
+A recommendation asked for ("پیشنهادتون چیه؟", "چی پیشنهاد میدید؟") is no offer, haggling ("یکم تخفیف
+بدید") asks for no discounts to come, and an invitation to join ("عضو شوید 👇") is spam, not a request.
 """
 
 from __future__ import annotations

@@ -13,6 +13,12 @@ and no clause says it is a mistake to undo (اشتباهی, by mistake, accident
 messages again (دوباره, again) without a stopping word ("don't text me again" still opts out); what
 follows "but" (ولی، اما) is a clause of its own. The shop's sending named in one clause, a question
 included ("روزی ده تا پیام میدین؟"), with a short stop request in another ("بسه دیگه") opts out too.
+The shop's ads, special offers or list (never a message as such) also stop with weaker words: a
+negated passive ("دیگه پیام تبلیغاتی برام ارسال نشه", "حذف گردد"), refraining (خودداری), no need
+(نیازی نیست, no need), no interest (علاقه‌ای ندارن), a threat to block the sender (بلاکتون میکنم), or
+cancelling right before them ("laghve payamak tablighi"); and a clause that is only a stop ("please
+stop", "بسه دیگه نفرستین", "قطعش کنید") stops what another clause names when that is the ads or
+messages sent to the customer by the day ("روزی سه تا پیام تبلیغ؟", "daily messages from you").
 A subscription to something the shop sells or another service (a monthly box, coffee, a magazine)
 is no messaging list.
 A clause that is a question ("unsubscribe from what?") never counts, unless it opens with a
@@ -21,7 +27,8 @@ newsletter?"); a waiting or shopping list ("لیست انتظار", "my shopping
 written without a space (`تبلیغاتنفرستین`, `nomore`) are read as two, and a one-letter slip in
 a deciding word of five letters or more (`نفستید`, `پایمک`, `unsubscibe`) is read as that word,
 never as a negation the customer did not type. SMS Finglish with no vowel after the first
-letter meets the Latin words by their consonants (`dg pym nfrstd`, `lghv eshtrk`). Cancelling an order,
+letter meets the Latin words by their consonants (`dg pym nfrstd`, `lghv eshtrk`), and so does one whose only
+vowel is its ending's (`nfrstid`). Cancelling an order,
 deleting a photo or stopping a delivery mention none of the messaging words.
 """
 
