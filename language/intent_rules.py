@@ -348,6 +348,9 @@ class RuleSet:
             farewell = self._farewell_clause(text[:_MAXIMUM_CHARACTERS], excluded)
             if farewell is not None:
                 return farewell
+        if (match.intent in (GREETING, HUMAN_AGENT, NO_INTENT) and "business_hours" in self.intents
+                and stated_requests.asks_whether_reached_at_a_time(text[:_MAXIMUM_CHARACTERS], tokens)):
+            return IntentMatch("business_hours", max(match.confidence, self.threshold))  # "جمعه‌ها هم میشه زنگ زد؟"
         if (match.intent in (GREETING, "business_hours", "human_agent", NO_INTENT)
                 and stated_requests.may_ask_whether_anyone_answers(tokens)
                 and stated_requests.asks_whether_anyone_answers(tokens[self._matcher.social_prefix_length(tokens):])):

@@ -256,6 +256,28 @@ def asks_when_to_call(tokens: Sequence[str]) -> bool:
 
 _MOBILE_NUMBER_WORDS = _words("me", "من", "منو", "باهام", "baham", "behem", "بهم")
 
+# "ساعت ۱۰ شب هنوز پشتیبانی هست؟", "جمعه‌ها هم میشه زنگ زد؟", "is anyone answering at lunchtime?": whether the shop
+# answers or can be reached at a time named is its opening hours, not a greeting or a request for a person.
+_REACHED = _words("پشتیبانی", "support", "poshtibani", "زد", "zad", "بزنم", "bezanam") | _CALLING
+_NAMED_TIMES = _words(
+    "شب", "امشب", "شبا", "شبها", "صبح", "صبحا", "عصر", "عصرا", "ظهر", "ظهرا", "جمعه", "جمعهها", "جمعه‌ها", "شنبه",
+    "یکشنبه", "پنجشنبه", "تعطیل", "تعطیلات", "تعطیلی", "عید", "نوروز", "ساعت", "shab", "emshab", "sobh", "asr", "zohr",
+    "jome", "eid", "tatil", "tatilat", "saat", "tonight", "night", "morning", "evening", "afternoon", "lunchtime",
+    "weekend", "weekends", "friday", "fridays", "saturday", "sunday", "holiday", "holidays")
+
+
+# "شب بخیر", "good morning": a time of day in a greeting names no time.
+_WISHED = _words("بخیر", "bekheir", "bekheyr", "bkhir", "good")
+
+
+def asks_whether_reached_at_a_time(text: str, tokens: Sequence[str]) -> bool:
+    """Whether a question asks if anyone answers, or the shop can be called, at a time it names."""
+    named = any(token in _NAMED_TIMES and not (position + 1 < len(tokens) and tokens[position + 1] in _WISHED)
+                and not (position and tokens[position - 1] in _WISHED) for position, token in enumerate(tokens))
+    return (named and ("?" in text or "؟" in text)
+            and not (_ANSWERING.isdisjoint(tokens) and _REACHED.isdisjoint(tokens))
+            and _MOBILE_NUMBER_WORDS.isdisjoint(tokens))
+
 
 def asks_to_be_called_back(tokens: Sequence[str]) -> bool:
     """Whether a word of calling stands beside "me" ("when will you call me?", "با من تماس بگیرید", "بهم زنگ

@@ -290,6 +290,10 @@ def test_finglish_and_two_topic_messages(rules, text, intent):
     ("قرار بود دو روزه برسه، الان روز پنجمه", "order_status"),
     ("they told me 48 hours, it's been a week", "order_status"),
     ("two weeks and still nothing!!", "order_status"),
+    # whether anyone answers, or the shop can be called, at a time named
+    ("صبح جمعه هم پشتیبانی جواب میده؟", "business_hours"),
+    ("is anyone there on saturday evening?", "business_hours"),
+    ("صبح بخیر، کسی هست؟", "greeting"),
 ])
 def test_gestures_presence_checks_and_short_thanks(rules, text, intent):
     assert rules.recognize_intent(text).intent == intent
