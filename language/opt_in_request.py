@@ -96,7 +96,7 @@ _SHIPPED = (("ارسال", "شد"), ("ersal", "shod"), ("post", "shod"), ("پس�
 # Wanting, sending to me, keeping, turning on.
 _WANTING = _words("""
 میخوام میخواهم میخوایم بخوام مایلم مایل خواهانم دارم بیاد بیان نمیاد برسه بفرستید بفرستین بفرست بفرستی
-بفرستن فرمایید کنید کنین کن بدید بدین بده بدهید بگید بگین بگو فعال روشن وصل دریافت بگیرم بگیریم باشم
+بفرستن فرمایید بفرمایید کنید کنین کن بدید بدین بده بدهید بگید بگین بگو فعال روشن وصل دریافت بگیرم بگیریم باشم
 باخبر بدم میدم مشکلی نمیدید
 mikham mikhaym befrestid befrestin befres bedid bedin bede begid begin faal roshan vasl begiram basham
 want wanna like love interested send sending receive get getting keep keeping turn start starting
