@@ -70,12 +70,20 @@ _STILL_WAITING = _words("منتظرم", "منتظریم", "montazeram", "waiting
                         "پردازش", "amade", "marhale", "pardazesh", "processing", "preparing")
 # "3 weeks and still nothing": a span with nothing come yet.
 _STILL_NOTHING = {("still", "nothing"), ("هنوز", "هیچی"), ("hanuz", "hichi"), ("hanooz", "hichi"), ("still", "no")}
+# "تحویل شده زده ولی دم در چیزی نبود", "site says delivered, I never got it": marked delivered, not received.
+_MARKED_DELIVERED = {("تحویل", "شد"), ("تحویل", "شده"), ("tahvil", "shod"), ("tahvil", "shode"),
+                     ("says", "delivered"), ("marked", "delivered"), ("shows", "delivered")}
+_NOT_RECEIVED = _words("نگرفتم", "نگرفتیم", "نگرفتن", "نگرفته", "ندادن", "ندادین", "ندادید", "نبود", "nagereftam",
+                       "nagereftim", "nagereftan", "nadadan", "nabud", "never", "nothing", "didn't", "didnt")
 _NO_NEWS = {("خبری", "نیست"), ("خبری", "نشده"), ("khabari", "nist"), ("khabari", "nashode"), ("no", "news"),
             ("no", "update"), ("no", "updates")}
 
 
 def states_a_wait(tokens: Sequence[str]) -> bool:
     """Whether a message states that an order has not come, or that a promised time has passed."""
+    marked = any(pair in _MARKED_DELIVERED for pair in zip(tokens, tokens[1:], strict=False))
+    if marked and not _NOT_RECEIVED.isdisjoint(tokens) and not any(token.startswith(_RETURNING) for token in tokens):
+        return True  # "پیامک زده تحویل شد ولی به من چیزی ندادن": the text message says so, the parcel is missing
     if (not _NOT_A_PARCEL.isdisjoint(tokens) or any(token.startswith(_RETURNING + _REPLY_PREFIXES) for token in tokens)
             or any(pair in _GIVING_BACK for pair in zip(tokens, tokens[1:], strict=False))):
         return False  # "از خرید ۵ روز گذشته، میتونم پس بدم؟" asks about a return

@@ -290,6 +290,8 @@ def test_finglish_and_two_topic_messages(rules, text, intent):
     ("قرار بود دو روزه برسه، الان روز پنجمه", "order_status"),
     ("they told me 48 hours, it's been a week", "order_status"),
     ("two weeks and still nothing!!", "order_status"),
+    ("تو سایت نوشته تحویل شده ولی من چیزی نگرفتم", "order_status"),
+    ("the tracking says delivered but nothing was at my door", "order_status"),
     # whether anyone answers, or the shop can be called, at a time named
     ("صبح جمعه هم پشتیبانی جواب میده؟", "business_hours"),
     ("is anyone there on saturday evening?", "business_hours"),
