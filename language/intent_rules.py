@@ -40,7 +40,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from language import nlp, opt_in_request, opt_out_request, stated_requests
+from language import nlp, opt_in_request, opt_out_request, sentiment, stated_requests
 from language.intent_matcher import NO_INTENT, Matcher, consonant_key
 from language.intent_matcher import word_tokens as _word_tokens
 from language.intent_model import NaiveBayesModel
@@ -163,6 +163,21 @@ def _trained(intents: tuple[Intent, ...], out_of_scope: tuple[str, ...],
     return Matcher(intents, out_of_scope), model
 
 
+# A message of one gesture alone (with flowers, hearts or a skin tone) says what the gesture says: folded hands
+# thank, a waving hand greets. Any other emoji, or two gestures that disagree, is none.
+_GESTURES = {"🙏": THANKS, "👋": GREETING}
+_GESTURE_COMPANIONS = frozenset("🌹💐🌸🌺🌷❤♥💕💖🏻🏼🏽🏾🏿\ufe0f\u200d")
+
+
+def _gesture(text: str) -> str | None:
+    characters = [character for character in text if not character.isspace()]
+    said = {_GESTURES[character] for character in characters if character in _GESTURES}
+    if len(said) != 1 or not all(character in _GESTURES or character in _GESTURE_COMPANIONS
+                                 for character in characters):
+        return None
+    return said.pop()
+
+
 class RuleSet:
     """Validated chatbot rules with a precomputed intent matcher."""
 
@@ -208,6 +223,9 @@ class RuleSet:
     def _recognize(self, text: str, excluded: frozenset[str] = frozenset()) -> IntentMatch:
         tokens = _word_tokens(text[:_MAXIMUM_CHARACTERS])[:_MAXIMUM_TOKENS]
         if not any(character.isalpha() for token in tokens for character in token):
+            gesture = _gesture(text[:_MAXIMUM_CHARACTERS])
+            if gesture in self.intents and gesture not in excluded:
+                return IntentMatch(gesture, self.threshold)  # "🙏", "👋🏻": a gesture said with no words
             return IntentMatch(NO_INTENT, 0.0)  # emoji, digits or punctuation only
         exact_intent = self._matcher.exact.get(" ".join(
             token for token in tokens if token not in POLITENESS_WORDS))
@@ -330,7 +348,10 @@ class RuleSet:
             farewell = self._farewell_clause(text[:_MAXIMUM_CHARACTERS], excluded)
             if farewell is not None:
                 return farewell
-        if (match.intent in (GREETING, "business_hours", "human_agent")
+        if (match.intent in (GREETING, HUMAN_AGENT, NO_INTENT) and "business_hours" in self.intents
+                and stated_requests.asks_whether_reached_at_a_time(text[:_MAXIMUM_CHARACTERS], tokens)):
+            return IntentMatch("business_hours", max(match.confidence, self.threshold))  # "جمعه‌ها هم میشه زنگ زد؟"
+        if (match.intent in (GREETING, "business_hours", "human_agent", NO_INTENT)
                 and stated_requests.may_ask_whether_anyone_answers(tokens)
                 and stated_requests.asks_whether_anyone_answers(tokens[self._matcher.social_prefix_length(tokens):])):
             return IntentMatch(GREETING, match.confidence)  # "سلام، جواب میدین؟" asks no opening hours
@@ -347,7 +368,25 @@ class RuleSet:
         if match.intent == GOODBYE and GREETING in self._matcher.opening_intents(tokens):
             # "سلام، شب بخیر" / "salam, ruzetun khosh" is said on arriving, not leaving.
             return IntentMatch(GREETING, match.confidence)
+        if match.intent == NO_INTENT and not excluded and self._thanks_then_tells(tokens, text[:_MAXIMUM_CHARACTERS]):
+            return IntentMatch(THANKS, max(match.confidence, self.threshold))
         return match
+
+    def _thanks_then_tells(self, tokens: Sequence[str], text: str) -> bool:
+        """Whether a message opens with thanks and only tells what followed ("thanks, the earrings arrived and my
+        sister loved them", "ممنون، انگشترو گرفتم همسرم خیلی خوشش اومد"): no question, no turn ("ولی", "راستی",
+        "but") and no thanks ahead of a request ("ممنون میشم اگه …"). The model reads the story as none.
+        """
+        if not (THANKS in self.intents and tokens and THANKS in self._matcher.words.get(tokens[0], ())
+                and "?" not in nlp.normalize(text) and stated_requests.TURNS.isdisjoint(tokens)
+                and stated_requests.without_thanks_ahead(tokens) is None):
+            return False
+        # What follows must be glad: a praise or a gladness beside the thanks, not the thanks alone ("thanks,
+        # please cancel my order" asks something; "ممنون، محصول خراب رسید" complains).
+        told = sentiment.analyze_sentiment(text)
+        return told.label == "positive" and any(
+            cue.rsplit("+", 1)[0] not in self._matcher.words or THANKS not in self._matcher.words[cue.rsplit("+", 1)[0]]
+            for cue in told.matched if "+" in cue)
 
     def _farewell_clause(self, text: str, excluded: frozenset[str]) -> IntentMatch | None:
         """A farewell said in a clause of its own, in a message of statements that is none as a whole (else None).

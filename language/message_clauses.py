@@ -183,7 +183,7 @@ def names_a_currency(tokens: Sequence[str]) -> bool:
                for position, token in enumerate(tokens))
 
 
-THANKS_FOR_WORDS = frozenset(nlp.normalize(word) for word in ("که", "از", "ke", "az", "that"))
+THANKS_FOR_WORDS = frozenset(nlp.normalize(word) for word in ("که", "ک", "از", "ke", "k", "az", "that"))
 # "are you a robot?", "تو آدمی یا ربات؟", "to bot hasti?": a message made only of a word for what
 # the bot is and the words of asking what someone is asks about the bot, not for a person; "آدم
 # میخوام" and "real person please" hold a word of neither list and stay requests.

@@ -14,10 +14,12 @@ one clause (questions included: "can I join your newsletter?")
   بفرستید، فعال کنید، send me, keep, back on …);
 - asks to be added, put or kept on a list, a group or "in the loop" (منو اضافه کنید، بذارید تو
   لیست، add me, count me in, keep me posted), where the list is not a price, colour or wish list;
-- asks to be told when something comes (خبرم کنید، بهم پیام بدید وقتی اومد، notify me, ping me
-  when … is back), not asks when it comes ("kei dobare mojood mishe?");
+- asks to be told when something comes (خبرم کنید، بهم پیام بدید وقتی اومد، یه ندا بدین، ye pm bezanid,
+  notify me, ping me when … is back, keep me posted), not asks when it comes ("kei dobare mojood mishe?");
 - undoes an opt-out ("I replied STOP by accident", "اشتباهی لغو زدم", "I want back in") where no
   order, account, cart or code is what was undone.
+A recommendation asked for ("پیشنهادتون چیه؟", "چی پیشنهاد میدید؟") is no offer, haggling ("یکم تخفیف
+بدید") asks for no discounts to come, and an invitation to join ("عضو شوید 👇") is spam, not a request.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ _OUR_CHANNEL = (("کانال", "ما"), ("گروه", "ما"), ("our", "channel")
 _DENIALS = _words("never not didn't didnt نشده نشدم نبودم نیستم نکردم nashodam nashode nistam nakardam")
 # Already done, right after the word of joining: "ozv e site shodam", "عضو شدم تو سایت", "I subscribed to …".
 _ALREADY = _words("شدم shodam subscribed")
+# Inviting the reader, as spam does: "عضو شوید 👇", "ozv shid".
+_INVITING = _words("شوید بشید بشوید شید shid beshid")
 # The shop's stream of messages, named as a kind or in the plural.
 _STREAM_PREFIXES = (
     "تخفیف", "حراج", "تبلیغ", "پیامها", "پیامای", "پیامهای", "پیاماتون", "پیامهاتون", "پیامات",
@@ -68,6 +72,15 @@ _STREAM_PREFIXES = (
     "ettelaie", "akhbar", "jashnvare",
 )
 _STREAM_WORDS = _words("خبرا stuff pieces")
+# "پیشنهادتون چیه؟", "چی پیشنهاد میدید؟": a recommendation asked for, not the shop's offers; those are plural or
+# special ("پیشنهادای ویژه", "پیشنهادهای").
+_RECOMMENDATION = "پیشنهاد"
+_OFFERS_AFTER_RECOMMENDATION = ("ا", "ه", "ات")
+_SPECIAL = _words("ویژه ویژتون vizhe")
+# Haggling: "یکم تخفیف بدید؟", "ye kam takhfif bedin": one discount asked for this purchase.
+_HAGGLING = (("کم", "تخفیف"), ("یکم", "تخفیف"), ("kam", "takhfif"), ("ykam", "takhfif"), ("یه", "تخفیف"),
+             ("تخفیف", "بدید"), ("تخفیف", "بدین"), ("تخفیف", "بده"), ("takhfif", "bedin"), ("takhfif", "bedid"),
+             ("takhfif", "bede"))
 # A list, a catalogue or a photo of the products is one document, not the stream: "لیست محصولات رو بفرستید".
 _A_DOCUMENT_OF = _words("لیست فهرست کاتالوگ عکس عکسای عکسهای list catalogue catalog photo photos pdf of")
 _NEW_GOODS = (("جنس", "جدید"), ("jens", "jadid"), ("محصول", "جدید"), ("mahsool", "jadid"), ("new", "stuff"))
@@ -83,7 +96,7 @@ _SHIPPED = (("ارسال", "شد"), ("ersal", "shod"), ("post", "shod"), ("پس�
 # Wanting, sending to me, keeping, turning on.
 _WANTING = _words("""
 میخوام میخواهم میخوایم بخوام مایلم مایل خواهانم دارم بیاد بیان نمیاد برسه بفرستید بفرستین بفرست بفرستی
-بفرستن فرمایید کنید کنین کن بدید بدین بده بدهید بگید بگین بگو فعال روشن وصل دریافت بگیرم بگیریم باشم
+بفرستن فرمایید بفرمایید کنید کنین کن بدید بدین بده بدهید بگید بگین بگو فعال روشن وصل دریافت بگیرم بگیریم باشم
 باخبر بدم میدم مشکلی نمیدید
 mikham mikhaym befrestid befrestin befres bedid bedin bede begid begin faal roshan vasl begiram basham
 want wanna like love interested send sending receive get getting keep keeping turn start starting
@@ -92,8 +105,9 @@ resume back text whatsapp ping tell put add use let message
 # Being added to, put on or kept on a list, a group, a broadcast.
 _LIST_PREFIXES = ("لیست", "فهرست", "گروه", "کانال", "list", "broadcast", "group", "loop", "جریان", "jaryan")
 _ADDING = _words("""
-اضافه اضافم اضافهم اد بذارید بذارین بذار بزارید بزارین قرار ثبت برگردونید برگردونین نگه وصلم
-ezafe bezarid bezar bezarin sabt add put keep re-add readd include count باشم basham
+اضافه اضافم اضافهم اد بذارید بذارین بذار بزارید بزارین بذارینم بذاریدم بزارینم بزاریدم قرار ثبت
+برگردونید برگردونین نگه وصلم
+ezafe bezarid bezar bezarin bezarinam sabt add put keep re-add readd include count باشم basham
 """)
 _SELF = _words("منو منم مرا مارو mano manam me شمارمو شمارمم شماره number")
 # Adding oneself with no list named takes a verb of adding ("add me back", "اضافم کنید"); "keep it for me"
@@ -106,16 +120,18 @@ gheymataton things
 """)
 # Being told when something comes: خبرم کنید، بهم پیام بدید وقتی اومد، notify me, ping me when it is back.
 _TELL_ME = _words("""
-خبرم خبر اطلاع بهم پیام khabaram khabar notify notified ping tell text message let pm payam bm behem
+خبرم خبر اطلاع بهم پیام ندا khabaram khabar notify notified ping tell text message let pm payam bm behem nada
 """)
 _TELL_ME_VERBS = _words("""
 کنید کنین کن بدید بدین بده بدهید بگید بگین بگو رسانی konid kon bedid bedin bede begid bgid me
+بزنید بزنین بفرستید بفرستین bezanid bezanin bzanid bznid befrestid befrestin
 """)
 # Something coming: back in stock, new, a sale's day ("let me know if it fits my phone" asks a question).
 _IT_COMES = _words("""
 موجود اومد اومدن اومدش بیاد رسید شارژ زدید گذاشتید فرایدی یلدا
 mojood mojud mojod oomad umad omad resid back available restock restocks comes arrives stock friday
 yalda
+آوردین آوردید اوردین اوردید داشتین داشتید avordin avordid dashtin dashtid
 """)
 _ASKING_WHEN = _words("کی چرا kei key chera")
 _ASKED_AFTER_WHEN = _words("will is does do are can")
@@ -152,6 +168,7 @@ def _clauses(normalized: str) -> list[list[str]]:
 # answered at once, before its clauses are read.
 _TRIGGER_PREFIXES = (_SUBSCRIBING_PREFIXES + _SUBSCRIPTION_NOUN_PREFIXES + _STREAM_PREFIXES + _LIST_PREFIXES)
 _TRIGGER_WORDS = (_SUBSCRIPTION_WORDS | _STREAM_WORDS | _ONE_MESSAGE | _ADDING_ONESELF | _TELL_ME | _STOPPED
+                  | {"posted"}
                   | _ACTIVATING | _RESTARTING
                   | {first for first, _ in _SUBSCRIPTION_PAIRS + _NEW_GOODS})
 _PUNCTUATION = ",.!?;:\"'()"
@@ -171,7 +188,8 @@ def _subscribes(words: Sequence[str]) -> bool:
         return False  # "من که عضو نشدم", "لغو عضویت از چی؟"
     joining = [position for position, word in enumerate(words)
                if word.startswith(_SUBSCRIBING_PREFIXES) or word in _SUBSCRIPTION_WORDS]
-    if any(word in _ALREADY and (position in joining or position - 1 in joining or position - 2 in joining)
+    if any((word in _ALREADY or word in _INVITING)
+           and (position in joining or position - 1 in joining or position - 2 in joining)
            for position, word in enumerate(words)):
         return False
     if joining or _pair(words, _SUBSCRIPTION_PAIRS):
@@ -183,8 +201,11 @@ def _subscribes(words: Sequence[str]) -> bool:
 def _asks_for_the_stream(words: Sequence[str]) -> bool:
     if not _OTHER_THINGS.isdisjoint(words) or not _NOT_WANTING.isdisjoint(words):
         return False
+    if _pair(words, _HAGGLING):
+        return False
     if any((word.startswith(_STREAM_PREFIXES) or word in _STREAM_WORDS)
            and not (position and words[position - 1] in _A_DOCUMENT_OF)
+           and not _asks_for_a_recommendation(words, position)
            for position, word in enumerate(words)) or _pair(words, _NEW_GOODS):
         return not _WANTING.isdisjoint(words)
     one_message = [position for position, word in enumerate(words) if word in _ONE_MESSAGE]
@@ -192,6 +213,15 @@ def _asks_for_the_stream(words: Sequence[str]) -> bool:
         return False
     return not (_AGAIN.isdisjoint(words) and _RECEIVING.isdisjoint(words)) and not (
         _WANTING.isdisjoint(words) and _ACTIVATING.isdisjoint(words))
+
+
+def _asks_for_a_recommendation(words: Sequence[str], position: int) -> bool:
+    """"پیشنهادتون چیه؟", "چی پیشنهاد میدید؟": the singular recommendation, not the special offers."""
+    word = words[position]
+    if not word.startswith(_RECOMMENDATION):
+        return False
+    special = words[position + 1:position + 2] and words[position + 1] in _SPECIAL
+    return not special and not word[len(_RECOMMENDATION):].startswith(_OFFERS_AFTER_RECOMMENDATION)
 
 
 def _names_one_message(words: Sequence[str], position: int) -> bool:
@@ -219,7 +249,12 @@ def _joins_a_list(words: Sequence[str]) -> bool:
     return bool(lists) or (not _SELF.isdisjoint(words) and not _ADDING_ONESELF.isdisjoint(words))
 
 
+_POSTED = (("me", "posted"), ("us", "posted"))
+
+
 def _asks_to_be_told(words: Sequence[str]) -> bool:
+    if _pair(words, _POSTED):  # "keep me posted about new scents": told whenever there is something
+        return _OTHER_THINGS.isdisjoint(words)
     told = not _TELL_ME.isdisjoint(words) and not _TELL_ME_VERBS.isdisjoint(words)
     # "خبرم کنید کی شارژ میشه": "when" after the request to be told is "tell me when", not a question.
     first_told = min((position for position, word in enumerate(words) if word in _TELL_ME_VERBS), default=len(words))

@@ -13,6 +13,12 @@ and no clause says it is a mistake to undo (اشتباهی, by mistake, accident
 messages again (دوباره, again) without a stopping word ("don't text me again" still opts out); what
 follows "but" (ولی، اما) is a clause of its own. The shop's sending named in one clause, a question
 included ("روزی ده تا پیام میدین؟"), with a short stop request in another ("بسه دیگه") opts out too.
+The shop's ads, special offers or list (never a message as such) also stop with weaker words: a
+negated passive ("دیگه پیام تبلیغاتی برام ارسال نشه", "حذف گردد"), refraining (خودداری), no need
+(نیازی نیست, no need), no interest (علاقه‌ای ندارن), a threat to block the sender (بلاکتون میکنم), or
+cancelling right before them ("laghve payamak tablighi"); and a clause that is only a stop ("please
+stop", "بسه دیگه نفرستین", "قطعش کنید") stops what another clause names when that is the ads or
+messages sent to the customer by the day ("روزی سه تا پیام تبلیغ؟", "daily messages from you").
 A subscription to something the shop sells or another service (a monthly box, coffee, a magazine)
 is no messaging list.
 A clause that is a question ("unsubscribe from what?") never counts, unless it opens with a
@@ -21,7 +27,8 @@ newsletter?"); a waiting or shopping list ("لیست انتظار", "my shopping
 written without a space (`تبلیغاتنفرستین`, `nomore`) are read as two, and a one-letter slip in
 a deciding word of five letters or more (`نفستید`, `پایمک`, `unsubscibe`) is read as that word,
 never as a negation the customer did not type. SMS Finglish with no vowel after the first
-letter meets the Latin words by their consonants (`dg pym nfrstd`, `lghv eshtrk`). Cancelling an order,
+letter meets the Latin words by their consonants (`dg pym nfrstd`, `lghv eshtrk`), and so does one whose only
+vowel is its ending's (`nfrstid`). Cancelling an order,
 deleting a photo or stopping a delivery mention none of the messaging words.
 """
 
@@ -54,7 +61,7 @@ _CONTRAST = _words("ولی اما but vali ama")
 _MESSAGING_PREFIXES = (
     "پیام", "اسمس", "sms", "تبلیغ", "تخفیفات", "خبرنامه", "لیست", "فهرست", "اطلاعرسانی",
     "message", "messaging", "text", "ads", "advert", "promo", "newsletter", "mailing",
-    "notification", "spam", "payam", "pyam", "pym", "tabligh", "khabarname", "takhfifat",
+    "notification", "spam", "payam", "pyam", "pym", "tabligh", "tbligh", "khabarname", "takhfifat",
     "offers", "اسپم",
 )
 _MESSAGING_WORDS = _words("pm pms ad list listetun listeton liste listet اس رسانی msg msgs")
@@ -62,7 +69,8 @@ _MESSAGING_WORDS = _words("pm pms ad list listetun listeton liste listet اس ر
 _STOPPING = _words("""
 نفرستید نفرستین نفرست نفرستی نفرستن ندید ندین نده ندهید نزنید نزنین نزن نکنید نکنین
 نمیخوام نمیخواهم نمیخوایم نخواستم بسه کافیه ممنوع نباشه نیاد
-nafrestid nafrestin nafres nafrest nadid nadin nade nazanid nazan nemikham nakhastam
+nafrestid nafrestin nafres nafrest naferestid naferestin naferesti naferest
+nadid nadin nade nazanid nazan nemikham nakhastam
 بردارید بردارین بردار bardarid
 base basse stop stopped stopping quit enough remove unsubscribe don't dont
 """)
@@ -72,7 +80,9 @@ _STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "inter
                    ("want", "out"), ("spam", "nakonid"), ("spam", "nakon"), ("اسپم", "نکنید"),
                    ("اسپم", "نکنین"),
                    # "bas konid dige": stop it
-                   ("بس", "کنید"), ("بس", "کنین"), ("bas", "konid"), ("bas", "konin"), ("bas", "kon"))
+                   ("بس", "کنید"), ("بس", "کنین"), ("bas", "konid"), ("bas", "konin"), ("bas", "kon"),
+                   # "این شماره رو از لیست در بیارید": take it out
+                   ("در", "بیارید"), ("در", "بیارین"), ("dar", "biarid"), ("dar", "biarin"))
 # "لغو دریافت پیامک", "لغو ارسال پیام": cancelling the receiving or the sending itself.
 _SENDING_OR_RECEIVING = _words("دریافت ارسال daryaft ersal receiving sending")
 # "I do not wish to receive messages": a refusal next to receiving.
@@ -86,14 +96,31 @@ _REQUEST_VERB_STEMS = ("حذف", "پاک", "قطع", "متوقف", "خارج", "
 _DELETING_STEMS = ("حذف", "پاک", "hazf", "pak")
 _LIST_OR_ADS_PREFIXES = (
     "لیست", "فهرست", "list", "تبلیغ", "تخفیفات", "خبرنامه", "اطلاعرسانی", "ads", "advert", "promo",
-    "newsletter", "mailing", "notification", "spam", "اسپم", "tabligh", "khabarname", "takhfifat", "offers",
+    "newsletter", "mailing", "notification", "spam", "اسپم", "tabligh", "tbligh", "khabarname", "takhfifat", "offers",
 )
 _LIST_OR_ADS_WORDS = _words("ad رسانی")
 _SELF = _words("منو من مرا مارو ما me us mano mara")
 # "پاک نکنید" / "قطع نکنید" is "do NOT delete / cut": the opposite of a stop request.
 _NEGATED_LIGHT_VERBS = _words("نکنید نکنین نکن nakonid nakonin nakon")
 _REQUEST_VERBS = _words(
-    "کنید کنین کن بکنید بکنین بکن نمایید نمائید بفرمایید فرمایید فرمائید بیارید بیارین konid konin kon knid knin")
+    "کنید کنین کن بکنید بکنین بکن نمایید نمائید بفرمایید فرمایید فرمائید بیارید بیارین konid konin kon knid knin"
+    # the formal passive: "شماره اینجانب از فهرست حذف گردد", "پیامکا قطع بشه"
+    " گردد بشه بشود شود")
+# Weaker ways of saying stop, which count only beside the shop's ads or its list (the marketing, never a
+# message as such: "تا پیامک تایید ارسال نشه" waits for a code, "no need to text me the invoice" asks
+# nothing to stop): a negated passive ("دیگه پیام تبلیغاتی برام ارسال نشه"), refraining ("از ارسال پیامک
+# تبلیغاتی خودداری نمایید"), no need ("نیازی نیست برام پیشنهاد ویژه بفرستید"), no interest ("علاقه‌ای به
+# پیام‌های تبلیغاتی ندارن") and a threat to block the sender ("یه بار دیگه تبلیغ بفرستین بلاکتون میکنم").
+_WEAK_STOPPING = _words("نشه نشود نگردد نشن نشوند خودداری nashe nashavad بلاکتون بلاکت blocketun blaketun")
+_WEAK_STOPPING_PAIRS = (("نیازی", "نیست"), ("لازم", "نیست"), ("niazi", "nist"), ("lazem", "nist"),
+                        ("no", "need"), ("block", "you"))
+_INTEREST = _words("علاقه علاقهای تمایل تمایلی alaghe alaghei tamayol tamayoli")
+_NO_INTEREST = _words("ندارم ندارن ندارد نداره نداریم ندارند nadaram nadaran nadare")
+# The shop's special offers are its ads: "دیگه نیازی نیست برام پیشنهاد ویژه بفرستید".
+# So are messages of discounts: "هر روز پیام تخفیف میاد".
+_SPECIAL_OFFER = (("پیشنهاد", "ویژه"), ("پیشنهادات", "ویژه"), ("pishnahad", "vizhe"), ("special", "offers"),
+                  ("پیام", "تخفیف"), ("پیامک", "تخفیف"), ("پیامای", "تخفیف"), ("پیامهای", "تخفیف"),
+                  ("payam", "takhfif"), ("payamak", "takhfif"))
 _UNDOING = _words("""
 اشتباهی اشتباه برگردونید برگردونین برگردون فعال mistake mistakenly back resume eshtebahi eshtebah
 accidentally accident oops
@@ -104,8 +131,9 @@ _OUT_OR_OFF = _words("out off")
 
 
 _PAIR_WORDS = frozenset(word for pair in _STOPPING_PAIRS for word in pair)
+_WEAK_WORDS = frozenset(word for pair in _WEAK_STOPPING_PAIRS for word in pair) | _WEAK_STOPPING | _NO_INTEREST
 _SIGNAL_WORDS = (_UNSUBSCRIBE | _CANCELLING | _MESSAGING_WORDS | _STOPPING | _RECEIVING | _REFUSING
-                 | _REQUEST_VERBS | _UNDOING | _AGAIN | _SENDING_OR_RECEIVING | _PAIR_WORDS)
+                 | _REQUEST_VERBS | _UNDOING | _AGAIN | _SENDING_OR_RECEIVING | _PAIR_WORDS | _WEAK_WORDS)
 _SIGNAL_PREFIXES = _MESSAGING_PREFIXES + _SUBSCRIPTION_PREFIXES + _REQUEST_VERB_STEMS
 _MINIMUM_RUN_TOGETHER = 5
 
@@ -170,7 +198,8 @@ def _consonant_signals() -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
             spellings.setdefault(spelled, set()).add(word)
     stems = tuple((spelled, stem) for stem in _SIGNAL_PREFIXES
                   if stem.isascii() and len(spelled := finglish.consonant_spelling(stem)) >= 3)
-    return {spelled: words.pop() for spelled, words in spellings.items() if len(words) == 1}, stems
+    # Two spellings of one stopping word (nafrestid, naferestid) share their consonants; other collisions are dropped.
+    return {spelled: min(words) for spelled, words in spellings.items() if len(words) == 1 or words <= _STOPPING}, stems
 
 
 _CONSONANT_WORDS, _CONSONANT_STEMS = _consonant_signals()
@@ -188,6 +217,11 @@ def _repaired(word: str) -> str:
         stem = next((stem for consonants, stem in _CONSONANT_STEMS if spelled.startswith(consonants)), None)
         if stem is not None:
             return stem
+    if (word.isascii() and word.isalpha() and len(word) >= 6 and not _VOWELS.intersection(word[1:-2])
+            and word[-2] in _VOWELS):  # nfrstid, nfrstin: the vowel of the ending alone
+        spelled = finglish.consonant_spelling(word)
+        if spelled in _CONSONANT_WORDS:
+            return _CONSONANT_WORDS[spelled]
     if len(word) < 4:
         return word
     if word in _REPAIRS:
@@ -286,6 +320,26 @@ def _requests_stop(words: Sequence[str], deleting_counts: bool = True) -> bool:
     return False
 
 
+def _names_ads(words: Sequence[str]) -> bool:
+    """The shop's ads, offers or list (not a message as such) are named."""
+    return any(word.startswith(_LIST_OR_ADS_PREFIXES) or word in _LIST_OR_ADS_WORDS for word in words) or _has_pair(
+        words, _SPECIAL_OFFER)
+
+
+def _stops_ads_weakly(words: Sequence[str]) -> bool:
+    """A weaker stop (_WEAK_STOPPING) beside the ads or the list."""
+    weak = not _WEAK_STOPPING.isdisjoint(words) or _has_pair(words, _WEAK_STOPPING_PAIRS) or (
+        not _INTEREST.isdisjoint(words) and not _NO_INTEREST.isdisjoint(words))
+    return weak and _names_ads(words)
+
+
+def _cancels_ads(words: Sequence[str]) -> bool:
+    """"laghve payamak tablighi", "لغو تبلیغات": cancelling, the ads named within the next two words."""
+    return any(word in _CANCELLING and any(
+        following.startswith(_LIST_OR_ADS_PREFIXES) and not following.startswith(("لیست", "فهرست", "list"))
+        for following in words[position + 1:position + 3]) for position, word in enumerate(words))
+
+
 def _clause_opts_out(words: Sequence[str]) -> bool:
     if any(word in _UNSUBSCRIBE for word in words) or any(
             word == "opt" and "out" in words[position + 1:position + 3]
@@ -300,6 +354,8 @@ def _clause_opts_out(words: Sequence[str]) -> bool:
     if messaging and any(first in _CANCELLING and second in _SENDING_OR_RECEIVING
                          for first, second in zip(words, words[1:], strict=False)):
         return True
+    if _stops_ads_weakly(words) or _cancels_ads(words):
+        return True
     return messaging and _requests_stop(words, deleting_counts=_names_what_goes(words))
 
 
@@ -309,6 +365,38 @@ _YOU_SEND = _words("""
 میدین میدید میدن میفرستید میفرستین میفرستن میزنید میزنین midin midid mifrestid mifrestin send sending sends
 """)
 _MAXIMUM_STOP_CLAUSE = 5
+# A stop clause with nothing but the stop in it ("please stop", "بسه دیگه نفرستین"): it can stop nothing but
+# what the message is about, so the ads named, or messages counted by the day, are enough in another clause
+# ("روزی سه تا پیام تبلیغ؟ بسه دیگه نفرستین", "… daily messages from you, please stop"); "can you stop my
+# order?" names something else to stop.
+_BARE_STOP_FILLERS = _words("""
+دیگه دیگر لطفا لطفاً خواهشا خواهشاً برام بهم به من واسم ما برامون dige digeh lotfan khahesh khahshan baram behem
+vasam please pls plz just it now already me us ok okay
+""")
+# Messages by the day, sent to the customer: "هر روز برام پیام میاد", "daily messages from you" ("هر روز بهتون
+# پیام میدم" is the customer's own sending).
+_BY_THE_DAY = _words("روزی هرروز روزانه daily ruzi harruz")
+_BY_THE_DAY_PAIRS = (("هر", "روز"), ("every", "day"), ("har", "ruz"))
+_TO_ME = _words("برام بهم واسم ازتون baram behem vasam")
+_TO_ME_PAIRS = (("به", "من"), ("از", "شما"), ("from", "you"), ("to", "me"), ("baraye", "man"), ("text", "me"),
+                ("texting", "me"), ("message", "me"), ("messaging", "me"))
+
+
+def _messages_me_by_the_day(words: Sequence[str]) -> bool:
+    return _names_messaging(words) and (not _BY_THE_DAY.isdisjoint(words) or _has_pair(words, _BY_THE_DAY_PAIRS)) and (
+        not _TO_ME.isdisjoint(words) or _has_pair(words, _TO_ME_PAIRS))
+
+
+def _is_bare_stop(words: Sequence[str]) -> bool:
+    """Only a stop, politeness and "me" or "it" as its object ("بسه دیگه منو حذف کنید", "قطعش کنید")."""
+    self_named = any(word in _SELF or _deletes_self(word) for word in words)
+    return _requests_stop(words, deleting_counts=self_named) and all(
+        word in _STOPPING or word in _PAIR_WORDS or word in _BARE_STOP_FILLERS or word in _SELF
+        or word in _REQUEST_VERBS or (word.startswith(_REQUEST_VERB_STEMS) and len(word) <= 6) for word in words)
+
+
+def _names_messaging(words: Sequence[str]) -> bool:
+    return any(word.startswith(_MESSAGING_PREFIXES) or word in _MESSAGING_WORDS for word in words)
 
 
 def _stops_what_another_clause_names(text: str, clauses: Sequence[Sequence[str]]) -> bool:
@@ -317,9 +405,11 @@ def _stops_what_another_clause_names(text: str, clauses: Sequence[Sequence[str]]
     if not any(len(words) <= _MAXIMUM_STOP_CLAUSE and _requests_stop(words, deleting_counts=any(
             word in _SELF or _deletes_self(word) for word in words)) for words in clauses):
         return False
-    return any(not _YOU_SEND.isdisjoint(words) and any(
-        word.startswith(_MESSAGING_PREFIXES) or word in _MESSAGING_WORDS for word in words)
-        for words in _clauses(text, questions=True))
+    named = _clauses(text, questions=True)
+    if any(not _YOU_SEND.isdisjoint(words) and _names_messaging(words) for words in named):
+        return True
+    return any(len(words) <= _MAXIMUM_STOP_CLAUSE and _is_bare_stop(words) for words in clauses) and any(
+        _names_ads(words) or _messages_me_by_the_day(words) for words in named)
 
 
 def is_explicit_opt_out(text: str) -> bool:

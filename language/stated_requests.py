@@ -50,10 +50,12 @@ _GIVING_BACK = {("پس", "بدم"), ("پس", "بدیم"), ("پس", "بدهم"), 
 # "گفتین ۴۸ ساعته، الان ۵ روز گذشته": a promise set against the time that has passed.
 _PROMISED = _words(
     "گفتین", "گفتید", "گفتن", "گفته", "قرار", "قول", "goftin", "goftid", "gofte", "gharar", "ghol", "said",
-    "promised", "supposed")
+    "promised", "supposed", "told")
 _TIME_PASSED = _words(
     "گذشته", "گذشت", "گذشتس", "شده", "شد", "میشه", "gozashte", "gozasht", "shode", "mishe", "passed", "been",
-    "later", "ago", "over")
+    "later", "ago", "over",
+    # "گفتید سه روز کاری، امروز روز هفتمه", "I was told 2-3 days. It's day 6": the day the wait has reached
+    "دومه", "سومه", "چهارمه", "پنجمه", "ششمه", "هفتمه", "هشتمه", "نهمه", "دهمه", "it's", "its")
 _SPANS = _words(
     "روز", "روزه", "روزه‌ست", "هفته", "هفتس", "هفته‌ست", "هفتست", "ماه", "ماهه", "ساعت", "ساعته", "rooz", "ruz",
     "rooze", "ruze", "hafte", "haftas", "mah", "saat", "saate", "day", "days", "week", "weeks", "month", "hours")
@@ -66,12 +68,22 @@ _AUXILIARIES = (["has"], ["have"], ["had"], ["is"], ["was"])
 _SPANS_SO_FAR = _words("روزه", "روزس", "هفتس", "هفته‌ست", "هفتست", "ماهه", "rooze", "ruze", "haftas", "haftast")
 _STILL_WAITING = _words("منتظرم", "منتظریم", "montazeram", "waiting", "آماده", "آمادهسازی", "آماده‌سازی", "مرحله",
                         "پردازش", "amade", "marhale", "pardazesh", "processing", "preparing")
+# "3 weeks and still nothing": a span with nothing come yet.
+_STILL_NOTHING = {("still", "nothing"), ("هنوز", "هیچی"), ("hanuz", "hichi"), ("hanooz", "hichi"), ("still", "no")}
+# "تحویل شده زده ولی دم در چیزی نبود", "site says delivered, I never got it": marked delivered, not received.
+_MARKED_DELIVERED = {("تحویل", "شد"), ("تحویل", "شده"), ("tahvil", "shod"), ("tahvil", "shode"),
+                     ("says", "delivered"), ("marked", "delivered"), ("shows", "delivered")}
+_NOT_RECEIVED = _words("نگرفتم", "نگرفتیم", "نگرفتن", "نگرفته", "ندادن", "ندادین", "ندادید", "نبود", "nagereftam",
+                       "nagereftim", "nagereftan", "nadadan", "nabud", "never", "nothing", "didn't", "didnt")
 _NO_NEWS = {("خبری", "نیست"), ("خبری", "نشده"), ("khabari", "nist"), ("khabari", "nashode"), ("no", "news"),
             ("no", "update"), ("no", "updates")}
 
 
 def states_a_wait(tokens: Sequence[str]) -> bool:
     """Whether a message states that an order has not come, or that a promised time has passed."""
+    marked = any(pair in _MARKED_DELIVERED for pair in zip(tokens, tokens[1:], strict=False))
+    if marked and not _NOT_RECEIVED.isdisjoint(tokens) and not any(token.startswith(_RETURNING) for token in tokens):
+        return True  # "پیامک زده تحویل شد ولی به من چیزی ندادن": the text message says so, the parcel is missing
     if (not _NOT_A_PARCEL.isdisjoint(tokens) or any(token.startswith(_RETURNING + _REPLY_PREFIXES) for token in tokens)
             or any(pair in _GIVING_BACK for pair in zip(tokens, tokens[1:], strict=False))):
         return False  # "از خرید ۵ روز گذشته، میتونم پس بدم؟" asks about a return
@@ -87,6 +99,8 @@ def states_a_wait(tokens: Sequence[str]) -> bool:
             tokens[position + 1:position + (3 if tokens[position + 1:position + 2] in _AUXILIARIES else 2)])
            for position, token in enumerate(tokens)):
         return True  # "ye hafte shod!!", "دو روز گذشته"
+    if not _SPANS.isdisjoint(tokens) and any(pair in _STILL_NOTHING for pair in zip(tokens, tokens[1:], strict=False)):
+        return True  # "3 weeks and still nothing"
     if not _SPANS_SO_FAR.isdisjoint(tokens) and (ordered or not _STILL_WAITING.isdisjoint(tokens)):
         return True  # "hanooz tu marhale amade sazi, 4 rooze"
     if any(token in _SPANS and tokens[position + 1:position + 3] == ["of", "waiting"]
@@ -117,9 +131,11 @@ _ARE_YOU_THERE = _words(
     "هستن", "کسی", "اونجا", "آنلاین", "انلاین", "javab", "pasokh", "midin", "midid", "midi", "hastid", "hastin",
     "hasti", "hast", "kasi", "oonja", "unja", "online", "answer", "answering", "reply", "replying", "respond",
     "there", "anyone", "anybody", "someone", "somebody", "is", "are", "you", "do", "u", "r", "ya", "یا", "نه",
-    "na", "no", "or", "not", "still", "هنوز", "hanuz", "hanooz")
+    "na", "no", "or", "not", "still", "هنوز", "hanuz", "hanooz",
+    # the colloquial and SMS spellings: "کسی اونجا هس؟", "kasi onjas javab bede?", "ksi hst", "الو؟ هستین؟"
+    "میده", "بده", "mide", "bede", "اونجاس", "onjas", "unjas", "onja", "هس", "hs", "hst", "ksi", "الو", "alo", "allo")
 _ANSWERING = _ARE_YOU_THERE - _words("is", "are", "you", "do", "u", "r", "ya", "یا", "نه", "na", "no", "or", "not",
-                                     "still", "هنوز", "hanuz", "hanooz")
+                                     "still", "هنوز", "hanuz", "hanooz", "الو", "alo", "allo")
 
 
 def may_ask_whether_anyone_answers(tokens: Sequence[str]) -> bool:
@@ -247,6 +263,28 @@ def asks_when_to_call(tokens: Sequence[str]) -> bool:
 
 
 _MOBILE_NUMBER_WORDS = _words("me", "من", "منو", "باهام", "baham", "behem", "بهم")
+
+# "ساعت ۱۰ شب هنوز پشتیبانی هست؟", "جمعه‌ها هم میشه زنگ زد؟", "is anyone answering at lunchtime?": whether the shop
+# answers or can be reached at a time named is its opening hours, not a greeting or a request for a person.
+_REACHED = _words("پشتیبانی", "support", "poshtibani", "زد", "zad", "بزنم", "bezanam") | _CALLING
+_NAMED_TIMES = _words(
+    "شب", "امشب", "شبا", "شبها", "صبح", "صبحا", "عصر", "عصرا", "ظهر", "ظهرا", "جمعه", "جمعهها", "جمعه‌ها", "شنبه",
+    "یکشنبه", "پنجشنبه", "تعطیل", "تعطیلات", "تعطیلی", "عید", "نوروز", "ساعت", "shab", "emshab", "sobh", "asr", "zohr",
+    "jome", "eid", "tatil", "tatilat", "saat", "tonight", "night", "morning", "evening", "afternoon", "lunchtime",
+    "weekend", "weekends", "friday", "fridays", "saturday", "sunday", "holiday", "holidays")
+
+
+# "شب بخیر", "good morning": a time of day in a greeting names no time.
+_WISHED = _words("بخیر", "bekheir", "bekheyr", "bkhir", "good")
+
+
+def asks_whether_reached_at_a_time(text: str, tokens: Sequence[str]) -> bool:
+    """Whether a question asks if anyone answers, or the shop can be called, at a time it names."""
+    named = any(token in _NAMED_TIMES and not (position + 1 < len(tokens) and tokens[position + 1] in _WISHED)
+                and not (position and tokens[position - 1] in _WISHED) for position, token in enumerate(tokens))
+    return (named and ("?" in text or "؟" in text)
+            and not (_ANSWERING.isdisjoint(tokens) and _REACHED.isdisjoint(tokens))
+            and _MOBILE_NUMBER_WORDS.isdisjoint(tokens))
 
 
 def asks_to_be_called_back(tokens: Sequence[str]) -> bool:

@@ -138,9 +138,10 @@ REQUESTS = [line.strip() for line in (DATA / "opt_out_requests.txt").read_text(
 def test_most_written_requests_to_stop_opt_out(rules):
     # First score 68 of 80 (0.850), two of them answered as a subscription; 70 after the polite question
     # ("میشه دیگه پیام تبلیغاتی نفرستید؟") counted as a request and "take … out of your list" as stopping;
-    # 72 after the seventh pass (the shop's sending named in one clause, a short stop in another).
+    # 72 after the seventh pass (the shop's sending named in one clause, a short stop in another); 78 after
+    # the eleventh (weaker stops beside the ads: a negated passive, refraining, no interest; formal verbs).
     missed = [text for text in REQUESTS if rules.recognize_intent(text).intent != "opt_out"]
-    assert len(REQUESTS) >= 80 and len(missed) <= 8, missed
+    assert len(REQUESTS) >= 80 and len(missed) <= 2, missed
 
 
 @pytest.mark.parametrize("text", REQUESTS)
@@ -207,6 +208,38 @@ def test_explicit_requests_to_stop_messages_opt_out(rules, text):
 
 
 @pytest.mark.parametrize("text", [
+    # a weaker stop beside the ads (the eleventh pass): a negated passive, refraining, no need, no interest, a threat
+    "لطفا پیامک تبلیغاتی دیگه برای این خط ارسال نشه",
+    "از فرستادن تبلیغات برای بنده خودداری بفرمایید",
+    "مادرم هیچ علاقه‌ای به تبلیغاتتون نداره",
+    "no need to send me your promo texts any more",
+    "اگه باز تبلیغ بیاد بلاکت میکنم",
+    # the ads, or messages counted by the day, in one clause; a bare stop in another
+    "این همه تبلیغ برای چی؟ دیگه بسه",
+    "you text me daily. stop please",
+    # formal verbs and Finglish spellings
+    "خط اینجانب از لیست ارسال حذف گردد",
+    "khahesh mikonam dige tabligh naferestin",
+    "laghv tablighat",
+])
+def test_requests_to_stop_the_ads_without_the_usual_words_opt_out(rules, text):
+    assert rules.recognize_intent(text).intent == "opt_out"
+
+
+@pytest.mark.parametrize("text", [
+    "تا پیامک تایید ارسال نشه سفارشم ثبت نمیشه؟",
+    "no need to text me the invoice, I have it",
+    "هر روز بهتون پیام میدم جواب نمیدید، بسه دیگه",
+    "تبلیغتون رو تو اینستا دیدم. میشه سفارشمو متوقف کنید؟",
+    "شماره پیک رو بلاک کردم، پیام دادم جواب نداد",
+    "به این مدل علاقه ندارم، یه چیز دیگه پیشنهاد بدید",
+])
+def test_messages_near_the_new_stop_phrasings_do_not_opt_out(rules, text):
+    assert rules.recognize_intent(text).intent != "opt_out"
+    assert not is_explicit_opt_out(text)
+
+
+@pytest.mark.parametrize("text", [
     "I unsubscribed by mistake, turn it back on",
     "اشتباهی لغو کردم، دوباره فعالش کنید",
     "send me the discount messages again",
@@ -236,6 +269,35 @@ def test_opt_out_in_a_question_is_not_a_request():
     ("سلام، شب بخیر", "greeting"),
 ])
 def test_finglish_and_two_topic_messages(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    # the eleventh pass: a gesture alone, "is anyone there" spelt as customers type it, thanks "ک" something
+    ("🙏🏼", "thanks"),
+    ("👋👋", "greeting"),
+    ("😂🙏", "none"),
+    ("🙏👋", "none"),
+    ("الو؟ کسی هس؟", "greeting"),
+    ("درود، کسی اونجاس؟", "greeting"),
+    ("mrc k pasokh dadin", "thanks"),
+    # thanks, then only glad news of the purchase; not a request or a complaint after the thanks
+    ("thanks! the ring fits perfectly and my wife adores it", "thanks"),
+    ("مرسی، دستبند رسید و دخترم عاشقش شد 😍", "thanks"),
+    ("thanks, please cancel my order", "none"),
+    ("ممنون، ساعت شکسته رسید", "none"),
+    # the day a promised wait has reached, a span with nothing come yet
+    ("قرار بود دو روزه برسه، الان روز پنجمه", "order_status"),
+    ("they told me 48 hours, it's been a week", "order_status"),
+    ("two weeks and still nothing!!", "order_status"),
+    ("تو سایت نوشته تحویل شده ولی من چیزی نگرفتم", "order_status"),
+    ("the tracking says delivered but nothing was at my door", "order_status"),
+    # whether anyone answers, or the shop can be called, at a time named
+    ("صبح جمعه هم پشتیبانی جواب میده؟", "business_hours"),
+    ("is anyone there on saturday evening?", "business_hours"),
+    ("صبح بخیر، کسی هست؟", "greeting"),
+])
+def test_gestures_presence_checks_and_short_thanks(rules, text, intent):
     assert rules.recognize_intent(text).intent == intent
 
 

@@ -19,6 +19,11 @@ from language.opt_in_request import asks_for_messages
     "ping me when the red kettle is back",
     "از دستم در رفت زدم لغو، میخوام دوباره پیامک بیاد",
     "I hit stop by accident, turn the offers back on",
+    # the eleventh pass: a shout or a note when something new comes, "keep me posted", put me on the list
+    "مدل جدید ساعت که آوردین یه ندا بدین",
+    "hr vaght mahsool jadid umad ye pm bzanid",
+    "whenever you have a sale on, keep me posted",
+    "منم تو لیست مشتریای دائمی بذاریدم",
 ])
 def test_a_clear_request_for_the_shops_messages(text):
     assert asks_for_messages(text)
@@ -38,6 +43,12 @@ def test_a_clear_request_for_the_shops_messages(text):
     "I subscribed to your YouTube channel yesterday",
     "لغو عضویت از چی؟ من اصلا عضو نبودم",
     "وقتی سفارشم ارسال شد بهم پیام بدید",
+    # the eleventh pass: a recommendation asked for, haggling, spam inviting the reader, an order's news
+    "برای هدیه چی پیشنهاد میدید؟ یه چیز ظریف میخوام",
+    "پیشنهادتون برای پوست خشک چیه؟",
+    "yekam takhfif bedin dotash ro mikham",
+    "با گوشیت پولدار شو، همین حالا عضو شوید",
+    "keep me posted about my order please",
     "did you get my messages?",
     "let me know if this cable fits my phone",
     "keep the blue case aside for me till Friday",
