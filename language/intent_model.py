@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from language import finglish, nlp
 
@@ -24,24 +25,34 @@ SMOOTHING = 0.1
 _NEGATION_FEATURE = "n:"
 
 
+@lru_cache(maxsize=4096)  # customers reuse words; both models read every token's features
+def _token_features(token: str) -> tuple[str, tuple[str, ...]]:
+    """A token's lemma and its own features: the lemma, letter n-grams, consonant skeleton, negation."""
+    token_lemma = nlp.lemma(token)
+    found = {"w:" + token_lemma}
+    padded = f" {token} "
+    for size in (2, 3, 4):
+        for start in range(len(padded) - size + 1):
+            found.add("c:" + padded[start:start + size])
+    consonants = finglish.skeleton(token)
+    if len(consonants) >= finglish.MINIMUM_SKELETON:
+        found.add("s:" + consonants)
+        padded = f" {consonants} "
+        for start in range(len(padded) - 2):
+            found.add("k:" + padded[start:start + 3])
+    if nlp.is_negated_verb(token):
+        found.add(_NEGATION_FEATURE)
+    return token_lemma, tuple(found)
+
+
 def features(tokens: Sequence[str]) -> set[str]:
     """Return the binary features of normalised word tokens."""
     found: set[str] = set()
-    lemmas = [nlp.lemma(token) for token in tokens]
-    for token, token_lemma in zip(tokens, lemmas, strict=True):
-        found.add("w:" + token_lemma)
-        padded = f" {token} "
-        for size in (2, 3, 4):
-            for start in range(len(padded) - size + 1):
-                found.add("c:" + padded[start:start + size])
-        consonants = finglish.skeleton(token)
-        if len(consonants) >= finglish.MINIMUM_SKELETON:
-            found.add("s:" + consonants)
-            padded = f" {consonants} "
-            for start in range(len(padded) - 2):
-                found.add("k:" + padded[start:start + 3])
-        if nlp.is_negated_verb(token):
-            found.add(_NEGATION_FEATURE)
+    lemmas = []
+    for token in tokens:
+        token_lemma, own = _token_features(token)
+        found.update(own)
+        lemmas.append(token_lemma)
     for first, second in zip(lemmas, lemmas[1:], strict=False):
         found.add(f"b:{first} {second}")
     return found
@@ -77,21 +88,31 @@ class NaiveBayesModel:
                     pair = pairs[label, count] = (label, math.log((count + smoothing) / denominator)
                                                   - self.unseen[label])
                 gains[feature].append(pair)
-        self.gains: dict[str, tuple[tuple[str, float], ...]] = {
-            feature: tuple(by_label) for feature, by_label in gains.items()}
+        # Scoring adds, per label, the gains of a message's known features: each feature holds one
+        # vector of gains in `labels` order (0 where a label never saw it), so the sums are one
+        # zip over the vectors in C instead of a Python loop over (label, gain) pairs (0.1 ms a
+        # message). Equal vectors are one object: most features are seen by one label a few times.
+        index = {label: position for position, label in enumerate(self.labels)}
+        shared: dict[tuple[float, ...], tuple[float, ...]] = {}
+        self.vectors: dict[str, tuple[float, ...]] = {}
+        for feature, by_label in gains.items():
+            vector = [0.0] * len(self.labels)
+            for label, gain in by_label:
+                vector[index[label]] = gain
+            self.vectors[feature] = shared.setdefault(tuple(vector), tuple(vector))
+        self._base = [(self.prior[label], self.unseen[label]) for label in self.labels]
 
     def probabilities(self, tokens: Sequence[str]) -> list[tuple[float, str]]:
         """Return (probability, label) for every label, highest first."""
-        known = [self.gains[feature] for feature in features(tokens) if feature in self.gains]
-        scores = {label: self.prior[label] + len(known) * self.unseen[label]
-                  for label in self.labels}
-        for gains in known:
-            for label, gain in gains:
-                scores[label] += gain
-        best = max(scores.values())
-        exponentials = {label: math.exp(score - best) for label, score in scores.items()}
-        total = sum(exponentials.values())
-        return sorted(((value / total, label) for label, value in exponentials.items()),
+        vectors = self.vectors
+        known = [vectors[feature] for feature in features(tokens) if feature in vectors]
+        totals = map(sum, zip(*known, strict=True)) if known else (0.0 for _ in self.labels)
+        scores = [prior + len(known) * unseen + total for (prior, unseen), total
+                  in zip(self._base, totals, strict=True)]
+        best = max(scores)
+        exponentials = [math.exp(score - best) for score in scores]
+        total = sum(exponentials)
+        return sorted(((value / total, label) for label, value in zip(self.labels, exponentials, strict=True)),
                       reverse=True)
 
 

@@ -320,6 +320,7 @@ def resident():
 before = resident()
 from language import rules_loader, sentiment
 rules = rules_loader.load_rules("rules/chatbot_rules.yaml")
+sentiment.prepare()  # as a web worker does at start-up (chatbot_service.Chatbot)
 for text in ("سلام", "ghymt chnd", "did you get my message?"):
     rules.recognize_intent(text)
     sentiment.analyze_sentiment(text)
