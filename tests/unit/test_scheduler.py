@@ -309,6 +309,10 @@ def test_a_claim_reaches_its_rows_by_primary_key_when_statistics_predate_the_bac
     claim = claim_statement(due, "postgresql", now, "worker-1", 60)
     compiled = claim.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
     plan = "\n".join(session.connection().exec_driver_sql("EXPLAIN " + str(compiled).replace("%", "%%")).scalars())
-    assert "Join Filter" not in plan, plan
-    assert "Index Scan using pk_scheduled_messages on scheduled_messages " in plan, plan
+    assert "Join Filter" not in plan and "Nested Loop" not in plan, plan
+    # The chosen ids reach their rows through the primary key: a plain index scan or, when the planner
+    # guesses several rows, a bitmap scan of the same index (both seen on this server, by the sample ANALYZE drew).
+    assert ("Index Scan using pk_scheduled_messages on scheduled_messages " in plan
+            or "Bitmap Index Scan on pk_scheduled_messages" in plan), plan
+    assert "Index Cond: (id = ANY" in plan, plan
     assert len(session.execute(claim).all()) == 100
