@@ -30,13 +30,21 @@ def normalised(text: str) -> str:
     return " ".join(tokenize(text))
 
 
-def known_sentences() -> set[str]:
-    """Every rule example, out-of-scope example and labelled sentence already in the repository."""
+def is_header(line: str) -> bool:
+    """Whether a file's first line names its columns (`text<TAB>intent`) instead of holding a message."""
+    return line.split("\t")[0].strip().lower() == "text"
+
+
+def known_sentences(target: Path) -> set[str]:
+    """Every rule example, out-of-scope example and labelled sentence already in the repository, `target` aside."""
     rules = load_rules(ROOT / "rules" / "chatbot_rules.yaml")
     known = {normalised(example) for intent in rules.intents.values() for example in intent.examples}
     known |= {normalised(example) for example in rules.out_of_scope}
     for path in DATA.glob("*.tsv"):
-        for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+        if path.resolve() == target.resolve():
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for line in lines[1:] if lines and is_header(lines[0]) else lines:
             known.add(normalised(line.split("\t")[0]))
     for path in DATA.glob("opt_out_*.txt"):
         known |= {normalised(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
@@ -45,14 +53,16 @@ def known_sentences() -> set[str]:
 
 def main(source: Path, target: Path) -> None:
     lines = source.read_text(encoding="utf-8").splitlines()
-    known, seen, kept = known_sentences(), set(), [lines[0]]
-    for line in lines[1:]:
+    header = lines[:1] if lines and is_header(lines[0]) else []
+    known, seen, kept = known_sentences(target), set(), list(header)
+    for line in lines[len(header):]:
         key = normalised(line.split("\t")[0])
         if key not in known and key not in seen:
             seen.add(key)
             kept.append(line)
     target.write_text("\n".join(kept) + "\n", encoding="utf-8")
-    print(f"{source.name}: {len(lines) - 1} read, {len(lines) - len(kept)} dropped, {len(kept) - 1} kept")
+    read = len(lines) - len(header)
+    print(f"{source.name}: {read} read, {len(lines) - len(kept)} dropped, {len(kept) - len(header)} kept")
 
 
 if __name__ == "__main__":
