@@ -46,6 +46,7 @@ from language.intent_matcher import word_tokens as _word_tokens
 from language.intent_model import NaiveBayesModel
 from language.message_clauses import (
     COURTESY_WORDS,
+    EMPHASIS_WORDS,
     FOR_WORDS,
     HOW_MUCH_WORDS,
     PAYING_WORDS,
@@ -54,6 +55,7 @@ from language.message_clauses import (
     THANKS_FOR_WORDS,
     TIME_BEFORE_HOW_MUCH,
     asks_beside_the_intent,
+    asks_what_it_comes_to,
     asks_what_the_bot_is,
     asks_where_a_parcel_is,
     changes_the_order,
@@ -234,10 +236,10 @@ class RuleSet:
             if kept and all(token.isascii() for token in kept) and not any(
                     character in "aeiou" for token in kept for character in token[1:]):
                 exact_intent = self._matcher.exact_consonants.get(consonant_key(kept))  # lghv, stp
-        if exact_intent is None and not COURTESY_WORDS.isdisjoint(tokens):
-            # "لغو11 ممنون", "STOP thanks": a command with thanks is still the command.
+        if exact_intent is None and not (COURTESY_WORDS | EMPHASIS_WORDS).isdisjoint(tokens):
+            # "لغو11 ممنون", "STOP thanks", "stop dige": a command with thanks or impatience is still the command.
             exact_intent = self._matcher.exact.get(" ".join(
-                token for token in tokens if token not in POLITENESS_WORDS | COURTESY_WORDS)) or None
+                token for token in tokens if token not in POLITENESS_WORDS | COURTESY_WORDS | EMPHASIS_WORDS)) or None
         if exact_intent is not None:
             return IntentMatch(exact_intent, 1.0)
         if OPT_OUT in self.intents and opt_out_request.is_explicit_opt_out(
@@ -540,8 +542,9 @@ class RuleSet:
         if (PRICING in self.intents and tokens and tokens[-1] in PRICE_QUESTION_ENDINGS
                 and (len(tokens) < 2 or tokens[-2] not in TIME_BEFORE_HOW_MUCH)):
             keyword_evidence[PRICING] = max(keyword_evidence.get(PRICING, 0.0), 1.0)
-        elif (PRICING in self.intents and not PAYING_WORDS.isdisjoint(tokens)
-              and not HOW_MUCH_WORDS.isdisjoint(tokens)):
+        elif PRICING in self.intents and (
+                (not PAYING_WORDS.isdisjoint(tokens) and not HOW_MUCH_WORDS.isdisjoint(tokens))
+                or asks_what_it_comes_to(tokens)):
             keyword_evidence[PRICING] = max(keyword_evidence.get(PRICING, 0.0), 1.0)
         for intent, evidence in keyword_evidence.items():
             score = combined.get(intent, 0.0)

@@ -24,6 +24,9 @@ POLITENESS_WORDS = frozenset(nlp.normalize(word) for word in
 COURTESY_WORDS = frozenset(nlp.normalize(word) for word in
                            ("ممنون", "ممنونم", "مرسی", "متشکرم", "thanks", "thank", "you", "thx",
                             "mersi", "merci", "mamnun", "mamnoon"))
+# "stop dige", "STOP now", "لغو دیگه": a command said impatiently is still the command.
+EMPHASIS_WORDS = frozenset(nlp.normalize(word) for word in
+                           ("دیگه", "دیگر", "dige", "dg", "dge", "digeh", "now", "already"))
 # A clause that sets a topic aside ("price doesn't matter, when does it arrive?") is not the
 # request: it is left out when another clause remains.
 _DISMISSALS = tuple(tuple(word_tokens(phrase)) for phrase in (
@@ -43,12 +46,38 @@ TIME_BEFORE_HOW_MUCH = frozenset(nlp.normalize(word) for word in (
     "ساعت", "تا", "از", "saat", "ta", "az", "until", "time"))
 # "چقدر باید واریز کنم؟": "how much" anywhere beside paying asks a price. Not چند, which is also
 # "a few": "چند روز پیش واریز کردم" (I paid a few days ago) asks no price.
-HOW_MUCH_WORDS = frozenset(nlp.normalize(word) for word in ("چقدر", "چقد", "cheghadr", "cheghad", "chegadr"))
+HOW_MUCH_WORDS = frozenset(nlp.normalize(word) for word in (
+    "چقدر", "چقد", "cheghadr", "cheghad", "chegadr", "chghad", "chghadr", "chqd", "chqdr", "cheqad", "cheqadr"))
 PAYING_WORDS = frozenset(nlp.normalize(word) for word in (
     "پرداخت", "بپردازم", "بپردازیم", "بپردازید", "واریز", "بریزم", "بریزیم", "pay", "paying", "payment",
     "pardakht", "bepardazam", "variz", "berizam",
     # "با پیک چقدر میگیرین؟": how much you take is a price too
     "میگیرین", "میگیرید", "میگیره", "میگیرن", "migirin", "migirid", "migire"))
+# "چقدر میشه؟", "حساب من چقد شد؟", "چقدر بدهکارم؟", "chghad bayad bedam?": how much it comes to, or how much
+# the customer owes, is a price. Not "چقدر طول میکشه" (how long) or "چقدر میشه صبر کرد" (how long can one
+# wait) or "چقد شد که …" (how long since): "it comes to" must follow "how much" (or "how much must I"), not be
+# followed by "that", and میشه (becomes, can) must end the message.
+_COMES_TO_WORDS = frozenset(nlp.normalize(word) for word in (
+    "شد", "میشد", "درمیاد", "درمیآید", "درمیاره", "بدم", "بدیم", "بدهم", "بدهیم", "بدهکارم", "بدهکاریم",
+    "shod", "darmiad", "bedam", "bdm", "bedim", "bedehkaram", "bedahkaram"))
+_COMES_TO_AT_THE_END = frozenset(nlp.normalize(word) for word in ("میشه", "میشود", "می‌شود", "mishe", "mishavad"))
+_MUST_WORDS = frozenset(nlp.normalize(word) for word in ("باید", "bayad", "bayd", "byd"))
+
+
+def asks_what_it_comes_to(tokens: Sequence[str]) -> bool:
+    """Whether "how much" is followed by "it comes to" or "I owe" ("سرویس کامل چقدر درمیاد؟")."""
+    for position, token in enumerate(tokens[:-1]):
+        if token not in HOW_MUCH_WORDS:
+            continue
+        following = position + 2 if tokens[position + 1] in _MUST_WORDS else position + 1
+        if following >= len(tokens) or tokens[following + 1:following + 2] in (["که"], ["ke"]):
+            continue  # "چقد شد که سفارش دادم؟": how long it has been since
+        if tokens[following] in _COMES_TO_WORDS or (
+                following == len(tokens) - 1 and tokens[following] in _COMES_TO_AT_THE_END):
+            return True
+    return False
+
+
 # "قیمتش خوب بود ولی کیفیتش نه" / "the price was fine but …": a price judged in the past beside a
 # "but" is a review of what arrived, not a price question.
 _CONTRAST_WORDS = frozenset(nlp.normalize(word) for word in ("ولی", "اما", "but", "vali", "ama", "however"))

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from language import nlp
+from language import finglish, nlp
 
 _CLAUSE_BREAK = re.compile(r"[,.!?;:\n]+")
 
@@ -109,7 +109,7 @@ _ADDING = _words("""
 برگردونید برگردونین نگه وصلم
 ezafe bezarid bezar bezarin bezarinam sabt add put keep re-add readd include count باشم basham
 """)
-_SELF = _words("منو منم مرا مارو mano manam me شمارمو شمارمم شماره number")
+_SELF = _words("منو منم مرا مارو mano manam mno me شمارمو شمارمم شماره number")
 # Adding oneself with no list named takes a verb of adding ("add me back", "اضافم کنید"); "keep it for me"
 # and "put it aside for me" add no one.
 _ADDING_ONESELF = _words("اضافه اضافم اضافهم اد ثبت ezafe sabt add re-add readd include count")
@@ -159,9 +159,45 @@ courier
 """)
 
 
+def _latin_spellings() -> dict[str, str]:
+    """The Latin words above by their consonants (`finglish.consonant_spelling`): khbrm → khabaram, bdid → bedid.
+
+    Two spellings of one kind of word (omad and oomad: omd) are one; a spelling that words of two kinds share is
+    left out.
+    """
+    kinds = (_TELL_ME, _TELL_ME_VERBS, _IT_COMES, _WANTING, _ADDING, _SELF, _AGAIN, _RECEIVING, _ACTIVATING)
+    words: dict[str, set[str]] = {}
+    for group in kinds:
+        for word in group:
+            if (spelled := finglish.consonant_spelling(word)) and spelled != word:
+                words.setdefault(spelled, set()).add(word)
+    return {spelled: min(found) for spelled, found in words.items()
+            if any(found <= group for group in kinds)}
+
+
+_LATIN_SPELLINGS = _latin_spellings()
+_KNOWN_LATIN = frozenset(word for group in (_TELL_ME, _TELL_ME_VERBS, _IT_COMES, _WANTING, _ADDING, _SELF, _AGAIN,
+                                            _RECEIVING, _ACTIVATING, _OTHER_THINGS, _NOT_WANTING, _STOPPED, _UNDO)
+                         for word in group if word.isascii())
+# Respelled only with this many consonants, or with no vowel between its first letter and its ending's (khbrm,
+# bdid): a short English word ("till" is no "tell") must not be read as a Finglish one by chance.
+_RESPELLED_CONSONANTS = 5
+_VOWELS = frozenset("aeiou")
+
+
+def _respelled(token: str) -> str:
+    """A vowel-less or SMS Finglish spelling of a word above, as that word ("khbrm kon" → khabaram kon)."""
+    if not token.isascii() or token in _KNOWN_LATIN or token in nlp.STOPWORDS:
+        return token
+    spelled = finglish.consonant_spelling(token)
+    if spelled and (_VOWELS.isdisjoint(token[1:-2]) or len(spelled) >= _RESPELLED_CONSONANTS):
+        return _LATIN_SPELLINGS.get(spelled, token)
+    return token
+
+
 def _clauses(normalized: str) -> list[list[str]]:
     return [words for part in _CLAUSE_BREAK.split(normalized)
-            if (words := [token for kind, token in nlp.classified_tokens(part) if kind == "word"])]
+            if (words := [_respelled(token) for kind, token in nlp.classified_tokens(part) if kind == "word"])]
 
 
 # Every way to ask holds one of these words or stems; a message with none of them (most messages) is
@@ -176,7 +212,7 @@ _PUNCTUATION = ",.!?;:\"'()"
 
 def _may_ask(normalized: str) -> bool:
     return any(word in _TRIGGER_WORDS or word.startswith(_TRIGGER_PREFIXES)
-               for word in (piece.strip(_PUNCTUATION) for piece in normalized.split()))
+               for word in (_respelled(piece.strip(_PUNCTUATION)) for piece in normalized.split()))
 
 
 def _pair(words: Sequence[str], pairs: tuple[tuple[str, str], ...]) -> bool:

@@ -1,6 +1,6 @@
 """The chatbot graded on messages written by people who never saw its rules or our other sets.
 
-`intents_blind.tsv` to `intents_blind9.tsv`, `sentiment_blind.tsv` and `sentiment_blind2.tsv` were each written in one
+`intents_blind.tsv` to `intents_blind10.tsv`, `sentiment_blind.tsv` and `sentiment_blind2.tsv` were each written in one
 sitting by a writer given only the labels' conventions and the issue's mix of styles, filtered
 against every rule example and labelled sentence (counts printed, no text), and committed before any
 classifier ran on them (tests/data/README.md, "Sets written blind"). They measure what our own sets
@@ -32,6 +32,7 @@ BLIND6 = DATA / "intents_blind6.tsv"
 BLIND7 = DATA / "intents_blind7.tsv"
 BLIND8 = DATA / "intents_blind8.tsv"
 BLIND9 = DATA / "intents_blind9.tsv"
+BLIND10 = DATA / "intents_blind10.tsv"
 SENTIMENT_BLIND = DATA / "sentiment_blind.tsv"
 SENTIMENT_BLIND2 = DATA / "sentiment_blind2.tsv"
 
@@ -78,7 +79,8 @@ def test_no_development_sentence_is_a_blind_sentence():
     # blind4 0.937 / 0.894, blind5 0.957 / 0.909, blind6 0.943 / 0.918). blind8 was written before the
     # eleventh pass, its gate: 0.906 / 0.866 on main, 0.911 / 0.871 after it; blind9 after it, 0.949 / 0.937
     # at its first score (a twelfth pass left it there and was not kept). The filter took every greeting and
-    # farewell out of blind9 as sentences already known, so it holds eight labels, not ten.
+    # farewell out of blind9 as sentences already known, so it holds eight labels, not ten. blind10 was written
+    # before the thirteenth pass, its gate: 0.910 / 0.892 on main, 0.943 / 0.925 after it (blind9 0.945 / 0.930).
     (BLIND, 0.97, 0.95),
     (BLIND2, 0.95, 0.91),
     (BLIND3, 0.91, 0.84),
@@ -88,7 +90,8 @@ def test_no_development_sentence_is_a_blind_sentence():
     (BLIND7, 0.89, 0.86),
     (BLIND8, 0.90, 0.85),
     (BLIND9, 0.94, 0.92),
-], ids=["blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9"])
+    (BLIND10, 0.93, 0.91),
+], ids=["blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10"])
 def test_blind_intent_sets(rules, path, accuracy, none_f1):
     rows = read_labelled_messages(path)
     labels = {label for _, label in rows}

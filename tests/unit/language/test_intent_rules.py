@@ -395,6 +395,24 @@ def test_pricing_and_thanks_need_their_words(rules, text, intent):
 @pytest.mark.parametrize(
     ("text", "intent"),
     [
+        # What it comes to, or what the customer owes, asked with "how much" and no price word.
+        ("تعمیر گوشیم چقد درمیاد؟", "pricing"),
+        ("پس با هزینه ارسالش چقدر میشه؟", "pricing"),
+        ("الان کلا چقدر بدهکارم بهتون", "pricing"),
+        ("faktor man chghad shod?", "pricing"),
+        ("baraye do ta cheghadr bayad bedam", "pricing"),
+        # "How much longer" and "how long has it been since" name no sum.
+        ("چقدر دیگه طول میکشه تا بسته برسه؟", "order_status"),
+        ("چقد شد که سفارش دادم، یه هفته؟", "order_status"),
+    ],
+)
+def test_how_much_it_comes_to_is_a_price(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
         ("r u a bot or a real human?", "none"),
         ("آیا شما ربات هستید؟", "none"),
         ("robati ya adam?", "none"),
@@ -759,3 +777,14 @@ def test_a_stop_request_put_politely_as_a_question_opts_out(rules, text):
 def test_a_question_about_unsubscribing_or_another_list_neither_opts_out_nor_in(rules, text):
     assert rules.recognize_intent(text).intent not in ("opt_out", "opt_in")
 
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("stop dige", "opt_out"),
+    ("STOP now!", "opt_out"),
+    ("لغو دیگه", "opt_out"),
+    ("start dg", "opt_in"),
+])
+def test_a_command_said_impatiently_is_still_the_command(rules, text, intent):
+    match = rules.recognize_intent(text)
+    assert (match.intent, match.confidence) == (intent, 1.0)

@@ -58,3 +58,22 @@ def test_a_clear_request_for_the_shops_messages(text):
 ])
 def test_mentioning_sending_adding_or_restoring_is_no_request(text):
     assert not asks_for_messages(text)
+
+
+@pytest.mark.parametrize("text", [
+    "hr vaght shal abi mojud shd khbrm knid",  # tell me when it is in stock, vowel-less
+    "age dobare omd bhm pym bdid",
+    "takhfifaro baram bferestin lotfan",
+    "mno ezafe konid be list",
+])
+def test_sms_finglish_requests_meet_the_words_by_their_consonants(text):
+    assert asks_for_messages(text)
+
+
+@pytest.mark.parametrize("text", [
+    "can you hold it till friday for me",
+    "bad news, the box came open",
+    "khbr dadid ke ersal shd?",  # asks whether it shipped
+])
+def test_short_english_words_are_not_read_as_finglish(text):
+    assert not asks_for_messages(text)
