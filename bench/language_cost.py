@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from config import Config  # noqa: E402
+from language import nlp  # noqa: E402
 from language.intent_evaluation import read_labelled_messages  # noqa: E402
+from language.intent_matcher import _token_ngrams  # noqa: E402
 from language.intent_model import _token_features  # noqa: E402
 from language.rules_loader import load_rules  # noqa: E402
 from language.sentiment import analyze_sentiment  # noqa: E402
@@ -62,9 +64,10 @@ def main() -> None:
     rules = load_rules(arguments.rules)
     rules.recognize_intent("warm up")  # the first call imports and builds lazily
     analyze_sentiment("warm up")
-    # Training read these very texts (rules/intent_training.tsv): forget their tokens' features,
-    # so the first round meets every word as a worker meets a new customer's.
-    _token_features.cache_clear()
+    # Training read these very texts (rules/intent_training.tsv): forget their tokens' features, lemmas
+    # and normal forms, so the first round meets every word as a worker meets a new customer's.
+    for cache in (_token_features, _token_ngrams, nlp.lemma, nlp.normalize):
+        cache.cache_clear()
     print(f"{len(texts)} distinct messages; load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     for round_number in range(1, max(1, arguments.rounds) + 1):
         intent = per_message_ms(rules.recognize_intent, texts)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from language import finglish, nlp
@@ -32,6 +33,7 @@ _FUZZY_KEYWORD_STRENGTH = 0.8
 # none broken), 0.2 → 0.9433 (one broken), 0.0 → 0.9408.
 _KEYWORD_FLOOR = 0.35
 _MINIMUM_FUZZY_LENGTH = 4
+_TOKEN_HITS_KEPT = 4096
 # N-grams in more than this share of the examples (" س", "ی ") are left out of the
 # look-up lists: they carry little weight and took most of the time (1.1 ms a message
 # before, 0.65 ms after; cross-validated accuracy on the development set 0.911 → 0.908).
@@ -76,24 +78,33 @@ def _same_skeleton(tokens: Sequence[str], skeletons: Sequence[str], phrase: Sequ
                for token, word, consonants in zip(tokens, phrase, phrase_skeleton, strict=True))
 
 
+@lru_cache(maxsize=4096)  # customers reuse words: a token's n-grams are counted once per worker
+def _token_ngrams(token: str) -> tuple[tuple[str, float], ...]:
+    """One token's features and their counts, weighted (a stopword's by half)."""
+    features: dict[str, float] = defaultdict(float)
+    weight = _STOPWORD_FEATURE_WEIGHT if token in nlp.STOPWORDS else 1.0
+    padded = f" {token} "
+    for size in (2, 3, 4):
+        for start in range(len(padded) - size + 1):
+            features[padded[start:start + size]] += weight
+    features["=" + nlp.lemma(token)] += weight
+    consonants = finglish.skeleton(token)
+    if len(consonants) >= finglish.MINIMUM_SKELETON:
+        # Letters shared by Persian and Finglish spellings: ghymt meets قیمت.
+        padded = f" {consonants} "
+        for start in range(len(padded) - 2):
+            features["~" + padded[start:start + 3]] += weight
+    if nlp.is_negated_verb(token):
+        # n-grams barely see the ن/نمی prefix; opt-out vs opt-in hinge on it.
+        features[_NEGATION_FEATURE] += _NEGATION_WEIGHT
+    return tuple(features.items())
+
+
 def _ngram_features(tokens: Sequence[str]) -> dict[str, float]:
     features: dict[str, float] = defaultdict(float)
     for token in tokens:
-        weight = _STOPWORD_FEATURE_WEIGHT if token in nlp.STOPWORDS else 1.0
-        padded = f" {token} "
-        for size in (2, 3, 4):
-            for start in range(len(padded) - size + 1):
-                features[padded[start:start + size]] += weight
-        features["=" + nlp.lemma(token)] += weight
-        consonants = finglish.skeleton(token)
-        if len(consonants) >= finglish.MINIMUM_SKELETON:
-            # Letters shared by Persian and Finglish spellings: ghymt meets قیمت.
-            padded = f" {consonants} "
-            for start in range(len(padded) - 2):
-                features["~" + padded[start:start + 3]] += weight
-        if nlp.is_negated_verb(token):
-            # n-grams barely see the ن/نمی prefix; opt-out vs opt-in hinge on it.
-            features[_NEGATION_FEATURE] += _NEGATION_WEIGHT
+        for gram, count in _token_ngrams(token):
+            features[gram] += count
     return features
 
 
@@ -111,16 +122,28 @@ class Matcher:
                 document_frequency[gram] += 1
         count = len(documents)
         self.unseen_idf = math.log(count + 1) + 1
-        self.idf = {gram: math.log((count + 1) / (frequency + 1)) + 1
-                    for gram, frequency in document_frequency.items()}
+        idf = {gram: math.log((count + 1) / (frequency + 1)) + 1 for gram, frequency in document_frequency.items()}
         self.labels = [label for label, _ in documents]
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        # Each label's examples are consecutive: its best score is the largest of one slice.
+        self.spans: list[tuple[str, int, int]] = []
+        for index, label in enumerate(self.labels):
+            if self.spans and self.spans[-1][0] == label:
+                self.spans[-1] = (label, self.spans[-1][1], index + 1)
+            else:
+                self.spans.append((label, index, index + 1))
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for index, vector in enumerate(features):
-            weighted = {gram: value * self.idf[gram] for gram, value in vector.items()}
+            weighted = {gram: value * idf[gram] for gram, value in vector.items()}
             norm = math.sqrt(sum(value * value for value in weighted.values())) or 1.0
             for gram, value in weighted.items():
                 if document_frequency[gram] <= _MAXIMUM_POSTINGS_SHARE * count:
-                    self.postings[gram].append((index, value / norm))
+                    postings[gram].append((index, value / norm))
+        # Per n-gram of the examples, one look-up: its idf, the examples that hold it and its weight in each (two
+        # tuples, empty for an n-gram too common to list; see ngram_scores).
+        self.grams: dict[str, tuple[float, tuple[int, ...], tuple[float, ...]]] = {
+            gram: (weight, tuple(index for index, _ in postings.get(gram, ())),
+                   tuple(value for _, value in postings.get(gram, ())))
+            for gram, weight in idf.items()}
         # Every word the rules know, to split words a customer ran together (درودبرشما).
         self.vocabulary = frozenset(token for _, text in documents for token in word_tokens(text)) | frozenset(
             token for intent in intents for text in (*intent.keywords, *intent.exact) for token in word_tokens(text))
@@ -152,6 +175,8 @@ class Matcher:
                     self._index_word(tokens[0], intent.name)
         # Example words that are a keyword written together with another known word (کدتخفیف).
         # `split_run_together` keeps a word the examples know whole, so its keyword is found here.
+        # Each token's keyword hit, found once (customers reuse words); emptied when it holds _TOKEN_HITS_KEPT.
+        self._token_hits: dict[str, tuple[frozenset[str], float]] = {}
         self.compounds: dict[str, set[str]] = {}
         for word in self.vocabulary:
             # Persian script only: a Latin word hides short keywords by chance (hichi: hi + chi).
@@ -249,51 +274,67 @@ class Matcher:
 
     def ngram_scores(self, tokens: Sequence[str]) -> list[tuple[float, str]]:
         """Best cosine per label (intents and `none`), highest first."""
-        query = _ngram_features(tokens)
-        weighted = {gram: value * self.idf.get(gram, self.unseen_idf)
-                    for gram, value in query.items()}
-        norm = math.sqrt(sum(value * value for value in weighted.values())) or 1.0
-        dot_products: dict[int, float] = defaultdict(float)
-        postings, labels = self.postings, self.labels  # local names: this loop is most of a message's time
-        for gram, value in weighted.items():
-            entries = postings.get(gram)
-            if entries:
-                for index, example_value in entries:
-                    dot_products[index] += value * example_value
+        # Most of a message's time is this loop (1,700 postings a message over the development sets): one
+        # look-up per n-gram, a list indexed by example (not a dict), and the products computed by `map` in C.
+        dot_products = [0.0] * len(self.labels)
+        grams, unseen_idf = self.grams, self.unseen_idf
+        squares = 0.0
+        for gram, count in _ngram_features(tokens).items():
+            entry = grams.get(gram)
+            if entry is None:
+                value = count * unseen_idf
+            else:
+                weight, indexes, example_values = entry
+                value = count * weight
+                for index, product in zip(indexes, map(value.__mul__, example_values), strict=True):
+                    dot_products[index] += product
+            squares += value * value
+        norm = math.sqrt(squares) or 1.0
         best: dict[str, float] = {}
-        for index, dot_product in dot_products.items():
-            label, score = labels[index], dot_product / norm
-            if score > best.get(label, 0.0):
-                best[label] = score
+        for label, start, end in self.spans:
+            top = max(dot_products[start:end])
+            if top > 0.0:
+                best[label] = top / norm
         return sorted(((score, label) for label, score in best.items()), reverse=True)
+
+    def _keyword_hit(self, token: str) -> tuple[frozenset[str], float]:
+        """The intents one token is a keyword of, by word, lemma, typo or another spelling, and the hit's strength."""
+        intents = self.words.get(token, set()) | self.words.get(nlp.lemma(token), set())
+        hit_strength = 1.0
+        # A stopword or a word the lemmatiser knows whole is no other spelling of a keyword:
+        # باشه is not a typo of بازه, nor همکاری (working together) of همکار (a colleague).
+        respelled = (token not in nlp.STOPWORDS and not nlp.is_known_stem(token)
+                     and token not in _COMMON_FINGLISH_VERBS)
+        if not intents and len(token) >= _MINIMUM_FUZZY_LENGTH and respelled:
+            for variant in _deletions(token) | {token}:
+                intents = intents | {intent for first, intent in self.fuzzy.get(variant, ()) if first == token[0]}
+            hit_strength = _FUZZY_KEYWORD_STRENGTH
+        if not intents and respelled:
+            # Another spelling of a keyword: mrc, khdfz and ghymt meet مرسی, خدافظ, قیمت.
+            intents = self.skeletons.get(finglish.skeleton(token), set())
+            hit_strength = _FUZZY_KEYWORD_STRENGTH
+        if not intents and respelled:
+            # A stretched last letter (heyy, mersii, سلامم) or a vowel-less spelling (mmnon).
+            intents = self.words.get(finglish.without_final_double(token), set())
+            if not intents and finglish.has_few_vowels(token):
+                intents = self.consonant_spellings.get(finglish.consonant_spelling(token), set())
+        if not intents and token in self.compounds:
+            intents = self.compounds[token]
+            hit_strength = _FUZZY_KEYWORD_STRENGTH
+        return frozenset(intents), hit_strength
 
     def keyword_scores(self, tokens: Sequence[str]) -> dict[str, float]:
         """Keyword evidence per intent: hit strength scaled by the share of words covered."""
         strength: dict[str, float] = defaultdict(float)
         covered: dict[str, set[int]] = defaultdict(set)
+        hits = self._token_hits
         for position, token in enumerate(tokens):
-            intents = self.words.get(token, set()) | self.words.get(nlp.lemma(token), set())
-            hit_strength = 1.0
-            # A stopword or a word the lemmatiser knows whole is no other spelling of a keyword:
-            # باشه is not a typo of بازه, nor همکاری (working together) of همکار (a colleague).
-            respelled = (token not in nlp.STOPWORDS and not nlp.is_known_stem(token)
-                         and token not in _COMMON_FINGLISH_VERBS)
-            if not intents and len(token) >= _MINIMUM_FUZZY_LENGTH and respelled:
-                for variant in _deletions(token) | {token}:
-                    intents = intents | {intent for first, intent in self.fuzzy.get(variant, ()) if first == token[0]}
-                hit_strength = _FUZZY_KEYWORD_STRENGTH
-            if not intents and respelled:
-                # Another spelling of a keyword: mrc, khdfz and ghymt meet مرسی, خدافظ, قیمت.
-                intents = self.skeletons.get(finglish.skeleton(token), set())
-                hit_strength = _FUZZY_KEYWORD_STRENGTH
-            if not intents and respelled:
-                # A stretched last letter (heyy, mersii, سلامم) or a vowel-less spelling (mmnon).
-                intents = self.words.get(finglish.without_final_double(token), set())
-                if not intents and finglish.has_few_vowels(token):
-                    intents = self.consonant_spellings.get(finglish.consonant_spelling(token), set())
-            if not intents and token in self.compounds:
-                intents = self.compounds[token]
-                hit_strength = _FUZZY_KEYWORD_STRENGTH
+            hit = hits.get(token)
+            if hit is None:
+                if len(hits) >= _TOKEN_HITS_KEPT:
+                    hits.clear()
+                hit = hits[token] = self._keyword_hit(token)
+            intents, hit_strength = hit
             for intent in intents:
                 strength[intent] = max(strength[intent], hit_strength)
                 covered[intent].add(position)

@@ -105,7 +105,7 @@ class NaiveBayesModel:
     def probabilities(self, tokens: Sequence[str]) -> list[tuple[float, str]]:
         """Return (probability, label) for every label, highest first."""
         vectors = self.vectors
-        known = [vectors[feature] for feature in features(tokens) if feature in vectors]
+        known = [vector for vector in map(vectors.get, features(tokens)) if vector is not None]
         totals = map(sum, zip(*known, strict=True)) if known else (0.0 for _ in self.labels)
         scores = [prior + len(known) * unseen + total for (prior, unseen), total
                   in zip(self._base, totals, strict=True)]

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from language import finglish
 
@@ -93,6 +94,7 @@ _TOKEN_PATTERN = re.compile(
 )
 
 
+@lru_cache(maxsize=1024)  # one message is normalised by several checks (intent, opt-out, opt-in, clauses)
 def normalize(text: str) -> str:
     """Return the canonical matching form of `text` (see the module docstring)."""
     text = unicodedata.normalize("NFKC", text).translate(_CHARACTER_MAP).lower()
@@ -254,6 +256,7 @@ def is_known_stem(token: str) -> bool:
     return token in _KNOWN_STEMS
 
 
+@lru_cache(maxsize=8192)  # customers reuse words, and a message's tokens are lemmatised by several checks
 def lemma(token: str) -> str:
     """Return a light lemma of a normalised token: سفارشامو → سفارش, orders → order."""
     if not token or token in _KNOWN_STEMS:

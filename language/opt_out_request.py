@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from language import finglish, nlp
 
@@ -272,13 +273,19 @@ def _split_at_contrast(words: list[str]) -> list[list[str]]:
     return [clause for clause in clauses if clause]
 
 
+@lru_cache(maxsize=4096)  # customers reuse words, and every message is read for an opt-out
+def _token_words(token: str) -> tuple[str, ...]:
+    """A token as the words this module reads: split where two were run together, each repaired."""
+    return tuple(_repaired(piece) for piece in _split_run_together(token))
+
+
 def _clauses(text: str, questions: bool = False) -> list[list[str]]:
     """The clauses of `text` as repaired words; a question only when it is a polite request (or `questions`)."""
     normalized = nlp.normalize(text)
     clauses = []
     for part in _CLAUSE_BREAK.split(normalized):
-        words = _without_other_lists([_repaired(piece) for kind, token in nlp.classified_tokens(part)
-                                      if kind == "word" for piece in _split_run_together(token)])
+        words = _without_other_lists([word for kind, token in nlp.classified_tokens(part)
+                                      if kind == "word" for word in _token_words(token)])
         if words and (questions or not part.rstrip().endswith("?") or _asks_politely(words)):
             clauses.extend(_split_at_contrast(words))
     return clauses
