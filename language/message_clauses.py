@@ -64,8 +64,16 @@ _COMES_TO_AT_THE_END = frozenset(nlp.normalize(word) for word in ("میشه", "�
 _MUST_WORDS = frozenset(nlp.normalize(word) for word in ("باید", "bayad", "bayd", "byd"))
 
 
+_HOW_MANY = frozenset(nlp.normalize(word) for word in ("چند", "chand", "chnd"))
+_HAS_BECOME = frozenset(nlp.normalize(word) for word in ("شده", "شد", "میشه", "shode", "shod", "mishe"))
+
+
 def asks_what_it_comes_to(tokens: Sequence[str]) -> bool:
-    """Whether "how much" is followed by "it comes to" or "I owe" ("سرویس کامل چقدر درمیاد؟")."""
+    """Whether "how much" is followed by "it comes to" or "I owe" ("سرویس کامل چقدر درمیاد؟"), or the
+    message ends in "چند شده؟" (what does it cost now), not after a time ("ساعت چند شد؟")."""
+    if (len(tokens) >= 2 and tokens[-2] in _HOW_MANY and tokens[-1] in _HAS_BECOME
+            and (len(tokens) < 3 or tokens[-3] not in TIME_BEFORE_HOW_MUCH)):
+        return True
     for position, token in enumerate(tokens[:-1]):
         if token not in HOW_MUCH_WORDS:
             continue

@@ -121,10 +121,12 @@ gheymataton things
 # Being told when something comes: خبرم کنید، بهم پیام بدید وقتی اومد، notify me, ping me when it is back.
 _TELL_ME = _words("""
 خبرم خبر اطلاع بهم پیام ندا khabaram khabar notify notified ping tell text message let pm payam bm behem nada
+مطلع
 """)
 _TELL_ME_VERBS = _words("""
 کنید کنین کن بدید بدین بده بدهید بگید بگین بگو رسانی konid kon bedid bedin bede begid bgid me
 بزنید بزنین بفرستید بفرستین bezanid bezanin bzanid bznid befrestid befrestin
+فرمایید بفرمایید نمایید برسانید برسونید سازید
 """)
 # Something coming: back in stock, new, a sale's day ("let me know if it fits my phone" asks a question).
 _IT_COMES = _words("""

@@ -788,3 +788,17 @@ def test_a_question_about_unsubscribing_or_another_list_neither_opts_out_nor_in(
 def test_a_command_said_impatiently_is_still_the_command(rules, text, intent):
     match = rules.recognize_intent(text)
     assert (match.intent, match.confidence) == (intent, 1.0)
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    # Older customers' formal farewells, thanks and blessings; a formal request to be told.
+    ("با تشکر فراوان، خدا یار و نگهدارتان", "goodbye"),
+    ("ممنون از همه‌چیز، در پناه حق باشید", "goodbye"),
+    ("خدا عوضتان دهد، خیلی لطف کردید", "thanks"),
+    ("دست همه عزیزان درد نکند", "thanks"),
+    ("خواهشمند است هرگاه این کالا موجود گردید اینجانب را مطلع فرمایید", "opt_in"),
+    ("روغن زیتون الان چند شده؟", "pricing"),
+    ("پیشنهادهای ویژه این هفته‌تون چیه؟", "pricing"),
+])
+def test_formal_and_older_customers_phrasings(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
