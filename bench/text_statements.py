@@ -100,7 +100,7 @@ class Text:
 
 
 def run_texts(connection, texts: list[Text], split_commit: bool, clock: Counter | None, explain: bool = False,
-              separate_record: bool = False, pipelined_claim: bool = False) -> None:
+              separate_record: bool = False, pipelined_claim: bool = False, async_record: bool = False) -> None:
     """Send each text's statements as the web worker does, timing each on the backend."""
     from inbound.text_writer import DECIDED_WRITE, STORE, _execute
     from outbound.reply_statements import _PREPARED, CLAIM_REPLY, EARLY_STATUSES, RECORD_SENT
@@ -152,6 +152,10 @@ def run_texts(connection, texts: list[Text], split_commit: bool, clock: Counter 
         if separate_record:  # as before issue 17's fourth round: two round trips
             timed("record (autocommit)", prefix + prepared(RECORD_SENT), record)
             timed("early statuses (autocommit)", prefix + prepared(EARLY_STATUSES), {"wamids": [sent]})
+        elif async_record:  # issue 17's eighth round: the record committed without waiting for its WAL flush
+            timed("record + COMMIT (synchronous_commit off) + early statuses (one message)",
+                  f"BEGIN; SET LOCAL synchronous_commit = off; {prefix}{prepared(RECORD_SENT)}; COMMIT; "
+                  f"{prefix}{prepared(EARLY_STATUSES)}", record | {"wamids": [sent]})
         else:
             timed("record + COMMIT + early statuses (one message)",
                   f"BEGIN; {prefix}{prepared(RECORD_SENT)}; COMMIT; {prefix}{prepared(EARLY_STATUSES)}",
@@ -173,6 +177,8 @@ def main() -> None:
     parser.add_argument("--pipelined-claim", action="store_true",
                         help="the decided writes committed with synchronous_commit off and the claim after them, one "
                              "message (one WAL flush for both)")
+    parser.add_argument("--async-record", action="store_true",
+                        help="the record committed with synchronous_commit off (no WAL flush of its own)")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS, WAL) one more text")
     parser.add_argument("--keep", action="store_true", help="leave the database (default: drop it)")
     parser.add_argument("--perf", metavar="FILE", help="perf record the backend during the last repeat into FILE")
@@ -203,7 +209,8 @@ def main() -> None:
                 cursor.execute(f"PREPARE {name} ({', '.join(types)}) AS {numbered}")
         run = str(int(time.time()))
         run_texts(connection, [Text(run + "w", n) for n in range(200)], options.split_commit, None,
-                  separate_record=options.separate_record, pipelined_claim=options.pipelined_claim)  # warm-up
+                  separate_record=options.separate_record, pipelined_claim=options.pipelined_claim,
+                  async_record=options.async_record)  # warm-up
         print(f"{options.texts} texts a repeat on {target.database} (revision {options.revision}); "
               "PostgreSQL backend CPU per text, microseconds")
         for repeat in range(options.repeat):
@@ -218,7 +225,7 @@ def main() -> None:
                 time.sleep(1.0)
             started = time.perf_counter()
             run_texts(connection, texts, options.split_commit, clock, separate_record=options.separate_record,
-                      pipelined_claim=options.pipelined_claim)
+                      pipelined_claim=options.pipelined_claim, async_record=options.async_record)
             wall = time.perf_counter() - started
             if perf:
                 perf.send_signal(signal.SIGINT)
