@@ -62,11 +62,16 @@ def match(tokens: Sequence[str], start: int, table: dict[Key, float], taken: set
     return None
 
 
+@lru_cache(maxsize=8)
+def _longest_first(prefixes: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(prefixes, key=len, reverse=True))
+
+
 def negated_verb(token: str, lexicon: Lexicon) -> Verb | None:
     """The verb when `token` is ن/نمی + a listed form; words merely starting with ن are not."""
     if token.startswith(("برن", "درن")):  # a preverb in front: برنمیدارید, درنمیاد
         token = token[2:]
-    for prefix in sorted(lexicon.sets["verb_prefixes"], key=len, reverse=True):
+    for prefix in _longest_first(lexicon.sets["verb_prefixes"]):
         if token.startswith(prefix):
             rest = token[len(prefix):]
             for form in (rest, rest.removesuffix("e") if rest.isascii() else rest):  # nayoomade: nayoomad
