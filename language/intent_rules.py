@@ -209,7 +209,8 @@ class RuleSet:
         match = self._recognize(text)
         if match.intent == OPT_IN and match.confidence < 1.0 and opt_out_request.asks_to_leave(
                 text[:_MAXIMUM_CHARACTERS]):
-            # "please remove my number" is not explicit enough to opt out, and never a subscription.
+            # "remove my number from the order", "unsubscribe from what?": short of an opt-out, and never a
+            # subscription.
             return IntentMatch(NO_INTENT, match.confidence)
         if match.intent == OPT_IN and match.confidence < 1.0 and not opt_in_request.asks_for_messages(
                 text[:_MAXIMUM_CHARACTERS]):

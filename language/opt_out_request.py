@@ -9,6 +9,8 @@ rules file (STOP, لغو, لغو۱۱ …), a message opts out only when one clau
   with a stopping word (نفرستید، ندید، قطع کنید، حذفم کنید، نمیخوام، بسه، مزاحم نشید, stop,
   no more, no longer, don't, remove me, take me off, leave me alone, nafrestid …), or with
   cancelling the sending or receiving itself (لغو دریافت پیامک),
+or the customer or their number removed with nothing else named ("شمارمو حذف کنید", "mano hazf konid",
+"please remove my number", "take me off"; not "remove my old number", "delete my account"),
 and no clause says it is a mistake to undo (اشتباهی, by mistake, accidentally, back), or asks for
 messages again (دوباره, again) without a stopping word ("don't text me again" still opts out); what
 follows "but" (ولی، اما) is a clause of its own. The shop's sending named in one clause, a question
@@ -104,7 +106,7 @@ _SELF = _words("منو من مرا مارو ما me us mano mara")
 # "پاک نکنید" / "قطع نکنید" is "do NOT delete / cut": the opposite of a stop request.
 _NEGATED_LIGHT_VERBS = _words("نکنید نکنین نکن nakonid nakonin nakon")
 _REQUEST_VERBS = _words(
-    "کنید کنین کن بکنید بکنین بکن نمایید نمائید بفرمایید فرمایید فرمائید بیارید بیارین konid konin kon knid knin"
+    "کنید کنین کن بکنید بکنین بکن نمایید نمائید بفرمایید فرمایید فرمائید بیارید بیارین konid konin kon knid knin knd"
     # the formal passive: "شماره اینجانب از فهرست حذف گردد", "پیامکا قطع بشه"
     " گردد بشه بشود شود")
 # Weaker ways of saying stop, which count only beside the shop's ads or its list (the marketing, never a
@@ -347,7 +349,42 @@ def _cancels_ads(words: Sequence[str]) -> bool:
         for following in words[position + 1:position + 3]) for position, word in enumerate(words))
 
 
+# "شمارمو حذف کنید", "منو حذف کنید", "please remove my number", "take me off": in a chat with the shop's
+# number, the customer (or their number) removed with nothing else named is a request to stop its messages
+# (the writers of five blind-written sets read it so, every time). Anything else named — an account, an
+# order, a message, an address, an old number — is something else to delete, and the clause must be short.
+_MY_NUMBER = _words("""
+شمارمو شمارم شمارمم شمارهمو شمارهام شمارمون shomaramo shomarmo shmrmo shmarmo shomaram shomarm
+""")
+_MY_NUMBER_PAIRS = (("این", "شماره"), ("این", "شمارهرو"), ("شماره", "منو"), ("شماره", "من"), ("شماره", "ما"),
+                    ("my", "number"), ("this", "number"), ("our", "number"), ("in", "shomare"),
+                    ("shomare", "mano"), ("shomare", "man"))
+_SOMETHING_ELSE = _words("""
+اکانت اکانتمو حساب حسابمو حسابم account سفارش سفارشمو سفارشم order آدرس آدرسمو address پیام پیاممو پیامم پیامو
+message messages text comment کامنت کامنتمو عکس عکسمو photo picture قبلی قدیمی قدیمیمو قبلیمو old previous
+سبد cart کارت card اطلاعات اطلاعاتمو data info سایت site app اپ برنامه پروفایل profile رمز password ایمیل email
+from the order sefaresh hesab akant adres payam ax aks ghabli ghadimi
+""") | {"<list>"}  # a waiting or shopping list (_without_other_lists)
+_MAXIMUM_REMOVAL_CLAUSE = 6
+_REMOVING = _words("remove delete بردارید بردارین bardarid")
+
+
+def _removes_the_customer(words: Sequence[str]) -> bool:
+    """"منو حذف کنید", "shmrmo hzf knd", "please remove my number": the customer removed, nothing else."""
+    if len(words) > _MAXIMUM_REMOVAL_CLAUSE or not _SOMETHING_ELSE.isdisjoint(words):
+        return False
+    names_me = (any(word in _SELF or word in _MY_NUMBER or _deletes_self(word) for word in words)
+                or _has_pair(words, _MY_NUMBER_PAIRS))
+    # Removing, not any stop word: "please don't call me, just message" removes no one.
+    removing = not _REMOVING.isdisjoint(words) or _has_pair(words, (("take", "me"), ("take", "us"))) or any(
+        _deletes_self(word) or word.startswith(_DELETING_STEMS) and not _REQUEST_VERBS.isdisjoint(
+            words[position + 1:position + 3]) for position, word in enumerate(words))
+    return names_me and removing
+
+
 def _clause_opts_out(words: Sequence[str]) -> bool:
+    if _removes_the_customer(words):
+        return True
     if any(word in _UNSUBSCRIBE for word in words) or any(
             word == "opt" and "out" in words[position + 1:position + 3]
             for position, word in enumerate(words)):
@@ -432,8 +469,8 @@ def asks_to_leave(text: str) -> bool:
     """Tell whether a clause of `text`, questions included, asks to stop, remove or delete or names
     unsubscribing, and none undoes it.
 
-    Short of an explicit opt-out ("please remove my number", "mano hazf konid", "unsubscribe from
-    what?"), such a message is still never a request to subscribe: the intent rules answer it as
+    Short of an explicit opt-out ("remove my number from the order", "منو از لیست قیمت حذف کنید",
+    "unsubscribe from what?"), such a message is still never a request to subscribe: the intent rules answer it as
     nothing rather than opt_in.
     """
     clauses = _clauses(text, questions=True)
