@@ -173,10 +173,10 @@ class Matcher:
                         self.phrase_starts[skeletons[0]].append((tokens, skeletons, intent.name))
                 elif tokens:
                     self._index_word(tokens[0], intent.name)
-        # Example words that are a keyword written together with another known word (کدتخفیف).
-        # `split_run_together` keeps a word the examples know whole, so its keyword is found here.
         # Each token's keyword hit, found once (customers reuse words); emptied when it holds _TOKEN_HITS_KEPT.
         self._token_hits: dict[str, tuple[frozenset[str], float]] = {}
+        # Example words that are a keyword written together with another known word (کدتخفیف).
+        # `split_run_together` keeps a word the examples know whole, so its keyword is found here.
         self.compounds: dict[str, set[str]] = {}
         for word in self.vocabulary:
             # Persian script only: a Latin word hides short keywords by chance (hichi: hi + chi).

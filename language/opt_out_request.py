@@ -363,7 +363,7 @@ _SOMETHING_ELSE = _words("""
 اکانت اکانتمو حساب حسابمو حسابم account سفارش سفارشمو سفارشم order آدرس آدرسمو address پیام پیاممو پیامم پیامو
 message messages text comment کامنت کامنتمو عکس عکسمو photo picture قبلی قدیمی قدیمیمو قبلیمو old previous
 سبد cart کارت card اطلاعات اطلاعاتمو data info سایت site app اپ برنامه پروفایل profile رمز password ایمیل email
-from the order sefaresh hesab akant adres payam ax aks ghabli ghadimi
+sefaresh hesab akant adres payam ax aks ghabli ghadimi
 """) | {"<list>"}  # a waiting or shopping list (_without_other_lists)
 _MAXIMUM_REMOVAL_CLAUSE = 6
 _REMOVING = _words("remove delete بردارید بردارین bardarid")
