@@ -138,11 +138,13 @@ class Matcher:
             for gram, value in weighted.items():
                 if document_frequency[gram] <= _MAXIMUM_POSTINGS_SHARE * count:
                     postings[gram].append((index, value / norm))
-        # Per n-gram of the examples, one look-up: its idf, the examples that hold it and its weight in each (two
-        # tuples, empty for an n-gram too common to list; see ngram_scores).
-        self.grams: dict[str, tuple[float, tuple[int, ...], tuple[float, ...]]] = {
+        # Per n-gram of the examples, one look-up: its idf, the examples that hold it, its weight in each, and those
+        # weights times the idf — the products a query that holds the n-gram once adds, made once here (tuples,
+        # empty for an n-gram too common to list; see ngram_scores).
+        self.grams: dict[str, tuple[float, tuple[int, ...], tuple[float, ...], tuple[float, ...]]] = {
             gram: (weight, tuple(index for index, _ in postings.get(gram, ())),
-                   tuple(value for _, value in postings.get(gram, ())))
+                   tuple(value for _, value in postings.get(gram, ())),
+                   tuple(weight * value for _, value in postings.get(gram, ())))
             for gram, weight in idf.items()}
         # Every word the rules know, to split words a customer ran together (درودبرشما).
         self.vocabulary = frozenset(token for _, text in documents for token in word_tokens(text)) | frozenset(
@@ -284,9 +286,11 @@ class Matcher:
             if entry is None:
                 value = count * unseen_idf
             else:
-                weight, indexes, example_values = entry
+                weight, indexes, example_values, once = entry
                 value = count * weight
-                for index, product in zip(indexes, map(value.__mul__, example_values), strict=True):
+                # An n-gram the message holds once (most): its products are the stored ones, to the last bit.
+                products = once if count == 1.0 else map(value.__mul__, example_values)
+                for index, product in zip(indexes, products, strict=True):
                     dot_products[index] += product
             squares += value * value
         norm = math.sqrt(squares) or 1.0
