@@ -202,6 +202,11 @@ def test_mentioning_messages_or_cancelling_an_order_is_not_an_opt_out(rules, tex
     "don't message me any more", "no more ads", "please take me off your mailing list",
     "دیگه برام پیامک نفرستید", "منو از لیست ارسال حذف کنید", "نمیخوام دیگه تبلیغاتتونو ببینم، نفرستید",
     "dige tabligh nafrestid", "مایل به دریافت پیام نیستم", "unsubscribe",
+    # The customer (or their number) removed with nothing else named: in a chat with the shop's number a request
+    # to stop its messages (answered as nothing until 2026-12-07; four writers of five blind-written sets label it
+    # opt_out every time).
+    "please remove my number", "mano hazf konid", "بسه دیگه منو حذف کنید", "just take me off, enough",
+    "shmrmo hzf knd lotfan", "لطفا این شماره رو حذف کنید",
 ])
 def test_explicit_requests_to_stop_messages_opt_out(rules, text):
     assert rules.recognize_intent(text).intent == "opt_out"
@@ -233,6 +238,14 @@ def test_requests_to_stop_the_ads_without_the_usual_words_opt_out(rules, text):
     "تبلیغتون رو تو اینستا دیدم. میشه سفارشمو متوقف کنید؟",
     "شماره پیک رو بلاک کردم، پیام دادم جواب نداد",
     "به این مدل علاقه ندارم، یه چیز دیگه پیشنهاد بدید",
+    # something else of the customer's removed: an old number, an account, an address, a waiting list
+    "شماره قبلیمو حذف کنید، اینو بذارید",
+    "اکانتمو حذف کنید",
+    "remove my number from the order please",
+    "please don't call me, just message",
+    "من حذف کردم ولی باز اومد",
+    "آدرس منو از سایت پاک کنید",
+    "منو از لیست انتظار حذف کنید",
 ])
 def test_messages_near_the_new_stop_phrasings_do_not_opt_out(rules, text):
     assert rules.recognize_intent(text).intent != "opt_out"
