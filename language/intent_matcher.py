@@ -267,12 +267,16 @@ class Matcher:
             [finglish.skeleton(word) for word in phrase])
 
     def opening_intents(self, tokens: Sequence[str]) -> set[str]:
-        """The intents whose keyword (or its skeleton) is the message's first word."""
+        """The intents whose keyword (or its skeleton) is the message's first word, or whose phrase opens it
+        ("sobh bekheir, ruzetun ghashang" opens with a greeting)."""
         if not tokens:
             return set()
         first = tokens[0]
-        return (self.words.get(first, set()) | self.words.get(nlp.lemma(first), set())
-                | self.skeletons.get(finglish.skeleton(first), set()))
+        found = (self.words.get(first, set()) | self.words.get(nlp.lemma(first), set())
+                 | self.skeletons.get(finglish.skeleton(first), set()))
+        # Spelt as the phrase is: by consonants alone "sb bkhr" (شب بخیر) would open with "sobh bekheir".
+        return found | {intent for phrase, _, intent in self.phrase_starts.get(first, ())
+                        if tuple(tokens[:len(phrase)]) == phrase}
 
     def ngram_scores(self, tokens: Sequence[str]) -> list[tuple[float, str]]:
         """Best cosine per label (intents and `none`), highest first."""

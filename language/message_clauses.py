@@ -136,7 +136,9 @@ def asks_whether_you_deliver_to_a_place(tokens: Sequence[str]) -> bool:
 _HOW_TO_ORDER_STARTS = frozenset(phrase[0] for phrase in _HOW_TO_ORDER)
 _ORDERED_ALREADY = frozenset(nlp.normalize(word) for word in (
     "کردم", "کردیم", "کرده", "شد", "شده", "kardam", "kardim", "shod", "shode", "هنوز", "hanuz", "hanooz", "still",
-    "yet", "کی", "کجا", "kei", "key", "when", "where", "placed", "did", "already"))
+    "yet", "کی", "کجا", "kei", "key", "when", "where", "placed", "did", "already",
+    # "ده روز از ثبت سفارش اینجانب می‌گذرد": days since my order was placed
+    "اینجانب", "بنده", "میگذرد", "گذشته", "گذشت"))
 _BRINGING = frozenset(nlp.normalize(word) for word in ("میاره", "میارید", "میارین", "miare", "miarid", "bring"))
 
 
@@ -178,6 +180,11 @@ _MEASURES = frozenset(nlp.normalize(word) for word in (
     "وزن", "وزنش", "ابعاد", "ابعادش", "طول", "طولش", "عرض", "عرضش", "ارتفاع", "ارتفاعش", "ظرفیت", "ظرفیتش", "حجم",
     "حجمش", "قطر", "قطرش", "موجودی", "موجودیش", "vazn", "vaznesh", "abad", "abaadesh", "weight", "dimensions",
     "capacity", "volume", "height", "width", "length"))
+# How long or how often: "khoshboo konande chand vaght dovom mikone?", "chnd vqt ykbr hnna bzrm?" (not "وقت بخیر").
+_HOW_MANY_OR_MUCH = frozenset(nlp.normalize(word) for word in (
+    "چند", "چقدر", "چقد", "chand", "chnd", "cheghad", "cheghadr", "how"))
+_SPANS_OF_TIME = frozenset(nlp.normalize(word) for word in (
+    "وقت", "مدت", "vaght", "vaqt", "vqt", "modat", "long", "often"))
 _PRICE_WORDS = frozenset(nlp.normalize(word) for word in (
     "قیمت", "قیمتش", "هزینه", "تومن", "تومان", "price", "cost", "costs", "ghimat", "gheymat", "hazine", "toman"))
 
@@ -194,7 +201,25 @@ def counts_years(text: str) -> bool:
 
 def asks_how_much_of_a_measure(tokens: Sequence[str]) -> bool:
     """Whether "how much" asks a weight, a size or a stock, with no word of a price."""
-    return not _MEASURES.isdisjoint(tokens) and _PRICE_WORDS.isdisjoint(tokens)
+    how_long = any(first in _HOW_MANY_OR_MUCH and second in _SPANS_OF_TIME
+                   for first, second in zip(tokens, tokens[1:], strict=False))
+    return (how_long or not _MEASURES.isdisjoint(tokens)) and _PRICE_WORDS.isdisjoint(tokens)
+
+
+# "پایه گوشی برای تبلت هم جواب میده؟": a product that "gives an answer" for something works for it; the shop
+# answering is "جواب میدین" (you answer) or asked with a time ("پشتیبانی کی جواب میده؟").
+_IT_ANSWERS = frozenset(nlp.normalize(word) for word in ("میده", "میدن", "میدهد", "داد", "mide", "midan", "dad"))
+_ANSWER = frozenset(nlp.normalize(word) for word in ("جواب", "javab", "jawab"))
+_FOR = frozenset(nlp.normalize(word) for word in ("برای", "واسه", "baraye", "vase", "for"))
+_WHEN_WORDS = frozenset(nlp.normalize(word) for word in (
+    "کی", "ساعت", "ساعتی", "موقع", "زمانی", "وقتی", "امروز", "امشب", "فردا", "kei", "key", "saat", "when", "time"))
+
+
+def says_a_product_works(tokens: Sequence[str]) -> bool:
+    """Whether "جواب میده" (it works) is said of something for a purpose, with no word of a time."""
+    return (any(token in _ANSWER and tokens[position + 1:position + 2] and tokens[position + 1] in _IT_ANSWERS
+                for position, token in enumerate(tokens))
+            and not _FOR.isdisjoint(tokens) and _WHEN_WORDS.isdisjoint(tokens))
 
 
 def asks_the_clock(tokens: Sequence[str]) -> bool:
@@ -229,7 +254,8 @@ _WHAT_THE_BOT_IS = frozenset(nlp.normalize(word) for word in (
     "automatic", "خودکار", "ماشین", "machine", "adam", "ensan"))
 # The same words with the ی of "you are" (رباتی؟ آدمی؟, robati?).
 _YOU_ARE_WHAT = frozenset(nlp.normalize(word) for word in (
-    "رباتی", "روباتی", "رباتید", "رباتین", "آدمی", "آدمید", "آدمین", "انسانی", "adami", "robati", "ensani"))
+    "رباتی", "روباتی", "رباتید", "رباتین", "آدمی", "آدمید", "آدمین", "انسانی", "adami", "robati", "ensani", "rbti",
+    "botid", "boti"))
 _ASKING_WHAT = frozenset(nlp.normalize(word) for word in (
     "are", "is", "am", "r", "هستی", "هستین", "هستید", "هستش", "آیا", "hasti", "hastin", "hastid", "hast"))
 _ABOUT_THE_BOT = _WHAT_THE_BOT_IS | _YOU_ARE_WHAT | _ASKING_WHAT | frozenset(nlp.normalize(word) for word in (
@@ -402,7 +428,8 @@ def asks_beside_the_intent(intent: str, text: str, tokens: Sequence[str]) -> boo
                 or asks_the_clock(tokens)
                 or (not _YEAR_WORDS.isdisjoint(tokens) and counts_years(text) and _PRICE_WORDS.isdisjoint(tokens)))
     if intent == "business_hours":
-        return asks_the_clock(tokens) or a_site_does_not_open(tokens) or asks_how_long_a_return_lasts(tokens)
+        return (asks_the_clock(tokens) or a_site_does_not_open(tokens) or asks_how_long_a_return_lasts(tokens)
+                or says_a_product_works(tokens))
     if intent == "order_status":
         return asks_whether_you_deliver_to_a_place(tokens) or changes_the_order(tokens)
     return False

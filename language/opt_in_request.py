@@ -18,6 +18,8 @@ one clause (questions included: "can I join your newsletter?")
   notify me, ping me when … is back, keep me posted), not asks when it comes ("kei dobare mojood mishe?");
 - undoes an opt-out ("I replied STOP by accident", "اشتباهی لغو زدم", "I want back in") where no
   order, account, cart or code is what was undone.
+A Finglish plural ending written apart is read with its word ("offer haye jadid"), and "let them be sent"
+(ارسال گردد) wants them as "send them" does.
 A recommendation asked for ("پیشنهادتون چیه؟", "چی پیشنهاد میدید؟") is no offer, haggling ("یکم تخفیف
 بدید") asks for no discounts to come, and an invitation to join ("عضو شوید 👇") is spam, not a request.
 """
@@ -39,7 +41,7 @@ _words = nlp.word_set
 # (خبرنامه، newsletter, mailing list, اشتراک) needs a word of wanting or adding ("the newsletter said
 # 20% off" asks nothing).
 _SUBSCRIBING_PREFIXES = ("عضو", "ozv", "subscri", "resubscri", "re-subscri", "optin")
-_SUBSCRIPTION_NOUN_PREFIXES = ("خبرنامه", "khabarname", "newsletter", "mailing", "اشتراک", "eshterak")
+_SUBSCRIPTION_NOUN_PREFIXES = ("خبرنامه", "khabarname", "khbrnm", "newsletter", "mailing", "اشتراک", "eshterak")
 _SUBSCRIPTION_WORDS = _words("opt-in signup")
 _SUBSCRIPTION_PAIRS = (("sign", "me"), ("sign", "up"), ("opt", "in"), ("opt", "me"), ("want", "back"),
                        ("count", "me"), ("re-add", "me"), ("readd", "me"),
@@ -70,6 +72,8 @@ _STREAM_PREFIXES = (
     "loop", "collection",
     "takhfif", "haraj", "tabligh", "payamha", "payamaye", "payamhaye", "payamatono", "payamak",
     "ettelaie", "akhbar", "jashnvare",
+    # SMS Finglish and a Latin word with a Persian plural ("pymhaye jdid", "offer haye jadid", joined below)
+    "pymha", "pyamha", "pyma", "offerha", "aferha",
 )
 _STREAM_WORDS = _words("خبرا stuff pieces")
 # "پیشنهادتون چیه؟", "چی پیشنهاد میدید؟": a recommendation asked for, not the shop's offers; those are plural or
@@ -97,13 +101,15 @@ _SHIPPED = (("ارسال", "شد"), ("ersal", "shod"), ("post", "shod"), ("پس�
 _WANTING = _words("""
 میخوام میخواهم میخوایم بخوام مایلم مایل خواهانم دارم بیاد بیان نمیاد برسه بفرستید بفرستین بفرست بفرستی
 بفرستن فرمایید بفرمایید کنید کنین کن بدید بدین بده بدهید بگید بگین بگو فعال روشن وصل دریافت بگیرم بگیریم باشم
-باخبر بدم میدم مشکلی نمیدید
+باخبر بدم میدم مشکلی نمیدید برگردونید برگردونین گردونید گردونین
 mikham mikhaym befrestid befrestin befres bedid bedin bede begid begin faal roshan vasl begiram basham
 want wanna like love interested send sending receive get getting keep keeping turn start starting
 resume back text whatsapp ping tell put add use let message
 """)
+# The formal passive: "اطلاعیه‌های محصولات جدید به این شماره نیز ارسال گردد" (let them be sent).
+_BE_SENT = (("ارسال", "گردد"), ("ارسال", "شود"), ("ارسال", "بشه"), ("ersal", "beshe"), ("ersal", "shavad"))
 # Being added to, put on or kept on a list, a group, a broadcast.
-_LIST_PREFIXES = ("لیست", "فهرست", "گروه", "کانال", "list", "broadcast", "group", "loop", "جریان", "jaryan")
+_LIST_PREFIXES = ("لیست", "فهرست", "گروه", "کانال", "list", "lst", "broadcast", "group", "loop", "جریان", "jaryan")
 _ADDING = _words("""
 اضافه اضافم اضافهم اد بذارید بذارین بذار بزارید بزارین بذارینم بذاریدم بزارینم بزاریدم قرار ثبت
 برگردونید برگردونین نگه وصلم
@@ -126,7 +132,7 @@ _TELL_ME = _words("""
 _TELL_ME_VERBS = _words("""
 کنید کنین کن بدید بدین بده بدهید بگید بگین بگو رسانی konid kon bedid bedin bede begid bgid me
 بزنید بزنین بفرستید بفرستین bezanid bezanin bzanid bznid befrestid befrestin
-فرمایید بفرمایید نمایید برسانید برسونید سازید
+فرمایید بفرمایید نمایید برسانید برسونید سازید دهید
 """)
 # Something coming: back in stock, new, a sale's day ("let me know if it fits my phone" asks a question).
 _IT_COMES = _words("""
@@ -140,7 +146,7 @@ _ASKED_AFTER_WHEN = _words("will is does do are can")
 # Asking about messages sent or that cannot be sent: "did you get my messages?", "I can't send messages".
 _NOT_WANTING = _words("did didn't got can't cant cannot نمیخوام nemikham دارید دارین darid darin قبلی ghabli previous")
 # Turning back on: "دوباره فعالم کنید", "dobare faal konid"; "start again".
-_ACTIVATING = _words("فعال فعالم فعالش روشن روشنش وصل وصلش وصلم faal faalam roshan vasl reactivate")
+_ACTIVATING = _words("فعال فعالم فعالش روشن روشنش وصل وصلش وصلم faal faalam fal roshan vasl reactivate")
 _RESTARTING = _words("start شروع استارت restart resume")
 _SHORT_RESTART = 4  # "start again please"; "شروع حراج از کیه؟" asks when a sale starts
 # Undoing an opt-out: a stopping word beside a word of mistake or return.
@@ -197,9 +203,24 @@ def _respelled(token: str) -> str:
     return token
 
 
+# A Finglish plural ending written as a word of its own: "offer haye jadid", "payam haye shoma".
+_PLURAL_ENDINGS = _words("ha haye hay hae hye hya")
+
+
+def _joined_plurals(tokens: list[str]) -> list[str]:
+    joined: list[str] = []
+    for token in tokens:
+        if token in _PLURAL_ENDINGS and joined and joined[-1].isascii() and joined[-1] not in _PLURAL_ENDINGS:
+            joined[-1] += token
+        else:
+            joined.append(token)
+    return joined
+
+
 def _clauses(normalized: str) -> list[list[str]]:
     return [words for part in _CLAUSE_BREAK.split(normalized)
-            if (words := [_respelled(token) for kind, token in nlp.classified_tokens(part) if kind == "word"])]
+            if (words := [_respelled(token) for token in _joined_plurals(
+                [token for kind, token in nlp.classified_tokens(part) if kind == "word"])])]
 
 
 # Every way to ask holds one of these words or stems; a message with none of them (most messages) is
@@ -213,8 +234,8 @@ _PUNCTUATION = ",.!?;:\"'()"
 
 
 def _may_ask(normalized: str) -> bool:
-    return any(word in _TRIGGER_WORDS or word.startswith(_TRIGGER_PREFIXES)
-               for word in (_respelled(piece.strip(_PUNCTUATION)) for piece in normalized.split()))
+    pieces = _joined_plurals([piece.strip(_PUNCTUATION) for piece in normalized.split()])
+    return any(word in _TRIGGER_WORDS or word.startswith(_TRIGGER_PREFIXES) for word in map(_respelled, pieces))
 
 
 def _pair(words: Sequence[str], pairs: tuple[tuple[str, str], ...]) -> bool:
@@ -245,7 +266,7 @@ def _asks_for_the_stream(words: Sequence[str]) -> bool:
            and not (position and words[position - 1] in _A_DOCUMENT_OF)
            and not _asks_for_a_recommendation(words, position)
            for position, word in enumerate(words)) or _pair(words, _NEW_GOODS):
-        return not _WANTING.isdisjoint(words)
+        return not _WANTING.isdisjoint(words) or _pair(words, _BE_SENT)
     one_message = [position for position, word in enumerate(words) if word in _ONE_MESSAGE]
     if not one_message or any(_names_one_message(words, position) for position in one_message):
         return False
@@ -314,9 +335,13 @@ def asks_for_messages(text: str) -> bool:
         return False
     clauses = _clauses(normalized)
     everything = [word for words in clauses for word in words]
-    if _pair(everything, _OUR_CHANNEL) or not _OTHER_SUBSCRIPTIONS.isdisjoint(everything) and not any(
-            word.startswith(_STREAM_PREFIXES) for word in everything):
+    if _pair(everything, _OUR_CHANNEL):
         return False
+    if not _OTHER_SUBSCRIPTIONS.isdisjoint(everything) and not any(
+            word.startswith(_STREAM_PREFIXES) for word in everything):
+        # "let me know when the box set is back": told when it comes, which subscribes to nothing else.
+        return not any(word.startswith(_SUBSCRIBING_PREFIXES + _SUBSCRIPTION_NOUN_PREFIXES)
+                       for word in everything) and _asks_to_be_told(everything)
     if _pair(everything, _SHIPPED):
         return False
     return any(_subscribes(words) or _joins_a_list(words) for words in clauses) or any(

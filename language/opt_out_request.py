@@ -22,7 +22,8 @@ cancelling right before them ("laghve payamak tablighi"); and a clause that is o
 stop", "بسه دیگه نفرستین", "قطعش کنید") stops what another clause names when that is the ads or
 messages sent to the customer by the day ("روزی سه تا پیام تبلیغ؟", "daily messages from you").
 A subscription to something the shop sells or another service (a monthly box, coffee, a magazine)
-is no messaging list.
+is no messaging list. A removal asked for as a noun ("درخواست حذف شماره اینجانب از فهرست …") is a request, and
+"no more messages be sent" in the formal passive ("دیگر پیامی ارسال نشود") stops messages as such.
 A clause that is a question ("unsubscribe from what?") never counts, unless it opens with a
 request and asks nothing else ("میشه دیگه پیام تبلیغاتی نفرستید؟", "can you stop sending me the
 newsletter?"); a waiting or shopping list ("لیست انتظار", "my shopping list") is no messaging list. Two of these words
@@ -117,13 +118,20 @@ _REQUEST_VERBS = _words(
 _WEAK_STOPPING = _words("نشه نشود نگردد نشن نشوند خودداری nashe nashavad بلاکتون بلاکت blocketun blaketun")
 _WEAK_STOPPING_PAIRS = (("نیازی", "نیست"), ("لازم", "نیست"), ("niazi", "nist"), ("lazem", "nist"),
                         ("no", "need"), ("block", "you"))
+# A negated passive asks for no more messages at all when it says "any more" ("دیگه پیامی برام ارسال نشه");
+# without it, it may wait for one ("تا پیامک تایید ارسال نشه").
+_NEGATED_PASSIVE = _words("نشه نشود نگردد nashe nashavad")
+_ANY_MORE = _words("دیگه دیگر dige dg")
 _INTEREST = _words("علاقه علاقهای تمایل تمایلی alaghe alaghei tamayol tamayoli")
 _NO_INTEREST = _words("ندارم ندارن ندارد نداره نداریم ندارند nadaram nadaran nadare")
 # The shop's special offers are its ads: "دیگه نیازی نیست برام پیشنهاد ویژه بفرستید".
 # So are messages of discounts: "هر روز پیام تخفیف میاد".
-_SPECIAL_OFFER = (("پیشنهاد", "ویژه"), ("پیشنهادات", "ویژه"), ("pishnahad", "vizhe"), ("special", "offers"),
-                  ("پیام", "تخفیف"), ("پیامک", "تخفیف"), ("پیامای", "تخفیف"), ("پیامهای", "تخفیف"),
-                  ("payam", "takhfif"), ("payamak", "takhfif"))
+_SPECIAL_OFFER = (("پیشنهاد", "ویژه"), ("پیشنهادات", "ویژه"), ("pishnahad", "vizhe"), ("special", "offers"))
+# Messages of discounts or sales, in any spelling of both words ("payame takhfif", "پیامای حراج"), and offers
+# received ("علاقه‌ای به دریافت پیشنهادها ندارم"): a word of the first kind right before one of the second.
+_OFFER_PAIR_PREFIXES = ((("پیام", "payam", "pyam", "pym", "message", "sms", "اسمس"),
+                         ("تخفیف", "حراج", "takhfif", "haraj", "discount", "sale", "offer")),
+                        (("دریافت", "daryaft"), ("پیشنهاد", "pishnahad", "offer")))
 _UNDOING = _words("""
 اشتباهی اشتباه برگردونید برگردونین برگردون فعال mistake mistakenly back resume eshtebahi eshtebah
 accidentally accident oops
@@ -145,12 +153,16 @@ def _is_signal(word: str) -> bool:
     return word in _SIGNAL_WORDS or word.startswith(_SIGNAL_PREFIXES)
 
 
+# "کننده" (-er: خوشبو کننده, پاک کننده) is one word, never کن + نده ("don't give").
+_DOER = nlp.normalize("کننده")
+
+
 def _split_run_together(word: str) -> list[str]:
     """"تبلیغاتنفرستین" → تبلیغات نفرستین, "nomore" → no more: two words of this module run together.
 
     Both parts must be words this module looks for (or a stopword beside one of them).
     """
-    if len(word) < _MINIMUM_RUN_TOGETHER or word in _SIGNAL_WORDS:
+    if len(word) < _MINIMUM_RUN_TOGETHER or word in _SIGNAL_WORDS or _DOER in word:
         return [word]
     for cut in range(len(word) - 2, 1, -1):
         head, tail = word[:cut], word[cut:]
@@ -310,6 +322,10 @@ def _names_what_goes(words: Sequence[str]) -> bool:
                or _deletes_self(word) for word in words)
 
 
+# "درخواست حذف شماره اینجانب از فهرست ارسال پیامک را دارم": the formal request names the removal as a noun.
+_REQUEST_NOUNS = _words("درخواست تقاضای تقاضا خواستار darkhast")
+
+
 def _requests_stop(words: Sequence[str], deleting_counts: bool = True) -> bool:
     if any(word in _STOPPING and not (
             word in _NEGATED_LIGHT_VERBS and position and words[position - 1].startswith(_REQUEST_VERB_STEMS))
@@ -323,8 +339,9 @@ def _requests_stop(words: Sequence[str], deleting_counts: bool = True) -> bool:
     for position, word in enumerate(words):
         if not deleting_counts and word.startswith(_DELETING_STEMS):
             continue
-        if word.startswith(_REQUEST_VERB_STEMS) and any(
-                following in _REQUEST_VERBS for following in words[position + 1:position + 3]):
+        if word.startswith(_REQUEST_VERB_STEMS) and (any(
+                following in _REQUEST_VERBS for following in words[position + 1:position + 3])
+                or (position and words[position - 1] in _REQUEST_NOUNS)):
             return True
     return False
 
@@ -332,7 +349,9 @@ def _requests_stop(words: Sequence[str], deleting_counts: bool = True) -> bool:
 def _names_ads(words: Sequence[str]) -> bool:
     """The shop's ads, offers or list (not a message as such) are named."""
     return any(word.startswith(_LIST_OR_ADS_PREFIXES) or word in _LIST_OR_ADS_WORDS for word in words) or _has_pair(
-        words, _SPECIAL_OFFER)
+        words, _SPECIAL_OFFER) or any(
+        first.startswith(before) and second.startswith(after)
+        for first, second in zip(words, words[1:], strict=False) for before, after in _OFFER_PAIR_PREFIXES)
 
 
 def _stops_ads_weakly(words: Sequence[str]) -> bool:
@@ -358,7 +377,8 @@ _MY_NUMBER = _words("""
 """)
 _MY_NUMBER_PAIRS = (("این", "شماره"), ("این", "شمارهرو"), ("شماره", "منو"), ("شماره", "من"), ("شماره", "ما"),
                     ("my", "number"), ("this", "number"), ("our", "number"), ("in", "shomare"),
-                    ("shomare", "mano"), ("shomare", "man"))
+                    ("shomare", "mano"), ("shomare", "man"),
+                    ("شماره", "اینجانب"), ("شماره", "بنده"))
 _SOMETHING_ELSE = _words("""
 اکانت اکانتمو حساب حسابمو حسابم account سفارش سفارشمو سفارشم order آدرس آدرسمو address پیام پیاممو پیامم پیامو
 message messages text comment کامنت کامنتمو عکس عکسمو photo picture قبلی قدیمی قدیمیمو قبلیمو old previous
@@ -400,6 +420,8 @@ def _clause_opts_out(words: Sequence[str]) -> bool:
         return True
     if _stops_ads_weakly(words) or _cancels_ads(words):
         return True
+    if messaging and not _ANY_MORE.isdisjoint(words) and not _NEGATED_PASSIVE.isdisjoint(words):
+        return True  # "خواهشمند است دیگر پیامی ارسال نشود": no more messages be sent, said formally
     return messaging and _requests_stop(words, deleting_counts=_names_what_goes(words))
 
 
@@ -407,7 +429,8 @@ def _clause_opts_out(words: Sequence[str]) -> bool:
 # included), a short stop request in another.
 _YOU_SEND = _words("""
 میدین میدید میدن میفرستید میفرستین میفرستن میزنید میزنین midin midid mifrestid mifrestin send sending sends
-""")
+mdn mdin mdid mfrstd mfrstn mfrstid mfrstin
+""")  # the last line with the vowels left out: "rozi 3 ta pym mdn"
 _MAXIMUM_STOP_CLAUSE = 5
 # A stop clause with nothing but the stop in it ("please stop", "بسه دیگه نفرستین"): it can stop nothing but
 # what the message is about, so the ads named, or messages counted by the day, are enough in another clause
@@ -416,7 +439,10 @@ _MAXIMUM_STOP_CLAUSE = 5
 _BARE_STOP_FILLERS = _words("""
 دیگه دیگر لطفا لطفاً خواهشا خواهشاً برام بهم به من واسم ما برامون dige digeh lotfan khahesh khahshan baram behem
 vasam please pls plz just it now already me us ok okay
+ممنون میشم برای mamnoon mamnun misham baraye man dg lotfn bram
 """)
+# Courtesy does not make a stop clause longer: "mamnoon misham dige baraye man nafrestid".
+_COURTESY = _words("ممنون میشم لطفا لطفاً خواهشا خواهشاً mamnoon mamnun misham lotfan lotfn khahshan please pls plz")
 # Messages by the day, sent to the customer: "هر روز برام پیام میاد", "daily messages from you" ("هر روز بهتون
 # پیام میدم" is the customer's own sending).
 _BY_THE_DAY = _words("روزی هرروز روزانه daily ruzi harruz")
@@ -443,17 +469,21 @@ def _names_messaging(words: Sequence[str]) -> bool:
     return any(word.startswith(_MESSAGING_PREFIXES) or word in _MESSAGING_WORDS for word in words)
 
 
+def _stop_clause_length(words: Sequence[str]) -> int:
+    return len([word for word in words if word not in _COURTESY])
+
+
 def _stops_what_another_clause_names(text: str, clauses: Sequence[Sequence[str]]) -> bool:
     if len(clauses) < 2 and "?" not in text and "؟" not in text:
         return False
-    if not any(len(words) <= _MAXIMUM_STOP_CLAUSE and _requests_stop(words, deleting_counts=any(
+    if not any(_stop_clause_length(words) <= _MAXIMUM_STOP_CLAUSE and _requests_stop(words, deleting_counts=any(
             word in _SELF or _deletes_self(word) for word in words)) for words in clauses):
         return False
     named = _clauses(text, questions=True)
     if any(not _YOU_SEND.isdisjoint(words) and _names_messaging(words) for words in named):
         return True
-    return any(len(words) <= _MAXIMUM_STOP_CLAUSE and _is_bare_stop(words) for words in clauses) and any(
-        _names_ads(words) or _messages_me_by_the_day(words) for words in named)
+    bare_stop = any(_stop_clause_length(words) <= _MAXIMUM_STOP_CLAUSE and _is_bare_stop(words) for words in clauses)
+    return bare_stop and any(_names_ads(words) or _messages_me_by_the_day(words) for words in named)
 
 
 def is_explicit_opt_out(text: str) -> bool:

@@ -153,7 +153,9 @@ _FOR_NOW = _words("فعلا", "فعلاً", "فعلن", "felan", "felaan", "late
                   "فردا", "farda", "next", "time")
 _PUTTING_OFF = _words(
     "نه", "na", "nah", "no", "not", "maybe", "perhaps", "شاید", "shayad", "shaiad", "اگه", "age", "if", "حالا",
-    "hala", "ببینم", "bebinam", "think", "فکر", "fekr")
+    "hala", "ببینم", "bebinam", "think", "فکر", "fekr",
+    # "فعلا پول ندارم، بمونه سر برج": let it wait
+    "بمونه", "bemune", "bemoone", "bemone")
 # "haha nice", "خخخ عالی": a laugh.
 _LAUGHING = _words("haha", "hahaha", "hehe", "lol", "lmao", "خ", "ههه", "هه", "kh", "khkh", "جالبه", "jalebe")
 
@@ -213,7 +215,9 @@ def asks_to_be_called_on_a_number(text: str, tokens: Sequence[str]) -> bool:
 
 # "بسته رو گرفتم", "got it today, thanks": what has come, stated with nothing asked, asks no status.
 _RECEIVED = _words("گرفتم", "گرفتیم", "رسید", "رسیدن", "اومد", "اومدن", "آمد", "gereftam", "resid", "residan", "umad",
-                   "oomad", "received", "arrived", "got", "came")
+                   "oomad", "received", "arrived", "got", "came", "delivered",
+                   # SMS Finglish: "bst rsd", "sfrsh rsd mrc"
+                   "rsd", "grftm")
 _STILL_OR_ASKING = _words(
     "هنوز", "کی", "کجا", "کجاست", "چرا", "چی", "فقط", "ولی", "اما", "hanuz", "hanooz", "kei", "key", "koja", "chera",
     "faghat", "vali", "ama", "still", "yet", "when", "where", "why", "what", "only", "but", "half", "نصف", "بقیه",
