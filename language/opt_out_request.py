@@ -486,9 +486,19 @@ def _stops_what_another_clause_names(text: str, clauses: Sequence[Sequence[str]]
     return bare_stop and any(_names_ads(words) or _messages_me_by_the_day(words) for words in named)
 
 
+def _may_opt_out(clauses: Sequence[Sequence[str]]) -> bool:
+    """Whether some word could take part in an opt-out: every way holds a word of messaging, the ads or a list,
+    a subscription, unsubscribing, an offer, receiving, or the customer or their number (most messages hold none)."""
+    return any(word.startswith(_MAY_OPT_OUT_PREFIXES) or word in _MAY_OPT_OUT_WORDS or _deletes_self(word)
+               for words in clauses for word in words)
+
+
 def is_explicit_opt_out(text: str) -> bool:
     """Tell whether `text` explicitly asks to stop receiving messages (module docstring)."""
     clauses = _clauses(text)
+    if not _may_opt_out(clauses) and (
+            ("?" not in text and "؟" not in text) or not _may_opt_out(_clauses(text, questions=True))):
+        return False  # the ads may be named in a question: "روزی سه تا پیام تبلیغ؟ بسه دیگه نفرستین"
     if any(word in _UNDOING for words in clauses for word in words) or any(
             any(word in _AGAIN for word in words) and not _requests_stop(words) for words in clauses):
         return False
@@ -508,4 +518,11 @@ def asks_to_leave(text: str) -> bool:
             any(word in _AGAIN for word in words) and not _requests_stop(words) for words in clauses):
         return False
     return any(_requests_stop(words) or _clause_opts_out(words) for words in clauses)
+
+
+_MAY_OPT_OUT_PREFIXES = (_MESSAGING_PREFIXES + _SUBSCRIPTION_PREFIXES + _LIST_OR_ADS_PREFIXES
+                         + tuple(before for pair in _OFFER_PAIR_PREFIXES for before in pair[0])
+                         + tuple(first for first, _ in _SPECIAL_OFFER))
+_MAY_OPT_OUT_WORDS = (_MESSAGING_WORDS | _UNSUBSCRIBE | _LIST_OR_ADS_WORDS | _SELF | _MY_NUMBER | {"opt", "<list>"}
+                      | {word for pair in _MY_NUMBER_PAIRS for word in pair})
 
