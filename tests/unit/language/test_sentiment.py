@@ -392,6 +392,32 @@ def test_sentiment_pass_of_2026_12_07(text: str, expected: str) -> None:
     assert label(text) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # The evening pass (tests/data/README.md, "A third sentiment pass"): complaints stated as facts in other words.
+    ("پول سفارشمو دو بار کسر کردن", "negative"),
+    ("عسل تاریخ انقضاش گذشته بود", "negative"),
+    ("دسته ماهیتابه کنده شد", "negative"),
+    ("the mug came chipped", "negative"),
+    ("honestly I expected better for this price", "negative"),
+    ("انتظار بیشتری داشتم از این برند", "negative"),
+    ("قبلیا بهتر بودن", "negative"),
+    # Formal regret and protest; "ندارم" and "نکردین" negate what comes before them.
+    ("با کمال تاسف باید بگم جنس خراب بود", "negative"),
+    ("بدینوسیله مراتب اعتراض خود را اعلام میکنم", "negative"),
+    ("اینجانب به هیچ وجه از خرید رضایت ندارم", "negative"),
+    ("تا حالا هیچوقت ناامیدم نکردین", "positive"),
+    # No problem on the way to a question, thanks ahead of a request: no feeling.
+    ("مشکلی ندارم، فقط میخواستم بپرسم کی میرسه", "neutral"),
+    ("ممنون میشم کاتالوگ رو بفرستید", "neutral"),
+    ("the blender was worth every toman", "positive"),
+    # A claim in quotation marks beside a complaint is irony; praise quoted with no complaint is praise.
+    ('Loved the "premium" packaging, it arrived crushed', "negative"),
+    ('my son said "awesome" when he opened it 😍', "positive"),
+])
+def test_sentiment_pass_of_2026_12_07_evening(text: str, expected: str) -> None:
+    assert label(text) == expected
+
+
 @pytest.mark.parametrize("path", [EVAL_SET, HELD_OUT_SET], ids=["evaluation", "held-out"])
 def test_no_lexicon_entry_is_a_whole_labelled_sentence(path: Path) -> None:
     entries = lexicon_entries()
