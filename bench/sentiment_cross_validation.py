@@ -10,8 +10,8 @@ folds only, then the fold is scored: a learned part is judged on sentences it ne
 macro-F1 and precision / recall / F1 per label over the pool, with the lexicon alone and with
 the model, macro-F1 per file, and how many plain requests written blind (intents_dev_blind*.tsv)
 the model calls positive or negative. `--sweep` also prints the pooled figure at other model
-confidences. rules/sentiment_corpus.tsv, the shipped training corpus, is written from the same
-files by `make training-corpora`. A measurement, not a test.
+confidences (one value for both labels). rules/sentiment_corpus.tsv, the shipped training corpus, is
+written from the same files by `make training-corpora`. A measurement, not a test.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def main() -> None:
     alone, combined = [""] * len(rows), [""] * len(rows)
     swept = {confidence: [""] * len(rows) for confidence in confidences}
     model_alone = [""] * len(rows)
-    shipped = sentiment.MODEL_CONFIDENCE
+    shipped = sentiment.MODEL_CONFIDENCE, sentiment.NEGATIVE_CONFIDENCE
     for fold in range(FOLDS):
         inside = [index for index, row_fold in enumerate(folds) if row_fold == fold]
         lexicon = load_lexicon(without={tuple(tokens_of(rows[index][1])) for index in inside})
@@ -99,14 +99,15 @@ def main() -> None:
             combined[index] = sentiment.analyze_sentiment(text, lexicon, model).label
             model_alone[index] = model.predict(tokens_of(text))[0]
             for confidence in confidences:
-                sentiment.MODEL_CONFIDENCE = confidence
+                sentiment.MODEL_CONFIDENCE = sentiment.NEGATIVE_CONFIDENCE = confidence
                 swept[confidence][index] = sentiment.analyze_sentiment(text, lexicon, model).label
-            sentiment.MODEL_CONFIDENCE = shipped
+            sentiment.MODEL_CONFIDENCE, sentiment.NEGATIVE_CONFIDENCE = shipped
     gold = [label for *_, label in rows]
     print(f"{len(rows)} messages in {len({name for name, *_ in rows})} files, {FOLDS} folds; "
           f"load average {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     report("lexicon alone", list(zip(gold, alone, strict=True)))
-    report(f"with the model (confidence {sentiment.MODEL_CONFIDENCE})", list(zip(gold, combined, strict=True)))
+    report(f"with the model (confidence {sentiment.MODEL_CONFIDENCE}, for negative {sentiment.NEGATIVE_CONFIDENCE})",
+           list(zip(gold, combined, strict=True)))
     print(f"messages the model decided: {sum(a != c for a, c in zip(alone, combined, strict=True))}")
     for confidence, predicted in swept.items():
         report(f"  confidence {confidence}", list(zip(gold, predicted, strict=True)))

@@ -418,6 +418,23 @@ def test_sentiment_pass_of_2026_12_07_evening(text: str, expected: str) -> None:
     assert label(text) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # The fourth pass: the last purchase, a report threatened, something foreign in the food, food cold or tasteless.
+    ("این دفعه آخره که ازتون میخرم", "negative"),
+    ("I'll report this to consumer protection", "negative"),
+    ("کشمشا پر از سنگریزه بود", "negative"),
+    ("غذا کاملا سرد رسید", "negative"),
+    ("بسته بندی عالی،غذا بی مزه", "negative"),
+    ("khyli chsbid", "positive"),
+    # A pickle is food, "broken" tea a kind of tea, not knowing which one a question.
+    ("torshi bademjoon darid?", "neutral"),
+    ("فرق چای کله مورچه با چای شکسته چیه", "neutral"),
+    ("نمیدونم کدوم سایز رو بردارم", "neutral"),
+])
+def test_sentiment_fourth_pass(text: str, expected: str) -> None:
+    assert label(text) == expected
+
+
 @pytest.mark.parametrize("path", [EVAL_SET, HELD_OUT_SET], ids=["evaluation", "held-out"])
 def test_no_lexicon_entry_is_a_whole_labelled_sentence(path: Path) -> None:
     entries = lexicon_entries()
