@@ -13,6 +13,7 @@ rules do not know that is two or three known words without spaces (درودبر�
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
@@ -139,12 +140,13 @@ class Matcher:
                 if document_frequency[gram] <= _MAXIMUM_POSTINGS_SHARE * count:
                     postings[gram].append((index, value / norm))
         # Per n-gram of the examples, one look-up: its idf, the examples that hold it, its weight in each, and those
-        # weights times the idf — the products a query that holds the n-gram once adds, made once here (tuples,
-        # empty for an n-gram too common to list; see ngram_scores).
-        self.grams: dict[str, tuple[float, tuple[int, ...], tuple[float, ...], tuple[float, ...]]] = {
-            gram: (weight, tuple(index for index, _ in postings.get(gram, ())),
-                   tuple(value for _, value in postings.get(gram, ())),
-                   tuple(weight * value for _, value in postings.get(gram, ())))
+        # weights times the idf — the products a query that holds the n-gram once adds, made once here (arrays of
+        # machine numbers, not tuples of Python floats: 1 MiB less per worker, no slower; empty for an n-gram too
+        # common to list; see ngram_scores).
+        self.grams: dict[str, tuple[float, array[int], array[float], array[float]]] = {
+            gram: (weight, array("I", (index for index, _ in postings.get(gram, ()))),
+                   array("d", (value for _, value in postings.get(gram, ()))),
+                   array("d", (weight * value for _, value in postings.get(gram, ()))))
             for gram, weight in idf.items()}
         # Every word the rules know, to split words a customer ran together (درودبرشما).
         self.vocabulary = frozenset(token for _, text in documents for token in word_tokens(text)) | frozenset(
