@@ -1,6 +1,6 @@
 """The chatbot graded on messages written by people who never saw its rules or our other sets.
 
-`intents_blind.tsv` to `intents_blind16.tsv` and `sentiment_blind.tsv` to `sentiment_blind6.tsv` were each
+`intents_blind.tsv` to `intents_blind16.tsv` and `sentiment_blind.tsv` to `sentiment_blind7.tsv` were each
 written in one sitting by a writer given only the labels' conventions and the issue's mix of styles, filtered
 against every rule example and labelled sentence (counts printed, no text), and committed before any
 classifier ran on them (tests/data/README.md, "Sets written blind"). They measure what our own sets
@@ -45,6 +45,7 @@ SENTIMENT_BLIND3 = DATA / "sentiment_blind3.tsv"
 SENTIMENT_BLIND4 = DATA / "sentiment_blind4.tsv"
 SENTIMENT_BLIND5 = DATA / "sentiment_blind5.tsv"
 SENTIMENT_BLIND6 = DATA / "sentiment_blind6.tsv"
+SENTIMENT_BLIND7 = DATA / "sentiment_blind7.tsv"
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +137,8 @@ def test_blind_intent_sets(rules, path, accuracy, none_f1):
     # issue's 0.88: the figure to raise.
     (SENTIMENT_BLIND5, 0.88),  # 0.888 after the fourth pass
     (SENTIMENT_BLIND6, 0.87),  # the fourth pass's gate (two writers): 0.873 on main, 0.880 after it
-], ids=["blind", "blind2", "blind3", "blind4", "blind5", "blind6"])
+    (SENTIMENT_BLIND7, 0.87),  # a fifth pass's gate (two writers): 0.877 on main; the pass was not merged
+], ids=["blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7"])
 def test_blind_sentiment_sets(path, macro_f1):
     rows = read_labelled_tsv(path)
     assert len(rows) >= 100
