@@ -436,13 +436,12 @@ _MAXIMUM_STOP_CLAUSE = 5
 # what the message is about, so the ads named, or messages counted by the day, are enough in another clause
 # ("روزی سه تا پیام تبلیغ؟ بسه دیگه نفرستین", "… daily messages from you, please stop"); "can you stop my
 # order?" names something else to stop.
-_BARE_STOP_FILLERS = _words("""
-دیگه دیگر لطفا لطفاً خواهشا خواهشاً برام بهم به من واسم ما برامون dige digeh lotfan khahesh khahshan baram behem
-vasam please pls plz just it now already me us ok okay
-ممنون میشم برای mamnoon mamnun misham baraye man dg lotfn bram
-""")
 # Courtesy does not make a stop clause longer: "mamnoon misham dige baraye man nafrestid".
 _COURTESY = _words("ممنون میشم لطفا لطفاً خواهشا خواهشاً mamnoon mamnun misham lotfan lotfn khahshan please pls plz")
+_BARE_STOP_FILLERS = _COURTESY | _words("""
+دیگه دیگر برام بهم به من واسم ما برامون dige digeh khahesh baram behem vasam just it now already me us ok okay
+برای baraye man dg bram
+""")
 # Messages by the day, sent to the customer: "هر روز برام پیام میاد", "daily messages from you" ("هر روز بهتون
 # پیام میدم" is the customer's own sending).
 _BY_THE_DAY = _words("روزی هرروز روزانه daily ruzi harruz")
@@ -523,6 +522,6 @@ def asks_to_leave(text: str) -> bool:
 _MAY_OPT_OUT_PREFIXES = (_MESSAGING_PREFIXES + _SUBSCRIPTION_PREFIXES + _LIST_OR_ADS_PREFIXES
                          + tuple(before for pair in _OFFER_PAIR_PREFIXES for before in pair[0])
                          + tuple(first for first, _ in _SPECIAL_OFFER))
-_MAY_OPT_OUT_WORDS = (_MESSAGING_WORDS | _UNSUBSCRIBE | _LIST_OR_ADS_WORDS | _SELF | _MY_NUMBER | {"opt", "<list>"}
+_MAY_OPT_OUT_WORDS = (_MESSAGING_WORDS | _UNSUBSCRIBE | _LIST_OR_ADS_WORDS | _SELF | _MY_NUMBER | {"opt"}
                       | {word for pair in _MY_NUMBER_PAIRS for word in pair})
 
