@@ -78,6 +78,9 @@ _CLAUSE_BREAK = re.compile(r"([,.!?]+)")  # kept: a clause ending in "?" is aske
 _THANKS = frozenset(normalize(word) for word in """
 مرسی ممنون ممنونم متشکرم سپاس تشکر thanks thank thx merci mersi mamnun mamnoon mrc
 """.split())  # nlp.normalize has already mapped ، and ؟
+_APPLAUSE = frozenset(("👏",))  # beside a complaint in its clause, applause is sarcasm
+_THANKS_WORDS = _THANKS | {"you", "so", "much", "a", "lot", "very", "خیلی", "kheili", "khyli"}
+_CUE = re.compile(r"(.+?)([+-]\d+\.\d+)")  # a matched cue: its words, then its weight
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,11 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
         if cue.kind != "emoji":
             weight *= intensity(tokens, cue.start, lexicon)
             weight *= QUESTION_POSITIVE_FACTOR if question and weight > 0 else 1.0
-            weight *= HYPOTHETICAL_NEGATIVE_FACTOR if hypothetical and weight < 0 else 1.0
+            # "خیس بشن خراب میشن؟" asks whether it will break, "نمیخوام اشتباه بشه" fears a mistake: neither reports.
+            after = tokens[cue.end] if cue.end < len(tokens) else ""
+            supposed = after in lexicon.sets["subjunctive_verbs"] or (
+                asked and after in lexicon.sets["prospective_verbs"])
+            weight *= HYPOTHETICAL_NEGATIVE_FACTOR if (hypothetical or supposed) and weight < 0 else 1.0
         weight *= positive_factor if weight > 0 else 1.0
         signs.update([1 if weight > 0 else -1] if weight else [])
         total += weight
@@ -147,6 +154,10 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
         extra.append(("missing", patterns.MISSING_WEIGHT))
     if unmet and not any(cue.weight < 0 for cue in cues):  # not again beside انتظار بیشتری داشتم
         extra.append(("expectation", patterns.UNMET_EXPECTATION_WEIGHT))
+    if not asked and patterns.late_for_an_occasion(tokens):
+        extra.append(("late-for-the-occasion", patterns.LATE_FOR_OCCASION_WEIGHT))
+    if not asked and patterns.promises_a_purchase(tokens):
+        extra.append(("promised-purchase", patterns.PROMISED_PURCHASE_WEIGHT * positive_factor))
     rated = None if asked else patterns.rating(text)
     if rated:
         extra.append(("rating", rated * (positive_factor if rated > 0 else 1.0)))
@@ -156,6 +167,11 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
         total += weight
         matched.append(f"{name}{weight:+.2f}")
         signs.add(1 if weight > 0 else -1)
+    claps = [cue for cue in cues if cue.kind == "emoji" and tokens[cue.start] in _APPLAUSE]
+    if claps and -1 in signs:  # "you sent a small instead of a large 👏": the applause is ironic
+        irony = sum(cue.weight for cue in claps) * positive_factor
+        total -= 2 * irony
+        matched.append(f"ironic-applause{-irony:+.2f}")
     return total, matched, signs
 
 
@@ -204,8 +220,12 @@ def _is_procedure(clauses: list[Clause], lexicon: Lexicon) -> bool:
     sets = lexicon.sets
     if not sets["why_words"].isdisjoint(words) or not sets["delivery_verbs"].isdisjoint(words):
         return False
-    return not sets["conditionals"].isdisjoint(words) or any(
-        tuple(words[i:i + len(key)]) == key for key in lexicon.procedures for i in range(len(words)))
+    return not sets["conditionals"].isdisjoint(words) or _names_procedure(words, lexicon)
+
+
+def _names_procedure(tokens: list[str], lexicon: Lexicon) -> bool:
+    """Whether the words hold a phrase of a procedure ("در صورت", "how do i")."""
+    return any(tuple(tokens[i:i + len(key)]) == key for key in lexicon.procedures for i in range(len(tokens)))
 
 
 def _reads_as_finglish(text: str, normalized: str) -> bool:
@@ -253,6 +273,15 @@ def _praises_in_quotes(text: str, signs: set[int]) -> bool:
     return -1 in signs and any(0 < len(tokens_of(span)) <= 3 for span in _QUOTED.findall(text))
 
 
+def _courtesy_thanks(matched: list[str], tokens: list[str], question: bool, lexicon: Lexicon) -> bool:
+    """Whether thanks is the only feeling and the message asks or waits ("مرسی، لطفا کد رهگیری رو بفرستید",
+    "ممنون، خبرم کنید", "thanks, I'll wait for the code"): the courtesy around a request, not praise."""
+    cues = [_CUE.fullmatch(cue) for cue in matched]
+    if not cues or not all(cue and float(cue[2]) > 0 and set(cue[1].split()) <= _THANKS_WORDS for cue in cues):
+        return False
+    return question or not lexicon.sets["request_markers"].isdisjoint(tokens)
+
+
 def analyze_sentiment(text: str, lexicon: Lexicon | None = None,
                       model: SentimentModel | None | bool = True) -> SentimentResult:
     """Return the sentiment of one customer message.
@@ -266,7 +295,8 @@ def analyze_sentiment(text: str, lexicon: Lexicon | None = None,
     clauses = _clauses(text, lexicon, normalized)
     hypothetical = question and _is_procedure(clauses, lexicon)
     # A statement before the procedural question still reports: "it was broken, can it be returned?"
-    hypothetical_clauses = [hypothetical and (asked or not lexicon.sets["conditionals"].isdisjoint(tokens))
+    hypothetical_clauses = [hypothetical and (asked or not lexicon.sets["conditionals"].isdisjoint(tokens)
+                                              or _names_procedure(tokens, lexicon))
                             for tokens, _, asked in clauses]
     results = [_score_clause(tokens, lexicon, question, 1.0, case, finglish, asked)
                for (tokens, _, asked), case in zip(clauses, hypothetical_clauses, strict=True)]
@@ -304,6 +334,10 @@ def analyze_sentiment(text: str, lexicon: Lexicon | None = None,
     if mismatch:
         total += patterns.MISMATCH_WEIGHT
         matched.append(f"mismatch{patterns.MISMATCH_WEIGHT:+.2f}")
+    if patterns.is_broken_promise(everything):
+        total += patterns.BROKEN_PROMISE_WEIGHT
+        matched.append(f"broken-promise{patterns.BROKEN_PROMISE_WEIGHT:+.2f}")
+        signs.add(-1)
     why = any(not lexicon.sets["why_words"].isdisjoint(tokens) for tokens, weight, _, _ in scored
               if weight == AFTER_CONTRAST_WEIGHT)
     if before_contrast > 0 and math.isnan(after_contrast) and (why or not question):
@@ -324,6 +358,8 @@ def analyze_sentiment(text: str, lexicon: Lexicon | None = None,
         if guess != "neutral" and probability >= (NEGATIVE_CONFIDENCE if guess == "negative" else MODEL_CONFIDENCE):
             sign = 1 if guess == "positive" else -1
             return SentimentResult(guess, sign * MODEL_SCORE, (f"model:{guess}{probability:.2f}",))
+    if total > 0 and _courtesy_thanks(matched, everything, question, lexicon):
+        return SentimentResult("neutral", 0.0, (*matched, "courtesy"))
     score = round(math.tanh(total / 2), 4)
     label = "positive" if score >= LABEL_THRESHOLD else "negative" if score <= -LABEL_THRESHOLD else "neutral"
     return SentimentResult(label, score, tuple(matched))

@@ -41,6 +41,8 @@ def variants(token: str) -> tuple[str, ...]:
     if not token.isascii():
         if token.endswith("ست"):
             variants.append(token[:-2] + "ه")  # فوق‌العاده + ست is written فوق‌العادست
+        elif token.endswith("س"):
+            variants.append(token[:-1] + "ه")  # and, spoken, فوق‌العادس
         # A word's final ه is dropped before a pronoun: اندازش is اندازه + ش, جعبم جعبه + م.
         variants += [token[:-len(suffix)] + "ه" for suffix in ("ش", "م", "ت", "شون", "تون", "مون")
                      if token.endswith(suffix) and len(token) - len(suffix) >= _MIN_STEM]

@@ -31,7 +31,8 @@ _CONTRACTIONS = tuple((re.compile(pattern), replacement) for pattern, replacemen
 _TOKEN_SETS = ("negators", "negated_copulas", "copula_fillers", "contrast", "still_markers",
                "waiting_cues", "service_terms", "verb_prefixes", "conditionals", "attempt_words",
                "copulas", "why_words", "containers", "delivery_verbs",
-               "question_words", "pleasantries", "solved_words")
+               "question_words", "pleasantries", "solved_words", "request_markers",
+               "prospective_verbs", "subjunctive_verbs")
 # A Finglish token is looked up by its consonants only when they say enough: three classes
 # (خوشگل = xSgl = khoshgel = khshgl); two (بد = bd = bood) are as often a neutral word.
 _MINIMUM_FUZZY = 3

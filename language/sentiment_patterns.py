@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from language import nlp
 from language.finglish import consonant_spelling, skeleton
 from language.sentiment_lexicon import Key, Lexicon
 
@@ -118,7 +119,12 @@ def is_wait(text: str) -> bool:
     """
     return any(not _ARRIVAL_AFTER.match(text, match.end()) and not (
         _FEW_DAYS.fullmatch(match.group()) and _ARRIVED_AFTER.match(text, match.end()))
+        and not _WITHIN.search(text, 0, match.start())
         for match in _DURATION.finditer(text))
+
+
+# "in 2 days", ظرف یه هفته, "in these two weeks it grew two leaves": how fast, or what happened meanwhile, not a wait.
+_WITHIN = re.compile(r"(?:\b(?:in|in just|in only|in like)|ظرف|zarfe|طی|(?:تو|توی|tu|too) این) $")
 
 
 _ARRIVAL_AFTER = re.compile(r" (?:میرسه|میرسد|میاد|میاید|می رسه|برسه|mirese|miresе|miad|berese|biad|arrives?)\b")
@@ -179,10 +185,17 @@ def is_mismatch(tokens: Sequence[str], lexicon: Lexicon) -> bool:
     if ordered is None or ordered > delivered[-1]:
         return False
     numbers = {int(number) for number in _SMALL_NUMBER.findall(text)}
-    return len(numbers) >= 2
+    named = {token for token in tokens if token in _KINDS}
+    return len(numbers) >= 2 or len(named) >= 2 and len({_KINDS[token] for token in named}) == 1
 
 
-_ORDERED = frozenset("سفارش سفارشم خریدم ordered order sefaresh kharidam".split())
+_ORDERED = frozenset("سفارش سفارشم خریدم خواستم ordered order sefaresh kharidam khastam wanted".split())
+# Colours and sizes: two of one kind beside an order and a delivery are what was ordered and what came
+# ("رنگ مشکی سفارش دادم سفید اومد", "سایز لارج خواستم اسمال فرستادین").
+_KINDS = dict.fromkeys(nlp.word_set("""مشکی سفید قرمز آبی سبز زرد صورتی بنفش نارنجی طوسی خاکستری قهوه‌ای کرم
+سرمه‌ای black white red blue green yellow pink purple grey gray brown beige navy meshki sefid ghermez abi sabz zard
+soorati banafsh narenji tusi khakestari"""), "colour") | dict.fromkeys(nlp.word_set("""اسمال مدیوم لارج ایکسلارج
+small medium large xl xxl xs"""), "size")
 _SMALL_NUMBER = re.compile(r"(?<!\d)\d{1,3}(?!\d)")  # sizes and capacities, not order numbers
 
 
@@ -198,3 +211,56 @@ def neither_nor(tokens: Sequence[str]) -> int | None:
         if tokens.count(word) >= 2 or (word == "neither" and word in tokens and "nor" in tokens):
             return tokens.index(word)
     return None
+
+
+BROKEN_PROMISE_WEIGHT = -0.8  # "you said free shipping, then the courier charged me", گفتین موجوده، حالا میگین تموم شده
+_SAID = frozenset("""گفتین گفتید گفتن گفت گفته gofti goftin goftid goftan goft gofte said told""".split())
+_RELATIVE = frozenset("""که ke همونطور همانطور as like""".split())  # "the model you said", "as you said"
+_TURNS = frozenset("""ولی اما but vali ama amma بعد حالا الان now then hala alan bad""".split())
+_NOT_TURNS = {"بعد": "به", "bad": "be", "حالا": "تا", "hala": "ta"}  # از این به بعد, تا حالا: no turn
+
+
+def is_broken_promise(tokens: Sequence[str]) -> bool:
+    """A saying reported, then a turn: what was said did not happen ("گفتین ارسال رایگانه، بعد پیک ۸۰ تومن گرفت").
+
+    Not a saying in a relative clause ("the model you said", "as you told me"), and not "so far" or "from now on".
+    """
+    said = next((index for index, token in enumerate(tokens)
+                 if token in _SAID and not (index and tokens[index - 1] in _RELATIVE)), None)
+    if said is None:
+        return False
+    return any(token in _TURNS and tokens[index - 1] != _NOT_TURNS.get(token)
+               for index, token in enumerate(tokens[said + 1:], start=said + 1))
+
+
+PROMISED_PURCHASE_WEIGHT = 0.9  # "حتما دوباره ازتون میخرم", "will definitely order the walnuts again"
+_SURELY = frozenset("حتما حتماً hatman definitely surely".split())
+_BUYING = frozenset("""میدم میخرم میگیرم میخریم میگیریم میدیم میکنم midam mikharam migiram mikharim migirim
+order buy purchase""".split())
+
+
+def promises_a_purchase(tokens: Sequence[str]) -> bool:
+    """A customer saying they will surely buy again: a word of certainty, then a verb of buying or ordering."""
+    surely = next((index for index, token in enumerate(tokens) if token in _SURELY), None)
+    return surely is not None and not _BUYING.isdisjoint(tokens[surely + 1:])
+
+
+LATE_FOR_OCCASION_WEIGHT = -1.0  # "the birthday cake came a day after the birthday", بعد از عروسی فرستادین
+_AFTER = frozenset("بعد after bad".split())
+_OCCASIONS = frozenset("""عروسی تولد عید جشن مراسم نوروز یلدا مهمونی مهمانی birthday wedding party eid nowruz
+yalda arusi tavalod jashn""".split())
+
+
+def late_for_an_occasion(tokens: Sequence[str]) -> bool:
+    """Whether "after" is followed, within three words, by the occasion the order was for."""
+    return any(token in _AFTER and any(_is_occasion(word) for word in tokens[index + 1:index + 4])
+               and not (index and tokens[index - 1] in _NEXT_TIME) for index, token in enumerate(tokens))
+
+
+def _is_occasion(word: str) -> bool:
+    """An occasion, also with a pronoun on it (تولدش, عروسیمون)."""
+    return word in _OCCASIONS or any(word.endswith(ending) and word[:-len(ending)] in _OCCASIONS
+                                     for ending in ("ش", "م", "ت", "شون", "مون", "تون", "e", "esh", "am"))
+
+
+_NEXT_TIME = frozenset("دفعه دفه بار سری هفته ماه dafe bare seri hafte mahe".split())  # دفعه بعد: "next time"

@@ -1,6 +1,6 @@
 """The chatbot graded on messages written by people who never saw its rules or our other sets.
 
-`intents_blind.tsv` to `intents_blind16.tsv` and `sentiment_blind.tsv` to `sentiment_blind7.tsv` were each
+`intents_blind.tsv` to `intents_blind16.tsv` and `sentiment_blind.tsv` to `sentiment_blind8.tsv` were each
 written in one sitting by a writer given only the labels' conventions and the issue's mix of styles, filtered
 against every rule example and labelled sentence (counts printed, no text), and committed before any
 classifier ran on them (tests/data/README.md, "Sets written blind"). They measure what our own sets
@@ -46,6 +46,7 @@ SENTIMENT_BLIND4 = DATA / "sentiment_blind4.tsv"
 SENTIMENT_BLIND5 = DATA / "sentiment_blind5.tsv"
 SENTIMENT_BLIND6 = DATA / "sentiment_blind6.tsv"
 SENTIMENT_BLIND7 = DATA / "sentiment_blind7.tsv"
+SENTIMENT_BLIND8 = DATA / "sentiment_blind8.tsv"
 
 
 @pytest.fixture(scope="module")
@@ -135,10 +136,11 @@ def test_blind_intent_sets(rules, path, accuracy, none_f1):
     (SENTIMENT_BLIND4, 0.90),  # the evening pass's gate: 0.907 on main, 0.903 with it (refused), 0.925 after the fourth
     # the larger gate (two writers) that judged that pass once more: 0.854 on main, 0.871 with it (kept). Under the
     # issue's 0.88: the figure to raise.
-    (SENTIMENT_BLIND5, 0.88),  # 0.888 after the fourth pass
-    (SENTIMENT_BLIND6, 0.87),  # the fourth pass's gate (two writers): 0.873 on main, 0.880 after it
-    (SENTIMENT_BLIND7, 0.87),  # a fifth pass's gate (two writers): 0.877 on main; the pass was not merged
-], ids=["blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7"])
+    (SENTIMENT_BLIND5, 0.89),  # 0.888 after the fourth pass, 0.899 after the sixth
+    (SENTIMENT_BLIND6, 0.88),  # the fourth pass's gate (two writers): 0.873 on main, 0.880 after it, 0.888 after the sixth
+    (SENTIMENT_BLIND7, 0.88),  # a fifth pass's gate (two writers): 0.877 on main (not merged), 0.884 after the sixth
+    (SENTIMENT_BLIND8, 0.88),  # the sixth pass's gate (two writers): 0.864 on main, 0.884 after it
+], ids=["blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8"])
 def test_blind_sentiment_sets(path, macro_f1):
     rows = read_labelled_tsv(path)
     assert len(rows) >= 100

@@ -164,3 +164,66 @@ def test_repeated_attempt_needs_a_way_of_reaching_the_shop() -> None:
     lexicon = cached_lexicon()
     assert patterns.is_repeated_attempt(tokens_of("ده بار زنگ زدم"), lexicon)
     assert not patterns.is_repeated_attempt(tokens_of("ده بار شستمش"), lexicon)
+
+
+def test_thanks_around_a_request_or_a_wait_is_courtesy() -> None:
+    assert_labels([
+        ("ممنون، لطفا فاکتور رو هم ایمیل کنید", "neutral"),
+        ("مرسی، هر وقت رنگ سبزش اومد خبرم کنید", "neutral"),
+        ("thanks, please send it to my office address", "neutral"),
+        ("با تشکر، خواهشمندم زمان ارسال را اعلام فرمایید", "neutral"),
+        ("mrc, montazeram", "neutral"),
+        # thanks for something done, or thanks with praise, is still thanks
+        ("ممنون از راهنماییتون، خیلی کمکم کرد", "positive"),
+        ("مرسی، جنسش عالیه، لطفا یکی دیگه هم بفرستید", "positive"),
+        ("thanks so much for the quick reply", "positive"),
+    ])
+
+
+def test_a_fault_asked_about_or_feared_is_no_complaint() -> None:
+    assert_labels([
+        ("بند ساعت زود پاره میشه؟", "neutral"),
+        ("در صورت شکستن شیشه در راه، هزینه با کیه؟", "neutral"),
+        ("لطفا خوب بپیچید که خراب نشه", "neutral"),
+        # asked why it happened, or reported, it complains
+        ("چرا بند ساعت پاره شد؟", "negative"),
+        ("بند ساعت بعد دو روز پاره شد", "negative"),
+    ])
+
+
+def test_said_then_a_turn_is_a_broken_promise() -> None:
+    assert_labels([
+        ("گفتین ارسال همون روزه، حالا میگین هفته بعد", "negative"),
+        ("you said it was in stock, now you're telling me to wait a month", "negative"),
+        # a saying in a relative clause, or "from now on", is no promise broken
+        ("همون مدلی که گفتین رو گرفتم، عالیه", "positive"),
+    ])
+    assert patterns.is_broken_promise(tokens_of("گفتین موجوده ولی نیست"))
+    assert not patterns.is_broken_promise(tokens_of("مامانم گفت از این به بعد فقط از شما بخرم"))
+
+
+def test_late_for_the_occasion_it_was_bought_for() -> None:
+    assert_labels([
+        ("کادوی تولد خواهرم سه روز بعد از تولدش رسید", "negative"),
+        ("the flowers for the wedding came the day after the wedding 👏", "negative"),
+        ("دفعه بعد برای تولد پسرم هم ازتون میگیرم", "neutral"),
+    ])
+
+
+def test_a_promised_purchase_and_a_fast_delivery_praise() -> None:
+    assert_labels([
+        ("حتما برای عید هم از شما میخرم", "positive"),
+        ("hatman bazam sefaresh midam", "positive"),
+        ("arrived in 3 days, well packed", "positive"),
+        # a week counted as a wait still complains
+        ("3 days and still no parcel", "negative"),
+    ])
+
+
+def test_what_was_ordered_against_what_came_and_ironic_applause() -> None:
+    assert_labels([
+        ("رنگ سرمه‌ای خواستم مشکی فرستادین", "negative"),
+        ("سایز مدیوم سفارش دادم لارج اومد", "negative"),
+        ("ممنون واقعا، دو بار اشتباه فرستادین 👏", "negative"),
+        ("رنگ مشکی سفارش دادم، همون مشکی اومد 👏", "positive"),
+    ])
