@@ -109,6 +109,7 @@ _MAXIMUM_CHARACTERS = 1000
 _MAXIMUM_TOKENS = 100
 # Answered opt_in instead when the message clearly asks for the shop's messages (`opt_in_request`).
 _SMALL_TALK = frozenset({GREETING, THANKS, GOODBYE})
+_WEAK_PRICING = 0.5  # below it a price guess gives way to a request for the shop's offers (recognize_intent)
 # Content words after a greeting that make a message more than a greeting (see `_says_more_than_hello`).
 _CONTENT_AFTER_A_GREETING = 3
 
@@ -217,7 +218,10 @@ class RuleSet:
             # "send the invoice again", "do you have any offers this week?": no request for the shop's
             # messages; the message is what it is without opt-in.
             return self._recognize(text, excluded=frozenset({OPT_IN}))
-        if ((match.intent == NO_INTENT or match.intent in _SMALL_TALK) and OPT_IN in self.intents
+        # The shop's offers asked for ("تخفیفا رو واسه منم بفرستین") read like a price question to the model: a weak
+        # pricing guess gives way to the request as well.
+        if ((match.intent == NO_INTENT or match.intent in _SMALL_TALK
+             or match.intent == PRICING and match.confidence < _WEAK_PRICING) and OPT_IN in self.intents
                 and opt_in_request.asks_for_messages(text[:_MAXIMUM_CHARACTERS])
                 and not opt_out_request.asks_to_leave(text[:_MAXIMUM_CHARACTERS])):
             return IntentMatch(OPT_IN, max(match.confidence, self.threshold))

@@ -165,6 +165,9 @@ order orders cart account code password address return payment sefaresh sefaresh
 package parcel ships shipped tracking delivery لینک link عکس photo pic video فیلم ویس ready آماده پیک پیکتونو
 courier
 """)
+# What a customer may have typed or sent by mistake beside a "stop" ("stop! size eshtebah zadam", "لغو، اشتباهی
+# فرستادم این پیامو"): a size, a colour, a message of theirs. Undone, these are no way back to the shop's messages.
+_MISTYPED = _words("سایز سایزو سایزش size رنگ رنگو color colour پیامو پیاممو payamo payamamo")
 
 
 def _latin_spellings() -> dict[str, str]:
@@ -257,8 +260,24 @@ def _subscribes(words: Sequence[str]) -> bool:
         _WANTING.isdisjoint(words) and _ADDING.isdisjoint(words))
 
 
+# "پیام منو دریافت کردین؟", "پیامتونو دریافت کردم": a message received, reported or asked about, is no request.
+_RECEIVED = (("دریافت", "کردین"), ("دریافت", "کردید"), ("دریافت", "کردم"), ("دریافت", "شد"), ("daryaft", "kardin"),
+             ("daryaft", "kardid"), ("daryaft", "kardam"))
+
+
+def _plural_codes(words: Sequence[str]) -> bool:
+    """"کد تخفیفای ماهانه", "کدهای تخفیف", "discount codes": the codes the shop keeps sending, not one code."""
+    return any(first in _CODES and (second.startswith(("تخفیفا", "تخفیفه", "تخفیفهای")) or first != "کد"
+                                    and second.startswith("تخفیف")) or (first, second) == ("discount", "codes")
+               for first, second in zip(words, words[1:], strict=False))
+
+
+_CODES = _words("کد کدهای کدای کدا کدها code codes")
+
+
 def _asks_for_the_stream(words: Sequence[str]) -> bool:
-    if not _OTHER_THINGS.isdisjoint(words) or not _NOT_WANTING.isdisjoint(words):
+    others = _OTHER_THINGS - _CODES if _plural_codes(words) else _OTHER_THINGS
+    if not others.isdisjoint(words) or not _NOT_WANTING.isdisjoint(words) or _pair(words, _RECEIVED):
         return False
     if _pair(words, _HAGGLING):
         return False
@@ -325,7 +344,8 @@ def _asks_to_be_told(words: Sequence[str]) -> bool:
 
 
 def _undoes_an_opt_out(words: Sequence[str]) -> bool:
-    return not _STOPPED.isdisjoint(words) and not _UNDO.isdisjoint(words) and _OTHER_THINGS.isdisjoint(words)
+    return (not _STOPPED.isdisjoint(words) and not _UNDO.isdisjoint(words) and _OTHER_THINGS.isdisjoint(words)
+            and _MISTYPED.isdisjoint(words))
 
 
 def asks_for_messages(text: str) -> bool:

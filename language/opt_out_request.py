@@ -66,7 +66,7 @@ _MESSAGING_PREFIXES = (
     "پیام", "اسمس", "sms", "تبلیغ", "تخفیفات", "خبرنامه", "لیست", "فهرست", "اطلاعرسانی",
     "message", "messaging", "text", "ads", "advert", "promo", "newsletter", "mailing",
     "notification", "spam", "payam", "pyam", "pym", "tabligh", "tbligh", "khabarname", "takhfifat",
-    "offers", "اسپم",
+    "offers", "اسپم", "برادکست", "broadcast", "اطلاعیه",
 )
 _MESSAGING_WORDS = _words("pm pms ad list listetun listeton liste listet اس رسانی msg msgs")
 # Negated send/give/hit verbs and "I don't want", in the spellings customers use.
@@ -74,7 +74,7 @@ _STOPPING = _words("""
 نفرستید نفرستین نفرست نفرستی نفرستن ندید ندین نده ندهید نزنید نزنین نزن نکنید نکنین
 نمیخوام نمیخواهم نمیخوایم نخواستم بسه کافیه ممنوع نباشه نیاد
 nafrestid nafrestin nafres nafrest naferestid naferestin naferesti naferest
-nadid nadin nade nazanid nazan nemikham nakhastam
+nadid nadin nade nazanid nazan nemikham nakhastam nakonid nakonin نذارید نذارین nazarid nazarin
 بردارید بردارین بردار bardarid
 base basse stop stopped stopping quit enough remove unsubscribe don't dont
 """)
@@ -86,14 +86,17 @@ _STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "inter
                    # "bas konid dige": stop it
                    ("بس", "کنید"), ("بس", "کنین"), ("bas", "konid"), ("bas", "konin"), ("bas", "kon"),
                    # "این شماره رو از لیست در بیارید": take it out
-                   ("در", "بیارید"), ("در", "بیارین"), ("dar", "biarid"), ("dar", "biarin"))
+                   ("در", "بیارید"), ("در", "بیارین"), ("dar", "biarid"), ("dar", "biarin"),
+                   # "منو از لیست … خط بزنید" (cross me out), "broadcast رو off کنید" (turn it off)
+                   ("خط", "بزنید"), ("خط", "بزنین"), ("khat", "bezanid"), ("off", "کنید"), ("off", "کنین"),
+                   ("off", "konid"), ("turn", "off"))
 # "لغو دریافت پیامک", "لغو ارسال پیام": cancelling the receiving or the sending itself.
 _SENDING_OR_RECEIVING = _words("دریافت ارسال daryaft ersal receiving sending")
 # "I do not wish to receive messages": a refusal next to receiving.
 _RECEIVING = _words("دریافت receive receiving daryaft")
 _REFUSING = _words("نیستم ندارم عدم نمیخوام نمیخواهم nistam nemikham")
 _REQUEST_VERB_STEMS = ("حذف", "پاک", "قطع", "متوقف", "خارج", "بیرون", "درم", "غیرفعال",
-                       "خاموش", "hazf", "pak", "ghat", "kharej", "motevaghef")
+                       "خاموش", "معاف", "hazf", "pak", "ghat", "kharej", "motevaghef")
 # Deleting is what a customer asks of one message they sent ("پیاممو پاک کنید", "delete my last
 # message"): beside a messaging word it is a stop request only when the clause names a list, the
 # ads, or the customer as what goes ("منو از لیست حذف کنید", "حذفم کنید", "تبلیغات رو حذف کنید").
@@ -101,13 +104,14 @@ _DELETING_STEMS = ("حذف", "پاک", "hazf", "pak")
 _LIST_OR_ADS_PREFIXES = (
     "لیست", "فهرست", "list", "تبلیغ", "تخفیفات", "خبرنامه", "اطلاعرسانی", "ads", "advert", "promo",
     "newsletter", "mailing", "notification", "spam", "اسپم", "tabligh", "tbligh", "khabarname", "takhfifat", "offers",
+    "برادکست", "broadcast", "اطلاعیه",
 )
 _LIST_OR_ADS_WORDS = _words("ad رسانی")
 _SELF = _words("منو من مرا مارو ما me us mano mara")
 # "پاک نکنید" / "قطع نکنید" is "do NOT delete / cut": the opposite of a stop request.
 _NEGATED_LIGHT_VERBS = _words("نکنید نکنین نکن nakonid nakonin nakon")
 _REQUEST_VERBS = _words(
-    "کنید کنین کن بکنید بکنین بکن نمایید نمائید بفرمایید فرمایید فرمائید بیارید بیارین konid konin kon knid knin knd"
+    "کنید کنین کن بکنید بکنین بکن نمایید نمائید بفرمایید فرمایید فرمائید بیارید بیارین konid konin kon knid knin knd kn"
     # the formal passive: "شماره اینجانب از فهرست حذف گردد", "پیامکا قطع بشه"
     " گردد بشه بشود شود")
 # Weaker ways of saying stop, which count only beside the shop's ads or its list (the marketing, never a
@@ -117,11 +121,14 @@ _REQUEST_VERBS = _words(
 # پیام‌های تبلیغاتی ندارن") and a threat to block the sender ("یه بار دیگه تبلیغ بفرستین بلاکتون میکنم").
 _WEAK_STOPPING = _words("نشه نشود نگردد نشن نشوند خودداری nashe nashavad بلاکتون بلاکت blocketun blaketun")
 _WEAK_STOPPING_PAIRS = (("نیازی", "نیست"), ("لازم", "نیست"), ("niazi", "nist"), ("lazem", "nist"),
-                        ("no", "need"), ("block", "you"))
+                        ("no", "need"), ("block", "you"),
+                        # "تبلیغات هفتگی نه مرسی": no, thanks
+                        ("نه", "مرسی"), ("نه", "ممنون"), ("no", "thanks"), ("na", "mersi"), ("na", "mamnoon"))
 # A negated passive asks for no more messages at all when it says "any more" ("دیگه پیامی برام ارسال نشه");
 # without it, it may wait for one ("تا پیامک تایید ارسال نشه").
 _NEGATED_PASSIVE = _words("نشه نشود نگردد nashe nashavad")
-_ANY_MORE = _words("دیگه دیگر dige dg")
+_ANY_MORE = _words("دیگه دیگر dige dg anymore longer")
+_FROM_NOW_ON = (("این", "پس"), ("from", "now"), ("any", "more"))
 _INTEREST = _words("علاقه علاقهای تمایل تمایلی alaghe alaghei tamayol tamayoli")
 _NO_INTEREST = _words("ندارم ندارن ندارد نداره نداریم ندارند nadaram nadaran nadare")
 # The shop's special offers are its ads: "دیگه نیازی نیست برام پیشنهاد ویژه بفرستید".
@@ -131,7 +138,12 @@ _SPECIAL_OFFER = (("پیشنهاد", "ویژه"), ("پیشنهادات", "ویژ
 # received ("علاقه‌ای به دریافت پیشنهادها ندارم"): a word of the first kind right before one of the second.
 _OFFER_PAIR_PREFIXES = ((("پیام", "payam", "pyam", "pym", "message", "sms", "اسمس"),
                          ("تخفیف", "حراج", "takhfif", "haraj", "discount", "sale", "offer")),
-                        (("دریافت", "daryaft"), ("پیشنهاد", "pishnahad", "offer")))
+                        (("دریافت", "daryaft"), ("پیشنهاد", "pishnahad", "offer")),
+                        # "کدهای تخفیف", "discount codes"; "خبر محصولات جدید", "اخبار حراج", "گروه پخش"
+                        (("کد", "code", "takhfif", "discount"), ("تخفیف", "takhfif", "code")),
+                        (("خبر", "اخبار", "khabar", "akhbar"), ("محصول", "حراج", "تخفیف", "جدید", "mahsool",
+                                                                 "haraj", "takhfif", "jadid")),
+                        (("گروه", "group"), ("پخش", "broadcast")))
 _UNDOING = _words("""
 اشتباهی اشتباه برگردونید برگردونین برگردون فعال mistake mistakenly back resume eshtebahi eshtebah
 accidentally accident oops
@@ -229,9 +241,10 @@ def _repaired(word: str) -> str:
         spelled = finglish.consonant_spelling(word)
         if spelled in _CONSONANT_WORDS:
             return _CONSONANT_WORDS[spelled]
-        stem = next((stem for consonants, stem in _CONSONANT_STEMS if spelled.startswith(consonants)), None)
-        if stem is not None:
-            return stem
+        found = next(((consonants, stem) for consonants, stem in _CONSONANT_STEMS if spelled.startswith(consonants)),
+                     None)
+        if found is not None:  # with what follows the stem: hzfm is hazf + m ("delete me")
+            return found[1] + spelled[len(found[0]):]
     if (word.isascii() and word.isalpha() and len(word) >= 6 and not _VOWELS.intersection(word[1:-2])
             and word[-2] in _VOWELS):  # nfrstid, nfrstin: the vowel of the ending alone
         spelled = finglish.consonant_spelling(word)
@@ -262,8 +275,14 @@ _OTHER_LIST_BEFORE = _words("waiting shopping wish")
 _LIST_WORDS = _words("لیست فهرست list")
 
 
+_HOW_MANY_TIMES = (("چند", "بار"), ("chand", "bar"), ("how", "many"))
+
+
 def _asks_politely(words: Sequence[str]) -> bool:
-    """A question that opens with a request (میشه، can you, please) and asks nothing else."""
+    """A question that opens with a request (میشه، can you, please) and asks nothing else, or says how many times it
+    has been asked already ("چند بار بگم پیام نفرستید؟")."""
+    if _has_pair(words[:3], _HOW_MANY_TIMES):
+        return True
     opening = [word for word in words[:4] if word not in _GREETING_WORDS][:2]
     return bool(opening) and opening[0] in _REQUEST_OPENINGS and _ASKING_WORDS.isdisjoint(words)
 
@@ -313,7 +332,7 @@ def _has_pair(words: Sequence[str], pairs: tuple[tuple[str, str], ...]) -> bool:
 def _deletes_self(word: str) -> bool:
     """حذفم / پاکم / hazfam: the deleting verb with "me" as its object."""
     stem = next((stem for stem in _DELETING_STEMS if word.startswith(stem)), None)
-    return stem is not None and word[len(stem):] in ("م", "am", "em")
+    return stem is not None and word[len(stem):] in ("م", "am", "em", "m")
 
 
 def _names_what_goes(words: Sequence[str]) -> bool:
@@ -326,9 +345,35 @@ def _names_what_goes(words: Sequence[str]) -> bool:
 _REQUEST_NOUNS = _words("درخواست تقاضای تقاضا خواستار darkhast")
 
 
+def _not_a_stop(words: Sequence[str], position: int) -> bool:
+    """A stopping word that says something else here: "پاک نکنید" (do not delete), "your messages don't load"
+    (a don't that sends nothing), "همون پیامکی کافیه" (that one suffices), "جواب ندین" (you do not answer)."""
+    word, before = words[position], words[position - 1] if position else ""
+    if word in _NEGATED_LIGHT_VERBS and before.startswith(_REQUEST_VERB_STEMS):
+        return True
+    if word in _BARE_DONT:
+        return _SENT_BY_YOU.isdisjoint(words[position + 1:position + 3])
+    if word == "stop" and before in _BARE_DONT | {"not", "never"}:
+        return True  # "don't stop", a cheer
+    if word in _SUFFICES:
+        return not _THAT_ONE.isdisjoint(words)
+    if word in _NOT_PUTTING:  # "منو تو برادکست نذارید" puts me; "بروشور تبلیغاتی تو بسته نذارید" a leaflet
+        return _SELF.isdisjoint(words)
+    return word in _NOT_GIVING and before in _ANSWER
+
+
+# English "don't" stops only a sending, contacting or wanting: "don't send", "don't text me", "don't want them".
+_BARE_DONT = _words("don't dont")
+_SENT_BY_YOU = _words("send text message email contact spam bother want add include sms call")
+_SUFFICES = _words("کافیه")
+_NOT_PUTTING = _words("نذارید نذارین nazarid nazarin")
+_THAT_ONE = _words("همون همین hamun hamoon hamin")
+_NOT_GIVING = _words("ندین ندید ندهید nadin nadid")
+_ANSWER = _words("جواب پاسخ javab")
+
+
 def _requests_stop(words: Sequence[str], deleting_counts: bool = True) -> bool:
-    if any(word in _STOPPING and not (
-            word in _NEGATED_LIGHT_VERBS and position and words[position - 1].startswith(_REQUEST_VERB_STEMS))
+    if any(word in _STOPPING and not _not_a_stop(words, position)
            for position, word in enumerate(words)) or _has_pair(words, _STOPPING_PAIRS):
         return True
     if any(word in _RECEIVING for word in words) and any(word in _REFUSING for word in words):
@@ -354,6 +399,10 @@ def _names_ads(words: Sequence[str]) -> bool:
         for first, second in zip(words, words[1:], strict=False) for before, after in _OFFER_PAIR_PREFIXES)
 
 
+def _says_any_more(words: Sequence[str]) -> bool:
+    return not _ANY_MORE.isdisjoint(words) or _has_pair(words, _FROM_NOW_ON)
+
+
 def _stops_ads_weakly(words: Sequence[str]) -> bool:
     """A weaker stop (_WEAK_STOPPING) beside the ads or the list."""
     weak = not _WEAK_STOPPING.isdisjoint(words) or _has_pair(words, _WEAK_STOPPING_PAIRS) or (
@@ -361,11 +410,34 @@ def _stops_ads_weakly(words: Sequence[str]) -> bool:
     return weak and _names_ads(words)
 
 
+# What a shop advertises with, which "don't send me" stops ("دیگه حراج و تخفیف برام نفرستید", "no more discount
+# codes", "sale و off هاتون رو دیگه نفرستید"); with other stops ("تخفیف نمیخوام، زودتر بفرستید") they ask nothing.
+_OFFER_NOUNS = _words("""
+تخفیف تخفیفا تخفیفها حراج حراجی حراجیا حراجها کد آف off offer offers sale sales discount discounts deal deals
+takhfif takhfifa haraj haraji code codes
+""")
+_OFFER_PREFIXES = ("تخفیف", "حراج", "takhfif", "haraj", "discount", "offer")
+_NEGATED_SENDING = _words("""
+نفرستید نفرستین نفرست نفرستی نفرستن nafrestid nafrestin nafrest naferestid naferestin naferesti naferest
+""")
+_NEGATED_SENDING_PAIRS = (("no", "more"), ("stop", "sending"), ("dont", "send"), ("don't", "send"), ("not", "send"),
+                          ("ارسال", "نکنید"), ("ارسال", "نکنین"), ("ersal", "nakonid"), ("ersal", "nakonin"))
+
+
+def _refuses_offers(words: Sequence[str]) -> bool:
+    """A negated send (or "stop" / "no more") beside what the shop advertises with."""
+    negated = not _NEGATED_SENDING.isdisjoint(words) or _has_pair(words, _NEGATED_SENDING_PAIRS) or "stop" in words
+    return negated and any(word in _OFFER_NOUNS or word.startswith(_OFFER_PREFIXES) for word in words)
+
+
 def _cancels_ads(words: Sequence[str]) -> bool:
     """"laghve payamak tablighi", "لغو تبلیغات": cancelling, the ads named within the next two words."""
     return any(word in _CANCELLING and any(
         following.startswith(_LIST_OR_ADS_PREFIXES) and not following.startswith(("لیست", "فهرست", "list"))
-        for following in words[position + 1:position + 3]) for position, word in enumerate(words))
+        for following in words[position + 1:position + _CANCEL_REACH]) for position, word in enumerate(words))
+
+
+_CANCEL_REACH = 5  # "کنسل کنید این پیامای تبلیغاتی رو": the ads three words after the cancelling
 
 
 # "شمارمو حذف کنید", "منو حذف کنید", "please remove my number", "take me off": in a chat with the shop's
@@ -373,7 +445,8 @@ def _cancels_ads(words: Sequence[str]) -> bool:
 # (the writers of five blind-written sets read it so, every time). Anything else named — an account, an
 # order, a message, an address, an old number — is something else to delete, and the clause must be short.
 _MY_NUMBER = _words("""
-شمارمو شمارم شمارمم شمارهمو شمارهام شمارمون shomaramo shomarmo shmrmo shmarmo shomaram shomarm
+شمارمو شمارم شمارمم شمارهمو شمارهام شمارمون shomaramo shomarmo shmrmo shmarmo shomaram shomarm shomaremo
+shomaremoo shmaremo
 """)
 _MY_NUMBER_PAIRS = (("این", "شماره"), ("این", "شمارهرو"), ("شماره", "منو"), ("شماره", "من"), ("شماره", "ما"),
                     ("my", "number"), ("this", "number"), ("our", "number"), ("in", "shomare"),
@@ -391,7 +464,10 @@ _REMOVING = _words("remove delete بردارید بردارین bardarid")
 
 def _removes_the_customer(words: Sequence[str]) -> bool:
     """"منو حذف کنید", "shmrmo hzf knd", "please remove my number": the customer removed, nothing else."""
-    if len(words) > _MAXIMUM_REMOVAL_CLAUSE or not _SOMETHING_ELSE.isdisjoint(words):
+    # Courtesy does not lengthen it; "from your broadcast list" names where from ("please delete my number from
+    # your broadcast list").
+    content = [word for word in words if word not in _COURTESY and word not in _GREETING_WORDS]
+    if (len(content) > _MAXIMUM_REMOVAL_CLAUSE and not _names_ads(words)) or not _SOMETHING_ELSE.isdisjoint(words):
         return False
     names_me = (any(word in _SELF or word in _MY_NUMBER or _deletes_self(word) for word in words)
                 or _has_pair(words, _MY_NUMBER_PAIRS))
@@ -418,9 +494,11 @@ def _clause_opts_out(words: Sequence[str]) -> bool:
     if messaging and any(first in _CANCELLING and second in _SENDING_OR_RECEIVING
                          for first, second in zip(words, words[1:], strict=False)):
         return True
-    if _stops_ads_weakly(words) or _cancels_ads(words):
+    if _stops_ads_weakly(words) or _cancels_ads(words) or _refuses_offers(words):
         return True
-    if messaging and not _ANY_MORE.isdisjoint(words) and not _NEGATED_PASSIVE.isdisjoint(words):
+    if _names_ads(words) and _requests_stop(words):  # "ارسال کدهای تخفیف به این شماره را قطع نمایید"
+        return True
+    if messaging and _says_any_more(words) and not _NEGATED_PASSIVE.isdisjoint(words):
         return True  # "خواهشمند است دیگر پیامی ارسال نشود": no more messages be sent, said formally
     return messaging and _requests_stop(words, deleting_counts=_names_what_goes(words))
 
@@ -440,20 +518,31 @@ _MAXIMUM_STOP_CLAUSE = 5
 _COURTESY = _words("ممنون میشم لطفا لطفاً خواهشا خواهشاً mamnoon mamnun misham lotfan lotfn khahshan please pls plz")
 _BARE_STOP_FILLERS = _COURTESY | _words("""
 دیگه دیگر برام بهم به من واسم ما برامون dige digeh khahesh baram behem vasam just it now already me us ok okay
-برای baraye man dg bram
+برای baraye man dg bram ارسال ersal send sending چیزی هیچی هیچ chizi hichi anything nothing
 """)
 # Messages by the day, sent to the customer: "هر روز برام پیام میاد", "daily messages from you" ("هر روز بهتون
 # پیام میدم" is the customer's own sending).
-_BY_THE_DAY = _words("روزی هرروز روزانه daily ruzi harruz")
-_BY_THE_DAY_PAIRS = (("هر", "روز"), ("every", "day"), ("har", "ruz"))
+_BY_THE_DAY = _words("روزی هرروز روزانه daily ruzi harruz هفتگی weekly مکرر")
+_BY_THE_DAY_PAIRS = (("هر", "روز"), ("every", "day"), ("har", "ruz"), ("هر", "هفته"), ("every", "week"))
+# Messages called a nuisance are the shop's to the customer: "پیام‌های مکرر شما موجب مزاحمت است".
+_NUISANCE_PREFIXES = ("مزاحم", "mozahem", "annoying", "spam", "اسپم")
 _TO_ME = _words("برام بهم واسم ازتون baram behem vasam")
 _TO_ME_PAIRS = (("به", "من"), ("از", "شما"), ("from", "you"), ("to", "me"), ("baraye", "man"), ("text", "me"),
                 ("texting", "me"), ("message", "me"), ("messaging", "me"))
 
 
 def _messages_me_by_the_day(words: Sequence[str]) -> bool:
-    return _names_messaging(words) and (not _BY_THE_DAY.isdisjoint(words) or _has_pair(words, _BY_THE_DAY_PAIRS)) and (
-        not _TO_ME.isdisjoint(words) or _has_pair(words, _TO_ME_PAIRS))
+    to_me = not _TO_ME.isdisjoint(words) or _has_pair(words, _TO_ME_PAIRS) or _names_yours(words) or any(
+        word.startswith(_NUISANCE_PREFIXES) for word in words) or _MY_SENDING.isdisjoint(words)
+    by_the_day = not _BY_THE_DAY.isdisjoint(words) or _has_pair(words, _BY_THE_DAY_PAIRS)
+    return _names_messaging(words) and by_the_day and to_me
+
+
+def _names_yours(words: Sequence[str]) -> bool:
+    """The shop's messages: "پیام شما", "پیامهاتون", "your messages"."""
+    return any(word.startswith(_MESSAGING_PREFIXES) and (
+        word.endswith("تون") or words[position + 1:position + 2] == ["شما"] or words[position - 1:position] == ["your"])
+        for position, word in enumerate(words))
 
 
 def _is_bare_stop(words: Sequence[str]) -> bool:
@@ -481,8 +570,16 @@ def _stops_what_another_clause_names(text: str, clauses: Sequence[Sequence[str]]
     named = _clauses(text, questions=True)
     if any(not _YOU_SEND.isdisjoint(words) and _names_messaging(words) for words in named):
         return True
-    bare_stop = any(_stop_clause_length(words) <= _MAXIMUM_STOP_CLAUSE and _is_bare_stop(words) for words in clauses)
-    return bare_stop and any(_names_ads(words) or _messages_me_by_the_day(words) for words in named)
+    bare_stops = [words for words in clauses
+                  if _stop_clause_length(words) <= _MAXIMUM_STOP_CLAUSE and _is_bare_stop(words)]
+    if bare_stops and any(_says_any_more(words) for words in bare_stops) and any(
+            _names_messaging(words) and _MY_SENDING.isdisjoint(words) for words in named):
+        return True  # "خواهش میکنم دیگه نفرستید، این همه پیام گیجم میکنه"
+    return bool(bare_stops) and any(_names_ads(words) or _messages_me_by_the_day(words) for words in named)
+
+
+# The customer's own sending ("هر روز بهتون پیام میدم", "دیگه پیام نمیدم"): no messages of the shop named.
+_MY_SENDING = _words("میدم نمیدم میفرستم نمیفرستم بهتون بهت midam nemidam mifrestam behetun")
 
 
 def _may_opt_out(clauses: Sequence[Sequence[str]]) -> bool:
@@ -496,12 +593,54 @@ def is_explicit_opt_out(text: str) -> bool:
     """Tell whether `text` explicitly asks to stop receiving messages (module docstring)."""
     clauses = _clauses(text)
     if not _may_opt_out(clauses) and (
-            ("?" not in text and "؟" not in text) or not _may_opt_out(_clauses(text, questions=True))):
+            ("?" not in text and "؟" not in text) or not _may_opt_out(_clauses(text, questions=True))) and not (
+            _only_stops_any_more(clauses)):
         return False  # the ads may be named in a question: "روزی سه تا پیام تبلیغ؟ بسه دیگه نفرستین"
     if any(word in _UNDOING for words in clauses for word in words) or any(
             any(word in _AGAIN for word in words) and not _requests_stop(words) for words in clauses):
         return False
-    return any(_clause_opts_out(words) for words in clauses) or _stops_what_another_clause_names(text, clauses)
+    return (any(_clause_opts_out(words) for words in clauses) or _stops_what_another_clause_names(text, clauses)
+            or _only_stops_any_more(clauses) or _refuses_receiving_what_is_named(text, clauses)
+            or any(_unsubscribes_from_notices(words) for words in clauses))
+
+
+# "دیگه نفرستید لطفا 🙏", "خواهشا دیگه برای من چیزی نفرستید، ممنون", "stop please": a message that is nothing but
+# a stop and courtesy, with "any more" or "stop" in it, can only mean the shop's messages ("نفرستید" alone may be a
+# parcel).
+_THANKING = _words("ممنون مرسی ممنونم merci mersi mamnoon mamnun mrc thanks thank you")
+
+
+def _only_stops_any_more(clauses: Sequence[Sequence[str]]) -> bool:
+    stops = [words for words in clauses if _is_bare_stop(words)]
+    rest_is_courtesy = all(_is_bare_stop(words) or all(
+        word in _THANKING or word in _COURTESY or word in _GREETING_WORDS or word in _BARE_STOP_FILLERS
+        for word in words) for words in clauses)
+    return bool(stops) and rest_is_courtesy and any(_says_any_more(words) or any(
+        word == "stop" and not _not_a_stop(words, position) for position, word in enumerate(words)) for words in stops)
+
+
+# "پیاماتون قشنگه ولی من دیگه نمیخوام دریافت کنم", "thanks for the offers but I'd rather not receive them anymore":
+# receiving refused, with "any more", the messages or offers named in another clause.
+_RATHER_NOT = (("rather", "not"), ("not", "receive"))
+
+
+def _refuses_receiving_what_is_named(text: str, clauses: Sequence[Sequence[str]]) -> bool:
+    refused = any(not _RECEIVING.isdisjoint(words) and (not _REFUSING.isdisjoint(words) or _has_pair(
+        words, _RATHER_NOT)) and _says_any_more(words) and _SOMETHING_ELSE.isdisjoint(words) for words in clauses)
+    return refused and any(_names_messaging(words) or _names_ads(words) or any(
+        word in _OFFER_NOUNS for word in words) for words in _clauses(text, questions=True))
+
+
+# "dige az mahsoolate jadid khabaram nakonid", "دیگه لازم نیست از حراجیا خبرم کنید": no more notices, the opposite
+# of an opt-in's "خبرم کنید".
+_NOTIFY = _words("خبرم خبرمون khabaram khabarm khbrm notify")
+_NOTIFY_NEGATED = _words("نکنید نکنین nakonid nakonin")
+
+
+def _unsubscribes_from_notices(words: Sequence[str]) -> bool:
+    if not _says_any_more(words) or _NOTIFY.isdisjoint(words):
+        return False
+    return not _NOTIFY_NEGATED.isdisjoint(words) or _has_pair(words, _WEAK_STOPPING_PAIRS[:4])
 
 
 def asks_to_leave(text: str) -> bool:
@@ -521,7 +660,7 @@ def asks_to_leave(text: str) -> bool:
 
 _MAY_OPT_OUT_PREFIXES = (_MESSAGING_PREFIXES + _SUBSCRIPTION_PREFIXES + _LIST_OR_ADS_PREFIXES
                          + tuple(before for pair in _OFFER_PAIR_PREFIXES for before in pair[0])
-                         + tuple(first for first, _ in _SPECIAL_OFFER))
-_MAY_OPT_OUT_WORDS = (_MESSAGING_WORDS | _UNSUBSCRIBE | _LIST_OR_ADS_WORDS | _SELF | _MY_NUMBER | {"opt"}
+                         + tuple(first for first, _ in _SPECIAL_OFFER) + _OFFER_PREFIXES)
+_MAY_OPT_OUT_WORDS = (_MESSAGING_WORDS | _UNSUBSCRIBE | _LIST_OR_ADS_WORDS | _SELF | _MY_NUMBER | {"opt"} | _OFFER_NOUNS
                       | {word for pair in _MY_NUMBER_PAIRS for word in pair})
 

@@ -236,6 +236,19 @@ def test_explicit_requests_to_stop_messages_opt_out(rules, text):
     "har hafte payame haraj miad, mamnun misham dige baram nafrestin",
     "rozi 5 ta pym mdn, lotfn dg nfrstd",
     "علاقه‌ای به دریافت پیشنهادهای شما ندارم",
+    # the eighteenth pass: what the shop advertises with, not sent ("no more coupons"), a broadcast or a broadcast
+    # group, only a stop with "any more", a stop after messages called many or a nuisance, receiving refused beside
+    # the offers, no more notices, a rhetorical "how many times", a formal exemption, the vowel-less removal
+    "دیگه کد تخفیف و حراجی برام نفرستین",
+    "no more discount coupons please",
+    "لطفا شماره منو از برادکستتون در بیارید",
+    "دیگه نفرستین لطفا",
+    "پیامهاتون مزاحمه، دیگه نفرستید",
+    "the weekly offers are nice but I'd rather not receive them anymore",
+    "dige az haraji ha khabaram nakonid",
+    "چند بار گفتم تبلیغ نفرستید؟",
+    "لطفا بنده را از دریافت اطلاعیه‌های فروش معاف کنید",
+    "shmrmo hzf knid",
 ])
 def test_requests_to_stop_the_ads_without_the_usual_words_opt_out(rules, text):
     assert rules.recognize_intent(text).intent == "opt_out"
@@ -258,6 +271,14 @@ def test_requests_to_stop_the_ads_without_the_usual_words_opt_out(rules, text):
     "منو از لیست انتظار حذف کنید",
     "درخواست حذف سفارشم رو دارم",
     "دیگه پیامی ارسال نشد؟",
+    # the eighteenth pass's look-alikes: messages that fail to load, a paper invoice not needed, the customer's own
+    # silence, a leaflet not to be packed, a discount code that failed, "don't stop"
+    "your messages don't open on my phone",
+    "دیگه لازم نیست رسید کاغذی بفرستید، همون پیامک کافیه",
+    "دیگه پیام نمیدم تا جواب ندین",
+    "لطفا تبلیغات کاغذی تو بسته نذارید",
+    "کد تخفیف پیامتون کار نمیکنه",
+    "don't stop, your offers are great",
 ])
 def test_messages_near_the_new_stop_phrasings_do_not_opt_out(rules, text):
     assert rules.recognize_intent(text).intent != "opt_out"
@@ -271,6 +292,15 @@ def test_messages_near_the_new_stop_phrasings_do_not_opt_out(rules, text):
 ])
 def test_undoing_an_opt_out_is_an_opt_in(rules, text):
     assert rules.recognize_intent(text).intent == "opt_in"
+
+
+@pytest.mark.parametrize("text", [
+    "stop, wrong size, I want a 40",
+    "لغو، این پیامو اشتباهی فرستادم",
+    "پیام منو دریافت کردین؟",
+])
+def test_a_mistake_beside_a_stop_or_a_message_received_subscribes_no_one(rules, text):
+    assert rules.recognize_intent(text).intent not in ("opt_in", "opt_out")
 
 
 @pytest.mark.parametrize("text", [
