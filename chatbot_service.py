@@ -263,12 +263,20 @@ class ChatbotService(ReplyWriter):
 class Chatbot:
     """The per-process chatbot: rules loaded once at start-up, a service per transaction."""
 
-    def __init__(self, config: Config, rules: RuleSet | None = None, rng: random.Random | None = None) -> None:
+    def __init__(self, config: Config, rules: RuleSet | None = None, rng: random.Random | None = None, *,
+                 prepare: bool = True) -> None:
         self.config = config
-        self.rules = rules or load_rules(config.chatbot_rules_path)
+        self.rules = rules or load_rules(config.chatbot_rules_path)  # read and checked now: a bad file stops start-up
         order_rules(config)  # rules/orders.yaml, checked (and cached) now: a malformed file stops start-up
-        prepare_sentiment()  # the replies' tone reads it: trained now, not on a customer's first message
         self.rng = rng or random.Random()
+        if prepare:
+            self.prepare()
+
+    def prepare(self) -> None:
+        """Train the intent model and the replies' tone now (~1.5 s of CPU), not on a customer's first message.
+        A web worker does it at start-up; a `flask` command that classifies nothing never does."""
+        self.rules.prepare()
+        prepare_sentiment()
 
     def recognize_alone(self, text: str) -> IntentMatch | None:
         """The intent of a plain text whose decision changes nothing but its conversation state; None for

@@ -199,7 +199,8 @@ def create_app(config: Config | None = None, sender: Sender | None = None, **ove
     )
     app.session_interface = _CookieSessions()
     try:
-        context = app.extensions["whatsapp_platform"] = build_platform(config, sender)
+        # A web worker trains the chatbot now; a `flask` command (users, imports, reports) only if it classifies.
+        context = app.extensions["whatsapp_platform"] = build_platform(config, sender, train_chatbot=not in_cli)
     except OrderRulesError as error:
         if in_cli:  # `flask orders import …` and every other command: the reason and exit 1, not a traceback
             raise click.ClickException(f"orders rules error: {error}") from None

@@ -203,7 +203,24 @@ class RuleSet:
         self.media_responses = tuple(media_responses)
         self.away = tuple(away)
         self.training = tuple(training)
-        self._matcher, self._model = _trained(tuple(self.intents.values()), self.out_of_scope, self.training)
+        self._parts: tuple[Matcher, NaiveBayesModel] | None = None  # trained on first use, or by `prepare`
+
+    def prepare(self) -> None:
+        """Build the matcher and train the model now (a web worker at start-up), not on the first message."""
+        self._trained_parts()
+
+    def _trained_parts(self) -> tuple[Matcher, NaiveBayesModel]:
+        if self._parts is None:
+            self._parts = _trained(tuple(self.intents.values()), self.out_of_scope, self.training)
+        return self._parts
+
+    @property
+    def _matcher(self) -> Matcher:
+        return self._parts[0] if self._parts is not None else self._trained_parts()[0]
+
+    @property
+    def _model(self) -> NaiveBayesModel:
+        return self._parts[1] if self._parts is not None else self._trained_parts()[1]
 
     def recognize_intent(self, text: str) -> IntentMatch:
         """Return the intent of a customer message, or `none` when unsure."""

@@ -117,12 +117,13 @@ def configure_process_logging(config: Config, stream: IO[str] | None = None) -> 
 
 
 def build_platform(config: Config, sender: Sender | None = None, *, with_chatbot: bool = True,
-                   serves_webhooks: bool = True) -> Platform:
+                   serves_webhooks: bool = True, train_chatbot: bool = True) -> Platform:
     """Engine, sessions, sender, processor and chatbot for `config` (pass `sender` to override it).
 
     A job (cron, Celery) passes `with_chatbot=False, serves_webhooks=False`: no rules loaded
     at start, no second engine for the status writer, and the sender built only when a run
-    has something to send.
+    has something to send. A `flask` command passes `train_chatbot=False`: the rules are read and
+    checked, and the models are trained only if the command classifies a message.
     """
     engine = create_engine_for(config.database_url)
     status_writer = None
@@ -133,7 +134,7 @@ def build_platform(config: Config, sender: Sender | None = None, *, with_chatbot
         # the chatbot decides) opened a new connection and PREPAREd its statements again.
         status_writer = StatusWriter(create_engine_for(config.database_url, isolation_level="AUTOCOMMIT",
                                                        pool_size=8, max_overflow=8))
-    chatbot = Chatbot(config) if with_chatbot else None
+    chatbot = Chatbot(config, prepare=train_chatbot) if with_chatbot else None
     # On the status writer's autocommit pool: its two statements run as one transaction (BEGIN … COMMIT).
     text_writer = TextWriter(status_writer.engine, chatbot) if status_writer and chatbot else None
     built = Platform(config=config, engine=engine, session_factory=create_session_factory(engine),

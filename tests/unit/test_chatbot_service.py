@@ -351,3 +351,24 @@ def test_the_built_in_order_acknowledgement_has_an_english_variant(session, conf
     order = inbound(contact, None, kind="order")
     order.event_data = ORDER_EVENT
     assert service.decide(contact, order).reply.startswith("Your order of 2 item(s), 1,200,000 IRR")
+
+
+def test_a_flask_command_reads_the_rules_but_trains_the_chatbot_only_if_it_classifies(test_config, engine):
+    """`flask … users create`, an import, a report: the rules are read and checked, the ~1.5 s of training is
+    skipped until a message is classified; a web worker's app is trained before its first request."""
+    import click
+
+    from webhook_handler import create_app
+
+    with click.Context(click.Command("users")):  # what a `flask` command's app is built in
+        command_app = create_app(test_config)
+    web_app = create_app(test_config)
+    try:
+        rules = command_app.extensions["whatsapp_platform"].chatbot.rules
+        assert rules._parts is None
+        assert rules.recognize_intent("ساعت کاری تا کیه؟").intent == "business_hours"
+        assert rules._parts is not None
+        assert web_app.extensions["whatsapp_platform"].chatbot.rules._parts is not None
+    finally:
+        command_app.extensions["whatsapp_platform"].close()
+        web_app.extensions["whatsapp_platform"].close()

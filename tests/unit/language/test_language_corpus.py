@@ -406,7 +406,8 @@ def resident():
 before = resident()
 from language import rules_loader, sentiment
 rules = rules_loader.load_rules("rules/chatbot_rules.yaml")
-sentiment.prepare()  # as a web worker does at start-up (chatbot_service.Chatbot)
+rules.prepare()  # as a web worker does at start-up (chatbot_service.Chatbot.prepare), in that order
+sentiment.prepare()
 for text in ("سلام", "ghymt chnd", "did you get my message?"):
     rules.recognize_intent(text)
     sentiment.analyze_sentiment(text)
