@@ -172,6 +172,14 @@ _GESTURES = {"🙏": THANKS, "👋": GREETING}
 _GESTURE_COMPANIONS = frozenset("🌹💐🌸🌺🌷❤♥💕💖🏻🏼🏽🏾🏿\ufe0f\u200d")
 
 
+_FOR_NOTHING = (("for", "nothing"), ("بابت", "هیچی"), ("برای", "هیچی"), ("babate", "hichi"), ("baraye", "hichi"))
+
+
+def _thanks_for_nothing(text: str) -> bool:
+    tokens = _word_tokens(text)
+    return any(pair in _FOR_NOTHING for pair in zip(tokens, tokens[1:], strict=False))
+
+
 def _gesture(text: str) -> str | None:
     characters = [character for character in text if not character.isspace()]
     said = {_GESTURES[character] for character in characters if character in _GESTURES}
@@ -225,6 +233,9 @@ class RuleSet:
     def recognize_intent(self, text: str) -> IntentMatch:
         """Return the intent of a customer message, or `none` when unsure."""
         match = self._recognize(text)
+        if match.intent == THANKS and _thanks_for_nothing(text[:_MAXIMUM_CHARACTERS]):
+            # "thanks for nothing, a month of waiting": sarcasm, never thanks; what else it says decides.
+            match = self._recognize(text, excluded=frozenset({THANKS}))
         if match.intent == OPT_IN and match.confidence < 1.0 and opt_out_request.asks_to_leave(
                 text[:_MAXIMUM_CHARACTERS]):
             # "remove my number from the order", "unsubscribe from what?": short of an opt-out, and never a
