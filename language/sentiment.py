@@ -76,9 +76,14 @@ MODEL_SCORE = 0.3
 MODEL_ON_QUESTIONS = False  # cross-validated the same either way; a question asks (the lexicon damps it too)
 _CLAUSE_BREAK = re.compile(r"([,.!?]+)")  # kept: a clause ending in "?" is asked
 _THANKS = frozenset(normalize(word) for word in """
-مرسی ممنون ممنونم متشکرم سپاس تشکر thanks thank thx merci mersi mamnun mamnoon mrc
+مرسی ممنون ممنونم متشکرم سپاس تشکر thanks thank thx merci mersi mamnun mamnoon mrc سپاسگزارم سپاسگزاریم ممنونیم
+متشکریم mmnon mmnun mrsi tnx
 """.split())  # nlp.normalize has already mapped ، and ؟
-_APPLAUSE = frozenset(("👏",))  # beside a complaint in its clause, applause is sarcasm
+# A message that opens with a request says what it wants, not how it feels: the model, which reads a complaint in
+# "instead of", is not asked ("send the red one instead of the blue").
+_REQUEST_OPENINGS = [[word] for word in ("send", "please", "pls", "لطفا", "بفرستید", "بفرستین", "befrestid", "lotfan")]
+_ACKNOWLEDGING = [[word] for word in ("ok", "okay", "اوکی", "باشه", "bashe")]
+_APPLAUSE = frozenset(("👏", "👌", "🙂"))  # beside a complaint in its clause, applause or a smile is sarcasm
 _THANKS_WORDS = _THANKS | {"you", "so", "much", "a", "lot", "very", "خیلی", "kheili", "khyli"}
 _CUE = re.compile(r"(.+?)([+-]\d+\.\d+)")  # a matched cue: its words, then its weight
 
@@ -113,6 +118,9 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
     solved = len(tokens) if solved_later else min(
         (cue.start for cue in cues if cue.weight > 0
          and not lexicon.sets["solved_words"].isdisjoint(tokens[cue.start:cue.end])), default=None)
+    # "I'd bought one elsewhere and regretted it": the complaints of a clause about another shop are not the shop's.
+    if patterns.about_another_shop(tokens):
+        solved = len(tokens)
     for cue in cues:
         if solved is not None and cue.weight < 0 and cue.start < solved:
             continue
@@ -148,7 +156,8 @@ def _score_clause(tokens: list[str], lexicon: Lexicon, question: bool, positive_
         extra.append(("delay-complaint", lexicon.still_weight))  # هنوز نرسیده، still not, سه روزه منتظرم
     elif not asked and patterns.is_wait(text) and not patterns.in_use(tokens, lexicon):
         extra.append(("delay-duration", patterns.DURATION_WEIGHT))
-    if not asked and patterns.is_repeated_attempt(tokens, lexicon):
+    why = not lexicon.sets["why_words"].isdisjoint(tokens)
+    if (not asked or why) and patterns.is_repeated_attempt(tokens, lexicon):  # "چرا هر بار زنگ میزنم میگین فردا؟"
         extra.append(("attempts", patterns.ATTEMPTS_WEIGHT))
     if not asked and patterns.is_missing_part(tokens, lexicon):
         extra.append(("missing", patterns.MISSING_WEIGHT))
@@ -279,7 +288,8 @@ def _courtesy_thanks(matched: list[str], tokens: list[str], question: bool, lexi
     cues = [_CUE.fullmatch(cue) for cue in matched]
     if not cues or not all(cue and float(cue[2]) > 0 and set(cue[1].split()) <= _THANKS_WORDS for cue in cues):
         return False
-    return question or not lexicon.sets["request_markers"].isdisjoint(tokens)
+    # "ok thanks", "باشه مرسی": an acknowledgement when it opens the message ("it was ok, thanks" praises).
+    return question or not lexicon.sets["request_markers"].isdisjoint(tokens) or tokens[:1] in _ACKNOWLEDGING
 
 
 def analyze_sentiment(text: str, lexicon: Lexicon | None = None,
@@ -349,8 +359,9 @@ def analyze_sentiment(text: str, lexicon: Lexicon | None = None,
         matched.append(f"quoted-praise{QUOTED_PRAISE_WEIGHT:+.2f}")
     if not opposed:  # "so pretty!! but it broke": the praise's "!" does not make the complaint louder
         total *= 1 + EXCLAMATION_STEP * min(normalized.count("!"), 3)
-    rest = [] if signs or model is False or (question and not MODEL_ON_QUESTIONS) else _unexplained(
-        tokens_of(normalized, normalized=True), lexicon)
+    words = tokens_of(normalized, normalized=True)
+    asks = question and not MODEL_ON_QUESTIONS or words[:1] in _REQUEST_OPENINGS  # "send the red one instead"
+    rest = [] if signs or model is False or asks else _unexplained(words, lexicon)
     if rest:
         # No cue with a sign: the trained model may say what the words do ("the tea was stale").
         trained = cached_model() if model is True else model

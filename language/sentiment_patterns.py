@@ -235,6 +235,9 @@ def is_broken_promise(tokens: Sequence[str]) -> bool:
 
 PROMISED_PURCHASE_WEIGHT = 0.9  # "حتما دوباره ازتون میخرم", "will definitely order the walnuts again"
 _SURELY = frozenset("حتما حتماً hatman definitely surely".split())
+# "فقط از شما میخرم", "دیگه همینو میگیرم": only from you, only this one from now on.
+_ONLY_YOURS = (("فقط", "از"), ("faghat", "az"), ("only", "from"), ("همینو", "میگیرم"), ("hamino", "migiram"),
+               ("از", "شما"), ("az", "shoma"))  # "فقط" splits a clause: "… فقط | از شما میخرم"
 _BUYING = frozenset("""میدم میخرم میگیرم میخریم میگیریم میدیم میکنم midam mikharam migiram mikharim migirim
 order buy purchase""".split())
 
@@ -242,7 +245,10 @@ order buy purchase""".split())
 def promises_a_purchase(tokens: Sequence[str]) -> bool:
     """A customer saying they will surely buy again: a word of certainty, then a verb of buying or ordering."""
     surely = next((index for index, token in enumerate(tokens) if token in _SURELY), None)
-    return surely is not None and not _BUYING.isdisjoint(tokens[surely + 1:])
+    if surely is not None and not _BUYING.isdisjoint(tokens[surely + 1:]):
+        return True
+    only = any((first, second) in _ONLY_YOURS for first, second in zip(tokens, tokens[1:], strict=False))
+    return only and not _BUYING.isdisjoint(tokens)
 
 
 LATE_FOR_OCCASION_WEIGHT = -1.0  # "the birthday cake came a day after the birthday", بعد از عروسی فرستادین
@@ -264,3 +270,14 @@ def _is_occasion(word: str) -> bool:
 
 
 _NEXT_TIME = frozenset("دفعه دفه بار سری هفته ماه dafe bare seri hafte mahe".split())  # دفعه بعد: "next time"
+
+
+# Another shop: "از یه جای دیگه گرفته بودم پاره شد", "ghablan az ye ja dg kharidam", "bought one elsewhere".
+_ELSEWHERE = (("جای", "دیگه"), ("جاهای", "دیگه"), ("جای", "دیگر"), ("jaye", "dige"), ("ja", "dg"), ("ja", "dige"),
+              ("another", "shop"), ("other", "shops"), ("another", "store"))
+
+
+def about_another_shop(tokens: Sequence[str]) -> bool:
+    """Whether a clause speaks of buying somewhere else (its complaints are about that shop)."""
+    return "elsewhere" in tokens or any((first, second) in _ELSEWHERE
+                                        for first, second in zip(tokens, tokens[1:], strict=False))

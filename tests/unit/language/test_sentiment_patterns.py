@@ -227,3 +227,29 @@ def test_what_was_ordered_against_what_came_and_ironic_applause() -> None:
         ("ممنون واقعا، دو بار اشتباه فرستادین 👏", "negative"),
         ("رنگ مشکی سفارش دادم، همون مشکی اومد 👏", "positive"),
     ])
+
+
+def test_complaints_about_another_shop_are_not_about_this_one() -> None:
+    assert_labels([
+        ("قبلا از یه جای دیگه خریدم خراب از آب دراومد، این یکی عالیه", "positive"),
+        ("I bought one elsewhere and it broke in a week, yours still works great", "positive"),
+        ("قبلا از جای دیگه تقلبی خریدم، شما اصل بودن کالا رو تضمین میکنید؟", "neutral"),
+    ])
+
+
+def test_a_smile_beside_a_complaint_and_loyalty_said_as_only_you() -> None:
+    assert_labels([
+        ("مرسی از سرعتتون، فقط سه هفته طول کشید 🙂", "negative"),
+        ("من دیگه فقط از شما خرید میکنم", "positive"),
+        ("دیگه ازتون نمیخرم، خیلی بد برخورد کردید", "negative"),
+        ("ok thanks", "neutral"),
+        ("باشه مرسی، پس فردا میام", "neutral"),
+    ])
+
+
+def test_requests_to_be_told_and_formal_salutations_carry_no_feeling() -> None:
+    assert_labels([
+        ("هر وقت رنگ سبزش اومد یه ندا بدین", "neutral"),
+        ("با عرض سلام و ادب خدمت مدیر محترم", "neutral"),
+        ("send the large one instead of the medium please", "neutral"),
+    ])
