@@ -62,7 +62,9 @@ def chatbot_classify() -> None:
 
 @chatbot_group.command("evaluate")
 @click.argument("tsv_file", type=click.Path(exists=True, dir_okay=False))
-def chatbot_evaluate(tsv_file: str) -> None:
+@click.option("--figures-only", is_flag=True,
+              help="Confusions as counts, no example messages: for a held-out set nobody may read.")
+def chatbot_evaluate(tsv_file: str, figures_only: bool) -> None:
     """Per-intent precision, recall and F1, accuracy and confusions on a text<TAB>intent file."""
     from language.intent_evaluation import evaluate, format_report, read_labelled_messages
 
@@ -71,7 +73,7 @@ def chatbot_evaluate(tsv_file: str) -> None:
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     report = evaluate(_rules(), rows)
-    click.echo(format_report(report))
+    click.echo(format_report(report, examples=not figures_only))
 
 
 @chatbot_group.command("release")

@@ -104,6 +104,19 @@ def test_evaluate_reports_the_development_set(runner):
     assert accuracy >= 0.94  # measured 0.944 (102/108)
 
 
+def test_evaluate_figures_only_prints_no_message_of_the_set(runner, tmp_path):
+    """A held-out set is scored without reading it: the confusions as counts, none of its sentences."""
+    held_out = tmp_path / "held_out.tsv"
+    sentences = ["ساعت کاری شما تا کیه؟", "zorblat quenth vimmer", "ممنون از همه چیز"]
+    held_out.write_text("".join(f"{text}\tpricing\n" for text in sentences), encoding="utf-8")
+    shown = runner.invoke(args=["chatbot", "evaluate", str(held_out)])
+    hidden = runner.invoke(args=["chatbot", "evaluate", "--figures-only", str(held_out)])
+    assert shown.exit_code == hidden.exit_code == 0, shown.output + hidden.output
+    assert "Confusions" in hidden.output and "pricing →" in hidden.output
+    assert any(text in shown.output for text in sentences)
+    assert not any(text in hidden.output for text in sentences)
+
+
 def test_evaluate_names_a_malformed_line(runner, tmp_path):
     bad = tmp_path / "bad.tsv"
     bad.write_text("text\tintent\nhello\tgreeting\njust one column\n", encoding="utf-8")
