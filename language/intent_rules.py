@@ -176,8 +176,7 @@ _FOR_NOTHING = (("for", "nothing"), ("بابت", "هیچی"), ("برای", "هی
 
 
 def _thanks_for_nothing(text: str) -> bool:
-    tokens = _word_tokens(text)
-    return any(pair in _FOR_NOTHING for pair in zip(tokens, tokens[1:], strict=False))
+    return nlp.has_pair(_word_tokens(text), _FOR_NOTHING)
 
 
 def _gesture(text: str) -> str | None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 
 from language import finglish
@@ -137,6 +138,11 @@ def extract_emoji(text: str) -> list[str]:
 def word_set(*texts: str) -> frozenset[str]:
     """The normalised words of `texts`, each split on whitespace: the word lists the language rules read."""
     return frozenset(normalize(word) for text in texts for word in text.split())
+
+
+def has_pair(words: Sequence[str], pairs: Collection[tuple[str, str]]) -> bool:
+    """Whether two neighbouring words form one of `pairs` ("از این به بعد", "for nothing")."""
+    return any(pair in pairs for pair in zip(words, words[1:], strict=False))
 
 
 # Formal words (hazm-like), the colloquial ones hazm lacks, English and common

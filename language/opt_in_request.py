@@ -241,10 +241,6 @@ def _may_ask(normalized: str) -> bool:
     return any(word in _TRIGGER_WORDS or word.startswith(_TRIGGER_PREFIXES) for word in map(_respelled, pieces))
 
 
-def _pair(words: Sequence[str], pairs: tuple[tuple[str, str], ...]) -> bool:
-    return any(pair in pairs for pair in zip(words, words[1:], strict=False))
-
-
 def _subscribes(words: Sequence[str]) -> bool:
     if not _DENIALS.isdisjoint(words) or (not _STOPPED.isdisjoint(words) and _UNDO.isdisjoint(words)):
         return False  # "من که عضو نشدم", "لغو عضویت از چی؟"
@@ -254,7 +250,7 @@ def _subscribes(words: Sequence[str]) -> bool:
            and (position in joining or position - 1 in joining or position - 2 in joining)
            for position, word in enumerate(words)):
         return False
-    if joining or _pair(words, _SUBSCRIPTION_PAIRS):
+    if joining or nlp.has_pair(words, _SUBSCRIPTION_PAIRS):
         return True
     return any(word.startswith(_SUBSCRIPTION_NOUN_PREFIXES) for word in words) and not (
         _WANTING.isdisjoint(words) and _ADDING.isdisjoint(words))
@@ -277,15 +273,15 @@ _CODES = _words("کد کدهای کدای کدا کدها code codes")
 
 def _asks_for_the_stream(words: Sequence[str]) -> bool:
     others = _OTHER_THINGS - _CODES if _plural_codes(words) else _OTHER_THINGS
-    if not others.isdisjoint(words) or not _NOT_WANTING.isdisjoint(words) or _pair(words, _RECEIVED):
+    if not others.isdisjoint(words) or not _NOT_WANTING.isdisjoint(words) or nlp.has_pair(words, _RECEIVED):
         return False
-    if _pair(words, _HAGGLING):
+    if nlp.has_pair(words, _HAGGLING):
         return False
     if any((word.startswith(_STREAM_PREFIXES) or word in _STREAM_WORDS)
            and not (position and words[position - 1] in _A_DOCUMENT_OF)
            and not _asks_for_a_recommendation(words, position)
-           for position, word in enumerate(words)) or _pair(words, _NEW_GOODS):
-        return not _WANTING.isdisjoint(words) or _pair(words, _BE_SENT)
+           for position, word in enumerate(words)) or nlp.has_pair(words, _NEW_GOODS):
+        return not _WANTING.isdisjoint(words) or nlp.has_pair(words, _BE_SENT)
     one_message = [position for position, word in enumerate(words) if word in _ONE_MESSAGE]
     if not one_message or any(_names_one_message(words, position) for position in one_message):
         return False
@@ -331,7 +327,7 @@ _POSTED = (("me", "posted"), ("us", "posted"))
 
 
 def _asks_to_be_told(words: Sequence[str]) -> bool:
-    if _pair(words, _POSTED):  # "keep me posted about new scents": told whenever there is something
+    if nlp.has_pair(words, _POSTED):  # "keep me posted about new scents": told whenever there is something
         return _OTHER_THINGS.isdisjoint(words)
     told = not _TELL_ME.isdisjoint(words) and not _TELL_ME_VERBS.isdisjoint(words)
     # "خبرم کنید کی شارژ میشه": "when" after the request to be told is "tell me when", not a question.
@@ -355,14 +351,14 @@ def asks_for_messages(text: str) -> bool:
         return False
     clauses = _clauses(normalized)
     everything = [word for words in clauses for word in words]
-    if _pair(everything, _OUR_CHANNEL):
+    if nlp.has_pair(everything, _OUR_CHANNEL):
         return False
     if not _OTHER_SUBSCRIPTIONS.isdisjoint(everything) and not any(
             word.startswith(_STREAM_PREFIXES) for word in everything):
         # "let me know when the box set is back": told when it comes, which subscribes to nothing else.
         return not any(word.startswith(_SUBSCRIBING_PREFIXES + _SUBSCRIPTION_NOUN_PREFIXES)
                        for word in everything) and _asks_to_be_told(everything)
-    if _pair(everything, _SHIPPED):
+    if nlp.has_pair(everything, _SHIPPED):
         return False
     return any(_subscribes(words) or _joins_a_list(words) for words in clauses) or any(
         check(everything) for check in (_asks_for_the_stream, _asks_to_be_told, _undoes_an_opt_out, _turns_back_on))

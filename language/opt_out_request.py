@@ -281,7 +281,7 @@ _HOW_MANY_TIMES = (("چند", "بار"), ("chand", "bar"), ("how", "many"))
 def _asks_politely(words: Sequence[str]) -> bool:
     """A question that opens with a request (میشه، can you, please) and asks nothing else, or says how many times it
     has been asked already ("چند بار بگم پیام نفرستید؟")."""
-    if _has_pair(words[:3], _HOW_MANY_TIMES):
+    if nlp.has_pair(words[:3], _HOW_MANY_TIMES):
         return True
     opening = [word for word in words[:4] if word not in _GREETING_WORDS][:2]
     return bool(opening) and opening[0] in _REQUEST_OPENINGS and _ASKING_WORDS.isdisjoint(words)
@@ -322,11 +322,6 @@ def _clauses(text: str, questions: bool = False) -> list[list[str]]:
         if words and (questions or not part.rstrip().endswith("?") or _asks_politely(words)):
             clauses.extend(_split_at_contrast(words))
     return clauses
-
-
-def _has_pair(words: Sequence[str], pairs: tuple[tuple[str, str], ...]) -> bool:
-    """Tell whether two neighbouring words form one of `pairs`."""
-    return any((first, second) in pairs for first, second in zip(words, words[1:], strict=False))
 
 
 def _deletes_self(word: str) -> bool:
@@ -374,7 +369,7 @@ _ANSWER = _words("جواب پاسخ javab")
 
 def _requests_stop(words: Sequence[str], deleting_counts: bool = True) -> bool:
     if any(word in _STOPPING and not _not_a_stop(words, position)
-           for position, word in enumerate(words)) or _has_pair(words, _STOPPING_PAIRS):
+           for position, word in enumerate(words)) or nlp.has_pair(words, _STOPPING_PAIRS):
         return True
     if any(word in _RECEIVING for word in words) and any(word in _REFUSING for word in words):
         return True
@@ -393,19 +388,19 @@ def _requests_stop(words: Sequence[str], deleting_counts: bool = True) -> bool:
 
 def _names_ads(words: Sequence[str]) -> bool:
     """The shop's ads, offers or list (not a message as such) are named."""
-    return any(word.startswith(_LIST_OR_ADS_PREFIXES) or word in _LIST_OR_ADS_WORDS for word in words) or _has_pair(
+    return any(word.startswith(_LIST_OR_ADS_PREFIXES) or word in _LIST_OR_ADS_WORDS for word in words) or nlp.has_pair(
         words, _SPECIAL_OFFER) or any(
         first.startswith(before) and second.startswith(after)
         for first, second in zip(words, words[1:], strict=False) for before, after in _OFFER_PAIR_PREFIXES)
 
 
 def _says_any_more(words: Sequence[str]) -> bool:
-    return not _ANY_MORE.isdisjoint(words) or _has_pair(words, _FROM_NOW_ON)
+    return not _ANY_MORE.isdisjoint(words) or nlp.has_pair(words, _FROM_NOW_ON)
 
 
 def _stops_ads_weakly(words: Sequence[str]) -> bool:
     """A weaker stop (_WEAK_STOPPING) beside the ads or the list."""
-    weak = not _WEAK_STOPPING.isdisjoint(words) or _has_pair(words, _WEAK_STOPPING_PAIRS) or (
+    weak = not _WEAK_STOPPING.isdisjoint(words) or nlp.has_pair(words, _WEAK_STOPPING_PAIRS) or (
         not _INTEREST.isdisjoint(words) and not _NO_INTEREST.isdisjoint(words))
     return weak and _names_ads(words)
 
@@ -426,7 +421,7 @@ _NEGATED_SENDING_PAIRS = (("no", "more"), ("stop", "sending"), ("dont", "send"),
 
 def _refuses_offers(words: Sequence[str]) -> bool:
     """A negated send (or "stop" / "no more") beside what the shop advertises with."""
-    negated = not _NEGATED_SENDING.isdisjoint(words) or _has_pair(words, _NEGATED_SENDING_PAIRS) or "stop" in words
+    negated = not _NEGATED_SENDING.isdisjoint(words) or nlp.has_pair(words, _NEGATED_SENDING_PAIRS) or "stop" in words
     return negated and any(word in _OFFER_NOUNS or word.startswith(_OFFER_PREFIXES) for word in words)
 
 
@@ -470,9 +465,9 @@ def _removes_the_customer(words: Sequence[str]) -> bool:
     if (len(content) > _MAXIMUM_REMOVAL_CLAUSE and not _names_ads(words)) or not _SOMETHING_ELSE.isdisjoint(words):
         return False
     names_me = (any(word in _SELF or word in _MY_NUMBER or _deletes_self(word) for word in words)
-                or _has_pair(words, _MY_NUMBER_PAIRS))
+                or nlp.has_pair(words, _MY_NUMBER_PAIRS))
     # Removing, not any stop word: "please don't call me, just message" removes no one.
-    removing = not _REMOVING.isdisjoint(words) or _has_pair(words, (("take", "me"), ("take", "us"))) or any(
+    removing = not _REMOVING.isdisjoint(words) or nlp.has_pair(words, (("take", "me"), ("take", "us"))) or any(
         _deletes_self(word) or word.startswith(_DELETING_STEMS) and not _REQUEST_VERBS.isdisjoint(
             words[position + 1:position + 3]) for position, word in enumerate(words))
     return names_me and removing
@@ -532,9 +527,9 @@ _TO_ME_PAIRS = (("به", "من"), ("از", "شما"), ("from", "you"), ("to", "m
 
 
 def _messages_me_by_the_day(words: Sequence[str]) -> bool:
-    to_me = not _TO_ME.isdisjoint(words) or _has_pair(words, _TO_ME_PAIRS) or _names_yours(words) or any(
+    to_me = not _TO_ME.isdisjoint(words) or nlp.has_pair(words, _TO_ME_PAIRS) or _names_yours(words) or any(
         word.startswith(_NUISANCE_PREFIXES) for word in words) or _MY_SENDING.isdisjoint(words)
-    by_the_day = not _BY_THE_DAY.isdisjoint(words) or _has_pair(words, _BY_THE_DAY_PAIRS)
+    by_the_day = not _BY_THE_DAY.isdisjoint(words) or nlp.has_pair(words, _BY_THE_DAY_PAIRS)
     return _names_messaging(words) and by_the_day and to_me
 
 
@@ -625,7 +620,7 @@ _RATHER_NOT = (("rather", "not"), ("not", "receive"))
 
 
 def _refuses_receiving_what_is_named(text: str, clauses: Sequence[Sequence[str]]) -> bool:
-    refused = any(not _RECEIVING.isdisjoint(words) and (not _REFUSING.isdisjoint(words) or _has_pair(
+    refused = any(not _RECEIVING.isdisjoint(words) and (not _REFUSING.isdisjoint(words) or nlp.has_pair(
         words, _RATHER_NOT)) and _says_any_more(words) and _SOMETHING_ELSE.isdisjoint(words) for words in clauses)
     return refused and any(_names_messaging(words) or _names_ads(words) or any(
         word in _OFFER_NOUNS for word in words) for words in _clauses(text, questions=True))
@@ -640,7 +635,7 @@ _NOTIFY_NEGATED = _words("نکنید نکنین nakonid nakonin")
 def _unsubscribes_from_notices(words: Sequence[str]) -> bool:
     if not _says_any_more(words) or _NOTIFY.isdisjoint(words):
         return False
-    return not _NOTIFY_NEGATED.isdisjoint(words) or _has_pair(words, _WEAK_STOPPING_PAIRS[:4])
+    return not _NOTIFY_NEGATED.isdisjoint(words) or nlp.has_pair(words, _WEAK_STOPPING_PAIRS[:4])
 
 
 def asks_to_leave(text: str) -> bool:

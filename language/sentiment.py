@@ -81,8 +81,8 @@ _THANKS = frozenset(normalize(word) for word in """
 """.split())  # nlp.normalize has already mapped ، and ؟
 # A message that opens with a request says what it wants, not how it feels: the model, which reads a complaint in
 # "instead of", is not asked ("send the red one instead of the blue").
-_REQUEST_OPENINGS = [[word] for word in ("send", "please", "pls", "لطفا", "بفرستید", "بفرستین", "befrestid", "lotfan")]
-_ACKNOWLEDGING = [[word] for word in ("ok", "okay", "اوکی", "باشه", "bashe")]
+_REQUEST_OPENINGS = frozenset(("send", "please", "pls", "لطفا", "بفرستید", "بفرستین", "befrestid", "lotfan"))
+_ACKNOWLEDGING = frozenset(("ok", "okay", "اوکی", "باشه", "bashe"))
 _APPLAUSE = frozenset(("👏", "👌", "🙂"))  # beside a complaint in its clause, applause or a smile is sarcasm
 _THANKS_WORDS = _THANKS | {"you", "so", "much", "a", "lot", "very", "خیلی", "kheili", "khyli"}
 _CUE = re.compile(r"(.+?)([+-]\d+\.\d+)")  # a matched cue: its words, then its weight
@@ -289,7 +289,8 @@ def _courtesy_thanks(matched: list[str], tokens: list[str], question: bool, lexi
     if not cues or not all(cue and float(cue[2]) > 0 and set(cue[1].split()) <= _THANKS_WORDS for cue in cues):
         return False
     # "ok thanks", "باشه مرسی": an acknowledgement when it opens the message ("it was ok, thanks" praises).
-    return question or not lexicon.sets["request_markers"].isdisjoint(tokens) or tokens[:1] in _ACKNOWLEDGING
+    acknowledges = bool(tokens) and tokens[0] in _ACKNOWLEDGING
+    return question or not lexicon.sets["request_markers"].isdisjoint(tokens) or acknowledges
 
 
 def analyze_sentiment(text: str, lexicon: Lexicon | None = None,
@@ -360,7 +361,8 @@ def analyze_sentiment(text: str, lexicon: Lexicon | None = None,
     if not opposed:  # "so pretty!! but it broke": the praise's "!" does not make the complaint louder
         total *= 1 + EXCLAMATION_STEP * min(normalized.count("!"), 3)
     words = tokens_of(normalized, normalized=True)
-    asks = question and not MODEL_ON_QUESTIONS or words[:1] in _REQUEST_OPENINGS  # "send the red one instead"
+    opens_with_request = bool(words) and words[0] in _REQUEST_OPENINGS  # "send the red one instead of the blue"
+    asks = question and not MODEL_ON_QUESTIONS or opens_with_request
     rest = [] if signs or model is False or asks else _unexplained(words, lexicon)
     if rest:
         # No cue with a sign: the trained model may say what the words do ("the tea was stale").

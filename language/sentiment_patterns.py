@@ -247,7 +247,7 @@ def promises_a_purchase(tokens: Sequence[str]) -> bool:
     surely = next((index for index, token in enumerate(tokens) if token in _SURELY), None)
     if surely is not None and not _BUYING.isdisjoint(tokens[surely + 1:]):
         return True
-    only = any((first, second) in _ONLY_YOURS for first, second in zip(tokens, tokens[1:], strict=False))
+    only = nlp.has_pair(tokens, _ONLY_YOURS)
     return only and not _BUYING.isdisjoint(tokens)
 
 
@@ -279,5 +279,4 @@ _ELSEWHERE = (("جای", "دیگه"), ("جاهای", "دیگه"), ("جای", "د
 
 def about_another_shop(tokens: Sequence[str]) -> bool:
     """Whether a clause speaks of buying somewhere else (its complaints are about that shop)."""
-    return "elsewhere" in tokens or any((first, second) in _ELSEWHERE
-                                        for first, second in zip(tokens, tokens[1:], strict=False))
+    return "elsewhere" in tokens or nlp.has_pair(tokens, _ELSEWHERE)

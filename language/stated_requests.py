@@ -81,11 +81,11 @@ _NO_NEWS = {("خبری", "نیست"), ("خبری", "نشده"), ("khabari", "nis
 
 def states_a_wait(tokens: Sequence[str]) -> bool:
     """Whether a message states that an order has not come, or that a promised time has passed."""
-    marked = any(pair in _MARKED_DELIVERED for pair in zip(tokens, tokens[1:], strict=False))
+    marked = nlp.has_pair(tokens, _MARKED_DELIVERED)
     if marked and not _NOT_RECEIVED.isdisjoint(tokens) and not any(token.startswith(_RETURNING) for token in tokens):
         return True  # "پیامک زده تحویل شد ولی به من چیزی ندادن": the text message says so, the parcel is missing
     if (not _NOT_A_PARCEL.isdisjoint(tokens) or any(token.startswith(_RETURNING + _REPLY_PREFIXES) for token in tokens)
-            or any(pair in _GIVING_BACK for pair in zip(tokens, tokens[1:], strict=False))):
+            or nlp.has_pair(tokens, _GIVING_BACK)):
         return False  # "از خرید ۵ روز گذشته، میتونم پس بدم؟" asks about a return
     ordered = not _ORDERED.isdisjoint(tokens)
     if ordered and not _PERSIAN_NOT_ARRIVED.isdisjoint(tokens):
@@ -93,13 +93,13 @@ def states_a_wait(tokens: Sequence[str]) -> bool:
     if ordered and any(token in _ARRIVING and (position and (tokens[position - 1] in _NOT_ARRIVED or tokens[
             position - 1] == "not")) for position, token in enumerate(tokens)):
         return True  # "it hasn't arrived", "the parcel never came", "not received"
-    if ordered and any(pair in _NO_NEWS for pair in zip(tokens, tokens[1:], strict=False)):
+    if ordered and nlp.has_pair(tokens, _NO_NEWS):
         return True  # "از ارسال خبری نیست"
     if any(token in _SPANS and not _SPAN_PASSED.isdisjoint(
             tokens[position + 1:position + (3 if tokens[position + 1:position + 2] in _AUXILIARIES else 2)])
            for position, token in enumerate(tokens)):
         return True  # "ye hafte shod!!", "دو روز گذشته"
-    if not _SPANS.isdisjoint(tokens) and any(pair in _STILL_NOTHING for pair in zip(tokens, tokens[1:], strict=False)):
+    if not _SPANS.isdisjoint(tokens) and nlp.has_pair(tokens, _STILL_NOTHING):
         return True  # "3 weeks and still nothing"
     if not _SPANS_SO_FAR.isdisjoint(tokens) and (ordered or not _STILL_WAITING.isdisjoint(tokens)):
         return True  # "hanooz tu marhale amade sazi, 4 rooze"
@@ -319,4 +319,4 @@ _WISHING = {("داشته", "باشین"), ("داشته", "باشید"), ("داش
 
 def wishes_a_good_time(tokens: Sequence[str]) -> bool:
     """Whether a message wishes a good time ahead ("have a nice day", "روز خوبی داشته باشین")."""
-    return any(pair in _WISHING for pair in zip(tokens, tokens[1:], strict=False))
+    return nlp.has_pair(tokens, _WISHING)
