@@ -8,7 +8,8 @@ and scores a message with one dictionary look-up per feature. An averaged percep
 same features, tried in its place (tests/data/README.md, "The tenth pass"), scored the same alone
 and lower combined with the matcher, and took 6 s to train. Features: lemmas, word pairs, letter 2–4-grams inside words
 and the consonant skeleton of every word (`finglish.skeleton`), so `ghymt chnd` meets the
-Persian examples `قیمت چنده`. Nothing is downloaded or stored: the rules file is the model.
+Persian examples `قیمت چنده`. Nothing is downloaded: the rules file is the model (a trained copy
+is kept in instance/model-cache only to spare the next process the training: `model_cache`).
 """
 
 from __future__ import annotations

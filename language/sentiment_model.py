@@ -25,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+from language import model_cache
 from language.intent_model import features
 from language.sentiment_lexicon import SAFE_LOADER, tokens_of
 
@@ -118,5 +119,7 @@ class SentimentModel:
 
 @cache
 def cached_model() -> SentimentModel:
-    """The model trained from CORPUS_PATH, once per process (a web worker at start-up: `sentiment.prepare`)."""
-    return SentimentModel(read_corpus() + neutral_requests())
+    """The model trained from CORPUS_PATH, once per process (a web worker at start-up: `sentiment.prepare`), or
+    read from instance/model-cache when another process trained it from the same files (`model_cache`)."""
+    return model_cache.trained("sentiment", CORPUS_PATH.read_bytes() + b"\0" + RULES_PATH.read_bytes(),
+                               lambda: SentimentModel(read_corpus() + neutral_requests()))

@@ -73,8 +73,9 @@ class GunicornApp:
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30.0) -> GunicornApp:
-        """Start it and wait until /healthz answers at all (200, or 503 with no database)."""
+    def start(self, timeout: float = 90.0) -> GunicornApp:
+        """Start it and wait until /healthz answers at all (200, or 503 with no database); a start took over 30 s
+        with two pytest workers and a language cross-validation on the two cores (2026-12-07)."""
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 GUNICORN_COMMAND, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
