@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 PACKAGE = Path(__file__).resolve().parent
 CACHE_DIR = PACKAGE.parent / "instance" / "model-cache"
 WORTH_KEEPING = 0.5  # seconds of CPU: a model trained faster than this is not written
-KEPT_PER_NAME = 3  # older files of one model are removed when a new one is written
+KEPT_PER_NAME = 8  # older files of one model are removed when a new one is written (4.4 MB each)
 
 T = TypeVar("T")
 
