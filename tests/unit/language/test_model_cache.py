@@ -39,7 +39,7 @@ def test_the_second_process_reads_what_the_first_trained_and_a_change_trains_aga
 
 
 def test_only_the_newest_files_of_a_model_are_kept(tmp_path):
-    for version in range(6):
+    for version in range(model_cache.KEPT_PER_NAME + 3):
         model_cache.trained("demo", f"rules v{version}".encode(), lambda version=version: version, tmp_path)
     assert len(list(tmp_path.glob("demo-*.pickle"))) == model_cache.KEPT_PER_NAME
 
