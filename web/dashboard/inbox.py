@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from campaigns.message_templates import body_text, fill
 from campaigns.personalisation import (
     PlaceholderError,
     UnknownPlaceholderError,
@@ -35,6 +36,7 @@ from database_models import (
     Contact,
     ConversationNote,
     ConversationState,
+    MessageTemplate,
     Operator,
     ReceivedMessageLog,
     ScheduledMessage,
@@ -74,7 +76,8 @@ class ThreadItem:
     status: str | None = None  # outbound only: the queue status
     kind: str | None = None  # outbound only: reply, broadcast, operator
     error: str | None = None
-    template: str | None = None
+    template: str | None = None  # a template's name, language and, when its text is unknown, its values
+    template_text: str | None = None  # the synced template's body filled with the values: what the customer read
     edited: bool = False  # stored messages: the text is its sender's newest edit
     deleted: bool = False  # revoked by its sender: kept, shown as deleted
     group_id: str | None = None
@@ -157,6 +160,7 @@ def thread(session: Session, contact_id: int, limit: int = THREAD_LIMIT,
     outbound = session.scalars(outbound_query.limit(limit)).all()
     notes = session.scalars(notes_query.limit(limit)).all() if notes else []
     names = operator_names(session, {row.operator_id for row in outbound} | {note.operator_id for note in notes})
+    bodies = _template_bodies(session, [row for row in outbound if row.template_name])
     # Echoes and history of the WhatsApp Business app: what the business sent there is outbound ("app").
     items = [ThreadItem("out" if m.direction == DIRECTION_OUT else "in", m.wa_timestamp or m.received_at, m.text,
                         m.message_type, kind="app" if m.direction == DIRECTION_OUT else None,
@@ -167,11 +171,13 @@ def thread(session: Session, contact_id: int, limit: int = THREAD_LIMIT,
         if row.last_error_code is not None or row.last_error_title:
             error = " ".join(part for part in (f"({row.last_error_code})" if row.last_error_code else "",
                                                row.last_error_title or "") if part)
+        body = _template_body(bodies, row) if row.template_name else None
         items.append(ThreadItem(
             "out", row.sent_at or row.scheduled_at, row.body, "template" if row.template_name and not row.body
             else ((row.content or {}).get("media") or {}).get("type", "text"), status=row.status, kind=row.kind,
             error=error,
-            template=_describe_template(row) if row.template_name else None,
+            template=_describe_template(row, with_values=body is None) if row.template_name else None,
+            template_text=fill(body, [str(value) for value in row.template_params or []]) if body else None,
             operator=names.get(row.operator_id), key=f"out-{row.id}",
         ))
     items += [ThreadItem("note", note.created_at, note.body, "note", operator=names.get(note.operator_id),
@@ -200,10 +206,27 @@ def operator_names(session: Session, ids: set[int | None]) -> dict[int, str]:
             for operator in session.scalars(select(Operator).where(Operator.id.in_(wanted)))}
 
 
-def _describe_template(row: ScheduledMessage) -> str:
-    params = ", ".join(str(p) for p in row.template_params or [])
+def _describe_template(row: ScheduledMessage, with_values: bool) -> str:
+    params = ", ".join(str(p) for p in row.template_params or []) if with_values else ""
     language = f" ({row.template_language})" if row.template_language else ""
     return f"{row.template_name}{language}" + (f": {params}" if params else "")
+
+
+def _template_bodies(session: Session, rows: list[ScheduledMessage]) -> dict[tuple[str, str], str]:
+    """The body texts of the synced templates `rows` name, by (name, language): one query for a thread."""
+    if not rows:
+        return {}
+    found = session.scalars(select(MessageTemplate).where(
+        MessageTemplate.name.in_({row.template_name for row in rows}))).all()
+    return {(template.name, template.language): text for template in found if (text := body_text(template))}
+
+
+def _template_body(bodies: dict[tuple[str, str], str], row: ScheduledMessage) -> str | None:
+    """The body of the template `row` sent; with no language recorded, the name's only synced one."""
+    if row.template_language:
+        return bodies.get((row.template_name, row.template_language))
+    named = [text for (name, _language), text in bodies.items() if name == row.template_name]
+    return named[0] if len(named) == 1 else None
 
 
 def queue_text_reply(session: Session, contact_id: int, body: str, now: datetime,

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from template_testing import BUSINESS_ACCOUNT_ID, DEFAULT_TEMPLATE_COUNT, add_contact, graph_sender, synced
 
 from database_models import AuditEvent, MessageTemplate, ScheduledMessage
+from models.base import utcnow
 from webhook_handler import create_app
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
@@ -131,6 +132,24 @@ def test_a_synced_template_is_previewed_then_reaches_the_graph_api_once(graph_ap
     [event] = audit(db, "template.sent")
     assert event.subject_id == str(contact.id) and event.detail["template"] == "spring_sale"
     assert "Template sent." in graph_app.get(answer.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_thread_shows_a_sent_template_as_the_customer_read_it(graph_app, db):
+    contact = add_contact(db, "989120000104", wrote_ago=timedelta(hours=30))
+    synced(db, "order_shipped", "fa", "سلام {{1}}، سفارش {{2}} ارسال شد.")
+    now = utcnow()
+    db.add_all([ScheduledMessage(contact_id=contact.id, kind="operator", status="sent", scheduled_at=now,
+                                 sent_at=now, template_name=name, template_language=language,
+                                 template_params=["سارا", "۱۰۲۱"])
+                for name, language in (("order_shipped", "fa"), ("order_shipped", "en_US"), ("gone_sale", "fa"))])
+    db.commit()
+    page = graph_app.get(f"/dashboard/inbox/{contact.id}").get_data(as_text=True)
+    # The synced Persian template reads as its filled text, its name a label beside it.
+    assert page.count('data-template-text>سلام سارا، سفارش ۱۰۲۱ ارسال شد.</p>') == 1
+    assert "order_shipped (fa)</bdi>" in page
+    # A language or a template never synced: its name and values, as before.
+    assert "order_shipped (en_US): سارا, ۱۰۲۱</bdi>" in page and "gone_sale (fa): سارا, ۱۰۲۱</bdi>" in page
+    assert page.count("data-template-text") == 1
 
 
 def test_a_missing_parameter_is_refused_clearly_and_nothing_is_sent(graph_app, fake_graph, db):
