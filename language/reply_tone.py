@@ -11,6 +11,7 @@ The built-in texts below serve a rules file that has no `apology:` / `handoff_of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from language.sentiment import analyze_sentiment
 
@@ -44,12 +45,25 @@ class Tone:
 NEUTRAL = Tone()
 
 
+# Short texts repeat ("سلام", "ممنون", "قیمت؟"): their tone is found once per process, as their intent is
+# (intent_cache). The shipped lexicon and model are fixed for the life of a process, so the tone of a text is too.
+_REMEMBERED_LENGTH = 200
+_REMEMBERED_TEXTS = 4096
+
+
 def tone_of(text: str | None) -> Tone:
     """The tone of a customer's text (no text: neutral)."""
     if not text or not text.strip():
         return NEUTRAL
+    return _remembered_tone(text) if len(text) <= _REMEMBERED_LENGTH else _tone(text)
+
+
+def _tone(text: str) -> Tone:
     result = analyze_sentiment(text)
     return Tone(negative=result.label == "negative", strongly_negative=result.score <= STRONGLY_NEGATIVE_SCORE)
+
+
+_remembered_tone = lru_cache(maxsize=_REMEMBERED_TEXTS)(_tone)
 
 
 def next_negative_run(tone: Tone, negative_in_a_row: int) -> int:
