@@ -32,7 +32,10 @@ a deciding word of five letters or more (`نفستید`, `پایمک`, `unsubsci
 never as a negation the customer did not type. SMS Finglish with no vowel after the first
 letter meets the Latin words by their consonants (`dg pym nfrstd`, `lghv eshtrk`), and so does one whose only
 vowel is its ending's (`nfrstid`). Cancelling an order,
-deleting a photo or stopping a delivery mention none of the messaging words.
+deleting a photo or stopping a delivery mention none of the messaging words. An unsubscribe word beside another
+channel's mail and none of this chat's messages ("unsubscribe me from your emails") stops nothing here, and
+messages called automatic ("stop replying with auto messages, get me someone") are the bot's answers, whose
+stop asks for a person, unless the ads are named.
 """
 
 from __future__ import annotations
@@ -473,13 +476,21 @@ def _removes_the_customer(words: Sequence[str]) -> bool:
     return names_me and removing
 
 
+# Another channel's mail named beside the unsubscribe word ("unsubscribe me from your emails", "از ایمیلاتون
+# unsubscribe کردم"): stopping this chat's messages would stop what the customer did not name.
+_OTHER_CHANNEL_PREFIXES = ("email", "e-mail", "ایمیل", "imeil", "emeil", "emailha")
+# The bot's automatic answers named as what to stop ("stop replying with auto messages and get me someone",
+# "این پیامای خودکارو تموم کنید یه آدم جواب بده"): a customer who wants a person, not one leaving the list.
+_AUTOMATIC = _words("auto automatic automated autoreply autoreplies خودکار اتوماتیک اتومات khodkar otomatik")
+
+
 def _clause_opts_out(words: Sequence[str]) -> bool:
     if _removes_the_customer(words):
         return True
     if any(word in _UNSUBSCRIBE for word in words) or any(
             word == "opt" and "out" in words[position + 1:position + 3]
             for position, word in enumerate(words)):
-        return True
+        return not any(word.startswith(_OTHER_CHANNEL_PREFIXES) for word in words) or _names_this_chat(words)
     if any(word.startswith(_SUBSCRIPTION_PREFIXES) for word in words) and _PRODUCT_SUBSCRIPTIONS.isdisjoint(
             words) and (
             any(word in _CANCELLING for word in words) or _requests_stop(words)):
@@ -495,7 +506,16 @@ def _clause_opts_out(words: Sequence[str]) -> bool:
         return True
     if messaging and _says_any_more(words) and not _NEGATED_PASSIVE.isdisjoint(words):
         return True  # "خواهشمند است دیگر پیامی ارسال نشود": no more messages be sent, said formally
+    if messaging and not _AUTOMATIC.isdisjoint(words) and not _names_ads(words):
+        return False
     return messaging and _requests_stop(words, deleting_counts=_names_what_goes(words))
+
+
+_THIS_CHAT = _words("whatsapp واتساپ واتس‌اپ watsap whatsup واتس پیام پیامک پیامها پیامای sms payam payamak texts")
+
+
+def _names_this_chat(words: Sequence[str]) -> bool:
+    return not _THIS_CHAT.isdisjoint(words)
 
 
 # "روزی ده تا پیام میدین، خسته شدم، بسه دیگه": the shop's sending named in one clause (a question

@@ -205,6 +205,9 @@ def test_mentioning_messages_or_cancelling_an_order_is_not_an_opt_out(rules, tex
     "don't message me any more", "no more ads", "please take me off your mailing list",
     "دیگه برام پیامک نفرستید", "منو از لیست ارسال حذف کنید", "نمیخوام دیگه تبلیغاتتونو ببینم، نفرستید",
     "dige tabligh nafrestid", "مایل به دریافت پیام نیستم", "unsubscribe",
+    # another channel named beside this one, or the automatic messages named as ads, still opt out
+    "unsubscribe me from emails and whatsapp messages", "از ایمیل و پیامک انصراف میدم",
+    "stop the automatic promo messages please", "دیگه پیام تبلیغاتی خودکار نفرستید",
     # The customer (or their number) removed with nothing else named: in a chat with the shop's number a request
     # to stop its messages (answered as nothing until 2026-12-07; four writers of five blind-written sets label it
     # opt_out every time).
@@ -279,6 +282,12 @@ def test_requests_to_stop_the_ads_without_the_usual_words_opt_out(rules, text):
     "لطفا تبلیغات کاغذی تو بسته نذارید",
     "کد تخفیف پیامتون کار نمیکنه",
     "don't stop, your offers are great",
+    # 2026-12-07 evening, from blind-written development messages: another channel's mail unsubscribed from, and
+    # the bot's automatic answers asked to stop by someone who wants a person
+    "از ایمیلاتون unsubscribe کردم، سفارشای قبلیم تو حسابم میمونه یا پاک میشه؟",
+    "please unsubscribe me from your emails",
+    "Stop replying with auto messages and get me someone from support",
+    "این پیامای خودکار رو قطع کنید، یه آدم جواب بده",
 ])
 def test_messages_near_the_new_stop_phrasings_do_not_opt_out(rules, text):
     assert rules.recognize_intent(text).intent != "opt_out"
