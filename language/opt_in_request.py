@@ -17,17 +17,20 @@ one clause (questions included: "can I join your newsletter?")
 - asks to be told when something comes (خبرم کنید، بهم پیام بدید وقتی اومد، یه ندا بدین، ye pm bezanid,
   notify me, ping me when … is back, keep me posted), not asks when it comes ("kei dobare mojood mishe?");
 - undoes an opt-out ("I replied STOP by accident", "اشتباهی لغو زدم", "I want back in") where no
-  order, account, cart or code is what was undone.
+  order, account, cart or code is what was undone, and the messages are named or nothing else is ("کرمو قطع
+  کردم دوباره شروع کنم؟" stopped a cream).
 A Finglish plural ending written apart is read with its word ("offer haye jadid"), and "let them be sent"
 (ارسال گردد) wants them as "send them" does.
 A recommendation asked for ("پیشنهادتون چیه؟", "چی پیشنهاد میدید؟") is no offer, haggling ("یکم تخفیف
 بدید") asks for no discounts to come, and an invitation to join ("عضو شوید 👇") is spam, not a request.
+Information (اطلاعات) is one answer, not the notices; messages to delete are not wanted; "any news?" asks after one thing.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from language import finglish, nlp
 
@@ -76,6 +79,13 @@ _STREAM_PREFIXES = (
     "pymha", "pyamha", "pyma", "offerha", "aferha",
 )
 _STREAM_WORDS = _words("خبرا stuff pieces")
+# Information (اطلاعات) is one answer, not the stream of notices (اطلاعیه، اطلاع‌رسانی): "اطلاعات بیشتر در مورد این
+# محصول بدید", "اطلاعات تماستون رو بفرستید".
+_INFORMATION_PREFIXES = ("اطلاعات", "etelaat", "etlaat", "ettelaat")
+
+
+def _is_stream(word: str) -> bool:
+    return word.startswith(_STREAM_PREFIXES) and not word.startswith(_INFORMATION_PREFIXES)
 # "پیشنهادتون چیه؟", "چی پیشنهاد میدید؟": a recommendation asked for, not the shop's offers; those are plural or
 # special ("پیشنهادای ویژه", "پیشنهادهای").
 _RECOMMENDATION = "پیشنهاد"
@@ -271,14 +281,21 @@ def _plural_codes(words: Sequence[str]) -> bool:
 _CODES = _words("کد کدهای کدای کدا کدها code codes")
 
 
+# Messages deleted are not wanted: "پیامای قبلیمو پاک کنید، اشتباهی فرستادم", "delete my texts"; and "any news?"
+# asks after one thing ("she said it would be back in stock, any news?").
+_DELETING = _words("پاک حذف delete remove erase pak hazf")
+_ASKING_AFTER = _words("any")
+
+
 def _asks_for_the_stream(words: Sequence[str]) -> bool:
     others = _OTHER_THINGS - _CODES if _plural_codes(words) else _OTHER_THINGS
-    if not others.isdisjoint(words) or not _NOT_WANTING.isdisjoint(words) or nlp.has_pair(words, _RECEIVED):
+    if (not others.isdisjoint(words) or not _NOT_WANTING.isdisjoint(words) or nlp.has_pair(words, _RECEIVED)
+            or not _DELETING.isdisjoint(words)):
         return False
     if nlp.has_pair(words, _HAGGLING):
         return False
-    if any((word.startswith(_STREAM_PREFIXES) or word in _STREAM_WORDS)
-           and not (position and words[position - 1] in _A_DOCUMENT_OF)
+    if any((_is_stream(word) or word in _STREAM_WORDS)
+           and not (position and words[position - 1] in _A_DOCUMENT_OF | _ASKING_AFTER)
            and not _asks_for_a_recommendation(words, position)
            for position, word in enumerate(words)) or nlp.has_pair(words, _NEW_GOODS):
         return not _WANTING.isdisjoint(words) or nlp.has_pair(words, _BE_SENT)
@@ -336,12 +353,41 @@ def _asks_to_be_told(words: Sequence[str]) -> bool:
         word == "when" and words[position + 1:position + 2] and words[position + 1] in _ASKED_AFTER_WHEN
         for position, word in enumerate(words))
     return (told and not (_IT_COMES.isdisjoint(words) and not any(
-        word.startswith(_STREAM_PREFIXES) for word in words)) and not asked and _OTHER_THINGS.isdisjoint(words))
+        _is_stream(word) for word in words)) and not asked and _OTHER_THINGS.isdisjoint(words))
 
 
 def _undoes_an_opt_out(words: Sequence[str]) -> bool:
     return (not _STOPPED.isdisjoint(words) and not _UNDO.isdisjoint(words) and _OTHER_THINGS.isdisjoint(words)
-            and _MISTYPED.isdisjoint(words))
+            and _MISTYPED.isdisjoint(words) and _names_only_the_messages(words))
+
+
+# An opt-out undone names the messages, or nothing but the stop, the mistake and the way back ("اشتباهی لغو زدم،
+# برگردونید", "I unsubscribed by accident", "eshtebahi laghv krdm, dobre fal knid"). Anything else named was what
+# stopped: a cream ("کرمو قطع کردم دوباره شروع کنم؟", "I stopped using the cream, should I start again?"), a
+# purchase ("خریدمو لغو کردم میخوام دوباره بخرم"). Finglish is matched by its consonants (dobre, dobare).
+_UNDO_FILLERS = _words("""
+کردم زدم دادم کردین کنید کنین شد شدم بیاد بیان برام بهم لطفا لطفاً میشه رو را
+krdm kardam kardm zadam dadam konid knid konin kard kardin mishe lotfan lotfa ro ra baram
+by mistake please pls i it on my me your you from turn
+""")
+_MESSAGES_NAMED = ("پیام", "payam", "pyam", "pym", "واتساپ", "whatsapp", "sms", "message", "text", "اسمس")
+_MINIMUM_SKELETON = 3
+
+
+@lru_cache(maxsize=1)
+def _undo_vocabulary() -> tuple[frozenset[str], frozenset[str]]:
+    known = (_STOPPED | _UNDO | _WANTING | _AGAIN | _ADDING | _ACTIVATING | _RESTARTING | _SELF | _UNDO_FILLERS
+             | nlp.STOPWORDS)
+    skeletons = {finglish.skeleton(word) for word in known if word.isascii()}
+    return frozenset(known), frozenset(key for key in skeletons if len(key) >= _MINIMUM_SKELETON)
+
+
+def _names_only_the_messages(words: Sequence[str]) -> bool:
+    if any(word in _ONE_MESSAGE or word.startswith(_STREAM_PREFIXES + _LIST_PREFIXES + _MESSAGES_NAMED)
+           for word in words):
+        return True  # "ghablan laghv karde budam, dobare payamaro mikham": the messages are what comes back
+    known, skeletons = _undo_vocabulary()
+    return all(word in known or (word.isascii() and finglish.skeleton(word) in skeletons) for word in words)
 
 
 def asks_for_messages(text: str) -> bool:
@@ -354,7 +400,7 @@ def asks_for_messages(text: str) -> bool:
     if nlp.has_pair(everything, _OUR_CHANNEL):
         return False
     if not _OTHER_SUBSCRIPTIONS.isdisjoint(everything) and not any(
-            word.startswith(_STREAM_PREFIXES) for word in everything):
+            _is_stream(word) for word in everything):
         # "let me know when the box set is back": told when it comes, which subscribes to nothing else.
         return not any(word.startswith(_SUBSCRIBING_PREFIXES + _SUBSCRIPTION_NOUN_PREFIXES)
                        for word in everything) and _asks_to_be_told(everything)

@@ -30,6 +30,11 @@ from language.opt_in_request import asks_for_messages
     "takhfifaro baram bferestin lotfan",
     "mno ezafe konid be list",
     "در صورت موجود شدن این مدل، لطفاً اینجانب را مطلع فرمایید",
+    # 2026-12-07 evening: an undone opt-out that names the messages or nothing else, news of the stream asked for
+    "ghablan laghv karde budam, dobare payamaro mikham",
+    "eshtebahi laghv krdm, dobre fal knid",
+    "اطلاعات محصولات جدید رو برام بفرستید",
+    "send me any news about new arrivals",
 ])
 def test_a_clear_request_for_the_shops_messages(text):
     assert asks_for_messages(text)
@@ -66,6 +71,15 @@ def test_a_clear_request_for_the_shops_messages(text):
     "bad news, the box came open",
     "khbr dadid ke ersal shd?",  # asks whether it shipped
     "لطفا از ارسال سفارش مطلع فرمایید",
+    # 2026-12-07 evening, from blind-written development messages: information is no notice, something else
+    # stopped and started again, messages deleted, "any news?" about one product
+    "اطلاعات بیشتر در مورد این محصول بدید",
+    "اطلاعات تماستون رو بفرستید",
+    "کرمو قطع کردم دوباره شروع کنم؟",
+    "I stopped using the cream, should I start again?",
+    "خریدمو لغو کردم میخوام دوباره بخرم",
+    "پیامای قبلیمو پاک کنید، اشتباهی فرستادم",
+    "she said the 100ml would be back in stock last week, any news?",
 ])
 def test_mentioning_sending_adding_or_restoring_is_no_request(text):
     assert not asks_for_messages(text)
