@@ -23,7 +23,8 @@ A Finglish plural ending written apart is read with its word ("offer haye jadid"
 (ارسال گردد) wants them as "send them" does.
 A recommendation asked for ("پیشنهادتون چیه؟", "چی پیشنهاد میدید؟") is no offer, haggling ("یکم تخفیف
 بدید") asks for no discounts to come, and an invitation to join ("عضو شوید 👇") is spam, not a request.
-Information (اطلاعات) is one answer, not the notices; messages to delete are not wanted; "any news?" asks after one thing.
+Information (اطلاعات) is one answer, not the notices; messages to delete are not wanted; "any news?"
+asks after one thing.
 """
 
 from __future__ import annotations
