@@ -11,7 +11,9 @@ keywords, in Persian script and Finglish alike). The best intent needs evidence 
 least `threshold` and a `margin` over the runner-up, and one of its keywords when it
 `needs_keyword` (pricing, thanks); explicit out-of-scope examples compete as `none`, and a
 message that nearly repeats one is `none`. A message that only asks whether it talks to a
-bot ("are you a robot?") is `none`, not a request for a person. A `social` intent (greeting, thanks)
+bot ("are you a robot?") is `none`, not a request for a person. A topic set aside ("price doesn't matter, …") or a
+price judged in a message that asks something else ("the price is fine, but does it come in black?") leaves
+what else is asked to decide. A `social` intent (greeting, thanks)
 in front of a request yields to the request, and in front of a question no intent answers
 ("سلام، ماگ‌ها تو ماکروویو میرن؟") is `none`; a greeting in front of a farewell-like wish (سلام،
 شب بخیر) stays a greeting, and such a wish with no greeting word (شب بخیر عزیزم) is a farewell. A
@@ -63,6 +65,7 @@ from language.message_clauses import (
     names_a_topic_no_intent_answers,
     question_tokens,
     reviews_in_the_past,
+    without_a_judged_price,
     without_dismissed_clauses,
 )
 
@@ -292,6 +295,7 @@ class RuleSet:
         if asks_what_the_bot_is(tokens):
             return IntentMatch(NO_INTENT, 0.0)  # "are you a robot?" asks for no person
         tokens = without_dismissed_clauses(text[:_MAXIMUM_CHARACTERS], tokens) or tokens
+        tokens = without_a_judged_price(text[:_MAXIMUM_CHARACTERS], tokens) or tokens
         tokens = self._matcher.split_run_together(tokens)
         match, ambiguous = self._classify(tokens, excluded)
         known = self.intents.get(match.intent)

@@ -297,6 +297,44 @@ def without_dismissed_clauses(text: str, tokens: Sequence[str]) -> list[str] | N
     return [token for tokens in kept for token in tokens]
 
 
+# "قیمتش خوبه ولی رنگ دیگه هم داره؟", "gheymatesh ok e faghat rangash chia dare?", "price is fine but does it
+# come in black?", "میشه قسطی بخرم؟ قیمتش یکم زیاده برام": a price judged is a price known, set aside like a
+# dismissed topic; what is asked beside it decides ("قیمتش زیاده، تخفیف ندارید؟" still asks a discount).
+_PRICE_PREFIXES = ("قیمت", "gheymat", "ghymat", "ghimat", "gheimat", "price")
+_PRICE_JUDGEMENTS = frozenset(nlp.normalize(word) for word in (
+    "خوبه", "خوب", "مناسبه", "مناسب", "اوکیه", "اوکی", "منطقیه", "عالیه", "زیاده", "بالاست", "بالاس", "گرونه",
+    "گرون", "ok", "oke", "okay", "fine", "good", "great", "reasonable", "high", "steep", "khube", "khoobe", "khobe",
+    "monasebe", "ziade", "ziyade", "balast", "geroune", "gerune", "geroone"))
+_BEFORE_A_JUDGEMENT = frozenset(nlp.normalize(word) for word in (
+    "هم", "که", "یکم", "یه", "کم", "خیلی", "واقعا", "is", "its", "it's", "seems", "a", "bit", "too", "very", "e",
+    "ham", "ke", "yekam", "kheili", "kheyli", "ash", "esh", "شون", "تون", "اتون", "هاتون"))
+_AFTER_A_JUDGEMENT = frozenset(nlp.normalize(word) for word in (
+    "ولی", "اما", "فقط", "برام", "but", "just", "only", "and", "vali", "ama", "faghat", "baram", "e"))
+_PRICE_NOTED_MINIMUM_REST = 2  # content words asked beside the judged price
+
+
+def without_a_judged_price(text: str, tokens: Sequence[str]) -> list[str] | None:
+    """The tokens without a price judged ("قیمتش خوبه"), when the message asks something of at least two content
+    words beside it ("قیمتش خیلی گرونه، ناراحت شدم" asks nothing else: a complaint about the price)."""
+    if "?" not in text and "؟" not in text:
+        return None
+    for start, token in enumerate(tokens):
+        if not token.startswith(_PRICE_PREFIXES):
+            continue
+        end = start + 1
+        while end < len(tokens) and tokens[end] in _BEFORE_A_JUDGEMENT:
+            end += 1
+        if end == len(tokens) or tokens[end] not in _PRICE_JUDGEMENTS:
+            continue
+        end += 1
+        while end < len(tokens) and tokens[end] in _AFTER_A_JUDGEMENT:
+            end += 1
+        rest = list(tokens[:start]) + list(tokens[end:])
+        if len([word for word in rest if word not in nlp.STOPWORDS]) >= _PRICE_NOTED_MINIMUM_REST:
+            return rest
+    return None
+
+
 # "یه روسری هم به سفارشم اضافه کنید", "send it to Karaj instead of Tehran", "cancel my order", "the plates
 # arrived broken": changing, cancelling or complaining about an order asks nothing of its status.
 _CHANGING_PREFIXES = ("اضافه", "ezafe", "حذف", "hazf", "کنسل", "cancel", "laghv", "عوض", "avaz", "تغییر",

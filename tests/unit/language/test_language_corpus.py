@@ -346,6 +346,12 @@ def test_opt_out_in_a_question_is_not_a_request():
     ("when can I call you?", "business_hours"),
     ("this robot understands nothing, someone answer", "human_agent"),
     ("price doesn't matter, when does it arrive?", "order_status"),
+    # a price judged is a price known: what is asked beside it decides (2026-12-07 evening)
+    ("gheymatesh ok e faghat rangash chia dare?", "none"),
+    ("price is fine but does it come in black?", "none"),
+    ("قیمتش خوبه، میشه دوتا بخرم یکیشو کادو بپیچید؟", "none"),
+    ("قیمتش خوبه ولی کی میرسه؟", "order_status"),
+    ("قیمتش زیاده، تخفیف ندارید؟", "pricing"),
     ("سلام، شب بخیر", "greeting"),
 ])
 def test_finglish_and_two_topic_messages(rules, text, intent):
