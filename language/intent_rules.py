@@ -177,6 +177,30 @@ def _build(intents: tuple[Intent, ...], out_of_scope: tuple[str, ...],
     return Matcher(intents, out_of_scope), model
 
 
+_MISSPELT_COMMAND_WORDS = 3  # a command typed with a slip is short: "لقو ۱۱", "sotp pls" (politeness dropped)
+_SWAPPED_FROM = 4  # letters in a Latin word before two swapped letters are read as a slip ("sotp"; not "ot")
+
+
+def _word_variants(word: str) -> list[str]:
+    variants = [word]
+    if "ق" in word:
+        variants.append(word.replace("ق", "غ"))
+    if len(word) > 2 and word[-1] == word[-2]:
+        variants.append(word[:-1])
+    if word.isascii() and len(word) >= _SWAPPED_FROM:
+        variants += [word[:index] + word[index + 1] + word[index] + word[index + 2:] for index in range(len(word) - 1)
+                     if word[index] != word[index + 1]]
+    return variants
+
+
+def _command_variants(words: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Every spelling of `words` with at most one slip in one word (the words as typed first)."""
+    found = [words]
+    for position, word in enumerate(words):
+        found += [words[:position] + (variant,) + words[position + 1:] for variant in _word_variants(word)[1:]]
+    return found
+
+
 # A message of one gesture alone (with flowers, hearts or a skin tone) says what the gesture says: folded hands
 # thank, a waving hand greets. Any other emoji, or two gestures that disagree, is none.
 _GESTURES = {"🙏": THANKS, "👋": GREETING}
@@ -283,6 +307,9 @@ class RuleSet:
             # "لغو11 ممنون", "STOP thanks", "stop dige": a command with thanks or impatience is still the command.
             exact_intent = self._matcher.exact.get(" ".join(
                 token for token in tokens if token not in POLITENESS_WORDS | COURTESY_WORDS | EMPHASIS_WORDS)) or None
+        if exact_intent is None:
+            exact_intent = self._misspelt_command([token for token in tokens if token not in POLITENESS_WORDS
+                                                   | COURTESY_WORDS | EMPHASIS_WORDS])
         if exact_intent is not None:
             return IntentMatch(exact_intent, 1.0)
         if OPT_OUT in self.intents and opt_out_request.is_explicit_opt_out(
@@ -417,6 +444,19 @@ class RuleSet:
         if match.intent == NO_INTENT and not excluded and self._thanks_then_tells(tokens, text[:_MAXIMUM_CHARACTERS]):
             return IntentMatch(THANKS, max(match.confidence, self.threshold))
         return match
+
+    def _misspelt_command(self, kept: Sequence[str]) -> str | None:
+        """The exact command a short message types with a slip: said more than once ("لغو۱۱ لغو۱۱ لغو۱۱"), ق for
+        غ ("لقو"), its last letter doubled ("لغوو"), two letters swapped ("sotp")."""
+        if not kept or len(kept) > _MISSPELT_COMMAND_WORDS:
+            return None
+        if len(kept) > 1 and len(set(kept)) == 1:
+            kept = kept[:1]
+        for variant in _command_variants(tuple(kept)):
+            found = self._matcher.exact.get(" ".join(variant))
+            if found is not None:
+                return found
+        return None
 
     def _thanks_then_tells(self, tokens: Sequence[str], text: str) -> bool:
         """Whether a message opens with thanks and only tells what followed ("thanks, the earrings arrived and my

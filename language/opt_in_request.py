@@ -168,6 +168,14 @@ _UNDO = _words("""
 اشتباهی اشتباه پشیمون برگردونید برگردونین دوباره آنبلاک mistake accidentally accident oops back
 again unblocked eshtebahi eshtebah dobare
 """)
+# Ending the messages, with no word of mistake or return: whatever else the message says, it asks for no more of them
+# ("هر روز تبلیغ! تمومش کنید", "گروه تبلیغاتیتون منو ادد کرده، ریموو کنید منو").
+_ENDING = _words("""
+لغوش لغوشون تمومش تمومشون قطعش قطعشون ریموو بسه کافیه
+laghvesh tamoomesh tamumesh ghatesh base remove anymore rather
+""")
+_CALLS_REFUSED = (("زنگ", "نزنید"), ("زنگ", "نزنین"), ("zang", "nazanid"), ("zang", "nazanin"), ("تماس", "نگیرید"),
+                  ("تماس", "نگیرین"), ("don't", "call"), ("dont", "call"), ("not", "call"))
 # What else may be sent, cancelled or turned on: an order, the cart, an account, a code, an invoice.
 _OTHER_THINGS = _words("""
 سفارش سفارشمو سفارشم سفارشو سفارشی سبد حساب حسابم اکانت کد کدش کدم تخفیفم رمز آدرس مرجوعی پرداخت پروفایل
@@ -400,6 +408,10 @@ def asks_for_messages(text: str) -> bool:
     everything = [word for words in clauses for word in words]
     if nlp.has_pair(everything, _OUR_CHANNEL):
         return False
+    if not _ENDING.isdisjoint(everything) and _UNDO.isdisjoint(everything):
+        return False  # "پیامای تبلیغاتی خیلی زیاده، لغوش کنید", "I'd rather not get your newsletter anymore"
+    if nlp.has_pair(everything, _CALLS_REFUSED):
+        return False  # "lotfan zang nazanid faghat payamak bedid": how to reach the customer, not the marketing
     if not _OTHER_SUBSCRIPTIONS.isdisjoint(everything) and not any(
             _is_stream(word) for word in everything):
         # "let me know when the box set is back": told when it comes, which subscribes to nothing else.

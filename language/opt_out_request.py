@@ -62,7 +62,12 @@ _CANCELLING = _words("لغو لغوش کنسل laghv laghve cancel cancelled end
 # jabe-ye mahane ro laghv konam" (the monthly box), "cancel my coffee subscription".
 _PRODUCT_SUBSCRIPTIONS = _words("""
 جعبه باکس jabe jabe-ye jabeye box قهوه coffee tea چای مجله magazine نتفلیکس netflix spotify فیلیمو youtube
+باشگاه باشگاهمو باشگاهم gym club ماهانه mahane monthly
 """)
+# Another site's or shop's list or subscription: "از خبرنامه یه سایت دیگه لغو عضویت کردم ولی هنوز میاد".
+_ELSEWHERE_PAIRS = (("سایت", "دیگه"), ("سایت", "دیگر"), ("site", "dige"), ("sayt", "dige"), ("another", "site"),
+                    ("other", "site"), ("another", "shop"), ("another", "store"), ("فروشگاه", "دیگه"),
+                    ("جای", "دیگه"), ("jaye", "dige"))
 # "... ولی الان میخوام دوباره بدید": what follows a "but" is read as a clause of its own.
 _CONTRAST = _words("ولی اما but vali ama")
 _MESSAGING_PREFIXES = (
@@ -81,7 +86,7 @@ nadid nadin nade nazanid nazan nemikham nakhastam nakonid nakonin نذارید �
 بردارید بردارین بردار bardarid
 base basse stop stopped stopping quit enough remove unsubscribe don't dont
 """)
-_STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "interested"),
+_STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "interested"), ("rather", "not"),
                    ("no", "longer"), ("me", "alone"), ("مزاحم", "نشید"), ("مزاحم", "نشین"),
                    ("مزاحم", "نشو"), ("mozahem", "nashid"), ("mozahem", "nashin"),
                    ("want", "out"), ("spam", "nakonid"), ("spam", "nakon"), ("اسپم", "نکنید"),
@@ -99,7 +104,9 @@ _SENDING_OR_RECEIVING = _words("دریافت ارسال daryaft ersal receiving 
 _RECEIVING = _words("دریافت receive receiving daryaft")
 _REFUSING = _words("نیستم ندارم عدم نمیخوام نمیخواهم nistam nemikham")
 _REQUEST_VERB_STEMS = ("حذف", "پاک", "قطع", "متوقف", "خارج", "بیرون", "درم", "غیرفعال",
-                       "خاموش", "معاف", "hazf", "pak", "ghat", "kharej", "motevaghef")
+                       "خاموش", "معاف", "hazf", "pak", "ghat", "kharej", "motevaghef",
+                       # "تمومش کنید" (end it), beside the ads or messages by the day named
+                       "تموم", "tamum", "tamoom")
 # Deleting is what a customer asks of one message they sent ("پیاممو پاک کنید", "delete my last
 # message"): beside a messaging word it is a stop request only when the clause names a list, the
 # ads, or the customer as what goes ("منو از لیست حذف کنید", "حذفم کنید", "تبلیغات رو حذف کنید").
@@ -116,7 +123,9 @@ _NEGATED_LIGHT_VERBS = _words("نکنید نکنین نکن nakonid nakonin nako
 _REQUEST_VERBS = _words(
     "کنید کنین کن بکنید بکنین بکن نمایید نمائید بفرمایید فرمایید فرمائید بیارید بیارین konid konin kon knid knin knd kn"
     # the formal passive: "شماره اینجانب از فهرست حذف گردد", "پیامکا قطع بشه"
-    " گردد بشه بشود شود")
+    " گردد بشه بشود شود"
+    # the request said as a noun, as on a menu: "غیرفعال کردن پیامک‌های تبلیغاتی"
+    " کردن")
 # Weaker ways of saying stop, which count only beside the shop's ads or its list (the marketing, never a
 # message as such: "تا پیامک تایید ارسال نشه" waits for a code, "no need to text me the invoice" asks
 # nothing to stop): a negated passive ("دیگه پیام تبلیغاتی برام ارسال نشه"), refraining ("از ارسال پیامک
@@ -357,17 +366,23 @@ def _not_a_stop(words: Sequence[str], position: int) -> bool:
         return not _THAT_ONE.isdisjoint(words)
     if word in _NOT_PUTTING:  # "منو تو برادکست نذارید" puts me; "بروشور تبلیغاتی تو بسته نذارید" a leaflet
         return _SELF.isdisjoint(words)
+    if before in _CALLING:
+        return True  # "زنگ نزنید فقط پیام بدید": a call refused, the messages asked for
+    if nlp.has_pair(words[position + 1:position + 4], _MISSING):
+        return True  # "تخفیفا رو نمیخوام از دست بدم": not wanting to miss them is wanting them
     return word in _NOT_GIVING and before in _ANSWER
 
 
 # English "don't" stops only a sending, contacting or wanting: "don't send", "don't text me", "don't want them".
 _BARE_DONT = _words("don't dont")
-_SENT_BY_YOU = _words("send text message email contact spam bother want add include sms call")
+_SENT_BY_YOU = _words("send text message email contact spam bother want add include sms call msg msgs pm dm")
 _SUFFICES = _words("کافیه")
 _NOT_PUTTING = _words("نذارید نذارین nazarid nazarin")
 _THAT_ONE = _words("همون همین hamun hamoon hamin")
 _NOT_GIVING = _words("ندین ندید ندهید nadin nadid")
 _ANSWER = _words("جواب پاسخ javab")
+_CALLING = _words("زنگ تماس zang tamas")
+_MISSING = (("از", "دست"), ("az", "dast"))
 
 
 def _requests_stop(words: Sequence[str], deleting_counts: bool = True) -> bool:
@@ -455,6 +470,7 @@ _SOMETHING_ELSE = _words("""
 message messages text comment کامنت کامنتمو عکس عکسمو photo picture قبلی قدیمی قدیمیمو قبلیمو old previous
 سبد cart کارت card اطلاعات اطلاعاتمو data info سایت site app اپ برنامه پروفایل profile رمز password ایمیل email
 sefaresh hesab akant adres payam ax aks ghabli ghadimi
+بسته بستهی پاکت جعبه فاکتور برچسب package parcel box label invoice
 """) | {"<list>"}  # a waiting or shopping list (_without_other_lists)
 _MAXIMUM_REMOVAL_CLAUSE = 6
 _REMOVING = _words("remove delete بردارید بردارین bardarid")
@@ -490,9 +506,10 @@ def _clause_opts_out(words: Sequence[str]) -> bool:
     if any(word in _UNSUBSCRIBE for word in words) or any(
             word == "opt" and "out" in words[position + 1:position + 3]
             for position, word in enumerate(words)):
-        return not any(word.startswith(_OTHER_CHANNEL_PREFIXES) for word in words) or _names_this_chat(words)
+        return not nlp.has_pair(words, _ELSEWHERE_PAIRS) and (
+            not any(word.startswith(_OTHER_CHANNEL_PREFIXES) for word in words) or _names_this_chat(words))
     if any(word.startswith(_SUBSCRIPTION_PREFIXES) for word in words) and _PRODUCT_SUBSCRIPTIONS.isdisjoint(
-            words) and (
+            words) and not nlp.has_pair(words, _ELSEWHERE_PAIRS) and (
             any(word in _CANCELLING for word in words) or _requests_stop(words)):
         return True
     messaging = any(word.startswith(_MESSAGING_PREFIXES) or word in _MESSAGING_WORDS

@@ -208,6 +208,9 @@ def test_mentioning_messages_or_cancelling_an_order_is_not_an_opt_out(rules, tex
     # another channel named beside this one, or the automatic messages named as ads, still opt out
     "unsubscribe me from emails and whatsapp messages", "از ایمیل و پیامک انصراف میدم",
     "stop the automatic promo messages please", "دیگه پیام تبلیغاتی خودکار نفرستید",
+    # a command typed with a slip, said three times, as a menu item, "end it" after the ads, "rather not"
+    "لقو", "لقو ۱۱", "لغوو", "لغو۱۱ لغو۱۱ لغو۱۱", "sotp pls", "dont msg me anymore",
+    "غیرفعال کردن پیامک‌های تبلیغاتی", "هر روز تبلیغ! تمومش کنید", "I'd rather not get your newsletter anymore",
     # The customer (or their number) removed with nothing else named: in a chat with the shop's number a request
     # to stop its messages (answered as nothing until 2026-12-07; four writers of five blind-written sets label it
     # opt_out every time).
@@ -288,6 +291,16 @@ def test_requests_to_stop_the_ads_without_the_usual_words_opt_out(rules, text):
     "please unsubscribe me from your emails",
     "Stop replying with auto messages and get me someone from support",
     "این پیامای خودکار رو قطع کنید، یه آدم جواب بده",
+    # another site's list, a gym's or a monthly delivery's subscription, a call refused, a name off a parcel, not
+    # wanting to miss the discounts
+    "از خبرنامه یه سایت دیگه لغو عضویت کردم ولی هنوز میاد، عجیبه",
+    "I unsubscribed from another site's newsletter, do you sell running shoes?",
+    "اشتراک باشگاهمو لغو کردم، برای خونه دمبل دارید؟",
+    "اشتراک ارسال ماهانه ویتامینمو لغو کنید",
+    "لطفا زنگ نزنید فقط پیام بدید",
+    "zang nazanid lotfan, faghat payam bedid",
+    "اسم منو از روی بسته بردارید، کادوئه",
+    "تخفیفا رو نمیخوام از دست بدم، عضوم کنید",
 ])
 def test_messages_near_the_new_stop_phrasings_do_not_opt_out(rules, text):
     assert rules.recognize_intent(text).intent != "opt_out"

@@ -80,6 +80,11 @@ def test_a_clear_request_for_the_shops_messages(text):
     "خریدمو لغو کردم میخوام دوباره بخرم",
     "پیامای قبلیمو پاک کنید، اشتباهی فرستادم",
     "she said the 100ml would be back in stock last week, any news?",
+    # the messages ended, or a call refused: no subscription
+    "پیامای تبلیغاتی خیلی زیاده، لغوش کنید",
+    "گروه تبلیغاتیتون منو ادد کرده، ریموو کنید منو",
+    "thanks, but I'd rather not get your newsletter anymore",
+    "zang nazanid lotfan, faghat payamak bedid",
 ])
 def test_mentioning_sending_adding_or_restoring_is_no_request(text):
     assert not asks_for_messages(text)
