@@ -438,9 +438,23 @@ _NEGATED_SENDING_PAIRS = (("no", "more"), ("stop", "sending"), ("dont", "send"),
 
 
 def _refuses_offers(words: Sequence[str]) -> bool:
-    """A negated send (or "stop" / "no more") beside what the shop advertises with."""
+    """A negated send (or "stop" / "no more") beside what the shop advertises with; or not wanting them any more
+    to come or be received ("دیگه نمیخوام پیشنهادای ویژه‌تونو دریافت کنم", "نمیخوام دیگه پیشنهاد و تخفیف برام بیاد",
+    "sms haye jashnvare o harajetun ro dg namikham"; "تخفیف نمیخوام، زودتر بفرستید" wants no discount, nothing more)."""
     negated = not _NEGATED_SENDING.isdisjoint(words) or nlp.has_pair(words, _NEGATED_SENDING_PAIRS) or "stop" in words
-    return negated and any(word in _OFFER_NOUNS or word.startswith(_OFFER_PREFIXES) for word in words)
+    offers = any(word in _OFFER_NOUNS or word.startswith(_OFFER_PREFIXES) for word in words)
+    if negated and offers:
+        return True
+    refused = not _NOT_WANTING_ANY_MORE.isdisjoint(words) and _says_any_more(words)
+    coming = not _COMING_TO_ME.isdisjoint(words) or not _RECEIVING.isdisjoint(words) or any(
+        word.startswith(_MESSAGING_PREFIXES) for word in words)
+    return refused and coming and (offers or any(word.startswith(_SHOP_OFFER_PREFIXES) for word in words))
+
+
+_NOT_WANTING_ANY_MORE = _words("نمیخوام نمیخواهم نمیخوایم namikham nemikham nmikham nmikhm")
+# Coming to the customer or got by them: "برام بیاد", "بگیرم", "دریافت کنم".
+_COMING_TO_ME = _words("بیاد بیان برسه بگیرم بگیریم برام بهم biad bian begiram baram")
+_SHOP_OFFER_PREFIXES = ("پیشنهاد", "جشنواره", "jashnvare", "pishnahad")
 
 
 def _cancels_ads(words: Sequence[str]) -> bool:

@@ -211,6 +211,9 @@ def test_mentioning_messages_or_cancelling_an_order_is_not_an_opt_out(rules, tex
     # a command typed with a slip, said three times, as a menu item, "end it" after the ads, "rather not"
     "لقو", "لقو ۱۱", "لغوو", "لغو۱۱ لغو۱۱ لغو۱۱", "sotp pls", "dont msg me anymore",
     "غیرفعال کردن پیامک‌های تبلیغاتی", "هر روز تبلیغ! تمومش کنید", "I'd rather not get your newsletter anymore",
+    # the offers not wanted any more, to come or be received
+    "من دیگه نمیخوام پیشنهادای ویژه رو دریافت کنم", "نمیخوام دیگه تخفیف و پیشنهاد برام بیاد",
+    "sms haye harajetun ro dg namikham",
     # The customer (or their number) removed with nothing else named: in a chat with the shop's number a request
     # to stop its messages (answered as nothing until 2026-12-07; four writers of five blind-written sets label it
     # opt_out every time).
@@ -301,6 +304,9 @@ def test_requests_to_stop_the_ads_without_the_usual_words_opt_out(rules, text):
     "zang nazanid lotfan, faghat payam bedid",
     "اسم منو از روی بسته بردارید، کادوئه",
     "تخفیفا رو نمیخوام از دست بدم، عضوم کنید",
+    # no discount or suggestion wanted for this purchase
+    "دیگه تخفیف نمیخوام فقط زودتر بفرستید", "دیگه پیشنهاد نمیخوام، خودم انتخاب کردم",
+    "دیگه نمیخوام این کتابو، پیشنهاد دیگه ای دارید؟",
 ])
 def test_messages_near_the_new_stop_phrasings_do_not_opt_out(rules, text):
     assert rules.recognize_intent(text).intent != "opt_out"
