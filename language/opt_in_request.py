@@ -157,7 +157,8 @@ _ASKED_AFTER_WHEN = _words("will is does do are can")
 # Asking about messages sent or that cannot be sent: "did you get my messages?", "I can't send messages".
 _NOT_WANTING = _words("did didn't got can't cant cannot نمیخوام nemikham دارید دارین darid darin قبلی ghabli previous")
 # Turning back on: "دوباره فعالم کنید", "dobare faal konid"; "start again".
-_ACTIVATING = _words("فعال فعالم فعالش روشن روشنش وصل وصلش وصلم faal faalam fal roshan vasl reactivate")
+_ACTIVATING = _words("فعال فعالم فعالش روشن روشنش وصل وصلش وصلم faal faalam fal roshan vasl reactivate "
+                     "فعالسازی reactivation")  # "فعال‌سازی مجدد پیامک
 _RESTARTING = _words("start شروع استارت restart resume")
 _SHORT_RESTART = 4  # "start again please"; "شروع حراج از کیه؟" asks when a sale starts
 # Undoing an opt-out: a stopping word beside a word of mistake or return.

@@ -35,6 +35,7 @@ from language.opt_in_request import asks_for_messages
     "eshtebahi laghv krdm, dobre fal knid",
     "اطلاعات محصولات جدید رو برام بفرستید",
     "send me any news about new arrivals",
+    "فعال‌سازی مجدد پیامک‌های تخفیف",
 ])
 def test_a_clear_request_for_the_shops_messages(text):
     assert asks_for_messages(text)
