@@ -211,6 +211,20 @@ def page_shot(driver, file_name: str, width: int, height: int = 900, *, to_docs:
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
+def sticking_out(driver, container: str, width: int = 390, height: int = 844) -> list[str]:
+    """At `width` CSS pixels, the text of every element inside the first `container` drawn past its left or
+    right edge (a pill running out of its card): nothing, on a tidy page."""
+    _emulate(driver, width, height)
+    found = driver.execute_script("""
+        const box = document.querySelector(arguments[0]).getBoundingClientRect();
+        return [...document.querySelectorAll(arguments[0] + ' *')].filter(element => {
+            const edge = element.getBoundingClientRect();
+            return edge.width > 0 && (edge.right > box.right + 0.5 || edge.left < box.left - 0.5);
+        }).map(element => element.textContent.trim().slice(0, 80));""", container)
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    return found
+
+
 def both_widths(driver, stem: str, *, no_overflow: bool = False) -> None:
     """`page_shot` at desktop and phone width: `stem`.png and `stem`-phone.png."""
     for suffix, width, height in SIZES:
