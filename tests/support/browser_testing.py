@@ -185,7 +185,9 @@ def _emulate(driver, width: int, height: int) -> None:
 
 def viewport_shots(driver, name: str, to_docs: bool, ready=None) -> None:
     """What a screen shows at desktop and phone size: from the top of the page, or, with `ready`, the
-    page opened again at each size (where it scrolls itself, as a thread does) once `ready()` holds."""
+    page opened again at each size (where it scrolls itself, as a thread does) once `ready()` holds.
+    Fails when anything sticks out of a card on a phone (`sticking_out`)."""
+    assert sticking_out(driver, ".card") == [], f"{name}: something sticks out of a card on a phone"
     for suffix, width, height in SIZES:
         _emulate(driver, width, height)
         if ready is None:
@@ -212,21 +214,36 @@ def page_shot(driver, file_name: str, width: int, height: int = 900, *, to_docs:
 
 
 def sticking_out(driver, container: str, width: int = 390, height: int = 844) -> list[str]:
-    """At `width` CSS pixels, the text of every element inside the first `container` drawn past its left or
-    right edge (a pill running out of its card): nothing, on a tidy page."""
+    """At `width` CSS pixels, the text of every element inside an element matching `container` drawn past its
+    left or right edge (a pill running out of its card; a scrolling box's content aside): nothing, on a tidy page."""
     _emulate(driver, width, height)
     found = driver.execute_script("""
-        const box = document.querySelector(arguments[0]).getBoundingClientRect();
-        return [...document.querySelectorAll(arguments[0] + ' *')].filter(element => {
-            const edge = element.getBoundingClientRect();
-            return edge.width > 0 && (edge.right > box.right + 0.5 || edge.left < box.left - 0.5);
-        }).map(element => element.textContent.trim().slice(0, 80));""", container)
+        const found = [];
+        for (const card of document.querySelectorAll(arguments[0])) {
+            const box = card.getBoundingClientRect();
+            for (const element of card.querySelectorAll('*')) {
+                const edge = element.getBoundingClientRect();
+                let clipped = false;  // inside a scrolling box (a wide table's wrapper) nothing sticks out
+                for (let up = element.parentElement; up && up !== card; up = up.parentElement) {
+                    if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(up).overflowX)) {
+                        clipped = true;
+                        break;
+                    }
+                }
+                if (!clipped && edge.width > 0 && (edge.right > box.right + 0.5 || edge.left < box.left - 0.5)) {
+                    found.push(element.textContent.trim().slice(0, 80));
+                }
+            }
+        }
+        return found;""", container)
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     return found
 
 
 def both_widths(driver, stem: str, *, no_overflow: bool = False) -> None:
-    """`page_shot` at desktop and phone width: `stem`.png and `stem`-phone.png."""
+    """`page_shot` at desktop and phone width: `stem`.png and `stem`-phone.png; fails when anything sticks out
+    of a card on a phone (`sticking_out`)."""
+    assert sticking_out(driver, ".card") == [], f"{stem}: something sticks out of a card on a phone"
     for suffix, width, height in SIZES:
         page_shot(driver, f"{stem}{suffix}.png", width, height, no_overflow=no_overflow)
 
