@@ -403,6 +403,8 @@ class RuleSet:
             return IntentMatch(HUMAN_AGENT, match.confidence)
         if match.intent in (HUMAN_AGENT, GREETING) and stated_requests.judges_the_bot_or_a_person(tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "ربات خوبی هستی" asks for nobody
+        if match.intent == HUMAN_AGENT and stated_requests.names_a_phone_carrier(tokens):
+            return IntentMatch(NO_INTENT, match.confidence)  # "اپراتور گوشیم ایرانسله": the phone's carrier
         if match.intent == ORDER_STATUS and stated_requests.states_what_came(text[:_MAXIMUM_CHARACTERS], tokens):
             # "بسته رو گرفتم": nothing asked of an order; "سفارشم رسید، ممنون" thanks for it.
             thanked = THANKS in self.intents and THANKS in self._matcher.keyword_scores(tokens)

@@ -253,6 +253,26 @@ def judges_the_bot_or_a_person(tokens: Sequence[str]) -> bool:
     return (not _THE_BOT_OR_A_PERSON.isdisjoint(tokens) and not _JUDGING.isdisjoint(tokens)
             and _ASKING_FOR_ONE.isdisjoint(tokens))
 
+# "اپراتور گوشیم ایرانسله کد تایید نمیاد", "my mobile operator is MCI": the phone's carrier, not a person of the shop.
+_CARRIERS = _words("ایرانسل", "ایرانسله", "رایتل", "رایتله", "irancell", "rightel", "mci", "mtn",
+                   "carrier", "سیمکارت", "سیمکارتم", "simcart", "simcard")
+# MCI by name ("همراه اول"), not "گوشی همراه" (a mobile phone).
+_FIRST_MOBILE = (("همراه", "اول"), ("همراه", "اوله"), ("hamrah", "aval"), ("hamrahe", "aval"))
+_OPERATOR_WORDS = _words("اپراتور", "اپراتورم", "operator", "oprator", "operatoram")
+_MY_PHONE = _words("گوشیم", "گوشیمه", "موبایلم", "خطم", "گوشی", "موبایل", "خط", "mobile", "phone", "gushim", "mobilam")
+
+
+def names_a_phone_carrier(tokens: Sequence[str]) -> bool:
+    """Whether "operator" is the customer's mobile carrier: a carrier named, or "operator" of a phone or line."""
+    if _OPERATOR_WORDS.isdisjoint(tokens):
+        return False
+    # "اپراتور گوشیم" (the operator of my phone), "mobile operator"; "گوشیم خرابه، اپراتور لطفا" asks for a person.
+    return not _CARRIERS.isdisjoint(tokens) or nlp.has_pair(tokens, _FIRST_MOBILE) or any(
+        token in _OPERATOR_WORDS and (tokens[position + 1:position + 2] and tokens[position + 1] in _MY_PHONE
+                                      or position and tokens[position - 1] in _MY_PHONE and token.isascii())
+        for position, token in enumerate(tokens))
+
+
 # "when can I call?", "در چه ساعاتی میتونم تماس بگیرم؟": when the shop can be called is its opening hours (issue 14),
 # not a request for a person.
 _WHEN_OR_HOURS = _words("کی", "ساعتی", "ساعاتی", "ساعت", "ساعات", "زمانی", "وقتی", "kei", "key", "saati", "saat",

@@ -371,6 +371,12 @@ def test_opt_out_in_a_question_is_not_a_request():
     ("قیمتش خوبه، میشه دوتا بخرم یکیشو کادو بپیچید؟", "none"),
     ("قیمتش خوبه ولی کی میرسه؟", "order_status"),
     ("قیمتش زیاده، تخفیف ندارید؟", "pricing"),
+    # "operator" as the phone's carrier asks for nobody; a broken phone beside "operator" still does
+    ("اپراتور گوشیم ایرانسله، کد تایید نمیاد", "none"),
+    ("my mobile operator is MCI and your code never arrives", "none"),
+    ("گوشیم خرابه، اپراتور لطفا", "human_agent"),
+    ("operator please, my phone is broken", "human_agent"),
+    ("با اپراتور صحبت کنم، گوشی همراه من خاموشه", "human_agent"),
     ("سلام، شب بخیر", "greeting"),
 ])
 def test_finglish_and_two_topic_messages(rules, text, intent):
