@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 
 from language import finglish, nlp
 
@@ -384,20 +383,18 @@ _MESSAGES_NAMED = ("پیام", "payam", "pyam", "pym", "واتساپ", "whatsapp
 _MINIMUM_SKELETON = 3
 
 
-@lru_cache(maxsize=1)
-def _undo_vocabulary() -> tuple[frozenset[str], frozenset[str]]:
-    known = (_STOPPED | _UNDO | _WANTING | _AGAIN | _ADDING | _ACTIVATING | _RESTARTING | _SELF | _UNDO_FILLERS
-             | nlp.STOPWORDS)
-    skeletons = {finglish.skeleton(word) for word in known if word.isascii()}
-    return frozenset(known), frozenset(key for key in skeletons if len(key) >= _MINIMUM_SKELETON)
+_UNDO_KNOWN = (_STOPPED | _UNDO | _WANTING | _AGAIN | _ADDING | _ACTIVATING | _RESTARTING | _SELF | _UNDO_FILLERS
+               | nlp.STOPWORDS)
+_UNDO_SKELETONS = frozenset(key for key in (finglish.skeleton(word) for word in _UNDO_KNOWN if word.isascii())
+                            if len(key) >= _MINIMUM_SKELETON)
 
 
 def _names_only_the_messages(words: Sequence[str]) -> bool:
     if any(word in _ONE_MESSAGE or word.startswith(_STREAM_PREFIXES + _LIST_PREFIXES + _MESSAGES_NAMED)
            for word in words):
         return True  # "ghablan laghv karde budam, dobare payamaro mikham": the messages are what comes back
-    known, skeletons = _undo_vocabulary()
-    return all(word in known or (word.isascii() and finglish.skeleton(word) in skeletons) for word in words)
+    return all(word in _UNDO_KNOWN or (word.isascii() and finglish.skeleton(word) in _UNDO_SKELETONS)
+               for word in words)
 
 
 def asks_for_messages(text: str) -> bool:

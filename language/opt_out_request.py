@@ -508,7 +508,7 @@ def _removes_the_customer(words: Sequence[str]) -> bool:
 
 # Another channel's mail named beside the unsubscribe word ("unsubscribe me from your emails", "از ایمیلاتون
 # unsubscribe کردم"): stopping this chat's messages would stop what the customer did not name.
-_OTHER_CHANNEL_PREFIXES = ("email", "e-mail", "ایمیل", "imeil", "emeil", "emailha")
+_OTHER_CHANNEL_PREFIXES = ("email", "e-mail", "ایمیل", "imeil", "emeil")
 # The bot's automatic answers named as what to stop ("stop replying with auto messages and get me someone",
 # "این پیامای خودکارو تموم کنید یه آدم جواب بده"): a customer who wants a person, not one leaving the list.
 _AUTOMATIC = _words("auto automatic automated autoreply autoreplies خودکار اتوماتیک اتومات khodkar otomatik")
