@@ -185,6 +185,8 @@ def _word_variants(word: str) -> list[str]:
     variants = [word]
     if "ق" in word:
         variants.append(word.replace("ق", "غ"))
+    if "q" in word and word.isascii():
+        variants.append(word.replace("q", "gh"))  # Finglish q for the same letter: "lqv 11"
     if len(word) > 2 and word[-1] == word[-2]:
         variants.append(word[:-1])
     if word.isascii() and len(word) >= _SWAPPED_FROM:
@@ -403,12 +405,18 @@ class RuleSet:
             return IntentMatch(HUMAN_AGENT, match.confidence)
         if match.intent in (HUMAN_AGENT, GREETING) and stated_requests.judges_the_bot_or_a_person(tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "ربات خوبی هستی" asks for nobody
+        if (match.intent == NO_INTENT and HUMAN_AGENT in self.intents and not ambiguous
+                and stated_requests.complains_about_the_bot(tokens)):
+            return IntentMatch(HUMAN_AGENT, max(match.confidence, self.threshold))
         if match.intent == HUMAN_AGENT and stated_requests.names_a_phone_carrier(tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "اپراتور گوشیم ایرانسله": the phone's carrier
         if match.intent == ORDER_STATUS and stated_requests.states_what_came(text[:_MAXIMUM_CHARACTERS], tokens):
             # "بسته رو گرفتم": nothing asked of an order; "سفارشم رسید، ممنون" thanks for it.
             thanked = THANKS in self.intents and THANKS in self._matcher.keyword_scores(tokens)
             return IntentMatch(THANKS if thanked else NO_INTENT, match.confidence)
+        if (match.intent == "business_hours" and ORDER_STATUS in self.intents
+                and stated_requests.names_an_order_arriving(tokens) and not changes_the_order(tokens)):
+            return IntentMatch(ORDER_STATUS, match.confidence)  # "بسته ساعت چند میرسه؟": when it comes, not the hours
         if (match.intent == "business_hours" and ORDER_STATUS in self.intents and stated_requests.states_a_wait(tokens)
                 and not changes_the_order(tokens)):
             return IntentMatch(ORDER_STATUS, match.confidence)  # "شنبه گفتین میرسه الان چهارشنبه ست!": days of a wait
@@ -456,6 +464,8 @@ class RuleSet:
             kept = kept[:1]
         for variant in _command_variants(tuple(kept)):
             found = self._matcher.exact.get(" ".join(variant))
+            if found is None and variant != tuple(kept) and all(word.isascii() for word in variant):
+                found = self._matcher.exact_consonants.get(consonant_key(variant))  # lqv → lghv, laghv's consonants
             if found is not None:
                 return found
         return None

@@ -59,7 +59,10 @@ PAYING_WORDS = frozenset(nlp.normalize(word) for word in (
 # followed by "that", and میشه (becomes, can) must end the message.
 _COMES_TO_WORDS = frozenset(nlp.normalize(word) for word in (
     "شد", "میشد", "درمیاد", "درمیآید", "درمیاره", "بدم", "بدیم", "بدهم", "بدهیم", "بدهکارم", "بدهکاریم",
-    "shod", "darmiad", "bedam", "bdm", "bedim", "bedehkaram", "bedahkaram"))
+    "shod", "darmiad", "bedam", "bdm", "bedim", "bedehkaram", "bedahkaram",
+    # what it costs: "ersal be tabriz cheghad kharj dare?"
+    "خرج", "kharj", "kharjesh", "خرجش"))
+_MONEY_WORDS = frozenset(nlp.normalize(word) for word in ("پول", "pool", "pul", "money"))
 _COMES_TO_AT_THE_END = frozenset(nlp.normalize(word) for word in ("میشه", "میشود", "می‌شود", "mishe", "mishavad"))
 _MUST_WORDS = frozenset(nlp.normalize(word) for word in ("باید", "bayad", "bayd", "byd"))
 
@@ -78,6 +81,8 @@ def asks_what_it_comes_to(tokens: Sequence[str]) -> bool:
         if token not in HOW_MUCH_WORDS:
             continue
         following = position + 2 if tokens[position + 1] in _MUST_WORDS else position + 1
+        if following < len(tokens) and tokens[following] in _MONEY_WORDS:
+            following += 1  # "چقد باید پول بدم؟": how much money I must give
         if following >= len(tokens) or tokens[following + 1:following + 2] in (["که"], ["ke"]):
             continue  # "چقد شد که سفارش دادم؟": how long it has been since
         if tokens[following] in _COMES_TO_WORDS or (
@@ -304,10 +309,15 @@ _PRICE_PREFIXES = ("قیمت", "gheymat", "ghymat", "ghimat", "gheimat", "price"
 _PRICE_JUDGEMENTS = frozenset(nlp.normalize(word) for word in (
     "خوبه", "خوب", "مناسبه", "مناسب", "اوکیه", "اوکی", "منطقیه", "عالیه", "زیاده", "بالاست", "بالاس", "گرونه",
     "گرون", "ok", "oke", "okay", "fine", "good", "great", "reasonable", "high", "steep", "khube", "khoobe", "khobe",
-    "monasebe", "ziade", "ziyade", "balast", "geroune", "gerune", "geroone"))
+    "monasebe", "ziade", "ziyade", "balast", "geroune", "gerune", "geroone",
+    # known already, or no matter: "قیمتو دیدم، فقط بگین …", "prices aside, which is quieter?", "price isn't an issue"
+    "دیدم", "میدونم", "میدونیم", "میبینم", "didam", "midunam", "midoonam", "mibinam", "saw", "seen", "know", "aside",
+    "issue", "matter"))
 _BEFORE_A_JUDGEMENT = frozenset(nlp.normalize(word) for word in (
     "هم", "که", "یکم", "یه", "کم", "خیلی", "واقعا", "is", "its", "it's", "seems", "a", "bit", "too", "very", "e",
-    "ham", "ke", "yekam", "kheili", "kheyli", "ash", "esh", "شون", "تون", "اتون", "هاتون"))
+    "ham", "ke", "yekam", "kheili", "kheyli", "ash", "esh", "شون", "تون", "اتون", "هاتون",
+    "isn't", "isnt", "not", "no", "an", "doesn't", "doesnt", "نقد", "نقدی", "نقدیش", "نقدیشو", "naghd", "naghdi",
+    "cash"))
 _AFTER_A_JUDGEMENT = frozenset(nlp.normalize(word) for word in (
     "ولی", "اما", "فقط", "برام", "but", "just", "only", "and", "vali", "ama", "faghat", "baram", "e"))
 _PRICE_NOTED_MINIMUM_REST = 2  # content words asked beside the judged price
@@ -376,7 +386,9 @@ _IT_COMES = frozenset(nlp.normalize(word) for word in (
     "coming", "shipped", "sent", "delivered", "get", "پستچی", "postchi", "پیک", "peyk"))
 _SOMETHING_BOUGHT = frozenset(nlp.normalize(word) for word in (
     "من", "my", "mine", "خریدم", "kharidam", "bought", "ordered", "بسته", "baste", "جنس", "jens", "stuff", "پکیج",
-    "package", "parcel", "یکیش", "یکی", "کفش", "کیف", "kif", "kafsh", "لباس", "سفارش", "order"))
+    "package", "parcel", "یکیش", "یکی", "کفش", "کیف", "kif", "kafsh", "لباس", "سفارش", "order",
+    # Finglish "my" after the thing: "yakhchale man pas kojast?"
+    "man"))
 # "when will it come" asks about it; "where is the port on it" does not.
 _IT = frozenset(nlp.normalize(word) for word in ("this", "این", "in", "it", "اینو"))
 # A place, a page or the shop itself is asked for, or whether something is in stock or open.

@@ -112,7 +112,7 @@ _WANTING = _words("""
 میخوام میخواهم میخوایم بخوام مایلم مایل خواهانم دارم بیاد بیان نمیاد برسه بفرستید بفرستین بفرست بفرستی
 بفرستن فرمایید بفرمایید کنید کنین کن بدید بدین بده بدهید بگید بگین بگو فعال روشن وصل دریافت بگیرم بگیریم باشم
 باخبر بدم میدم مشکلی نمیدید برگردونید برگردونین گردونید گردونین
-mikham mikhaym befrestid befrestin befres bedid bedin bede begid begin faal roshan vasl begiram basham
+mikham mikhaym befrestid befrestin befres befrest befresti bedid bedin bede begid begin faal roshan vasl begiram basham
 want wanna like love interested send sending receive get getting keep keeping turn start starting
 resume back text whatsapp ping tell put add use let message
 """)
@@ -123,12 +123,12 @@ _LIST_PREFIXES = ("لیست", "فهرست", "گروه", "کانال", "list", "l
 _ADDING = _words("""
 اضافه اضافم اضافهم اد بذارید بذارین بذار بزارید بزارین بذارینم بذاریدم بزارینم بزاریدم قرار ثبت
 برگردونید برگردونین نگه وصلم
-ezafe bezarid bezar bezarin bezarinam sabt add put keep re-add readd include count باشم basham
+ezafe ezafam ezafeam ezafm bezarid bezar bezarin bezarinam sabt add put keep re-add readd include count باشم basham
 """)
 _SELF = _words("منو منم مرا مارو mano manam mno me شمارمو شمارمم شماره number")
 # Adding oneself with no list named takes a verb of adding ("add me back", "اضافم کنید"); "keep it for me"
 # and "put it aside for me" add no one.
-_ADDING_ONESELF = _words("اضافه اضافم اضافهم اد ثبت ezafe sabt add re-add readd include count")
+_ADDING_ONESELF = _words("اضافه اضافم اضافهم اد ثبت ezafe ezafam ezafeam ezafm sabt add re-add readd include count")
 _OTHER_LISTS = _words("""
 قیمت قیمتا قیمتها قیمتای رنگ رنگها رنگهای سایز سایزها علاقه علاقهمندی علاقهمندیهام انتظار خرید سفارشای
 سفارشهای شهرهایی پیش price prices wish wait waiting shopping size sizes colour colors color rang gheymat
@@ -255,6 +255,14 @@ _TRIGGER_WORDS = (_SUBSCRIPTION_WORDS | _STREAM_WORDS | _ONE_MESSAGE | _ADDING_O
 _PUNCTUATION = ",.!?;:\"'()"
 
 
+# Messages another sender owes the customer: "پیامکای بانکم نمیاد" (the bank's SMS), "my bank's texts stopped".
+_OTHER_SENDER_PREFIXES = ("بانک", "bank")
+
+
+def _names_another_sender(words: Sequence[str]) -> bool:
+    return any(word.startswith(_OTHER_SENDER_PREFIXES) for word in words)
+
+
 def _may_ask(normalized: str) -> bool:
     pieces = _joined_plurals([piece.strip(_PUNCTUATION) for piece in normalized.split()])
     return any(word in _TRIGGER_WORDS or word.startswith(_TRIGGER_PREFIXES) for word in map(_respelled, pieces))
@@ -378,6 +386,7 @@ _UNDO_FILLERS = _words("""
 کردم زدم دادم کردین کنید کنین شد شدم بیاد بیان برام بهم لطفا لطفاً میشه رو را
 krdm kardam kardm zadam dadam konid knid konin kard kardin mishe lotfan lotfa ro ra baram
 by mistake please pls i it on my me your you from turn
+دستم خورد فرستادم dastam khord ferestadam slipped hand
 """)
 _MESSAGES_NAMED = ("پیام", "payam", "pyam", "pym", "واتساپ", "whatsapp", "sms", "message", "text", "اسمس")
 _MINIMUM_SKELETON = 3
@@ -415,7 +424,7 @@ def asks_for_messages(text: str) -> bool:
         # "let me know when the box set is back": told when it comes, which subscribes to nothing else.
         return not any(word.startswith(_SUBSCRIBING_PREFIXES + _SUBSCRIPTION_NOUN_PREFIXES)
                        for word in everything) and _asks_to_be_told(everything)
-    if nlp.has_pair(everything, _SHIPPED):
+    if nlp.has_pair(everything, _SHIPPED) or _names_another_sender(everything):
         return False
     return any(_subscribes(words) or _joins_a_list(words) for words in clauses) or any(
         check(everything) for check in (_asks_for_the_stream, _asks_to_be_told, _undoes_an_opt_out, _turns_back_on))

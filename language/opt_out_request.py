@@ -97,7 +97,11 @@ _STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "inter
                    ("در", "بیارید"), ("در", "بیارین"), ("dar", "biarid"), ("dar", "biarin"),
                    # "منو از لیست … خط بزنید" (cross me out), "broadcast رو off کنید" (turn it off)
                    ("خط", "بزنید"), ("خط", "بزنین"), ("khat", "bezanid"), ("off", "کنید"), ("off", "کنین"),
-                   ("off", "konid"), ("turn", "off"))
+                   ("off", "konid"), ("turn", "off"),
+                   # "mute me from your promos", "ما رو بیخیال شید دیگه با این پیامای تخفیف" (leave us be)
+                   ("mute", "me"), ("mute", "us"), ("mute", "your"), ("mute", "these"), ("mute", "this"),
+                   ("بیخیال", "شید"), ("بیخیال", "شین"), ("بیخیال", "بشید"), ("bikhial", "shid"),
+                   ("bikhial", "shin"), ("bikhyal", "shid"))
 # "لغو دریافت پیامک", "لغو ارسال پیام": cancelling the receiving or the sending itself.
 _SENDING_OR_RECEIVING = _words("دریافت ارسال daryaft ersal receiving sending")
 # "I do not wish to receive messages": a refusal next to receiving.
@@ -186,8 +190,8 @@ def _split_run_together(word: str) -> list[str]:
 
     Both parts must be words this module looks for (or a stopword beside one of them).
     """
-    if len(word) < _MINIMUM_RUN_TOGETHER or word in _SIGNAL_WORDS or _DOER in word:
-        return [word]
+    if len(word) < _MINIMUM_RUN_TOGETHER or word in _SIGNAL_WORDS or word in _BARE_STOP_FILLERS or _DOER in word:
+        return [word]  # "bashe" (ok) is no "bas" + "he"
     for cut in range(len(word) - 2, 1, -1):
         head, tail = word[:cut], word[cut:]
         head_signal, tail_signal = _is_signal(head), tail in _SIGNAL_WORDS or _is_signal(tail)
@@ -514,8 +518,30 @@ _OTHER_CHANNEL_PREFIXES = ("email", "e-mail", "ایمیل", "imeil", "emeil")
 _AUTOMATIC = _words("auto automatic automated autoreply autoreplies خودکار اتوماتیک اتومات khodkar otomatik")
 
 
+# A command written as a menu item, nothing else in it: "cancel sms", "قطع پیامک", "کنسل کردن پیامک ها",
+# "stop promos". A list alone ("cancel list") or anything of the customer's ("cancel my sms order") is no such item.
+_COMMAND_NOUNS = _words("لغو کنسل قطع توقف غیرفعال غیرفعالسازی cancel stop end disable mute laghv ghat")
+_COMMAND_FILLERS = _words("کردن شدن kardan the all همه hame لطفا لطفاً please pls plz lotfan")
+_MAXIMUM_COMMAND_ITEM = 4
+
+
+def _names_messages_as_a_command(words: Sequence[str]) -> bool:
+    content = [word for word in words if word not in _COMMAND_FILLERS]
+    if not content or len(content) > _MAXIMUM_COMMAND_ITEM or _COMMAND_NOUNS.isdisjoint(content):
+        return False
+    messages = [word for word in content if word not in _COMMAND_NOUNS]
+    return bool(messages) and all(
+        (word.startswith(_MESSAGING_PREFIXES) or word in _MESSAGING_WORDS or word in _LIST_OR_ADS_WORDS)
+        and not word.startswith(("لیست", "فهرست", "list")) and word not in _ONE_MESSAGE for word in messages)
+
+
+# One message may be the customer's own to take back ("cancel message", "کنسل پیام"): the messages, SMS or ads are
+# what a menu item stops.
+_ONE_MESSAGE = _words("پیام payam pyam message msg text pm")
+
+
 def _clause_opts_out(words: Sequence[str]) -> bool:
-    if _removes_the_customer(words):
+    if _removes_the_customer(words) or _names_messages_as_a_command(words):
         return True
     if any(word in _UNSUBSCRIBE for word in words) or any(
             word == "opt" and "out" in words[position + 1:position + 3]
@@ -565,6 +591,7 @@ _COURTESY = _words("ممنون میشم لطفا لطفاً خواهشا خوا�
 _BARE_STOP_FILLERS = _COURTESY | _words("""
 دیگه دیگر برام بهم به من واسم ما برامون dige digeh khahesh baram behem vasam just it now already me us ok okay
 برای baraye man dg bram ارسال ersal send sending چیزی هیچی هیچ chizi hichi anything nothing
+باشه bashe bsh i said گفتم goftam
 """)
 # Messages by the day, sent to the customer: "هر روز برام پیام میاد", "daily messages from you" ("هر روز بهتون
 # پیام میدم" is the customer's own sending).
@@ -582,6 +609,19 @@ def _messages_me_by_the_day(words: Sequence[str]) -> bool:
         word.startswith(_NUISANCE_PREFIXES) for word in words) or _MY_SENDING.isdisjoint(words)
     by_the_day = not _BY_THE_DAY.isdisjoint(words) or nlp.has_pair(words, _BY_THE_DAY_PAIRS)
     return _names_messaging(words) and by_the_day and to_me
+
+
+# The messages called too many or a nuisance, in the customer's voice: "khaste shodam az in hame sms", "پیامکهاتون
+# مزاحمه", "so many texts from you" ("این همه پیام دادم جواب ندادین" counts the customer's own: not these).
+_TOO_MANY_PAIRS = (("این", "همه"), ("in", "hame"), ("so", "many"), ("too", "many"), ("انقدر", "پیام"),
+                   ("enghad", "payam"))
+_MY_OWN_SENDING = _words("دادم فرستادم زدم dadam ferestadam zadam sent")
+
+
+def _messages_too_many(words: Sequence[str]) -> bool:
+    unwanted = nlp.has_pair(words, _TOO_MANY_PAIRS) or any(word.startswith(_NUISANCE_PREFIXES) for word in words)
+    return (unwanted and _names_messaging(words) and _MY_SENDING.isdisjoint(words)
+            and _MY_OWN_SENDING.isdisjoint(words))
 
 
 def _names_yours(words: Sequence[str]) -> bool:
@@ -619,9 +659,11 @@ def _stops_what_another_clause_names(text: str, clauses: Sequence[Sequence[str]]
     bare_stops = [words for words in clauses
                   if _stop_clause_length(words) <= _MAXIMUM_STOP_CLAUSE and _is_bare_stop(words)]
     if bare_stops and any(_says_any_more(words) for words in bare_stops) and any(
-            _names_messaging(words) and _MY_SENDING.isdisjoint(words) for words in named):
+            _names_messaging(words) and _MY_SENDING.isdisjoint(words) and _MY_OWN_SENDING.isdisjoint(words)
+            for words in named):
         return True  # "خواهش میکنم دیگه نفرستید، این همه پیام گیجم میکنه"
-    return bool(bare_stops) and any(_names_ads(words) or _messages_me_by_the_day(words) for words in named)
+    return bool(bare_stops) and any(_names_ads(words) or _messages_me_by_the_day(words) or _messages_too_many(words)
+                                    for words in named)
 
 
 # The customer's own sending ("هر روز بهتون پیام میدم", "دیگه پیام نمیدم"): no messages of the shop named.

@@ -66,8 +66,8 @@ _AUXILIARIES = (["has"], ["have"], ["had"], ["is"], ["was"])
 # A span in its "it has been" form ("سه روزه", "4 rooze", "یه هفته‌ست"), beside an order, waiting or a stage
 # of preparing it ("این کرم سه ماهه بازه، هنوز خوبه؟" is no wait).
 _SPANS_SO_FAR = _words("روزه", "روزس", "هفتس", "هفته‌ست", "هفتست", "ماهه", "rooze", "ruze", "haftas", "haftast")
-_STILL_WAITING = _words("منتظرم", "منتظریم", "montazeram", "waiting", "آماده", "آمادهسازی", "آماده‌سازی", "مرحله",
-                        "پردازش", "amade", "marhale", "pardazesh", "processing", "preparing")
+_STILL_WAITING = _words("منتظرم", "منتظریم", "منتظر", "montazeram", "montazer", "waiting", "آماده", "آمادهسازی",
+                        "آماده‌سازی", "مرحله", "پردازش", "amade", "marhale", "pardazesh", "processing", "preparing")
 # "3 weeks and still nothing": a span with nothing come yet.
 _STILL_NOTHING = {("still", "nothing"), ("هنوز", "هیچی"), ("hanuz", "hichi"), ("hanooz", "hichi"), ("still", "no")}
 # "تحویل شده زده ولی دم در چیزی نبود", "site says delivered, I never got it": marked delivered, not received.
@@ -77,6 +77,13 @@ _NOT_RECEIVED = _words("نگرفتم", "نگرفتیم", "نگرفتن", "نگر
                        "nagereftim", "nagereftan", "nadadan", "nabud", "never", "nothing", "didn't", "didnt")
 _NO_NEWS = {("خبری", "نیست"), ("خبری", "نشده"), ("khabari", "nist"), ("khabari", "nashode"), ("no", "news"),
             ("no", "update"), ("no", "updates")}
+
+
+# "still waiting on the air fryer", "هنوز منتظر یخچالم": the thing bought named, still not come ("still waiting for it
+# to be back in stock" waits for a restock).
+_STILL_WAITING_PAIRS = {("still", "waiting"), ("هنوز", "منتظرم"), ("هنوز", "منتظر"), ("hanuz", "montazeram"),
+                        ("hanooz", "montazeram"), ("hanuz", "montazer"), ("hanooz", "montazer")}
+_RESTOCK = _words("موجود", "موجودی", "mojud", "mojood", "stock", "restock", "restocked", "available")
 
 
 def states_a_wait(tokens: Sequence[str]) -> bool:
@@ -108,6 +115,10 @@ def states_a_wait(tokens: Sequence[str]) -> bool:
         return True  # "a month of waiting", the English span so far
     if not _PROMISED.isdisjoint(tokens) and not _ARRIVES.isdisjoint(tokens):
         return True  # "شنبه گفتین میرسه الان چهارشنبه ست!"
+    if not _PROMISED.isdisjoint(tokens) and not _PERSIAN_NOT_ARRIVED.isdisjoint(tokens):
+        return True  # "امروز قرار بود بیاد نیومد": promised, and not come
+    if nlp.has_pair(tokens, _STILL_WAITING_PAIRS) and _RESTOCK.isdisjoint(tokens):
+        return True
     return (not _PROMISED.isdisjoint(tokens) and not _SPANS.isdisjoint(tokens)
             and not _TIME_PASSED.isdisjoint(tokens))
 
@@ -195,6 +206,17 @@ _DAYS = _words("فردا", "پسفردا", "پس‌فردا", "امروز", "ش�
                "tomorrow", "today", "monday", "friday", "weekend", "next", "week", "by", "until", "see", "you")
 
 
+# "بسته ساعت چند میرسه؟", "what time will my order arrive?": the hour of an order's coming, not the shop's hours
+# ("تا ساعت چند بازید که سفارشمو تحویل بگیرم؟" asks them).
+_OPENING = _words("باز", "بازید", "بازین", "بازه", "تعطیل", "تعطیلید", "baz", "bazid", "bazin", "open", "closed",
+                  "close", "shut")
+
+
+def names_an_order_arriving(tokens: Sequence[str]) -> bool:
+    """Whether a message names an order or parcel and its arriving, and nothing of the shop's opening."""
+    return not _ORDERED.isdisjoint(tokens) and not _ARRIVES.isdisjoint(tokens) and _OPENING.isdisjoint(tokens)
+
+
 def names_an_arrival(tokens: Sequence[str]) -> bool:
     """Whether a message names something arriving (a parcel's verb, not a visitor's)."""
     return not _ARRIVES.isdisjoint(tokens)
@@ -209,9 +231,20 @@ _MOBILE_NUMBER = re.compile(r"(?<!\d)(?:\+?98|0)?9\d{9}(?!\d)")
 _CALLING = _words("زنگ", "تماس", "zang", "zng", "tamas", "tms", "call", "ring", "phone", "callback")
 
 
+# "phone number", "شماره تماس": a number named, no call asked ("the right phone number is 0935…").
+_NUMBER_WORDS = _words("number", "numbers", "no", "شماره", "شمارهی", "shomare", "shomareye", "shmr")
+
+
 def asks_to_be_called_on_a_number(text: str, tokens: Sequence[str]) -> bool:
-    """Whether a message gives a mobile number and a word of calling (zang, تماس, call)."""
-    return not _CALLING.isdisjoint(tokens) and _MOBILE_NUMBER.search(nlp.normalize(text).replace(" ", "")) is not None
+    """Whether a message gives a mobile number and a word of calling (zang, تماس, call) that is no part of the
+    number's name ("phone number", "شماره تماس")."""
+    normalized = nlp.normalize(text)
+    calling = any(token in _CALLING and not (
+        (token == "phone" and tokens[position + 1:position + 2] and tokens[position + 1] in _NUMBER_WORDS)
+        or (token in ("تماس", "tamas") and position and tokens[position - 1] in _NUMBER_WORDS
+            and f"{tokens[position - 1]} {token}" in normalized))  # "با شماره ۰۹۱۲… تماس بگیرید" still calls
+        for position, token in enumerate(tokens))
+    return calling and _MOBILE_NUMBER.search(normalized.replace(" ", "")) is not None
 
 # "بسته رو گرفتم", "got it today, thanks": what has come, stated with nothing asked, asks no status.
 _RECEIVED = _words("گرفتم", "گرفتیم", "رسید", "رسیدن", "اومد", "اومدن", "آمد", "gereftam", "resid", "residan", "umad",
@@ -253,6 +286,32 @@ def judges_the_bot_or_a_person(tokens: Sequence[str]) -> bool:
     return (not _THE_BOT_OR_A_PERSON.isdisjoint(tokens) and not _JUDGING.isdisjoint(tokens)
             and _ASKING_FOR_ONE.isdisjoint(tokens))
 
+# "dige khaste shodam az in bot", "you keep answering the wrong thing", "این جوابای آماده به چه درد من میخوره": the
+# bot, or its answers, complained of. A bare complaint about the bot wants a person (the corpus's convention).
+_BOT_WORDS = _words("ربات", "روبات", "رباته", "بات", "robot", "robote", "bot", "bote", "chatbot")
+_ITS_ANSWERS = _words("جواب", "جوابا", "جوابای", "جوابهای", "جوابات", "javab", "javaba", "javabaye", "answer",
+                      "answers", "answering", "reply", "replies", "replying")
+_BOT_FAULTS = _words(
+    "خسته", "khaste", "tired", "sick", "useless", "بدرد", "بدردنخور", "مسخره", "maskhare", "stupid", "dumb",
+    "نمیفهمه", "نمیفهمی", "nemifahme", "nemifahmi", "wrong", "اشتباه", "eshtebah", "آماده", "amade", "canned",
+    "تکراری", "tekrari", "same", "automatic", "خودکار", "khodkar", "nonsense", "irrelevant", "درد", "dard", "bedard")
+
+
+# Answers faulted for what they are (ready-made, the same again), not for one wrong fact ("the answer in your FAQ is
+# wrong about the size" reports a mistake); "you keep answering …" is the bot's habit.
+_CANNED = _words("آماده", "amade", "canned", "تکراری", "tekrari", "same", "automatic", "automated", "خودکار", "khodkar",
+                 "irrelevant", "nonsense", "useless", "بدرد", "درد")
+_KEEPS_ANSWERING = (("keep", "answering"), ("keep", "replying"), ("keeps", "answering"), ("keeps", "replying"))
+
+
+def complains_about_the_bot(tokens: Sequence[str]) -> bool:
+    """Whether a message finds fault with the bot or its answers ("khaste shodam az in bot")."""
+    if not _JUDGING.isdisjoint(tokens) or _BOT_FAULTS.isdisjoint(tokens):
+        return False
+    return (not _BOT_WORDS.isdisjoint(tokens) or nlp.has_pair(tokens, _KEEPS_ANSWERING)
+            or (not _ITS_ANSWERS.isdisjoint(tokens) and not _CANNED.isdisjoint(tokens)))
+
+
 # "اپراتور گوشیم ایرانسله کد تایید نمیاد", "my mobile operator is MCI": the phone's carrier, not a person of the shop.
 _CARRIERS = _words("ایرانسل", "ایرانسله", "رایتل", "رایتله", "irancell", "rightel", "mci", "mtn",
                    "carrier", "سیمکارت", "سیمکارتم", "simcart", "simcard")
@@ -290,12 +349,14 @@ _MOBILE_NUMBER_WORDS = _words("me", "من", "منو", "باهام", "baham", "be
 
 # "ساعت ۱۰ شب هنوز پشتیبانی هست؟", "جمعه‌ها هم میشه زنگ زد؟", "is anyone answering at lunchtime?": whether the shop
 # answers or can be reached at a time named is its opening hours, not a greeting or a request for a person.
-_REACHED = _words("پشتیبانی", "support", "poshtibani", "زد", "zad", "بزنم", "bezanam") | _CALLING
+_REACHED = _words("پشتیبانی", "support", "poshtibani", "زد", "zad", "بزنم", "bezanam") | _CALLING | _words(
+    # coming to the shop, or finding it shut: "اگه ساعت ۹ شب برسم بستس؟", "شنبه صبح زود میشه اومد؟"
+    "برسم", "بیام", "بیایم", "اومد", "آمد", "biam", "beresam", "omad", "umad", "بستس", "بستین", "بستید", "closed")
 _NAMED_TIMES = _words(
     "شب", "امشب", "شبا", "شبها", "صبح", "صبحا", "عصر", "عصرا", "ظهر", "ظهرا", "جمعه", "جمعهها", "جمعه‌ها", "شنبه",
     "یکشنبه", "پنجشنبه", "تعطیل", "تعطیلات", "تعطیلی", "عید", "نوروز", "ساعت", "shab", "emshab", "sobh", "asr", "zohr",
     "jome", "eid", "tatil", "tatilat", "saat", "tonight", "night", "morning", "evening", "afternoon", "lunchtime",
-    "weekend", "weekends", "friday", "fridays", "saturday", "sunday", "holiday", "holidays")
+    "weekend", "weekends", "friday", "fridays", "saturday", "sunday", "holiday", "holidays", "pm")
 
 
 # "شب بخیر", "good morning": a time of day in a greeting names no time.
