@@ -50,16 +50,19 @@ from language.message_clauses import (
     COURTESY_WORDS,
     EMPHASIS_WORDS,
     FOR_WORDS,
+    HOW_MANY_WORDS,
     HOW_MUCH_WORDS,
     PAYING_WORDS,
     POLITENESS_WORDS,
     PRICE_QUESTION_ENDINGS,
     THANKS_FOR_WORDS,
     TIME_BEFORE_HOW_MUCH,
+    asks_a_measure,
     asks_beside_the_intent,
     asks_what_it_comes_to,
     asks_what_the_bot_is,
     asks_where_a_parcel_is,
+    asks_whether_it_has_shipped,
     changes_the_order,
     clause_tokens,
     names_a_topic_no_intent_answers,
@@ -179,6 +182,12 @@ def _build(intents: tuple[Intent, ...], out_of_scope: tuple[str, ...],
 
 _MISSPELT_COMMAND_WORDS = 3  # a command typed with a slip is short: "لقو ۱۱", "sotp pls" (politeness dropped)
 _SWAPPED_FROM = 4  # letters in a Latin word before two swapped letters are read as a slip ("sotp"; not "ot")
+
+
+def _asks_how_much_at_the_end(tokens: Sequence[str]) -> bool:
+    """"… چنده؟": how much, ending the message, not after a time ("ساعت چند") nor of a measure ("قدش چنده")."""
+    return (bool(tokens) and tokens[-1] in PRICE_QUESTION_ENDINGS
+            and (len(tokens) < 2 or tokens[-2] not in TIME_BEFORE_HOW_MUCH) and not asks_a_measure(tokens))
 
 
 def _word_variants(word: str) -> list[str]:
@@ -323,6 +332,7 @@ class RuleSet:
             return IntentMatch(HUMAN_AGENT, 1.0)
         if asks_what_the_bot_is(tokens):
             return IntentMatch(NO_INTENT, 0.0)  # "are you a robot?" asks for no person
+        said = tokens  # as typed: "kar daram" is not split into the rules' "dar" + "am"
         tokens = without_dismissed_clauses(text[:_MAXIMUM_CHARACTERS], tokens) or tokens
         tokens = without_a_judged_price(text[:_MAXIMUM_CHARACTERS], tokens) or tokens
         tokens = self._matcher.split_run_together(tokens)
@@ -376,13 +386,31 @@ class RuleSet:
                 asked_intent = self.intents.get(asked.intent)
                 if asked_intent is not None and not asked_intent.social and asked.intent != GOODBYE:
                     return asked
+        if (match.intent == NO_INTENT and HUMAN_AGENT in self.intents and not ambiguous
+                and (stated_requests.complains_about_the_bot(said) or stated_requests.asks_for_someone_named(said))):
+            # "khaste shodam az in bot", "ba modir e forooshgah kar daram": the bot faulted, someone asked for by name
+            return IntentMatch(HUMAN_AGENT, max(match.confidence, self.threshold))
+        if (match.intent in (NO_INTENT, PRICING) and "business_hours" in self.intents and not ambiguous and (
+                stated_requests.asks_when_it_opens(tokens) or match.intent == NO_INTENT
+                and stated_requests.asks_when_to_call(tokens))):
+            # "shanbe ha az chand baz mishe?", "what's the best time to phone the shop?": the opening hours
+            return IntentMatch("business_hours", max(match.confidence, self.threshold))
         if match.intent == NO_INTENT and not ambiguous:
             asked = self._request_after_statements(text[:_MAXIMUM_CHARACTERS], excluded)
             if asked is not None:
                 return asked
-            if ORDER_STATUS in self.intents and asks_where_a_parcel_is(tokens) and not changes_the_order(tokens):
-                # "بسته من الان کجاست؟", "kif ro key mifrestin?": where it is or when it comes.
+            questions = question_tokens(text[:_MAXIMUM_CHARACTERS])
+            if ORDER_STATUS in self.intents and not changes_the_order(tokens) and (
+                    asks_where_a_parcel_is(tokens) or any(asks_where_a_parcel_is(question) for question in questions)
+                    or asks_whether_it_has_shipped(questions)):
+                # "بسته من الان کجاست؟", "kif ro key mifrestin?": where it is or when it comes; "… پست شد؟"
                 return IntentMatch(ORDER_STATUS, max(match.confidence, self.threshold))
+            for question in questions:
+                # "جلدی چند؟ برای کتابای هشتم": how much, asked before a remark, ends its own question.
+                if PRICING in self.intents and (_asks_how_much_at_the_end(question) or asks_what_it_comes_to(question)):
+                    asked, _ = self._classify(question, excluded)
+                    if asked.intent == PRICING:
+                        return asked
             if ORDER_STATUS in self.intents and stated_requests.states_a_wait(tokens) and not changes_the_order(tokens):
                 # "گفتین ۴۸ ساعته، الان ۵ روز گذشته", "paid, nothing came": a wait stated asks for the status.
                 return IntentMatch(ORDER_STATUS, max(match.confidence, self.threshold))
@@ -405,9 +433,8 @@ class RuleSet:
             return IntentMatch(HUMAN_AGENT, match.confidence)
         if match.intent in (HUMAN_AGENT, GREETING) and stated_requests.judges_the_bot_or_a_person(tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "ربات خوبی هستی" asks for nobody
-        if (match.intent == NO_INTENT and HUMAN_AGENT in self.intents and not ambiguous
-                and stated_requests.complains_about_the_bot(tokens)):
-            return IntentMatch(HUMAN_AGENT, max(match.confidence, self.threshold))
+        if match.intent == PRICING and asks_a_measure(tokens):
+            return IntentMatch(NO_INTENT, match.confidence)  # "قد شلوار چنده؟": a length, not a price
         if match.intent == HUMAN_AGENT and stated_requests.names_a_phone_carrier(tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "اپراتور گوشیم ایرانسله": the phone's carrier
         if match.intent == ORDER_STATUS and stated_requests.states_what_came(text[:_MAXIMUM_CHARACTERS], tokens):
@@ -635,12 +662,13 @@ class RuleSet:
         combined = {label: score for score, label in scores if label != NO_INTENT}
         out_of_scope_score = next((score for score, label in scores if label == NO_INTENT), 0.0)
         keyword_evidence = self._matcher.keyword_scores(tokens)
-        if (PRICING in self.intents and tokens and tokens[-1] in PRICE_QUESTION_ENDINGS
-                and (len(tokens) < 2 or tokens[-2] not in TIME_BEFORE_HOW_MUCH)):
+        if PRICING in self.intents and _asks_how_much_at_the_end(tokens):
             keyword_evidence[PRICING] = max(keyword_evidence.get(PRICING, 0.0), 1.0)
         elif PRICING in self.intents and (
                 (not PAYING_WORDS.isdisjoint(tokens) and not HOW_MUCH_WORDS.isdisjoint(tokens))
-                or asks_what_it_comes_to(tokens)):
+                or asks_what_it_comes_to(tokens) or any(
+                    first in HOW_MANY_WORDS and second in PAYING_WORDS
+                    for first, second in zip(tokens, tokens[1:], strict=False))):  # "پیک چند میگیره؟"
             keyword_evidence[PRICING] = max(keyword_evidence.get(PRICING, 0.0), 1.0)
         for intent, evidence in keyword_evidence.items():
             score = combined.get(intent, 0.0)

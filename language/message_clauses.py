@@ -68,7 +68,29 @@ _MUST_WORDS = frozenset(nlp.normalize(word) for word in ("باید", "bayad", "b
 
 
 _HOW_MANY = frozenset(nlp.normalize(word) for word in ("چند", "chand", "chnd"))
-_HAS_BECOME = frozenset(nlp.normalize(word) for word in ("شده", "شد", "میشه", "shode", "shod", "mishe"))
+HOW_MANY_WORDS = _HOW_MANY
+_HAS_BECOME = frozenset(nlp.normalize(word) for word in (
+    "شده", "شد", "میشه", "shode", "shod", "mishe",
+    # "الان چند دراومده؟", what it comes to now
+    "دراومده", "درومده", "darumade", "daroomade", "daromade"))
+# "چند در میاد؟", the same written apart
+_COMES_OUT = (nlp.normalize("در"), nlp.normalize("میاد"))
+# "قد شلوار چنده؟", "دور سینه سایز M چنده؟": a measure asked, not a price.
+MEASURES = frozenset(nlp.normalize(word) for word in (
+    "قد", "قدش", "طول", "طولش", "عرض", "عرضش", "ارتفاع", "ارتفاعش", "وزن", "وزنش", "سینه", "کمر", "کمرش", "باسن",
+    "دور", "سایزش", "sayzesh", "sizesh", "ghad", "ghadesh", "tool", "toolesh", "arz", "ertefa", "vazn", "kamar", "sine",
+    "height", "length", "width", "weight", "waist", "chest", "hip", "hips", "inseam",
+    # a code or a number asked: "کد محصولش چنده؟"
+    "کد", "کدش", "کدشو", "code", "شمارش", "سریال", "serial"))
+# The words of a price itself, which a measure beside them does not turn into a measure: "قیمت قد ۱۲۰ چنده؟".
+_PRICE_NOUN_PREFIXES = ("قیمت", "هزینه", "تومن", "تومان", "مبلغ", "تخفیف", "پول", "gheymat", "ghymat", "ghimat",
+                        "gheimat", "ghymt", "ghmt", "qeymat", "hazine", "toman", "mablagh", "takhfif", "price", "cost",
+                        "discount")
+
+
+def asks_a_measure(tokens: Sequence[str]) -> bool:
+    """Whether "how much" asks a measure (a length, a height, a chest) with no word of a price beside it."""
+    return not MEASURES.isdisjoint(tokens) and not any(token.startswith(_PRICE_NOUN_PREFIXES) for token in tokens)
 
 
 def asks_what_it_comes_to(tokens: Sequence[str]) -> bool:
@@ -76,6 +98,8 @@ def asks_what_it_comes_to(tokens: Sequence[str]) -> bool:
     message ends in "چند شده؟" (what does it cost now), not after a time ("ساعت چند شد؟")."""
     if (len(tokens) >= 2 and tokens[-2] in _HOW_MANY and tokens[-1] in _HAS_BECOME
             and (len(tokens) < 3 or tokens[-3] not in TIME_BEFORE_HOW_MUCH)):
+        return True
+    if len(tokens) >= 3 and tokens[-3] in _HOW_MANY and tuple(tokens[-2:]) == _COMES_OUT:
         return True
     for position, token in enumerate(tokens[:-1]):
         if token not in HOW_MUCH_WORDS:
@@ -305,21 +329,24 @@ def without_dismissed_clauses(text: str, tokens: Sequence[str]) -> list[str] | N
 # "قیمتش خوبه ولی رنگ دیگه هم داره؟", "gheymatesh ok e faghat rangash chia dare?", "price is fine but does it
 # come in black?", "میشه قسطی بخرم؟ قیمتش یکم زیاده برام": a price judged is a price known, set aside like a
 # dismissed topic; what is asked beside it decides ("قیمتش زیاده، تخفیف ندارید؟" still asks a discount).
-_PRICE_PREFIXES = ("قیمت", "gheymat", "ghymat", "ghimat", "gheimat", "price")
+_PRICE_PREFIXES = ("قیمت", "gheymat", "ghymat", "ghimat", "gheimat", "ghymt", "ghmt", "qeymat", "price")
 _PRICE_JUDGEMENTS = frozenset(nlp.normalize(word) for word in (
     "خوبه", "خوب", "مناسبه", "مناسب", "اوکیه", "اوکی", "منطقیه", "عالیه", "زیاده", "بالاست", "بالاس", "گرونه",
     "گرون", "ok", "oke", "okay", "fine", "good", "great", "reasonable", "high", "steep", "khube", "khoobe", "khobe",
     "monasebe", "ziade", "ziyade", "balast", "geroune", "gerune", "geroone",
     # known already, or no matter: "قیمتو دیدم، فقط بگین …", "prices aside, which is quieter?", "price isn't an issue"
     "دیدم", "میدونم", "میدونیم", "میبینم", "didam", "midunam", "midoonam", "mibinam", "saw", "seen", "know", "aside",
-    "issue", "matter"))
+    "issue", "matter", "مهم", "mohem"))
 _BEFORE_A_JUDGEMENT = frozenset(nlp.normalize(word) for word in (
     "هم", "که", "یکم", "یه", "کم", "خیلی", "واقعا", "is", "its", "it's", "seems", "a", "bit", "too", "very", "e",
     "ham", "ke", "yekam", "kheili", "kheyli", "ash", "esh", "شون", "تون", "اتون", "هاتون",
     "isn't", "isnt", "not", "no", "an", "doesn't", "doesnt", "نقد", "نقدی", "نقدیش", "نقدیشو", "naghd", "naghdi",
     "cash"))
 _AFTER_A_JUDGEMENT = frozenset(nlp.normalize(word) for word in (
-    "ولی", "اما", "فقط", "برام", "but", "just", "only", "and", "vali", "ama", "faghat", "baram", "e"))
+    "ولی", "اما", "فقط", "برام", "but", "just", "only", "and", "vali", "ama", "faghat", "baram", "e",
+    "نیست", "نیس", "nist", "nis"))
+# After "but" (ولی، فقط) one word of content is a question of its own: "قیمتش اوکیه ولی مشکیش هم دارین؟".
+_TURNING = frozenset(nlp.normalize(word) for word in ("ولی", "اما", "فقط", "but", "vali", "ama", "faghat", "just"))
 _PRICE_NOTED_MINIMUM_REST = 2  # content words asked beside the judged price
 
 
@@ -337,10 +364,12 @@ def without_a_judged_price(text: str, tokens: Sequence[str]) -> list[str] | None
         if end == len(tokens) or tokens[end] not in _PRICE_JUDGEMENTS:
             continue
         end += 1
+        turned = False
         while end < len(tokens) and tokens[end] in _AFTER_A_JUDGEMENT:
+            turned = turned or tokens[end] in _TURNING
             end += 1
         rest = list(tokens[:start]) + list(tokens[end:])
-        if len([word for word in rest if word not in nlp.STOPWORDS]) >= _PRICE_NOTED_MINIMUM_REST:
+        if len([word for word in rest if word not in nlp.STOPWORDS]) >= (1 if turned else _PRICE_NOTED_MINIMUM_REST):
             return rest
     return None
 
@@ -362,6 +391,31 @@ _ASKING_WHERE_OR_WHEN = frozenset(nlp.normalize(word) for word in (
     "kojast", "kojas", "chera", "کدوم", "track", "tracking", "رهگیری", "پیگیری"))
 
 
+# "کت جین من پست شد؟", "hanoz rah nayoftade?", "بلیز ساتنم از تهران خارج شده؟": whether it has left, asked.
+_SHIPPED_PAIRS = frozenset((nlp.normalize(first), nlp.normalize(second)) for first, second in (
+    ("پست", "شد"), ("پست", "شده"), ("ارسال", "شد"), ("ارسال", "شده"), ("راه", "افتاده"), ("راه", "نیفتاده"),
+    ("راهی", "شده"), ("خارج", "شده"), ("post", "shod"), ("post", "shode"), ("ersal", "shod"), ("ersal", "shode"),
+    ("rah", "oftade"), ("rah", "nayoftade"), ("kharej", "shode"), ("been", "shipped"), ("been", "dispatched"),
+    ("shipped", "yet"), ("dispatched", "yet"), ("تحویل", "پست"), ("tahvile", "post")))
+# A message, a code or money sent is no parcel: "پیامم ارسال شد؟", "کد ارسال شده؟".
+_SENT_BUT_NO_PARCEL = frozenset(nlp.normalize(word) for word in (
+    "پیام", "پیامم", "پیامک", "کد", "کدش", "پول", "پولم", "رسید", "فاکتور", "ایمیل", "message", "sms", "code", "email",
+    "money", "refund", "payam", "kod"))
+
+
+def asks_whether_it_has_shipped(questions: Sequence[Sequence[str]]) -> bool:
+    """Whether a question asks if something has been posted, sent or has left (not a message or money), or if
+    something bought comes by a day named."""
+    return any((nlp.has_pair(question, _SHIPPED_PAIRS) or _asks_if_it_comes_by_a_day(question))
+               and _SENT_BUT_NO_PARCEL.isdisjoint(question) for question in questions)
+
+
+def _asks_if_it_comes_by_a_day(question: Sequence[str]) -> bool:
+    return (not _BY_A_DAY.isdisjoint(question) and not _IT_COMES.isdisjoint(question)
+            and _NOT_A_PARCEL.isdisjoint(question)
+            and (not _SOMETHING_BOUGHT.isdisjoint(question) or any(_possessed(token) for token in question)))
+
+
 def changes_the_order(tokens: Sequence[str]) -> bool:
     """Whether a message asks to change, cancel or complain about an order rather than where it is."""
     changing = any(token.startswith(_CHANGING_PREFIXES) or token in _CHANGING_WORDS for token in tokens) or (
@@ -380,15 +434,17 @@ _WHEN_IS = frozenset(nlp.normalize(word) for word in ("کی", "kei", "key", "whe
 # "my" ("حقوقم کی میاد", when does my salary come, is no parcel: حقوقم is neither).
 _YOU_SEND = frozenset(nlp.normalize(word) for word in (
     "میارین", "میارید", "میارینش", "میاریدش", "میفرستین", "میفرستید", "میفرستینش", "میفرستیدش", "بیارین", "بفرستین",
-    "mifrestin", "mifrestid", "miarin", "miarid", "ship", "send", "deliver", "ارسالش", "ersalesh", "ارسالشون"))
+    "mifrestin", "mifrestid", "miarin", "miarid", "ship", "send", "deliver", "ارسالش", "ersalesh", "ارسالشون",
+    # "X رو کی راهی میکنید؟": sent on its way
+    "راهی", "rahi"))
 _IT_COMES = frozenset(nlp.normalize(word) for word in (
     "میرسه", "میاد", "برسه", "بیاد", "mirese", "miad", "berese", "biad", "arrive", "arrives", "arriving", "come",
     "coming", "shipped", "sent", "delivered", "get", "پستچی", "postchi", "پیک", "peyk"))
 _SOMETHING_BOUGHT = frozenset(nlp.normalize(word) for word in (
     "من", "my", "mine", "خریدم", "kharidam", "bought", "ordered", "بسته", "baste", "جنس", "jens", "stuff", "پکیج",
     "package", "parcel", "یکیش", "یکی", "کفش", "کیف", "kif", "kafsh", "لباس", "سفارش", "order",
-    # Finglish "my" after the thing: "yakhchale man pas kojast?"
-    "man"))
+    # Finglish "my" after the thing: "yakhchale man pas kojast?"; ours; what was paid for
+    "man", "ما", "بستهی", "paid"))
 # "when will it come" asks about it; "where is the port on it" does not.
 _IT = frozenset(nlp.normalize(word) for word in ("this", "این", "in", "it", "اینو"))
 # A place, a page or the shop itself is asked for, or whether something is in stock or open.
@@ -406,6 +462,30 @@ _PAID = frozenset(nlp.normalize(word) for word in (
     "واریز", "ریختم", "دادم", "پرداخت", "کردم", "variz", "rikhtam", "dadam", "pardakht", "paid"))
 
 
+def _possessed(token: str) -> bool:
+    """A thing said to be the customer's by its ending: "کتابام", "بلیزم", "ketabam" (where is it)."""
+    ending = "am" if token.isascii() else "م"
+    stem = token[:-len(ending)].removesuffix("ا" if ending == "م" else "")  # کتابام → کتاب
+    return (len(token) >= _MINIMUM_POSSESSED + len(ending) - 1 and token.endswith(ending)
+            and not token.startswith(_VERB_PREFIXES)  # "نمیکنم", "mikham": I do, I want
+            and token not in _NOT_POSSESSED and stem not in _NOT_A_PARCEL)  # "آدرسم کجاست؟" asks no parcel
+
+
+_MINIMUM_POSSESSED = 4
+_VERB_PREFIXES = tuple(nlp.normalize(prefix) for prefix in ("می", "نمی", "mi", "nemi", "nmi"))
+# Verbs and words that end like "my": "I have", "I am", "I bought" (the last counts as bought anyway).
+_NOT_POSSESSED = frozenset(nlp.normalize(word) for word in (
+    "دارم", "هستم", "میخوام", "نمیدونم", "میدونم", "بودم", "شدم", "کردم", "گفتم", "کنم", "بکنم", "بدونم", "خودم",
+    "ممنونم", "مرسیم", "daram", "hastam", "mikham", "nemidunam", "midunam", "budam", "shodam", "kardam", "goftam",
+    "konam", "khodam", "mamnunam", "salam", "madam", "program", "instagram", "telegram", "gram", "kilogram"))
+
+
+# "کتابای کنکورم امروز میرسه؟", "will my order come tomorrow?": whether it comes by a day named.
+_BY_A_DAY = frozenset(nlp.normalize(word) for word in (
+    "امروز", "فردا", "پسفردا", "جمعه", "شنبه", "هفته", "emruz", "emrooz", "farda", "today", "tomorrow", "week",
+    "weekend", "monday", "friday"))
+
+
 def asks_where_a_parcel_is(tokens: Sequence[str]) -> bool:
     """Whether a message asks where something bought is, or when it is sent or arrives (no place asked)."""
     not_a_parcel = _NOT_A_PARCEL.intersection(tokens)
@@ -413,7 +493,7 @@ def asks_where_a_parcel_is(tokens: Sequence[str]) -> bool:
         return False  # "پول رو واریز کردم کی میفرستین": money paid is no money asked for
     bought = not _SOMETHING_BOUGHT.isdisjoint(tokens)
     if not _WHERE_IS.isdisjoint(tokens):
-        return bought
+        return bought or any(_possessed(token) for token in tokens)
     return not _WHEN_IS.isdisjoint(tokens) and (not _YOU_SEND.isdisjoint(tokens) or (
         (bought or not _IT.isdisjoint(tokens)) and not _IT_COMES.isdisjoint(tokens)))
 

@@ -67,14 +67,17 @@ _PRODUCT_SUBSCRIPTIONS = _words("""
 # Another site's or shop's list or subscription: "از خبرنامه یه سایت دیگه لغو عضویت کردم ولی هنوز میاد".
 _ELSEWHERE_PAIRS = (("سایت", "دیگه"), ("سایت", "دیگر"), ("site", "dige"), ("sayt", "dige"), ("another", "site"),
                     ("other", "site"), ("another", "shop"), ("another", "store"), ("فروشگاه", "دیگه"),
-                    ("جای", "دیگه"), ("jaye", "dige"))
+                    ("جای", "دیگه"), ("jaye", "dige"),
+                    # another channel's list: "az ye kanal telegram dige laghv ozviat kardam"
+                    ("telegram", "dige"), ("تلگرام", "دیگه"), ("kanal", "dige"), ("کانال", "دیگه"),
+                    ("another", "channel"), ("other", "channel"))
 # "... ولی الان میخوام دوباره بدید": what follows a "but" is read as a clause of its own.
 _CONTRAST = _words("ولی اما but vali ama")
 _MESSAGING_PREFIXES = (
     "پیام", "اسمس", "sms", "تبلیغ", "تخفیفات", "خبرنامه", "لیست", "فهرست", "اطلاعرسانی",
     "message", "messaging", "text", "ads", "advert", "promo", "newsletter", "mailing",
     "notification", "spam", "payam", "pyam", "pym", "tabligh", "tbligh", "khabarname", "takhfifat",
-    "offers", "اسپم", "برادکست", "broadcast", "اطلاعیه",
+    "offers", "اسپم", "برادکست", "برودکست", "broadcast", "اطلاعیه", "tblgh",
 )
 _MESSAGING_WORDS = _words("pm pms ad list listetun listeton liste listet اس رسانی msg msgs")
 # Negated send/give/hit verbs and "I don't want", in the spellings customers use.
@@ -83,7 +86,7 @@ _STOPPING = _words("""
 نمیخوام نمیخواهم نمیخوایم نخواستم بسه کافیه ممنوع نباشه نیاد
 nafrestid nafrestin nafres nafrest naferestid naferestin naferesti naferest
 nadid nadin nade nazanid nazan nemikham nakhastam nakonid nakonin نذارید نذارین nazarid nazarin
-بردارید بردارین بردار bardarid
+بردارید بردارین بردار bardarid دربیارید دربیارین darbiarid darbiarin
 base basse stop stopped stopping quit enough remove unsubscribe don't dont
 """)
 _STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "interested"), ("rather", "not"),
@@ -118,7 +121,7 @@ _DELETING_STEMS = ("حذف", "پاک", "hazf", "pak")
 _LIST_OR_ADS_PREFIXES = (
     "لیست", "فهرست", "list", "تبلیغ", "تخفیفات", "خبرنامه", "اطلاعرسانی", "ads", "advert", "promo",
     "newsletter", "mailing", "notification", "spam", "اسپم", "tabligh", "tbligh", "khabarname", "takhfifat", "offers",
-    "برادکست", "broadcast", "اطلاعیه",
+    "برادکست", "برودکست", "broadcast", "اطلاعیه", "tblgh",
 )
 _LIST_OR_ADS_WORDS = _words("ad رسانی")
 _SELF = _words("منو من مرا مارو ما me us mano mara")
@@ -540,6 +543,19 @@ def _names_messages_as_a_command(words: Sequence[str]) -> bool:
 _ONE_MESSAGE = _words("پیام payam pyam message msg text pm")
 
 
+# An English subscription named by a word this module does not know is another service's: "cancel my Kindle
+# subscription" ("cancel my newsletter subscription", "cancel my sms subscription" are this chat's). Persian names the
+# subscriber after the word ("اشتراک اینجانب", "عضویت بنده"): there the products listed above decide.
+_SUBSCRIPTION_NOUNS = _words("subscription subscriptions membership")
+
+
+def _names_another_service(words: Sequence[str]) -> bool:
+    return any(word in _SUBSCRIPTION_NOUNS and position and (named := words[position - 1]).isascii()
+               and named not in nlp.STOPWORDS and named not in _COURTESY and named not in _SELF
+               and not (_is_signal(named) or named in _THIS_CHAT or named in _LIST_OR_ADS_WORDS)
+               for position, word in enumerate(words))
+
+
 def _clause_opts_out(words: Sequence[str]) -> bool:
     if _removes_the_customer(words) or _names_messages_as_a_command(words):
         return True
@@ -549,7 +565,7 @@ def _clause_opts_out(words: Sequence[str]) -> bool:
         return not nlp.has_pair(words, _ELSEWHERE_PAIRS) and (
             not any(word.startswith(_OTHER_CHANNEL_PREFIXES) for word in words) or _names_this_chat(words))
     if any(word.startswith(_SUBSCRIPTION_PREFIXES) for word in words) and _PRODUCT_SUBSCRIPTIONS.isdisjoint(
-            words) and not nlp.has_pair(words, _ELSEWHERE_PAIRS) and (
+            words) and not nlp.has_pair(words, _ELSEWHERE_PAIRS) and not _names_another_service(words) and (
             any(word in _CANCELLING for word in words) or _requests_stop(words)):
         return True
     messaging = any(word.startswith(_MESSAGING_PREFIXES) or word in _MESSAGING_WORDS
@@ -592,6 +608,7 @@ _BARE_STOP_FILLERS = _COURTESY | _words("""
 دیگه دیگر برام بهم به من واسم ما برامون dige digeh khahesh baram behem vasam just it now already me us ok okay
 برای baraye man dg bram ارسال ersal send sending چیزی هیچی هیچ chizi hichi anything nothing
 باشه bashe bsh i said گفتم goftam
+براش واسش براشون barash vasash
 """)
 # Messages by the day, sent to the customer: "هر روز برام پیام میاد", "daily messages from you" ("هر روز بهتون
 # پیام میدم" is the customer's own sending).
@@ -677,6 +694,26 @@ def _may_opt_out(clauses: Sequence[Sequence[str]]) -> bool:
                for words in clauses for word in words)
 
 
+# The messages liked in the last word: "خواهرم گفت لغو۱۱ بزنم ولی من نمیخوام، خوشم میاد از پیاماتون", "my friend
+# unsubscribed but I love your offers". What is said last decides ("پیاماتون قشنگه ولی دیگه نمیخوام" still stops).
+_LIKING_PAIRS = (("خوشم", "میاد"), ("خوشم", "میآد"), ("khosham", "miad"), ("دوست", "دارم"), ("doost", "daram"),
+                 ("dust", "daram"))
+_LIKING = _words("love like enjoy عاشق عاشقشم ashegh")
+
+
+def _ends_liking_the_messages(text: str) -> bool:
+    last = next((words for words in reversed(_clauses(text, questions=True)) if words), [])
+    stops = [position for position, word in enumerate(last) if word in _STOPPING or word in _REFUSING]
+    after = stops[-1] + 1 if stops else 0  # "I don't like your ads" likes nothing
+    liked = any(position >= after and (nlp.has_pair(last[position:position + 2], _LIKING_PAIRS) or (
+        word in _LIKING and not (position and last[position - 1] in _NOT_LIKING)))
+        for position, word in enumerate(last))
+    return liked and (_names_messaging(last[after:]) or _names_ads(last[after:]))
+
+
+_NOT_LIKING = _words("don't dont not never")
+
+
 def is_explicit_opt_out(text: str) -> bool:
     """Tell whether `text` explicitly asks to stop receiving messages (module docstring)."""
     clauses = _clauses(text)
@@ -686,6 +723,8 @@ def is_explicit_opt_out(text: str) -> bool:
         return False  # the ads may be named in a question: "روزی سه تا پیام تبلیغ؟ بسه دیگه نفرستین"
     if any(word in _UNDOING for words in clauses for word in words) or any(
             any(word in _AGAIN for word in words) and not _requests_stop(words) for words in clauses):
+        return False
+    if _ends_liking_the_messages(text):
         return False
     return (any(_clause_opts_out(words) for words in clauses) or _stops_what_another_clause_names(text, clauses)
             or _only_stops_any_more(clauses) or _refuses_receiving_what_is_named(text, clauses)

@@ -36,8 +36,10 @@ _PERSIAN_NOT_ARRIVED = _NOT_ARRIVED - _words("hasn't", "hasnt", "didn't", "didnt
 _ORDERED = _words(
     "سفارش", "سفارشم", "سفارشمون", "بسته", "بستم", "بسته‌ام", "جنس", "جنسم", "جنسا", "کالا", "کالام", "مرسوله",
     "مرسولم", "خرید", "خریدم", "پیک", "پستچی", "محموله", "کیفم", "کفشم", "لباسم", "sefaresh", "sefaresham",
-    "baste", "bastam", "jens", "kala", "kharidam", "peyk", "postchi", "order", "parcel", "package", "courier",
-    "postman", "delivery", "item", "items", "stuff", "it", "nothing", "هیچی", "hichi", "چیزی", "chizi")
+    "baste", "bastam", "jens", "kala", "kharid", "kharidam", "peyk", "postchi", "order", "parcel", "package", "courier",
+    "postman", "delivery", "item", "items", "stuff", "it", "nothing", "هیچی", "hichi", "چیزی", "chizi",
+    # what was paid for: "اون دامنی که دوشنبه واریز کردم هیچ خبری ازش نیست"
+    "واریز", "paid", "variz")
 # A refund or a reply that has not come is no parcel.
 _NOT_A_PARCEL = _words(
     "پولم", "پولمو", "refund", "money", "جواب", "جوابی", "پاسخ", "answer", "reply", "javab", "پیام",
@@ -69,14 +71,15 @@ _SPANS_SO_FAR = _words("روزه", "روزس", "هفتس", "هفته‌ست", "�
 _STILL_WAITING = _words("منتظرم", "منتظریم", "منتظر", "montazeram", "montazer", "waiting", "آماده", "آمادهسازی",
                         "آماده‌سازی", "مرحله", "پردازش", "amade", "marhale", "pardazesh", "processing", "preparing")
 # "3 weeks and still nothing": a span with nothing come yet.
-_STILL_NOTHING = {("still", "nothing"), ("هنوز", "هیچی"), ("hanuz", "hichi"), ("hanooz", "hichi"), ("still", "no")}
+_STILL_NOTHING = {("still", "nothing"), ("هنوز", "هیچی"), ("hanuz", "hichi"), ("hanooz", "hichi"), ("still", "no"),
+                  ("هنوز", "خبری"), ("hanuz", "khabari"), ("hanooz", "khabari")}
 # "تحویل شده زده ولی دم در چیزی نبود", "site says delivered, I never got it": marked delivered, not received.
 _MARKED_DELIVERED = {("تحویل", "شد"), ("تحویل", "شده"), ("tahvil", "shod"), ("tahvil", "shode"),
                      ("says", "delivered"), ("marked", "delivered"), ("shows", "delivered")}
 _NOT_RECEIVED = _words("نگرفتم", "نگرفتیم", "نگرفتن", "نگرفته", "ندادن", "ندادین", "ندادید", "نبود", "nagereftam",
                        "nagereftim", "nagereftan", "nadadan", "nabud", "never", "nothing", "didn't", "didnt")
 _NO_NEWS = {("خبری", "نیست"), ("خبری", "نشده"), ("khabari", "nist"), ("khabari", "nashode"), ("no", "news"),
-            ("no", "update"), ("no", "updates")}
+            ("no", "update"), ("no", "updates"), ("خبری", "ازش"), ("khabari", "azash")}
 
 
 # "still waiting on the air fryer", "هنوز منتظر یخچالم": the thing bought named, still not come ("still waiting for it
@@ -106,6 +109,11 @@ def states_a_wait(tokens: Sequence[str]) -> bool:
             tokens[position + 1:position + (3 if tokens[position + 1:position + 2] in _AUXILIARIES else 2)])
            for position, token in enumerate(tokens)):
         return True  # "ye hafte shod!!", "دو روز گذشته"
+    if any(token in _SPANS and (tokens[position - 1:position] == ["been"] or (
+            not _ORDERED.isdisjoint(tokens[position + 1:position + 4])
+            and not _SPAN_PASSED.isdisjoint(tokens[position + 2:position + 4])))
+           for position, token in enumerate(tokens)):
+        return True  # "it's been 10 days and …", "2 hafte az kharid gozashte"
     if not _SPANS.isdisjoint(tokens) and nlp.has_pair(tokens, _STILL_NOTHING):
         return True  # "3 weeks and still nothing"
     if not _SPANS_SO_FAR.isdisjoint(tokens) and (ordered or not _STILL_WAITING.isdisjoint(tokens)):
@@ -212,6 +220,16 @@ _OPENING = _words("باز", "بازید", "بازین", "بازه", "تعطیل"
                   "close", "shut")
 
 
+# "shanbe ha az chand baz mishe?", "تا ساعت چند بازید؟": from or until what time the shop opens or closes.
+_FROM_OR_UNTIL_WHEN = (("از", "چند"), ("تا", "چند"), ("az", "chand"), ("ta", "chand"), ("until", "when"),
+                       ("until", "what"), ("from", "what"))
+
+
+def asks_when_it_opens(tokens: Sequence[str]) -> bool:
+    """Whether a message asks from or until what time the shop is open (a word of opening or closing in it)."""
+    return nlp.has_pair(tokens, _FROM_OR_UNTIL_WHEN) and not _OPENING.isdisjoint(tokens)
+
+
 def names_an_order_arriving(tokens: Sequence[str]) -> bool:
     """Whether a message names an order or parcel and its arriving, and nothing of the shop's opening."""
     return not _ORDERED.isdisjoint(tokens) and not _ARRIVES.isdisjoint(tokens) and _OPENING.isdisjoint(tokens)
@@ -288,7 +306,8 @@ def judges_the_bot_or_a_person(tokens: Sequence[str]) -> bool:
 
 # "dige khaste shodam az in bot", "you keep answering the wrong thing", "این جوابای آماده به چه درد من میخوره": the
 # bot, or its answers, complained of. A bare complaint about the bot wants a person (the corpus's convention).
-_BOT_WORDS = _words("ربات", "روبات", "رباته", "بات", "robot", "robote", "bot", "bote", "chatbot")
+_BOT_WORDS = _words("بات", "bot", "bote")
+_BOT_PREFIXES = ("ربات", "روبات", "robot", "chatbot")  # "robotetun", "رباتتون"
 _ITS_ANSWERS = _words("جواب", "جوابا", "جوابای", "جوابهای", "جوابات", "javab", "javaba", "javabaye", "answer",
                       "answers", "answering", "reply", "replies", "replying")
 _BOT_FAULTS = _words(
@@ -300,16 +319,42 @@ _BOT_FAULTS = _words(
 # Answers faulted for what they are (ready-made, the same again), not for one wrong fact ("the answer in your FAQ is
 # wrong about the size" reports a mistake); "you keep answering …" is the bot's habit.
 _CANNED = _words("آماده", "amade", "canned", "تکراری", "tekrari", "same", "automatic", "automated", "خودکار", "khodkar",
-                 "irrelevant", "nonsense", "useless", "بدرد", "درد")
+                 "irrelevant", "nonsense", "useless", "بدرد", "درد", "بیربط", "بیربطه", "birabt", "birabte", "نامربوط")
+# Not understood, said to the bot: "متوجه نمیشی چی میگم", "you don't understand", "kasi hast ke befahme chi migam?"
+# ("متوجه نمیشم چطور سفارش بدم" is the customer not understanding: no fault of the bot).
+_NOT_UNDERSTOOD = _words("نمیفهمی", "nemifahmi", "nmifahmi", "befahme", "بفهمه")
+_NOT_UNDERSTOOD_PAIRS = (("متوجه", "نمیشی"), ("متوجه", "نمیشین"), ("motevajeh", "nemishi"), ("motevaje", "nemishi"),
+                         ("doesn't", "understand"), ("doesnt", "understand"))
 _KEEPS_ANSWERING = (("keep", "answering"), ("keep", "replying"), ("keeps", "answering"), ("keeps", "replying"))
 
 
 def complains_about_the_bot(tokens: Sequence[str]) -> bool:
     """Whether a message finds fault with the bot or its answers ("khaste shodam az in bot")."""
-    if not _JUDGING.isdisjoint(tokens) or _BOT_FAULTS.isdisjoint(tokens):
+    if not _JUDGING.isdisjoint(tokens):
         return False
-    return (not _BOT_WORDS.isdisjoint(tokens) or nlp.has_pair(tokens, _KEEPS_ANSWERING)
+    if not _NOT_UNDERSTOOD.isdisjoint(tokens) or nlp.has_pair(tokens, _NOT_UNDERSTOOD_PAIRS):
+        return True
+    if _BOT_FAULTS.isdisjoint(tokens) and _CANNED.isdisjoint(tokens):
+        return False
+    return (not _BOT_WORDS.isdisjoint(tokens) or any(token.startswith(_BOT_PREFIXES) for token in tokens)
+            or nlp.has_pair(tokens, _KEEPS_ANSWERING)
             or (not _ITS_ANSWERS.isdisjoint(tokens) and not _CANNED.isdisjoint(tokens)))
+
+
+# "ba modir e forooshgah kar daram", "آقای احمدی هستن؟ باهاشون کار دارم", "mikham ba khode foroshande sohbat konam":
+# someone of the shop named, by role or by name, and business with them or a word with them.
+_SOMEONE_NAMED = _words(
+    "مدیر", "مدیرتون", "مدیریت", "آقای", "اقای", "خانم", "خانوم", "فروشنده", "فروشندتون", "مسئول", "صاحب", "خودشون",
+    "خودش", "modir", "modire", "modiretun", "aghaye", "agha", "khanom", "khanoom", "khanome", "khanoome", "khanum",
+    "foroshande", "forooshande", "masool", "masoul", "saheb", "khodeshun", "khodesh", "khode", "manager", "owner",
+    "whoever", "seller", "rep", "representative")
+_BUSINESS_WITH = (("کار", "دارم"), ("kar", "daram"), ("صحبت", "کنم"), ("sohbat", "konam"), ("حرف", "بزنم"),
+                  ("harf", "bezanam"), ("speak", "to"), ("speak", "with"), ("talk", "to"), ("talk", "with"))
+
+
+def asks_for_someone_named(tokens: Sequence[str]) -> bool:
+    """Whether a message asks for someone of the shop named by role or name, to deal or speak with them."""
+    return not _SOMEONE_NAMED.isdisjoint(tokens) and nlp.has_pair(tokens, _BUSINESS_WITH)
 
 
 # "اپراتور گوشیم ایرانسله کد تایید نمیاد", "my mobile operator is MCI": the phone's carrier, not a person of the shop.
@@ -336,7 +381,8 @@ def names_a_phone_carrier(tokens: Sequence[str]) -> bool:
 # not a request for a person.
 _WHEN_OR_HOURS = _words("کی", "ساعتی", "ساعاتی", "ساعت", "ساعات", "زمانی", "وقتی", "kei", "key", "saati", "saat",
                         "when", "hours", "time", "what")
-_I_CAN = _words("میتونم", "میتوانم", "میشه", "بشه", "میشود", "mitunam", "mitoonam", "mishe", "can", "could", "should")
+_I_CAN = _words("میتونم", "میتوانم", "میشه", "بشه", "میشود", "mitunam", "mitoonam", "mishe", "can", "could", "should",
+                "best")  # "what's the best time to phone the shop?"
 
 
 def asks_when_to_call(tokens: Sequence[str]) -> bool:
@@ -351,12 +397,15 @@ _MOBILE_NUMBER_WORDS = _words("me", "من", "منو", "باهام", "baham", "be
 # answers or can be reached at a time named is its opening hours, not a greeting or a request for a person.
 _REACHED = _words("پشتیبانی", "support", "poshtibani", "زد", "zad", "بزنم", "bezanam") | _CALLING | _words(
     # coming to the shop, or finding it shut: "اگه ساعت ۹ شب برسم بستس؟", "شنبه صبح زود میشه اومد؟"
-    "برسم", "بیام", "بیایم", "اومد", "آمد", "biam", "beresam", "omad", "umad", "بستس", "بستین", "بستید", "closed")
+    "برسم", "بیام", "بیایم", "اومد", "آمد", "biam", "beresam", "omad", "umad", "بستس", "بستین", "بستید", "closed",
+    # "are you around tonight? i wanna swing by", "آیا داروخانه در ساعات شب فعالیت دارد؟"
+    "around", "visit", "swing", "pop", "drop", "فعالیت", "faaliat")
 _NAMED_TIMES = _words(
     "شب", "امشب", "شبا", "شبها", "صبح", "صبحا", "عصر", "عصرا", "ظهر", "ظهرا", "جمعه", "جمعهها", "جمعه‌ها", "شنبه",
     "یکشنبه", "پنجشنبه", "تعطیل", "تعطیلات", "تعطیلی", "عید", "نوروز", "ساعت", "shab", "emshab", "sobh", "asr", "zohr",
     "jome", "eid", "tatil", "tatilat", "saat", "tonight", "night", "morning", "evening", "afternoon", "lunchtime",
-    "weekend", "weekends", "friday", "fridays", "saturday", "sunday", "holiday", "holidays", "pm")
+    "weekend", "weekends", "friday", "fridays", "saturday", "sunday", "holiday", "holidays", "pm", "now", "ساعات",
+    "رمضان", "رمضون", "ramazan", "ramadan")
 
 
 # "شب بخیر", "good morning": a time of day in a greeting names no time.

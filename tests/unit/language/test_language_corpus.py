@@ -484,6 +484,63 @@ def test_the_twenty_third_pass_leaves_look_alikes_alone(rules, text, intent):
     assert rules.recognize_intent(text).intent != intent
 
 
+# The twenty-fourth pass (tests/data/README.md): three more development sets written blind, their categories phrased
+# here anew. Every case but the ones marked failed on the code before the pass.
+@pytest.mark.parametrize(("text", "intent"), [
+    # the list named another way, a relative's phone, vowel-less ads; "I don't like your ads" still stops (passed)
+    ("منو از برودکست دربیارید", "opt_out"),
+    ("پدرم هر بار پیامتون میاد نگران میشه، لطفا دیگه براش نفرستید", "opt_out"),
+    ("tblghat nfrstid lotfan", "opt_out"),
+    ("stop, I don't like your ads", "opt_out"),
+    # a span that has passed since the purchase, news of what was paid for, where "my X" is after an address
+    # problem, whether it has been posted, whether it comes by a day named
+    ("it's been 12 days and the lamp still isn't here", "order_status"),
+    ("3 hafte az kharid gozashte", "order_status"),
+    ("اون کیفی که شنبه واریز کردم هیچ خبری ازش نیست", "order_status"),
+    ("پیک گفت آدرس رو پیدا نکرده، الان کفشام کجان؟", "order_status"),
+    ("ketabam kojas?", "order_status"),
+    ("مانتوم پست شد؟", "order_status"),
+    ("کتابای مدرسم فردا میرسه؟", "order_status"),
+    # someone of the shop by role or name; the bot not understanding; answers called irrelevant
+    ("ba modire forushgah kar daram", "human_agent"),
+    ("آقای رضایی هستن؟ باهاشون کار دارم", "human_agent"),
+    ("اصلا متوجه نمیشی چی میگم", "human_agent"),
+    ("جوابات همش بی‌ربطه", "human_agent"),
+    # what one owes; how much, asked before a remark; what the courier takes; "چند در میاد" written apart
+    ("what do I owe you for the three notebooks?", "pricing"),
+    ("دفتری چند؟ برای کلاس پنجم میخوام", "pricing"),
+    ("پیک تا کرج چند میگیره؟", "pricing"),
+    ("اگه سه تا بگیرم چند در میاد؟", "pricing"),
+    ("قلم موی سایز ۸ چنده", "pricing"),  # a size beside the price is no measure (passed before)
+    # the price judged, then "but" and one word of another question; the price said not to matter
+    ("قیمتش اوکیه ولی آبیشم دارین؟", "none"),
+    ("ghymt mohem nis, jeldesh sakhte?", "none"),
+    # from what time the shop opens; someone at the store now; the best time to phone
+    ("is someone at the store now? want to pop in", "business_hours"),
+    ("what's the best time to phone you from abroad?", "business_hours"),
+    # a sale put on, "let me know too"; the messages again, vowel-less
+    ("off zadid manam khabar konid", "opt_in"),
+    ("dobare brm pym bfrstid", "opt_in"),
+])
+def test_the_twenty_fourth_pass(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("I'll cancel my Audible subscription, your books are better. Do you have the new Murakami?", "opt_out"),
+    ("از یه کانال تلگرام دیگه لغو عضویت کردم چون روزی صدتا پست میذاشت", "opt_out"),
+    ("مامانم گفت لغو بزنم ولی من نمیخوام، از پیاماتون خوشم میاد", "opt_out"),
+    ("آدرسم کجاست؟ تو پروفایل نیست", "order_status"),  # the customer's address, not a parcel
+    ("I don't understand the size chart", "human_agent"),  # the customer not understanding
+    ("متوجه نمیشم چطور سفارش بدم", "human_agent"),
+    ("قد این شلوار چنده؟", "pricing"),  # a length
+    ("کد محصولش چنده؟ پیداش نمیکنم", "pricing"),  # a code
+    ("حراج گذاشتید که دیگه مهم نیست، فقط بگید سایز ۳۸ هست؟", "opt_in"),  # the sale set aside
+])
+def test_the_twenty_fourth_pass_leaves_look_alikes_alone(rules, text, intent):
+    assert rules.recognize_intent(text).intent != intent
+
+
 def test_reloading_the_rules_reuses_the_trained_model(rules):
     # The first load trains (0.6 s of CPU); an unchanged file loaded again shares the trained parts.
     again = load_rules(ROOT / "rules" / "chatbot_rules.yaml")
