@@ -73,7 +73,8 @@ _STREAM_PREFIXES = (
     "offers", "deals", "sales", "promo", "discounts", "updates", "news", "notification", "alerts", "arrivals",
     "drops", "restock", "emails", "broadcast", "messages", "texts",
     "loop", "collection",
-    "takhfif", "haraj", "tabligh", "payamha", "payamaye", "payamhaye", "payamatono", "payamak",
+    "takhfif", "haraj", "tabligh", "payamha", "payamaye", "payamhaye", "payamatono", "payamatun", "payamaton",
+    "payamak",
     "ettelaie", "akhbar", "jashnvare",
     # SMS Finglish and a Latin word with a Persian plural ("pymhaye jdid", "offer haye jadid", joined below)
     "pymha", "pyamha", "pyma", "offerha", "aferha",
@@ -112,7 +113,8 @@ _WANTING = _words("""
 میخوام میخواهم میخوایم بخوام مایلم مایل خواهانم دارم بیاد بیان نمیاد برسه بفرستید بفرستین بفرست بفرستی
 بفرستن فرمایید بفرمایید کنید کنین کن بدید بدین بده بدهید بگید بگین بگو فعال روشن وصل دریافت بگیرم بگیریم باشم
 باخبر بدم میدم مشکلی نمیدید برگردونید برگردونین گردونید گردونین
-mikham mikhaym befrestid befrestin befres befrest befresti bedid bedin bede begid begin faal roshan vasl begiram basham
+mikham mikhaym befrestid befrestin befres befrest befresti roshanesh faalesh
+bedid bedin bede begid begin faal roshan vasl begiram basham
 want wanna like love interested send sending receive get getting keep keeping turn start starting
 resume back text whatsapp ping tell put add use let message
 """)
@@ -124,6 +126,7 @@ _ADDING = _words("""
 اضافه اضافم اضافهم اد بذارید بذارین بذار بزارید بزارین بذارینم بذاریدم بزارینم بزاریدم قرار ثبت
 برگردونید برگردونین نگه وصلم
 ezafe ezafam ezafeam ezafm bezarid bezar bezarin bezarinam sabt add put keep re-add readd include count باشم basham
+bashm bshm
 """)
 _SELF = _words("منو منم مرا مارو mano manam mno me شمارمو شمارمم شماره number")
 # Adding oneself with no list named takes a verb of adding ("add me back", "اضافم کنید"); "keep it for me"
@@ -137,11 +140,11 @@ gheymataton things
 # Being told when something comes: خبرم کنید، بهم پیام بدید وقتی اومد، notify me, ping me when it is back.
 _TELL_ME = _words("""
 خبرم خبر اطلاع بهم پیام ندا khabaram khabar notify notified ping tell text message let pm payam bm behem nada
-مطلع
+مطلع اس اسمس sms
 """)
 _TELL_ME_VERBS = _words("""
 کنید کنین کن بدید بدین بده بدهید بگید بگین بگو رسانی konid kon bedid bedin bede begid bgid me
-بزنید بزنین بفرستید بفرستین bezanid bezanin bzanid bznid befrestid befrestin
+بزنید بزنین بفرستید بفرستین bezanid bezanin bzanid bznid befrestid befrestin konin knin
 فرمایید بفرمایید نمایید برسانید برسونید سازید دهید
 """)
 # Something coming: back in stock, new, a sale's day ("let me know if it fits my phone" asks a question).
@@ -156,8 +159,8 @@ _ASKED_AFTER_WHEN = _words("will is does do are can")
 # Asking about messages sent or that cannot be sent: "did you get my messages?", "I can't send messages".
 _NOT_WANTING = _words("did didn't got can't cant cannot نمیخوام nemikham دارید دارین darid darin قبلی ghabli previous")
 # Turning back on: "دوباره فعالم کنید", "dobare faal konid"; "start again".
-_ACTIVATING = _words("فعال فعالم فعالش روشن روشنش وصل وصلش وصلم faal faalam fal roshan vasl reactivate "
-                     "فعالسازی reactivation")  # "فعال‌سازی مجدد پیامک
+_ACTIVATING = _words("فعال فعالم فعالش روشن روشنش وصل وصلش وصلم faal faalam faalesh fal roshan roshanesh vasl "
+                     "reactivate فعالسازی reactivation")  # "فعال‌سازی مجدد پیامک
 _RESTARTING = _words("start شروع استارت restart resume")
 _SHORT_RESTART = 4  # "start again please"; "شروع حراج از کیه؟" asks when a sale starts
 # Undoing an opt-out: a stopping word beside a word of mistake or return.
@@ -166,7 +169,7 @@ _STOPPED = _words("""
 کنسل cancel cancelled canceled
 """)
 _UNDO = _words("""
-اشتباهی اشتباه پشیمون برگردونید برگردونین دوباره آنبلاک mistake accidentally accident oops back
+اشتباهی اشتباه پشیمون پشیمونم برگردونید برگردونین دوباره آنبلاک mistake accidentally accident oops back
 again unblocked eshtebahi eshtebah dobare
 """)
 # Ending the messages, with no word of mistake or return: whatever else the message says, it asks for no more of them
@@ -320,8 +323,13 @@ def _asks_for_the_stream(words: Sequence[str]) -> bool:
     one_message = [position for position, word in enumerate(words) if word in _ONE_MESSAGE]
     if not one_message or any(_names_one_message(words, position) for position in one_message):
         return False
+    if not _I_SEND.isdisjoint(words):
+        return False  # "farda dobare payam midam": the customer will write again
     return not (_AGAIN.isdisjoint(words) and _RECEIVING.isdisjoint(words)) and not (
         _WANTING.isdisjoint(words) and _ACTIVATING.isdisjoint(words))
+
+
+_I_SEND = _words("میدم میفرستم میزنم midam mifrestam mizanam")
 
 
 def _asks_for_a_recommendation(words: Sequence[str], position: int) -> bool:
@@ -387,7 +395,7 @@ _UNDO_FILLERS = _words("""
 کردم زدم دادم کردین کنید کنین شد شدم بیاد بیان برام بهم لطفا لطفاً میشه رو را
 krdm kardam kardm zadam dadam konid knid konin kard kardin mishe lotfan lotfa ro ra baram
 by mistake please pls i it on my me your you from turn
-دستم خورد فرستادم dastam khord ferestadam slipped hand
+دستم خورد فرستادم dastam khord ferestadam slipped hand u can could
 """)
 _MESSAGES_NAMED = ("پیام", "payam", "pyam", "pym", "واتساپ", "whatsapp", "sms", "message", "text", "اسمس")
 _MINIMUM_SKELETON = 3
@@ -432,5 +440,8 @@ def asks_for_messages(text: str) -> bool:
                        for word in everything) and _asks_to_be_told(everything)
     if nlp.has_pair(everything, _SHIPPED) or _names_another_sender(everything):
         return False
+    checks = (_asks_for_the_stream, _asks_to_be_told, _undoes_an_opt_out, _turns_back_on)
     return any(_subscribes(words) or _joins_a_list(words) for words in clauses) or any(
-        check(everything) for check in (_asks_for_the_stream, _asks_to_be_told, _undoes_an_opt_out, _turns_back_on))
+        check(everything) for check in checks) or (
+        # "کی موجود میشه؟ موجود شد بهم اس بدید": a question, then the request to be told, each a clause of its own
+        len(clauses) > 1 and any(_asks_to_be_told(words) for words in clauses))

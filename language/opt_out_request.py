@@ -70,14 +70,15 @@ _ELSEWHERE_PAIRS = (("سایت", "دیگه"), ("سایت", "دیگر"), ("site",
                     ("جای", "دیگه"), ("jaye", "dige"),
                     # another channel's list: "az ye kanal telegram dige laghv ozviat kardam"
                     ("telegram", "dige"), ("تلگرام", "دیگه"), ("kanal", "dige"), ("کانال", "دیگه"),
-                    ("another", "channel"), ("other", "channel"))
+                    ("another", "channel"), ("other", "channel"), ("اپ", "دیگه"), ("app", "dige"), ("another", "app"),
+                    ("other", "app"), ("برنامه", "دیگه"))
 # "... ولی الان میخوام دوباره بدید": what follows a "but" is read as a clause of its own.
 _CONTRAST = _words("ولی اما but vali ama")
 _MESSAGING_PREFIXES = (
     "پیام", "اسمس", "sms", "تبلیغ", "تخفیفات", "خبرنامه", "لیست", "فهرست", "اطلاعرسانی",
     "message", "messaging", "text", "ads", "advert", "promo", "newsletter", "mailing",
     "notification", "spam", "payam", "pyam", "pym", "tabligh", "tbligh", "khabarname", "takhfifat",
-    "offers", "اسپم", "برادکست", "برودکست", "broadcast", "اطلاعیه", "tblgh",
+    "offers", "اسپم", "برادکست", "برودکست", "broadcast", "اطلاعیه", "tblgh", "ادز",
 )
 _MESSAGING_WORDS = _words("pm pms ad list listetun listeton liste listet اس رسانی msg msgs")
 # Negated send/give/hit verbs and "I don't want", in the spellings customers use.
@@ -87,7 +88,7 @@ _STOPPING = _words("""
 nafrestid nafrestin nafres nafrest naferestid naferestin naferesti naferest
 nadid nadin nade nazanid nazan nemikham nakhastam nakonid nakonin نذارید نذارین nazarid nazarin
 بردارید بردارین بردار bardarid دربیارید دربیارین darbiarid darbiarin
-base basse stop stopped stopping quit enough remove unsubscribe don't dont
+base basse stop stopped stopping quit enough remove unsubscribe don't dont cease discontinue
 """)
 _STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "interested"), ("rather", "not"),
                    ("no", "longer"), ("me", "alone"), ("مزاحم", "نشید"), ("مزاحم", "نشین"),
@@ -101,6 +102,8 @@ _STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "inter
                    # "منو از لیست … خط بزنید" (cross me out), "broadcast رو off کنید" (turn it off)
                    ("خط", "بزنید"), ("خط", "بزنین"), ("khat", "bezanid"), ("off", "کنید"), ("off", "کنین"),
                    ("off", "konid"), ("turn", "off"),
+                   # "شمارمو برای ارسال سفارش دادم نه برای تبلیغ، دیگه ازش استفاده نکنید"
+                   ("استفاده", "نکنید"), ("استفاده", "نکنین"), ("estefade", "nakonid"), ("don't", "use"),
                    # "mute me from your promos", "ما رو بیخیال شید دیگه با این پیامای تخفیف" (leave us be)
                    ("mute", "me"), ("mute", "us"), ("mute", "your"), ("mute", "these"), ("mute", "this"),
                    ("بیخیال", "شید"), ("بیخیال", "شین"), ("بیخیال", "بشید"), ("bikhial", "shid"),
@@ -121,7 +124,7 @@ _DELETING_STEMS = ("حذف", "پاک", "hazf", "pak")
 _LIST_OR_ADS_PREFIXES = (
     "لیست", "فهرست", "list", "تبلیغ", "تخفیفات", "خبرنامه", "اطلاعرسانی", "ads", "advert", "promo",
     "newsletter", "mailing", "notification", "spam", "اسپم", "tabligh", "tbligh", "khabarname", "takhfifat", "offers",
-    "برادکست", "برودکست", "broadcast", "اطلاعیه", "tblgh",
+    "برادکست", "برودکست", "broadcast", "اطلاعیه", "tblgh", "ادز",
 )
 _LIST_OR_ADS_WORDS = _words("ad رسانی")
 _SELF = _words("منو من مرا مارو ما me us mano mara")
@@ -375,7 +378,7 @@ def _not_a_stop(words: Sequence[str], position: int) -> bool:
         return _SELF.isdisjoint(words)
     if before in _CALLING:
         return True  # "زنگ نزنید فقط پیام بدید": a call refused, the messages asked for
-    if nlp.has_pair(words[position + 1:position + 4], _MISSING):
+    if nlp.has_pair(words[position + 1:position + 6], _MISSING):  # "نمیخوام آفرا رو از دست بدم"
         return True  # "تخفیفا رو نمیخوام از دست بدم": not wanting to miss them is wanting them
     return word in _NOT_GIVING and before in _ANSWER
 
@@ -437,6 +440,9 @@ _OFFER_NOUNS = _words("""
 takhfif takhfifa haraj haraji code codes
 """)
 _OFFER_PREFIXES = ("تخفیف", "حراج", "takhfif", "haraj", "discount", "offer")
+# The sales themselves, named beside a bare stop ("another mega sale message at 7am … please make it stop"); a code
+# ("کد تخفیفم کار نمیکنه، بسه دیگه") is the customer's trouble, not the ads.
+_ADVERTISED = _OFFER_NOUNS - _words("کد code codes off آف")
 _NEGATED_SENDING = _words("""
 نفرستید نفرستین نفرست نفرستی نفرستن nafrestid nafrestin nafrest naferestid naferestin naferesti naferest
 """)
@@ -602,13 +608,16 @@ _MAXIMUM_STOP_CLAUSE = 5
 # what the message is about, so the ads named, or messages counted by the day, are enough in another clause
 # ("روزی سه تا پیام تبلیغ؟ بسه دیگه نفرستین", "… daily messages from you, please stop"); "can you stop my
 # order?" names something else to stop.
+# Something of the customer's that does not work names no ads: "کد تخفیفم کار نمیکنه. بسه دیگه!" is exasperation.
+_NOT_WORKING = (("کار", "نمیکنه"), ("کار", "نمیکند"), ("قبول", "نمیشه"), ("اعمال", "نمیشه"), ("kar", "nemikone"),
+                ("kar", "nmikone"), ("doesn't", "work"), ("doesnt", "work"), ("not", "working"), ("isn't", "working"))
 # Courtesy does not make a stop clause longer: "mamnoon misham dige baraye man nafrestid".
 _COURTESY = _words("ممنون میشم لطفا لطفاً خواهشا خواهشاً mamnoon mamnun misham lotfan lotfn khahshan please pls plz")
 _BARE_STOP_FILLERS = _COURTESY | _words("""
 دیگه دیگر برام بهم به من واسم ما برامون dige digeh khahesh baram behem vasam just it now already me us ok okay
 برای baraye man dg bram ارسال ersal send sending چیزی هیچی هیچ chizi hichi anything nothing
 باشه bashe bsh i said گفتم goftam
-براش واسش براشون barash vasash
+براش واسش براشون barash vasash ازش azash make
 """)
 # Messages by the day, sent to the customer: "هر روز برام پیام میاد", "daily messages from you" ("هر روز بهتون
 # پیام میدم" is the customer's own sending).
@@ -653,7 +662,11 @@ def _is_bare_stop(words: Sequence[str]) -> bool:
     self_named = any(word in _SELF or _deletes_self(word) for word in words)
     return _requests_stop(words, deleting_counts=self_named) and all(
         word in _STOPPING or word in _PAIR_WORDS or word in _BARE_STOP_FILLERS or word in _SELF
-        or word in _REQUEST_VERBS or (word.startswith(_REQUEST_VERB_STEMS) and len(word) <= 6) for word in words)
+        or word in _REQUEST_VERBS or (word.startswith(_REQUEST_VERB_STEMS) and len(word) <= _BARE_VERB_LENGTH[
+            word.isascii()]) for word in words)
+
+
+_BARE_VERB_LENGTH = {False: 6, True: 8}  # "قطعش", "ghatesh": Finglish spells the same verb longer
 
 
 def _names_messaging(words: Sequence[str]) -> bool:
@@ -670,7 +683,7 @@ def _stops_what_another_clause_names(text: str, clauses: Sequence[Sequence[str]]
     if not any(_stop_clause_length(words) <= _MAXIMUM_STOP_CLAUSE and _requests_stop(words, deleting_counts=any(
             word in _SELF or _deletes_self(word) for word in words)) for words in clauses):
         return False
-    named = _clauses(text, questions=True)
+    named = [words for words in _clauses(text, questions=True) if not nlp.has_pair(words, _NOT_WORKING)]
     if any(not _YOU_SEND.isdisjoint(words) and _names_messaging(words) for words in named):
         return True
     bare_stops = [words for words in clauses
@@ -680,7 +693,7 @@ def _stops_what_another_clause_names(text: str, clauses: Sequence[Sequence[str]]
             for words in named):
         return True  # "خواهش میکنم دیگه نفرستید، این همه پیام گیجم میکنه"
     return bool(bare_stops) and any(_names_ads(words) or _messages_me_by_the_day(words) or _messages_too_many(words)
-                                    for words in named)
+                                    or not _ADVERTISED.isdisjoint(words) for words in named)
 
 
 # The customer's own sending ("هر روز بهتون پیام میدم", "دیگه پیام نمیدم"): no messages of the shop named.

@@ -541,6 +541,37 @@ def test_the_twenty_fourth_pass_leaves_look_alikes_alone(rules, text, intent):
     assert rules.recognize_intent(text).intent != intent
 
 
+# Stopping and subscribing read from a twenty-fifth pass's development sets (tests/data/README.md): kept, as correct
+# readings of the two answers that change what a customer receives, after the pass itself was refused. Every case
+# failed on the code before but the two marked.
+@pytest.mark.parametrize(("text", "intent"), [
+    ("khaste shodam az in hame payamak, ghatesh konid", "opt_out"),
+    ("ادز نفرستید لطفا", "opt_out"),
+    ("Please cease all marketing texts to this number", "opt_out"),
+    ("شمارمو برای ارسال سفارش دادم نه برای تبلیغ، دیگه ازش استفاده نکنید", "opt_out"),
+    ("yet another flash sale text at 6am. please make it stop", "opt_out"),
+    ("i unsubscribed by mistake, could u turn it back on", "opt_in"),
+    ("ye moddat payamatun nemiad, dobare roshanesh konid", "opt_in"),
+    ("رژلب قرمز کی موجود میشه؟ موجود شد بهم اس بدید", "opt_in"),
+    ("vaghti shampoo dobare mojud shod khabaram konin", "opt_in"),
+    ("mn ham mikham to liste takhfif bashm", "opt_in"),  # passed before
+    ("چطوری عضو خبرنامه‌تون بشم؟ نمیخوام تخفیفا رو از دست بدم", "opt_in"),
+])
+def test_stops_and_subscriptions_of_the_twenty_fifth_pass(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("از یه اپ دیگه لغو عضویت کردم، این شامپو برای موی رنگ شده خوبه؟", "opt_out"),  # another app's list
+    ("کد تخفیفم کار نمیکنه. بسه دیگه!", "opt_out"),  # exasperation at a code that fails
+    ("my discount code doesn't work. enough!", "opt_out"),
+    ("emruz kasi nist, farda dobare payam midam", "opt_in"),  # the customer will write again (passed before)
+])
+def test_look_alikes_of_the_twenty_fifth_pass_change_nothing(rules, text, intent):
+    assert rules.recognize_intent(text).intent != intent
+    assert not is_explicit_opt_out(text) or intent != "opt_out"
+
+
 def test_reloading_the_rules_reuses_the_trained_model(rules):
     # The first load trains (0.6 s of CPU); an unchanged file loaded again shares the trained parts.
     again = load_rules(ROOT / "rules" / "chatbot_rules.yaml")
