@@ -26,7 +26,9 @@ COURTESY_WORDS = frozenset(nlp.normalize(word) for word in
                             "mersi", "merci", "mamnun", "mamnoon"))
 # "stop dige", "STOP now", "لغو دیگه": a command said impatiently is still the command.
 EMPHASIS_WORDS = frozenset(nlp.normalize(word) for word in
-                           ("دیگه", "دیگر", "dige", "dg", "dge", "digeh", "now", "already"))
+                           ("دیگه", "دیگر", "dige", "dg", "dge", "digeh", "now", "already",
+                            # "لغو۱۱ دوباره!!!", "stop again": the command said once more
+                            "دوباره", "مجدد", "مجددا", "again", "dobare"))
 # A clause that sets a topic aside ("price doesn't matter, when does it arrive?") is not the
 # request: it is left out when another clause remains.
 _DISMISSALS = tuple(tuple(word_tokens(phrase)) for phrase in (

@@ -87,7 +87,7 @@ _STOPPING = _words("""
 نمیخوام نمیخواهم نمیخوایم نخواستم بسه کافیه ممنوع نباشه نیاد
 nafrestid nafrestin nafres nafrest naferestid naferestin naferesti naferest
 nadid nadin nade nazanid nazan nemikham nakhastam nakonid nakonin نذارید نذارین nazarid nazarin
-بردارید بردارین بردار bardarid دربیارید دربیارین darbiarid darbiarin
+بردارید بردارین بردار bardarid دربیارید دربیارین darbiarid darbiarin نباشم nabasham
 base basse stop stopped stopping quit enough remove unsubscribe don't dont cease discontinue
 """)
 _STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "interested"), ("rather", "not"),
@@ -98,7 +98,8 @@ _STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "inter
                    # "bas konid dige": stop it
                    ("بس", "کنید"), ("بس", "کنین"), ("bas", "konid"), ("bas", "konin"), ("bas", "kon"),
                    # "این شماره رو از لیست در بیارید": take it out
-                   ("در", "بیارید"), ("در", "بیارین"), ("dar", "biarid"), ("dar", "biarin"),
+                   ("در", "بیارید"), ("در", "بیارین"), ("dar", "biarid"), ("dar", "biarin"), ("درش", "بیارید"),
+                   ("درش", "بیارین"), ("darash", "biarid"),
                    # "منو از لیست … خط بزنید" (cross me out), "broadcast رو off کنید" (turn it off)
                    ("خط", "بزنید"), ("خط", "بزنین"), ("khat", "bezanid"), ("off", "کنید"), ("off", "کنین"),
                    ("off", "konid"), ("turn", "off"),
@@ -121,6 +122,7 @@ _REQUEST_VERB_STEMS = ("حذف", "پاک", "قطع", "متوقف", "خارج", "
 # message"): beside a messaging word it is a stop request only when the clause names a list, the
 # ads, or the customer as what goes ("منو از لیست حذف کنید", "حذفم کنید", "تبلیغات رو حذف کنید").
 _DELETING_STEMS = ("حذف", "پاک", "hazf", "pak")
+_TAKING_OUT_STEMS = ("خارج", "kharej")  # "خارجم کنید", "kharejam konid": take me out
 _LIST_OR_ADS_PREFIXES = (
     "لیست", "فهرست", "list", "تبلیغ", "تخفیفات", "خبرنامه", "اطلاعرسانی", "ads", "advert", "promo",
     "newsletter", "mailing", "notification", "spam", "اسپم", "tabligh", "tbligh", "khabarname", "takhfifat", "offers",
@@ -130,6 +132,8 @@ _LIST_OR_ADS_WORDS = _words("ad رسانی")
 _SELF = _words("منو من مرا مارو ما me us mano mara")
 # "پاک نکنید" / "قطع نکنید" is "do NOT delete / cut": the opposite of a stop request.
 _NEGATED_LIGHT_VERBS = _words("نکنید نکنین نکن nakonid nakonin nakon")
+# The customer's own going, "میخوام از لیست خارج شم": kept out of the words a run-together word splits into (شماره).
+_BECOMING = _words("شم بشم sham besham")
 _REQUEST_VERBS = _words(
     "کنید کنین کن بکنید بکنین بکن نمایید نمائید بفرمایید فرمایید فرمائید بیارید بیارین konid konin kon knid knin knd kn"
     # the formal passive: "شماره اینجانب از فهرست حذف گردد", "پیامکا قطع بشه"
@@ -347,8 +351,8 @@ def _clauses(text: str, questions: bool = False) -> list[list[str]]:
 
 
 def _deletes_self(word: str) -> bool:
-    """حذفم / پاکم / hazfam: the deleting verb with "me" as its object."""
-    stem = next((stem for stem in _DELETING_STEMS if word.startswith(stem)), None)
+    """حذفم / پاکم / hazfam / خارجم: the deleting verb (or taking out) with "me" as its object."""
+    stem = next((stem for stem in _DELETING_STEMS + _TAKING_OUT_STEMS if word.startswith(stem)), None)
     return stem is not None and word[len(stem):] in ("م", "am", "em", "m")
 
 
@@ -408,7 +412,7 @@ def _requests_stop(words: Sequence[str], deleting_counts: bool = True) -> bool:
         if not deleting_counts and word.startswith(_DELETING_STEMS):
             continue
         if word.startswith(_REQUEST_VERB_STEMS) and (any(
-                following in _REQUEST_VERBS for following in words[position + 1:position + 3])
+                following in _REQUEST_VERBS or following in _BECOMING for following in words[position + 1:position + 3])
                 or (position and words[position - 1] in _REQUEST_NOUNS)):
             return True
     return False
@@ -562,16 +566,27 @@ def _names_another_service(words: Sequence[str]) -> bool:
                for position, word in enumerate(words))
 
 
+# The shop's own list by its name: "باشگاه مشتریان" is no gym.
+_CUSTOMER_CLUB = (("باشگاه", "مشتریان"), ("باشگاه", "مشتری"), ("bashgah", "moshtarian"), ("customer", "club"))
+# "دوباره اضافم نکنید", "please don't add me again": the customer not to be put on the list.
+_DONT_ADD_ME = (("اضافم", "نکنید"), ("اضافم", "نکنین"), ("ezafam", "nakonid"), ("ezafam", "nakonin"),
+                ("don't", "add"), ("dont", "add"), ("not", "add"))
+
+
 def _clause_opts_out(words: Sequence[str]) -> bool:
     if _removes_the_customer(words) or _names_messages_as_a_command(words):
+        return True
+    if nlp.has_pair(words, _DONT_ADD_ME) and (not _SELF.isdisjoint(words) or any(
+            word.startswith(("اضافم", "ezafam")) for word in words)):
         return True
     if any(word in _UNSUBSCRIBE for word in words) or any(
             word == "opt" and "out" in words[position + 1:position + 3]
             for position, word in enumerate(words)):
         return not nlp.has_pair(words, _ELSEWHERE_PAIRS) and (
             not any(word.startswith(_OTHER_CHANNEL_PREFIXES) for word in words) or _names_this_chat(words))
-    if any(word.startswith(_SUBSCRIPTION_PREFIXES) for word in words) and _PRODUCT_SUBSCRIPTIONS.isdisjoint(
-            words) and not nlp.has_pair(words, _ELSEWHERE_PAIRS) and not _names_another_service(words) and (
+    if any(word.startswith(_SUBSCRIPTION_PREFIXES) for word in words) and (
+            _PRODUCT_SUBSCRIPTIONS.isdisjoint(words) or nlp.has_pair(words, _CUSTOMER_CLUB)) and not nlp.has_pair(
+            words, _ELSEWHERE_PAIRS) and not _names_another_service(words) and (
             any(word in _CANCELLING for word in words) or _requests_stop(words)):
         return True
     messaging = any(word.startswith(_MESSAGING_PREFIXES) or word in _MESSAGING_WORDS
@@ -616,7 +631,7 @@ _COURTESY = _words("ممنون میشم لطفا لطفاً خواهشا خوا�
 _BARE_STOP_FILLERS = _COURTESY | _words("""
 دیگه دیگر برام بهم به من واسم ما برامون dige digeh khahesh baram behem vasam just it now already me us ok okay
 برای baraye man dg bram ارسال ersal send sending چیزی هیچی هیچ chizi hichi anything nothing
-باشه bashe bsh i said گفتم goftam
+باشه bashe bsh i said گفتم goftam گفته بودم gofte bodam boodam
 براش واسش براشون barash vasash ازش azash make
 """)
 # Messages by the day, sent to the customer: "هر روز برام پیام میاد", "daily messages from you" ("هر روز بهتون
@@ -693,7 +708,38 @@ def _stops_what_another_clause_names(text: str, clauses: Sequence[Sequence[str]]
             for words in named):
         return True  # "خواهش میکنم دیگه نفرستید، این همه پیام گیجم میکنه"
     return bool(bare_stops) and any(_names_ads(words) or _messages_me_by_the_day(words) or _messages_too_many(words)
-                                    or not _ADVERTISED.isdisjoint(words) for words in named)
+                                    or not _ADVERTISED.isdisjoint(words) or _messages_come_again(words)
+                                    or _names_joining(words) for words in named)
+
+
+# "ارسال پیامک مجدداً آغاز شده است", "chera dobare payam miad??": the messages started again.
+def _messages_come_again(words: Sequence[str]) -> bool:
+    return _names_messaging(words) and not (_AGAIN | _STILL).isdisjoint(words) and not _COMING_AGAIN.isdisjoint(words)
+
+
+_STILL = _words("هنوز hanuz hanooz still")
+
+
+# The customer joined or was added, said in the past ("اشتباهی عضو شدم", "I subscribed by accident", "someone added
+# my number"): the list is what a bare stop beside it ends.
+_JOINED_PAST = _words("""
+شدم شده کرده کردم کردید کردین داده shodam shode karde kardam kardid kardin dade subscribed joined added signed
+registered زدم zadam نکردم nakardam
+""")
+
+
+_CANCEL_WORDS = _words("cancel undo remove delete لغو لغوش کنسل حذف حذفش hazf hazfesh laghv laghvesh kansel")
+_CANCEL_FILLERS = _COURTESY | _REQUEST_VERBS | _words("it that this آن اونو اینو خواهشمندم خواهشمندیم plz")
+
+
+def _is_bare_cancel(words: Sequence[str]) -> bool:
+    """"cancel it", "لغوش کنید", "خواهشمندم لغو گردد": cancelling, with nothing but courtesy and "it" beside it."""
+    return not _CANCEL_WORDS.isdisjoint(words) and all(word in _CANCEL_WORDS or word in _CANCEL_FILLERS
+                                                        for word in words)
+
+
+def _names_joining(words: Sequence[str]) -> bool:
+    return not _JOINED.isdisjoint(words) and not _JOINED_PAST.isdisjoint(words) and not _stopped_before(words)
 
 
 # The customer's own sending ("هر روز بهتون پیام میدم", "دیگه پیام نمیدم"): no messages of the shop named.
@@ -727,6 +773,49 @@ def _ends_liking_the_messages(text: str) -> bool:
 _NOT_LIKING = _words("don't dont not never")
 
 
+# A mistake or "again" that undoes no stop (tests/data/README.md, "The twenty-sixth pass"): the joining was the
+# mistake ("اشتباهی عضو شدم، لغوش کنید", "I subscribed by accident, cancel it", "someone added my number by mistake"),
+# the messages come again ("چرا دوباره پیامک میاد؟ من لغو کرده بودم. قطعش کنید"), the way back is for later and the
+# customer's own ("شاید بعدا دوباره عضو شم ولی فعلا پیامک نفرستید"). "اشتباهی لغو کردم، برگردونید" and "قبلا گفتم
+# نفرستید ولی الان میخوام دوباره بدید" still undo one.
+_JOINED = _words("""
+عضو عضوم عضویت ثبت ثبتنام اضافه اضافم اد ادد join joined subscribe subscribed signed registered added sabt sabtenam
+ozv ozvam add ezafe ezafam فعال داده dade
+""")
+_COMING_AGAIN = _words("""
+میاد میان میفرستید میفرستین شروع آغاز کردید کردین miad mian mifrestid coming comes getting started start kardid
+""")
+_LATER = _words("بعدا بعداً شاید اگه اگر هروقت خودم badan shayad age harvaght khodam later maybe if ever whenever "
+                "myself")
+_WAY_BACK = _words("برگردونید برگردونین برگردون back resume")
+
+
+def _undoes_no_stop(words: Sequence[str], clauses: Sequence[Sequence[str]]) -> bool:
+    everything = [word for clause in clauses for word in clause]
+    if not _LATER.isdisjoint(words):
+        return True
+    if not _WAY_BACK.isdisjoint(words):
+        return False
+    if not _COMING_AGAIN.isdisjoint(words) and not _AGAIN.isdisjoint(words):
+        return True
+    if not _UNDOING.isdisjoint(words):
+        return not _JOINED.isdisjoint(everything) and not _stopped_before(everything)
+    return False  # "قبلا گفتم نفرستید ولی الان میخوام دوباره بدید": wanted again
+
+
+# The customer's own stop, done before: "لغو کرده بودم", "I unsubscribed", "ghat karde boodam" ("کنسل کنید" is asked
+# now).
+_STOPPED_BEFORE = _words("لغو قطع کنسل انصراف بلاک laghv ghat kansel enseraf unsubscribe آنسابسکرایب")
+_STOPPED_PAST = _words("unsubscribed cancelled canceled stopped blocked")
+_DONE = _words("کردم کرده بودم زدم داده دادم دادهام کردهام kardam karde bodam boodam zadam dade dadam krdm")
+
+
+def _stopped_before(words: Sequence[str]) -> bool:
+    return not _STOPPED_PAST.isdisjoint(words) or any(
+        word in _STOPPED_BEFORE and not _DONE.isdisjoint(words[position + 1:position + 3])
+        for position, word in enumerate(words))
+
+
 def is_explicit_opt_out(text: str) -> bool:
     """Tell whether `text` explicitly asks to stop receiving messages (module docstring)."""
     clauses = _clauses(text)
@@ -734,11 +823,18 @@ def is_explicit_opt_out(text: str) -> bool:
             ("?" not in text and "؟" not in text) or not _may_opt_out(_clauses(text, questions=True))) and not (
             _only_stops_any_more(clauses)):
         return False  # the ads may be named in a question: "روزی سه تا پیام تبلیغ؟ بسه دیگه نفرستین"
-    if any(word in _UNDOING for words in clauses for word in words) or any(
-            any(word in _AGAIN for word in words) and not _requests_stop(words) for words in clauses):
+    undoing = [words for words in clauses if not _UNDOING.isdisjoint(words) or (
+        not _AGAIN.isdisjoint(words) and not _requests_stop(words))]
+    if undoing and not all(_undoes_no_stop(words, clauses) for words in undoing):
         return False
     if _ends_liking_the_messages(text):
         return False
+    named = _clauses(text, questions=True)
+    if any(_names_joining(words) for words in named) and any(_is_bare_cancel(words) for words in clauses):
+        return True  # "I subscribed by accident, cancel it", "اشتباهی عضو شدم، لغوش کنید", "ezafam kardid? hazf konid"
+    if any(_messages_come_again(words) for words in named) and _stopped_before(
+            [word for words in named for word in words]):
+        return True  # "chera dobare payam miad?? man laghv karde boodam": stopped once, still coming
     return (any(_clause_opts_out(words) for words in clauses) or _stops_what_another_clause_names(text, clauses)
             or _only_stops_any_more(clauses) or _refuses_receiving_what_is_named(text, clauses)
             or any(_unsubscribes_from_notices(words) for words in clauses))
@@ -802,5 +898,5 @@ _MAY_OPT_OUT_PREFIXES = (_MESSAGING_PREFIXES + _SUBSCRIPTION_PREFIXES + _LIST_OR
                          + tuple(before for pair in _OFFER_PAIR_PREFIXES for before in pair[0])
                          + tuple(first for first, _ in _SPECIAL_OFFER) + _OFFER_PREFIXES)
 _MAY_OPT_OUT_WORDS = (_MESSAGING_WORDS | _UNSUBSCRIBE | _LIST_OR_ADS_WORDS | _SELF | _MY_NUMBER | {"opt"} | _OFFER_NOUNS
-                      | {word for pair in _MY_NUMBER_PAIRS for word in pair})
+                      | {word for pair in _MY_NUMBER_PAIRS for word in pair} | _JOINED)
 
