@@ -18,8 +18,9 @@ inbound/ingestion.py's rule, restated independently here (`expected_rows`):
   "read", cut to 16 characters); an error code 131050 (an int) with a clean recipient_id
   also creates/opts out that contact;
 - a preference: an object in `value.user_preferences` of a "user_preferences" change, with
-  a clean "wa_id", a "value" of "stop" or "resume" and a category that is absent or
-  "marketing_messages": its contact is created or updated.
+  a clean "wa_id" of 1–32 characters (a longer one names no phone number: the item is ignored,
+  as inbound/preferences.py does), a "value" of "stop" or "resume" and a category that is absent
+  or "marketing_messages": its contact is created or updated.
 
 (NaN and Infinity, which Python's json reads but JSON does not have, are stored as null
 inside a valid message's payload; they do not make an item invalid.)
@@ -94,9 +95,9 @@ def expected_rows(envelope: Any) -> tuple[set[str], set[tuple[str, str]], set[st
             elif field == "user_preferences":
                 for item in objects(value.get("user_preferences")):
                     wa_id = clean(item.get("wa_id"))
-                    if wa_id and clean(item.get("value")) in ("stop", "resume") and item.get(
+                    if wa_id and len(wa_id) <= 32 and clean(item.get("value")) in ("stop", "resume") and item.get(
                             "category", "marketing_messages") == "marketing_messages":
-                        contacts.add(wa_id[:32])
+                        contacts.add(wa_id)
     return messages, statuses, contacts
 
 
