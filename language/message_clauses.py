@@ -85,9 +85,9 @@ MEASURES = frozenset(nlp.normalize(word) for word in (
     # a code or a number asked: "کد محصولش چنده؟"
     "کد", "کدش", "کدشو", "code", "شمارش", "سریال", "serial"))
 # The words of a price itself, which a measure beside them does not turn into a measure: "قیمت قد ۱۲۰ چنده؟".
-_PRICE_NOUN_PREFIXES = ("قیمت", "هزینه", "تومن", "تومان", "مبلغ", "تخفیف", "پول", "gheymat", "ghymat", "ghimat",
-                        "gheimat", "ghymt", "ghmt", "qeymat", "hazine", "toman", "mablagh", "takhfif", "price", "cost",
-                        "discount")
+_PRICE_PREFIXES = ("قیمت", "gheymat", "ghymat", "ghimat", "gheimat", "ghymt", "ghmt", "qeymat", "price")
+_PRICE_NOUN_PREFIXES = _PRICE_PREFIXES + ("هزینه", "تومن", "تومان", "مبلغ", "تخفیف", "پول", "hazine", "toman",
+                                          "mablagh", "takhfif", "cost", "discount")
 
 
 def asks_a_measure(tokens: Sequence[str]) -> bool:
@@ -331,7 +331,6 @@ def without_dismissed_clauses(text: str, tokens: Sequence[str]) -> list[str] | N
 # "قیمتش خوبه ولی رنگ دیگه هم داره؟", "gheymatesh ok e faghat rangash chia dare?", "price is fine but does it
 # come in black?", "میشه قسطی بخرم؟ قیمتش یکم زیاده برام": a price judged is a price known, set aside like a
 # dismissed topic; what is asked beside it decides ("قیمتش زیاده، تخفیف ندارید؟" still asks a discount).
-_PRICE_PREFIXES = ("قیمت", "gheymat", "ghymat", "ghimat", "gheimat", "ghymt", "ghmt", "qeymat", "price")
 _PRICE_JUDGEMENTS = frozenset(nlp.normalize(word) for word in (
     "خوبه", "خوب", "مناسبه", "مناسب", "اوکیه", "اوکی", "منطقیه", "عالیه", "زیاده", "بالاست", "بالاس", "گرونه",
     "گرون", "ok", "oke", "okay", "fine", "good", "great", "reasonable", "high", "steep", "khube", "khoobe", "khobe",
