@@ -63,6 +63,33 @@ def consonant_key(tokens: Sequence[str]) -> str:
     return " ".join(finglish.consonant_spelling(token) or token for token in tokens)
 
 
+def _respellings(words: frozenset[str] | set[str]) -> dict[str, str]:
+    """Each consonant spelling (`finglish.consonant_spelling`) of listed Latin words with vowels: the word it spells.
+
+    Where several words share it, the one the others extend (jvb: javab, not javaba or javabaye), or any
+    of them when every rule's word list that holds one holds all (hstn: hastin and hastan, both "are you
+    there"); none where they differ otherwise (frd: farda or friday).
+    """
+    spelled: dict[str, set[str]] = defaultdict(set)
+    for word in words:
+        if word.isascii() and word.isalpha():
+            consonants = finglish.consonant_spelling(word)
+            if consonants and consonants != word:
+                spelled[consonants].add(word)
+    respellings = {}
+    for consonants, found in spelled.items():
+        shortest = min(found, key=lambda word: (len(word), word))
+        if all(word.startswith(shortest) for word in found) or _listed_alike(found):
+            respellings[consonants] = shortest
+    return respellings
+
+
+def _listed_alike(words: set[str]) -> bool:
+    """Whether the rules list these words together: every word list that holds one holds all, and one does."""
+    lists = [word_list for word_list in nlp.WORD_LISTS if not word_list.isdisjoint(words)]
+    return bool(lists) and all(words <= word_list for word_list in lists)
+
+
 def _deletions(word: str) -> set[str]:
     return {word[:index] + word[index + 1:] for index in range(len(word))}
 
@@ -151,6 +178,7 @@ class Matcher:
         # Every word the rules know, to split words a customer ran together (درودبرشما).
         self.vocabulary = frozenset(token for _, text in documents for token in word_tokens(text)) | frozenset(
             token for intent in intents for text in (*intent.keywords, *intent.exact) for token in word_tokens(text))
+        self.respellings = _respellings(self.vocabulary | finglish.FINGLISH_WORDS | nlp.LISTED_WORDS)
         self.exact: dict[str, str] = {}
         self.exact_consonants: dict[str, str] = {}
         self.social = {intent.name for intent in intents if intent.social}
@@ -189,6 +217,25 @@ class Matcher:
                                                  for part in self._known_parts(word, depth=1) or ()))
                 if intents_of_parts:
                     self.compounds[word] = intents_of_parts
+
+    def respelled(self, tokens: Sequence[str]) -> list[str]:
+        """The tokens with each vowel-less Finglish word nobody listed read as the one listed word it spells.
+
+        "pnjshnbe bdaz zohr hm hstin?" → … hastin?: the rules' word lists hold full spellings, and an SMS
+        writer drops the vowels. A word the rules, the examples or the Finglish and English tables know is
+        left as it is, and so is a spelling two listed words share (mrs: mersi or mirese).
+        """
+        return [self._respelled(token) for token in tokens]
+
+    def _respelled(self, token: str) -> str:
+        if token in nlp.LISTED_WORDS or not token.isascii():
+            return token
+        if "-" in token and (joined := token.replace("-", "")) in nlp.LISTED_WORDS:
+            return joined  # an ezafe written with a hyphen: "modir-e forushgah" is modire
+        if (finglish.has_few_vowels(token) and token not in finglish.FINGLISH_WORDS
+                and token not in finglish.ENGLISH_WORDS and token not in self.words):
+            return self.respellings.get(finglish.consonant_spelling(token), token)
+        return token
 
     def split_run_together(self, tokens: Sequence[str]) -> list[str]:
         """Split an unknown word that is two or three known words written without spaces.

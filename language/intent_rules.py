@@ -57,6 +57,7 @@ from language.message_clauses import (
     PRICE_QUESTION_ENDINGS,
     THANKS_FOR_WORDS,
     TIME_BEFORE_HOW_MUCH,
+    advertises,
     asks_a_measure,
     asks_beside_the_intent,
     asks_what_it_comes_to,
@@ -277,6 +278,13 @@ class RuleSet:
 
     def recognize_intent(self, text: str) -> IntentMatch:
         """Return the intent of a customer message, or `none` when unsure."""
+        match = self._recognize_request(text)
+        if (match.intent != NO_INTENT and match.confidence < 1.0
+                and advertises(text[:_MAXIMUM_CHARACTERS], _word_tokens(text[:_MAXIMUM_CHARACTERS]))):
+            return IntentMatch(NO_INTENT, match.confidence)  # another business's ad: it offers, asks nothing
+        return match
+
+    def _recognize_request(self, text: str) -> IntentMatch:
         match = self._recognize(text)
         if match.intent == THANKS and _thanks_for_nothing(text[:_MAXIMUM_CHARACTERS]):
             # "thanks for nothing, a month of waiting": sarcasm, never thanks; what else it says decides.
@@ -301,7 +309,7 @@ class RuleSet:
         return match
 
     def _recognize(self, text: str, excluded: frozenset[str] = frozenset()) -> IntentMatch:
-        tokens = _word_tokens(text[:_MAXIMUM_CHARACTERS])[:_MAXIMUM_TOKENS]
+        tokens = self._matcher.respelled(_word_tokens(text[:_MAXIMUM_CHARACTERS])[:_MAXIMUM_TOKENS])
         if not any(character.isalpha() for token in tokens for character in token):
             gesture = _gesture(text[:_MAXIMUM_CHARACTERS])
             if gesture in self.intents and gesture not in excluded:

@@ -398,6 +398,8 @@ _SHIPPED_PAIRS = frozenset((nlp.normalize(first), nlp.normalize(second)) for fir
     ("راهی", "شده"), ("خارج", "شده"), ("post", "shod"), ("post", "shode"), ("ersal", "shod"), ("ersal", "shode"),
     ("rah", "oftade"), ("rah", "nayoftade"), ("kharej", "shode"), ("been", "shipped"), ("been", "dispatched"),
     ("shipped", "yet"), ("dispatched", "yet"), ("تحویل", "پست"), ("tahvile", "post")))
+# "did my gift box go out yet?": gone out, said of something bought ("did the light go out?" is not).
+_WENT_OUT_PAIRS = (("go", "out"), ("gone", "out"), ("went", "out"), ("sent", "out"))
 # A message, a code or money sent is no parcel: "پیامم ارسال شد؟", "کد ارسال شده؟".
 _SENT_BUT_NO_PARCEL = frozenset(nlp.normalize(word) for word in (
     "پیام", "پیامم", "پیامک", "کد", "کدش", "پول", "پولم", "رسید", "فاکتور", "ایمیل", "message", "sms", "code", "email",
@@ -407,7 +409,8 @@ _SENT_BUT_NO_PARCEL = frozenset(nlp.normalize(word) for word in (
 def asks_whether_it_has_shipped(questions: Sequence[Sequence[str]]) -> bool:
     """Whether a question asks if something has been posted, sent or has left (not a message or money), or if
     something bought comes by a day named."""
-    return any((nlp.has_pair(question, _SHIPPED_PAIRS) or _asks_if_it_comes_by_a_day(question))
+    return any((nlp.has_pair(question, _SHIPPED_PAIRS) or _asks_if_it_comes_by_a_day(question)
+                or nlp.has_pair(question, _WENT_OUT_PAIRS) and not _SOMETHING_BOUGHT.isdisjoint(question))
                and _SENT_BUT_NO_PARCEL.isdisjoint(question) for question in questions)
 
 
@@ -430,7 +433,7 @@ _WHERE_IS = frozenset(nlp.normalize(word) for word in (
     "کجاست", "کجان", "کجاس", "کجاستش", "کو", "kojast", "kojan", "kojas", "where", "where's", "wheres",
     # "any news about my delivery?"
     "news", "update", "updates"))
-_WHEN_IS = frozenset(nlp.normalize(word) for word in ("کی", "kei", "key", "when"))
+_WHEN_IS = frozenset(nlp.normalize(word) for word in ("کی", "kei", "key", "when", "wen", "whn"))
 # You sending or bringing it is about an order; its coming or arriving only beside something bought or
 # "my" ("حقوقم کی میاد", when does my salary come, is no parcel: حقوقم is neither).
 _YOU_SEND = frozenset(nlp.normalize(word) for word in (
@@ -483,7 +486,7 @@ _NOT_POSSESSED = frozenset(nlp.normalize(word) for word in (
 
 # "کتابای کنکورم امروز میرسه؟", "will my order come tomorrow?": whether it comes by a day named.
 _BY_A_DAY = frozenset(nlp.normalize(word) for word in (
-    "امروز", "فردا", "پسفردا", "جمعه", "شنبه", "هفته", "emruz", "emrooz", "farda", "today", "tomorrow", "week",
+    "امروز", "فردا", "پسفردا", "جمعه", "شنبه", "هفته", "emruz", "emrooz", "farda", "frda", "today", "tomorrow", "week",
     "weekend", "monday", "friday"))
 
 
@@ -508,6 +511,42 @@ _SPAM_WORDS = frozenset(nlp.normalize(word) for word in (
 def is_spam(tokens: Sequence[str]) -> bool:
     """Whether a message holds a word of the spam every shop receives (it asks the shop nothing)."""
     return not _SPAM_WORDS.isdisjoint(tokens)
+
+
+# Another business's advertisement sent to the shop ("طراحی سایت با ۳۰٪ تخفیف ویژه! مشاوره رایگان", "tarahi site ba
+# 50% takhfif, hamin alan tamas bgirid"): it offers and asks nothing. Told by what ads are made of, two kinds at least.
+_LINK = re.compile(r"(?:https?://|www\.|t\.me/|instagram\.com/|\.ir\b|\.com\b)", re.IGNORECASE)
+_PERCENT = re.compile(r"[0-9۰-۹٠-٩]+\s*[%٪]|درصد|darsad|percent", re.IGNORECASE)
+_AD_WORDS = {
+    "free": frozenset(nlp.normalize(word) for word in ("رایگان", "رایگانه", "free", "rayegan", "raygan")),
+    "action": frozenset(nlp.normalize(word) for word in (
+        "بگیرید", "بگیرین", "شوید", "بپیوندید", "کنید", "begirid", "bgirid", "begirin", "now", "join", "dm",
+        "hurry")),
+    "offer": frozenset(nlp.normalize(word) for word in (
+        "ویژه", "تعرفه", "مشاوره", "همکاری", "کسب", "کارهای", "آموزش", "ثبتنام", "ثبت‌نام", "جلسه", "جلسه‌ای",
+        "استثنایی", "عمده", "estesnaei", "omde", "wholesale",
+        "انبوه", "تبلیغاتی", "vije", "moshavere", "amoozesh", "tarahi", "sale", "offer", "limited", "exclusive",
+        "course", "consultation")),
+}
+_CALL_TO_ACTION = {("تماس", "بگیرید"), ("تماس", "بگیرین"), ("tamas", "begirid"), ("tamas", "bgirid"),
+                   ("call", "now"), ("همین", "الان"), ("hamin", "alan"), ("عضو", "شوید"), ("جهت", "لغو")}
+# The customer speaking of themselves: "my 20% code doesn't work" is no advertisement.
+_FIRST_PERSON = frozenset(nlp.normalize(word) for word in (
+    "i", "i'm", "im", "my", "me", "من", "میخوام", "میخواستم", "خریدم", "سفارشم", "mikham", "man", "kharidam"))
+
+
+def advertises(text: str, tokens: Sequence[str]) -> bool:
+    """Whether a message is another business's advertisement: two kinds of an ad's parts, nothing asked, no "I"."""
+    if "?" in text or "؟" in text or not _FIRST_PERSON.isdisjoint(tokens):
+        return False
+    kinds = {kind for kind, words in _AD_WORDS.items() if kind != "action" and not words.isdisjoint(tokens)}
+    if _LINK.search(text):
+        kinds.add("link")
+    if _PERCENT.search(text):
+        kinds.add("percent")
+    if nlp.has_pair(tokens, _CALL_TO_ACTION):
+        kinds.add("action")
+    return len(kinds) >= 2
 
 
 # "نه ممنون نمیخوام", "no thanks, I don't want it": declining an offer with nothing else said is no

@@ -135,9 +135,18 @@ def extract_emoji(text: str) -> list[str]:
     return [token for kind, token in classified_tokens(text) if kind == "emoji"]
 
 
+# Every word a language rule lists (`word_set`), so that a vowel-less Finglish spelling can be read as the word a
+# rule knows (`intent_matcher.Matcher.respelled`: "hstin" → hastin, "frda" → farda).
+LISTED_WORDS: set[str] = set()
+WORD_LISTS: list[frozenset[str]] = []
+
+
 def word_set(*texts: str) -> frozenset[str]:
     """The normalised words of `texts`, each split on whitespace: the word lists the language rules read."""
-    return frozenset(normalize(word) for text in texts for word in text.split())
+    words = frozenset(normalize(word) for text in texts for word in text.split())
+    LISTED_WORDS.update(words)
+    WORD_LISTS.append(words)
+    return words
 
 
 def has_pair(words: Sequence[str], pairs: Collection[tuple[str, str]]) -> bool:

@@ -73,8 +73,7 @@ _STREAM_PREFIXES = (
     "offers", "deals", "sales", "promo", "discounts", "updates", "news", "notification", "alerts", "arrivals",
     "drops", "restock", "emails", "broadcast", "messages", "texts",
     "loop", "collection",
-    "takhfif", "haraj", "tabligh", "payamha", "payamaye", "payamhaye", "payamatono", "payamatun", "payamaton",
-    "payamak",
+    "takhfif", "haraj", "tabligh", "payamha", "payamaye", "payamhaye", "payamat", "payamak",
     "ettelaie", "akhbar", "jashnvare",
     # SMS Finglish and a Latin word with a Persian plural ("pymhaye jdid", "offer haye jadid", joined below)
     "pymha", "pyamha", "pyma", "offerha", "aferha",
@@ -231,13 +230,18 @@ def _respelled(token: str) -> str:
 
 # A Finglish plural ending written as a word of its own: "offer haye jadid", "payam haye shoma".
 _PLURAL_ENDINGS = _words("ha haye hay hae hye hya")
+# A Persian plural after an English word: "offer های جدیدتونو", "new arrival ها رو" (offers, arrivals).
+_PERSIAN_PLURAL_ENDINGS = _words("ها های هارو هاتون هاتونو")
 
 
 def _joined_plurals(tokens: list[str]) -> list[str]:
     joined: list[str] = []
     for token in tokens:
-        if token in _PLURAL_ENDINGS and joined and joined[-1].isascii() and joined[-1] not in _PLURAL_ENDINGS:
+        latin_before = bool(joined) and joined[-1].isascii() and joined[-1].isalpha()
+        if token in _PLURAL_ENDINGS and latin_before and joined[-1] not in _PLURAL_ENDINGS:
             joined[-1] += token
+        elif token in _PERSIAN_PLURAL_ENDINGS and latin_before and not joined[-1].endswith("s"):
+            joined[-1] += "s"
         else:
             joined.append(token)
     return joined

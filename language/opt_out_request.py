@@ -262,6 +262,8 @@ _VOWELS = frozenset("aeiou")
 def _repaired(word: str) -> str:
     if len(word) < 3 or _is_signal(word):
         return word
+    if word.isascii() and "q" in word and _is_signal(ghain := word.replace("q", "gh")):
+        return ghain  # Finglish q for غ/ق: "qat konid", "tabliqati" are ghat, tablighati
     if word.isascii() and word.isalpha() and not _VOWELS.intersection(word[1:]):  # pym nfrstd eshtrk
         # Only words with no vowel after the first letter: "last" must never be read as lst = list.
         spelled = finglish.consonant_spelling(word)
@@ -372,6 +374,8 @@ def _not_a_stop(words: Sequence[str], position: int) -> bool:
     word, before = words[position], words[position - 1] if position else ""
     if word in _NEGATED_LIGHT_VERBS and before.startswith(_REQUEST_VERB_STEMS):
         return True
+    if nlp.has_pair(words[position + 1:position + 6], _MISSING):  # "نمیخوام آفرا رو از دست بدم"
+        return True  # "تخفیفا رو نمیخوام از دست بدم": not wanting to miss them is wanting them
     if word in _BARE_DONT:
         return _SENT_BY_YOU.isdisjoint(words[position + 1:position + 3])
     if word == "stop" and before in _BARE_DONT | {"not", "never"}:
@@ -382,8 +386,6 @@ def _not_a_stop(words: Sequence[str], position: int) -> bool:
         return _SELF.isdisjoint(words)
     if before in _CALLING:
         return True  # "زنگ نزنید فقط پیام بدید": a call refused, the messages asked for
-    if nlp.has_pair(words[position + 1:position + 6], _MISSING):  # "نمیخوام آفرا رو از دست بدم"
-        return True  # "تخفیفا رو نمیخوام از دست بدم": not wanting to miss them is wanting them
     return word in _NOT_GIVING and before in _ANSWER
 
 
@@ -396,7 +398,10 @@ _THAT_ONE = _words("همون همین hamun hamoon hamin")
 _NOT_GIVING = _words("ندین ندید ندهید nadin nadid")
 _ANSWER = _words("جواب پاسخ javab")
 _CALLING = _words("زنگ تماس zang tamas")
-_MISSING = (("از", "دست"), ("az", "dast"))
+_MISSING = (("از", "دست"), ("az", "dast"),
+            # left behind or missing out: "نمیخوام از تخفیفا جا بمونم", "I don't want to miss your offers"
+            ("جا", "بمونم"), ("جا", "بمونیم"), ("جا", "بمانم"), ("عقب", "بمونم"), ("ja", "bemunam"),
+            ("ja", "bemoonam"), ("aghab", "bemunam"), ("aqab", "bemunam"), ("to", "miss"), ("to", "lose"))
 
 
 def _requests_stop(words: Sequence[str], deleting_counts: bool = True) -> bool:

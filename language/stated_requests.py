@@ -148,7 +148,7 @@ def compares_prices(tokens: Sequence[str]) -> bool:
 _ARE_YOU_THERE = _words(
     "جواب", "پاسخ", "پاسخگو", "میدین", "میدید", "میدی", "میدن", "میدهید", "میدهین", "هستید", "هستین", "هستی", "هست",
     "هستن", "کسی", "اونجا", "آنلاین", "انلاین", "javab", "pasokh", "midin", "midid", "midi", "hastid", "hastin",
-    "hasti", "hast", "kasi", "oonja", "unja", "online", "answer", "answering", "reply", "replying", "respond",
+    "hastan", "hasti", "hast", "kasi", "oonja", "unja", "online", "answer", "answering", "reply", "replying", "respond",
     "there", "anyone", "anybody", "someone", "somebody", "is", "are", "you", "do", "u", "r", "ya", "یا", "نه",
     "na", "no", "or", "not", "still", "هنوز", "hanuz", "hanooz",
     # the colloquial and SMS spellings: "کسی اونجا هس؟", "kasi onjas javab bede?", "ksi hst", "الو؟ هستین؟"
@@ -217,7 +217,10 @@ _DAYS = _words("فردا", "پسفردا", "پس‌فردا", "امروز", "ش�
 # "بسته ساعت چند میرسه؟", "what time will my order arrive?": the hour of an order's coming, not the shop's hours
 # ("تا ساعت چند بازید که سفارشمو تحویل بگیرم؟" asks them).
 _OPENING = _words("باز", "بازید", "بازین", "بازه", "تعطیل", "تعطیلید", "baz", "bazid", "bazin", "open", "closed",
-                  "close", "shut")
+                  "close", "shut",
+                  # closing ("shabe yalda dirtar mibandin?") and the formal "open" ("آیا در ایام نوروز دایر است؟")
+                  "میبندین", "میبندید", "میبندی", "میبندن", "میبندند", "mibandin", "mibandid", "mibandi", "mibandan",
+                  "دایر", "dayer")
 
 
 # "shanbe ha az chand baz mishe?", "تا ساعت چند بازید؟": from or until what time the shop opens or closes.
@@ -306,14 +309,15 @@ def judges_the_bot_or_a_person(tokens: Sequence[str]) -> bool:
 
 # "dige khaste shodam az in bot", "you keep answering the wrong thing", "این جوابای آماده به چه درد من میخوره": the
 # bot, or its answers, complained of. A bare complaint about the bot wants a person (the corpus's convention).
-_BOT_WORDS = _words("بات", "bot", "bote")
+_BOT_WORDS = _words("بات", "bot", "bote", "autoreply", "autoresponder")
 _BOT_PREFIXES = ("ربات", "روبات", "robot", "chatbot")  # "robotetun", "رباتتون"
 _ITS_ANSWERS = _words("جواب", "جوابا", "جوابای", "جوابهای", "جوابات", "javab", "javaba", "javabaye", "answer",
                       "answers", "answering", "reply", "replies", "replying")
 _BOT_FAULTS = _words(
     "خسته", "khaste", "tired", "sick", "useless", "بدرد", "بدردنخور", "مسخره", "maskhare", "stupid", "dumb",
     "نمیفهمه", "نمیفهمی", "nemifahme", "nemifahmi", "wrong", "اشتباه", "eshtebah", "آماده", "amade", "canned",
-    "تکراری", "tekrari", "same", "automatic", "خودکار", "khodkar", "nonsense", "irrelevant", "درد", "dard", "bedard")
+    "تکراری", "tekrari", "same", "automatic", "خودکار", "khodkar", "nonsense", "irrelevant", "درد", "dard", "bedard",
+    "annoying", "nuts", "crazy", "ridiculous", "pointless", "hopeless")
 
 
 # Answers faulted for what they are (ready-made, the same again), not for one wrong fact ("the answer in your FAQ is
@@ -326,6 +330,15 @@ _NOT_UNDERSTOOD = _words("نمیفهمی", "nemifahmi", "nmifahmi", "befahme", "
 _NOT_UNDERSTOOD_PAIRS = (("متوجه", "نمیشی"), ("متوجه", "نمیشین"), ("motevajeh", "nemishi"), ("motevaje", "nemishi"),
                          ("doesn't", "understand"), ("doesnt", "understand"))
 _KEEPS_ANSWERING = (("keep", "answering"), ("keep", "replying"), ("keeps", "answering"), ("keeps", "replying"))
+# "you're not understanding me", "u dont get it": said to the bot ("I don't understand the sizes" is the customer's).
+_YOU = _words("you", "you're", "youre", "u", "ur")
+_NOT_GETTING = (("not", "understanding"), ("don't", "understand"), ("dont", "understand"), ("don't", "get"),
+                ("dont", "get"), ("not", "getting"), ("not", "listening"))
+# "kasi nist jvb bede? in ke bote", "no one there? it's just an auto reply": nobody but the bot answers.
+_NOBODY = (("کسی", "نیست"), ("kasi", "nist"), ("ksi", "nist"), ("no", "one"), ("no", "human"))
+_IT_DOES_NOT_UNDERSTAND = (("متوجه", "نمیشه"), ("motevajeh", "nemishe"), ("motevaje", "nemishe"))
+_AUTO_REPLY = (("auto", "reply"), ("auto", "replies"), ("auto", "response"), ("automatic", "reply"),
+               ("پیام", "خودکار"), ("جواب", "خودکار"))
 
 
 def complains_about_the_bot(tokens: Sequence[str]) -> bool:
@@ -334,10 +347,17 @@ def complains_about_the_bot(tokens: Sequence[str]) -> bool:
         return False
     if not _NOT_UNDERSTOOD.isdisjoint(tokens) or nlp.has_pair(tokens, _NOT_UNDERSTOOD_PAIRS):
         return True
+    if nlp.has_pair(tokens, _NOT_GETTING) and any(
+            token in _YOU and nlp.has_pair(tokens[position:position + 4], _NOT_GETTING)
+            for position, token in enumerate(tokens)):
+        return True
+    bot_named = (not _BOT_WORDS.isdisjoint(tokens) or any(token.startswith(_BOT_PREFIXES) for token in tokens)
+                 or nlp.has_pair(tokens, _AUTO_REPLY))
+    if bot_named and (nlp.has_pair(tokens, _NOBODY) or nlp.has_pair(tokens, _IT_DOES_NOT_UNDERSTAND)):
+        return True  # "این ربات اصلا متوجه نمیشه چی میگم": the bot named, and it does not understand
     if _BOT_FAULTS.isdisjoint(tokens) and _CANNED.isdisjoint(tokens):
         return False
-    return (not _BOT_WORDS.isdisjoint(tokens) or any(token.startswith(_BOT_PREFIXES) for token in tokens)
-            or nlp.has_pair(tokens, _KEEPS_ANSWERING)
+    return (bot_named or nlp.has_pair(tokens, _KEEPS_ANSWERING)
             or (not _ITS_ANSWERS.isdisjoint(tokens) and not _CANNED.isdisjoint(tokens)))
 
 
@@ -347,14 +367,25 @@ _SOMEONE_NAMED = _words(
     "مدیر", "مدیرتون", "مدیریت", "آقای", "اقای", "خانم", "خانوم", "فروشنده", "فروشندتون", "مسئول", "صاحب", "خودشون",
     "خودش", "modir", "modire", "modiretun", "aghaye", "agha", "khanom", "khanoom", "khanome", "khanoome", "khanum",
     "foroshande", "forooshande", "masool", "masoul", "saheb", "khodeshun", "khodesh", "khode", "manager", "owner",
-    "whoever", "seller", "rep", "representative")
+    "whoever", "seller", "rep", "representative", "aqaye", "aqa", "khanume", "modiriat")
 _BUSINESS_WITH = (("کار", "دارم"), ("kar", "daram"), ("صحبت", "کنم"), ("sohbat", "konam"), ("حرف", "بزنم"),
-                  ("harf", "bezanam"), ("speak", "to"), ("speak", "with"), ("talk", "to"), ("talk", "with"))
+                  ("harf", "bezanam"), ("speak", "to"), ("speak", "with"), ("talk", "to"), ("talk", "with"),
+                  # "میخوام خود ایشون جواب بده": the one named is to answer
+                  ("جواب", "بده"), ("جواب", "بدن"), ("جواب", "بدند"), ("javab", "bede"), ("javab", "bedan"))
+# "khanoome ahmadi hastan?", "آقای رضایی هستن؟", "is Mr Karimi in?": a title, a name and whether they are there.
+_TITLES = _words("آقای", "اقای", "خانم", "خانوم", "aghaye", "aqaye", "khanom", "khanome", "khanoom", "khanoome",
+                 "khanum", "khanume", "mr", "mrs", "ms", "miss")
+_THERE = _words("هستن", "هستند", "هست", "هستش", "هس", "تشریف", "hastan", "hastin", "hastand", "hast", "hs", "hst",
+                "there", "in", "available", "around", "tashrif")
 
 
 def asks_for_someone_named(tokens: Sequence[str]) -> bool:
-    """Whether a message asks for someone of the shop named by role or name, to deal or speak with them."""
-    return not _SOMEONE_NAMED.isdisjoint(tokens) and nlp.has_pair(tokens, _BUSINESS_WITH)
+    """Whether a message asks for someone of the shop named by role or name, to deal or speak with them, or asks
+    whether someone named by title and name is there."""
+    if not _SOMEONE_NAMED.isdisjoint(tokens) and nlp.has_pair(tokens, _BUSINESS_WITH):
+        return True
+    return any(token in _TITLES and tokens[position + 2:position + 3] and tokens[position + 2] in _THERE
+               for position, token in enumerate(tokens))
 
 
 # "اپراتور گوشیم ایرانسله کد تایید نمیاد", "my mobile operator is MCI": the phone's carrier, not a person of the shop.
@@ -379,15 +410,20 @@ def names_a_phone_carrier(tokens: Sequence[str]) -> bool:
 
 # "when can I call?", "در چه ساعاتی میتونم تماس بگیرم؟": when the shop can be called is its opening hours (issue 14),
 # not a request for a person.
-_WHEN_OR_HOURS = _words("کی", "ساعتی", "ساعاتی", "ساعت", "ساعات", "زمانی", "وقتی", "kei", "key", "saati", "saat",
+_WHEN_OR_HOURS = _words("کی", "ساعتی", "ساعاتی", "ساعت", "ساعات", "زمانی", "وقتی", "kei", "key", "ky", "saati", "saat",
                         "when", "hours", "time", "what")
 _I_CAN = _words("میتونم", "میتوانم", "میشه", "بشه", "میشود", "mitunam", "mitoonam", "mishe", "can", "could", "should",
                 "best")  # "what's the best time to phone the shop?"
 
 
+# "kei mitunam biam hozoori bebinam?", "ky mishe hozori biam forooshgah?": when one can come to the shop in person.
+_VISITING = _words("حضوری", "بیام", "بیایم", "بیاییم", "hozori", "hozoori", "biam", "biaim", "visit")
+
+
 def asks_when_to_call(tokens: Sequence[str]) -> bool:
-    """Whether a message asks when (at what hours) the shop can be called or reached."""
-    return (not _WHEN_OR_HOURS.isdisjoint(tokens) and not _CALLING.isdisjoint(tokens)
+    """Whether a message asks when (at what hours) the shop can be called, reached or visited."""
+    return (not _WHEN_OR_HOURS.isdisjoint(tokens)
+            and not (_CALLING.isdisjoint(tokens) and _VISITING.isdisjoint(tokens))
             and not _I_CAN.isdisjoint(tokens) and _MOBILE_NUMBER_WORDS.isdisjoint(tokens))
 
 
@@ -399,13 +435,13 @@ _REACHED = _words("پشتیبانی", "support", "poshtibani", "زد", "zad", "�
     # coming to the shop, or finding it shut: "اگه ساعت ۹ شب برسم بستس؟", "شنبه صبح زود میشه اومد؟"
     "برسم", "بیام", "بیایم", "اومد", "آمد", "biam", "beresam", "omad", "umad", "بستس", "بستین", "بستید", "closed",
     # "are you around tonight? i wanna swing by", "آیا داروخانه در ساعات شب فعالیت دارد؟"
-    "around", "visit", "swing", "pop", "drop", "فعالیت", "faaliat")
+    "around", "visit", "swing", "pop", "drop", "فعالیت", "faaliat") | _OPENING
 _NAMED_TIMES = _words(
     "شب", "امشب", "شبا", "شبها", "صبح", "صبحا", "عصر", "عصرا", "ظهر", "ظهرا", "جمعه", "جمعهها", "جمعه‌ها", "شنبه",
     "یکشنبه", "پنجشنبه", "تعطیل", "تعطیلات", "تعطیلی", "عید", "نوروز", "ساعت", "shab", "emshab", "sobh", "asr", "zohr",
     "jome", "eid", "tatil", "tatilat", "saat", "tonight", "night", "morning", "evening", "afternoon", "lunchtime",
     "weekend", "weekends", "friday", "fridays", "saturday", "sunday", "holiday", "holidays", "pm", "now", "ساعات",
-    "رمضان", "رمضون", "ramazan", "ramadan")
+    "رمضان", "رمضون", "ramazan", "ramadan", "shabe", "یلدا", "yalda")
 
 
 # "شب بخیر", "good morning": a time of day in a greeting names no time.

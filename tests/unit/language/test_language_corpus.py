@@ -603,6 +603,59 @@ def test_a_stop_undone_or_a_gym_joined_does_not_opt_out(rules, text, intent):
     assert rules.recognize_intent(text).intent == intent
 
 
+# The twenty-ninth pass (tests/data/README.md): vowel-less Finglish read as the words the rules list, someone of the
+# shop asked for by title and name, the bot faulted in English, another business's ad, visiting the shop at an hour,
+# stops and subscriptions in mixed and q-for-gh spellings. Phrased anew; 15 of the 22 cases failed on the code before
+# (the rest passed already and hold the same categories), and the look-alikes below passed before and after.
+@pytest.mark.parametrize(("text", "intent"), [
+    ("jome ha hm hstin?", "business_hours"),  # hstin: hastin, as the rules list it
+    ("ba modir-e froshgah kar daram", "human_agent"),  # an ezafe written with a hyphen
+    ("aqaye karimi hastan?", "human_agent"),
+    ("khanume sadeghi hastan? kar daram bahashun", "human_agent"),
+    ("is Mrs Jafari there today?", "human_agent"),
+    ("میشه آقای مرادی خودشون جواب بدن؟", "human_agent"),
+    ("this autoreply is so annoying", "human_agent"),
+    ("you're not getting what I'm saying at all", "human_agent"),
+    ("ربات شما هیچی متوجه نمیشه", "human_agent"),
+    ("kasi nist? hamash ye bote", "human_agent"),
+    ("فروش ویژه لوازم آرایشی تا ۷۰٪ تخفیف! همین الان سفارش بدید 👈 t.me/arayeshi_shop", "none"),
+    ("sakht logo va kart visit ba 40% takhfif, tamas begirid", "none"),
+    ("کی میتونم حضوری بیام مغازه؟", "business_hours"),
+    ("ky mishe hozori biam?", "business_hours"),
+    ("شب عید دیرتر میبندین؟", "business_hours"),
+    ("آیا روزهای تعطیل فروشگاه دایر است؟", "business_hours"),
+    ("sale های جدید رو برام بفرستین", "opt_in"),
+    ("mikham payamatoon be manam beresad", "opt_in"),
+    ("I don't want to miss your sales, keep sending them", "opt_in"),
+    ("payamakaye tabliqi ro qat konid lotfan", "opt_out"),
+    ("wen will my shoes arrive?", "order_status"),
+    ("has my parcel gone out yet?", "order_status"),
+])
+def test_the_twenty_ninth_pass(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("has the power gone out at your shop?", "order_status"),  # nothing bought went out
+    ("کد تخفیف ۲۰٪ من کار نمیکنه", "none"),  # the customer's own code, no ad
+    ("خانم احمدی گفتن قیمتش ۲۰۰ هست", "human_agent"),  # someone named, nothing asked of them
+    ("when can I come and see you about the refund?", "business_hours"),
+    ("barq qat shod, sefaresham nareside", "opt_out"),  # q for gh cuts the power, no message
+    ("I don't want to lose my order, stop the messages", "opt_in"),  # losing the order is no wish for messages
+    ("نمیخوام از حراجا جا بمونم، پیامکاتونو برام بفرستید", "opt_out"),  # not wanting to miss them wants them
+])
+def test_look_alikes_of_the_twenty_ninth_pass_change_nothing(rules, text, intent):
+    assert rules.recognize_intent(text).intent != intent
+
+
+def test_respelling_reads_only_what_one_listed_word_spells(rules):
+    matcher = rules._matcher
+    assert matcher.respelled(["jvb", "modir-e"]) == ["javab", "modire"]
+    assert matcher.respelled(["hstin"])[0] in {"hastin", "hastan"}  # listed together: either reads the same
+    assert matcher.respelled(["frd"]) == ["frd"]  # farda or friday: left as typed
+    assert matcher.respelled(["slm", "mrc", "kettle"]) == ["slm", "mrc", "kettle"]  # known as typed
+
+
 def test_reloading_the_rules_reuses_the_trained_model(rules):
     # The first load trains (0.6 s of CPU); an unchanged file loaded again shares the trained parts.
     again = load_rules(ROOT / "rules" / "chatbot_rules.yaml")
