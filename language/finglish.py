@@ -52,6 +52,18 @@ def skeleton(token: str) -> str:
     return _DOUBLED_CLASS.sub(r"\1", "".join(classes))
 
 
+# SMS Finglish letters: x for kh ("mixam", "xabar"), and 2 or a q not before u for gh/q ("va2t", "2eymat",
+# "tabliqat"; "quality" keeps its q, "2ta" — two of them — its digit).
+_SMS_GH = re.compile(r"(?<=[a-z])2(?=[a-z])|^2(?=[a-z]{3})|q(?!u)")
+
+
+def sms_spelling(token: str) -> str:
+    """A Latin token with SMS Finglish letters spelled out: mixam → mikham, va2t → vaght, tabliqat → tablighat."""
+    if not token.isascii() or not token.isalnum():
+        return token
+    return _SMS_GH.sub("gh", token.replace("x", "kh"))
+
+
 _LATIN_VOWELS = frozenset("aeiouy")
 MINIMUM_CONSONANT_SPELLING = 3
 

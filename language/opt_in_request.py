@@ -127,7 +127,7 @@ _ADDING = _words("""
 ezafe ezafam ezafeam ezafm bezarid bezar bezarin bezarinam sabt add put keep re-add readd include count باشم basham
 bashm bshm
 """)
-_SELF = _words("منو منم مرا مارو mano manam mno me شمارمو شمارمم شماره number")
+_SELF = _words("منو منم مرا مارو mano manam mno me شمارمو شمارمم شماره number shomaramo shomaram shomaremo")
 # Adding oneself with no list named takes a verb of adding ("add me back", "اضافم کنید"); "keep it for me"
 # and "put it aside for me" add no one.
 _ADDING_ONESELF = _words("اضافه اضافم اضافهم اد ثبت ezafe ezafam ezafeam ezafm sabt add re-add readd include count")
@@ -138,11 +138,11 @@ gheymataton things
 """)
 # Being told when something comes: خبرم کنید، بهم پیام بدید وقتی اومد، notify me, ping me when it is back.
 _TELL_ME = _words("""
-خبرم خبر اطلاع بهم پیام ندا khabaram khabar notify notified ping tell text message let pm payam bm behem nada
+خبرم خبر اطلاع بهم پیام ندا khabaram khabar notify notified ping tell text message let lemme pm payam bm behem nada
 مطلع اس اسمس sms
 """)
 _TELL_ME_VERBS = _words("""
-کنید کنین کن بدید بدین بده بدهید بگید بگین بگو رسانی konid kon bedid bedin bede begid bgid me
+کنید کنین کن بدید بدین بده بدهید بگید بگین بگو رسانی konid kon bedid bedin bede begid bgid me bde bdid bdin know
 بزنید بزنین بفرستید بفرستین bezanid bezanin bzanid bznid befrestid befrestin konin knin
 فرمایید بفرمایید نمایید برسانید برسونید سازید دهید
 """)
@@ -219,8 +219,12 @@ _VOWELS = frozenset("aeiou")
 
 
 def _respelled(token: str) -> str:
-    """A vowel-less or SMS Finglish spelling of a word above, as that word ("khbrm kon" → khabaram kon)."""
+    """A vowel-less or SMS Finglish spelling of a word above, as that word ("khbrm kon" → khabaram kon, "xabar" →
+    khabar)."""
     if not token.isascii() or token in _KNOWN_LATIN or token in nlp.STOPWORDS:
+        return token
+    token = finglish.sms_spelling(token)
+    if token in _KNOWN_LATIN:
         return token
     spelled = finglish.consonant_spelling(token)
     if spelled and (_VOWELS.isdisjoint(token[1:-2]) or len(spelled) >= _RESPELLED_CONSONANTS):

@@ -262,8 +262,9 @@ _VOWELS = frozenset("aeiou")
 def _repaired(word: str) -> str:
     if len(word) < 3 or _is_signal(word):
         return word
-    if word.isascii() and "q" in word and _is_signal(ghain := word.replace("q", "gh")):
-        return ghain  # Finglish q for غ/ق: "qat konid", "tabliqati" are ghat, tablighati
+    word = finglish.sms_spelling(word)  # SMS Finglish: "qat konid", "tabliqati", "nmixam" are ghat, tablighati, nmikham
+    if _is_signal(word):
+        return word
     if word.isascii() and word.isalpha() and not _VOWELS.intersection(word[1:]):  # pym nfrstd eshtrk
         # Only words with no vowel after the first letter: "last" must never be read as lst = list.
         spelled = finglish.consonant_spelling(word)
@@ -523,6 +524,9 @@ def _removes_the_customer(words: Sequence[str]) -> bool:
                 or nlp.has_pair(words, _MY_NUMBER_PAIRS))
     # Removing, not any stop word: "please don't call me, just message" removes no one.
     removing = not _REMOVING.isdisjoint(words) or nlp.has_pair(words, (("take", "me"), ("take", "us"))) or any(
+        # "pls take my number off": taken off, not taken down ("take my number and call me")
+        word == "take" and words[position + 1:position + 2] == ["my"]
+        and not _OUT_OR_OFF.isdisjoint(words[position + 2:position + 5]) for position, word in enumerate(words)) or any(
         _deletes_self(word) or word.startswith(_DELETING_STEMS) and not _REQUEST_VERBS.isdisjoint(
             words[position + 1:position + 3]) for position, word in enumerate(words))
     return names_me and removing
@@ -821,8 +825,19 @@ def _stopped_before(words: Sequence[str]) -> bool:
         for position, word in enumerate(words))
 
 
+# How to stop another sender's messages, as their footer tells it: "Reply STOP to unsubscribe", "جهت لغو ۱۱ ارسال
+# کنید", "برای لغو عدد 11 را بفرستید". An instruction to the reader, no request of the shop.
+_HOW_TO_STOP = re.compile(
+    r"(?:\b(?:reply|text|send|respond)(?: with)? \W?stop\W? to (?:unsubscribe|opt out|stop|cancel)\b"
+    r"|(?:جهت|برای) (?:لغو|انصراف)(?: عضویت)?(?: عدد)? ?(?:[0-9۰-۹]+|لغو)? ?(?:را |رو )?(?:ارسال|بفرستید|بفرستین)"
+    r"(?: کنید| نمایید| فرمایید)?)",
+    re.IGNORECASE)
+
+
 def is_explicit_opt_out(text: str) -> bool:
     """Tell whether `text` explicitly asks to stop receiving messages (module docstring)."""
+    if _HOW_TO_STOP.search(text):
+        text = _HOW_TO_STOP.sub(" ", text)
     clauses = _clauses(text)
     if not _may_opt_out(clauses) and (
             ("?" not in text and "؟" not in text) or not _may_opt_out(_clauses(text, questions=True))) and not (
