@@ -108,8 +108,12 @@ def normalize(text: str) -> str:
 
 def classified_tokens(text: str) -> list[tuple[str, str]]:
     """Return (kind, token) pairs; kind is url, number, word, emoji or emoticon."""
-    return [(match.lastgroup or "word", match.group()) for match in
-            _TOKEN_PATTERN.finditer(normalize(text))]
+    return list(_classified_tokens(text))
+
+
+@lru_cache(maxsize=1024)  # the intent, opt-out, opt-in and clause checks each tokenize the same message
+def _classified_tokens(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple((match.lastgroup or "word", match.group()) for match in _TOKEN_PATTERN.finditer(normalize(text)))
 
 
 def tokenize(text: str) -> list[str]:
