@@ -63,6 +63,18 @@ def consonant_key(tokens: Sequence[str]) -> str:
     return " ".join(finglish.consonant_spelling(token) or token for token in tokens)
 
 
+# English as it is texted, where the rules list the whole word.
+_TEXTING = {
+    "hw": "how", "mch": "much", "r": "are", "ur": "your", "wen": "when", "whn": "when", "wat": "what", "wht": "what",
+    "rn": "now", "shud": "should", "cud": "could", "wud": "would", "pls": "please", "plz": "please", "pleas": "please",
+    "thx": "thanks", "thnx": "thanks", "thnks": "thanks", "tmrw": "tomorrow", "tmr": "tomorrow", "tmrrw": "tomorrow",
+    "2day": "today", "2moro": "tomorrow", "2morrow": "tomorrow", "b4": "before", "msg": "message", "msgs": "messages",
+    "pkg": "package", "abt": "about", "ppl": "people", "bcz": "because", "cuz": "because", "coz": "because",
+    "yr": "your", "hv": "have", "cn": "can", "nt": "not", "dnt": "don't", "wont": "won't", "didnt": "didn't",
+    "doesnt": "doesn't", "isnt": "isn't", "im": "i'm", "ive": "i've", "wanna": "want", "gonna": "going",
+}
+
+
 def _respellings(words: frozenset[str] | set[str]) -> dict[str, str]:
     """Each consonant spelling (`finglish.consonant_spelling`) of listed Latin words with vowels: the word it spells.
 
@@ -230,8 +242,17 @@ class Matcher:
     def _respelled(self, token: str) -> str:
         if token in nlp.LISTED_WORDS or not token.isascii():
             return token
+        if token in _TEXTING:
+            return _TEXTING[token]  # "hw mch r …", "open rn": English as texted
         if "-" in token and (joined := token.replace("-", "")) in nlp.LISTED_WORDS:
             return joined  # an ezafe written with a hyphen: "modir-e forushgah" is modire
+        sms = finglish.sms_spelling(token)
+        if sms != token:
+            # SMS Finglish: x for kh ("mixam"), 2 or q for gh ("va2t", "2eymat", "tabliqat"), read as the listed
+            # word it spells
+            if sms in nlp.LISTED_WORDS or sms in self.vocabulary:
+                return sms
+            return self.respellings.get(finglish.consonant_spelling(sms), token)
         if (finglish.has_few_vowels(token) and token not in finglish.FINGLISH_WORDS
                 and token not in finglish.ENGLISH_WORDS and token not in self.words):
             return self.respellings.get(finglish.consonant_spelling(token), token)

@@ -235,6 +235,32 @@ def _gesture(text: str) -> str | None:
     return said.pop()
 
 
+# A customer taking back what they typed: "… نه ببخشید اشتباه نوشتم", "دستم خورد", "I mean", "sorry, typo" (a
+# writing verb: "سایز اشتباه فرستادم" sent the wrong size, it takes nothing back).
+_CORRECTIONS = re.compile(
+    r"(?:اشتباه(?:ی)? (?:نوشتم|تایپ کردم)|غلط نوشتم|دستم خورد|منظورم(?: اینه| این بود)?(?: که)?"
+    r"|eshtebah(?:i)? (?:neveshtam|type kardam)|dastam khord|manzooram|manzuram"
+    r"|\bi meant?\b|\bsorry,? (?:typo|wrong chat)\b|\bignore (?:that|the last (?:one|message))\b)",
+    re.IGNORECASE)
+_MINIMUM_CORRECTED_WORDS = 2
+
+
+_CORRECTION_HINTS = ("اشتباه", "غلط", "دستم", "منظورم", "eshtebah", "dastam", "manz", "mean", "sorry", "ignore")
+
+
+def _after_a_correction(text: str) -> str | None:
+    """What a message says after its last correction, when that is two words or more (else None)."""
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _CORRECTION_HINTS):
+        return None  # most messages: no word of a correction, no pattern to run
+    normalized = nlp.normalize(text)
+    ends = [found.end() for found in _CORRECTIONS.finditer(normalized)]
+    if not ends:
+        return None
+    rest = normalized[ends[-1]:]
+    return rest if len(_word_tokens(rest)) >= _MINIMUM_CORRECTED_WORDS else None
+
+
 class RuleSet:
     """Validated chatbot rules with a precomputed intent matcher."""
 
@@ -278,10 +304,17 @@ class RuleSet:
 
     def recognize_intent(self, text: str) -> IntentMatch:
         """Return the intent of a customer message, or `none` when unsure."""
+        corrected = _after_a_correction(text[:_MAXIMUM_CHARACTERS])
+        if corrected is not None:
+            # "سفارشمو لغو ... نه ببخشید اشتباه نوشتم، میخواستم بپرسم کی ارسال میشه": what the customer takes
+            # back is not asked; what follows the correction is.
+            return self.recognize_intent(corrected)
         match = self._recognize_request(text)
-        if (match.intent != NO_INTENT and match.confidence < 1.0
-                and advertises(text[:_MAXIMUM_CHARACTERS], _word_tokens(text[:_MAXIMUM_CHARACTERS]))):
-            return IntentMatch(NO_INTENT, match.confidence)  # another business's ad: it offers, asks nothing
+        if (match.intent != NO_INTENT and (match.confidence < 1.0 or match.intent == HUMAN_AGENT)
+                and advertises(text[:_MAXIMUM_CHARACTERS])):
+            # Another business's ad: it offers and asks nothing, its number to call included. Exact commands and
+            # explicit stops (confidence 1.0) stand.
+            return IntentMatch(NO_INTENT, match.confidence)
         return match
 
     def _recognize_request(self, text: str) -> IntentMatch:
@@ -395,7 +428,8 @@ class RuleSet:
                 if asked_intent is not None and not asked_intent.social and asked.intent != GOODBYE:
                     return asked
         if (match.intent == NO_INTENT and HUMAN_AGENT in self.intents and not ambiguous
-                and (stated_requests.complains_about_the_bot(said) or stated_requests.asks_for_someone_named(said))):
+                and (stated_requests.complains_about_the_bot(said) or stated_requests.asks_for_someone_named(said)
+                     or stated_requests.asks_for_a_call_back(said))):
             # "khaste shodam az in bot", "ba modir e forooshgah kar daram": the bot faulted, someone asked for by name
             return IntentMatch(HUMAN_AGENT, max(match.confidence, self.threshold))
         if (match.intent in (NO_INTENT, PRICING) and "business_hours" in self.intents and not ambiguous and (
@@ -586,6 +620,10 @@ class RuleSet:
         asked_intent = self.intents.get(asked.intent)
         if asked_intent is None or asked_intent.social or asked.intent == GOODBYE:
             return None
+        if (asked.intent == HUMAN_AGENT and "business_hours" in self.intents
+                and stated_requests.asks_whether_reached_at_a_time(text, self._matcher.respelled(_word_tokens(text)))):
+            # "شنبه صبح زود، مثلا ۸، کسی اونجا هست جواب تلفن بده؟": whether anyone answers at an hour named
+            return IntentMatch("business_hours", asked.confidence)
         return asked
 
     def _request_after_a_turn(self, tokens: Sequence[str], excluded: frozenset[str], text: str) -> IntentMatch | None:

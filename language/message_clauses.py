@@ -230,11 +230,22 @@ def counts_years(text: str) -> bool:
     return _YEARS_OLD.search(nlp.normalize(text)) is not None
 
 
+# How much of it to use: "برای ۳ کیلو برنج چقد زعفران بریزم؟", "how much should I pour?".
+# (A cup, a spoon or "per kilo" may be priced: "یه لیوان زعفران چنده؟", "how much per kilo?"; the verb of using
+# decides.)
+_AMOUNTS_USED = frozenset(nlp.normalize(word) for word in (
+    "بریزم", "بریزیم", "بریزید", "بریزین", "مصرف", "berizam", "berizim", "masraf", "pour"))
+# Money is "poured" into an account too: "چقدر بریزم به حساب" asks what to pay.
+_MONEY_PUT = frozenset(nlp.normalize(word) for word in (
+    "حساب", "حسابتون", "کارت", "کارتتون", "پول", "واریز", "hesab", "kart", "pool", "account", "card"))
+
+
 def asks_how_much_of_a_measure(tokens: Sequence[str]) -> bool:
-    """Whether "how much" asks a weight, a size or a stock, with no word of a price."""
+    """Whether "how much" asks a weight, a size, a stock or an amount to use, with no word of a price."""
     how_long = any(first in _HOW_MANY_OR_MUCH and second in _SPANS_OF_TIME
                    for first, second in zip(tokens, tokens[1:], strict=False))
-    return (how_long or not _MEASURES.isdisjoint(tokens)) and _PRICE_WORDS.isdisjoint(tokens)
+    used = not _AMOUNTS_USED.isdisjoint(tokens) and _MONEY_PUT.isdisjoint(tokens)
+    return (how_long or not _MEASURES.isdisjoint(tokens) or used) and _PRICE_WORDS.isdisjoint(tokens)
 
 
 # "پایه گوشی برای تبلت هم جواب میده؟": a product that "gives an answer" for something works for it; the shop
@@ -524,22 +535,31 @@ _AD_WORDS = {
         "hurry")),
     "offer": frozenset(nlp.normalize(word) for word in (
         "ویژه", "تعرفه", "مشاوره", "همکاری", "کسب", "کارهای", "آموزش", "ثبتنام", "ثبت‌نام", "جلسه", "جلسه‌ای",
-        "استثنایی", "عمده", "estesnaei", "omde", "wholesale",
+        "استثنایی", "عمده", "estesnaei", "omde", "wholesale", "تبلیغ", "services", "seo", "growth",
         "انبوه", "تبلیغاتی", "vije", "moshavere", "amoozesh", "tarahi", "sale", "offer", "limited", "exclusive",
         "course", "consultation")),
 }
 _CALL_TO_ACTION = {("تماس", "بگیرید"), ("تماس", "بگیرین"), ("tamas", "begirid"), ("tamas", "bgirid"),
-                   ("call", "now"), ("همین", "الان"), ("hamin", "alan"), ("عضو", "شوید"), ("جهت", "لغو")}
+                   ("call", "now"), ("همین", "الان"), ("hamin", "alan"), ("عضو", "شوید"), ("جهت", "لغو"),
+                   ("جهت", "همکاری"), ("جهت", "سفارش"), ("جهت", "مشاوره"), ("reply", "stop"), ("فقط", "این")}
+# The sender speaking for a business: "ما تولید کننده … هستیم", "we offer", "از شرکت … مزاحم میشم".
+_WE_ARE = {("ما", "تولید"), ("ما", "تولیدکننده"), ("we", "offer"), ("we", "provide"), ("we", "are"), ("از", "شرکت"),
+           ("our", "company"), ("our", "services")}
 # The customer speaking of themselves: "my 20% code doesn't work" is no advertisement.
 _FIRST_PERSON = frozenset(nlp.normalize(word) for word in (
     "i", "i'm", "im", "my", "me", "من", "میخوام", "میخواستم", "خریدم", "سفارشم", "mikham", "man", "kharidam"))
 
 
-def advertises(text: str, tokens: Sequence[str]) -> bool:
+def advertises(text: str) -> bool:
     """Whether a message is another business's advertisement: two kinds of an ad's parts, nothing asked, no "I"."""
-    if "?" in text or "؟" in text or not _FIRST_PERSON.isdisjoint(tokens):
+    if "?" in text or "؟" in text:
+        return False
+    tokens = [token for kind, token in nlp.classified_tokens(text) if kind == "word"]
+    if not _FIRST_PERSON.isdisjoint(tokens):
         return False
     kinds = {kind for kind, words in _AD_WORDS.items() if kind != "action" and not words.isdisjoint(tokens)}
+    if nlp.has_pair(tokens, _WE_ARE):
+        kinds.add("we")
     if _LINK.search(text):
         kinds.add("link")
     if _PERCENT.search(text):

@@ -220,7 +220,7 @@ _OPENING = _words("باز", "بازید", "بازین", "بازه", "تعطیل"
                   "close", "shut",
                   # closing ("shabe yalda dirtar mibandin?") and the formal "open" ("آیا در ایام نوروز دایر است؟")
                   "میبندین", "میبندید", "میبندی", "میبندن", "میبندند", "mibandin", "mibandid", "mibandi", "mibandan",
-                  "دایر", "dayer")
+                  "دایر", "dayer", "bastin", "bastid")
 
 
 # "shanbe ha az chand baz mishe?", "تا ساعت چند بازید؟": from or until what time the shop opens or closes.
@@ -410,8 +410,8 @@ def names_a_phone_carrier(tokens: Sequence[str]) -> bool:
 
 # "when can I call?", "در چه ساعاتی میتونم تماس بگیرم؟": when the shop can be called is its opening hours (issue 14),
 # not a request for a person.
-_WHEN_OR_HOURS = _words("کی", "ساعتی", "ساعاتی", "ساعت", "ساعات", "زمانی", "وقتی", "kei", "key", "ky", "saati", "saat",
-                        "when", "hours", "time", "what")
+_WHEN_OR_HOURS = _words("کی", "ساعتی", "ساعاتی", "ساعت", "ساعات", "زمانی", "وقتی", "kei", "key", "ky", "ki", "saati",
+                        "saat", "when", "hours", "time", "what")
 _I_CAN = _words("میتونم", "میتوانم", "میشه", "بشه", "میشود", "mitunam", "mitoonam", "mishe", "can", "could", "should",
                 "best")  # "what's the best time to phone the shop?"
 
@@ -441,7 +441,11 @@ _NAMED_TIMES = _words(
     "یکشنبه", "پنجشنبه", "تعطیل", "تعطیلات", "تعطیلی", "عید", "نوروز", "ساعت", "shab", "emshab", "sobh", "asr", "zohr",
     "jome", "eid", "tatil", "tatilat", "saat", "tonight", "night", "morning", "evening", "afternoon", "lunchtime",
     "weekend", "weekends", "friday", "fridays", "saturday", "sunday", "holiday", "holidays", "pm", "now", "ساعات",
-    "رمضان", "رمضون", "ramazan", "ramadan", "shabe", "یلدا", "yalda")
+    "رمضان", "رمضون", "ramazan", "ramadan", "shabe", "یلدا", "yalda",
+    # lunchtime and the days as texted: "va2te nahar bastid?", "3shanbe baz hastin?"
+    "ناهار", "نهار", "nahar", "naahar", "shanbe", "1shanbe", "yekshanbe", "2shanbe", "doshanbe", "3shanbe",
+    "seshanbe", "4shanbe", "charshanbe", "chaharshanbe", "5shanbe", "panjshanbe", "دوشنبه", "سهشنبه",
+    "چهارشنبه")
 
 
 # "شب بخیر", "good morning": a time of day in a greeting names no time.
@@ -457,9 +461,22 @@ def asks_whether_reached_at_a_time(text: str, tokens: Sequence[str]) -> bool:
             and _MOBILE_NUMBER_WORDS.isdisjoint(tokens))
 
 
+# "لطفا call back کنید", "pls call back": a call back asked of the shop ("I'll call back later" is the customer's).
+_CALL_BACK = (("call", "back"), ("callback", "کنید"), ("call", "bzanid"))
+_I_WILL = _words("i", "i'll", "ill", "we", "we'll", "will")
+
+
+def asks_for_a_call_back(tokens: Sequence[str]) -> bool:
+    """Whether a message asks the shop to call back ("لطفا call back کنید"), not the customer calling back."""
+    return nlp.has_pair(tokens, _CALL_BACK) and _I_WILL.isdisjoint(tokens)
+
+
 def asks_to_be_called_back(tokens: Sequence[str]) -> bool:
     """Whether a word of calling stands beside "me" ("when will you call me?", "با من تماس بگیرید", "بهم زنگ
-    بزنید"): a call back asks for a person, not for the hours ("tell me when I can call" has them apart)."""
+    بزنید"), or a call back is asked for: a call back asks for a person, not for the hours ("tell me when I can
+    call" has them apart)."""
+    if asks_for_a_call_back(tokens):
+        return True
     return any(token in _CALLING and not _MOBILE_NUMBER_WORDS.isdisjoint(tokens[max(0, position - 2):position + 3])
                for position, token in enumerate(tokens))
 
