@@ -59,7 +59,11 @@ _SMS_GH = re.compile(r"(?<=[a-z])2(?=[a-z])|^2(?=[a-z]{3})|q(?!u)")
 
 def sms_spelling(token: str) -> str:
     """A Latin token with SMS Finglish letters spelled out: mixam → mikham, va2t → vaght, tabliqat → tablighat."""
-    if not token.isascii() or not token.isalnum():
+    if not token.isascii():
+        return token
+    if "-" in token:  # "tabliq-haye": each part of a hyphenated word
+        return "-".join(sms_spelling(part) for part in token.split("-"))
+    if not token.isalnum():
         return token
     return _SMS_GH.sub("gh", token.replace("x", "kh"))
 

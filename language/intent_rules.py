@@ -466,6 +466,11 @@ class RuleSet:
             clauses = clause_tokens(text[:_MAXIMUM_CHARACTERS])
             if len(clauses) > 1 and self._classify(clauses[-1], excluded)[0].intent == GOODBYE:
                 return IntentMatch(GOODBYE, match.confidence)
+            # "see you, mersi 😘", "شبتون بخیر ممنون بابت همه چی": leave taken first, thanks after, is a farewell too.
+            if (GOODBYE in self.intents and not excluded and "?" not in nlp.normalize(text[:_MAXIMUM_CHARACTERS])
+                    and (len(clauses) > 1 and self._classify(clauses[0], excluded)[0].intent == GOODBYE
+                         or self._matcher.opening_intents(tokens) & {GOODBYE, GREETING} == {GOODBYE})):
+                return IntentMatch(GOODBYE, match.confidence)
         if (match.intent == HUMAN_AGENT and "business_hours" in self.intents
                 and stated_requests.asks_when_to_call(tokens)):
             return IntentMatch("business_hours", match.confidence)  # "when can I call?" asks the hours
@@ -620,6 +625,8 @@ class RuleSet:
         asked_intent = self.intents.get(asked.intent)
         if asked_intent is None or asked_intent.social or asked.intent == GOODBYE:
             return None
+        if asked.intent == ORDER_STATUS and changes_the_order(self._matcher.respelled(_word_tokens(text))):
+            return None  # "کارت به کارت کردم ولی …، پرداختم انجام شده یا نه؟": a payment asked after, no parcel
         if (asked.intent == HUMAN_AGENT and "business_hours" in self.intents
                 and stated_requests.asks_whether_reached_at_a_time(text, self._matcher.respelled(_word_tokens(text)))):
             # "شنبه صبح زود، مثلا ۸، کسی اونجا هست جواب تلفن بده؟": whether anyone answers at an hour named

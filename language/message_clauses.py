@@ -360,6 +360,9 @@ _AFTER_A_JUDGEMENT = frozenset(nlp.normalize(word) for word in (
 # After "but" (ولی، فقط) one word of content is a question of its own: "قیمتش اوکیه ولی مشکیش هم دارین؟".
 _TURNING = frozenset(nlp.normalize(word) for word in ("ولی", "اما", "فقط", "but", "vali", "ama", "faghat", "just"))
 _PRICE_NOTED_MINIMUM_REST = 2  # content words asked beside the judged price
+_PRICE_SEEN = frozenset(nlp.normalize(word) for word in (
+    "دیدم", "دیدیم", "میدونم", "گفتین", "گفتید", "didam", "midunam", "goftin", "goftid", "saw", "seen", "know"))
+_WORDS_BEFORE_SEEN = 4
 
 
 def without_a_judged_price(text: str, tokens: Sequence[str]) -> list[str] | None:
@@ -374,7 +377,12 @@ def without_a_judged_price(text: str, tokens: Sequence[str]) -> list[str] | None
         while end < len(tokens) and tokens[end] in _BEFORE_A_JUDGEMENT:
             end += 1
         if end == len(tokens) or tokens[end] not in _PRICE_JUDGEMENTS:
-            continue
+            # seen or said already, a few words on: "قیمت‌ها رو تو سایت دیدم", "qeymato ke goftin"
+            seen = next((position for position in range(end, min(end + _WORDS_BEFORE_SEEN + 1, len(tokens)))
+                         if tokens[position] in _PRICE_SEEN), None)
+            if seen is None:
+                continue
+            end = seen
         end += 1
         turned = False
         while end < len(tokens) and tokens[end] in _AFTER_A_JUDGEMENT:
@@ -432,10 +440,34 @@ def _asks_if_it_comes_by_a_day(question: Sequence[str]) -> bool:
 
 
 def changes_the_order(tokens: Sequence[str]) -> bool:
-    """Whether a message asks to change, cancel or complain about an order rather than where it is."""
+    """Whether a message asks to change, cancel or complain about an order, or reports a payment or an order that
+    did not go through, rather than asking where it is."""
     changing = any(token.startswith(_CHANGING_PREFIXES) or token in _CHANGING_WORDS for token in tokens) or (
-        not _HANDING.isdisjoint(tokens) and not _GIVE.isdisjoint(tokens))
+        not _HANDING.isdisjoint(tokens) and not _GIVE.isdisjoint(tokens)) or reports_a_payment_problem(tokens)
     return changing and _ASKING_WHERE_OR_WHEN.isdisjoint(tokens)
+
+
+# "پولم کم شد ولی سفارش ثبت نشد", "payment went through but no order", "کد تایید نیومد", "پرداختم انجام شده یا نه؟":
+# a payment that failed or an order never placed asks after no parcel (a person or the payment page answers it).
+_PAYMENT_TROUBLE = frozenset(nlp.normalize(first) + " " + nlp.normalize(second) for first, second in (
+    ("کم", "شد"), ("kam", "shod"), ("ثبت", "نشد"), ("ثبت", "نشده"), ("sabt", "nashod"), ("sabt", "nashode"),
+    ("برداشت", "شد"), ("پرداختم", "انجام"), ("پرداخت", "انجام"), ("payment", "انجام"), ("not", "registered"),
+    ("wasn't", "placed"), ("never", "placed"), ("charged", "twice"), ("double", "charged"), ("تایید", "نیومد"),
+    ("تایید", "نیامد"), ("تایید", "نرسید"), ("taeed", "nayumad"), ("verification", "code")))
+_PAYMENT_WORDS = frozenset(nlp.normalize(word) for word in ("deducted", "debited", "کسر"))
+
+
+_CODES = frozenset(nlp.normalize(word) for word in ("کد", "code", "kod", "otp", "رمز"))
+_CODE_NOT_COME = frozenset(nlp.normalize(word) for word in (
+    "نیومد", "نیامد", "نرسید", "نمیاد", "nayumad", "nayomad", "nemiad", "didn't", "didnt", "never", "not"))
+
+
+def reports_a_payment_problem(tokens: Sequence[str]) -> bool:
+    """Whether a message reports money taken, a payment or order that did not go through, or a code that never came
+    (no parcel asked)."""
+    return (not _PAYMENT_WORDS.isdisjoint(tokens)
+            or not _CODES.isdisjoint(tokens) and not _CODE_NOT_COME.isdisjoint(tokens)
+            or any(f"{first} {second}" in _PAYMENT_TROUBLE for first, second in zip(tokens, tokens[1:], strict=False)))
 
 
 # "بسته من الان کجاست؟", "kif ro key mifrestin?", "where is my stuff": where something bought is, or when it

@@ -138,8 +138,8 @@ gheymataton things
 """)
 # Being told when something comes: خبرم کنید، بهم پیام بدید وقتی اومد، notify me, ping me when it is back.
 _TELL_ME = _words("""
-خبرم خبر اطلاع بهم پیام ندا khabaram khabar notify notified ping tell text message let lemme pm payam bm behem nada
-مطلع اس اسمس sms
+خبرم خبر اطلاع بهم پیام پیامی ندا khabaram khabar notify notified ping tell text message let lemme pm payam bm behem
+nada مطلع اس اسمس sms
 """)
 _TELL_ME_VERBS = _words("""
 کنید کنین کن بدید بدین بده بدهید بگید بگین بگو رسانی konid kon bedid bedin bede begid bgid me bde bdid bdin know
@@ -327,7 +327,7 @@ def _asks_for_the_stream(words: Sequence[str]) -> bool:
            and not (position and words[position - 1] in _A_DOCUMENT_OF | _ASKING_AFTER)
            and not _asks_for_a_recommendation(words, position)
            for position, word in enumerate(words)) or nlp.has_pair(words, _NEW_GOODS):
-        return not _WANTING.isdisjoint(words) or nlp.has_pair(words, _BE_SENT)
+        return _wants(words) or nlp.has_pair(words, _BE_SENT)
     one_message = [position for position, word in enumerate(words) if word in _ONE_MESSAGE]
     if not one_message or any(_names_one_message(words, position) for position in one_message):
         return False
@@ -338,6 +338,14 @@ def _asks_for_the_stream(words: Sequence[str]) -> bool:
 
 
 _I_SEND = _words("میدم میفرستم میزنم midam mifrestam mizanam")
+# "Love the new collection!!" praises; "I'd love to get your offers", "would like the deals" want them.
+_LIKING = _words("love like")
+_WOULD = _words("would i'd id to getting receiving")
+
+
+def _wants(words: Sequence[str]) -> bool:
+    return any(word in _WANTING and (word not in _LIKING or not _WOULD.isdisjoint(
+        words[max(0, position - 1):position + 2])) for position, word in enumerate(words))
 
 
 def _asks_for_a_recommendation(words: Sequence[str], position: int) -> bool:

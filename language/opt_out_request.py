@@ -84,7 +84,7 @@ _MESSAGING_WORDS = _words("pm pms ad list listetun listeton liste listet اس ر
 # Negated send/give/hit verbs and "I don't want", in the spellings customers use.
 _STOPPING = _words("""
 نفرستید نفرستین نفرست نفرستی نفرستن ندید ندین نده ندهید نزنید نزنین نزن نکنید نکنین
-نمیخوام نمیخواهم نمیخوایم نخواستم بسه کافیه ممنوع نباشه نیاد
+نمیخوام نمیخواهم نمیخوایم نخواستم بسه کافیه ممنوع نباشه نیاد نفرمایید نفرمائید
 nafrestid nafrestin nafres nafrest naferestid naferestin naferesti naferest
 nadid nadin nade nazanid nazan nemikham nakhastam nakonid nakonin نذارید نذارین nazarid nazarin
 بردارید بردارین بردار bardarid دربیارید دربیارین darbiarid darbiarin نباشم nabasham
@@ -145,7 +145,8 @@ _REQUEST_VERBS = _words(
 # nothing to stop): a negated passive ("دیگه پیام تبلیغاتی برام ارسال نشه"), refraining ("از ارسال پیامک
 # تبلیغاتی خودداری نمایید"), no need ("نیازی نیست برام پیشنهاد ویژه بفرستید"), no interest ("علاقه‌ای به
 # پیام‌های تبلیغاتی ندارن") and a threat to block the sender ("یه بار دیگه تبلیغ بفرستین بلاکتون میکنم").
-_WEAK_STOPPING = _words("نشه نشود نگردد نشن نشوند خودداری nashe nashavad بلاکتون بلاکت blocketun blaketun")
+_WEAK_STOPPING = _words("نشه نشود نگردد نشن نشوند خودداری nashe nashavad بلاکتون بلاکت blocketun blaketun "
+                        "block blocketoon blockton blocktun")  # "block tun mikonam age baz tabligh befrestid"
 _WEAK_STOPPING_PAIRS = (("نیازی", "نیست"), ("لازم", "نیست"), ("niazi", "nist"), ("lazem", "nist"),
                         ("no", "need"), ("block", "you"),
                         # "تبلیغات هفتگی نه مرسی": no, thanks
@@ -447,9 +448,9 @@ def _stops_ads_weakly(words: Sequence[str]) -> bool:
 # codes", "sale و off هاتون رو دیگه نفرستید"); with other stops ("تخفیف نمیخوام، زودتر بفرستید") they ask nothing.
 _OFFER_NOUNS = _words("""
 تخفیف تخفیفا تخفیفها حراج حراجی حراجیا حراجها کد آف off offer offers sale sales discount discounts deal deals
-takhfif takhfifa haraj haraji code codes
+takhfif takhfifa haraj haraji code codes آفر آفرا آفرها افر offera
 """)
-_OFFER_PREFIXES = ("تخفیف", "حراج", "takhfif", "haraj", "discount", "offer")
+_OFFER_PREFIXES = ("تخفیف", "حراج", "takhfif", "haraj", "discount", "offer", "آفر")
 # The sales themselves, named beside a bare stop ("another mega sale message at 7am … please make it stop"); a code
 # ("کد تخفیفم کار نمیکنه، بسه دیگه") is the customer's trouble, not the ads.
 _ADVERTISED = _OFFER_NOUNS - _words("کد code codes off آف")
@@ -457,7 +458,9 @@ _NEGATED_SENDING = _words("""
 نفرستید نفرستین نفرست نفرستی نفرستن nafrestid nafrestin nafrest naferestid naferestin naferesti naferest
 """)
 _NEGATED_SENDING_PAIRS = (("no", "more"), ("stop", "sending"), ("dont", "send"), ("don't", "send"), ("not", "send"),
-                          ("ارسال", "نکنید"), ("ارسال", "نکنین"), ("ersal", "nakonid"), ("ersal", "nakonin"))
+                          ("ارسال", "نکنید"), ("ارسال", "نکنین"), ("ersal", "nakonid"), ("ersal", "nakonin"),
+                          # the formal "do not send": "هیچ پیام تبلیغاتی ارسال نفرمایید"
+                          ("ارسال", "نفرمایید"), ("ارسال", "نفرمائید"), ("ارسال", "ننمایید"))
 
 
 def _refuses_offers(words: Sequence[str]) -> bool:
@@ -481,10 +484,16 @@ _SHOP_OFFER_PREFIXES = ("پیشنهاد", "جشنواره", "jashnvare", "pishna
 
 
 def _cancels_ads(words: Sequence[str]) -> bool:
-    """"laghve payamak tablighi", "لغو تبلیغات": cancelling, the ads named within the next two words."""
-    return any(word in _CANCELLING and any(
-        following.startswith(_LIST_OR_ADS_PREFIXES) and not following.startswith(("لیست", "فهرست", "list"))
-        for following in words[position + 1:position + _CANCEL_REACH]) for position, word in enumerate(words))
+    """"laghve payamak tablighi", "لغو تبلیغات": cancelling, the ads named within the next few words; or the ads
+    named first and the cancelling asked after them ("تبلیغات واتساپ رو کنسل کنید", "tablighat ro cancel konid")."""
+    def names_ads(word: str) -> bool:
+        return word.startswith(_LIST_OR_ADS_PREFIXES) and not word.startswith(("لیست", "فهرست", "list"))
+
+    return any(word in _CANCELLING and (
+        any(names_ads(following) for following in words[position + 1:position + _CANCEL_REACH])
+        or words[position + 1:position + 2] and words[position + 1] in _REQUEST_VERBS
+        and any(names_ads(before) for before in words[max(0, position - _CANCEL_REACH):position]))
+        for position, word in enumerate(words))
 
 
 _CANCEL_REACH = 5  # "کنسل کنید این پیامای تبلیغاتی رو": the ads three words after the cancelling

@@ -220,12 +220,13 @@ _OPENING = _words("باز", "بازید", "بازین", "بازه", "تعطیل"
                   "close", "shut",
                   # closing ("shabe yalda dirtar mibandin?") and the formal "open" ("آیا در ایام نوروز دایر است؟")
                   "میبندین", "میبندید", "میبندی", "میبندن", "میبندند", "mibandin", "mibandid", "mibandi", "mibandan",
-                  "دایر", "dayer", "bastin", "bastid")
+                  "دایر", "dayer", "bastin", "bastid", "تشریف", "tashrif")
 
 
 # "shanbe ha az chand baz mishe?", "تا ساعت چند بازید؟": from or until what time the shop opens or closes.
 _FROM_OR_UNTIL_WHEN = (("از", "چند"), ("تا", "چند"), ("az", "chand"), ("ta", "chand"), ("until", "when"),
-                       ("until", "what"), ("from", "what"))
+                       ("until", "what"), ("from", "what"), ("تا", "چه"), ("از", "چه"), ("از", "کی"), ("az", "key"),
+                       ("az", "kei"))
 
 
 def asks_when_it_opens(tokens: Sequence[str]) -> bool:
@@ -323,6 +324,7 @@ _BOT_FAULTS = _words(
 # Answers faulted for what they are (ready-made, the same again), not for one wrong fact ("the answer in your FAQ is
 # wrong about the size" reports a mistake); "you keep answering …" is the bot's habit.
 _CANNED = _words("آماده", "amade", "canned", "تکراری", "tekrari", "same", "automatic", "automated", "خودکار", "khodkar",
+                 "اتوماتیک", "اتومات", "otomatik",
                  "irrelevant", "nonsense", "useless", "بدرد", "درد", "بیربط", "بیربطه", "birabt", "birabte", "نامربوط")
 # Not understood, said to the bot: "متوجه نمیشی چی میگم", "you don't understand", "kasi hast ke befahme chi migam?"
 # ("متوجه نمیشم چطور سفارش بدم" is the customer not understanding: no fault of the bot).
@@ -341,8 +343,16 @@ _AUTO_REPLY = (("auto", "reply"), ("auto", "replies"), ("auto", "response"), ("a
                ("پیام", "خودکار"), ("جواب", "خودکار"))
 
 
+# A judgement denied: "این شیوه پاسخگویی مناسب نیست", "not acceptable".
+_JUDGED_BADLY = (("مناسب", "نیست"), ("درست", "نیست"), ("خوب", "نیست"), ("قابل", "قبول"), ("monaseb", "nist"),
+                 ("not", "acceptable"), ("not", "ok"), ("not", "helpful"))
+
+
 def complains_about_the_bot(tokens: Sequence[str]) -> bool:
     """Whether a message finds fault with the bot or its answers ("khaste shodam az in bot")."""
+    if nlp.has_pair(tokens, _JUDGED_BADLY) and (not _BOT_WORDS.isdisjoint(tokens) or any(
+            token.startswith(_BOT_PREFIXES) for token in tokens)):
+        return True  # "گویا با ربات در حال مکاتبه هستم؛ این شیوه پاسخگویی مناسب نیست"
     if not _JUDGING.isdisjoint(tokens):
         return False
     if not _NOT_UNDERSTOOD.isdisjoint(tokens) or nlp.has_pair(tokens, _NOT_UNDERSTOOD_PAIRS):
@@ -417,7 +427,8 @@ _I_CAN = _words("میتونم", "میتوانم", "میشه", "بشه", "میش�
 
 
 # "kei mitunam biam hozoori bebinam?", "ky mishe hozori biam forooshgah?": when one can come to the shop in person.
-_VISITING = _words("حضوری", "بیام", "بیایم", "بیاییم", "hozori", "hozoori", "biam", "biaim", "visit")
+_VISITING = _words("حضوری", "بیام", "بیایم", "بیاییم", "hozori", "hozoori", "biam", "biaim", "visit", "umad", "omad",
+                   "مراجعه", "moraje", "moraje'e")
 
 
 def asks_when_to_call(tokens: Sequence[str]) -> bool:
@@ -435,7 +446,7 @@ _REACHED = _words("پشتیبانی", "support", "poshtibani", "زد", "zad", "�
     # coming to the shop, or finding it shut: "اگه ساعت ۹ شب برسم بستس؟", "شنبه صبح زود میشه اومد؟"
     "برسم", "بیام", "بیایم", "اومد", "آمد", "biam", "beresam", "omad", "umad", "بستس", "بستین", "بستید", "closed",
     # "are you around tonight? i wanna swing by", "آیا داروخانه در ساعات شب فعالیت دارد؟"
-    "around", "visit", "swing", "pop", "drop", "فعالیت", "faaliat") | _OPENING
+    "around", "visit", "swing", "pop", "drop", "فعالیت", "faaliat") | _OPENING | _VISITING
 _NAMED_TIMES = _words(
     "شب", "امشب", "شبا", "شبها", "صبح", "صبحا", "عصر", "عصرا", "ظهر", "ظهرا", "جمعه", "جمعهها", "جمعه‌ها", "شنبه",
     "یکشنبه", "پنجشنبه", "تعطیل", "تعطیلات", "تعطیلی", "عید", "نوروز", "ساعت", "shab", "emshab", "sobh", "asr", "zohr",
@@ -456,13 +467,14 @@ def asks_whether_reached_at_a_time(text: str, tokens: Sequence[str]) -> bool:
     """Whether a question asks if anyone answers, or the shop can be called, at a time it names."""
     named = any(token in _NAMED_TIMES and not (position + 1 < len(tokens) and tokens[position + 1] in _WISHED)
                 and not (position and tokens[position - 1] in _WISHED) for position, token in enumerate(tokens))
-    return (named and ("?" in text or "؟" in text)
+    return (named and ("?" in text or "؟" in text or "یا خیر" in text or "یا نه" in text)
             and not (_ANSWERING.isdisjoint(tokens) and _REACHED.isdisjoint(tokens))
             and _MOBILE_NUMBER_WORDS.isdisjoint(tokens))
 
 
 # "لطفا call back کنید", "pls call back": a call back asked of the shop ("I'll call back later" is the customer's).
-_CALL_BACK = (("call", "back"), ("callback", "کنید"), ("call", "bzanid"))
+_CALL_BACK = (("call", "back"), ("callback", "کنید"), ("call", "bzanid"), ("call", "bezanid"), ("call", "konid"),
+              ("call", "kon"), ("call", "کنید"), ("کال", "کنید"), ("کال", "بزنید"))
 _I_WILL = _words("i", "i'll", "ill", "we", "we'll", "will")
 
 

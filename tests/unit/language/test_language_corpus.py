@@ -713,6 +713,47 @@ def test_what_the_rest_of_the_thirtieth_pass_keeps(rules, text, intent):
     assert rules.recognize_intent(text).intent == intent
 
 
+# The thirty-first pass (tests/data/README.md): a payment or an order that did not go through is no parcel asked
+# after; a price seen or said a few words back is set aside; the ads cancelled after they are named, the formal "do
+# not send", offers (آفر) not sent, a threat to block in Finglish; the bot's automatic answers and a judgement of the
+# bot denied; a call asked for in Finglish; from when or until what hour one can come; leave taken before thanks; a
+# request to be told by "a message" (پیامی); praise of a collection subscribes no one. Phrased anew; 11 of the first
+# list's 17 cases failed on the code before (the others passed already and hold the same categories), and the
+# look-alikes below passed before and after.
+@pytest.mark.parametrize(("text", "intent"), [
+    ("پول از حسابم کم شد ولی سفارشم ثبت نشد", "none"),
+    ("payment انجام شد ولی order ثبت نشد", "none"),
+    ("کد تایید برای پرداخت نیومد", "none"),
+    ("قیمتا رو تو پیج دیدم، فقط بگید سایز ۴۰ دارید؟", "none"),
+    ("پیامای تبلیغاتی واتساپ رو کنسل کنید لطفا", "opt_out"),
+    ("tablighat ro cancel konid", "opt_out"),
+    ("خواهشمندم دیگر پیامک تبلیغاتی ارسال نفرمایید", "opt_out"),
+    ("دیگه آفر نفرستید", "opt_out"),
+    ("ye bar dige tabligh befrestid block tun mikonam", "opt_out"),
+    ("باز جواب اتوماتیک دادی", "human_agent"),
+    ("این ربات اصلا جواب درستی نمیده، مناسب نیست", "human_agent"),
+    ("lotfan call konid", "human_agent"),
+    ("az key mishe umad maghaze?", "business_hours"),
+    ("بفرمایید امروز تا چه ساعتی تشریف دارید", "business_hours"),
+    ("shab bekheir, mersi baraye hamechi", "goodbye"),
+    ("هر وقت موجود شد یه پیامی بدید", "opt_in"),
+    ("Love the new arrivals!!", "none"),
+])
+def test_the_thirty_first_pass(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("کد رهگیری برام نیومد", "order_status"),  # a tracking code is the parcel's
+    ("سفارشم ثبت شد؟ کی میرسه؟", "order_status"),
+    ("I would love to get your offers", "opt_in"),
+    ("سفارشمو که با تخفیف خریدم کنسل کنید", "none"),  # an order cancelled, no ads
+    ("سلام ممنون", "thanks"),  # a greeting with thanks takes no leave
+])
+def test_look_alikes_of_the_thirty_first_pass_keep_their_answers(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
 def test_respelling_reads_only_what_one_listed_word_spells(rules):
     matcher = rules._matcher
     assert matcher.respelled(["jvb", "modir-e"]) == ["javab", "modire"]
