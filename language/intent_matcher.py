@@ -8,6 +8,8 @@ and keyword hits, by word, lemma, one-edit typo (4+ letters) or skeleton (3+ con
 weighted by the share of the message's content words they cover; a stretched last letter
 (heyy, mersii) or a vowel-less Finglish spelling (mmnon) still meets a keyword. A word the
 rules do not know that is two or three known words without spaces (درودبرشما) is split first.
+`Matcher.respelled` reads a vowel-less or SMS-lettered Finglish word, or English as texted, as the one word the
+rules' lists hold ("hstin" → hastin, "mixam" → mikham, "hw mch" → how much) before anything else reads it.
 """
 
 from __future__ import annotations

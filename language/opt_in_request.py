@@ -19,8 +19,9 @@ one clause (questions included: "can I join your newsletter?")
 - undoes an opt-out ("I replied STOP by accident", "اشتباهی لغو زدم", "I want back in") where no
   order, account, cart or code is what was undone, and the messages are named or nothing else is ("کرمو قطع
   کردم دوباره شروع کنم؟" stopped a cream).
-A Finglish plural ending written apart is read with its word ("offer haye jadid"), and "let them be sent"
-(ارسال گردد) wants them as "send them" does.
+A Finglish plural ending written apart is read with its word ("offer haye jadid"), a Persian one after an English
+word as its English plural ("new arrival ها"), and "let them be sent" (ارسال گردد) wants them as "send them" does.
+Praise ("Love the new collection!!") wants nothing; "would love", "love to", "I'd like" do.
 A recommendation asked for ("پیشنهادتون چیه؟", "چی پیشنهاد میدید؟") is no offer, haggling ("یکم تخفیف
 بدید") asks for no discounts to come, and an invitation to join ("عضو شوید 👇") is spam, not a request.
 Information (اطلاعات) is one answer, not the notices; messages to delete are not wanted; "any news?"

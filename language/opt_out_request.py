@@ -35,7 +35,10 @@ vowel is its ending's (`nfrstid`). Cancelling an order,
 deleting a photo or stopping a delivery mention none of the messaging words. An unsubscribe word beside another
 channel's mail and none of this chat's messages ("unsubscribe me from your emails") stops nothing here, and
 messages called automatic ("stop replying with auto messages, get me someone") are the bot's answers, whose
-stop asks for a person, unless the ads are named.
+stop asks for a person, unless the ads are named. SMS letters are read as the sounds they stand for (`nmixam`,
+`qat`, `tabliq-haye`: x for kh, 2 or q for gh), the ads cancelled after they are named stop ("تبلیغات واتساپ رو
+کنسل کنید"), and another sender's footer ("Reply STOP to unsubscribe", "جهت لغو ۱۱ ارسال کنید") tells its reader how
+to stop and asks the shop nothing.
 """
 
 from __future__ import annotations
