@@ -34,6 +34,7 @@ import re
 from collections.abc import Sequence
 
 from language import finglish, nlp
+from language.opt_out_request import speaks_of_missing_out
 
 _CLAUSE_BREAK = re.compile(r"[,.!?;:\n]+")
 
@@ -121,7 +122,8 @@ resume back text whatsapp ping tell put add use let message
 # The formal passive: "اطلاعیه‌های محصولات جدید به این شماره نیز ارسال گردد" (let them be sent).
 _BE_SENT = (("ارسال", "گردد"), ("ارسال", "شود"), ("ارسال", "بشه"), ("ersal", "beshe"), ("ersal", "shavad"))
 # Being added to, put on or kept on a list, a group, a broadcast.
-_LIST_PREFIXES = ("لیست", "فهرست", "گروه", "کانال", "list", "lst", "broadcast", "group", "loop", "جریان", "jaryan")
+_LIST_PREFIXES = ("لیست", "فهرست", "گروه", "کانال", "list", "lst", "broadcast", "group", "loop", "جریان", "jaryan",
+                  "channel")
 _ADDING = _words("""
 اضافه اضافم اضافهم اد بذارید بذارین بذار بزارید بزارین بذارینم بذاریدم بزارینم بزاریدم قرار ثبت
 برگردونید برگردونین نگه وصلم
@@ -227,6 +229,8 @@ def _respelled(token: str) -> str:
     token = finglish.sms_spelling(token)
     if token in _KNOWN_LATIN:
         return token
+    if "'" in token and token.replace("'", "") in _KNOWN_LATIN:
+        return token.replace("'", "")  # "fa'al konid": faal
     spelled = finglish.consonant_spelling(token)
     if spelled and (_VOWELS.isdisjoint(token[1:-2]) or len(spelled) >= _RESPELLED_CONSONANTS):
         return _LATIN_SPELLINGS.get(spelled, token)
@@ -319,7 +323,8 @@ _ASKING_AFTER = _words("any")
 
 def _asks_for_the_stream(words: Sequence[str]) -> bool:
     others = _OTHER_THINGS - _CODES if _plural_codes(words) else _OTHER_THINGS
-    if (not others.isdisjoint(words) or not _NOT_WANTING.isdisjoint(words) or nlp.has_pair(words, _RECEIVED)
+    declined = not _NOT_WANTING.isdisjoint(words) and not speaks_of_missing_out(words)  # "نمیخوام از دستشون بدم"
+    if (not others.isdisjoint(words) or declined or nlp.has_pair(words, _RECEIVED)
             or not _DELETING.isdisjoint(words)):
         return False
     if nlp.has_pair(words, _HAGGLING):

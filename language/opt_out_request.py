@@ -379,7 +379,7 @@ def _not_a_stop(words: Sequence[str], position: int) -> bool:
     word, before = words[position], words[position - 1] if position else ""
     if word in _NEGATED_LIGHT_VERBS and before.startswith(_REQUEST_VERB_STEMS):
         return True
-    if nlp.has_pair(words[position + 1:position + 6], _MISSING):  # "نمیخوام آفرا رو از دست بدم"
+    if speaks_of_missing_out(words[position + 1:position + 6]):  # "نمیخوام آفرا رو از دست بدم"
         return True  # "تخفیفا رو نمیخوام از دست بدم": not wanting to miss them is wanting them
     if word in _BARE_DONT:
         return _SENT_BY_YOU.isdisjoint(words[position + 1:position + 3])
@@ -387,6 +387,8 @@ def _not_a_stop(words: Sequence[str], position: int) -> bool:
         return True  # "don't stop", a cheer
     if word in _SUFFICES:
         return not _THAT_ONE.isdisjoint(words)
+    if word == "enough" and before in _IS:
+        return True  # "a text is enough": one suffices, nothing stopped
     if word in _NOT_PUTTING:  # "منو تو برادکست نذارید" puts me; "بروشور تبلیغاتی تو بسته نذارید" a leaflet
         return _SELF.isdisjoint(words)
     if before in _CALLING:
@@ -407,6 +409,14 @@ _MISSING = (("از", "دست"), ("az", "dast"),
             # left behind or missing out: "نمیخوام از تخفیفا جا بمونم", "I don't want to miss your offers"
             ("جا", "بمونم"), ("جا", "بمونیم"), ("جا", "بمانم"), ("عقب", "بمونم"), ("ja", "bemunam"),
             ("ja", "bemoonam"), ("aghab", "bemunam"), ("aqab", "bemunam"), ("to", "miss"), ("to", "lose"))
+_IS = _words("is be was it's its that's")
+
+
+def speaks_of_missing_out(words: Sequence[str]) -> bool:
+    """Whether the words say losing or missing something ("از دستشون بدم", "جا بمونم", "to miss")."""
+    return nlp.has_pair(words, _MISSING) or any(
+        first in ("از", "az") and second.startswith(("دست", "dast"))
+        for first, second in zip(words, words[1:], strict=False))
 
 
 def _requests_stop(words: Sequence[str], deleting_counts: bool = True) -> bool:
