@@ -67,6 +67,7 @@ from language.message_clauses import (
     changes_the_order,
     clause_tokens,
     names_a_topic_no_intent_answers,
+    only_remarks_on_a_price,
     question_tokens,
     reviews_in_the_past,
     without_a_judged_price,
@@ -458,6 +459,7 @@ class RuleSet:
                 return IntentMatch(ORDER_STATUS, max(match.confidence, self.threshold))
             if (PRICING in self.intents and stated_requests.compares_prices(tokens)
                     and not reviews_in_the_past(text[:_MAXIMUM_CHARACTERS], tokens)
+                    and not only_remarks_on_a_price(text[:_MAXIMUM_CHARACTERS], tokens)
                     and PRICING in self._evidence(tokens)[2]):
                 # "ghmt sfid ba khakestari yekie?": a price set against another is a price question.
                 return IntentMatch(PRICING, max(match.confidence, self.threshold))
@@ -510,8 +512,12 @@ class RuleSet:
             return IntentMatch("business_hours", max(match.confidence, self.threshold))  # "جمعه‌ها هم میشه زنگ زد؟"
         if (match.intent in (GREETING, "business_hours", "human_agent", NO_INTENT)
                 and stated_requests.may_ask_whether_anyone_answers(tokens)
-                and stated_requests.asks_whether_anyone_answers(tokens[self._matcher.social_prefix_length(tokens):])):
+                and stated_requests.asks_whether_anyone_answers(tokens[self._matcher.social_prefix_length(tokens):])
+                and not stated_requests.asks_for_someone_named(tokens)):
             return IntentMatch(GREETING, match.confidence)  # "سلام، جواب میدین؟" asks no opening hours
+        if (match.intent == GREETING and HUMAN_AGENT in self.intents and not excluded
+                and stated_requests.asks_for_someone_named(said)):
+            return IntentMatch(HUMAN_AGENT, match.confidence)  # "خانم رضایی هستن؟": someone named, asked for
         if match.intent == GREETING and self._says_more_than_hello(tokens, excluded):
             return IntentMatch(NO_INTENT, match.confidence)  # "salam, the site won't open since last night"
         if asks_beside_the_intent(match.intent, text[:_MAXIMUM_CHARACTERS], tokens):

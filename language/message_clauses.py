@@ -413,6 +413,7 @@ _ASKING_WHERE_OR_WHEN = frozenset(nlp.normalize(word) for word in (
 
 # "کت جین من پست شد؟", "hanoz rah nayoftade?", "بلیز ساتنم از تهران خارج شده؟": whether it has left, asked.
 _SHIPPED_PAIRS = frozenset((nlp.normalize(first), nlp.normalize(second)) for first, second in (
+    ("بار", "زدین"), ("بار", "زدید"), ("bar", "zadin"), ("bar", "zadid"),  # loaded on the van
     ("پست", "شد"), ("پست", "شده"), ("ارسال", "شد"), ("ارسال", "شده"), ("راه", "افتاده"), ("راه", "نیفتاده"),
     ("راهی", "شده"), ("خارج", "شده"), ("post", "shod"), ("post", "shode"), ("ersal", "shod"), ("ersal", "shode"),
     ("rah", "oftade"), ("rah", "nayoftade"), ("kharej", "shode"), ("been", "shipped"), ("been", "dispatched"),
@@ -434,9 +435,11 @@ def asks_whether_it_has_shipped(questions: Sequence[Sequence[str]]) -> bool:
 
 
 def _asks_if_it_comes_by_a_day(question: Sequence[str]) -> bool:
-    return (not _BY_A_DAY.isdisjoint(question) and not _IT_COMES.isdisjoint(question)
+    return (not _BY_A_DAY.isdisjoint(question)
+            and not (_IT_COMES.isdisjoint(question) and _YOU_SEND.isdisjoint(question))
             and _NOT_A_PARCEL.isdisjoint(question)
-            and (not _SOMETHING_BOUGHT.isdisjoint(question) or any(_possessed(token) for token in question)))
+            and (not _SOMETHING_BOUGHT.isdisjoint(question) or any(_possessed(token) for token in question)
+                 or not _YOU_SEND.isdisjoint(question)))  # "امروز میارینش؟": you bring it today
 
 
 def changes_the_order(tokens: Sequence[str]) -> bool:
@@ -451,13 +454,16 @@ def changes_the_order(tokens: Sequence[str]) -> bool:
 # a payment that failed or an order never placed asks after no parcel (a person or the payment page answers it).
 _PAYMENT_TROUBLE = frozenset(nlp.normalize(first) + " " + nlp.normalize(second) for first, second in (
     ("کم", "شد"), ("kam", "shod"), ("ثبت", "نشد"), ("ثبت", "نشده"), ("sabt", "nashod"), ("sabt", "nashode"),
-    ("برداشت", "شد"), ("پرداختم", "انجام"), ("پرداخت", "انجام"), ("payment", "انجام"), ("not", "registered"),
+    ("برداشت", "شد"), ("پرداختم", "انجام"),
+    ("kam", "shode"), ("کم", "شده"), ("پرداخت", "انجام"), ("payment", "انجام"), ("not", "registered"),
     ("wasn't", "placed"), ("never", "placed"), ("charged", "twice"), ("double", "charged"), ("تایید", "نیومد"),
     ("تایید", "نیامد"), ("تایید", "نرسید"), ("taeed", "nayumad"), ("verification", "code")))
 _PAYMENT_WORDS = frozenset(nlp.normalize(word) for word in ("deducted", "debited", "کسر"))
 
 
-_CODES = frozenset(nlp.normalize(word) for word in ("کد", "code", "kod", "otp", "رمز"))
+# A code or an invoice that never came.
+_CODES = frozenset(nlp.normalize(word) for word in (
+    "کد", "code", "kod", "otp", "رمز", "فاکتور", "فاکتورش", "invoice", "faktor"))
 _CODE_NOT_COME = frozenset(nlp.normalize(word) for word in (
     "نیومد", "نیامد", "نرسید", "نمیاد", "nayumad", "nayomad", "nemiad", "didn't", "didnt", "never", "not"))
 
@@ -482,6 +488,8 @@ _WHEN_IS = frozenset(nlp.normalize(word) for word in ("کی", "kei", "key", "whe
 _YOU_SEND = frozenset(nlp.normalize(word) for word in (
     "میارین", "میارید", "میارینش", "میاریدش", "میفرستین", "میفرستید", "میفرستینش", "میفرستیدش", "بیارین", "بفرستین",
     "mifrestin", "mifrestid", "miarin", "miarid", "ship", "send", "deliver", "ارسالش", "ersalesh", "ارسالشون",
+    # "این تخت رو امروز نمیارین؟": not bringing it, asked
+    "نمیارین", "نمیارید", "نمیفرستین", "نمیفرستید", "nemiarin", "nemifrestin",
     # "X رو کی راهی میکنید؟": sent on its way
     "راهی", "rahi"))
 _IT_COMES = frozenset(nlp.normalize(word) for word in (
@@ -501,12 +509,15 @@ _NOT_A_PARCEL = frozenset(nlp.normalize(word) for word in (
     "دکمه", "button", "لیست", "list", "instagram", "اینستا", "دفتر", "office", "باز", "بازید", "بازین", "تعطیل",
     "open", "close", "closed", "baz", "موجود", "mojood", "mojud", "stock", "available", "تخفیف", "حراج", "sale",
     "جشنواره", "offer", "offers", "فاکتور", "invoice", "پول", "پولم", "refund", "money", "جواب", "answer", "reply",
-    "زنگ", "call", "میتونم", "can", "i", "ساخت", "ساختش", "made"))
+    "زنگ", "call", "میتونم", "can", "i", "ساخت", "ساختش", "made",
+    # an invoice, money back or a fault asked after: "فاکتورش نیومد", "pool kei bar migarde?", "ایراد از کجاست؟"
+    "فاکتورش", "faktor", "factor", "pool", "poolam", "pulam", "ایراد", "ایرادش", "eyrad"))
 
 
 _MONEY = frozenset({nlp.normalize("پول")})
 _PAID = frozenset(nlp.normalize(word) for word in (
-    "واریز", "ریختم", "دادم", "پرداخت", "کردم", "variz", "rikhtam", "dadam", "pardakht", "paid"))
+    "واریز", "ریختم", "دادم", "پرداخت", "کردم", "variz", "rikhtam", "dadam", "pardakht", "paid", "دادیم", "ریختیم",
+    "dadim", "rikhtim"))
 
 
 def _possessed(token: str) -> bool:
@@ -540,7 +551,8 @@ def asks_where_a_parcel_is(tokens: Sequence[str]) -> bool:
         return False  # "پول رو واریز کردم کی میفرستین": money paid is no money asked for
     bought = not _SOMETHING_BOUGHT.isdisjoint(tokens)
     if not _WHERE_IS.isdisjoint(tokens):
-        return bought or any(_possessed(token) for token in tokens)
+        # "… ولی حداقل زودتر برسه، الان کجاس؟": where it is, its coming named beside
+        return bought or any(_possessed(token) for token in tokens) or not _IT_COMES.isdisjoint(tokens)
     return not _WHEN_IS.isdisjoint(tokens) and (not _YOU_SEND.isdisjoint(tokens) or (
         (bought or not _IT.isdisjoint(tokens)) and not _IT_COMES.isdisjoint(tokens)))
 
@@ -636,6 +648,63 @@ def asks_what_the_bot_is(tokens: Sequence[str]) -> bool:
             and all(token in _ABOUT_THE_BOT for token in tokens))
 
 
+# A price praised and nothing asked: "قیمت خوب، کیفیت عالی، راضیم", "prices are fair, quality is great" — praise
+# (none, as praise without thanks is). A price complained of ("قیمتش خیلی گرونه، ناراحت شدم") stays a price matter:
+# its answer, said with an apology, is the price list.
+_PRICE_REMARKS = frozenset(nlp.normalize(word) for word in (
+    "خوب", "خوبه", "عالی", "عالیه", "مناسب", "مناسبه", "منطقی", "منصفانه", "khub", "khoob", "khube", "aali", "monaseb",
+    "good", "great", "fair", "reasonable", "ok"))
+_PRICE_NAMES = ("قیمت", "ghimat", "gheymat", "qeymat", "price")
+_ASKING_OR_REQUESTING = frozenset(nlp.normalize(word) for word in (
+    "چند", "چنده", "چقدر", "چقد", "بدید", "بدین", "بده", "بگید", "بگین", "بگو", "کنید", "کنین", "میشه", "دارید",
+    "دارین", "chand", "chande", "chnd", "cheghad", "cheghadr", "bedid", "bedin", "begid", "begin", "konid", "mishe",
+    "darid", "darin", "how", "what", "can", "could", "please", "pls", "lotfan", "لطفا", "give", "tell", "any", "do",
+    "is", "تخفیف", "takhfif", "discount"))
+
+
+def only_remarks_on_a_price(text: str, tokens: Sequence[str]) -> bool:
+    """Whether a message praises a price and asks or requests nothing ("قیمت خوب، کیفیت عالی، راضیم")."""
+    return ("?" not in text and "؟" not in text and any(token.startswith(_PRICE_NAMES) for token in tokens)
+            and not _PRICE_REMARKS.isdisjoint(tokens) and _ASKING_OR_REQUESTING.isdisjoint(tokens))
+
+
+# Opening or closing a thing, not the shop: "the closed drawer smells when I open it", "در کابینت تا نصفه باز میشه".
+_THINGS_THAT_OPEN = frozenset(nlp.normalize(word) for word in (
+    "drawer", "drawers", "box", "lid", "door", "bed", "sofa", "bottle", "jar", "zip", "zipper", "package", "cabinet",
+    "کشو", "کشوی", "کشوها", "کابینت", "جعبه", "جعبش", "درش", "درب", "زیپ", "زیپش", "کمد", "کمدش", "kesho", "keshoha",
+    "kabinet", "jabe", "zip"))
+
+
+def opens_a_thing(tokens: Sequence[str]) -> bool:
+    """Whether opening or closing is said of a thing (a drawer, a lid, a box), not of the shop."""
+    return not _THINGS_THAT_OPEN.isdisjoint(tokens)
+
+
+# "does this head unit support apple carplay?": a product supporting something, no support team asked for.
+_SUPPORTS = frozenset(nlp.normalize(word) for word in ("support", "supports", "compatible"))
+_DOES = frozenset(nlp.normalize(word) for word in ("does", "do", "will", "can", "it", "this", "that"))
+_PERSON_WORDS = frozenset(nlp.normalize(word) for word in (
+    "talk", "speak", "agent", "human", "person", "someone", "contact", "call", "team", "reach"))
+
+
+def a_product_supports(tokens: Sequence[str]) -> bool:
+    """Whether "support" is what a product does ("does it support …?"), with no person asked for."""
+    return any(token in _SUPPORTS and not _DOES.isdisjoint(tokens[max(0, position - 4):position])
+               for position, token in enumerate(tokens)) and _PERSON_WORDS.isdisjoint(tokens)
+
+
+# Money coming back: "pool kei bar migarde?", "پولم کی برمیگرده؟", "when do I get my refund?".
+_MONEY_BACK = frozenset(nlp.normalize(word) for word in (
+    "برمیگرده", "برمیگردونید", "برمیگردونین", "برگشت", "refund", "refunded", "bar", "migarde", "bargasht"))
+_MONEY_WORDS = frozenset(nlp.normalize(word) for word in (
+    "پول", "پولم", "پولمو", "مبلغ", "وجه", "pool", "poolam", "pulam", "pul", "money", "refund", "refunded"))
+
+
+def asks_for_money_back(tokens: Sequence[str]) -> bool:
+    """Whether a message asks after money coming back (a refund), not a parcel."""
+    return not _MONEY_WORDS.isdisjoint(tokens) and not _MONEY_BACK.isdisjoint(tokens)
+
+
 def asks_beside_the_intent(intent: str, text: str, tokens: Sequence[str]) -> bool:
     """Whether a message given `intent` asks something beside that intent's meaning.
 
@@ -647,11 +716,13 @@ def asks_beside_the_intent(intent: str, text: str, tokens: Sequence[str]) -> boo
         return True
     if intent == "pricing":
         return (names_a_currency(tokens) or reviews_in_the_past(text, tokens) or asks_how_much_of_a_measure(tokens)
-                or asks_the_clock(tokens)
+                or asks_the_clock(tokens) or only_remarks_on_a_price(text, tokens)
                 or (not _YEAR_WORDS.isdisjoint(tokens) and counts_years(text) and _PRICE_WORDS.isdisjoint(tokens)))
     if intent == "business_hours":
         return (asks_the_clock(tokens) or a_site_does_not_open(tokens) or asks_how_long_a_return_lasts(tokens)
-                or says_a_product_works(tokens))
+                or says_a_product_works(tokens) or opens_a_thing(tokens))
     if intent == "order_status":
-        return asks_whether_you_deliver_to_a_place(tokens) or changes_the_order(tokens)
+        return asks_whether_you_deliver_to_a_place(tokens) or changes_the_order(tokens) or asks_for_money_back(tokens)
+    if intent == "human_agent":
+        return a_product_supports(tokens)
     return False

@@ -43,7 +43,8 @@ _ORDERED = _words(
 # A refund or a reply that has not come is no parcel.
 _NOT_A_PARCEL = _words(
     "پولم", "پولمو", "refund", "money", "جواب", "جوابی", "پاسخ", "answer", "reply", "javab", "پیام",
-    "پیامم", "message", "sms", "کد", "code", "ایمیل", "email", "فاکتور", "invoice", "رسید", "receipt")
+    "پیامم", "message", "sms", "کد", "code", "ایمیل", "email", "فاکتور", "invoice", "رسید", "receipt", "فاکتورش",
+    "faktor", "factor")
 # "جوابمو ندادین، سه روز گذشته": a reply or a message that has not come, in any of its forms.
 _REPLY_PREFIXES = ("جواب", "پاسخ", "پیام", "javab", "pasokh", "payam", "repl", "answer", "messag")
 # Returning or exchanging: how long ago something was bought is then the return window.
@@ -220,7 +221,7 @@ _OPENING = _words("باز", "بازید", "بازین", "بازه", "تعطیل"
                   "close", "shut",
                   # closing ("shabe yalda dirtar mibandin?") and the formal "open" ("آیا در ایام نوروز دایر است؟")
                   "میبندین", "میبندید", "میبندی", "میبندن", "میبندند", "mibandin", "mibandid", "mibandi", "mibandan",
-                  "دایر", "dayer", "bastin", "bastid", "تشریف", "tashrif")
+                  "دایر", "dayer", "bastin", "bastid", "تشریف", "tashrif", "nimeroz", "nimeroze", "نیمروز", "نیمروزه")
 
 
 # "shanbe ha az chand baz mishe?", "تا ساعت چند بازید؟": from or until what time the shop opens or closes.
@@ -312,7 +313,7 @@ def judges_the_bot_or_a_person(tokens: Sequence[str]) -> bool:
 # bot, or its answers, complained of. A bare complaint about the bot wants a person (the corpus's convention).
 _BOT_WORDS = _words("بات", "bot", "bote", "autoreply", "autoresponder")
 _BOT_PREFIXES = ("ربات", "روبات", "robot", "chatbot")  # "robotetun", "رباتتون"
-_ITS_ANSWERS = _words("جواب", "جوابا", "جوابای", "جوابهای", "جوابات", "javab", "javaba", "javabaye", "answer",
+_ITS_ANSWERS = _words("جواب", "جوابا", "جوابای", "جوابهای", "جوابات", "javab", "javaba", "javabaye", "answer", "متن",
                       "answers", "answering", "reply", "replies", "replying")
 _BOT_FAULTS = _words(
     "خسته", "khaste", "tired", "sick", "useless", "بدرد", "بدردنخور", "مسخره", "maskhare", "stupid", "dumb",
@@ -377,9 +378,10 @@ _SOMEONE_NAMED = _words(
     "مدیر", "مدیرتون", "مدیریت", "آقای", "اقای", "خانم", "خانوم", "فروشنده", "فروشندتون", "مسئول", "صاحب", "خودشون",
     "خودش", "modir", "modire", "modiretun", "aghaye", "agha", "khanom", "khanoom", "khanome", "khanoome", "khanum",
     "foroshande", "forooshande", "masool", "masoul", "saheb", "khodeshun", "khodesh", "khode", "manager", "owner",
-    "whoever", "seller", "rep", "representative", "aqaye", "aqa", "khanume", "modiriat")
+    "whoever", "seller", "rep", "representative", "aqaye", "aqa", "khanume", "modiriat", "استاد", "ostad")
 _BUSINESS_WITH = (("کار", "دارم"), ("kar", "daram"), ("صحبت", "کنم"), ("sohbat", "konam"), ("حرف", "بزنم"),
                   ("harf", "bezanam"), ("speak", "to"), ("speak", "with"), ("talk", "to"), ("talk", "with"),
+                  ("sohbt", "konam"), ("sohbt", "knm"), ("sohbat", "knm"),
                   # "میخوام خود ایشون جواب بده": the one named is to answer
                   ("جواب", "بده"), ("جواب", "بدن"), ("جواب", "بدند"), ("javab", "bede"), ("javab", "bedan"))
 # "khanoome ahmadi hastan?", "آقای رضایی هستن؟", "is Mr Karimi in?": a title, a name and whether they are there.
@@ -389,13 +391,23 @@ _THERE = _words("هستن", "هستند", "هست", "هستش", "هس", "تشر�
                 "there", "in", "available", "around", "tashrif")
 
 
+_THERE_LAST = _words("هستن", "هستند", "hastan", "hastand", "hastin")
+_OBJECT_MARKS = _words("رو", "را", "ro", "ra")
+_WANTED = _words("میخواستم", "میخوام", "میخواهم", "mikhastam", "mikham")
+
+
 def asks_for_someone_named(tokens: Sequence[str]) -> bool:
     """Whether a message asks for someone of the shop named by role or name, to deal or speak with them, or asks
     whether someone named by title and name is there."""
     if not _SOMEONE_NAMED.isdisjoint(tokens) and nlp.has_pair(tokens, _BUSINESS_WITH):
         return True
-    return any(token in _TITLES and tokens[position + 2:position + 3] and tokens[position + 2] in _THERE
-               for position, token in enumerate(tokens))
+    # "آقای محمدی که دفعه قبل راهنماییم کرد هستن؟": the one named, then whether they are there as the last word;
+    # "آقای محمدی رو میخواستم": the one named, wanted
+    return any(token in _TITLES and len(tokens) > position + 1 and (
+        tokens[position + 2:position + 3] and tokens[position + 2] in _THERE or tokens[-1] in _THERE_LAST
+        or tokens[position + 2:position + 3] and tokens[position + 2] in _OBJECT_MARKS
+        and not _WANTED.isdisjoint(tokens[position + 3:position + 4]))
+        for position, token in enumerate(tokens))
 
 
 # "اپراتور گوشیم ایرانسله کد تایید نمیاد", "my mobile operator is MCI": the phone's carrier, not a person of the shop.
@@ -443,6 +455,7 @@ _MOBILE_NUMBER_WORDS = _words("me", "من", "منو", "باهام", "baham", "be
 # "ساعت ۱۰ شب هنوز پشتیبانی هست؟", "جمعه‌ها هم میشه زنگ زد؟", "is anyone answering at lunchtime?": whether the shop
 # answers or can be reached at a time named is its opening hours, not a greeting or a request for a person.
 _REACHED = _words("پشتیبانی", "support", "poshtibani", "زد", "zad", "بزنم", "bezanam") | _CALLING | _words(
+    "پشتیبانیتون",
     # coming to the shop, or finding it shut: "اگه ساعت ۹ شب برسم بستس؟", "شنبه صبح زود میشه اومد؟"
     "برسم", "بیام", "بیایم", "اومد", "آمد", "biam", "beresam", "omad", "umad", "بستس", "بستین", "بستید", "closed",
     # "are you around tonight? i wanna swing by", "آیا داروخانه در ساعات شب فعالیت دارد؟"
@@ -454,9 +467,9 @@ _NAMED_TIMES = _words(
     "weekend", "weekends", "friday", "fridays", "saturday", "sunday", "holiday", "holidays", "pm", "now", "ساعات",
     "رمضان", "رمضون", "ramazan", "ramadan", "shabe", "یلدا", "yalda",
     # lunchtime and the days as texted: "va2te nahar bastid?", "3shanbe baz hastin?"
-    "ناهار", "نهار", "nahar", "naahar", "shanbe", "1shanbe", "yekshanbe", "2shanbe", "doshanbe", "3shanbe",
-    "seshanbe", "4shanbe", "charshanbe", "chaharshanbe", "5shanbe", "panjshanbe", "دوشنبه", "سهشنبه",
-    "چهارشنبه")
+    "ناهار", "نهار", "nahar", "naahar", "روزا", "روزها", "ساعته", "شبانهروزی", "شبانهروزیه", "shanbe", "1shanbe",
+    "yekshanbe", "2shanbe", "doshanbe", "3shanbe", "seshanbe", "4shanbe", "charshanbe", "chaharshanbe", "5shanbe",
+    "panjshanbe", "دوشنبه", "سهشنبه", "چهارشنبه")
 
 
 # "شب بخیر", "good morning": a time of day in a greeting names no time.
