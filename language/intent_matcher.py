@@ -236,8 +236,10 @@ class Matcher:
         """The tokens with each vowel-less Finglish word nobody listed read as the one listed word it spells.
 
         "pnjshnbe bdaz zohr hm hstin?" → … hastin?: the rules' word lists hold full spellings, and an SMS
-        writer drops the vowels. A word the rules, the examples or the Finglish and English tables know is
-        left as it is, and so is a spelling two listed words share (mrs: mersi or mirese).
+        writer drops the vowels. A listed word is left as it is; English as texted ("hw", "rn") becomes the
+        whole word; SMS letters (x, 2, q) are spelled out; a vowel-less word that no list, keyword or table
+        knows becomes the listed word it spells, unless two listed words share the spelling (frd: farda or
+        friday).
         """
         return [self._respelled(token) for token in tokens]
 
