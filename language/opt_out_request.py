@@ -848,10 +848,11 @@ def _stopped_before(words: Sequence[str]) -> bool:
 
 
 # How to stop another sender's messages, as their footer tells it: "Reply STOP to unsubscribe", "جهت لغو ۱۱ ارسال
-# کنید", "برای لغو عدد 11 را بفرستید". An instruction to the reader, no request of the shop.
+# کنید", "برای لغو عدد 11 را بفرستید". An instruction to the reader, no request of the shop. The command to send is
+# part of it: "جهت لغو ارسال پیامک تبلیغاتی اقدام فرمایید" asks the shop to stop, and stops.
 _HOW_TO_STOP = re.compile(
     r"(?:\b(?:reply|text|send|respond)(?: with)? \W?stop\W? to (?:unsubscribe|opt out|stop|cancel)\b"
-    r"|(?:جهت|برای) (?:لغو|انصراف)(?: عضویت)?(?: عدد)? ?(?:[0-9۰-۹]+|لغو)? ?(?:را |رو )?(?:ارسال|بفرستید|بفرستین)"
+    r"|(?:جهت|برای) (?:لغو|انصراف)(?: عضویت)?(?: عدد)? ?(?:[0-9۰-۹]+|لغو) ?(?:را |رو )?(?:ارسال|بفرستید|بفرستین)"
     r"(?: کنید| نمایید| فرمایید)?)",
     re.IGNORECASE)
 

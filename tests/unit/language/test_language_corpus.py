@@ -674,7 +674,11 @@ def test_another_senders_footer_or_a_number_taken_does_not_opt_out(text):
     assert not is_explicit_opt_out(text)
 
 
-@pytest.mark.parametrize("text", ["لغو۱۱", "STOP", "reply STOP to unsubscribe? ok STOP"])
+@pytest.mark.parametrize("text", [
+    "لغو۱۱", "STOP", "reply STOP to unsubscribe? ok STOP",
+    "جهت لغو ارسال پیامک تبلیغاتی اقدام فرمایید",  # a formal request, no footer: the footer's command is missing
+    "لطفا برای لغو ارسال پیامک ها اقدام کنید",
+])
 def test_the_commands_still_stop_after_the_thirtieth_pass(rules, text):
     assert rules.recognize_intent(text).intent == "opt_out"
 
