@@ -631,10 +631,11 @@ class RuleSet:
         asked_intent = self.intents.get(asked.intent)
         if asked_intent is None or asked_intent.social or asked.intent == GOODBYE:
             return None
-        if asked.intent == ORDER_STATUS and changes_the_order(self._matcher.respelled(_word_tokens(text))):
+        said = self._matcher.respelled(_word_tokens(text))
+        if asked.intent == ORDER_STATUS and changes_the_order(said):
             return None  # "کارت به کارت کردم ولی …، پرداختم انجام شده یا نه؟": a payment asked after, no parcel
         if (asked.intent == HUMAN_AGENT and "business_hours" in self.intents
-                and stated_requests.asks_whether_reached_at_a_time(text, self._matcher.respelled(_word_tokens(text)))):
+                and stated_requests.asks_whether_reached_at_a_time(text, said)):
             # "شنبه صبح زود، مثلا ۸، کسی اونجا هست جواب تلفن بده؟": whether anyone answers at an hour named
             return IntentMatch("business_hours", asked.confidence)
         return asked

@@ -405,9 +405,9 @@ _THAT_ONE = _words("همون همین hamun hamoon hamin")
 _NOT_GIVING = _words("ندین ندید ندهید nadin nadid")
 _ANSWER = _words("جواب پاسخ javab")
 _CALLING = _words("زنگ تماس zang tamas")
-_MISSING = (("از", "دست"), ("az", "dast"),
-            # left behind or missing out: "نمیخوام از تخفیفا جا بمونم", "I don't want to miss your offers"
-            ("جا", "بمونم"), ("جا", "بمونیم"), ("جا", "بمانم"), ("عقب", "بمونم"), ("ja", "bemunam"),
+# Left behind or missing out: "نمیخوام از تخفیفا جا بمونم", "I don't want to miss your offers" (losing, "از دست…",
+# is read by its stem in `speaks_of_missing_out`).
+_MISSING = (("جا", "بمونم"), ("جا", "بمونیم"), ("جا", "بمانم"), ("عقب", "بمونم"), ("ja", "bemunam"),
             ("ja", "bemoonam"), ("aghab", "bemunam"), ("aqab", "bemunam"), ("to", "miss"), ("to", "lose"))
 _IS = _words("is be was it's its that's")
 
