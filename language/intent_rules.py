@@ -66,12 +66,15 @@ from language.message_clauses import (
     asks_whether_it_has_shipped,
     changes_the_order,
     clause_tokens,
+    lets_a_high_price_go,
     names_a_topic_no_intent_answers,
     only_remarks_on_a_price,
     question_tokens,
     reviews_in_the_past,
+    speaks_of_a_watch,
     without_a_judged_price,
     without_dismissed_clauses,
+    without_hour_words,
 )
 
 OPT_OUT = "opt_out"
@@ -382,8 +385,11 @@ class RuleSet:
         known = self.intents.get(match.intent)
         if match.intent == THANKS:
             asked = stated_requests.without_thanks_ahead(tokens)
-            asked = asked[self._matcher.social_prefix_length(asked):] if asked else None
-            if asked and len([token for token in asked if token not in nlp.STOPWORDS]) >= 2:
+            prefix = self._matcher.social_prefix_length(asked) if asked else 0
+            # "thx for sorting it out so quick, appreciate it": what follows a thanks "for" is what it is for.
+            thanked_for = prefix and not (FOR_WORDS | THANKS_FOR_WORDS).isdisjoint(asked[prefix - 1:prefix + 1])
+            asked = asked[prefix:] if asked else None
+            if asked and not thanked_for and len([token for token in asked if token not in nlp.STOPWORDS]) >= 2:
                 # "سلام ممنون میشم بگید این کتاب برای چه سنی مناسبه": thanks ahead of the answer wrap the question.
                 return self._classify(asked, excluded)[0]
         if match.intent in _SMALL_TALK or THANKS in self._matcher.opening_intents(tokens):
@@ -484,6 +490,13 @@ class RuleSet:
             return IntentMatch(NO_INTENT, match.confidence)  # "ربات خوبی هستی" asks for nobody
         if match.intent == PRICING and asks_a_measure(tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "قد شلوار چنده؟": a length, not a price
+        if (match.intent == "business_hours" and speaks_of_a_watch(tokens)
+                and "business_hours" not in self._matcher.keyword_scores(without_hour_words(tokens))):
+            return IntentMatch(NO_INTENT, match.confidence)  # "این ساعت تاریخ شمسی هم نشون میده؟": a watch
+        if match.intent == PRICING and lets_a_high_price_go(text[:_MAXIMUM_CHARACTERS], tokens):
+            # "گرونه ولی ارزششو داره": nothing asked of the price; "…، ممنون" thanks.
+            thanked = THANKS in self.intents and THANKS in self._matcher.keyword_scores(tokens)
+            return IntentMatch(THANKS if thanked else NO_INTENT, match.confidence)
         if match.intent == HUMAN_AGENT and stated_requests.names_a_phone_carrier(tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "اپراتور گوشیم ایرانسله": the phone's carrier
         if match.intent == ORDER_STATUS and stated_requests.states_what_came(text[:_MAXIMUM_CHARACTERS], tokens):
@@ -508,9 +521,10 @@ class RuleSet:
             if farewell is not None:
                 return farewell
         if (match.intent in (GREETING, HUMAN_AGENT, NO_INTENT) and "business_hours" in self.intents
-                and stated_requests.asks_whether_reached_at_a_time(text[:_MAXIMUM_CHARACTERS], tokens)):
+                and stated_requests.asks_whether_reached_at_a_time(text[:_MAXIMUM_CHARACTERS], tokens)
+                and not speaks_of_a_watch(tokens)):
             return IntentMatch("business_hours", max(match.confidence, self.threshold))  # "جمعه‌ها هم میشه زنگ زد؟"
-        if (match.intent in (GREETING, "business_hours", "human_agent", NO_INTENT)
+        if (match.intent in (GREETING, GOODBYE, "business_hours", "human_agent", NO_INTENT)
                 and stated_requests.may_ask_whether_anyone_answers(tokens)
                 and stated_requests.asks_whether_anyone_answers(tokens[self._matcher.social_prefix_length(tokens):])
                 and not stated_requests.asks_for_someone_named(tokens)):

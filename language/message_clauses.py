@@ -83,11 +83,34 @@ MEASURES = frozenset(nlp.normalize(word) for word in (
     "دور", "سایزش", "sayzesh", "sizesh", "ghad", "ghadesh", "tool", "toolesh", "arz", "ertefa", "vazn", "kamar", "sine",
     "height", "length", "width", "weight", "waist", "chest", "hip", "hips", "inseam",
     # a code or a number asked: "کد محصولش چنده؟"
-    "کد", "کدش", "کدشو", "code", "شمارش", "سریال", "serial"))
+    "کد", "کدش", "کدشو", "code", "شمارش", "سریال", "serial",
+    # a warranty's length: "garanti chand mahe?", "گارانتیش چند ماهه؟"
+    "گارانتی", "گارانتیش", "ضمانت", "garanti", "garantish", "warranty", "ماهه", "mahe", "months"))
 # The words of a price itself, which a measure beside them does not turn into a measure: "قیمت قد ۱۲۰ چنده؟".
 _PRICE_PREFIXES = ("قیمت", "gheymat", "ghymat", "ghimat", "gheimat", "ghymt", "ghmt", "qeymat", "price")
 _PRICE_NOUN_PREFIXES = _PRICE_PREFIXES + ("هزینه", "تومن", "تومان", "مبلغ", "تخفیف", "پول", "hazine", "toman",
                                           "mablagh", "takhfif", "cost", "discount")
+
+
+# A watch is a ساعت too: "این ساعت تاریخ شمسی هم نشون میده؟", "saat ha original hastan?", "in saat bandesh chand ta
+# sorakh dare?" ask about the watch, not the hours. With another word of the hours beside it, the hours are asked.
+_HOUR_WORDS = frozenset(nlp.normalize(word) for word in (
+    "ساعت", "ساعتش", "ساعتا", "ساعتها", "ساعت‌ها", "saat", "saate", "saatesh", "saata", "saatha", "ha"))
+_WATCH_PARTS = frozenset(nlp.normalize(word) for word in (
+    "بند", "بندش", "باتری", "باتریش", "شیشه", "شیشش", "شیشه‌اش", "صفحه", "صفحش", "صفحه‌اش", "مچی", "هوشمند", "ضدآب",
+    "اصل", "اصله", "اصلن", "اورجینال", "اورجیناله", "نشون", "موتور", "موتورش", "کاسیو", "band", "bandesh", "batri",
+    "batrish", "shishe", "safhe", "mochi", "hooshmand", "asl", "asle", "original", "orginal", "orjinal", "strap",
+    "battery", "dial", "glass", "waterproof", "smartwatch", "wrist", "quartz", "automatic", "casio"))
+
+
+def speaks_of_a_watch(tokens: Sequence[str]) -> bool:
+    """Whether a ساعت in the message is a watch: a watch's part or kind beside it."""
+    return not _HOUR_WORDS.isdisjoint(tokens) and not _WATCH_PARTS.isdisjoint(tokens)
+
+
+def without_hour_words(tokens: Sequence[str]) -> list[str]:
+    """The tokens without the words for an hour (or a watch)."""
+    return [token for token in tokens if token not in _HOUR_WORDS]
 
 
 def asks_a_measure(tokens: Sequence[str]) -> bool:
@@ -661,6 +684,26 @@ _ASKING_OR_REQUESTING = frozenset(nlp.normalize(word) for word in (
     "دارین", "chand", "chande", "chnd", "cheghad", "cheghadr", "bedid", "bedin", "begid", "begin", "konid", "mishe",
     "darid", "darin", "how", "what", "can", "could", "please", "pls", "lotfan", "لطفا", "give", "tell", "any", "do",
     "is", "تخفیف", "takhfif", "discount"))
+
+
+# A price called high is a price complained of (pricing) unless the writer lets it go ("گرونه ولی ارزششو داره",
+# "gerune, vli ok") or muses on prices rising ("همه چی گرون شده والا", "چقدر گرون شده 😅") with nothing asked.
+_EXPENSIVE_PREFIXES = ("گرون", "گران", "geroon", "gerun", "geron", "expensive", "pricey", "overpriced")
+_HAS_BECOME = frozenset(nlp.normalize(word) for word in (
+    "شده", "شدن", "شد", "shode", "shodan", "shod", "got", "gotten", "getting", "become", "becoming"))
+_LETTING_GO = _TURNING | frozenset(nlp.normalize(word) for word in ("vli", "amma", "though", "worth"))
+
+
+def lets_a_high_price_go(text: str, tokens: Sequence[str]) -> bool:
+    """Whether a price called high is let go or mused on, with nothing asked ("گرونه ولی ارزششو داره")."""
+    if "?" in text or "؟" in text:
+        return False
+    for position, token in enumerate(tokens):
+        if token.startswith(_EXPENSIVE_PREFIXES):
+            after = tokens[position + 1:position + 3]
+            if (after and after[0] in _HAS_BECOME) or not _LETTING_GO.isdisjoint(after):
+                return True
+    return False
 
 
 def only_remarks_on_a_price(text: str, tokens: Sequence[str]) -> bool:

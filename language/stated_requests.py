@@ -153,9 +153,14 @@ _ARE_YOU_THERE = _words(
     "there", "anyone", "anybody", "someone", "somebody", "is", "are", "you", "do", "u", "r", "ya", "یا", "نه",
     "na", "no", "or", "not", "still", "هنوز", "hanuz", "hanooz",
     # the colloquial and SMS spellings: "کسی اونجا هس؟", "kasi onjas javab bede?", "ksi hst", "الو؟ هستین؟"
-    "میده", "بده", "mide", "bede", "اونجاس", "onjas", "unjas", "onja", "هس", "hs", "hst", "ksi", "الو", "alo", "allo")
+    "میده", "بده", "mide", "bede", "اونجاس", "onjas", "unjas", "onja", "هس", "hs", "hst", "ksi", "الو", "alo", "allo",
+    # "کسی اینجا هست؟", "ببخشید هستید؟", "anybody here?"
+    "اینجا", "اینجاس", "inja", "injas", "here", "ببخشید", "ببخشین", "bebakhshid", "bebakhshin", "excuse", "me",
+    "around", "guys")
 _ANSWERING = _ARE_YOU_THERE - _words("is", "are", "you", "do", "u", "r", "ya", "یا", "نه", "na", "no", "or", "not",
-                                     "still", "هنوز", "hanuz", "hanooz", "الو", "alo", "allo")
+                                     "still", "هنوز", "hanuz", "hanooz", "الو", "alo", "allo", "اینجا", "inja", "here",
+                                     "ببخشید", "ببخشین", "bebakhshid", "bebakhshin", "excuse", "me",
+                                     "guys")
 
 
 def may_ask_whether_anyone_answers(tokens: Sequence[str]) -> bool:
@@ -202,7 +207,14 @@ ADDRESS_AND_COURTESY = _words(
     "ببخشین", "مزاحم", "مزاحمتون", "شدم", "میشم", "روزتون", "وقتتون", "شبتون", "صبحتون", "عصرتون", "خوش", "باشه",
     "باشید", "باشین", "agha", "khanum", "khanoom", "azizam", "aziz", "doostan", "dustan", "bebakhshid",
     "bebakhshin", "mozahem", "shodam", "team", "admin", "sir", "madam", "guys", "dear", "friends", "everyone",
-    "all", "there", "sorry", "bother", "bothering")
+    "all", "there", "sorry", "bother", "bothering",
+    # blessings and a season's wishes beside a greeting: "عیدتون مبارک، انشالله کاسبیتون پر رونق", "wishing you a
+    # blessed Friday and lots of customers", "ضمن آرزوی توفیق روزافزون"
+    "عید", "عیدتون", "مبارک", "انشالله", "ایشالا", "ایشالله", "انشاالله", "سال", "سالی", "خوبی", "داشته", "کاسبی",
+    "کاسبیتون", "کسب", "کسبتون", "رونق", "پررونق", "برکت", "توفیق", "روزافزون", "آرزوی", "آرزو", "ضمن", "تحیات",
+    "خدا", "قوت", "موفق", "موفقیت", "سلامت", "eidetun", "mobarak", "ishala", "inshallah", "wishing", "wish",
+    "blessed", "blessings", "happy", "lots", "of", "customers", "success", "successful", "prosperous", "holiday",
+    "holidays", "season", "you")
 
 # "… فقط کی میرسه", "… but it still hasn't come", "… راستی قیمتش چنده": a turn from small talk to a request.
 TURNS = _words("فقط", "ولی", "اما", "راستی", "faghat", "vali", "ama", "rasti", "but", "just", "btw", "however")
