@@ -95,7 +95,7 @@ _PRICE_NOUN_PREFIXES = _PRICE_PREFIXES + ("هزینه", "تومن", "تومان"
 # A watch is a ساعت too: "این ساعت تاریخ شمسی هم نشون میده؟", "saat ha original hastan?", "in saat bandesh chand ta
 # sorakh dare?" ask about the watch, not the hours. With another word of the hours beside it, the hours are asked.
 _HOUR_WORDS = frozenset(nlp.normalize(word) for word in (
-    "ساعت", "ساعتش", "ساعتا", "ساعتها", "ساعت‌ها", "saat", "saate", "saatesh", "saata", "saatha", "ha"))
+    "ساعت", "ساعتش", "ساعتا", "ساعتها", "ساعت‌ها", "saat", "saate", "saatesh", "saata", "saatha"))
 _WATCH_PARTS = frozenset(nlp.normalize(word) for word in (
     "بند", "بندش", "باتری", "باتریش", "شیشه", "شیشش", "شیشه‌اش", "صفحه", "صفحش", "صفحه‌اش", "مچی", "هوشمند", "ضدآب",
     "اصل", "اصله", "اصلن", "اورجینال", "اورجیناله", "نشون", "موتور", "موتورش", "کاسیو", "band", "bandesh", "batri",
