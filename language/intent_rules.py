@@ -382,6 +382,18 @@ class RuleSet:
         tokens = without_a_judged_price(text[:_MAXIMUM_CHARACTERS], tokens) or tokens
         tokens = self._matcher.split_run_together(tokens)
         match, ambiguous = self._classify(tokens, excluded)
+        if (match.intent in (GREETING, HUMAN_AGENT, NO_INTENT) and GREETING in self.intents
+                and GREETING in self._matcher.opening_intents(tokens)):
+            prefix = self._matcher.social_prefix_length(tokens)
+            asked = [question for question in question_tokens(text[:_MAXIMUM_CHARACTERS])  # "سلام خوبین؟" asks nothing
+                     if not stated_requests.only_asks_how_one_is(
+                         question[self._matcher.social_prefix_length(question):])]
+            rest = tokens[prefix:]
+            if prefix and not asked and (
+                    stated_requests.only_wishes_well(rest)
+                    or (stated_requests.introduces_the_writer(tokens, rest, clause_tokens(text[:_MAXIMUM_CHARACTERS]))
+                        and sentiment.analyze_sentiment(text).label != "negative")):  # "hi, I'm Sara, it came broken"
+                return IntentMatch(GREETING, max(match.confidence, self.threshold))  # "سلام، سارا هستم"
         known = self.intents.get(match.intent)
         if match.intent == THANKS:
             asked = stated_requests.without_thanks_ahead(tokens)
@@ -599,7 +611,7 @@ class RuleSet:
     def _says_more_than_hello(self, tokens: Sequence[str], excluded: frozenset[str]) -> bool:
         """Whether a message taken for a greeting goes on to say something no intent answers.
 
-        "سلام، من از مشتریای قدیمیتونم", "salam, your site won't open": the greeting opens a message
+        "سلام، امروز اولین بار سرمو زدم", "salam, your site won't open": the greeting opens a message
         about something else. The rest needs three content words, no social keyword and nothing an
         intent answers alone; a topic no intent answers (a return, a site that does not open) needs two.
         """

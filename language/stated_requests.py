@@ -540,3 +540,99 @@ _WISHING = {("داشته", "باشین"), ("داشته", "باشید"), ("داش
 def wishes_a_good_time(tokens: Sequence[str]) -> bool:
     """Whether a message wishes a good time ahead ("have a nice day", "روز خوبی داشته باشین")."""
     return nlp.has_pair(tokens, _WISHING)
+
+
+# A writer who only says who they are after a greeting ("سلام، سارا هستم", "salam, man Reza am", "hi, this is Sara, I
+# ordered from you last month", "درود، نگین هستم از اصفهان"): the greeting is what needs an answer (the thirty-fifth
+# pass; until then the corpus called it none). An introduction needs one of these…
+_INTRODUCING = _words(
+    "هستم", "هستیم", "معرفی", "معرفیتون", "hastam", "hastim", "moarefi", "im", "i'm", "recommended",
+    "referred", "am", "اسمم", "esmam",
+    # where they found the shop, who gave them the number, that they buy here: "از اینستا پیجتونو پیدا کردم", "az
+    # insta peydatun krdm", "از تبلیغ تو تلگرام اومدم", "dustam mo3arefi krd", "2 sale moshtarie shomam"
+    "پیدا", "peyda", "peydatun", "peydatoon", "اومدم", "اومدیم", "آمدم", "umadam", "oomadam", "omadam", "found", "came",
+    "follow", "فالو", "page", "پیج", "پیجتون", "پیجتونو", "insta", "اینستا", "instagram", "اینستاگرام", "telegram",
+    "تلگرام", "ghablan", "قبلا", "قبلاً", "before",
+    "mo3arefi", "همونی", "همونیم", "خانومیم", "خانمیم", "hamooni", "hamoni")
+_INTRODUCING_PAIRS = {("this", "is"), ("my", "name"), ("از", "طرف"), ("az", "taraf"), ("on", "behalf"),
+                      ("i", "am"),
+                      # the one who called or wrote before: "its the guy who called yesterday", "همون خانمی که …"
+                      ("the", "guy"), ("the", "lady"), ("همون", "خانمی"), ("همون", "خانومی"),
+                      ("همون", "آقایی"), ("همون", "کسی"), ("همون", "که"), ("hamoon", "ke"), ("hamun", "ke")}
+# Being the shop's customer, in any form: "مشتریای قدیمی‌تونم", "moshtarie shomam", "customers".
+_CUSTOMER_PREFIXES = ("مشتری", "moshtari", "customer")
+# …and none of these: something wanted or asked, a turn to another matter, a complaint.
+_MORE_THAN_WHO = _words(
+    "میخوام", "میخواستم", "میخواهم", "خواستم", "mikham", "mikhastam", "mikhaam", "want", "wanted", "wanna", "need",
+    "لطفا", "لطفاً", "please", "pls", "plz", "lotfan", "خواهشمند", "خواهشمندم", "میشه", "mishe", "can", "could", "would",
+    "ولی", "اما", "فقط", "vali", "ama", "faghat", "but", "راضی", "razi", "problem", "مشکل", "moshkel", "خراب", "kharab",
+    "نرسیده", "narasid", "narasideh", "hasn't", "didn't", "not", "نه", "نیستم", "nistam", "still", "هنوز", "hanuz",
+    "hanooz", "why", "چرا", "chera", "love", "عالی", "aali", "great", "همکاری", "hamkari", "cooperation",
+    "collaboration", "partnership",
+    # asked without a question mark, or offered: "به روستا هم ارسال دارید", "میتونیم فالوور پیجتونو زیاد کنیم"
+    "دارید", "دارین", "darid", "darin", "do", "does", "ارسال", "ersal", "ship", "deliver", "میتوانیم", "میتونیم",
+    "mitunim", "mitoonim",
+    # a question without its mark, a price, praise: "… عکسشو فرستادم قیمتش چند", "سلام پیجتون خیلی قشنگه"
+    "چند", "چنده", "چقدر", "چقد", "کی", "کجا", "کجاست", "چطور", "how", "when", "where", "what", "which", "chand",
+    "chande", "key", "koja", "قیمت", "قیمتش", "price", "gheymat", "ghimat", "قشنگه", "قشنگ", "خوشگله", "عالیه", "خوبه",
+    "nice", "beautiful", "pretty", "amazing", "awesome")
+_LONGEST_INTRODUCTION = 9  # content words after the greeting
+
+
+_SHORT_CLAUSE = 3  # content words of a clause beside an introduction ("I ordered from you last month")
+
+
+def _introduces(clause: Sequence[str]) -> bool:
+    return (not _INTRODUCING.isdisjoint(clause) or nlp.has_pair(clause, _INTRODUCING_PAIRS)
+            or any(token.startswith(_CUSTOMER_PREFIXES) for token in clause))
+
+
+def introduces_the_writer(tokens: Sequence[str], rest: Sequence[str], clauses: Sequence[Sequence[str]]) -> bool:
+    """Whether the words after a greeting (`rest`, of the message's `tokens` and `clauses`) only say who the writer
+    is, asking and telling nothing else: every clause introduces, wishes well or is short ("سلام، مریم هستم، کرمی که
+    خریدم پوستمو سوزوند" tells more). The caller has made sure nothing but the greeting is a question."""
+    if not rest or not _introduces(tokens):
+        return False
+    content = [token for token in rest if token not in nlp.STOPWORDS]
+    if (len(content) > _LONGEST_INTRODUCTION or not _MORE_THAN_WHO.isdisjoint(rest)
+            or any(nlp.is_negated_verb(token) for token in rest)):
+        return False
+    return all(_introduces(clause) or only_wishes_well(clause)
+               or len([token for token in clause if token not in nlp.STOPWORDS
+                       and token not in ADDRESS_AND_COURTESY]) <= _SHORT_CLAUSE
+               for clause in clauses)
+
+
+# Good wishes after a greeting ("good morning, hope ur having a lovely day", "happy Nowruz to the whole team, wishing
+# you all the best", "یلداتون مبارک کلی خوشی براتون آرزو میکنم"): the words of blessing, address and courtesy only.
+_WISHES = ADDRESS_AND_COURTESY | _words(
+    "hope", "hoping", "having", "lovely", "nice", "great", "wonderful", "day", "week", "weekend", "going", "doing",
+    "well", "ur", "your",
+    "whole", "best", "nowruz", "norooz", "yalda", "نوروز", "نوروزتون", "یلدا", "یلداتون", "کلی", "خوشی", "آرزو",
+    "میکنم", "امیدوارم", "حال", "همگی", "خوب", "باشد", "روزگارتان", "کام", "عرض", "ادب", "احترام", "دارم", "خدمت",
+    "عزیزان", "متعالی", "عنایت", "فرماید", "همیشه", "تندرست", "پناه", "حق", "دعا", "التماس", "سلامتی", "bless", "god",
+    "omidvaram", "hamishe", "salamat", "bashin", "bashid", "علیکم", "صبح", "عالی", "خداوند", "کارتان", "کارتون",
+    "aleykom", "alaykom")
+_WISHING_WORDS = _WISHES - ADDRESS_AND_COURTESY - _words("day", "week", "weekend", "your", "ur", "well", "doing",
+                                                          "going", "having", "whole", "خوب", "حال", "همگی", "دارم",
+                                                          "میکنم", "باشد", "bashin", "bashid", "همیشه", "hamishe")
+
+
+def only_wishes_well(rest: Sequence[str]) -> bool:
+    """Whether the words after a greeting are good wishes and courtesy, nothing else."""
+    content = [token for token in rest if token not in nlp.STOPWORDS]
+    return (bool(content) and all(token in _WISHES for token in content)
+            and not _WISHING_WORDS.isdisjoint(content))
+
+
+# "How are you?" after a greeting asks nothing of the shop: "سلام خوبین؟", "salaaam khoobin?", "hi, how r u?".
+_HOW_ARE_YOU = _words(
+    "خوبین", "خوبید", "خوبی", "خوبن", "چطورین", "چطورید", "چطوری", "سلامتین", "khoobin", "khubin", "khobin", "khoobid",
+    "khubid", "khoobi", "khubi", "khobi", "chetori", "chetorin", "chetorid", "how", "are", "r", "you", "u", "doing",
+    "ya", "all")
+
+
+def only_asks_how_one_is(question: Sequence[str]) -> bool:
+    """Whether a question's words (its greeting aside) only ask how the shop's people are."""
+    return all(token in _HOW_ARE_YOU or token in nlp.STOPWORDS for token in question)
+

@@ -857,9 +857,42 @@ def test_the_thirty_fourth_pass(rules, text, intent):
     ("ساعت مچی دارین؟ تا کی بازین؟", "business_hours"),
     ("are you open on sundays", "business_hours"),
     ("قیمت گارانتی چنده", "pricing"),
-    ("سلام، من از مشتریای قدیمیتونم", "none"),  # an introduction stays as the corpus labels it
+    ("سلام، دیشب اولین بار سرم رو زدم", "none"),  # a story after a greeting (an introduction: the next pass)
 ])
 def test_look_alikes_of_the_thirty_fourth_pass_keep_their_answers(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+# The thirty-fifth pass (tests/data/README.md): a greeting with only the writer's introduction (a name, who they are,
+# who sent them, where they found the shop, "the one who called yesterday") or only good wishes is a greeting; the
+# corpus called an introduction none until then (eight development messages relabelled). Phrased anew; 7 of the
+# first list's 9 cases failed on the code before; the look-alikes (a greeting that goes on to a report, an ad, a
+# question or praise) passed before and after.
+@pytest.mark.parametrize(("text", "intent"), [
+    ("سلام، نرگس هستم از شیراز", "greeting"),
+    ("درود، من مهدی‌ام، همون که دیروز زنگ زدم", "greeting"),
+    ("salam, Omid hastam, dustam shomaro moarefi kard", "greeting"),
+    ("hi there, this is Leila, a friend of Mina's", "greeting"),
+    ("hello, my name is Arash, I found you on instagram", "greeting"),
+    ("slm, az telegram peydatun kardam", "greeting"),
+    ("سلام خوبین؟ من از مشتریای قدیمی‌تونم", "greeting"),
+    ("سلام، عیدتون مبارک، امیدوارم سال پر از خوشی داشته باشید", "greeting"),
+    ("good evening, hope you're all doing well", "greeting"),
+])
+def test_the_thirty_fifth_pass(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("سلام، نرگس هستم، کفشی که خریدم پاره شده", "none"),  # who, then a report
+    ("hi, I'm Sara, the kettle I bought stopped working", "none"),
+    ("سلام من رضا هستم، سفارشم کی میرسه؟", "order_status"),
+    ("hello, this is Arash, how much is the blue one?", "pricing"),
+    ("سلام، ما یک شرکت تبلیغاتی هستیم و میتونیم فروش شما رو دو برابر کنیم", "none"),
+    ("hi, I'm Leila, can I talk to the manager", "human_agent"),
+    ("سلام پیجتون خیلی قشنگه", "none"),
+])
+def test_look_alikes_of_the_thirty_fifth_pass_keep_their_answers(rules, text, intent):
     assert rules.recognize_intent(text).intent == intent
 
 

@@ -63,7 +63,8 @@ def rules() -> RuleSet:
         ("سلام، روز خوبی داشته باشید", "greeting"),
         # a greeting that goes on to say something no intent answers is that something
         ("سلام، من سه هفته پیش ازتون کفش خریدم", "none"),
-        ("hello, I am a student writing a thesis on online shops", "none"),
+        # who the writer is, and nothing else, is a greeting (the thirty-fifth pass; none before it)
+        ("hello, I am a student writing a thesis on online shops", "greeting"),
         ("hi everyone, hope you are having a lovely day", "greeting"),
         ("درود بر شما و همکاران پرتلاش", "greeting"),
         # small talk, a turn, then the request
