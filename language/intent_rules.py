@@ -511,6 +511,8 @@ class RuleSet:
             return IntentMatch(THANKS if thanked else NO_INTENT, match.confidence)
         if match.intent == HUMAN_AGENT and stated_requests.names_a_phone_carrier(tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "اپراتور گوشیم ایرانسله": the phone's carrier
+        if match.intent == ORDER_STATUS and changes_the_order(tokens):
+            return IntentMatch(NO_INTENT, match.confidence)  # "سفارش اینجانب لغو گردد": changed, not asked after
         if match.intent == ORDER_STATUS and stated_requests.states_what_came(text[:_MAXIMUM_CHARACTERS], tokens):
             # "بسته رو گرفتم": nothing asked of an order; "سفارشم رسید، ممنون" thanks for it.
             thanked = THANKS in self.intents and THANKS in self._matcher.keyword_scores(tokens)

@@ -85,7 +85,16 @@ MEASURES = frozenset(nlp.normalize(word) for word in (
     # a code or a number asked: "کد محصولش چنده؟"
     "کد", "کدش", "کدشو", "code", "شمارش", "سریال", "serial",
     # a warranty's length: "garanti chand mahe?", "گارانتیش چند ماهه؟"
-    "گارانتی", "گارانتیش", "ضمانت", "garanti", "garantish", "warranty", "ماهه", "mahe", "months"))
+    "گارانتی", "گارانتیش", "ضمانت", "garanti", "garantish", "warranty", "ماهه", "mahe", "months",
+    # volume, thickness, capacity: "zarfiatesh chnd litre", "ضخامت پرز چقدره"
+    "حجم", "حجمش", "hajm", "ضخامت", "ضخامتش", "zekhamat", "thickness", "ظرفیت", "ظرفیتش", "zarfiat", "zarfiatesh",
+    "capacity"))
+# A unit asked ("in blender chnd watte", "chnd mile?") is a measure; a unit after a number names the product whose
+# price is asked ("عطر دیور ۱۰۰ میل چند؟", "شارژر ۲۰ وات چند میفروشید؟"; word tokens hold no digits, so the unit
+# must follow "how many").
+_UNITS = frozenset(nlp.normalize(word) for word in (
+    "وات", "واته", "watt", "watte", "watts", "لیتر", "لیتره", "litr", "litre", "liter", "میل", "میله", "ml", "mile"))
+_HOW_MANY = frozenset(nlp.normalize(word) for word in ("چند", "چن", "chand", "chnd", "chan", "many"))
 # The words of a price itself, which a measure beside them does not turn into a measure: "قیمت قد ۱۲۰ چنده؟".
 _PRICE_PREFIXES = ("قیمت", "gheymat", "ghymat", "ghimat", "gheimat", "ghymt", "ghmt", "qeymat", "price")
 _PRICE_NOUN_PREFIXES = _PRICE_PREFIXES + ("هزینه", "تومن", "تومان", "مبلغ", "تخفیف", "پول", "hazine", "toman",
@@ -115,7 +124,9 @@ def without_hour_words(tokens: Sequence[str]) -> list[str]:
 
 def asks_a_measure(tokens: Sequence[str]) -> bool:
     """Whether "how much" asks a measure (a length, a height, a chest) with no word of a price beside it."""
-    return not MEASURES.isdisjoint(tokens) and not any(token.startswith(_PRICE_NOUN_PREFIXES) for token in tokens)
+    asked = not MEASURES.isdisjoint(tokens) or any(
+        token in _UNITS and position and tokens[position - 1] in _HOW_MANY for position, token in enumerate(tokens))
+    return asked and not any(token.startswith(_PRICE_NOUN_PREFIXES) for token in tokens)
 
 
 def asks_what_it_comes_to(tokens: Sequence[str]) -> bool:
@@ -422,7 +433,10 @@ def without_a_judged_price(text: str, tokens: Sequence[str]) -> list[str] | None
 _CHANGING_PREFIXES = ("اضافه", "ezafe", "حذف", "hazf", "کنسل", "cancel", "laghv", "عوض", "avaz", "تغییر",
                       "taghir", "change", "switch", "remove", "instead", "بجای", "bejaye", "پاره", "شکست",
                       "کنده", "ترک", "معیوب", "خراب", "broken", "damaged", "torn", "crack", "defect", "refund",
-                      "تعویض", "مرجوع", "exchange")
+                      "تعویض", "مرجوع", "exchange",
+                      # held, or not what was ordered: "ارسال سفارش را تا اطلاع ثانوی متوقف فرمایید", "shorter than
+                      # what i ordered"
+                      "متوقف", "motevaghef", "hold", "pause", "shorter", "smaller")
 _CHANGING_WORDS = frozenset(nlp.normalize(word) for word in (
     "لغو", "add", "cncl", "stop", "جای", "جاش", "jaye", "bezarid", "بذارید", "بذارین", "بزارید", "pick"))
 # "سفارشو تحویل خواهرم بدید": handing it to someone else.

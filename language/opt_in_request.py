@@ -78,7 +78,7 @@ _STREAM_PREFIXES = (
     "takhfif", "haraj", "tabligh", "payamha", "payamaye", "payamhaye", "payamat", "payamak",
     "ettelaie", "akhbar", "jashnvare",
     # SMS Finglish and a Latin word with a Persian plural ("pymhaye jdid", "offer haye jadid", joined below)
-    "pymha", "pyamha", "pyma", "offerha", "aferha",
+    "pymha", "pyamha", "pyma", "offerha", "aferha", "offera", "offerat",
 )
 _STREAM_WORDS = _words("خبرا stuff pieces")
 # Information (اطلاعات) is one answer, not the stream of notices (اطلاعیه، اطلاع‌رسانی): "اطلاعات بیشتر در مورد این
@@ -238,7 +238,7 @@ def _respelled(token: str) -> str:
 
 
 # A Finglish plural ending written as a word of its own: "offer haye jadid", "payam haye shoma".
-_PLURAL_ENDINGS = _words("ha haye hay hae hye hya")
+_PLURAL_ENDINGS = _words("ha haye hay hae hye hya hatoon hatun hatoono hatuno haro")  # "offer hatoon ro"
 # A Persian plural after an English word: "offer های جدیدتونو", "new arrival ها رو" (offers, arrivals).
 _PERSIAN_PLURAL_ENDINGS = _words("ها های هارو هاتون هاتونو")
 

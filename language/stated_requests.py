@@ -552,7 +552,7 @@ _INTRODUCING = _words(
     # insta peydatun krdm", "از تبلیغ تو تلگرام اومدم", "dustam mo3arefi krd", "2 sale moshtarie shomam"
     "پیدا", "peyda", "peydatun", "peydatoon", "اومدم", "اومدیم", "آمدم", "umadam", "oomadam", "omadam", "found", "came",
     "follow", "فالو", "page", "پیج", "پیجتون", "پیجتونو", "insta", "اینستا", "instagram", "اینستاگرام", "telegram",
-    "تلگرام", "ghablan", "قبلا", "قبلاً", "before",
+    "تلگرام", "ghablan", "ghblan", "qablan", "قبلا", "قبلاً", "before", "mo3rfi", "moarfi",
     "mo3arefi", "همونی", "همونیم", "خانومیم", "خانمیم", "hamooni", "hamoni")
 _INTRODUCING_PAIRS = {("this", "is"), ("my", "name"), ("از", "طرف"), ("az", "taraf"), ("on", "behalf"),
                       ("i", "am"),

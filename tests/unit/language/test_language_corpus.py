@@ -896,6 +896,33 @@ def test_look_alikes_of_the_thirty_fifth_pass_keep_their_answers(rules, text, in
     assert rules.recognize_intent(text).intent == intent
 
 
+# The thirty-sixth pass (tests/data/README.md): an order cancelled or held formally is no parcel asked after; a unit
+# asked ("چند واته؟") is a measure, not a price, while a unit after a number names the product priced; "offer hatoon
+# ro befrestid" subscribes; an introduction in vowel-less Finglish. Phrased anew; 3 of the first list's 6 cases
+# failed on the code before; the look-alikes passed before and after.
+@pytest.mark.parametrize(("text", "intent"), [
+    ("با سلام، خواهشمند است سفارش شماره ۴۴۱۰ اینجانب لغو گردد", "none"),
+    ("لطفا ارسال سفارشمو فعلا متوقف کنید تا برگردم", "none"),
+    ("این اتو بخار چند واته؟", "none"),
+    ("kettle chnd litre?", "none"),
+    ("offer hatoon ro baram befrestin lotfan", "opt_in"),
+    ("slm, ghblan az shoma kharid kardam", "greeting"),
+])
+def test_the_thirty_sixth_pass(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("اتو بخار ۲۰۰۰ وات چند میفروشید؟", "pricing"),
+    ("سفارشم رو لغو کردم، پولم کی برمیگرده؟", "none"),
+    ("سفارشم کی میرسه؟", "order_status"),
+    ("offer hatoon chie?", "none"),
+    ("قیمت ۵ لیتریش چنده؟", "pricing"),
+])
+def test_look_alikes_of_the_thirty_sixth_pass_keep_their_answers(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
 def test_respelling_reads_only_what_one_listed_word_spells(rules):
     matcher = rules._matcher
     assert matcher.respelled(["jvb", "modir-e"]) == ["javab", "modire"]
