@@ -232,11 +232,17 @@ _REPAIRABLE = {word for word in _STOPPING | _UNSUBSCRIBE | _CANCELLING | _REFUSI
                | _SENDING_OR_RECEIVING if len(word) >= 5}
 _MESSAGING_STEMS = ("پیامک", "تبلیغ", "تخفیفات", "خبرنامه", "اطلاعرسانی", "message", "messaging",
                     "newsletter", "advert", "notification", "tabligh", "khabarname", "takhfifat")
+# Words of their own one slip from a deciding word, never repaired: "… انصاف نیست" (fair, not انصراف), "پیام کافه"
+# (a café, not کافیه), "the phone case" (not cease), "payam bardari" (pregnancy, not bardarid), "naan" (bread), "kharj"
+# (spending), "nazari" (an opinion). Each one opted its writer out before it was listed.
+_NOT_SLIPS = _words("""
+انصاف انصافا کافه case cases bass bases bardari nazari nadi naan lagh khare kharj kharje nares
+""")
 _REPAIRS: dict[str, str] = {}
 for _word in sorted(_REPAIRABLE) + list(_MESSAGING_STEMS):
     for _variant in _one_edit_variants(_word, insertions=not _word.isascii()):
         # Never repair into a negation the customer did not type (کننید is کنید, not نکنید).
-        if _variant not in _SIGNAL_WORDS and _variant[:1] == _word[:1]:
+        if _variant not in _SIGNAL_WORDS and _variant not in _NOT_SLIPS and _variant[:1] == _word[:1]:
             _REPAIRS.setdefault(_variant, _word)
 
 

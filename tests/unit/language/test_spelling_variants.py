@@ -156,6 +156,19 @@ def test_a_typo_never_adds_a_negation(rules):
     assert rules.recognize_intent("منو از لیست پیامک حذف کننید").intent == "opt_out"
 
 
+# A word of its own one slip from a deciding word is never read as that word; each of these opted its writer out
+# (2026-12-07, sixth session): انصاف (fair) was انصراف, کافه (a café) کافیه, "case" cease, "bardari" bardarid.
+@pytest.mark.parametrize("text", [
+    "خیلی گرونه این قیمتا، انصاف نیست",
+    "پیام کافه رو دیدم، آدرستون کجاست؟",
+    "send me a message about the phone case",
+    "texts about the case please",
+    "payam bardari",
+])
+def test_a_word_of_its_own_is_no_slip_of_a_stop_word(rules, text):
+    assert rules.recognize_intent(text).intent != "opt_out"
+
+
 @pytest.mark.parametrize("text", ["dg pymk nfrstd", "lghv eshtrk", "tblgh nmkhm", "lghv", "stp ltfn"])
 def test_vowel_less_finglish_stop_requests_opt_out(rules, text):
     assert rules.recognize_intent(text).intent == "opt_out"
