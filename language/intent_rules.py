@@ -387,6 +387,8 @@ class RuleSet:
             prefix = self._matcher.social_prefix_length(tokens)
             asked = [question for question in question_tokens(text[:_MAXIMUM_CHARACTERS])  # "سلام خوبین؟" asks nothing
                      if not stated_requests.only_asks_how_one_is(
+                         question[self._matcher.social_prefix_length(question):])
+                     and not stated_requests.asks_whether_anyone_answers(  # "hey, anyone there? I bought …"
                          question[self._matcher.social_prefix_length(question):])]
             rest = tokens[prefix:]
             if prefix and not asked and (
@@ -458,8 +460,8 @@ class RuleSet:
             return IntentMatch("business_hours", max(match.confidence, self.threshold))
         if match.intent == NO_INTENT and not ambiguous:
             asked = self._request_after_statements(text[:_MAXIMUM_CHARACTERS], excluded)
-            if asked is not None:
-                return asked
+            if asked is not None and not (asked.intent == ORDER_STATUS and changes_the_order(tokens)):
+                return asked  # ("cancel my order plz, found it somewhere else" asks after no parcel)
             questions = question_tokens(text[:_MAXIMUM_CHARACTERS])
             if ORDER_STATUS in self.intents and not changes_the_order(tokens) and (
                     asks_where_a_parcel_is(tokens) or any(asks_where_a_parcel_is(question) for question in questions)
@@ -511,6 +513,8 @@ class RuleSet:
             return IntentMatch(THANKS if thanked else NO_INTENT, match.confidence)
         if match.intent == HUMAN_AGENT and stated_requests.names_a_phone_carrier(tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "اپراتور گوشیم ایرانسله": the phone's carrier
+        if match.intent == ORDER_STATUS and stated_requests.came_then_turns(tokens):
+            return IntentMatch(NO_INTENT, match.confidence)  # "بسته رسید ولی یکیش کم بود": what came, then a fault
         if match.intent == ORDER_STATUS and changes_the_order(tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "سفارش اینجانب لغو گردد": changed, not asked after
         if match.intent == ORDER_STATUS and stated_requests.states_what_came(text[:_MAXIMUM_CHARACTERS], tokens):

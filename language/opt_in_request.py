@@ -142,7 +142,7 @@ gheymataton things
 # Being told when something comes: خبرم کنید، بهم پیام بدید وقتی اومد، notify me, ping me when it is back.
 _TELL_ME = _words("""
 خبرم خبر اطلاع بهم پیام پیامی ندا khabaram khabar notify notified ping tell text message let lemme pm payam bm behem
-nada مطلع اس اسمس sms
+nada مطلع اس اسمس sms منم بمنم
 """)
 _TELL_ME_VERBS = _words("""
 کنید کنین کن بدید بدین بده بدهید بگید بگین بگو رسانی konid kon bedid bedin bede begid bgid me bde bdid bdin know
@@ -151,11 +151,14 @@ _TELL_ME_VERBS = _words("""
 """)
 # Something coming: back in stock, new, a sale's day ("let me know if it fits my phone" asks a question).
 _IT_COMES = _words("""
-موجود اومد اومدن اومدش بیاد رسید شارژ زدید گذاشتید فرایدی یلدا
+موجود اومد اومدن اومدش بیاد رسید شارژ زدید زدین گذاشتید گذاشتین فرایدی یلدا
 mojood mojud mojod oomad umad omad resid back available restock restocks comes arrives stock friday
 yalda
 آوردین آوردید اوردین اوردید داشتین داشتید avordin avordid dashtin dashtid zadid zadin gozashtid gozashtin
 """)
+# Something new, when it comes: "let me know when you get new cases" ("tell me what's new" asks once).
+_NEW = _words("new jadid جدید")
+_WHENEVER = _words("when whenever once وقتی هروقت vaghti harvaght")
 _ASKING_WHEN = _words("کی چرا kei key chera")
 _ASKED_AFTER_WHEN = _words("will is does do are can")
 # Asking about messages sent or that cannot be sent: "did you get my messages?", "I can't send messages".
@@ -400,8 +403,9 @@ def _asks_to_be_told(words: Sequence[str]) -> bool:
     asked = any(word in _ASKING_WHEN and position < first_told for position, word in enumerate(words)) or any(
         word == "when" and words[position + 1:position + 2] and words[position + 1] in _ASKED_AFTER_WHEN
         for position, word in enumerate(words))
-    return (told and not (_IT_COMES.isdisjoint(words) and not any(
-        _is_stream(word) for word in words)) and not asked and _OTHER_THINGS.isdisjoint(words))
+    coming = (not _IT_COMES.isdisjoint(words) or any(_is_stream(word) for word in words)
+              or (not _NEW.isdisjoint(words) and not _WHENEVER.isdisjoint(words)))
+    return told and coming and not asked and _OTHER_THINGS.isdisjoint(words)
 
 
 def _undoes_an_opt_out(words: Sequence[str]) -> bool:

@@ -56,7 +56,7 @@ _words = nlp.word_set
 
 
 _UNSUBSCRIBE = _words("""
-unsubscribe optout opt-out انصراف آنسابسکرایب انسابسکرایب enseraf unsub
+unsubscribe optout opt-out انصراف آنسابسکرایب انسابسکرایب اونسابسکرایب enseraf unsub
 """)
 _SUBSCRIPTION_PREFIXES = ("عضو", "اشتراک", "ozv", "eshterak", "subscription",
                           "membership", "خبرنامه", "khabarname", "newsletter")

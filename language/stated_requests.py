@@ -579,6 +579,7 @@ _MORE_THAN_WHO = _words(
 _LONGEST_INTRODUCTION = 9  # content words after the greeting
 
 
+_TIRED_NOT = _words("نباشید", "نباشین", "nabashid", "nabashin", "nabashi")  # "خسته نباشید" is courtesy, no negation
 _SHORT_CLAUSE = 3  # content words of a clause beside an introduction ("I ordered from you last month")
 
 
@@ -595,7 +596,7 @@ def introduces_the_writer(tokens: Sequence[str], rest: Sequence[str], clauses: S
         return False
     content = [token for token in rest if token not in nlp.STOPWORDS]
     if (len(content) > _LONGEST_INTRODUCTION or not _MORE_THAN_WHO.isdisjoint(rest)
-            or any(nlp.is_negated_verb(token) for token in rest)):
+            or any(nlp.is_negated_verb(token) and token not in _TIRED_NOT for token in rest)):
         return False
     return all(_introduces(clause) or only_wishes_well(clause)
                or len([token for token in clause if token not in nlp.STOPWORDS
@@ -635,4 +636,31 @@ _HOW_ARE_YOU = _words(
 def only_asks_how_one_is(question: Sequence[str]) -> bool:
     """Whether a question's words (its greeting aside) only ask how the shop's people are."""
     return all(token in _HOW_ARE_YOU or token in nlp.STOPWORDS for token in question)
+
+
+# "بسته رسید ولی یکی از بالشا کم بود", "code rahgiri gereftam vali adres ro eshtebah zadam", "سفارش تحویل شد اما
+# ابعادش فرق داره": what came, then a turn to something wrong with it; the parcel is not asked after.
+_CAME_OR_HANDED = _RECEIVED | _words("تحویل", "tahvil")
+_TURNED = _words("ولی", "اما", "فقط", "vali", "vli", "ama", "faghat", "but", "only", "just")
+_WHERE_WHEN_OR_STILL = _words("کی", "کجا", "کجاست", "هنوز", "kei", "key", "koja", "kojast", "hanuz", "hanooz", "when",
+                              "where", "still", "yet")
+
+
+# "it says delivered but nothing came", "زده تحویل شده ولی من چیزی نگرفتم": after the turn, nothing came after all.
+_NOTHING = _words("nothing", "nobody", "no", "not", "never", "هیچ", "هیچی", "چیزی", "خبری", "نیست", "نیس", "hich",
+                  "hichi", "chizi", "khabari", "nist")
+
+
+def came_then_turns(tokens: Sequence[str]) -> bool:
+    """Whether a message says the order came and then turns to something wrong with it (nothing missing after all,
+    no where or when asked)."""
+    first = next((position for position, token in enumerate(tokens) if token in _CAME_OR_HANDED), None)
+    if first is None:
+        return False
+    turn = next((position for position in range(first + 1, len(tokens)) if tokens[position] in _TURNED), None)
+    if turn is None:
+        return False
+    after = tokens[turn + 1:]
+    return (_WHERE_WHEN_OR_STILL.isdisjoint(tokens) and _NOT_ARRIVED.isdisjoint(tokens) and _NOTHING.isdisjoint(after)
+            and not any(nlp.is_negated_verb(token) for token in after))
 
