@@ -487,7 +487,10 @@ def _refuses_offers(words: Sequence[str]) -> bool:
     to come or be received ("دیگه نمیخوام پیشنهادای ویژه‌تونو دریافت کنم", "نمیخوام دیگه پیشنهاد و تخفیف برام بیاد",
     "sms haye jashnvare o harajetun ro dg namikham"; "تخفیف نمیخوام، زودتر بفرستید" wants no discount, nothing more)."""
     negated = not _NEGATED_SENDING.isdisjoint(words) or nlp.has_pair(words, _NEGATED_SENDING_PAIRS) or "stop" in words
-    offers = any(word in _OFFER_NOUNS or word.startswith(_OFFER_PREFIXES) for word in words)
+    # "off" is a discount only among Persian words ("sale و off هاتون"); in English it is "stop the strap slipping off".
+    persian = any(not word.isascii() for word in words)
+    offers = any((word in _OFFER_NOUNS and (word != "off" or persian)) or word.startswith(_OFFER_PREFIXES)
+                 for word in words)
     if negated and offers:
         return True
     refused = not _NOT_WANTING_ANY_MORE.isdisjoint(words) and _says_any_more(words)
