@@ -383,6 +383,9 @@ class RuleSet:
         tokens = self._matcher.split_run_together(tokens)
         match, ambiguous = self._classify(tokens, excluded)
         if (match.intent in (GREETING, HUMAN_AGENT, NO_INTENT) and GREETING in self.intents
+                and stated_requests.announces_a_question(tokens[self._matcher.social_prefix_length(tokens):])):
+            return IntentMatch(GREETING, max(match.confidence, self.threshold))  # "سلام، یه سوال داشتم"
+        if (match.intent in (GREETING, HUMAN_AGENT, NO_INTENT) and GREETING in self.intents
                 and GREETING in self._matcher.opening_intents(tokens)):
             prefix = self._matcher.social_prefix_length(tokens)
             asked = [question for question in question_tokens(text[:_MAXIMUM_CHARACTERS])  # "سلام خوبین؟" asks nothing
@@ -393,7 +396,9 @@ class RuleSet:
             rest = tokens[prefix:]
             if prefix and not asked and (
                     stated_requests.only_wishes_well(rest)
-                    or (stated_requests.introduces_the_writer(tokens, rest, clause_tokens(text[:_MAXIMUM_CHARACTERS]))
+                    or (stated_requests.introduces_the_writer(tokens, rest, [  # each clause, and without its greeting
+                        (clause, clause[self._matcher.social_prefix_length(clause):])
+                        for clause in clause_tokens(text[:_MAXIMUM_CHARACTERS])])
                         and sentiment.analyze_sentiment(text).label != "negative")):  # "hi, I'm Sara, it came broken"
                 return IntentMatch(GREETING, max(match.confidence, self.threshold))  # "سلام، سارا هستم"
         known = self.intents.get(match.intent)

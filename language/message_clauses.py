@@ -87,13 +87,14 @@ MEASURES = frozenset(nlp.normalize(word) for word in (
     # a warranty's length: "garanti chand mahe?", "گارانتیش چند ماهه؟"
     "گارانتی", "گارانتیش", "ضمانت", "garanti", "garantish", "warranty", "ماهه", "mahe", "months",
     # volume, thickness, capacity: "zarfiatesh chnd litre", "ضخامت پرز چقدره"
-    "حجم", "حجمش", "hajm", "ضخامت", "ضخامتش", "zekhamat", "thickness", "ظرفیت", "ظرفیتش", "zarfiat", "zarfiatesh",
-    "capacity"))
+    "حجم", "حجمش", "hajm", "قطر", "قطرش", "ghatr", "ghatre", "diameter", "ضخامت", "ضخامتش", "zekhamat", "thickness",
+    "ظرفیت", "ظرفیتش", "zarfiat", "zarfiatesh", "capacity"))
 # A unit asked ("in blender chnd watte", "chnd mile?") is a measure; a unit after a number names the product whose
 # price is asked ("عطر دیور ۱۰۰ میل چند؟", "شارژر ۲۰ وات چند میفروشید؟"; word tokens hold no digits, so the unit
 # must follow "how many").
 _UNITS = frozenset(nlp.normalize(word) for word in (
-    "وات", "واته", "watt", "watte", "watts", "لیتر", "لیتره", "litr", "litre", "liter", "میل", "میله", "ml", "mile"))
+    "وات", "واته", "watt", "watte", "watts", "لیتر", "لیتره", "litr", "litre", "liter", "میل", "میله", "ml", "mile",
+    "ولت", "ولته", "volt", "volte", "volts", "متر", "متره", "metr", "metre", "meter", "meters"))
 _HOW_MANY = frozenset(nlp.normalize(word) for word in ("چند", "چن", "chand", "chnd", "chan", "many"))
 # The words of a price itself, which a measure beside them does not turn into a measure: "قیمت قد ۱۲۰ چنده؟".
 _PRICE_PREFIXES = ("قیمت", "gheymat", "ghymat", "ghimat", "gheimat", "ghymt", "ghmt", "qeymat", "price")
