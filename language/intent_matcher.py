@@ -44,7 +44,10 @@ _MAXIMUM_POSTINGS_SHARE = 0.05
 _MINIMUM_SKELETON_KEYWORD = 3  # two consonants (mn: من and ممنون) are too ambiguous
 # Finglish "you have" and "it has", with and without vowels, share the consonants d-r-d with درود (a
 # greeting keyword): "size 40 drid?" asks about stock and is no greeting.
-_COMMON_FINGLISH_VERBS = frozenset(("darid", "drid", "darin", "drin", "dare", "drd", "dard", "darim", "drim"))
+_COMMON_FINGLISH_VERBS = frozenset(("darid", "drid", "darin", "drin", "dare", "drd", "dard", "darim", "drim",
+                                    # English words one slip from a keyword: "I think I got someone else's parcel"
+                                    # is no thanks
+                                    "think", "thinks", "thing", "things"))
 _STOPWORD_FEATURE_WEIGHT = 0.5
 _NEGATION_FEATURE = "<not>"
 _NEGATION_WEIGHT = 2.0
@@ -66,7 +69,7 @@ def consonant_key(tokens: Sequence[str]) -> str:
 
 
 # English as it is texted, where the rules list the whole word.
-_TEXTING = {
+TEXTING = {
     "hw": "how", "mch": "much", "r": "are", "ur": "your", "wen": "when", "whn": "when", "wat": "what", "wht": "what",
     "rn": "now", "shud": "should", "cud": "could", "wud": "would", "pls": "please", "plz": "please", "pleas": "please",
     "thx": "thanks", "thnx": "thanks", "thnks": "thanks", "tmrw": "tomorrow", "tmr": "tomorrow", "tmrrw": "tomorrow",
@@ -246,8 +249,8 @@ class Matcher:
     def _respelled(self, token: str) -> str:
         if token in nlp.LISTED_WORDS or not token.isascii():
             return token
-        if token in _TEXTING:
-            return _TEXTING[token]  # "hw mch r …", "open rn": English as texted
+        if token in TEXTING:
+            return TEXTING[token]  # "hw mch r …", "open rn": English as texted
         if "-" in token and (joined := token.replace("-", "")) in nlp.LISTED_WORDS:
             return joined  # an ezafe written with a hyphen: "modir-e forushgah" is modire
         sms = finglish.sms_spelling(token)

@@ -66,6 +66,7 @@ from language.message_clauses import (
     asks_whether_it_has_shipped,
     changes_the_order,
     clause_tokens,
+    free_of_something,
     lets_a_high_price_go,
     names_a_topic_no_intent_answers,
     only_remarks_on_a_price,
@@ -512,10 +513,16 @@ class RuleSet:
         if (match.intent == "business_hours" and speaks_of_a_watch(tokens)
                 and "business_hours" not in self._matcher.keyword_scores(without_hour_words(tokens))):
             return IntentMatch(NO_INTENT, match.confidence)  # "این ساعت تاریخ شمسی هم نشون میده؟": a watch
+        if match.intent == PRICING and (freed := free_of_something(tokens)) is not None and (
+                PRICING not in self._matcher.keyword_scores(freed)):
+            return IntentMatch(NO_INTENT, match.confidence)  # "is it vegan, cruelty free?": what it is free of
         if match.intent == PRICING and lets_a_high_price_go(text[:_MAXIMUM_CHARACTERS], tokens):
             # "گرونه ولی ارزششو داره": nothing asked of the price; "…، ممنون" thanks.
             thanked = THANKS in self.intents and THANKS in self._matcher.keyword_scores(tokens)
             return IntentMatch(THANKS if thanked else NO_INTENT, match.confidence)
+        if match.intent == HUMAN_AGENT and (owned := stated_requests.without_someone_elses(tokens)) is not None and (
+                HUMAN_AGENT not in self._matcher.keyword_scores(owned)):
+            return IntentMatch(NO_INTENT, match.confidence)  # "you sent me someone else's order": nobody asked for
         if match.intent == HUMAN_AGENT and stated_requests.names_a_phone_carrier(tokens):
             return IntentMatch(NO_INTENT, match.confidence)  # "اپراتور گوشیم ایرانسله": the phone's carrier
         if match.intent == ORDER_STATUS and stated_requests.came_then_turns(tokens):

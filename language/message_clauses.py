@@ -123,6 +123,21 @@ def without_hour_words(tokens: Sequence[str]) -> list[str]:
     return [token for token in tokens if token not in _HOUR_WORDS]
 
 
+# "cruelty free", "BPA free", "gluten-free": free of something, a property of the product, not of its price.
+_FREE_OF = frozenset(nlp.normalize(word) for word in (
+    "cruelty", "bpa", "gluten", "sugar", "paraben", "parabens", "fragrance", "alcohol", "lactose", "dairy", "fat",
+    "oil", "sulfate", "sulfates", "sulphate", "nut", "latex", "nickel", "toxin", "toxic", "scent", "hassle",
+    "stress", "hands", "caffeine", "soy", "egg", "plastic", "chemical", "chemicals", "silicone", "lead", "odor",
+    "odour", "smoke"))
+
+
+def free_of_something(tokens: Sequence[str]) -> list[str] | None:
+    """The tokens without a "free" that says what the product is free of ("cruelty free"), or None if there is none."""
+    kept = [token for position, token in enumerate(tokens)
+            if not (token == "free" and position and tokens[position - 1] in _FREE_OF)]
+    return kept if len(kept) < len(tokens) else None
+
+
 def asks_a_measure(tokens: Sequence[str]) -> bool:
     """Whether "how much" asks a measure (a length, a height, a chest) with no word of a price beside it."""
     asked = not MEASURES.isdisjoint(tokens) or any(

@@ -34,6 +34,7 @@ import re
 from collections.abc import Sequence
 
 from language import finglish, nlp
+from language.intent_matcher import TEXTING
 from language.opt_out_request import speaks_of_missing_out
 
 _CLAUSE_BREAK = re.compile(r"[,.!?;:\n]+")
@@ -78,7 +79,7 @@ _STREAM_PREFIXES = (
     "takhfif", "haraj", "tabligh", "payamha", "payamaye", "payamhaye", "payamat", "payamak",
     "ettelaie", "akhbar", "jashnvare",
     # SMS Finglish and a Latin word with a Persian plural ("pymhaye jdid", "offer haye jadid", joined below)
-    "pymha", "pyamha", "pyma", "offerha", "aferha", "offera", "offerat",
+    "pymha", "pyamha", "pyma", "offerha", "aferha", "offera", "offerat", "offaro", "offara", "offha",
 )
 _STREAM_WORDS = _words("خبرا stuff pieces")
 # Information (اطلاعات) is one answer, not the stream of notices (اطلاعیه، اطلاع‌رسانی): "اطلاعات بیشتر در مورد این
@@ -227,6 +228,7 @@ _VOWELS = frozenset("aeiou")
 def _respelled(token: str) -> str:
     """A vowel-less or SMS Finglish spelling of a word above, as that word ("khbrm kon" → khabaram kon, "xabar" →
     khabar)."""
+    token = TEXTING.get(token, token)  # "can I join ur newsletter?": English as texted
     if not token.isascii() or token in _KNOWN_LATIN or token in nlp.STOPWORDS:
         return token
     token = finglish.sms_spelling(token)

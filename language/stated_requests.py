@@ -559,8 +559,10 @@ _INTRODUCING_PAIRS = {("this", "is"), ("my", "name"), ("از", "طرف"), ("az",
                       # the one who called or wrote before: "its the guy who called yesterday", "همون خانمی که …"
                       ("the", "guy"), ("the", "lady"), ("همون", "خانمی"), ("همون", "خانومی"),
                       ("همون", "آقایی"), ("همون", "کسی"), ("همون", "که"), ("hamoon", "ke"), ("hamun", "ke"),
-                      # someone sent them: "my guitar teacher sent me your way"
-                      ("your", "way")}
+                      # someone sent them, or gave them the number: "my guitar teacher sent me your way", "my friend
+                      # gave me ur number", "it's me again"
+                      ("your", "way"), ("your", "number"), ("ur", "number"), ("شمارتونو", "داد"), ("شمارتون", "رو"),
+                      ("it's", "me"), ("its", "me")}
 # Being the shop's customer, in any form: "مشتریای قدیمی‌تونم", "moshtarie shomam", "customers".
 _CUSTOMER_PREFIXES = ("مشتری", "moshtari", "customer")
 # …and none of these: something wanted or asked, a turn to another matter, a complaint.
@@ -599,8 +601,9 @@ def introduces_the_writer(tokens: Sequence[str], rest: Sequence[str],
     if not rest or not _introduces(tokens):
         return False
     content = [token for token in rest if token not in nlp.STOPWORDS]
-    if (len(content) > _LONGEST_INTRODUCTION or not _MORE_THAN_WHO.isdisjoint(rest)
-            or any(nlp.is_negated_verb(token) and token not in _TIRED_NOT for token in rest)):
+    # (the whole message: the stopwords after a greeting, "hi, can I have your number", are no part of `rest`)
+    if (len(content) > _LONGEST_INTRODUCTION or not _MORE_THAN_WHO.isdisjoint(tokens)
+            or any(nlp.is_negated_verb(token) and token not in _TIRED_NOT for token in tokens)):
         return False
     return all(_introduces(clause) or only_wishes_well(greeted)
                or len([token for token in greeted if token not in nlp.STOPWORDS
@@ -676,15 +679,28 @@ _QUESTION_WORDS = _words("سوال", "سوالی", "سؤال", "سوآل", "soal
                          "بپرسم", "beporsam", "ask")
 _ANNOUNCING = _QUESTION_WORDS | _words(
     "یه", "یک", "دو", "تا", "داشتم", "دارم", "داشتیم", "دیگه", "کوچیک", "کوچک", "ازتون", "ازت", "میخواستم", "میشه",
-    "ye", "yek", "do", "ta", "dashtam", "daram", "dige", "kuchik", "koochik", "azatun", "mikhastam", "mishe", "i",
-    "have",
+    "ye", "yek", "do", "ta", "dashtam", "dashtm", "dshtm", "daram", "dige", "kuchik", "koochik", "azatun", "mikhastam",
+    "mishe", "i", "have",
     "had", "got", "a", "one", "quick", "small", "another", "more", "can", "could", "may", "to", "wanted", "just",
     "ببخشید", "bebakhshid", "sorry", "excuse", "me", "please", "لطفا", "lotfan", "هم", "ham", "also", "you",
-    "something", "چیزی", "chizi", "ی", "خدمتتون", "خدمتتان", "خدمت", "khedmatetun", "dadash", "داداش", "bro")
+    "something", "چیزی", "chizi", "ruz", "rooz", "roz", "bekheir", "bkheir", "bekhair", "vaght", "vaqt", "sobh",
+    "ی", "خدمتتون", "خدمتتان", "خدمت", "khedmatetun", "dadash", "داداش", "bro")
 
 
 def announces_a_question(tokens: Sequence[str]) -> bool:
     """Whether the words (a greeting aside) only announce a question without asking it."""
     return (bool(tokens) and not _QUESTION_WORDS.isdisjoint(tokens)
             and all(token in _ANNOUNCING or token in nlp.STOPWORDS for token in tokens))
+
+
+# "you sent me someone else's order": whose it is, not someone wanted.
+_SOMEONE = _words("someone", "somebody")
+_ELSES = _words("else's", "elses")
+
+
+def without_someone_elses(tokens: Sequence[str]) -> list[str] | None:
+    """The tokens without "someone else's", or None when the message does not say it."""
+    kept = [token for position, token in enumerate(tokens)
+            if not (token in _SOMEONE and tokens[position + 1:position + 2] and tokens[position + 1] in _ELSES)]
+    return kept if len(kept) < len(tokens) else None
 
