@@ -184,6 +184,7 @@ _ENDING = _words("""
 لغوش لغوشون تمومش تمومشون قطعش قطعشون ریموو بسه کافیه
 laghvesh tamoomesh tamumesh ghatesh base remove anymore rather
 """)
+_NO_NEED = (("نیازی", "نیست"), ("لازم", "نیست"), ("niazi", "nist"), ("lazem", "nist"), ("no", "need"))
 _CALLS_REFUSED = (("زنگ", "نزنید"), ("زنگ", "نزنین"), ("zang", "nazanid"), ("zang", "nazanin"), ("تماس", "نگیرید"),
                   ("تماس", "نگیرین"), ("don't", "call"), ("dont", "call"), ("not", "call"))
 # What else may be sent, cancelled or turned on: an order, the cart, an account, a code, an invoice.
@@ -459,6 +460,8 @@ def asks_for_messages(text: str) -> bool:
         return False
     if not _ENDING.isdisjoint(everything) and _UNDO.isdisjoint(everything):
         return False  # "پیامای تبلیغاتی خیلی زیاده، لغوش کنید", "I'd rather not get your newsletter anymore"
+    if nlp.has_pair(everything, _NO_NEED):
+        return False  # "نیازی نیست هر روز آفر بفرستین": no need for them is no request for them
     if nlp.has_pair(everything, _CALLS_REFUSED):
         return False  # "lotfan zang nazanid faghat payamak bedid": how to reach the customer, not the marketing
     if not _OTHER_SUBSCRIPTIONS.isdisjoint(everything) and not any(

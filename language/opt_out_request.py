@@ -131,7 +131,8 @@ _LIST_OR_ADS_PREFIXES = (
     "newsletter", "mailing", "notification", "spam", "اسپم", "tabligh", "tbligh", "khabarname", "takhfifat", "offers",
     "برادکست", "برودکست", "broadcast", "اطلاعیه", "tblgh", "ادز",
 )
-_LIST_OR_ADS_WORDS = _words("ad رسانی")
+# The offers by their Persian name, as words (a prefix would read آفرین, "bravo", as them).
+_LIST_OR_ADS_WORDS = _words("ad رسانی آفر آفرا آفرها آفراتون آفرهاتون آفراتونو آفرهاتونو آفرارو آفرهارو افر")
 _SELF = _words("منو من مرا مارو ما me us mano mara")
 # "پاک نکنید" / "قطع نکنید" is "do NOT delete / cut": the opposite of a stop request.
 _NEGATED_LIGHT_VERBS = _words("نکنید نکنین نکن nakonid nakonin nakon")

@@ -171,6 +171,16 @@ def test_a_word_of_its_own_is_no_slip_of_a_stop_word(rules, text):
     assert rules.recognize_intent(text).intent != "opt_out"
 
 
+# "No need to send offers" is a stop of the offers, never a request for them: on main the first opted its writer in.
+@pytest.mark.parametrize(("text", "intent"), [
+    ("یه بار خرید کردم، نیازی نیست هر روز آفر بفرستین، لطفا لغوش کنید", "opt_out"),
+    ("لازم نیست آفراتونو برام بفرستین", "opt_out"),
+    ("آفرین، کارتون عالیه", "none"),
+])
+def test_no_need_for_the_offers_stops_them(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
 @pytest.mark.parametrize("text", ["dg pymk nfrstd", "lghv eshtrk", "tblgh nmkhm", "lghv", "stp ltfn"])
 def test_vowel_less_finglish_stop_requests_opt_out(rules, text):
     assert rules.recognize_intent(text).intent == "opt_out"
