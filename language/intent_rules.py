@@ -384,7 +384,7 @@ class RuleSet:
         tokens = self._matcher.split_run_together(tokens)
         match, ambiguous = self._classify(tokens, excluded)
         if (match.intent in (GREETING, HUMAN_AGENT, NO_INTENT) and GREETING in self.intents
-                and stated_requests.announces_a_question(tokens[self._matcher.social_prefix_length(tokens):])):
+                and stated_requests.announces_a_question(said[self._matcher.social_prefix_length(said):])):
             return IntentMatch(GREETING, max(match.confidence, self.threshold))  # "سلام، یه سوال داشتم"
         if (match.intent in (GREETING, HUMAN_AGENT, NO_INTENT) and GREETING in self.intents
                 and GREETING in self._matcher.opening_intents(tokens)):
@@ -395,12 +395,8 @@ class RuleSet:
                      and not stated_requests.asks_whether_anyone_answers(  # "hey, anyone there? I bought …"
                          question[self._matcher.social_prefix_length(question):])]
             rest = tokens[prefix:]
-            if prefix and not asked and (
-                    stated_requests.only_wishes_well(rest)
-                    or (stated_requests.introduces_the_writer(tokens, rest, [  # each clause, and without its greeting
-                        (clause, clause[self._matcher.social_prefix_length(clause):])
-                        for clause in clause_tokens(text[:_MAXIMUM_CHARACTERS])])
-                        and sentiment.analyze_sentiment(text).label != "negative")):  # "hi, I'm Sara, it came broken"
+            if prefix and not asked and (stated_requests.only_wishes_well(rest) or self._introduces_the_writer(
+                    text[:_MAXIMUM_CHARACTERS], tokens, rest)):
                 return IntentMatch(GREETING, max(match.confidence, self.threshold))  # "سلام، سارا هستم"
         known = self.intents.get(match.intent)
         if match.intent == THANKS:
@@ -625,6 +621,17 @@ class RuleSet:
                 if farewell.intent == GOODBYE:
                     return farewell
         return None
+
+    def _introduces_the_writer(self, text: str, tokens: Sequence[str], rest: Sequence[str]) -> bool:
+        """Whether a greeting is followed only by who the writer is (`stated_requests.introduces_the_writer`), in a
+        tone that is not negative once the apologies and wishes are set aside ("hi, I'm Sara, the kettle I bought
+        stopped working" reports; "salam, sorry for the late msg, man moshtarie ghadimitoonam" does not)."""
+        clauses = [(clause, clause[self._matcher.social_prefix_length(clause):]) for clause in clause_tokens(text)]
+        if not stated_requests.introduces_the_writer(tokens, rest, clauses):
+            return False
+        told = " ".join(" ".join(clause) for clause, greeted in clauses
+                        if greeted and not stated_requests.only_wishes_well(greeted))
+        return sentiment.analyze_sentiment(told).label != "negative"
 
     def _says_more_than_hello(self, tokens: Sequence[str], excluded: frozenset[str]) -> bool:
         """Whether a message taken for a greeting goes on to say something no intent answers.

@@ -124,11 +124,12 @@ resume back text whatsapp ping tell put add use let message
 _BE_SENT = (("ارسال", "گردد"), ("ارسال", "شود"), ("ارسال", "بشه"), ("ersal", "beshe"), ("ersal", "shavad"))
 # Being added to, put on or kept on a list, a group, a broadcast.
 _LIST_PREFIXES = ("لیست", "فهرست", "گروه", "کانال", "list", "lst", "broadcast", "group", "loop", "جریان", "jaryan",
-                  "channel")
+                  "channel", "kanal")
 _ADDING = _words("""
 اضافه اضافم اضافهم اد بذارید بذارین بذار بزارید بزارین بذارینم بذاریدم بزارینم بزاریدم قرار ثبت
 برگردونید برگردونین نگه وصلم
 ezafe ezafam ezafeam ezafm bezarid bezar bezarin bezarinam sabt add put keep re-add readd include count باشم basham
+joinam join sub
 bashm bshm
 """)
 _SELF = _words("منو منم مرا مارو mano manam mno me شمارمو شمارمم شماره number shomaramo shomaram shomaremo")
@@ -143,18 +144,19 @@ gheymataton things
 # Being told when something comes: خبرم کنید، بهم پیام بدید وقتی اومد، notify me, ping me when it is back.
 _TELL_ME = _words("""
 خبرم خبر اطلاع بهم پیام پیامی ندا khabaram khabar notify notified ping tell text message let lemme pm payam bm behem
-nada مطلع اس اسمس sms منم بمنم
+nada مطلع اس اسمس sms منم بمنم یادم yadam remind hit
 """)
 _TELL_ME_VERBS = _words("""
 کنید کنین کن بدید بدین بده بدهید بگید بگین بگو رسانی konid kon bedid bedin bede begid bgid me bde bdid bdin know
-بزنید بزنین بفرستید بفرستین bezanid bezanin bzanid bznid befrestid befrestin konin knin
+بزنید بزنین بفرستید بفرستین bezanid bezanin bzanid bznid befrestid befrestin konin knin بندازید بندازین bendazid
+bendazin up
 فرمایید بفرمایید نمایید برسانید برسونید سازید دهید
 """)
 # Something coming: back in stock, new, a sale's day ("let me know if it fits my phone" asks a question).
 _IT_COMES = _words("""
 موجود اومد اومدن اومدش بیاد رسید شارژ زدید زدین گذاشتید گذاشتین فرایدی یلدا
 mojood mojud mojod oomad umad omad resid back available restock restocks comes arrives stock friday
-yalda
+yalda drop
 آوردین آوردید اوردین اوردید داشتین داشتید avordin avordid dashtin dashtid zadid zadin gozashtid gozashtin
 """)
 # Something new, when it comes: "let me know when you get new cases" ("tell me what's new" asks once).
@@ -163,7 +165,8 @@ _WHENEVER = _words("when whenever once وقتی هروقت vaghti harvaght")
 _ASKING_WHEN = _words("کی چرا kei key chera")
 _ASKED_AFTER_WHEN = _words("will is does do are can")
 # Asking about messages sent or that cannot be sent: "did you get my messages?", "I can't send messages".
-_NOT_WANTING = _words("did didn't got can't cant cannot نمیخوام nemikham دارید دارین darid darin قبلی ghabli previous")
+_NOT_WANTING = _words("did didn't got can't cant cannot نمیخوام nemikham دارید دارین darid darin قبلی ghabli previous "
+                      "نمیخوان نمیخواد nemikhan nemikhad doesn't doesnt don't dont won't wont")
 # Turning back on: "دوباره فعالم کنید", "dobare faal konid"; "start again".
 _ACTIVATING = _words("فعال فعالم فعالش روشن روشنش وصل وصلش وصلم faal faalam faalesh fal roshan roshanesh vasl "
                      "reactivate فعالسازی reactivation")  # "فعال‌سازی مجدد پیامک

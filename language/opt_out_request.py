@@ -88,6 +88,7 @@ _MESSAGING_WORDS = _words("pm pms ad list listetun listeton liste listet اس ر
 _STOPPING = _words("""
 نفرستید نفرستین نفرست نفرستی نفرستن ندید ندین نده ندهید نزنید نزنین نزن نکنید نکنین
 نمیخوام نمیخواهم نمیخوایم نخواستم بسه کافیه ممنوع نباشه نیاد نفرمایید نفرمائید
+نمیخوان نمیخواهند nemikhan
 nafrestid nafrestin nafres nafrest naferestid naferestin naferesti naferest
 nadid nadin nade nazanid nazan nemikham nakhastam nakonid nakonin نذارید نذارین nazarid nazarin
 بردارید بردارین بردار bardarid دربیارید دربیارین darbiarid darbiarin نباشم nabasham
@@ -500,7 +501,8 @@ def _refuses_offers(words: Sequence[str]) -> bool:
     return refused and coming and (offers or any(word.startswith(_SHOP_OFFER_PREFIXES) for word in words))
 
 
-_NOT_WANTING_ANY_MORE = _words("نمیخوام نمیخواهم نمیخوایم namikham nemikham nmikham nmikhm")
+# (and someone else's phone: "ایشون دیگه نمیخوان پیامای شمارو دریافت کنن"; not نمیخواد, "is not needed")
+_NOT_WANTING_ANY_MORE = _words("نمیخوام نمیخواهم نمیخوایم namikham nemikham nmikham nmikhm نمیخوان nemikhan")
 # Coming to the customer or got by them: "برام بیاد", "بگیرم", "دریافت کنم".
 _COMING_TO_ME = _words("بیاد بیان برسه بگیرم بگیریم برام بهم biad bian begiram baram")
 _SHOP_OFFER_PREFIXES = ("پیشنهاد", "جشنواره", "jashnvare", "pishnahad")

@@ -331,7 +331,7 @@ _BOT_FAULTS = _words(
     "خسته", "khaste", "tired", "sick", "useless", "بدرد", "بدردنخور", "مسخره", "maskhare", "stupid", "dumb",
     "نمیفهمه", "نمیفهمی", "nemifahme", "nemifahmi", "wrong", "اشتباه", "eshtebah", "آماده", "amade", "canned",
     "تکراری", "tekrari", "same", "automatic", "خودکار", "khodkar", "nonsense", "irrelevant", "درد", "dard", "bedard",
-    "annoying", "nuts", "crazy", "ridiculous", "pointless", "hopeless")
+    "annoying", "nuts", "crazy", "ridiculous", "pointless", "hopeless", "trash", "garbage")
 
 
 # Answers faulted for what they are (ready-made, the same again), not for one wrong fact ("the answer in your FAQ is
@@ -361,11 +361,23 @@ _JUDGED_BADLY = (("مناسب", "نیست"), ("درست", "نیست"), ("خوب"
                  ("not", "acceptable"), ("not", "ok"), ("not", "helpful"))
 
 
+# The same answer to every question: "هرچی میپرسم همون جوابو میده", "you keep giving the same answer".
+_SAME_ANSWER = (("همون", "جوابو"), ("همون", "جواب"), ("همین", "جوابو"), ("same", "answer"), ("same", "reply"),
+                ("hamun", "javabo"), ("hamoon", "javabo"))
+# Talking to a machine or a wall: the customer has been answered by no one.
+_TALKING_TO = (("talking", "to"), ("talk", "to"), ("حرف", "میزنم"), ("harf", "mizanam"), ("harf", "mizanm"))
+_A_WALL_OR_MACHINE = _words("machine", "wall", "robot", "bot", "دیوار", "ماشین", "ربات", "divar", "robat")
+
+
 def complains_about_the_bot(tokens: Sequence[str]) -> bool:
     """Whether a message finds fault with the bot or its answers ("khaste shodam az in bot")."""
     if nlp.has_pair(tokens, _JUDGED_BADLY) and (not _BOT_WORDS.isdisjoint(tokens) or any(
             token.startswith(_BOT_PREFIXES) for token in tokens)):
         return True  # "گویا با ربات در حال مکاتبه هستم؛ این شیوه پاسخگویی مناسب نیست"
+    if nlp.has_pair(tokens, _SAME_ANSWER):
+        return True  # "این چیه هرچی میپرسم همون جوابو میده"
+    if nlp.has_pair(tokens, _TALKING_TO) and not _A_WALL_OR_MACHINE.isdisjoint(tokens):
+        return True  # "I've been talking to a machine for 10 mins...", "دارم با دیوار حرف میزنم"
     if not _JUDGING.isdisjoint(tokens):
         return False
     if not _NOT_UNDERSTOOD.isdisjoint(tokens) or nlp.has_pair(tokens, _NOT_UNDERSTOOD_PAIRS):
@@ -447,7 +459,7 @@ def names_a_phone_carrier(tokens: Sequence[str]) -> bool:
 _WHEN_OR_HOURS = _words("کی", "ساعتی", "ساعاتی", "ساعت", "ساعات", "زمانی", "وقتی", "kei", "key", "ky", "ki", "saati",
                         "saat", "when", "hours", "time", "what")
 _I_CAN = _words("میتونم", "میتوانم", "میشه", "بشه", "میشود", "mitunam", "mitoonam", "mishe", "can", "could", "should",
-                "best")  # "what's the best time to phone the shop?"
+                "best", "mitonm", "mitunm", "mitoonm", "mitonam", "msh")  # "what's the best time to phone the shop?"
 
 
 # "kei mitunam biam hozoori bebinam?", "ky mishe hozori biam forooshgah?": when one can come to the shop in person.
@@ -481,7 +493,11 @@ _NAMED_TIMES = _words(
     # lunchtime and the days as texted: "va2te nahar bastid?", "3shanbe baz hastin?"
     "ناهار", "نهار", "nahar", "naahar", "روزا", "روزها", "ساعته", "شبانهروزی", "شبانهروزیه", "shanbe", "1shanbe",
     "yekshanbe", "2shanbe", "doshanbe", "3shanbe", "seshanbe", "4shanbe", "charshanbe", "chaharshanbe", "5shanbe",
-    "panjshanbe", "دوشنبه", "سهشنبه", "چهارشنبه")
+    "panjshanbe", "دوشنبه", "سهشنبه", "چهارشنبه",
+    # SMS spellings: "mkhm biam ghbl az 8 shb mishe?"
+    "shb", "sbh", "pnjshnbe")
+# Tomorrow names a time only for a visit: "فردا میشه حضوری بیایم؟" ("فردا تولد خواهرمه، چی پیشنهاد میدید؟" does not).
+_TOMORROW = _words("فردا", "farda", "frda", "tomorrow")
 
 
 # "شب بخیر", "good morning": a time of day in a greeting names no time.
@@ -491,7 +507,8 @@ _WISHED = _words("بخیر", "bekheir", "bekheyr", "bkhir", "good")
 def asks_whether_reached_at_a_time(text: str, tokens: Sequence[str]) -> bool:
     """Whether a question asks if anyone answers, or the shop can be called, at a time it names."""
     named = any(token in _NAMED_TIMES and not (position + 1 < len(tokens) and tokens[position + 1] in _WISHED)
-                and not (position and tokens[position - 1] in _WISHED) for position, token in enumerate(tokens))
+                and not (position and tokens[position - 1] in _WISHED) for position, token in enumerate(tokens)) or (
+        not _TOMORROW.isdisjoint(tokens) and not _VISITING.isdisjoint(tokens))
     return (named and ("?" in text or "؟" in text or "یا خیر" in text or "یا نه" in text)
             and not (_ANSWERING.isdisjoint(tokens) and _REACHED.isdisjoint(tokens))
             and _MOBILE_NUMBER_WORDS.isdisjoint(tokens))
@@ -554,7 +571,8 @@ _INTRODUCING = _words(
     "follow", "فالو", "page", "پیج", "پیجتون", "پیجتونو", "insta", "اینستا", "instagram", "اینستاگرام", "telegram",
     "تلگرام", "ghablan", "ghblan", "qablan", "قبلا", "قبلاً", "before", "mo3rfi", "moarfi",
     "mo3arefi", "همونی", "همونیم", "خانومیم", "خانمیم", "hamooni", "hamoni")
-_INTRODUCING_PAIRS = {("this", "is"), ("my", "name"), ("از", "طرف"), ("az", "taraf"), ("on", "behalf"),
+_INTRODUCING_PAIRS = {("this", "is"), ("my", "name"), ("از", "طرف"), ("az", "taraf"), ("az", "tarafe"),
+                      ("on", "behalf"),
                       ("i", "am"),
                       # the one who called or wrote before: "its the guy who called yesterday", "همون خانمی که …"
                       ("the", "guy"), ("the", "lady"), ("همون", "خانمی"), ("همون", "خانومی"),
@@ -580,7 +598,7 @@ _MORE_THAN_WHO = _words(
     "چند", "چنده", "چقدر", "چقد", "کی", "کجا", "کجاست", "چطور", "how", "when", "where", "what", "which", "chand",
     "chande", "key", "koja", "قیمت", "قیمتش", "price", "gheymat", "ghimat", "قشنگه", "قشنگ", "خوشگله", "عالیه", "خوبه",
     "nice", "beautiful", "pretty", "amazing", "awesome")
-_LONGEST_INTRODUCTION = 9  # content words after the greeting
+_LONGEST_INTRODUCTION = 12  # content words after the greeting
 
 
 _TIRED_NOT = _words("نباشید", "نباشین", "nabashid", "nabashin", "nabashi")  # "خسته نباشید" is courtesy, no negation
@@ -620,7 +638,13 @@ _WISHES = ADDRESS_AND_COURTESY | _words(
     "میکنم", "امیدوارم", "حال", "همگی", "خوب", "باشد", "روزگارتان", "کام", "عرض", "ادب", "احترام", "دارم", "خدمت",
     "عزیزان", "متعالی", "عنایت", "فرماید", "همیشه", "تندرست", "پناه", "حق", "دعا", "التماس", "سلامتی", "bless", "god",
     "omidvaram", "hamishe", "salamat", "bashin", "bashid", "علیکم", "صبح", "عالی", "خداوند", "کارتان", "کارتون",
-    "aleykom", "alaykom", "رمضان", "رمضانتون", "ماه", "قبول", "ramezan", "ramazan", "ramadan", "eid", "mubarak")
+    "aleykom", "alaykom", "رمضان", "رمضانتون", "ماه", "قبول", "ramezan", "ramazan", "ramadan", "eid", "mubarak",
+    "enshala", "inshala", "ishalla", "saale", "khoobi", "khubi", "dashte",
+    # an apology for the hour: "ببخشید اگه بد موقع پیام دادم", "sorry to bother you this late"
+    "اگه", "بد", "موقع", "بدموقع", "دیروقت", "late", "this", "msg", "message", "پیام", "دادم", "میدم", "age", "bad",
+    "moghe", "dir", "vaght")
+# (an apology alone beside a greeting opens the conversation as a wish does)
+_APOLOGIES = _words("ببخشید", "ببخشین", "sorry", "bebakhshid", "bebakhshin")
 _WISHING_WORDS = _WISHES - ADDRESS_AND_COURTESY - _words("day", "week", "weekend", "your", "ur", "well", "doing",
                                                           "going", "having", "whole", "خوب", "حال", "همگی", "دارم",
                                                           "میکنم", "باشد", "bashin", "bashid", "همیشه", "hamishe")
@@ -630,7 +654,7 @@ def only_wishes_well(rest: Sequence[str]) -> bool:
     """Whether the words after a greeting are good wishes and courtesy, nothing else."""
     content = [token for token in rest if token not in nlp.STOPWORDS]
     return (bool(content) and all(token in _WISHES for token in content)
-            and not _WISHING_WORDS.isdisjoint(content))
+            and not (_WISHING_WORDS | _APOLOGIES).isdisjoint(content))
 
 
 # "How are you?" after a greeting asks nothing of the shop: "سلام خوبین؟", "salaaam khoobin?", "hi, how r u?".
@@ -647,15 +671,18 @@ def only_asks_how_one_is(question: Sequence[str]) -> bool:
 
 # "بسته رسید ولی یکی از بالشا کم بود", "code rahgiri gereftam vali adres ro eshtebah zadam", "سفارش تحویل شد اما
 # ابعادش فرق داره": what came, then a turn to something wrong with it; the parcel is not asked after.
-_CAME_OR_HANDED = _RECEIVED | _words("تحویل", "tahvil")
+_CAME_OR_HANDED = _RECEIVED | _words("تحویل", "tahvil", "residesh", "resideh", "رسیده", "رسیدش")
 _TURNED = _words("ولی", "اما", "فقط", "vali", "vli", "ama", "faghat", "but", "only", "just")
 _WHERE_WHEN_OR_STILL = _words("کی", "کجا", "کجاست", "هنوز", "kei", "key", "koja", "kojast", "hanuz", "hanooz", "when",
                               "where", "still", "yet")
 
 
-# "it says delivered but nothing came", "زده تحویل شده ولی من چیزی نگرفتم": after the turn, nothing came after all.
+# "it says delivered but nothing came", "زده تحویل شده ولی من چیزی نگرفتم": after the turn, nothing came after all
+# ("… vali vanil tush nabood", one thing missing, is a fault with what came).
 _NOTHING = _words("nothing", "nobody", "no", "not", "never", "هیچ", "هیچی", "چیزی", "خبری", "نیست", "نیس", "hich",
-                  "hichi", "chizi", "khabari", "nist")
+                  "hichi", "chizi", "khabari", "nist", "didn't", "didnt", "haven't", "havent", "hasn't", "hasnt",
+                  "نگرفتم", "نگرفتیم", "نگرفتن", "نرسید", "نرسیده", "نیومد", "نیومده", "نیامد", "نیامده", "ندادن",
+                  "ندادند", "نکردم", "nagereftam", "naresid", "naresideh", "nayumad", "nayomad", "nakardam", "nadadan")
 
 
 def came_then_turns(tokens: Sequence[str]) -> bool:
@@ -668,29 +695,33 @@ def came_then_turns(tokens: Sequence[str]) -> bool:
     if turn is None:
         return False
     after = tokens[turn + 1:]
-    return (_WHERE_WHEN_OR_STILL.isdisjoint(tokens) and _NOT_ARRIVED.isdisjoint(tokens) and _NOTHING.isdisjoint(after)
-            and not any(nlp.is_negated_verb(token) for token in after))
+    return _WHERE_WHEN_OR_STILL.isdisjoint(tokens) and _NOT_ARRIVED.isdisjoint(tokens) and _NOTHING.isdisjoint(after)
 
 
 # A question announced, not yet asked ("سلام یه سوال داشتم", "hi, quick question", "ye soal dashtam", "یه سوال دیگه هم
 # داشتم"): the conversation opens, and the greeting's "how can I help?" is its answer (the thirty-eighth pass; the
 # rules' out-of-scope list had called it none).
 _QUESTION_WORDS = _words("سوال", "سوالی", "سؤال", "سوآل", "soal", "soali", "sual", "question", "questions", "q",
-                         "بپرسم", "beporsam", "ask")
+                         "بپرسم", "beporsam", "bporsam", "bprsm", "ask")
 _ANNOUNCING = _QUESTION_WORDS | _words(
     "یه", "یک", "دو", "تا", "داشتم", "دارم", "داشتیم", "دیگه", "کوچیک", "کوچک", "ازتون", "ازت", "میخواستم", "میشه",
     "ye", "yek", "do", "ta", "dashtam", "dashtm", "dshtm", "daram", "dige", "kuchik", "koochik", "azatun", "mikhastam",
     "mishe", "i", "have",
     "had", "got", "a", "one", "quick", "small", "another", "more", "can", "could", "may", "to", "wanted", "just",
     "ببخشید", "bebakhshid", "sorry", "excuse", "me", "please", "لطفا", "lotfan", "هم", "ham", "also", "you",
-    "something", "چیزی", "chizi", "ruz", "rooz", "roz", "bekheir", "bkheir", "bekhair", "vaght", "vaqt", "sobh",
+    "something", "چیزی", "chizi", "bporsam", "bprsm", "mikhastm", "mkhastam", "bache", "ha", "fori", "فوری",
+    "urgent",
+    "khste", "khaste", "nabashi", "nabashid", "nbshid", "ruz", "rooz", "roz", "bekheir", "bkheir", "bekhair", "vaght",
+    "vaqt", "sobh",
     "ی", "خدمتتون", "خدمتتان", "خدمت", "khedmatetun", "dadash", "داداش", "bro")
 
 
 def announces_a_question(tokens: Sequence[str]) -> bool:
-    """Whether the words (a greeting aside) only announce a question without asking it."""
+    """Whether the words (a greeting aside) only announce a question without asking it, beside courtesy, wishes or an
+    apology ("Hi, sorry to bother you this late, I have a quick question")."""
     return (bool(tokens) and not _QUESTION_WORDS.isdisjoint(tokens)
-            and all(token in _ANNOUNCING or token in nlp.STOPWORDS for token in tokens))
+            and all(token in _ANNOUNCING or token in _WISHES or token in _HOW_ARE_YOU or token in nlp.STOPWORDS
+                    for token in tokens))
 
 
 # "you sent me someone else's order": whose it is, not someone wanted.

@@ -1006,6 +1006,66 @@ def test_look_alikes_of_the_thirty_ninth_pass_keep_their_answers(rules, text, in
     assert rules.recognize_intent(text).intent == intent
 
 
+# The fortieth pass, refused by its gate and judged again with the forty-first on a larger one (tests/data/README.md):
+# a visit at a time named in SMS Finglish, or tomorrow; the bot that gives
+# the same answer, a machine or a wall talked to; what came with one thing missing; an apology for the hour beside a
+# greeting or a question announced; blessings in Finglish; texted farewells; postage "چقد در میاد"; "off midin".
+# Phrased anew; 6 of the first list's 10 cases failed on the code before; the look-alikes passed before and after.
+@pytest.mark.parametrize(("text", "intent"), [
+    ("mishe farda hozori biam?", "business_hours"),
+    ("mitonm bad az 9 shb biam?", "business_hours"),
+    ("هر سوالی میپرسم همون جوابو میده این ربات", "human_agent"),
+    ("feels like I'm talking to a wall here", "human_agent"),
+    ("bastam resid vali shampoo tush nabood", "none"),
+    ("سلام شب بخیر، ببخشید اگه دیروقت پیام دادم", "greeting"),
+    ("hey sorry to bother u, quick question", "greeting"),
+    ("salam, eid mobarak, enshala saale khoobi dashte bashid", "greeting"),
+    ("اوکی دیگه من برم، فعلا", "goodbye"),
+    ("ارسال تا کرج چقد در میاد؟", "pricing"),
+])
+def test_the_fortieth_pass(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("tracking says delivered but I didn't get anything", "order_status"),
+    ("فردا تولد دخترمه، چی پیشنهاد میدید؟", "none"),
+    ("ممنونم، کارم راه افتاد", "thanks"),
+    ("can I talk to a human?", "human_agent"),
+    ("sorry", "none"),
+])
+def test_look_alikes_of_the_fortieth_pass_keep_their_answers(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+# The forty-first pass (tests/data/README.md): a question announced in SMS Finglish ("bprsm", "bache ha ... fori");
+# told when something drops, reminded; joined to a "kanal"; someone else's phone that no longer wants the messages is
+# a stop (not a subscription), while "پیام نمیخواد" (no message needed) is no stop; thanks in Persian letters, "دستت
+# طلا"; "shop timings"; "باید برم". Phrased anew; 6 of the first list's 8 cases failed on the code before; the
+# look-alikes passed before and after.
+@pytest.mark.parametrize(("text", "intent"), [
+    ("slm khste nbshid ye soal dshtm", "greeting"),
+    ("یادم بندازید وقتی مدل جدید اومد", "opt_in"),
+    ("mano ham joinam konid to kanal", "opt_in"),
+    ("این خط مال مادرمه، دیگه نمیخوان پیامای تبلیغاتیتونو بگیرن", "opt_out"),
+    ("ثنکس عزیزم", "thanks"),
+    ("store timings?", "business_hours"),
+    ("باید برم، فعلا", "goodbye"),
+    ("my dad doesn't want your messages on his phone", "none"),  # subscribed on main
+])
+def test_the_forty_first_pass(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("وقتی ارسال شد پیام نمیخواد بدید", "none"),
+    ("پیامک تایید نمیخواد", "none"),
+    ("hit me up if you have questions", "none"),
+])
+def test_look_alikes_of_the_forty_first_pass_keep_their_answers(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
 def test_respelling_reads_only_what_one_listed_word_spells(rules):
     matcher = rules._matcher
     assert matcher.respelled(["jvb", "modir-e"]) == ["javab", "modire"]
