@@ -286,6 +286,11 @@ def _repaired(word: str) -> str:
                      None)
         if found is not None:  # with what follows the stem: hzfm is hazf + m ("delete me")
             return found[1] + spelled[len(found[0]):]
+    if (word.isascii() and word.isalpha() and len(word) >= 5 and word.endswith("e")
+            and not _VOWELS.intersection(word[1:-1])):  # khbrnme: the ezafe's "e" alone ("khbrnme ro lghv knid")
+        repaired = _repaired(word[:-1])
+        if repaired != word[:-1]:
+            return repaired
     if (word.isascii() and word.isalpha() and len(word) >= 6 and not _VOWELS.intersection(word[1:-2])
             and word[-2] in _VOWELS):  # nfrstid, nfrstin: the vowel of the ending alone
         spelled = finglish.consonant_spelling(word)

@@ -323,7 +323,7 @@ def judges_the_bot_or_a_person(tokens: Sequence[str]) -> bool:
 
 # "dige khaste shodam az in bot", "you keep answering the wrong thing", "این جوابای آماده به چه درد من میخوره": the
 # bot, or its answers, complained of. A bare complaint about the bot wants a person (the corpus's convention).
-_BOT_WORDS = _words("بات", "bot", "bote", "autoreply", "autoresponder")
+_BOT_WORDS = _words("بات", "bot", "bote", "autoreply", "autoresponder", "منوی")  # "منوی اصلی" (its main menu)
 _BOT_PREFIXES = ("ربات", "روبات", "robot", "chatbot")  # "robotetun", "رباتتون"
 _ITS_ANSWERS = _words("جواب", "جوابا", "جوابای", "جوابهای", "جوابات", "javab", "javaba", "javabaye", "answer", "متن",
                       "answers", "answering", "reply", "replies", "replying")
@@ -358,7 +358,7 @@ _AUTO_REPLY = (("auto", "reply"), ("auto", "replies"), ("auto", "response"), ("a
 
 # A judgement denied: "این شیوه پاسخگویی مناسب نیست", "not acceptable".
 _JUDGED_BADLY = (("مناسب", "نیست"), ("درست", "نیست"), ("خوب", "نیست"), ("قابل", "قبول"), ("monaseb", "nist"),
-                 ("not", "acceptable"), ("not", "ok"), ("not", "helpful"))
+                 ("not", "acceptable"), ("not", "ok"), ("not", "helpful"), ("فایده", "نداره"), ("faide", "nadare"))
 
 
 # The same answer to every question: "هرچی میپرسم همون جوابو میده", "you keep giving the same answer".
@@ -716,12 +716,24 @@ _ANNOUNCING = _QUESTION_WORDS | _words(
     "ی", "خدمتتون", "خدمتتان", "خدمت", "khedmatetun", "dadash", "داداش", "bro")
 
 
+# The topic a question is announced about, in a few words: "یه سوال داشتم درباره دوچرخه بچه", "a question about suits".
+_ABOUT = _words("درباره", "دربارهی", "مورد", "راجع", "راجب", "darbare", "darbareye", "mored", "raje", "rajebe", "about")
+_TOPIC_WORDS = 3
+
+
 def announces_a_question(tokens: Sequence[str]) -> bool:
     """Whether the words (a greeting aside) only announce a question without asking it, beside courtesy, wishes or an
-    apology ("Hi, sorry to bother you this late, I have a quick question")."""
-    return (bool(tokens) and not _QUESTION_WORDS.isdisjoint(tokens)
-            and all(token in _ANNOUNCING or token in _WISHES or token in _HOW_ARE_YOU or token in nlp.STOPWORDS
-                    for token in tokens))
+    apology ("Hi, sorry to bother you this late, I have a quick question"), naming its topic in a few words at most."""
+    if not tokens or _QUESTION_WORDS.isdisjoint(tokens):
+        return False
+    unexplained = [position for position, token in enumerate(tokens)
+                   if not (token in _ANNOUNCING or token in _WISHES or token in _HOW_ARE_YOU or token in _ABOUT
+                           or token in nlp.STOPWORDS)]
+    if not unexplained:
+        return True
+    about = next((position for position, token in enumerate(tokens) if token in _ABOUT), None)
+    return (about is not None and len(unexplained) <= _TOPIC_WORDS
+            and all(about < position <= about + _TOPIC_WORDS + 1 for position in unexplained))
 
 
 # "you sent me someone else's order": whose it is, not someone wanted.

@@ -973,7 +973,7 @@ def test_the_thirty_eighth_pass(rules, text, intent):
 @pytest.mark.parametrize(("text", "intent"), [
     ("سلام یه سوال، این لوله قطرش چنده؟", "none"),
     ("hi, quick question, how much is shipping to Tabriz?", "pricing"),
-    ("یه سوال داشتم درباره گارانتی", "none"),  # a topic named: what no intent answers
+    ("یه سوال، گارانتیش چند ماهه؟", "none"),  # a question asked after it: what no intent answers
     ("پارچه متری چنده؟", "pricing"),
 ])
 def test_look_alikes_of_the_thirty_eighth_pass_keep_their_answers(rules, text, intent):
@@ -1063,6 +1063,30 @@ def test_the_forty_first_pass(rules, text, intent):
     ("hit me up if you have questions", "none"),
 ])
 def test_look_alikes_of_the_forty_first_pass_keep_their_answers(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+# The forty-second pass (tests/data/README.md): a question announced with its topic in a few words is a greeting too
+# ("یه سوال داشتم درباره X"; one development message relabelled); the bot that sends the customer back to its main menu;
+# a parcel held at the post's exchange centre; a vowel-less newsletter with its ezafe ("khbrnme ro lghv knid"). Phrased
+# anew; the first list's cases are counted in the README; the look-alikes passed before and after.
+@pytest.mark.parametrize(("text", "intent"), [
+    ("سلام، یه سوال داشتم در مورد سایزبندی", "greeting"),
+    ("hi, I have a question about delivery", "greeting"),
+    ("هی منو برمیگردونه به منوی اصلی، فایده نداره", "human_agent"),
+    ("بسته‌ام از دیروز تو مرکز مبادلات مونده", "order_status"),
+    ("lotfan khbrnme ro lghv konid", "opt_out"),
+])
+def test_the_forty_second_pass(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("a question about delivery: do you ship to Shiraz?", "none"),
+    ("منوی رستوران رو دارید؟", "none"),
+    ("khabarname mikham", "opt_in"),
+])
+def test_look_alikes_of_the_forty_second_pass_keep_their_answers(rules, text, intent):
     assert rules.recognize_intent(text).intent == intent
 
 
