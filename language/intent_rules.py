@@ -70,6 +70,7 @@ from language.message_clauses import (
     lets_a_high_price_go,
     names_a_topic_no_intent_answers,
     only_remarks_on_a_price,
+    opens_with_a_price,
     question_tokens,
     reviews_in_the_past,
     speaks_of_a_watch,
@@ -124,6 +125,8 @@ _SMALL_TALK = frozenset({GREETING, THANKS, GOODBYE})
 _WEAK_PRICING = 0.5  # below it a price guess gives way to a request for the shop's offers (recognize_intent)
 # Content words after a greeting that make a message more than a greeting (see `_says_more_than_hello`).
 _CONTENT_AFTER_A_GREETING = 3
+# Words that only make thanks stronger: "appreciate it bro, seriously", "ممنون واقعا خیلی".
+_INTENSIFIERS = nlp.word_set("seriously really so much lot very truly bro dude man guys واقعا خیلی kheili vaghean")
 
 
 class RulesError(ValueError):
@@ -405,7 +408,10 @@ class RuleSet:
             # "thx for sorting it out so quick, appreciate it": what follows a thanks "for" is what it is for.
             thanked_for = prefix and not (FOR_WORDS | THANKS_FOR_WORDS).isdisjoint(asked[prefix - 1:prefix + 1])
             asked = asked[prefix:] if asked else None
-            if asked and not thanked_for and len([token for token in asked if token not in nlp.STOPWORDS]) >= 2:
+            only_address = asked and all(token in stated_requests.ADDRESS_AND_COURTESY or token in _INTENSIFIERS
+                                         or token in nlp.STOPWORDS for token in asked)  # "appreciate it bro, seriously"
+            if (asked and not thanked_for and not only_address
+                    and len([token for token in asked if token not in nlp.STOPWORDS]) >= 2):
                 # "سلام ممنون میشم بگید این کتاب برای چه سنی مناسبه": thanks ahead of the answer wrap the question.
                 return self._classify(asked, excluded)[0]
         if match.intent in _SMALL_TALK or THANKS in self._matcher.opening_intents(tokens):
@@ -460,6 +466,9 @@ class RuleSet:
                 and stated_requests.asks_when_to_call(tokens))):
             # "shanbe ha az chand baz mishe?", "what's the best time to phone the shop?": the opening hours
             return IntentMatch("business_hours", max(match.confidence, self.threshold))
+        if (match.intent == NO_INTENT and PRICING in self.intents and PRICING not in excluded
+                and opens_with_a_price(text[:_MAXIMUM_CHARACTERS], tokens)):
+            return IntentMatch(PRICING, max(match.confidence, self.threshold))  # "قیمت طبقه شیشه ای یخچال سامسونگ؟"
         if match.intent == NO_INTENT and not ambiguous:
             asked = self._request_after_statements(text[:_MAXIMUM_CHARACTERS], excluded)
             if asked is not None and not (asked.intent == ORDER_STATUS and changes_the_order(tokens)):
@@ -733,6 +742,8 @@ class RuleSet:
         social = self._matcher.opening_intents(tokens[first_word:]) & self._matcher.social  # خیلی ممنون
         if tokens[position] not in FOR_WORDS:
             social &= {THANKS}
+        if social and GOODBYE in self.intents and GOODBYE in self._matcher.keyword_scores(tokens[position:]):
+            return GOODBYE  # "مرسی از وقتی که گذاشتین، روز خوبی داشته باشین خدانگهدار": thanks on leaving
         return sorted(social)[0] if social else None
 
     def _classify(self, tokens: Sequence[str], excluded: frozenset[str] = frozenset()) -> tuple[IntentMatch, bool]:

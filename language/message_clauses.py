@@ -736,6 +736,19 @@ def lets_a_high_price_go(text: str, tokens: Sequence[str]) -> bool:
     return False
 
 
+_PRICE_ASKED_BEFORE = frozenset(nlp.normalize(word) for word in ("پرسیدم", "porsidam", "asked", "قبلا", "ghablan"))
+_NAMED_BRIEFLY = 8  # content words: "قیمت طبقه شیشه ای یخچال سامسونگ؟", "price for the samsung fridge glass shelf?"
+
+
+def opens_with_a_price(text: str, tokens: Sequence[str]) -> bool:
+    """Whether a short question opens with the word "price" and names what it is of (a long product name can leave
+    the example scores under the threshold)."""
+    content = [token for token in tokens if token not in nlp.STOPWORDS]
+    return (("?" in text or "؟" in text) and bool(tokens) and tokens[0].startswith(_PRICE_NAMES)
+            and 2 <= len(content) <= _NAMED_BRIEFLY and _PRICE_SEEN.isdisjoint(tokens) and _TURNING.isdisjoint(tokens)
+            and _PRICE_ASKED_BEFORE.isdisjoint(tokens))  # "قیمتو قبلا پرسیدم، فقط بگید سایز S هست؟" asks the size
+
+
 def only_remarks_on_a_price(text: str, tokens: Sequence[str]) -> bool:
     """Whether a message praises a price and asks or requests nothing ("قیمت خوب، کیفیت عالی، راضیم")."""
     return ("?" not in text and "؟" not in text and any(token.startswith(_PRICE_NAMES) for token in tokens)

@@ -95,6 +95,8 @@ nadid nadin nade nazanid nazan nemikham nakhastam nakonid nakonin نذارید �
 base basse stop stopped stopping quit enough remove unsubscribe don't dont cease discontinue
 """)
 _STOPPING_PAIRS = (("no", "more"), ("do", "not"), ("take", "me"), ("not", "interested"), ("rather", "not"),
+                   # "از لیست پخشتون منو بکشید بیرون": pull me out
+                   ("بکشید", "بیرون"), ("بکشین", "بیرون"), ("bekeshid", "birun"), ("bekeshin", "birun"),
                    ("no", "longer"), ("me", "alone"), ("مزاحم", "نشید"), ("مزاحم", "نشین"),
                    ("مزاحم", "نشو"), ("mozahem", "nashid"), ("mozahem", "nashin"),
                    ("want", "out"), ("spam", "nakonid"), ("spam", "nakon"), ("اسپم", "نکنید"),

@@ -363,7 +363,7 @@ _JUDGED_BADLY = (("مناسب", "نیست"), ("درست", "نیست"), ("خوب"
 
 # The same answer to every question: "هرچی میپرسم همون جوابو میده", "you keep giving the same answer".
 _SAME_ANSWER = (("همون", "جوابو"), ("همون", "جواب"), ("همین", "جوابو"), ("same", "answer"), ("same", "reply"),
-                ("hamun", "javabo"), ("hamoon", "javabo"))
+                ("hamun", "javabo"), ("hamoon", "javabo"), ("جوابو", "تکرار"), ("جواب", "تکرار"))
 # Talking to a machine or a wall: the customer has been answered by no one.
 _TALKING_TO = (("talking", "to"), ("talk", "to"), ("حرف", "میزنم"), ("harf", "mizanam"), ("harf", "mizanm"))
 _A_WALL_OR_MACHINE = _words("machine", "wall", "robot", "bot", "دیوار", "ماشین", "ربات", "divar", "robat")

@@ -1090,6 +1090,32 @@ def test_look_alikes_of_the_forty_second_pass_keep_their_answers(rules, text, in
     assert rules.recognize_intent(text).intent == intent
 
 
+# The forty-third pass (tests/data/README.md): a short question that opens with "price" and names a long product;
+# thanks that end in a farewell; "appreciate it bro"; the bot that repeats one answer; pulled out of a list; "a better
+# deal". Phrased anew; 3 of the first list's 7 cases failed on the code before (the others guard this pass's changes);
+# the look-alikes passed before and after.
+@pytest.mark.parametrize(("text", "intent"), [
+    ("قیمت فیلتر جاروبرقی بوش مدل قدیمی؟", "pricing"),
+    ("price for the large stainless steel pressure cooker?", "pricing"),
+    ("ممنون از راهنماییتون روزتون خوش خداحافظ", "goodbye"),
+    ("appreciate it man, really", "thanks"),
+    ("این ربات فقط یه جوابو تکرار میکنه", "human_agent"),
+    ("منو از لیست پخش بکشید بیرون لطفا", "opt_out"),
+    ("if I take two do I get a better deal?", "pricing"),
+])
+def test_the_forty_third_pass(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("قیمتو قبلا پرسیدم، فقط بگید سایز S هست؟", "none"),
+    ("ممنون میشم بگید این کتاب برای چه سنی مناسبه", "none"),
+    ("دستشو بکشید بیرون از پاکت", "none"),
+])
+def test_look_alikes_of_the_forty_third_pass_keep_their_answers(rules, text, intent):
+    assert rules.recognize_intent(text).intent == intent
+
+
 def test_respelling_reads_only_what_one_listed_word_spells(rules):
     matcher = rules._matcher
     assert matcher.respelled(["jvb", "modir-e"]) == ["javab", "modire"]
