@@ -95,7 +95,7 @@ MEASURES = frozenset(nlp.normalize(word) for word in (
 _UNITS = frozenset(nlp.normalize(word) for word in (
     "وات", "واته", "watt", "watte", "watts", "لیتر", "لیتره", "litr", "litre", "liter", "میل", "میله", "ml", "mile",
     "ولت", "ولته", "volt", "volte", "volts", "متر", "متره", "metr", "metre", "meter", "meters"))
-_HOW_MANY = frozenset(nlp.normalize(word) for word in ("چند", "چن", "chand", "chnd", "chan", "many"))
+_UNIT_ASKED_AFTER = frozenset(nlp.normalize(word) for word in ("چند", "چن", "chand", "chnd", "chan", "many"))
 # The words of a price itself, which a measure beside them does not turn into a measure: "قیمت قد ۱۲۰ چنده؟".
 _PRICE_PREFIXES = ("قیمت", "gheymat", "ghymat", "ghimat", "gheimat", "ghymt", "ghmt", "qeymat", "price")
 _PRICE_NOUN_PREFIXES = _PRICE_PREFIXES + ("هزینه", "تومن", "تومان", "مبلغ", "تخفیف", "پول", "hazine", "toman",
@@ -141,7 +141,8 @@ def free_of_something(tokens: Sequence[str]) -> list[str] | None:
 def asks_a_measure(tokens: Sequence[str]) -> bool:
     """Whether "how much" asks a measure (a length, a height, a chest) with no word of a price beside it."""
     asked = not MEASURES.isdisjoint(tokens) or any(
-        token in _UNITS and position and tokens[position - 1] in _HOW_MANY for position, token in enumerate(tokens))
+        token in _UNITS and position and tokens[position - 1] in _UNIT_ASKED_AFTER
+        for position, token in enumerate(tokens))
     return asked and not any(token.startswith(_PRICE_NOUN_PREFIXES) for token in tokens)
 
 
@@ -719,7 +720,7 @@ _ASKING_OR_REQUESTING = frozenset(nlp.normalize(word) for word in (
 # A price called high is a price complained of (pricing) unless the writer lets it go ("گرونه ولی ارزششو داره",
 # "gerune, vli ok") or muses on prices rising ("همه چی گرون شده والا", "چقدر گرون شده 😅") with nothing asked.
 _EXPENSIVE_PREFIXES = ("گرون", "گران", "geroon", "gerun", "geron", "expensive", "pricey", "overpriced")
-_HAS_BECOME = frozenset(nlp.normalize(word) for word in (
+_RISEN = frozenset(nlp.normalize(word) for word in (
     "شده", "شدن", "شد", "shode", "shodan", "shod", "got", "gotten", "getting", "become", "becoming"))
 _LETTING_GO = _TURNING | frozenset(nlp.normalize(word) for word in ("vli", "amma", "though", "worth"))
 
@@ -731,7 +732,7 @@ def lets_a_high_price_go(text: str, tokens: Sequence[str]) -> bool:
     for position, token in enumerate(tokens):
         if token.startswith(_EXPENSIVE_PREFIXES):
             after = tokens[position + 1:position + 3]
-            if (after and after[0] in _HAS_BECOME) or not _LETTING_GO.isdisjoint(after):
+            if (after and after[0] in _RISEN) or not _LETTING_GO.isdisjoint(after):
                 return True
     return False
 
