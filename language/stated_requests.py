@@ -672,7 +672,7 @@ def only_asks_how_one_is(question: Sequence[str]) -> bool:
 # "بسته رسید ولی یکی از بالشا کم بود", "code rahgiri gereftam vali adres ro eshtebah zadam", "سفارش تحویل شد اما
 # ابعادش فرق داره": what came, then a turn to something wrong with it; the parcel is not asked after.
 _CAME_OR_HANDED = _RECEIVED | _words("تحویل", "tahvil", "residesh", "resideh", "رسیده", "رسیدش")
-_TURNED = _words("ولی", "اما", "فقط", "vali", "vli", "ama", "faghat", "but", "only", "just")
+_TURNED = TURNS | _words("vli", "only")
 _WHERE_WHEN_OR_STILL = _words("کی", "کجا", "کجاست", "هنوز", "kei", "key", "koja", "kojast", "hanuz", "hanooz", "when",
                               "where", "still", "yet")
 
